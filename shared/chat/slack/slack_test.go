@@ -1,0 +1,319 @@
+package slack_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/chat"
+	"github.com/pd2chat/pd2chat/shared/chat/slack"
+)
+
+const (
+	token   = "xoxb-1234567890-0987654321-SeCrEtSeCrEtSeCrEt"
+	channel = "C123"
+	okTS    = "1700000000.000100"
+)
+
+// request is what the fake Slack received for one chat.postMessage call.
+type request struct {
+	path, token, channel, text, threadTS, unfurlLinks, mrkdwn string
+	hasMrkdwn                                                 bool
+}
+
+// fakeSlack speaks enough of Slack's Web API (chat.postMessage, as a form
+// or as JSON) for the real slack-go client, and records what it received.
+type fakeSlack struct {
+	mu      sync.Mutex
+	got     []request
+	respond []http.HandlerFunc // one per call; the last one repeats
+}
+
+func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var rq request
+	rq.path = r.URL.Path
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		var body map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		str := func(k string) string { s, _ := body[k].(string); return s }
+		rq.token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		rq.channel, rq.text, rq.threadTS = str("channel"), str("text"), str("thread_ts")
+		if v, ok := body["unfurl_links"]; ok {
+			rq.unfurlLinks, _ = v.(string)
+			if b, ok := v.(bool); ok && !b {
+				rq.unfurlLinks = "false"
+			}
+		}
+		_, rq.hasMrkdwn = body["mrkdwn"]
+	} else {
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		rq.token = r.PostForm.Get("token")
+		if a := r.Header.Get("Authorization"); a != "" {
+			rq.token = strings.TrimPrefix(a, "Bearer ")
+		}
+		rq.channel, rq.text, rq.threadTS = r.PostForm.Get("channel"), r.PostForm.Get("text"), r.PostForm.Get("thread_ts")
+		rq.unfurlLinks = r.PostForm.Get("unfurl_links")
+		rq.mrkdwn = r.PostForm.Get("mrkdwn")
+		_, rq.hasMrkdwn = r.PostForm["mrkdwn"]
+	}
+	f.mu.Lock()
+	n := len(f.got)
+	f.got = append(f.got, rq)
+	f.mu.Unlock()
+	if len(f.respond) == 0 {
+		ok(w, r)
+		return
+	}
+	f.respond[min(n, len(f.respond)-1)](w, r)
+}
+
+func (f *fakeSlack) requests() []request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]request(nil), f.got...)
+}
+
+func ok(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, `{"ok":true,"channel":"C123","ts":"`+okTS+`","message":{"text":"x","ts":"`+okTS+`"}}`)
+}
+
+func apiError(code string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, `{"ok":false,"error":"`+code+`"}`)
+	}
+}
+
+func status(code int, header ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i+1 < len(header); i += 2 {
+			w.Header().Set(header[i], header[i+1])
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(code)
+		_, _ = io.WriteString(w, "<html>oops</html>")
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, body string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	_, _ = io.WriteString(w, body)
+}
+
+// hang answers nothing until the client gives up.
+func hang(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+
+func newPoster(t *testing.T, f *fakeSlack) *slack.Poster {
+	t.Helper()
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	return slack.New(slack.Options{Token: token, APIURL: srv.URL + "/api", Channel: channel, HTTPClient: srv.Client()})
+}
+
+func TestPostTS(t *testing.T) {
+	tests := []struct {
+		name     string
+		msg      chat.Message
+		respond  http.HandlerFunc
+		ctxLimit time.Duration
+		wantTS   string
+		wantErr  string // substring; "" = success
+		wantTemp bool
+		wantWait time.Duration
+	}{
+		{
+			name:    "new message",
+			msg:     chat.Message{Text: "*[#42] Triggered* <@U111> <https://x.pagerduty.com/incidents/Q1|Q1>"},
+			respond: ok,
+			wantTS:  okTS,
+		},
+		{
+			name:    "reply in a thread",
+			msg:     chat.Message{Text: "resolved", ThreadTS: "1699999999.000001"},
+			respond: ok,
+			wantTS:  okTS,
+		},
+		{name: "channel not found", respond: apiError("channel_not_found"), wantErr: "slack: post to C123: channel_not_found"},
+		{name: "invalid auth", respond: apiError("invalid_auth"), wantErr: "slack: post to C123: invalid_auth"},
+		{name: "not in channel", respond: apiError("not_in_channel"), wantErr: "slack: post to C123: not_in_channel"},
+		{
+			name: "missing scope names the scope",
+			respond: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusOK, `{"ok":false,"error":"missing_scope","needed":"chat:write","provided":"channels:read"}`)
+			},
+			wantErr: "slack: post to C123: missing_scope (needed scope: chat:write)",
+		},
+		{name: "slack internal error", respond: apiError("internal_error"), wantErr: "internal_error", wantTemp: true},
+		{name: "ratelimited in the body", respond: apiError("ratelimited"), wantErr: "ratelimited", wantTemp: true},
+		{
+			name:     "HTTP 429 with Retry-After",
+			respond:  status(http.StatusTooManyRequests, "Retry-After", "3"),
+			wantErr:  "slack: post to C123: slack rate limit exceeded, retry after 3s",
+			wantTemp: true,
+			wantWait: 3 * time.Second,
+		},
+		{name: "HTTP 429 without Retry-After", respond: status(http.StatusTooManyRequests), wantErr: "429", wantTemp: true},
+		{
+			name:     "HTTP 429 with an HTTP-date Retry-After",
+			respond:  status(http.StatusTooManyRequests, "Retry-After", "Fri, 20 Nov 2026 10:00:30 GMT"),
+			wantErr:  "rate limited",
+			wantTemp: true,
+		},
+		{name: "HTTP 503", respond: status(http.StatusServiceUnavailable), wantErr: "slack: post to C123: slack server error: 503 Service Unavailable", wantTemp: true},
+		{name: "HTTP 500", respond: status(http.StatusInternalServerError), wantErr: "500", wantTemp: true},
+		{name: "HTTP 404 is final", respond: status(http.StatusNotFound), wantErr: "404"},
+		{
+			name:    "200 that is not JSON is final",
+			respond: func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "<html>") },
+			wantErr: "slack: post to C123: unreadable answer: invalid character",
+		},
+		{name: "timeout", respond: hang, ctxLimit: 20 * time.Millisecond, wantErr: "context deadline exceeded", wantTemp: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeSlack{respond: []http.HandlerFunc{tt.respond}}
+			p := newPoster(t, f)
+			ctx := t.Context()
+			if tt.ctxLimit > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.ctxLimit)
+				defer cancel()
+			}
+
+			ts, err := p.PostTS(ctx, tt.msg)
+
+			got := f.requests()
+			if len(got) != 1 {
+				t.Fatalf("Slack received %d requests, want 1", len(got))
+			}
+			rq := got[0]
+			if rq.path != "/api/chat.postMessage" || rq.channel != channel || rq.text != tt.msg.Text ||
+				rq.threadTS != tt.msg.ThreadTS || rq.token != token {
+				t.Errorf("Slack received %+v, want channel %s, text %q, thread_ts %q and the token", rq, channel, tt.msg.Text, tt.msg.ThreadTS)
+			}
+			if rq.unfurlLinks != "false" {
+				t.Errorf("unfurl_links = %q, want false", rq.unfurlLinks)
+			}
+			if rq.hasMrkdwn && rq.mrkdwn != "true" {
+				t.Errorf("mrkdwn = %q, want it on", rq.mrkdwn)
+			}
+
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("PostTS: %v", err)
+				}
+				if ts != tt.wantTS {
+					t.Errorf("ts = %q, want %q", ts, tt.wantTS)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("PostTS succeeded (ts %q), want an error containing %q", ts, tt.wantErr)
+			}
+			if !strings.Contains(err.Error(), tt.wantErr) || !strings.HasPrefix(err.Error(), "slack: post to C123: ") {
+				t.Errorf("err = %q, want it to start with the channel and contain %q", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), token) || strings.Contains(err.Error(), "SeCrEt") {
+				t.Errorf("err = %q leaks the token", err)
+			}
+			temp, wait := chat.IsTemporary(err)
+			if temp != tt.wantTemp || wait != tt.wantWait {
+				t.Errorf("IsTemporary = %v, %v; want %v, %v", temp, wait, tt.wantTemp, tt.wantWait)
+			}
+		})
+	}
+}
+
+func TestPostConnectionRefused(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	srv.Close() // nobody listens there any more
+	p := slack.New(slack.Options{Token: token, APIURL: srv.URL + "/api/", Channel: channel})
+
+	err := p.Post(t.Context(), chat.Message{Text: "x"})
+
+	if temp, _ := chat.IsTemporary(err); !temp {
+		t.Errorf("err = %v, want temporary", err)
+	}
+	var ue *url.Error
+	if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), "slack: post to C123: ") {
+		t.Errorf("err = %v, want a wrapped *url.Error", err)
+	}
+	if strings.Contains(err.Error(), token) {
+		t.Errorf("err = %q leaks the token", err)
+	}
+}
+
+// TestTokenNeverInErrors makes Slack echo the token back in its error code:
+// the poster must scrub it.
+func TestTokenNeverInErrors(t *testing.T) {
+	echo := func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		writeJSON(w, http.StatusOK, `{"ok":false,"error":"bad_token_`+r.PostForm.Get("token")+`"}`)
+	}
+	p := newPoster(t, &fakeSlack{respond: []http.HandlerFunc{echo}})
+
+	err := p.Post(t.Context(), chat.Message{Text: "x"})
+
+	if err == nil {
+		t.Fatal("Post succeeded, want an error")
+	}
+	if strings.Contains(err.Error(), token) {
+		t.Errorf("err = %q leaks the token", err)
+	}
+	if want := "slack: post to C123: bad_token_<redacted>"; err.Error() != want {
+		t.Errorf("err = %q, want %q", err, want)
+	}
+	if temp, _ := chat.IsTemporary(err); temp {
+		t.Errorf("err = %v is temporary, want final", err)
+	}
+}
+
+func TestString(t *testing.T) {
+	p := slack.New(slack.Options{Token: token, Channel: "C0ABCDEF"})
+	if got := p.String(); got != "slack:C0ABCDEF" {
+		t.Errorf("String() = %q", got)
+	}
+}
+
+// TestSendRetries runs chat.Send over the real client: 429, 503, then ok.
+func TestSendRetries(t *testing.T) {
+	f := &fakeSlack{respond: []http.HandlerFunc{
+		status(http.StatusTooManyRequests, "Retry-After", "1"),
+		status(http.StatusServiceUnavailable),
+		ok,
+	}}
+	p := newPoster(t, f)
+	var slept []time.Duration
+	pol := chat.RetryPolicy{Sleep: func(ctx context.Context, d time.Duration) error {
+		slept = append(slept, d)
+		return nil
+	}}
+	var ts string
+	post := chat.PosterFunc(func(ctx context.Context, m chat.Message) (err error) {
+		ts, err = p.PostTS(ctx, m)
+		return err
+	})
+
+	attempts, err := chat.Send(t.Context(), post, chat.Message{Text: "hello"}, pol)
+
+	if err != nil || attempts != 3 || ts != okTS {
+		t.Fatalf("Send = %d, %v (ts %q); want 3 attempts, ts %s", attempts, err, ts, okTS)
+	}
+	if len(slept) != 2 || slept[0] != time.Second {
+		t.Errorf("slept %v, want the 1s Retry-After then a back-off", slept)
+	}
+	if n := len(f.requests()); n != 3 {
+		t.Errorf("Slack received %d requests, want 3", n)
+	}
+}

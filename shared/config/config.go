@@ -1,0 +1,292 @@
+// Package config reads and validates every pd2chat setting in one place.
+// Load reports all problems at once, each naming its variable, and never
+// repeats a secret's value.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/workday"
+)
+
+// Secret is a setting that must never be printed: String, GoString and
+// LogValue all give "<secret>". Use Reveal where the value is needed.
+type Secret string
+
+func (s Secret) String() string               { return redacted(s) }
+func (s Secret) GoString() string             { return redacted(s) }
+func (s Secret) LogValue() slog.Value         { return slog.StringValue(redacted(s)) }
+func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted(s)), nil }
+
+// Reveal is the secret's value, for the one call that needs it.
+func (s Secret) Reveal() string { return string(s) }
+
+func redacted(s Secret) string {
+	if s == "" {
+		return ""
+	}
+	return "<secret>"
+}
+
+// Destination is one chat target: "slack:C0123", "typetalk:42" or "console".
+type Destination struct {
+	Kind   string // "slack", "typetalk" or "console"
+	Target string // channel ID or topic ID; empty for console
+}
+
+// String gives the destination back as it is written in the settings.
+func (d Destination) String() string {
+	if d.Target == "" {
+		return d.Kind
+	}
+	return d.Kind + ":" + d.Target
+}
+
+// RotationSource says where the on-call rotation comes from.
+type RotationSource struct {
+	Kind  string // "csv" or "sheets"
+	Value string // DIR for csv, SPREADSHEET_ID for sheets
+}
+
+func (r RotationSource) String() string { return r.Kind + ":" + r.Value }
+
+// Config is every setting of pd2chat, validated.
+type Config struct {
+	InLambda bool
+
+	Port           int
+	WebhookSecrets []Secret
+	V2Token        Secret
+
+	Rotation              RotationSource
+	SheetsEndpoint        string
+	GoogleCredentialsJSON Secret
+
+	Location *time.Location
+	Hours    workday.Hours
+	Holidays string // "jp" or "none"
+
+	AlertDestinations    []Destination
+	ReminderDestinations []Destination
+
+	SlackBotToken  Secret
+	SlackAPIURL    string
+	TypetalkToken  Secret
+	TypetalkAPIURL string
+
+	OncallManualURL string
+	SecretsARN      string
+}
+
+// Defaults of the settings, as documented in the README.
+const (
+	DefaultPort           = 8080
+	DefaultRotation       = "csv:testdata/sheet"
+	DefaultSheetsEndpoint = "https://sheets.googleapis.com/"
+	DefaultTimezone       = "Asia/Tokyo"
+	DefaultBusinessHours  = "Mon-Fri 10:00-17:00"
+	DefaultHolidays       = "jp"
+	DefaultDestinations   = "console"
+	DefaultSlackAPIURL    = "https://slack.com/api/"
+	DefaultTypetalkAPIURL = "https://typetalk.com"
+)
+
+// Load reads every setting through getenv (os.Getenv in the mains, a map in
+// tests). inLambda tightens the rules that keep a deployed relay safe. The
+// error, when not nil, lists every problem found, one per line, each naming
+// its variable.
+func Load(getenv func(string) string, inLambda bool) (Config, error) {
+	l := loader{getenv: getenv}
+	c := Config{InLambda: inLambda}
+
+	c.Port = l.port("PORT", DefaultPort)
+	for _, s := range l.list("PAGERDUTY_WEBHOOK_SECRETS") {
+		c.WebhookSecrets = append(c.WebhookSecrets, Secret(s))
+	}
+	if inLambda && len(c.WebhookSecrets) == 0 {
+		l.fail("PAGERDUTY_WEBHOOK_SECRETS", "is required in Lambda (set it directly or as a key of the SECRETS_ARN secret): unsigned deliveries are accepted only locally")
+	}
+	c.V2Token = Secret(strings.TrimSpace(getenv("PAGERDUTY_V2_TOKEN")))
+
+	c.Rotation = l.rotation("ROTATION_SOURCE")
+	c.SheetsEndpoint = l.url("GOOGLE_SHEETS_ENDPOINT", DefaultSheetsEndpoint)
+	c.GoogleCredentialsJSON = Secret(getenv("GOOGLE_CREDENTIALS_JSON"))
+
+	c.Location = l.location("TIMEZONE")
+	c.Hours = l.hours("BUSINESS_HOURS")
+	c.Holidays = l.oneOf("HOLIDAYS", DefaultHolidays, "jp", "none")
+
+	c.AlertDestinations = l.destinations("ALERT_DESTINATIONS")
+	c.ReminderDestinations = l.destinations("REMINDER_DESTINATIONS")
+
+	c.SlackBotToken = Secret(strings.TrimSpace(getenv("SLACK_BOT_TOKEN")))
+	c.SlackAPIURL = l.url("SLACK_API_URL", DefaultSlackAPIURL)
+	c.TypetalkToken = Secret(strings.TrimSpace(getenv("TYPETALK_TOKEN")))
+	c.TypetalkAPIURL = l.url("TYPETALK_API_URL", DefaultTypetalkAPIURL)
+	for _, d := range append(append([]Destination(nil), c.AlertDestinations...), c.ReminderDestinations...) {
+		switch {
+		case d.Kind == "slack" && c.SlackBotToken == "":
+			l.fail("SLACK_BOT_TOKEN", "is required for destination "+d.String())
+		case d.Kind == "typetalk" && c.TypetalkToken == "":
+			l.fail("TYPETALK_TOKEN", "is required for destination "+d.String())
+		}
+	}
+
+	if v := strings.TrimSpace(getenv("ONCALL_MANUAL_URL")); v != "" {
+		c.OncallManualURL = l.url("ONCALL_MANUAL_URL", "")
+	}
+	c.SecretsARN = strings.TrimSpace(getenv("SECRETS_ARN"))
+
+	if len(l.problems) > 0 {
+		return c, fmt.Errorf("config: %d problem(s):\n%w", len(l.problems), errors.Join(l.problems...))
+	}
+	return c, nil
+}
+
+// loader collects problems instead of stopping at the first.
+type loader struct {
+	getenv   func(string) string
+	problems []error
+}
+
+func (l *loader) fail(name, why string) {
+	l.problems = append(l.problems, fmt.Errorf("%s %s", name, why))
+}
+
+// get is the trimmed value of name, or def when unset or blank.
+func (l *loader) get(name, def string) string {
+	if v := strings.TrimSpace(l.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (l *loader) list(name string) []string {
+	var out []string
+	for _, s := range strings.Split(l.getenv(name), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (l *loader) port(name string, def int) int {
+	v := l.get(name, strconv.Itoa(def))
+	p, err := strconv.Atoi(v)
+	if err != nil || p < 1 || p > 65535 {
+		l.fail(name, fmt.Sprintf("%q is not a TCP port (1-65535)", v))
+		return def
+	}
+	return p
+}
+
+func (l *loader) url(name, def string) string {
+	v := l.get(name, def)
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		// The value is not echoed: a URL may carry a token.
+		l.fail(name, "is not an http(s) URL with a host")
+		return def
+	}
+	return v
+}
+
+func (l *loader) oneOf(name, def string, allowed ...string) string {
+	v := strings.ToLower(l.get(name, def))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	l.fail(name, fmt.Sprintf("%q is not one of %s", v, strings.Join(allowed, ", ")))
+	return def
+}
+
+func (l *loader) location(name string) *time.Location {
+	v := l.get(name, DefaultTimezone)
+	loc, err := time.LoadLocation(v)
+	if err != nil {
+		l.fail(name, fmt.Sprintf("%q is not a known time zone (e.g. Asia/Tokyo)", v))
+		loc, _ = time.LoadLocation(DefaultTimezone)
+	}
+	return loc
+}
+
+func (l *loader) hours(name string) workday.Hours {
+	h, err := workday.ParseHours(l.get(name, DefaultBusinessHours))
+	if err != nil {
+		l.fail(name, fmt.Sprintf("is invalid: %v (e.g. %q)", err, DefaultBusinessHours))
+		h, _ = workday.ParseHours(DefaultBusinessHours)
+	}
+	return h
+}
+
+func (l *loader) rotation(name string) RotationSource {
+	v := l.get(name, DefaultRotation)
+	kind, value, ok := strings.Cut(v, ":")
+	switch {
+	case !ok || strings.TrimSpace(value) == "":
+		l.fail(name, fmt.Sprintf("%q must be csv:DIR or sheets:SPREADSHEET_ID", v))
+	case kind != "csv" && kind != "sheets":
+		l.fail(name, fmt.Sprintf("%q: unknown source %q (csv or sheets)", v, kind))
+	}
+	return RotationSource{Kind: kind, Value: strings.TrimSpace(value)}
+}
+
+func (l *loader) destinations(name string) []Destination {
+	var out []Destination
+	seen := map[Destination]bool{}
+	for _, item := range l.list(name) {
+		kind, target, _ := strings.Cut(item, ":")
+		d := Destination{Kind: strings.ToLower(strings.TrimSpace(kind)), Target: strings.TrimSpace(target)}
+		switch {
+		case d.Kind == "console" && d.Target == "":
+		case d.Kind == "slack" && validID(d.Target):
+		case d.Kind == "typetalk" && validTopic(d.Target):
+		case d.Kind == "slack":
+			l.fail(name, fmt.Sprintf("%q: a Slack destination is slack:CHANNEL_ID (e.g. slack:C0123ABCD)", item))
+			continue
+		case d.Kind == "typetalk":
+			l.fail(name, fmt.Sprintf("%q: a Typetalk destination is typetalk:TOPIC_ID (a number)", item))
+			continue
+		default:
+			l.fail(name, fmt.Sprintf("%q: unknown destination (slack:CHANNEL_ID, typetalk:TOPIC_ID or console)", item))
+			continue
+		}
+		if seen[d] {
+			l.fail(name, fmt.Sprintf("%q is listed twice", item))
+			continue
+		}
+		seen[d] = true
+		out = append(out, d)
+	}
+	if len(out) == 0 && len(l.list(name)) == 0 {
+		out = []Destination{{Kind: DefaultDestinations}}
+	}
+	return out
+}
+
+// validID accepts Slack channel IDs: upper-case letters and digits.
+func validID(s string) bool {
+	if len(s) < 2 {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func validTopic(s string) bool {
+	n, err := strconv.ParseUint(s, 10, 64)
+	return err == nil && n > 0
+}

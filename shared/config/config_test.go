@@ -1,0 +1,120 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	_ "time/tzdata"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(nil), false)
+	if err != nil {
+		t.Fatalf("Load with nothing set: %v", err)
+	}
+	if c.Port != 8080 || c.Rotation.String() != "csv:testdata/sheet" || c.Location.String() != "Asia/Tokyo" ||
+		c.Hours.String() != "Mon-Fri 10:00-17:00" || c.Holidays != "jp" || c.SlackAPIURL != DefaultSlackAPIURL ||
+		c.TypetalkAPIURL != DefaultTypetalkAPIURL || c.SheetsEndpoint != DefaultSheetsEndpoint {
+		t.Errorf("defaults: got %+v", c)
+	}
+	if len(c.AlertDestinations) != 1 || c.AlertDestinations[0].String() != "console" ||
+		len(c.ReminderDestinations) != 1 || c.ReminderDestinations[0].String() != "console" {
+		t.Errorf("default destinations: %v %v", c.AlertDestinations, c.ReminderDestinations)
+	}
+	if len(c.WebhookSecrets) != 0 {
+		t.Errorf("no secrets expected, got %d", len(c.WebhookSecrets))
+	}
+}
+
+func TestLoadFull(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"PORT":                      "9090",
+		"PAGERDUTY_WEBHOOK_SECRETS": "old-secret, new-secret",
+		"PAGERDUTY_V2_TOKEN":        "tok",
+		"ROTATION_SOURCE":           "sheets:1AbCdEf",
+		"TIMEZONE":                  "Europe/Paris",
+		"BUSINESS_HOURS":            "Mon-Thu 09:00-18:00",
+		"HOLIDAYS":                  "none",
+		"ALERT_DESTINATIONS":        "slack:C0123ABCD, typetalk:42,console",
+		"REMINDER_DESTINATIONS":     "slack:C999",
+		"SLACK_BOT_TOKEN":           "xoxb-1",
+		"TYPETALK_TOKEN":            "tt",
+		"SLACK_API_URL":             "http://127.0.0.1:1234/api/",
+		"ONCALL_MANUAL_URL":         "https://wiki.example.com/oncall",
+	}), true)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if c.Port != 9090 || len(c.WebhookSecrets) != 2 || c.WebhookSecrets[1].Reveal() != "new-secret" ||
+		c.V2Token.Reveal() != "tok" || c.Rotation != (RotationSource{"sheets", "1AbCdEf"}) ||
+		c.Location.String() != "Europe/Paris" || c.Holidays != "none" || c.OncallManualURL != "https://wiki.example.com/oncall" {
+		t.Errorf("got %+v", c)
+	}
+	want := []Destination{{"slack", "C0123ABCD"}, {"typetalk", "42"}, {"console", ""}}
+	if fmt.Sprint(c.AlertDestinations) != fmt.Sprint(want) {
+		t.Errorf("alert destinations: got %v want %v", c.AlertDestinations, want)
+	}
+}
+
+func TestLoadReportsEveryProblem(t *testing.T) {
+	_, err := Load(env(map[string]string{
+		"PORT":                  "http",
+		"ROTATION_SOURCE":       "ftp:somewhere",
+		"TIMEZONE":              "Mars/Olympus",
+		"BUSINESS_HOURS":        "Mon-Fri 10:00-25:00",
+		"HOLIDAYS":              "fr",
+		"ALERT_DESTINATIONS":    "slack:#general,teams:1",
+		"REMINDER_DESTINATIONS": "typetalk:abc,console,console",
+		"SLACK_API_URL":         "not a url",
+	}), true)
+	if err == nil {
+		t.Fatal("Load accepted broken settings")
+	}
+	for _, name := range []string{"PORT", "ROTATION_SOURCE", "TIMEZONE", "BUSINESS_HOURS", "HOLIDAYS",
+		"ALERT_DESTINATIONS", "REMINDER_DESTINATIONS", "SLACK_API_URL", "PAGERDUTY_WEBHOOK_SECRETS"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s:\n%v", name, err)
+		}
+	}
+	if !strings.Contains(err.Error(), `"teams:1"`) || !strings.Contains(err.Error(), "listed twice") {
+		t.Errorf("error should say which item is wrong:\n%v", err)
+	}
+}
+
+func TestLoadNeedsTokensForChats(t *testing.T) {
+	_, err := Load(env(map[string]string{"ALERT_DESTINATIONS": "slack:C1", "REMINDER_DESTINATIONS": "typetalk:7"}), false)
+	if err == nil || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN is required for destination slack:C1") ||
+		!strings.Contains(err.Error(), "TYPETALK_TOKEN is required for destination typetalk:7") {
+		t.Fatalf("want both token problems, got %v", err)
+	}
+}
+
+func TestSecretsNeverPrint(t *testing.T) {
+	const secret = "s3cr3t-value"
+	c, err := Load(env(map[string]string{
+		"PAGERDUTY_WEBHOOK_SECRETS": secret, "PAGERDUTY_V2_TOKEN": secret, "SLACK_BOT_TOKEN": secret,
+		"TYPETALK_TOKEN": secret, "GOOGLE_CREDENTIALS_JSON": secret,
+		"ALERT_DESTINATIONS": "slack:C1",
+		"SLACK_API_URL":      "https://user:" + secret + "@bad host/",
+	}), false)
+	if err == nil {
+		t.Fatal("want an error for SLACK_API_URL")
+	}
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&buf, nil))
+	log.Info("config", "config", c, "secret", c.SlackBotToken, "secrets", c.WebhookSecrets)
+	for name, s := range map[string]string{
+		"%v": fmt.Sprintf("%v", c), "%+v": fmt.Sprintf("%+v", c), "%#v": fmt.Sprintf("%#v", c),
+		"slog": buf.String(), "error": err.Error(),
+	} {
+		if strings.Contains(s, secret) {
+			t.Errorf("%s shows the secret: %s", name, s)
+		}
+	}
+}

@@ -1,0 +1,67 @@
+// Package incident holds the domain event that every PagerDuty delivery is
+// decoded into. It knows neither PagerDuty's wire formats nor any chat.
+package incident
+
+import "time"
+
+// Kind is what happened to an incident. The values are PagerDuty V3 event
+// types without the "incident." prefix; legacy V2 types map onto them.
+type Kind string
+
+// The incident event types PagerDuty documents for V3 webhooks.
+const (
+	Triggered              Kind = "triggered"
+	Acknowledged           Kind = "acknowledged"
+	Unacknowledged         Kind = "unacknowledged"
+	Resolved               Kind = "resolved"
+	Reassigned             Kind = "reassigned"
+	Escalated              Kind = "escalated"
+	Delegated              Kind = "delegated"
+	PriorityUpdated        Kind = "priority_updated"
+	Reopened               Kind = "reopened"
+	Annotated              Kind = "annotated"
+	ResponderAdded         Kind = "responder.added"
+	ResponderReplied       Kind = "responder.replied"
+	StatusUpdatePublished  Kind = "status_update_published"
+	ConferenceBridgeUpdate Kind = "conference_bridge.updated"
+	ServiceUpdated         Kind = "service_updated"
+	IncidentTypeChanged    Kind = "incident_type.changed"
+	CustomFieldsUpdated    Kind = "custom_field_values.updated"
+	WorkflowStarted        Kind = "workflow.started"
+	WorkflowCompleted      Kind = "workflow.completed"
+)
+
+// Service is the PagerDuty service an incident belongs to.
+type Service struct {
+	ID   string
+	Name string
+}
+
+// Incident is what is known of the incident an event is about. Events that
+// carry only a reference (notes, responders, status updates) leave Number,
+// Service, Urgency and Status empty.
+type Incident struct {
+	ID       string
+	Number   int // 0 when the payload does not carry it
+	Title    string
+	Status   string // triggered, acknowledged, resolved
+	Urgency  string // high, low
+	Priority string // e.g. "P1"; empty when none
+	Service  Service
+	URL      string // the incident's page on PagerDuty
+}
+
+// Event is one thing that happened to one incident.
+type Event struct {
+	ID         string    // the event's id (V3 event.id, V2 message id)
+	Kind       Kind      // what happened
+	OccurredAt time.Time // when it happened; zero when the payload has none
+	Agent      string    // who did it (user or service name); empty when unknown
+	Incident   Incident
+
+	// Detail of some kinds; empty otherwise.
+	Note       string   // annotated: the note; responder.replied: the reply; status update: the message
+	Assignees  []string // triggered/reassigned/escalated/delegated: who it is assigned to now
+	Responder  string   // responder.added / responder.replied: who was asked / who replied
+	Escalation string   // delegated / escalated: escalation policy name
+}
