@@ -1,0 +1,155 @@
+// Package csvfile is the local rotation source (ROTATION_SOURCE=csv:DIR):
+// the sheet's tabs saved as CSV files, DIR/rotation.csv and DIR/members.csv,
+// parsed by rotation.Parse exactly as the Google Sheet is.
+//
+// Both files are read again on every Roster call (they are small, and an edit
+// shows at once); when neither has changed since the last call, the roster
+// built then is returned without parsing again.
+//
+// Errors and problems are kept apart. Roster fails only when a file cannot be
+// read or is not CSV. Problems in rows (a bad date, a date on two rows, a
+// duplicated member…) do not fail it: the roster of the good rows is
+// returned, each problem is logged once as a warning when the files change,
+// and Problems gives them to whoever wants to show them. A problem names the
+// tab and cell as in the sheet; the row is the line of the CSV file
+// (`rotation!A17` is line 17 of rotation.csv, column A its first field).
+package csvfile
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/pd2chat/pd2chat/shared/rotation"
+)
+
+// File names in DIR, one per tab.
+const (
+	RotationFile = rotation.RotationTab + ".csv"
+	MembersFile  = rotation.MembersTab + ".csv"
+)
+
+// Source reads the rotation from CSV files in one directory. It is safe for
+// concurrent use.
+type Source struct {
+	// Logger receives one warning per row problem each time the files
+	// change. Nil means slog.Default(). Set it before the first Roster call.
+	Logger *slog.Logger
+
+	dir string
+
+	mu       sync.Mutex
+	rotRaw   []byte // file contents the cached roster was built from
+	memRaw   []byte
+	roster   *rotation.Roster
+	problems []error
+}
+
+// New is the source of DIR/rotation.csv and DIR/members.csv. Nothing is read
+// until Roster is called.
+func New(dir string) *Source { return &Source{dir: dir} }
+
+// String is the source as ROTATION_SOURCE names it, "csv:DIR".
+func (s *Source) String() string { return "csv:" + s.dir }
+
+// Roster reads both files and gives the roster of their good rows. It fails
+// only when a file is missing, unreadable or not valid CSV; the error names
+// the file. Both files are required (members.csv may hold just its header).
+func (s *Source) Roster(ctx context.Context) (*rotation.Roster, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("csvfile: read rotation: %w", context.Cause(ctx))
+	}
+	rotRaw, err := s.read(RotationFile)
+	if err != nil {
+		return nil, err
+	}
+	memRaw, err := s.read(MembersFile)
+	if err != nil {
+		return nil, err
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.roster != nil && bytes.Equal(rotRaw, s.rotRaw) && bytes.Equal(memRaw, s.memRaw) {
+		return s.roster, nil
+	}
+	rotRows, err := s.records(RotationFile, rotRaw)
+	if err != nil {
+		return nil, err
+	}
+	memRows, err := s.records(MembersFile, memRaw)
+	if err != nil {
+		return nil, err
+	}
+	roster, problems := rotation.Parse(rotRows, memRows)
+	s.rotRaw, s.memRaw, s.roster, s.problems = rotRaw, memRaw, roster, problems
+	log := s.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	for _, p := range problems {
+		log.WarnContext(ctx, "rotation sheet problem",
+			"source", s.String(), "problem", p.Error())
+	}
+	return roster, nil
+}
+
+// Problems is the row problems of the roster last returned by Roster, each a
+// *rotation.CellError such as `rotation!A17: "2026-13-01" is not a date`;
+// nil before the first call or when the files are clean.
+func (s *Source) Problems() []error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.problems)
+}
+
+func (s *Source) read(name string) ([]byte, error) {
+	b, err := os.ReadFile(filepath.Join(s.dir, name))
+	if err != nil {
+		// The *PathError names the file.
+		return nil, fmt.Errorf("csvfile: read %s tab: %w", tabOf(name), err)
+	}
+	return b, nil
+}
+
+// records parses CSV text into rows numbered as lines: record i of the
+// result starts on line i+1, blank lines giving empty rows, so that a problem
+// at rotation!A17 is on line 17 of rotation.csv, as it would be on row 17 of
+// the sheet. Rows may have any number of fields (the sheet's rows are
+// ragged), and a UTF-8 byte order mark, as spreadsheet programs write, is
+// skipped.
+func (s *Source) records(name string, b []byte) ([][]string, error) {
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff"))))
+	r.FieldsPerRecord = -1
+	var rows [][]string
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return rows, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("csvfile: read %s tab from %s: %w", tabOf(name), filepath.Join(s.dir, name), err)
+		}
+		line, _ := r.FieldPos(0)
+		for len(rows) < line-1 {
+			rows = append(rows, nil)
+		}
+		rows = append(rows, rec)
+	}
+}
+
+func tabOf(name string) string {
+	if name == RotationFile {
+		return rotation.RotationTab
+	}
+	return rotation.MembersTab
+}
+
+var _ rotation.Source = (*Source)(nil)

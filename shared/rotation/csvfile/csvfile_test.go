@@ -1,0 +1,286 @@
+package csvfile
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	_ "time/tzdata"
+
+	"github.com/pd2chat/pd2chat/shared/rotation"
+	"github.com/pd2chat/pd2chat/shared/workday"
+)
+
+// sheetDir is the repository's testdata/sheet, the default local rotation
+// (ROTATION_SOURCE=csv:testdata/sheet, run from the repository root).
+var sheetDir = filepath.Join("..", "..", "..", "testdata", "sheet")
+
+func day(s string) rotation.Date {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return rotation.DateOf(t)
+}
+
+var (
+	takahashi = rotation.Member{Name: "Takahashi", Slack: "U01TAKAHASH", Typetalk: "takahashi", Email: "takahashi@example.com"}
+	tanaka    = rotation.Member{Name: "Tanaka", Slack: "U01TANAKA01", Typetalk: "tanaka", Email: "tanaka@example.com"}
+	ito       = rotation.Member{Name: "Ito", Slack: "U01ITO00001", Typetalk: "ito", Email: "ito@example.com"}
+	watanabe  = rotation.Member{Name: "Watanabe", Typetalk: "watanabe", Email: "watanabe@example.com"}
+	sato      = rotation.Member{Name: "Sato", Slack: "U01SATO0001", Typetalk: "sato", Email: "sato@example.com"}
+)
+
+func TestTestdataSheet(t *testing.T) {
+	s := New(sheetDir)
+	r, err := s.Roster(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := s.Problems(); len(p) > 0 {
+		t.Fatalf("testdata/sheet has problems: %v", p)
+	}
+	if got := len(r.Members()); got != 6 {
+		t.Errorf("%d members, want 6", got)
+	}
+	tests := []struct {
+		day  string
+		want []rotation.Member
+	}{
+		{"2026-11-20", []rotation.Member{takahashi, tanaka}},
+		{"2026-11-23", nil}, // Labour Thanksgiving Day: no row
+		{"2026-11-24", []rotation.Member{ito, watanabe}},                // Watanabe has no Slack ID
+		{"2026-12-08", []rotation.Member{sato}},                         // one person that day
+		{"2026-12-15", []rotation.Member{watanabe, {Name: "Yamamoto"}}}, // a contractor, not in members
+		{"2027-01-04", []rotation.Member{sato, {Name: "Suzuki", Slack: "U01SUZUKI01", Typetalk: "suzuki", Email: "suzuki@example.com"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.day, func(t *testing.T) {
+			if got := r.OnCall(day(tt.day)); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("OnCall(%s) = %+v, want %+v", tt.day, got, tt.want)
+			}
+		})
+	}
+
+	// The fixture covers every working day of 2026-11-01 .. 2027-01-31, a
+	// pair each but on 2026-12-08, and no other day.
+	loc, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hours, err := workday.ParseHours("Mon-Fri 10:00-17:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := workday.New(loc, hours, workday.JP())
+	for d := day("2026-11-01"); d != day("2027-02-01"); d = rotation.DateOf(time.Date(d.Year, d.Month, d.Day+1, 0, 0, 0, 0, time.UTC)) {
+		want := 0
+		if cal.IsWorkingDate(d) {
+			want = 2
+			if d == day("2026-12-08") {
+				want = 1
+			}
+		}
+		if got := len(r.OnCall(d)); got != want || r.Scheduled(d) != (want > 0) {
+			t.Errorf("%s: %d on call (row: %v), want %d", d, got, r.Scheduled(d), want)
+		}
+	}
+}
+
+func write(t *testing.T, dir, name, text string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// logged collects the "problem" attribute of each warning.
+type logged struct {
+	mu       sync.Mutex
+	problems []string
+}
+
+func (l *logged) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		line := string(p)
+		if i := strings.Index(line, "problem="); i >= 0 {
+			l.problems = append(l.problems, strings.TrimSpace(line[i+len("problem="):]))
+		}
+		return len(p), nil
+	}), nil))
+}
+
+func (l *logged) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p := l.problems
+	l.problems = nil
+	return p
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func TestProblems(t *testing.T) {
+	dir := t.TempDir()
+	// A byte order mark, blank lines, CRLF, quoted fields, ragged rows.
+	write(t, dir, RotationFile, "\ufeffdate,primary,secondary\r\n"+
+		"2026-11-20,Sato,Ito\r\n"+
+		"\r\n"+
+		"2026-13-01,Sato\r\n"+
+		"\"2026/11/24\",\"Ito\",\" Watanabe \",\r\n"+
+		"2026-11-20,Tanaka\r\n")
+	write(t, dir, MembersFile, "\ufeffname,slack,typetalk,email\n"+
+		"Sato,U01SATO0001,sato,sato@example.com\n"+
+		"Ito,U01ITO00001,ito,ito@example.com\n"+
+		"Watanabe,,watanabe,watanabe@example.com\n"+
+		"Sato,U01SATO0002,sato2\n")
+	var log logged
+	s := New(dir)
+	s.Logger = log.logger()
+
+	r, err := s.Roster(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`members!A5: member "Sato" is already on row 2; row ignored`,
+		`rotation!A4: "2026-13-01" is not a date`,
+		`rotation!A6: 2026-11-20 is already on row 2; row ignored`,
+	}
+	var got []string
+	for _, p := range s.Problems() {
+		got = append(got, p.Error())
+		var ce *rotation.CellError
+		if !errors.As(p, &ce) {
+			t.Errorf("problem %v is not a *rotation.CellError", p)
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Problems()\n got: %q\nwant: %q", got, want)
+	}
+	if l := log.take(); len(l) != len(want) {
+		t.Errorf("logged %d problems, want %d: %q", len(l), len(want), l)
+	}
+	if got := r.OnCall(day("2026-11-20")); !reflect.DeepEqual(got, []rotation.Member{sato, ito}) {
+		t.Errorf("OnCall(2026-11-20) = %+v: want the first row's Sato and Ito", got)
+	}
+	if got := r.OnCall(day("2026-11-24")); !reflect.DeepEqual(got, []rotation.Member{ito, watanabe}) {
+		t.Errorf("OnCall(2026-11-24) = %+v, want Ito and Watanabe", got)
+	}
+
+	// Unchanged files: the same roster, nothing logged again.
+	r2, err := s.Roster(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2 != r {
+		t.Error("unchanged files gave a new roster")
+	}
+	if l := log.take(); len(l) != 0 {
+		t.Errorf("unchanged files logged again: %q", l)
+	}
+
+	// An edit shows at once; the fixed problem is gone.
+	write(t, dir, RotationFile, "date,primary,secondary\n2026-11-20,Tanaka,Sato\n")
+	r3, err := s.Roster(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r3.OnCall(day("2026-11-20")); len(got) != 2 || got[0].Name != "Tanaka" {
+		t.Errorf("after the edit OnCall(2026-11-20) = %+v, want Tanaka, Sato", got)
+	}
+	if got, want := log.take(), []string{`"members!A5: member \"Sato\" is already on row 2; row ignored"`}; !reflect.DeepEqual(got, want) {
+		t.Errorf("after the edit logged %q, want %q", got, want)
+	}
+	if got := len(s.Problems()); got != 1 {
+		t.Errorf("after the edit %d problems, want 1", got)
+	}
+}
+
+func TestReadErrors(t *testing.T) {
+	tests := []struct {
+		desc     string
+		rotation string // "" = no file
+		members  string
+		want     []string // in the error text
+		is       error
+	}{
+		{"no rotation.csv", "", "name\n", []string{"csvfile: read rotation tab: open ", filepath.Join("DIR", RotationFile), "no such file"}, fs.ErrNotExist},
+		{"no members.csv", "date\n", "", []string{"csvfile: read members tab: open ", filepath.Join("DIR", MembersFile)}, fs.ErrNotExist},
+		{"bad CSV", "date\n2026-11-20,\"Sato\n", "name\n", []string{"csvfile: read rotation tab from ", filepath.Join("DIR", RotationFile), "line 2"}, nil},
+		{"bad quote", "date\n", "name\nSa\"to,U01\n", []string{"csvfile: read members tab from ", filepath.Join("DIR", MembersFile), `bare " in non-quoted-field`}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			dir := t.TempDir()
+			if tt.rotation != "" {
+				write(t, dir, RotationFile, tt.rotation)
+			}
+			if tt.members != "" {
+				write(t, dir, MembersFile, tt.members)
+			}
+			r, err := New(dir).Roster(t.Context())
+			if err == nil {
+				t.Fatalf("Roster() = %v, want an error", r)
+			}
+			msg := strings.ReplaceAll(err.Error(), dir, "DIR")
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not contain %q", msg, w)
+				}
+			}
+			if tt.is != nil && !errors.Is(err, tt.is) {
+				t.Errorf("error %v is not %v", err, tt.is)
+			}
+		})
+	}
+}
+
+func TestCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(t.Context())
+	cause := errors.New("delivery budget spent")
+	cancel(cause)
+	_, err := New(sheetDir).Roster(ctx)
+	if !errors.Is(err, cause) {
+		t.Errorf("Roster(canceled) = %v, want the cause %v", err, cause)
+	}
+}
+
+// Run with -race.
+func TestConcurrent(t *testing.T) {
+	s := New(sheetDir)
+	s.Logger = slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			r, err := s.Roster(context.Background())
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if len(r.OnCall(day("2026-11-20"))) != 2 {
+				t.Error("2026-11-20: want two on call")
+			}
+			_ = s.Problems()
+		})
+	}
+	wg.Wait()
+}
+
+func TestString(t *testing.T) {
+	if got := New("testdata/sheet").String(); got != "csv:testdata/sheet" {
+		t.Errorf("String() = %q", got)
+	}
+}

@@ -1,0 +1,342 @@
+package rotation
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The sheet's tab names, as sources read them and problems name them.
+const (
+	RotationTab = "rotation"
+	MembersTab  = "members"
+)
+
+// CellError is a problem found in one cell of the sheet. Its text locates
+// the cell the way a person finds it in the sheet:
+//
+//	rotation!A17: "2026-13-01" is not a date
+type CellError struct {
+	Tab string // RotationTab or MembersTab
+	Row int    // 1-based, as the sheet numbers rows
+	Col int    // 1-based: A is 1
+	Err error  // what is wrong
+}
+
+func (e *CellError) Error() string {
+	return fmt.Sprintf("%s!%s%d: %v", e.Tab, columnName(e.Col), e.Row, e.Err)
+}
+
+func (e *CellError) Unwrap() error { return e.Err }
+
+// columnName is the sheet's letter name of 1-based column col: 1 → A,
+// 26 → Z, 27 → AA. Columns below 1 are "?".
+func columnName(col int) string {
+	if col < 1 {
+		return "?"
+	}
+	var b []byte
+	for ; col > 0; col = (col - 1) / 26 {
+		b = append(b, byte('A'+(col-1)%26))
+	}
+	for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
+		b[i], b[j] = b[j], b[i]
+	}
+	return string(b)
+}
+
+// Parse builds a Roster from the cells (as text) of the "rotation" and
+// "members" tabs, row by row as the sheet shows them (row 1 first). It is
+// the one parser behind every Source, so the sheet and its CSV copy behave
+// the same.
+//
+// Parse never gives up: it returns the roster built from the good rows and
+// every problem found, each a *CellError naming the cell. A row with a
+// problem in its key cell (date, member name) is left out; a bad handle
+// leaves the member in without that handle.
+//
+// Tab rotation: column A is the date (see ParseDate), columns B… the people
+// on call that day (usually two; empty cells are skipped, spaces trimmed).
+// Rows may come in any order; blank rows are skipped. The first non-blank
+// row is a header when its column A is text without digits ("date", "日付");
+// a first row without a date is otherwise reported like any other. A date on
+// two rows is a problem: the first row counts and the later one is ignored
+// (merging would silently put three or four people on call). A name twice
+// in one row is reported and kept once.
+//
+// Tab members: columns name, slack, typetalk, email. A first row naming any
+// of those columns (in any order and case; "Slack ID", "e-mail" and "名前"
+// are understood too, other columns are ignored) is the header; without one
+// the columns are in that order. Names are matched ignoring case and
+// repeated spaces; a name on two rows is a problem and the first row
+// counts. A Slack handle must be a user ID (U… or W…, as Slack's "Copy
+// member ID" gives it): anything else is reported and dropped, as a mention
+// of it would not notify anyone. A leading "@" on a Typetalk account is
+// dropped.
+func Parse(rotationRows, memberRows [][]string) (*Roster, []error) {
+	var p parser
+	r := &Roster{days: make(map[Date][]Member)}
+	r.members = p.members(memberRows)
+	byKey := make(map[string]Member, len(r.members))
+	for _, m := range r.members {
+		byKey[nameKey(m.Name)] = m
+	}
+	p.rotation(rotationRows, r.days, byKey)
+	return r, p.problems
+}
+
+type parser struct {
+	problems []error
+}
+
+func (p *parser) report(tab string, row, col int, format string, args ...any) {
+	p.problems = append(p.problems, &CellError{Tab: tab, Row: row + 1, Col: col + 1, Err: fmt.Errorf(format, args...)})
+}
+
+// cell is row[i] trimmed, or "" past the end of a ragged row.
+func cell(row []string, i int) string {
+	if i < 0 || i >= len(row) {
+		return ""
+	}
+	return strings.TrimSpace(row[i])
+}
+
+func blank(row []string) bool {
+	for i := range row {
+		if cell(row, i) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) rotation(rows [][]string, days map[Date][]Member, members map[string]Member) {
+	firstRow := make(map[Date]int)
+	first := true
+	for i, row := range rows {
+		if blank(row) {
+			continue
+		}
+		a := cell(row, 0)
+		if first {
+			first = false
+			if a != "" && !strings.ContainsAny(a, "0123456789") {
+				continue // header
+			}
+		}
+		if a == "" {
+			p.report(RotationTab, i, 0, "no date for the names in this row; row ignored")
+			continue
+		}
+		d, err := parseDate(a)
+		if err != nil {
+			p.report(RotationTab, i, 0, "%v", err)
+			continue
+		}
+		if prev, dup := firstRow[d]; dup {
+			p.report(RotationTab, i, 0, "%s is already on row %d; row ignored", d, prev+1)
+			continue
+		}
+		firstRow[d] = i
+		var onCall []Member
+		seen := make(map[string]int)
+		for j := 1; j < len(row); j++ {
+			name := cell(row, j)
+			if name == "" {
+				continue
+			}
+			key := nameKey(name)
+			if prev, dup := seen[key]; dup {
+				p.report(RotationTab, i, j, "%q is already on call this day in %s%d", name, columnName(prev+1), i+1)
+				continue
+			}
+			seen[key] = j
+			m, ok := members[key]
+			if !ok {
+				m = Member{Name: name}
+			}
+			onCall = append(onCall, m)
+		}
+		days[d] = onCall
+	}
+}
+
+// Member columns.
+const (
+	colName = iota
+	colSlack
+	colTypetalk
+	colEmail
+	numCols
+)
+
+var columnNames = [numCols]string{"name", "slack", "typetalk", "email"}
+
+// headerColumn recognises a members header cell.
+func headerColumn(s string) (int, bool) {
+	s = strings.ToLower(s)
+	s = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '_' || r == '-' || r == '\u3000' {
+			return -1
+		}
+		return r
+	}, s)
+	switch s {
+	case "name", "member", "名前", "氏名":
+		return colName, true
+	case "slack", "slackid", "slackuserid", "slackmemberid", "slackuser":
+		return colSlack, true
+	case "typetalk", "typetalkaccount", "typetalkid", "typetalkname":
+		return colTypetalk, true
+	case "email", "mail", "emailaddress", "メール", "メールアドレス":
+		return colEmail, true
+	}
+	return 0, false
+}
+
+func (p *parser) members(rows [][]string) []Member {
+	cols := [numCols]int{0, 1, 2, 3} // column index of each field; -1: absent
+	var out []Member
+	firstRow := make(map[string]int)
+	first := true
+	for i, row := range rows {
+		if blank(row) {
+			continue
+		}
+		if first {
+			first = false
+			if hdr, ok := p.memberHeader(i, row); ok {
+				cols = hdr
+				if cols[colName] < 0 {
+					p.report(MembersTab, i, 0, "the header has no %q column; no member read", columnNames[colName])
+					return nil
+				}
+				continue
+			}
+		}
+		name := cell(row, cols[colName])
+		if name == "" {
+			p.report(MembersTab, i, cols[colName], "no name for this member; row ignored")
+			continue
+		}
+		key := nameKey(name)
+		if prev, dup := firstRow[key]; dup {
+			p.report(MembersTab, i, cols[colName], "member %q is already on row %d; row ignored", name, prev+1)
+			continue
+		}
+		firstRow[key] = i
+		m := Member{
+			Name:     name,
+			Slack:    cell(row, cols[colSlack]),
+			Typetalk: strings.TrimPrefix(cell(row, cols[colTypetalk]), "@"),
+			Email:    cell(row, cols[colEmail]),
+		}
+		if m.Slack != "" && !isSlackUserID(m.Slack) {
+			p.report(MembersTab, i, cols[colSlack], "slack %q is not a Slack user ID (like U012AB3CD); %s is shown without a Slack mention", m.Slack, name)
+			m.Slack = ""
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// memberHeader recognises row as the members header and gives the column
+// of each field (-1 when absent).
+func (p *parser) memberHeader(i int, row []string) ([numCols]int, bool) {
+	cols := [numCols]int{-1, -1, -1, -1}
+	found := false
+	for j := range row {
+		c, ok := headerColumn(cell(row, j))
+		if !ok {
+			continue
+		}
+		found = true
+		if cols[c] >= 0 {
+			p.report(MembersTab, i, j, "a second %q column; column %s is used", columnNames[c], columnName(cols[c]+1))
+			continue
+		}
+		cols[c] = j
+	}
+	return cols, found
+}
+
+// isSlackUserID reports whether s looks like a Slack user ID: U or W, then
+// upper-case letters and digits.
+func isSlackUserID(s string) bool {
+	if len(s) < 3 || (s[0] != 'U' && s[0] != 'W') {
+		return false
+	}
+	for _, r := range s[1:] {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseDate reads a date as the sheet may hold it: "2026-11-20",
+// "2026/11/20", "2026/1/5" (also "2026-1-5"), or a Sheets date serial number,
+// the days since 1899-12-30 ("46346" is 2026-11-20; a fraction, the time of
+// day, is ignored). Spaces around it are trimmed.
+func ParseDate(s string) (Date, error) {
+	d, err := parseDate(s)
+	if err != nil {
+		return Date{}, fmt.Errorf("rotation: %w", err)
+	}
+	return d, nil
+}
+
+// Serials accepted: 1 (1899-12-31) to 2958465 (9999-12-31).
+const maxSerial = 2958465
+
+var serialEpoch = time.Date(1899, time.December, 30, 12, 0, 0, 0, time.UTC)
+
+func parseDate(s string) (Date, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return Date{}, errors.New("empty date")
+	}
+	if isDigits(s) || (strings.Count(s, ".") == 1 && isDigits(strings.Replace(s, ".", "", 1))) {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || f < 1 || f >= maxSerial+1 {
+			return Date{}, fmt.Errorf("%q is not a date (as a Sheets date serial it is out of range)", s)
+		}
+		return DateOf(serialEpoch.AddDate(0, 0, int(math.Floor(f)))), nil
+	}
+	sep := "-"
+	if strings.Contains(s, "/") {
+		sep = "/"
+	}
+	bad := fmt.Errorf("%q is not a date", s)
+	parts := strings.Split(s, sep)
+	if len(parts) != 3 || len(parts[0]) != 4 || len(parts[1]) < 1 || len(parts[1]) > 2 || len(parts[2]) < 1 || len(parts[2]) > 2 {
+		return Date{}, bad
+	}
+	var n [3]int
+	for i, part := range parts {
+		if !isDigits(part) {
+			return Date{}, bad
+		}
+		n[i], _ = strconv.Atoi(part)
+	}
+	d := Date{Year: n[0], Month: time.Month(n[1]), Day: n[2]}
+	if d.Year < 1 || DateOf(time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC)) != d {
+		return Date{}, bad
+	}
+	return d, nil
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,41 @@
+// Package rotation says who is on call on a given day. The rotation is kept
+// by people in a sheet (tabs "rotation" and "members"); Source implementations
+// read those tabs and Parse turns them into a Roster, so every source behaves
+// the same.
+package rotation
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Member is one person who can be on call, with their handle in each chat.
+// Handles may be empty: a member without a handle is shown by Name.
+type Member struct {
+	Name     string
+	Slack    string // Slack user ID, e.g. U012AB3CD
+	Typetalk string // Typetalk account name
+	Email    string
+}
+
+// Date is a calendar day, without time or zone.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// DateOf is the calendar day of t in t's location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, m, d}
+}
+
+// String formats d as 2006-01-02.
+func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
+
+// Source gives the current roster.
+type Source interface {
+	Roster(ctx context.Context) (*Roster, error)
+}

@@ -1,0 +1,96 @@
+// Package workday decides business hours and working days: whether an
+// instant is inside BUSINESS_HOURS on a day that is not a holiday, and which
+// day is the next working day. Everything here is a pure function of the
+// time it is given; nothing reads the clock.
+//
+// A Calendar works in one zone (TIMEZONE, Asia/Tokyo by default): an instant
+// is first converted to that zone, so 2026-11-20T01:00:00Z is 10:00 on Friday
+// 20 November in Tokyo. Business hours are half-open: with
+// "Mon-Fri 10:00-17:00", 10:00:00 is inside and 17:00:00 is outside.
+package workday
+
+import (
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/rotation"
+)
+
+// Calendar decides working days and working time in one zone. It is
+// immutable and safe for concurrent use.
+type Calendar struct {
+	loc      *time.Location
+	hours    Hours
+	holidays Holidays
+}
+
+// New is a calendar of business hours h in zone loc, minus holidays.
+// A nil loc means UTC; nil holidays means None().
+func New(loc *time.Location, h Hours, holidays Holidays) *Calendar {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if holidays == nil {
+		holidays = None()
+	}
+	return &Calendar{loc: loc, hours: h, holidays: holidays}
+}
+
+// Location is the calendar's zone; convert an instant with t.In(c.Location())
+// before taking its rotation.DateOf.
+func (c *Calendar) Location() *time.Location { return c.loc }
+
+// Hours is the calendar's business hours.
+func (c *Calendar) Hours() Hours { return c.hours }
+
+// IsWorkingDay reports whether the day of t, in c's zone, is a business-hours
+// weekday and not a holiday.
+func (c *Calendar) IsWorkingDay(t time.Time) bool {
+	return c.IsWorkingDate(rotation.DateOf(t.In(c.loc)))
+}
+
+// IsWorkingDate reports whether calendar day d is a business-hours weekday
+// and not a holiday.
+func (c *Calendar) IsWorkingDate(d rotation.Date) bool {
+	if !c.hours.HasDay(weekday(d)) {
+		return false
+	}
+	_, holiday := c.holidays.IsHoliday(d)
+	return !holiday
+}
+
+// IsWorkingTime reports whether t is inside business hours: t's day in c's
+// zone is a working day and start <= t's local time of day < end.
+func (c *Calendar) IsWorkingTime(t time.Time) bool {
+	lt := t.In(c.loc)
+	if !c.hours.HasDay(lt.Weekday()) {
+		return false
+	}
+	hour, minute, sec := lt.Clock()
+	if !c.hours.contains(hour*3600 + minute*60 + sec) {
+		return false
+	}
+	_, holiday := c.holidays.IsHoliday(rotation.DateOf(lt))
+	return !holiday
+}
+
+// maxSearch bounds NextWorkingDay's search.
+const maxSearch = 366
+
+// NextWorkingDay is the first working day strictly after t's day in c's
+// zone: Friday → Monday, or Tuesday when Monday is a holiday. It looks at
+// most a year ahead and returns the zero Date if no day in that year is a
+// working day (every day a holiday).
+func (c *Calendar) NextWorkingDay(t time.Time) rotation.Date {
+	return c.NextWorkingDate(rotation.DateOf(t.In(c.loc)))
+}
+
+// NextWorkingDate is the first working day strictly after day d, looking at
+// most a year ahead; the zero Date if there is none.
+func (c *Calendar) NextWorkingDate(d rotation.Date) rotation.Date {
+	for i := 1; i <= maxSearch; i++ {
+		if next := addDays(d, i); c.IsWorkingDate(next) {
+			return next
+		}
+	}
+	return rotation.Date{}
+}
