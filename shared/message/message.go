@@ -1,0 +1,551 @@
+// Package message renders an incident event as the text of one chat message,
+// in the dialect of the chat it goes to (Slack mrkdwn, Typetalk plain text,
+// the console). It is pure: no I/O, no clock; the same Input always gives the
+// same text, which the golden files in testdata spell out.
+//
+// Every message has the same shape:
+//
+//	headline   what happened, and the incident: number, title (a link on Slack)
+//	facts      service, urgency, priority: whichever are known
+//	link       the incident's URL on its own line (Typetalk, console)
+//	details    assignees, escalation policy, the note or reply, quoted
+//	footer     the incident's tag, the on-call mention, the operational notice
+//
+// Text that comes from PagerDuty or from the rotation sheet is data, never
+// markup:
+//   - control characters and bidirectional overrides are dropped, invalid
+//     UTF-8 becomes U+FFFD, and single-line fields (title, names) never break
+//     a line, so they cannot forge a footer line;
+//   - Slack: &, < and > are escaped as &amp; &lt; &gt;, so a title can never
+//     produce <!channel>, <@U…> or a link. The only link is the incident's own
+//     URL, and only when it is a plain http(s) URL. The Slack poster must post
+//     the text as is (slack-go: MsgOptionText(text, false)) and must not
+//     set link_names or parse=full;
+//   - Typetalk: a zero-width space (U+200B) is inserted after every @ and #
+//     (and their full-width and small forms ＠ ＃ ﹫ ﹟) so that "@all" or
+//     "#prod" in a title is shown but never mentions or tags. Full-width
+//     replacement was rejected: Japanese services commonly treat ＠ and ＃ as
+//     mention and hashtag signs too.
+//
+// A message never exceeds its chat's limit (Slack 3,900, Typetalk 4,000,
+// console 10,000 characters, counted in UTF-16 code units, which is never
+// fewer than characters). When it would, the details and then the facts are
+// cut on a character boundary and end with "…"; the footer (tag, mentions,
+// notice) is always kept whole.
+package message
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/rotation"
+)
+
+// Dialect is the text format of one chat tool.
+type Dialect int
+
+// The dialects. An unknown Dialect renders as Console.
+const (
+	Console  Dialect = iota // plain text for a terminal or a log
+	Slack                   // Slack mrkdwn
+	Typetalk                // Typetalk plain text with @mentions and #hashtags
+)
+
+// String is the dialect's lower-case name: console, slack, typetalk.
+func (d Dialect) String() string {
+	switch d {
+	case Console:
+		return "console"
+	case Slack:
+		return "slack"
+	case Typetalk:
+		return "typetalk"
+	}
+	return "Dialect(" + strconv.Itoa(int(d)) + ")"
+}
+
+// Message length limits, in UTF-16 code units.
+const (
+	slackLimit    = 3900  // Slack advises keeping text under 4,000 characters
+	typetalkLimit = 4000  // Typetalk refuses longer posts
+	consoleLimit  = 10000 // keeps a log line bounded
+)
+
+func (d Dialect) limit() int {
+	switch d {
+	case Slack:
+		return slackLimit
+	case Typetalk:
+		return typetalkLimit
+	}
+	return consoleLimit
+}
+
+// Input is everything a message says.
+type Input struct {
+	Event incident.Event
+
+	// Tag is the incident's tag without '#', e.g. "pd1234" (see Tag); empty
+	// when the incident number is unknown. Only ASCII letters and digits are
+	// kept.
+	Tag string
+
+	// OnCall are the people on call at the event's instant.
+	OnCall []rotation.Member
+
+	// Mention is true inside business hours: the message then ends with a
+	// line mentioning OnCall. When false the message has no on-call line
+	// and is otherwise the same.
+	Mention bool
+
+	// Notice is an optional short operational note shown at the end, e.g.
+	// "On-call lookup failed: mentions skipped."; empty for none.
+	Notice string
+}
+
+// Tag is the tag of incident number: "pd1234", letters and digits only so
+// that it is a valid Typetalk hashtag. It is empty for a number ≤ 0 (unknown).
+func Tag(number int) string {
+	if number <= 0 {
+		return ""
+	}
+	var buf [24]byte
+	b := append(buf[:0], "pd"...)
+	b = strconv.AppendInt(b, int64(number), 10)
+	return string(b)
+}
+
+// Render returns the text of the message for in, in dialect d.
+func Render(d Dialect, in Input) string {
+	if d != Slack && d != Typetalk {
+		d = Console
+	}
+	w := writer{d: d}
+	w.b.Grow(estimate(&in))
+
+	ev := &in.Event
+	w.headline(ev)
+	w.facts(&ev.Incident)
+	if d != Slack {
+		if linkable(ev.Incident.URL) {
+			w.b.WriteByte('\n')
+			w.b.WriteString(ev.Incident.URL)
+		}
+	}
+	w.details(ev)
+
+	foot := w.b.Len()
+	w.footer(&in)
+	return fit(w.b.String(), foot, d)
+}
+
+// estimate is the usual size of the rendered message, so that the builder
+// grows once.
+func estimate(in *Input) int {
+	ev := &in.Event
+	n := 256 + len(ev.Agent) + len(ev.Note) + len(ev.Responder) + len(ev.Escalation) + len(string(ev.Kind)) +
+		len(ev.Incident.ID) + len(ev.Incident.Title) + len(ev.Incident.Service.Name) + len(ev.Incident.Urgency) +
+		len(ev.Incident.Priority) + 2*len(ev.Incident.URL) + len(in.Tag) + len(in.Notice)
+	for _, a := range ev.Assignees {
+		n += len(a) + 2
+	}
+	if in.Mention {
+		for _, m := range in.OnCall {
+			n += len(m.Name) + len(m.Slack) + len(m.Typetalk) + 4
+		}
+	}
+	return n + n/8 // room for escapes
+}
+
+// Caps on single-line fields, in characters, so that one absurd field
+// cannot push the rest of the message out.
+const (
+	titleMax  = 500
+	nameMax   = 100
+	fieldMax  = 200
+	noticeMax = 500
+	listMax   = 10 // names listed before "and N more"
+)
+
+// headline writes what happened and to which incident.
+func (w *writer) headline(ev *incident.Event) {
+	w.emoji(ev.Kind)
+	inc := &ev.Incident
+	switch ev.Kind {
+	case incident.Triggered:
+		w.strong("Triggered")
+	case incident.Acknowledged:
+		w.strong("Acknowledged")
+		w.by(ev.Agent)
+	case incident.Unacknowledged:
+		w.strong("Unacknowledged")
+		w.by(ev.Agent)
+	case incident.Resolved:
+		w.strong("Resolved")
+		w.by(ev.Agent)
+	case incident.Reassigned:
+		w.strong("Reassigned")
+		w.to(ev.Assignees)
+		w.by(ev.Agent)
+	case incident.Escalated:
+		w.strong("Escalated")
+		if len(ev.Assignees) > 0 {
+			w.to(ev.Assignees)
+		} else if ev.Escalation != "" {
+			w.raw(" to ")
+			w.text(ev.Escalation, fieldMax)
+		}
+		w.by(ev.Agent)
+	case incident.Delegated:
+		w.strong("Delegated")
+		if ev.Escalation != "" {
+			w.raw(" to ")
+			w.text(ev.Escalation, fieldMax)
+		} else {
+			w.to(ev.Assignees)
+		}
+		w.by(ev.Agent)
+	case incident.PriorityUpdated:
+		if inc.Priority != "" {
+			w.strong("Priority changed")
+			w.raw(" to ")
+			w.text(inc.Priority, nameMax)
+		} else {
+			w.strong("Priority removed")
+		}
+		w.by(ev.Agent)
+	case incident.Reopened:
+		w.strong("Reopened")
+		w.by(ev.Agent)
+	case incident.Annotated:
+		w.strong("Note")
+		if ev.Agent != "" {
+			w.raw(" from ")
+			w.text(ev.Agent, nameMax)
+		}
+	case incident.ResponderAdded:
+		w.strong("Responder requested")
+		if ev.Responder != "" {
+			w.raw(": ")
+			w.text(ev.Responder, nameMax)
+		}
+	case incident.ResponderReplied:
+		who := ev.Responder
+		if who == "" {
+			who = ev.Agent
+		}
+		if who != "" {
+			w.text(who, nameMax)
+			w.raw(" ")
+			w.strong("replied")
+		} else {
+			w.strong("Responder replied")
+		}
+	case incident.StatusUpdatePublished:
+		w.strong("Status update")
+		w.by(ev.Agent)
+	case incident.ConferenceBridgeUpdate:
+		w.strong("Conference bridge updated")
+		w.by(ev.Agent)
+	case incident.ServiceUpdated:
+		w.strong("Service changed")
+		if inc.Service.Name != "" {
+			w.raw(" to ")
+			w.text(inc.Service.Name, fieldMax)
+		}
+		w.by(ev.Agent)
+	case incident.IncidentTypeChanged:
+		w.strong("Incident type changed")
+		w.by(ev.Agent)
+	case incident.CustomFieldsUpdated:
+		w.strong("Custom fields updated")
+		w.by(ev.Agent)
+	case incident.WorkflowStarted:
+		w.strong("Workflow started")
+	case incident.WorkflowCompleted:
+		w.strong("Workflow completed")
+	default:
+		w.strong("Event")
+		if ev.Kind != "" {
+			w.raw(": ")
+			w.text(string(ev.Kind), nameMax)
+		}
+		w.by(ev.Agent)
+	}
+	w.raw(" — ")
+	w.ref(inc)
+}
+
+// emoji writes the kind's emoji and a space: a Slack short code, a Unicode
+// emoji on Typetalk, nothing on the console.
+func (w *writer) emoji(k incident.Kind) {
+	if w.d == Console {
+		return
+	}
+	var code, char string
+	switch k {
+	case incident.Triggered:
+		code, char = ":rotating_light:", "🚨"
+	case incident.Acknowledged:
+		code, char = ":eyes:", "👀"
+	case incident.Unacknowledged:
+		code, char = ":warning:", "⚠️"
+	case incident.Resolved:
+		code, char = ":white_check_mark:", "✅"
+	case incident.Reassigned:
+		code, char = ":busts_in_silhouette:", "👥"
+	case incident.Escalated:
+		code, char = ":arrow_double_up:", "⏫"
+	case incident.Delegated:
+		code, char = ":arrow_right:", "➡️"
+	case incident.PriorityUpdated:
+		code, char = ":label:", "🏷️"
+	case incident.Reopened:
+		code, char = ":repeat:", "🔁"
+	case incident.Annotated:
+		code, char = ":memo:", "📝"
+	case incident.ResponderAdded:
+		code, char = ":sos:", "🆘"
+	case incident.ResponderReplied:
+		code, char = ":speech_balloon:", "💬"
+	case incident.StatusUpdatePublished:
+		code, char = ":loudspeaker:", "📢"
+	case incident.ConferenceBridgeUpdate:
+		code, char = ":telephone_receiver:", "📞"
+	case incident.ServiceUpdated:
+		code, char = ":twisted_rightwards_arrows:", "🔀"
+	case incident.IncidentTypeChanged:
+		code, char = ":bookmark_tabs:", "📑"
+	case incident.CustomFieldsUpdated:
+		code, char = ":pencil2:", "✏️"
+	case incident.WorkflowStarted:
+		code, char = ":gear:", "⚙️"
+	case incident.WorkflowCompleted:
+		code, char = ":checkered_flag:", "🏁"
+	default:
+		code, char = ":information_source:", "ℹ️"
+	}
+	if w.d == Slack {
+		w.raw(code)
+	} else {
+		w.raw(char)
+	}
+	w.b.WriteByte(' ')
+}
+
+// by writes " by agent" when the agent is known.
+func (w *writer) by(agent string) {
+	if agent != "" {
+		w.raw(" by ")
+		w.text(agent, nameMax)
+	}
+}
+
+// to writes " to A, B" when names is not empty.
+func (w *writer) to(names []string) {
+	if len(names) > 0 {
+		w.raw(" to ")
+		w.names(names)
+	}
+}
+
+// names writes a comma-separated list, at most listMax names.
+func (w *writer) names(names []string) {
+	for i, n := range names {
+		if i == listMax {
+			w.raw(" and ")
+			w.int(len(names) - listMax)
+			w.raw(" more")
+			return
+		}
+		if i > 0 {
+			w.raw(", ")
+		}
+		w.text(n, nameMax)
+	}
+}
+
+// ref writes the incident's number and title, linked to the incident on
+// Slack when its URL is safe to link.
+func (w *writer) ref(inc *incident.Incident) {
+	link := w.d == Slack && linkable(inc.URL)
+	if link {
+		w.b.WriteByte('<')
+		w.text(inc.URL, 0) // validated; escapes & as &amp;
+		w.b.WriteByte('|')
+	}
+	if inc.Number > 0 {
+		w.b.WriteByte('#')
+		if w.d == Typetalk {
+			w.raw(zwsp)
+		}
+		w.int(inc.Number)
+		w.b.WriteByte(' ')
+	}
+	switch {
+	case inc.Title != "":
+		w.text(inc.Title, titleMax)
+	case inc.ID != "":
+		w.raw("incident ")
+		w.text(inc.ID, nameMax)
+	default:
+		w.raw("(unknown incident)")
+	}
+	if link {
+		w.b.WriteByte('>')
+	}
+}
+
+// facts writes the line "Service: … · Urgency: … · Priority: …" with the
+// known facts, or nothing.
+func (w *writer) facts(inc *incident.Incident) {
+	sep := "\n"
+	if inc.Service.Name != "" {
+		w.raw(sep)
+		w.raw("Service: ")
+		w.text(inc.Service.Name, fieldMax)
+		sep = " · "
+	}
+	if inc.Urgency != "" {
+		w.raw(sep)
+		w.raw("Urgency: ")
+		w.text(inc.Urgency, nameMax)
+		sep = " · "
+	}
+	if inc.Priority != "" {
+		w.raw(sep)
+		w.raw("Priority: ")
+		w.text(inc.Priority, nameMax)
+	}
+}
+
+// details writes what the kind carries beyond the headline: the assignees of
+// a new incident, the escalation policy, the note, reply or status update.
+func (w *writer) details(ev *incident.Event) {
+	if ev.Kind == incident.Triggered && len(ev.Assignees) > 0 {
+		w.raw("\nAssigned to: ")
+		w.names(ev.Assignees)
+	}
+	if ev.Kind == incident.Escalated && len(ev.Assignees) > 0 && ev.Escalation != "" {
+		w.raw("\nEscalation policy: ")
+		w.text(ev.Escalation, fieldMax)
+	}
+	if note := strings.TrimSpace(ev.Note); note != "" {
+		w.raw("\n> ")
+		w.quote(note)
+	}
+}
+
+// footer writes the lines that a cut never touches: the tag, the on-call
+// mention and the notice.
+func (w *writer) footer(in *Input) {
+	if tagged(in.Tag) {
+		w.raw("\n#")
+		for i := 0; i < len(in.Tag); i++ {
+			if isAlnum(in.Tag[i]) {
+				w.b.WriteByte(in.Tag[i])
+			}
+		}
+	}
+	if in.Mention && anyShown(in.OnCall) {
+		w.raw("\nOn call:")
+		for i := range in.OnCall {
+			w.member(&in.OnCall[i])
+		}
+	}
+	if in.Notice != "" {
+		w.b.WriteByte('\n')
+		if w.d == Slack {
+			w.b.WriteByte('_')
+			w.text(strings.TrimSpace(in.Notice), noticeMax)
+			w.b.WriteByte('_')
+		} else {
+			w.text(strings.TrimSpace(in.Notice), noticeMax)
+		}
+	}
+}
+
+// member writes " " and one on-call person: a mention with their handle in
+// this chat, or their plain name when they have none (on the console, always
+// "@Name").
+func (w *writer) member(m *rotation.Member) {
+	switch {
+	case w.d == Slack && slackID(m.Slack):
+		w.raw(" <@")
+		w.raw(m.Slack)
+		w.b.WriteByte('>')
+		return
+	case w.d == Typetalk && typetalkName(m.Typetalk):
+		w.raw(" @")
+		w.raw(m.Typetalk)
+		return
+	}
+	name := m.Name
+	if name == "" {
+		name = m.Typetalk
+	}
+	if name == "" {
+		name = m.Slack
+	}
+	if name == "" {
+		return
+	}
+	w.b.WriteByte(' ')
+	if w.d == Console {
+		w.b.WriteByte('@')
+	}
+	w.text(name, nameMax)
+}
+
+// anyShown reports whether one of members has a name or a handle to show.
+func anyShown(members []rotation.Member) bool {
+	for i := range members {
+		if m := &members[i]; m.Name != "" || m.Slack != "" || m.Typetalk != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// tagged reports whether tag has a letter or digit to show.
+func tagged(tag string) bool {
+	for i := 0; i < len(tag); i++ {
+		if isAlnum(tag[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// slackID reports whether id looks like a Slack user ID (U012AB3CD, or
+// W… on Enterprise Grid), so that "<@id>" is a mention and nothing else.
+func slackID(id string) bool {
+	if len(id) < 3 || len(id) > 32 || id[0] != 'U' && id[0] != 'W' {
+		return false
+	}
+	for i := 1; i < len(id); i++ {
+		if c := id[i]; !('A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// typetalkName reports whether name is a plausible Typetalk account name:
+// ASCII letters, digits, '-', '_' and '.', starting with a letter or digit.
+func typetalkName(name string) bool {
+	if name == "" || len(name) > 64 || !isAlnum(name[0]) {
+		return false
+	}
+	for i := 1; i < len(name); i++ {
+		if c := name[i]; !isAlnum(c) && c != '-' && c != '_' && c != '.' {
+			return false
+		}
+	}
+	return true
+}
