@@ -1,0 +1,71 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestSetupRefusesBrokenSettings(t *testing.T) {
+	cases := []struct {
+		name     string
+		env      map[string]string
+		inLambda bool
+		want     []string
+	}{
+		{"Lambda without signing secrets", nil, true, []string{"PAGERDUTY_WEBHOOK_SECRETS"}},
+		{"several problems at once", map[string]string{"PORT": "x", "ALERT_DESTINATIONS": "slack:C1"}, false,
+			[]string{"PORT", "SLACK_BOT_TOKEN"}},
+		{"missing rotation directory", map[string]string{"ROTATION_SOURCE": "csv:/nonexistent"}, false, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := setup(func(k string) string { return tc.env[k] }, tc.inLambda, io.Discard, slog.New(slog.DiscardHandler))
+			if tc.want == nil {
+				if err != nil {
+					t.Fatalf("a missing CSV directory must not stop start-up (alerts still flow): %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("setup accepted broken settings")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not name %s: %v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestLocalRoutes(t *testing.T) {
+	h, _, err := setup(func(string) string { return "" }, false, io.Discard, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(routes(h))
+	defer srv.Close()
+	for _, tc := range []struct {
+		method, path string
+		status       int
+	}{
+		{"GET", "/healthz", 200},
+		{"GET", "/pagerduty", 405},
+		{"POST", "/pagerduty", 400}, // empty body
+		{"POST", "/elsewhere", 404},
+	} {
+		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s %s: %d, want %d", tc.method, tc.path, resp.StatusCode, tc.status)
+		}
+	}
+}

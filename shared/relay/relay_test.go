@@ -1,0 +1,500 @@
+package relay
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	_ "time/tzdata"
+
+	"github.com/pd2chat/pd2chat/shared/chat"
+	"github.com/pd2chat/pd2chat/shared/chat/slack"
+	"github.com/pd2chat/pd2chat/shared/chat/typetalk"
+	"github.com/pd2chat/pd2chat/shared/message"
+	"github.com/pd2chat/pd2chat/shared/rotation"
+	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
+	"github.com/pd2chat/pd2chat/shared/workday"
+)
+
+const (
+	secret     = "test-signing-secret"
+	v2Token    = "test-v2-token"
+	slackToken = "xoxb-relay-test-token"
+	ttToken    = "typetalk-relay-test-token"
+)
+
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../../testdata/pagerduty/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func sign(key string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write(body)
+	return "v1=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+func tokyo(t testing.TB) *time.Location {
+	loc, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+func calendar(t testing.TB) *workday.Calendar {
+	h, err := workday.ParseHours("Mon-Fri 10:00-17:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return workday.New(tokyo(t), h, workday.JP())
+}
+
+// fakeSlack speaks enough of Slack's Web API for chat.postMessage and
+// records what it received. fail, when set, answers instead.
+type fakeSlack struct {
+	mu    sync.Mutex
+	texts []string
+	fail  func(w http.ResponseWriter) bool
+}
+
+func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.fail != nil && f.fail(w) {
+		return
+	}
+	_ = r.ParseForm()
+	f.mu.Lock()
+	f.texts = append(f.texts, r.PostForm.Get("text"))
+	f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"ok":true,"channel":"C0ALERTS","ts":"1763604900.000100"}`)
+}
+
+func (f *fakeSlack) got() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.texts...)
+}
+
+// fakeTypetalk speaks Typetalk's POST /api/v1/topics/{id}.
+type fakeTypetalk struct {
+	mu       sync.Mutex
+	messages []string
+}
+
+func (f *fakeTypetalk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/api/v1/topics/42" || r.Header.Get("X-Typetalk-Token") != ttToken {
+		http.Error(w, `{"error":"bad request"}`, http.StatusBadRequest)
+		return
+	}
+	_ = r.ParseForm()
+	f.mu.Lock()
+	f.messages = append(f.messages, r.PostForm.Get("message"))
+	f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"topic":{"id":42},"post":{"id":1}}`)
+}
+
+func (f *fakeTypetalk) got() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.messages...)
+}
+
+type harness struct {
+	h        *Handler
+	slack    *fakeSlack
+	typetalk *fakeTypetalk
+	logs     *bytes.Buffer
+}
+
+type sourceFunc func(ctx context.Context) (*rotation.Roster, error)
+
+func (f sourceFunc) Roster(ctx context.Context) (*rotation.Roster, error) { return f(ctx) }
+
+// newHarness wires a Handler to the real Slack and Typetalk posters talking
+// to fake servers, with the rotation from testdata/sheet.
+func newHarness(t *testing.T, mod func(*Config)) *harness {
+	t.Helper()
+	hs := &harness{slack: &fakeSlack{}, typetalk: &fakeTypetalk{}, logs: &bytes.Buffer{}}
+	slackSrv := httptest.NewServer(hs.slack)
+	ttSrv := httptest.NewServer(hs.typetalk)
+	t.Cleanup(slackSrv.Close)
+	t.Cleanup(ttSrv.Close)
+	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: hs.logs}, nil))
+	src := csvfile.New("../../testdata/sheet")
+	src.Logger = log
+	cfg := Config{
+		Secrets:  []string{"old-secret", secret},
+		V2Token:  v2Token,
+		Calendar: calendar(t),
+		Rotation: src,
+		Destinations: []Destination{
+			{Name: "slack:C0ALERTS", Dialect: message.Slack, Poster: slack.New(slack.Options{Token: slackToken, APIURL: slackSrv.URL + "/", Channel: "C0ALERTS"})},
+			{Name: "typetalk:42", Dialect: message.Typetalk, Poster: typetalk.New(typetalk.Options{Token: ttToken, BaseURL: ttSrv.URL, TopicID: "42"})},
+		},
+		Log:    log,
+		Budget: 2 * time.Second,
+		Retry:  chat.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond},
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	hs.h = New(cfg)
+	return hs
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// do sends one delivery to the handler and returns the answer.
+func (hs *harness) do(method, target string, header http.Header, body []byte) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, target, bytes.NewReader(body))
+	for k, vs := range header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	rec := httptest.NewRecorder()
+	hs.h.ServeHTTP(rec, req)
+	return rec
+}
+
+func signed(body []byte, key string) http.Header {
+	return http.Header{"X-Pagerduty-Signature": {sign(key, body)}, "Content-Type": {"application/json"}}
+}
+
+func TestDeliveries(t *testing.T) {
+	triggered := fixture(t, "v3/incident.triggered.json")
+	v2 := fixture(t, "v2/acknowledge_resolve.json")
+	big := append([]byte(`{"event":{"event_type":"incident.triggered","data":{"title":"`), bytes.Repeat([]byte("x"), MaxBody)...)
+	big = append(big, `"}}}`...)
+	cases := []struct {
+		name      string
+		method    string
+		target    string
+		header    http.Header
+		body      []byte
+		mod       func(*Config)
+		status    int
+		posts     int // per destination
+		inAnswer  string
+		inMessage []string
+	}{
+		{name: "V3 triggered, signed", method: "POST", header: signed(triggered, secret), body: triggered, status: 200, posts: 1,
+			inMessage: []string{"#pd1234", "checkout-api"}},
+		{name: "V3 signed with the old secret", method: "POST", header: signed(triggered, "old-secret"), body: triggered, status: 200, posts: 1},
+		{name: "V3 two signatures in two header values", method: "POST",
+			header: http.Header{"X-Pagerduty-Signature": {sign("rotated-out", triggered), sign(secret, triggered)}}, body: triggered, status: 200, posts: 1},
+		{name: "V3 forged", method: "POST", header: signed(triggered, "guess"), body: triggered, status: 403, inAnswer: "signature"},
+		{name: "V3 unsigned", method: "POST", body: triggered, status: 401, inAnswer: "X-PagerDuty-Signature"},
+		{name: "V3 unsigned accepted when no secret is set (local)", method: "POST", body: triggered,
+			mod: func(c *Config) { c.Secrets = nil }, status: 200, posts: 1},
+		{name: "non-incident event", method: "POST", header: signed(fixture(t, "v3/service.updated.json"), secret),
+			body: fixture(t, "v3/service.updated.json"), status: 200, inAnswer: "ignored"},
+		{name: "V2 with token, two messages", method: "POST", target: "/pagerduty?token=" + v2Token, body: v2, status: 200, posts: 2,
+			inMessage: []string{"#pd"}},
+		{name: "V2 without token", method: "POST", body: v2, status: 401, inAnswer: "token"},
+		{name: "V2 wrong token", method: "POST", target: "/pagerduty?token=nope", body: v2, status: 403},
+		{name: "V2 not enabled", method: "POST", target: "/pagerduty?token=" + v2Token, body: v2,
+			mod: func(c *Config) { c.V2Token = "" }, status: 403, inAnswer: "PAGERDUTY_V2_TOKEN"},
+		{name: "not JSON", method: "POST", header: signed([]byte("{oops"), secret), body: []byte("{oops"), status: 400},
+		{name: "wrong shape", method: "POST", header: signed([]byte(`[1,2]`), secret), body: []byte(`[1,2]`), status: 400},
+		{name: "empty object", method: "POST", header: signed([]byte(`{}`), secret), body: []byte(`{}`), status: 400},
+		{name: "body over 1 MiB", method: "POST", header: signed(big, secret), body: big, status: 413},
+		{name: "GET", method: "GET", status: 405},
+		{name: "PUT", method: "PUT", body: triggered, header: signed(triggered, secret), status: 405},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			hs := newHarness(t, tc.mod)
+			target := tc.target
+			if target == "" {
+				target = "/pagerduty"
+			}
+			rec := hs.do(tc.method, target, tc.header, tc.body)
+			if rec.Code != tc.status {
+				t.Fatalf("status %d %q, want %d", rec.Code, rec.Body.String(), tc.status)
+			}
+			if tc.inAnswer != "" && !strings.Contains(rec.Body.String(), tc.inAnswer) {
+				t.Errorf("answer %q lacks %q", rec.Body.String(), tc.inAnswer)
+			}
+			if got := len(hs.slack.got()); got != tc.posts {
+				t.Errorf("Slack got %d posts, want %d", got, tc.posts)
+			}
+			if got := len(hs.typetalk.got()); got != tc.posts {
+				t.Errorf("Typetalk got %d posts, want %d", got, tc.posts)
+			}
+			for _, want := range tc.inMessage {
+				for _, text := range append(hs.slack.got(), hs.typetalk.got()...) {
+					if !strings.Contains(text, want) {
+						t.Errorf("message lacks %q:\n%s", want, text)
+					}
+				}
+			}
+			for _, s := range []string{secret, v2Token, slackToken, ttToken} {
+				if strings.Contains(hs.logs.String(), s) || strings.Contains(rec.Body.String(), s) {
+					t.Errorf("secret %q leaked:\nlogs: %s\nanswer: %s", s, hs.logs, rec.Body)
+				}
+			}
+		})
+	}
+}
+
+// at rewrites the triggered fixture's occurred_at.
+func at(t *testing.T, instant string) []byte {
+	body := fixture(t, "v3/incident.triggered.json")
+	const orig = `"occurred_at": "2026-11-20T02:15:00.123Z"`
+	if !bytes.Contains(body, []byte(orig)) {
+		t.Fatalf("fixture no longer holds %s", orig)
+	}
+	return bytes.Replace(body, []byte(orig), []byte(`"occurred_at": "`+instant+`"`), 1)
+}
+
+func TestMentionsOnlyInBusinessHours(t *testing.T) {
+	cases := []struct {
+		desc    string
+		instant string // occurred_at
+		mention []string
+	}{
+		{"Fri 09:59:59 JST", "2026-11-20T00:59:59Z", nil},
+		{"Fri 10:00:00 JST", "2026-11-20T01:00:00Z", []string{"<@U01TAKAHASH>", "<@U01TANAKA01>"}},
+		{"Fri 16:59:59 JST", "2026-11-20T07:59:59Z", []string{"<@U01TAKAHASH>", "<@U01TANAKA01>"}},
+		{"Fri 17:00:00 JST", "2026-11-20T08:00:00Z", nil},
+		{"Sat 11:00 JST", "2026-11-21T02:00:00Z", nil},
+		{"Mon 23 Nov, Labour Thanksgiving Day", "2026-11-23T02:00:00Z", nil},
+		{"Tue 24 Nov 11:00 JST", "2026-11-24T02:00:00Z", []string{"<@U01ITO00001>", "Watanabe"}},
+		{"offset given in JST", "2026-11-19T10:30:00+09:00", []string{"<@U01SATO0001>", "<@U01SUZUKI01>"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.desc, func(t *testing.T) {
+			hs := newHarness(t, nil)
+			body := at(t, tc.instant)
+			if rec := hs.do("POST", "/pagerduty", signed(body, secret), body); rec.Code != 200 {
+				t.Fatalf("status %d %s", rec.Code, rec.Body)
+			}
+			texts := hs.slack.got()
+			if len(texts) != 1 {
+				t.Fatalf("want 1 Slack post, got %d", len(texts))
+			}
+			if tc.mention == nil && strings.Contains(texts[0], "<@") {
+				t.Errorf("mentions outside business hours:\n%s", texts[0])
+			}
+			for _, m := range tc.mention {
+				if !strings.Contains(texts[0], m) {
+					t.Errorf("no %s in:\n%s", m, texts[0])
+				}
+			}
+			tt := hs.typetalk.got()
+			if len(tt) != 1 {
+				t.Fatalf("want 1 Typetalk post, got %d", len(tt))
+			}
+			if (tc.mention != nil) != strings.Contains(tt[0], "@takahashi") && (tc.mention != nil) != strings.Contains(tt[0], "@ito") && (tc.mention != nil) != strings.Contains(tt[0], "@sato") {
+				t.Errorf("Typetalk mention should be %v:\n%s", tc.mention != nil, tt[0])
+			}
+		})
+	}
+}
+
+func TestTagFollowsTheIncident(t *testing.T) {
+	hs := newHarness(t, nil)
+	for _, name := range []string{"incident.triggered", "incident.annotated", "incident.responder.added", "incident.status_update_published", "incident.resolved"} {
+		body := fixture(t, "v3/"+name+".json")
+		if rec := hs.do("POST", "/pagerduty", signed(body, secret), body); rec.Code != 200 {
+			t.Fatalf("%s: status %d %s", name, rec.Code, rec.Body)
+		}
+	}
+	for _, texts := range [][]string{hs.slack.got(), hs.typetalk.got()} {
+		if len(texts) != 5 {
+			t.Fatalf("want 5 posts, got %d", len(texts))
+		}
+		for i, text := range texts {
+			if !strings.Contains(text, "#pd1234") {
+				t.Errorf("post %d lacks #pd1234:\n%s", i, text)
+			}
+		}
+	}
+
+	// A note about an incident never seen has no number: no tag, still posted.
+	fresh := newHarness(t, nil)
+	body := fixture(t, "v3/incident.annotated.json")
+	if rec := fresh.do("POST", "/pagerduty", signed(body, secret), body); rec.Code != 200 {
+		t.Fatalf("status %d", rec.Code)
+	}
+	if got := fresh.slack.got(); len(got) != 1 || strings.Contains(got[0], "#pd") {
+		t.Errorf("want one untagged post, got %q", got)
+	}
+}
+
+func TestDifferentIncidentsDifferentTags(t *testing.T) {
+	hs := newHarness(t, nil)
+	one := fixture(t, "v3/incident.triggered.json")
+	two := bytes.ReplaceAll(bytes.ReplaceAll(one, []byte(`"number": 1234`), []byte(`"number": 1235`)), []byte("Q1ABCDEF"), []byte("Q2ZZZZZZ"))
+	for _, b := range [][]byte{one, two} {
+		if rec := hs.do("POST", "/pagerduty", signed(b, secret), b); rec.Code != 200 {
+			t.Fatalf("status %d", rec.Code)
+		}
+	}
+	got := hs.typetalk.got()
+	if len(got) != 2 || !strings.Contains(got[0], "#pd1234") || !strings.Contains(got[1], "#pd1235") {
+		t.Errorf("tags: %q", got)
+	}
+}
+
+func TestOneDestinationFailingNeverBlocksAnother(t *testing.T) {
+	body := fixture(t, "v3/incident.triggered.json")
+	cases := []struct {
+		name   string
+		fail   func(w http.ResponseWriter) bool
+		status int
+	}{
+		{"Slack answers 500 every time: retry later", func(w http.ResponseWriter) bool {
+			http.Error(w, "oops", http.StatusInternalServerError)
+			return true
+		}, 503},
+		{"Slack rate-limits past the budget", func(w http.ResponseWriter) bool {
+			w.Header().Set("Retry-After", "30")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return true
+		}, 503},
+		{"Slack channel is gone: final", func(w http.ResponseWriter) bool {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"ok":false,"error":"channel_not_found"}`)
+			return true
+		}, 200},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			hs := newHarness(t, nil)
+			hs.slack.fail = tc.fail
+			start := time.Now()
+			rec := hs.do("POST", "/pagerduty", signed(body, secret), body)
+			if rec.Code != tc.status {
+				t.Errorf("status %d %q, want %d", rec.Code, rec.Body, tc.status)
+			}
+			if got := hs.typetalk.got(); len(got) != 1 {
+				t.Errorf("Typetalk got %d posts, want 1", len(got))
+			}
+			if took := time.Since(start); took > 3*time.Second {
+				t.Errorf("answer took %v, over the budget", took)
+			}
+			if strings.Contains(rec.Body.String(), "oops") || strings.Contains(rec.Body.String(), "channel_not_found") {
+				t.Errorf("internal error text in the answer: %q", rec.Body)
+			}
+		})
+	}
+}
+
+func TestSlackRecoversWithinBudget(t *testing.T) {
+	hs := newHarness(t, nil)
+	var mu sync.Mutex
+	failures := 2
+	hs.slack.fail = func(w http.ResponseWriter) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if failures == 0 {
+			return false
+		}
+		failures--
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+		return true
+	}
+	body := fixture(t, "v3/incident.triggered.json")
+	if rec := hs.do("POST", "/pagerduty", signed(body, secret), body); rec.Code != 200 {
+		t.Fatalf("status %d %q", rec.Code, rec.Body)
+	}
+	if got := hs.slack.got(); len(got) != 1 {
+		t.Errorf("Slack got %d posts, want exactly 1", len(got))
+	}
+}
+
+func TestRotationDownStillPosts(t *testing.T) {
+	cases := []struct {
+		name string
+		src  sourceFunc
+	}{
+		{"error", func(context.Context) (*rotation.Roster, error) { return nil, errors.New("sheets: 503") }},
+		{"hangs past its deadline", func(ctx context.Context) (*rotation.Roster, error) {
+			<-ctx.Done()
+			return nil, context.Cause(ctx)
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			hs := newHarness(t, func(c *Config) { c.Rotation = tc.src; c.LookupTimeout = 50 * time.Millisecond })
+			body := fixture(t, "v3/incident.triggered.json")
+			if rec := hs.do("POST", "/pagerduty", signed(body, secret), body); rec.Code != 200 {
+				t.Fatalf("status %d", rec.Code)
+			}
+			got := hs.slack.got()
+			if len(got) != 1 || strings.Contains(got[0], "<@") || !strings.Contains(got[0], "On-call lookup failed") {
+				t.Errorf("want one post without mentions and with a notice, got %q", got)
+			}
+		})
+	}
+}
+
+// BenchmarkRelay is the relay's own cost per delivery: verify + decode +
+// roster lookup + render for two dialects, posters in-process (no network).
+func BenchmarkRelay(b *testing.B) {
+	body := fixture(b, "v3/incident.triggered.json")
+	roster, problems := rotation.Parse(
+		[][]string{{"date", "a", "b"}, {"2026-11-20", "Takahashi", "Tanaka"}},
+		[][]string{{"name", "slack", "typetalk", "email"}, {"Takahashi", "U01TAKAHASH", "takahashi", ""}, {"Tanaka", "U01TANAKA01", "tanaka", ""}})
+	if len(problems) > 0 {
+		b.Fatal(problems)
+	}
+	var posted int
+	var mu sync.Mutex
+	poster := chat.PosterFunc(func(context.Context, chat.Message) error { mu.Lock(); posted++; mu.Unlock(); return nil })
+	h := New(Config{
+		Secrets:  []string{secret},
+		Calendar: calendar(b),
+		Rotation: sourceFunc(func(context.Context) (*rotation.Roster, error) { return roster, nil }),
+		Destinations: []Destination{
+			{Name: "slack:C1", Dialect: message.Slack, Poster: poster},
+			{Name: "typetalk:1", Dialect: message.Typetalk, Poster: poster},
+		},
+	})
+	sig := sign(secret, body)
+	u, _ := url.Parse("http://localhost/pagerduty")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		req := &http.Request{Method: "POST", URL: u, Header: http.Header{"X-Pagerduty-Signature": {sig}},
+			Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body))}
+		req = req.WithContext(context.Background())
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatalf("status %d %s", rec.Code, rec.Body)
+		}
+	}
+	if posted != 2*b.N {
+		b.Fatalf("posted %d, want %d", posted, 2*b.N)
+	}
+}
