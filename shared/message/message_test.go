@@ -268,21 +268,7 @@ func TestGolden(t *testing.T) {
 			name := c.name + "." + d.String() + ".golden"
 			seen[name] = true
 			t.Run(c.name+"/"+d.String(), func(t *testing.T) {
-				got := Render(d, c.in)
-				path := filepath.Join("testdata", name)
-				if *update {
-					if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run go test -update to create it)", err)
-				}
-				if got != string(want) {
-					t.Errorf("%s differs (go test -update rewrites it)\n--- got:\n%s\n--- want:\n%s", path, got, want)
-				}
+				checkGolden(t, filepath.Join("testdata", name), Render(d, c.in))
 			})
 		}
 	}
@@ -297,6 +283,28 @@ func TestGolden(t *testing.T) {
 		if !seen[filepath.Base(f)] {
 			t.Errorf("%s: no test case renders it; remove it", f)
 		}
+	}
+}
+
+// checkGolden compares got with the golden file at path, or rewrites the
+// file under -update.
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test -update rewrites it)\n--- got:\n%s\n--- want:\n%s", path, got, want)
 	}
 }
 
