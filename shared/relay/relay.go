@@ -64,6 +64,7 @@ type Config struct {
 // Handler serves POST deliveries from PagerDuty.
 type Handler struct {
 	cfg     Config
+	names   []string // destination names, for the log line
 	numbers *numbers
 	v2Token [32]byte
 }
@@ -82,7 +83,11 @@ func New(c Config) *Handler {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{cfg: c, numbers: newNumbers(10000), v2Token: sha256.Sum256([]byte(c.V2Token))}
+	names := make([]string, len(c.Destinations))
+	for i, d := range c.Destinations {
+		names[i] = d.Name
+	}
+	return &Handler{cfg: c, names: names, numbers: newNumbers(10000), v2Token: sha256.Sum256([]byte(c.V2Token))}
 }
 
 // problem is an answer that ends a delivery early: status and a short,
@@ -134,7 +139,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"version", out.version,
 		"type", out.types,
 		"incident", out.numbers,
-		"destinations", len(h.cfg.Destinations),
+		"destinations", h.names,
 		"posted", out.posted,
 		"failed", out.failed,
 		"temporary", out.temporary,
