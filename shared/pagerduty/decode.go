@@ -1,7 +1,7 @@
 package pagerduty
 
 import (
-	"encoding/json"
+	json "github.com/go-json-experiment/json/v1"
 	"errors"
 	"fmt"
 	"slices"

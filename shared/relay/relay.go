@@ -178,7 +178,11 @@ func (h *Handler) deliver(r *http.Request) (outcome, error) {
 		return out, refuse(http.StatusBadRequest, "cannot read body")
 	}
 	sigs := r.Header.Values("X-PagerDuty-Signature")
-	token, hasToken := r.URL.Query()["token"]
+	var token []string
+	var hasToken bool
+	if r.URL.RawQuery != "" {
+		token, hasToken = r.URL.Query()["token"]
+	}
 	if len(sigs) > 0 && len(h.cfg.Secrets) > 0 {
 		if err := pagerduty.Verify(body, sigs, h.cfg.Secrets); err != nil {
 			if errors.Is(err, pagerduty.ErrNoSignature) {
@@ -290,7 +294,7 @@ func (h *Handler) post(ctx context.Context, msgs [][]chat.Message, out *outcome)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for i, d := range h.cfg.Destinations {
-		wg.Go(func() {
+		send := func() {
 			for _, m := range msgs[i] {
 				_, err := chat.Send(ctx, d.Poster, m, h.cfg.Retry)
 				temporary, _ := chat.IsTemporary(err)
@@ -307,7 +311,12 @@ func (h *Handler) post(ctx context.Context, msgs [][]chat.Message, out *outcome)
 				}
 				mu.Unlock()
 			}
-		})
+		}
+		if i == len(h.cfg.Destinations)-1 {
+			send() // the last one on this goroutine: one goroutine fewer per delivery
+		} else {
+			wg.Go(send)
+		}
 	}
 	wg.Wait()
 }
