@@ -1,9 +1,9 @@
 package pagerduty
 
 import (
-	json "github.com/go-json-experiment/json/v1"
 	"errors"
 	"fmt"
+	json "github.com/go-json-experiment/json/v1"
 	"slices"
 	"strings"
 	"time"
