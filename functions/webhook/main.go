@@ -23,15 +23,9 @@ import (
 	"github.com/akrylysov/algnhsa"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
-	"github.com/pd2chat/pd2chat/shared/chat/console"
-	"github.com/pd2chat/pd2chat/shared/chat/slack"
-	"github.com/pd2chat/pd2chat/shared/chat/typetalk"
 	"github.com/pd2chat/pd2chat/shared/config"
-	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/relay"
-	"github.com/pd2chat/pd2chat/shared/rotation"
-	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
-	"github.com/pd2chat/pd2chat/shared/workday"
+	"github.com/pd2chat/pd2chat/shared/wiring"
 )
 
 func main() {
@@ -71,15 +65,10 @@ func setup(getenv func(string) string, inLambda bool, stdout io.Writer, log *slo
 	if err != nil {
 		return nil, cfg, err
 	}
-	src, err := rotationSource(cfg, log)
+	src, err := wiring.Rotation(cfg, log)
 	if err != nil {
 		return nil, cfg, err
 	}
-	holidays := workday.None()
-	if cfg.Holidays == "jp" {
-		holidays = workday.JP()
-	}
-	client := &http.Client{Timeout: 5 * time.Second}
 	var secrets []string
 	for _, s := range cfg.WebhookSecrets {
 		secrets = append(secrets, s.Reveal())
@@ -90,9 +79,9 @@ func setup(getenv func(string) string, inLambda bool, stdout io.Writer, log *slo
 	h := relay.New(relay.Config{
 		Secrets:      secrets,
 		V2Token:      cfg.V2Token.Reveal(),
-		Calendar:     workday.New(cfg.Location, cfg.Hours, holidays),
+		Calendar:     wiring.Calendar(cfg),
 		Rotation:     src,
-		Destinations: destinations(cfg, cfg.AlertDestinations, client, stdout),
+		Destinations: wiring.Destinations(cfg, cfg.AlertDestinations, wiring.HTTPClient(), stdout),
 		Log:          log,
 		Retry:        chat.DefaultRetry,
 	})
@@ -100,37 +89,6 @@ func setup(getenv func(string) string, inLambda bool, stdout io.Writer, log *slo
 		"destinations", fmt.Sprint(cfg.AlertDestinations), "timezone", cfg.Location.String(),
 		"business_hours", cfg.Hours.String(), "holidays", cfg.Holidays, "v2", cfg.V2Token != "")
 	return h, cfg, nil
-}
-
-func rotationSource(cfg config.Config, log *slog.Logger) (rotation.Source, error) {
-	switch cfg.Rotation.Kind {
-	case "csv":
-		s := csvfile.New(cfg.Rotation.Value)
-		s.Logger = log
-		return s, nil
-	default:
-		return nil, fmt.Errorf("config: ROTATION_SOURCE %q: the %s source is not available in this version", cfg.Rotation.String(), cfg.Rotation.Kind)
-	}
-}
-
-// destinations builds one poster per configured destination.
-func destinations(cfg config.Config, ds []config.Destination, client *http.Client, stdout io.Writer) []relay.Destination {
-	out := make([]relay.Destination, 0, len(ds))
-	for _, d := range ds {
-		switch d.Kind {
-		case "slack":
-			out = append(out, relay.Destination{Name: d.String(), Dialect: message.Slack, Poster: slack.New(slack.Options{
-				Token: cfg.SlackBotToken.Reveal(), APIURL: cfg.SlackAPIURL, Channel: d.Target, HTTPClient: client,
-			})})
-		case "typetalk":
-			out = append(out, relay.Destination{Name: d.String(), Dialect: message.Typetalk, Poster: typetalk.New(typetalk.Options{
-				Token: cfg.TypetalkToken.Reveal(), BaseURL: cfg.TypetalkAPIURL, TopicID: d.Target, HTTPClient: client,
-			})})
-		default:
-			out = append(out, relay.Destination{Name: d.String(), Dialect: message.Console, Poster: console.New(stdout, d.String())})
-		}
-	}
-	return out
 }
 
 // serve runs the local HTTP server until SIGINT or SIGTERM.

@@ -12,10 +12,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
+	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/pagerduty"
@@ -34,11 +34,7 @@ const (
 )
 
 // Destination is one chat the alerts go to.
-type Destination struct {
-	Name    string // as in the settings: "slack:C0123", "typetalk:42", "console"
-	Dialect message.Dialect
-	Poster  chat.Poster
-}
+type Destination = fanout.Destination
 
 // Config wires a Handler.
 type Config struct {
@@ -103,13 +99,10 @@ func refuse(status int, reason string) error { return &problem{status, reason} }
 
 // outcome of one delivery, for the answer and the log line.
 type outcome struct {
-	version   int
-	types     string
-	numbers   []int
-	posted    int // messages posted
-	failed    int // messages that failed for good
-	temporary int // messages that may succeed on a retry
-	errs      []string
+	version int
+	types   string
+	numbers []int
+	fanout.Result
 }
 
 // ServeHTTP answers a PagerDuty delivery.
@@ -129,9 +122,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status, reason = p.status, p.reason
 	case err != nil:
 		status, reason = http.StatusInternalServerError, "internal error"
-	case out.temporary > 0:
+	case out.Temporary > 0:
 		status, reason = http.StatusServiceUnavailable, "a destination is unavailable; retry later"
-	case len(out.numbers) == 0 && out.posted == 0 && out.failed == 0:
+	case len(out.numbers) == 0 && out.Posted == 0 && out.Failed == 0:
 		reason = "ignored: not an incident event"
 	}
 	attrs := []any{
@@ -140,19 +133,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"type", out.types,
 		"incident", out.numbers,
 		"destinations", h.names,
-		"posted", out.posted,
-		"failed", out.failed,
-		"temporary", out.temporary,
+		"posted", out.Posted,
+		"failed", out.Failed,
+		"temporary", out.Temporary,
 		"ms", time.Since(start).Milliseconds(),
 	}
-	if len(out.errs) > 0 {
-		attrs = append(attrs, "errors", out.errs)
+	if len(out.Errors) > 0 {
+		attrs = append(attrs, "errors", out.Errors)
 	}
 	if err != nil {
 		attrs = append(attrs, "reason", err.Error())
 	}
 	level := slog.LevelInfo
-	if status >= 400 || out.failed > 0 {
+	if status >= 400 || out.Failed > 0 {
 		level = slog.LevelWarn
 	}
 	log.Log(r.Context(), level, "delivery", attrs...)
@@ -219,7 +212,7 @@ func (h *Handler) deliver(r *http.Request) (outcome, error) {
 	ctx, cancel := h.budget(r.Context())
 	defer cancel()
 	msgs := h.render(ctx, d.Events, &out)
-	h.post(ctx, msgs, &out)
+	out.Result = fanout.Post(ctx, h.cfg.Destinations, msgs, h.cfg.Retry)
 	return out, nil
 }
 
@@ -286,37 +279,4 @@ func (h *Handler) lookup(ctx context.Context) (*rotation.Roster, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, h.cfg.LookupTimeout, errors.New("relay: on-call lookup took too long"))
 	defer cancel()
 	return h.cfg.Rotation.Roster(ctx)
-}
-
-// post sends each destination its messages, all destinations at once; one
-// destination's failure never holds up another.
-func (h *Handler) post(ctx context.Context, msgs [][]chat.Message, out *outcome) {
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for i, d := range h.cfg.Destinations {
-		send := func() {
-			for _, m := range msgs[i] {
-				_, err := chat.Send(ctx, d.Poster, m, h.cfg.Retry)
-				temporary, _ := chat.IsTemporary(err)
-				mu.Lock()
-				switch {
-				case err == nil:
-					out.posted++
-				case temporary || ctx.Err() != nil:
-					out.temporary++
-					out.errs = append(out.errs, d.Name+": "+err.Error())
-				default:
-					out.failed++
-					out.errs = append(out.errs, d.Name+": "+err.Error())
-				}
-				mu.Unlock()
-			}
-		}
-		if i == len(h.cfg.Destinations)-1 {
-			send() // the last one on this goroutine: one goroutine fewer per delivery
-		} else {
-			wg.Go(send)
-		}
-	}
-	wg.Wait()
 }

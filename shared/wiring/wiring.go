@@ -1,0 +1,69 @@
+// Package wiring turns validated settings into the concrete pieces the
+// functions run with: the chat posters, the rotation source and the
+// calendar. It is the one place that names Slack, Typetalk and the rotation
+// sources; the mains call it and the use cases see interfaces only.
+package wiring
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/chat/console"
+	"github.com/pd2chat/pd2chat/shared/chat/slack"
+	"github.com/pd2chat/pd2chat/shared/chat/typetalk"
+	"github.com/pd2chat/pd2chat/shared/config"
+	"github.com/pd2chat/pd2chat/shared/fanout"
+	"github.com/pd2chat/pd2chat/shared/message"
+	"github.com/pd2chat/pd2chat/shared/rotation"
+	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
+	"github.com/pd2chat/pd2chat/shared/workday"
+)
+
+// HTTPClient is the client every outbound call shares. Each call also has
+// its own context deadline; this timeout is the backstop.
+func HTTPClient() *http.Client { return &http.Client{Timeout: 5 * time.Second} }
+
+// Destinations builds one poster per destination. console posters write to
+// stdout.
+func Destinations(cfg config.Config, ds []config.Destination, client *http.Client, stdout io.Writer) []fanout.Destination {
+	out := make([]fanout.Destination, 0, len(ds))
+	for _, d := range ds {
+		switch d.Kind {
+		case "slack":
+			out = append(out, fanout.Destination{Name: d.String(), Dialect: message.Slack, Poster: slack.New(slack.Options{
+				Token: cfg.SlackBotToken.Reveal(), APIURL: cfg.SlackAPIURL, Channel: d.Target, HTTPClient: client,
+			})})
+		case "typetalk":
+			out = append(out, fanout.Destination{Name: d.String(), Dialect: message.Typetalk, Poster: typetalk.New(typetalk.Options{
+				Token: cfg.TypetalkToken.Reveal(), BaseURL: cfg.TypetalkAPIURL, TopicID: d.Target, HTTPClient: client,
+			})})
+		default:
+			out = append(out, fanout.Destination{Name: d.String(), Dialect: message.Console, Poster: console.New(stdout, d.String())})
+		}
+	}
+	return out
+}
+
+// Rotation is the rotation source ROTATION_SOURCE names.
+func Rotation(cfg config.Config, log *slog.Logger) (rotation.Source, error) {
+	switch cfg.Rotation.Kind {
+	case "csv":
+		s := csvfile.New(cfg.Rotation.Value)
+		s.Logger = log
+		return s, nil
+	default:
+		return nil, fmt.Errorf("config: ROTATION_SOURCE %q: the %s source is not available in this version", cfg.Rotation.String(), cfg.Rotation.Kind)
+	}
+}
+
+// Calendar is the business-hours calendar of TIMEZONE, BUSINESS_HOURS and HOLIDAYS.
+func Calendar(cfg config.Config) *workday.Calendar {
+	holidays := workday.None()
+	if cfg.Holidays == "jp" {
+		holidays = workday.JP()
+	}
+	return workday.New(cfg.Location, cfg.Hours, holidays)
+}
