@@ -65,6 +65,7 @@ type Config struct {
 	V2Token        Secret
 
 	Rotation              RotationSource
+	RotationCacheTTL      time.Duration
 	SheetsEndpoint        string
 	GoogleCredentialsJSON Secret
 
@@ -86,15 +87,16 @@ type Config struct {
 
 // Defaults of the settings, as documented in the README.
 const (
-	DefaultPort           = 8080
-	DefaultRotation       = "csv:testdata/sheet"
-	DefaultSheetsEndpoint = "https://sheets.googleapis.com/"
-	DefaultTimezone       = "Asia/Tokyo"
-	DefaultBusinessHours  = "Mon-Fri 10:00-17:00"
-	DefaultHolidays       = "jp"
-	DefaultDestinations   = "console"
-	DefaultSlackAPIURL    = "https://slack.com/api/"
-	DefaultTypetalkAPIURL = "https://typetalk.com"
+	DefaultPort             = 8080
+	DefaultRotation         = "csv:testdata/sheet"
+	DefaultRotationCacheTTL = 60 * time.Second
+	DefaultSheetsEndpoint   = "https://sheets.googleapis.com/"
+	DefaultTimezone         = "Asia/Tokyo"
+	DefaultBusinessHours    = "Mon-Fri 10:00-17:00"
+	DefaultHolidays         = "jp"
+	DefaultDestinations     = "console"
+	DefaultSlackAPIURL      = "https://slack.com/api/"
+	DefaultTypetalkAPIURL   = "https://typetalk.com"
 )
 
 // Load reads every setting through getenv (os.Getenv in the mains, a map in
@@ -115,6 +117,7 @@ func Load(getenv func(string) string, inLambda bool) (Config, error) {
 	c.V2Token = Secret(strings.TrimSpace(getenv("PAGERDUTY_V2_TOKEN")))
 
 	c.Rotation = l.rotation("ROTATION_SOURCE")
+	c.RotationCacheTTL = l.duration("ROTATION_CACHE_TTL", DefaultRotationCacheTTL)
 	c.SheetsEndpoint = l.url("GOOGLE_SHEETS_ENDPOINT", DefaultSheetsEndpoint)
 	c.GoogleCredentialsJSON = Secret(getenv("GOOGLE_CREDENTIALS_JSON"))
 
@@ -185,6 +188,23 @@ func (l *loader) port(name string, def int) int {
 		return def
 	}
 	return p
+}
+
+// duration reads a Go duration ("90s", "2m") or a number of seconds.
+func (l *loader) duration(name string, def time.Duration) time.Duration {
+	v := l.get(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if n, nerr := strconv.Atoi(v); nerr == nil {
+		d, err = time.Duration(n)*time.Second, nil
+	}
+	if err != nil || d < time.Second || d > 24*time.Hour {
+		l.fail(name, fmt.Sprintf("%q is not a duration between 1s and 24h (e.g. 60s, 5m)", v))
+		return def
+	}
+	return d
 }
 
 func (l *loader) url(name, def string) string {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 	_ "time/tzdata"
 )
 
@@ -20,7 +21,7 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if c.Port != 8080 || c.Rotation.String() != "csv:testdata/sheet" || c.Location.String() != "Asia/Tokyo" ||
 		c.Hours.String() != "Mon-Fri 10:00-17:00" || c.Holidays != "jp" || c.SlackAPIURL != DefaultSlackAPIURL ||
-		c.TypetalkAPIURL != DefaultTypetalkAPIURL || c.SheetsEndpoint != DefaultSheetsEndpoint {
+		c.TypetalkAPIURL != DefaultTypetalkAPIURL || c.SheetsEndpoint != DefaultSheetsEndpoint || c.RotationCacheTTL != time.Minute {
 		t.Errorf("defaults: got %+v", c)
 	}
 	if len(c.AlertDestinations) != 1 || c.AlertDestinations[0].String() != "console" ||
@@ -38,6 +39,7 @@ func TestLoadFull(t *testing.T) {
 		"PAGERDUTY_WEBHOOK_SECRETS": "old-secret, new-secret",
 		"PAGERDUTY_V2_TOKEN":        "tok",
 		"ROTATION_SOURCE":           "sheets:1AbCdEf",
+		"ROTATION_CACHE_TTL":        "90",
 		"TIMEZONE":                  "Europe/Paris",
 		"BUSINESS_HOURS":            "Mon-Thu 09:00-18:00",
 		"HOLIDAYS":                  "none",
@@ -53,7 +55,7 @@ func TestLoadFull(t *testing.T) {
 	}
 	if c.Port != 9090 || len(c.WebhookSecrets) != 2 || c.WebhookSecrets[1].Reveal() != "new-secret" ||
 		c.V2Token.Reveal() != "tok" || c.Rotation != (RotationSource{"sheets", "1AbCdEf"}) ||
-		c.Location.String() != "Europe/Paris" || c.Holidays != "none" || c.OncallManualURL != "https://wiki.example.com/oncall" {
+		c.Location.String() != "Europe/Paris" || c.RotationCacheTTL != 90*time.Second || c.Holidays != "none" || c.OncallManualURL != "https://wiki.example.com/oncall" {
 		t.Errorf("got %+v", c)
 	}
 	want := []Destination{{"slack", "C0123ABCD"}, {"typetalk", "42"}, {"console", ""}}
@@ -66,6 +68,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	_, err := Load(env(map[string]string{
 		"PORT":                  "http",
 		"ROTATION_SOURCE":       "ftp:somewhere",
+		"ROTATION_CACHE_TTL":    "0.5s",
 		"TIMEZONE":              "Mars/Olympus",
 		"BUSINESS_HOURS":        "Mon-Fri 10:00-25:00",
 		"HOLIDAYS":              "fr",
@@ -76,7 +79,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	if err == nil {
 		t.Fatal("Load accepted broken settings")
 	}
-	for _, name := range []string{"PORT", "ROTATION_SOURCE", "TIMEZONE", "BUSINESS_HOURS", "HOLIDAYS",
+	for _, name := range []string{"PORT", "ROTATION_SOURCE", "ROTATION_CACHE_TTL", "TIMEZONE", "BUSINESS_HOURS", "HOLIDAYS",
 		"ALERT_DESTINATIONS", "REMINDER_DESTINATIONS", "SLACK_API_URL", "PAGERDUTY_WEBHOOK_SECRETS"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s:\n%v", name, err)
