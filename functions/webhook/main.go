@@ -31,7 +31,12 @@ import (
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	inLambda := os.Getenv("AWS_LAMBDA_RUNTIME_API") != ""
-	h, cfg, err := setup(os.Getenv, inLambda, os.Stdout, log)
+	getenv, err := wiring.Env(context.Background(), os.Getenv)
+	var h *relay.Handler
+	var cfg config.Config
+	if err == nil {
+		h, cfg, err = setup(getenv, inLambda, os.Stdout, log)
+	}
 	if err != nil {
 		log.Error("webhook: cannot start", "error", err.Error())
 		if !inLambda {

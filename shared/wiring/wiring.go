@@ -5,11 +5,16 @@
 package wiring
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/pd2chat/pd2chat/shared/chat/console"
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
@@ -19,6 +24,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
+	"github.com/pd2chat/pd2chat/shared/secrets"
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
 
@@ -66,4 +72,25 @@ func Calendar(cfg config.Config) *workday.Calendar {
 		holidays = workday.JP()
 	}
 	return workday.New(cfg.Location, cfg.Hours, holidays)
+}
+
+// Env is getenv with the keys of the SECRETS_ARN secret under it, when that
+// variable is set (the functions call it once, at cold start); otherwise
+// getenv itself. Variables set in the environment win.
+func Env(ctx context.Context, getenv func(string) string) (func(string) string, error) {
+	arn := strings.TrimSpace(getenv("SECRETS_ARN"))
+	if arn == "" {
+		return getenv, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("secrets: AWS configuration for SECRETS_ARN: %w", err)
+	}
+	values, err := secrets.Load(ctx, secretsmanager.NewFromConfig(awsCfg), arn)
+	if err != nil {
+		return nil, err
+	}
+	return secrets.Overlay(getenv, values), nil
 }
