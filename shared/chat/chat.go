@@ -40,6 +40,15 @@ type Poster interface {
 	Post(ctx context.Context, m Message) error
 }
 
+// Threader is a Poster whose chat has threads and editable messages
+// (Slack). PostRef returns the posted message's id (Slack: its ts), which
+// later messages name as Message.ThreadTS and Update edits.
+type Threader interface {
+	Poster
+	PostRef(ctx context.Context, m Message) (ref string, err error)
+	Update(ctx context.Context, ref string, m Message) error
+}
+
 // PosterFunc adapts a function to Poster, e.g. to retry a poster method that
 // returns more than an error:
 //

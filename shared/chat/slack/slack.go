@@ -102,6 +102,22 @@ func (p *Poster) PostTS(ctx context.Context, m chat.Message) (string, error) {
 	return ts, nil
 }
 
+// PostRef is PostTS: the message's ts is its reference (chat.Threader).
+func (p *Poster) PostRef(ctx context.Context, m chat.Message) (string, error) { return p.PostTS(ctx, m) }
+
+// Update replaces the text of the message ts (chat.update), e.g. to show an
+// incident's current state on its thread parent. Errors are classified like
+// PostTS's and read "slack: update C123 1700000000.000100: message_not_found".
+func (p *Poster) Update(ctx context.Context, ts string, m chat.Message) error {
+	_, _, _, err := p.client.UpdateMessageContext(ctx, p.channel, ts, slackapi.MsgOptionText(m.Text, false))
+	if err != nil {
+		return chat.Redact(fmt.Errorf("slack: update %s %s: %w", p.channel, ts, classify(err)), p.token)
+	}
+	return nil
+}
+
+var _ chat.Threader = (*Poster)(nil)
+
 // temporaryAPIErrors are the chat.postMessage error codes Slack documents as
 // worth another try; every other code is final.
 var temporaryAPIErrors = map[string]bool{

@@ -25,7 +25,7 @@ const (
 
 // request is what the fake Slack received for one chat.postMessage call.
 type request struct {
-	path, token, channel, text, threadTS, unfurlLinks, mrkdwn string
+	path, token, channel, text, threadTS, unfurlLinks, mrkdwn, ts string
 	hasMrkdwn                                                 bool
 }
 
@@ -64,6 +64,7 @@ func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		rq.channel, rq.text, rq.threadTS = r.PostForm.Get("channel"), r.PostForm.Get("text"), r.PostForm.Get("thread_ts")
 		rq.unfurlLinks = r.PostForm.Get("unfurl_links")
+		rq.ts = r.PostForm.Get("ts")
 		rq.mrkdwn = r.PostForm.Get("mrkdwn")
 		_, rq.hasMrkdwn = r.PostForm["mrkdwn"]
 	}
@@ -315,5 +316,40 @@ func TestSendRetries(t *testing.T) {
 	}
 	if n := len(f.requests()); n != 3 {
 		t.Errorf("Slack received %d requests, want 3", n)
+	}
+}
+
+func TestThreadAndUpdate(t *testing.T) {
+	f := &fakeSlack{}
+	p := newPoster(t, f)
+	ctx := context.Background()
+	ref, err := p.PostRef(ctx, chat.Message{Text: "parent"})
+	if err != nil || ref != okTS {
+		t.Fatalf("PostRef = %q, %v", ref, err)
+	}
+	if _, err := p.PostRef(ctx, chat.Message{Text: "reply", ThreadTS: ref}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Update(ctx, ref, chat.Message{Text: "parent, now resolved"}); err != nil {
+		t.Fatal(err)
+	}
+	got := f.requests()
+	if len(got) != 3 {
+		t.Fatalf("%d requests", len(got))
+	}
+	if got[1].path != "/api/chat.postMessage" || got[1].threadTS != okTS {
+		t.Errorf("reply: %+v", got[1])
+	}
+	if got[2].path != "/api/chat.update" || got[2].ts != okTS || got[2].channel != channel || got[2].text != "parent, now resolved" {
+		t.Errorf("update: %+v", got[2])
+	}
+
+	f.respond = []http.HandlerFunc{apiError("message_not_found")}
+	err = p.Update(ctx, "1.2", chat.Message{Text: "x"})
+	if err == nil || !strings.Contains(err.Error(), "slack: update C123 1.2: message_not_found") || strings.Contains(err.Error(), token) {
+		t.Errorf("err = %v", err)
+	}
+	if temp, _ := chat.IsTemporary(err); temp {
+		t.Error("message_not_found must be final")
 	}
 }
