@@ -19,39 +19,79 @@ type Destination struct {
 	Poster  chat.Poster
 }
 
-// Result counts what happened to the messages of one Post.
+// Result counts what happened to the messages of one Post or Run.
 type Result struct {
 	Posted    int      // messages delivered
+	Skipped   int      // messages a Job's Before hook skipped (e.g. posted before)
 	Failed    int      // messages that failed for good (a retry cannot help)
 	Temporary int      // messages that failed but may succeed on a later try
 	Errors    []string // "destination: error" for each failure; no secrets (posters redact them)
 }
 
+// Job is one message for one destination, with optional hooks around its
+// post. The hooks of one destination run in order on one goroutine.
+type Job struct {
+	Message chat.Message
+	// Before runs first. It may change the message (set ThreadTS) or skip
+	// it by returning false. Nil: post.
+	Before func(ctx context.Context, m *chat.Message) bool
+	// After runs once the post is over: err nil on success, else the last
+	// attempt's error (chat.IsTemporary tells which kind). ref is the
+	// posted message's reference when the poster is a chat.Threader.
+	After func(ctx context.Context, m chat.Message, ref string, err error)
+}
+
 // Post sends msgs[i], in order, to dests[i], all destinations at once, and
 // waits for all of them. ctx bounds every attempt and retry.
 func Post(ctx context.Context, dests []Destination, msgs [][]chat.Message, retry chat.RetryPolicy) Result {
+	jobs := make([][]Job, len(msgs))
+	for i, ms := range msgs {
+		jobs[i] = make([]Job, len(ms))
+		for k, m := range ms {
+			jobs[i][k] = Job{Message: m}
+		}
+	}
+	return Run(ctx, dests, jobs, retry)
+}
+
+// Run is Post with hooks: it sends jobs[i], in order, to dests[i], all
+// destinations at once, and waits for all of them.
+func Run(ctx context.Context, dests []Destination, jobs [][]Job, retry chat.RetryPolicy) Result {
 	var (
 		mu  sync.Mutex
 		wg  sync.WaitGroup
 		res Result
 	)
+	count := func(d Destination, err error, skipped bool) {
+		temporary, _ := chat.IsTemporary(err)
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case skipped:
+			res.Skipped++
+		case err == nil:
+			res.Posted++
+		case temporary || ctx.Err() != nil:
+			res.Temporary++
+			res.Errors = append(res.Errors, d.Name+": "+err.Error())
+		default:
+			res.Failed++
+			res.Errors = append(res.Errors, d.Name+": "+err.Error())
+		}
+	}
 	for i, d := range dests {
 		send := func() {
-			for _, m := range msgs[i] {
-				_, err := chat.Send(ctx, d.Poster, m, retry)
-				temporary, _ := chat.IsTemporary(err)
-				mu.Lock()
-				switch {
-				case err == nil:
-					res.Posted++
-				case temporary || ctx.Err() != nil:
-					res.Temporary++
-					res.Errors = append(res.Errors, d.Name+": "+err.Error())
-				default:
-					res.Failed++
-					res.Errors = append(res.Errors, d.Name+": "+err.Error())
+			for _, job := range jobs[i] {
+				m := job.Message
+				if job.Before != nil && !job.Before(ctx, &m) {
+					count(d, nil, true)
+					continue
 				}
-				mu.Unlock()
+				ref, err := post(ctx, d.Poster, m, retry)
+				if job.After != nil {
+					job.After(ctx, m, ref, err)
+				}
+				count(d, err, false)
 			}
 		}
 		if i == len(dests)-1 {
@@ -62,4 +102,20 @@ func Post(ctx context.Context, dests []Destination, msgs [][]chat.Message, retry
 	}
 	wg.Wait()
 	return res
+}
+
+// post sends m with retries, keeping the message's reference when the
+// poster gives one.
+func post(ctx context.Context, p chat.Poster, m chat.Message, retry chat.RetryPolicy) (string, error) {
+	t, ok := p.(chat.Threader)
+	if !ok {
+		_, err := chat.Send(ctx, p, m, retry)
+		return "", err
+	}
+	var ref string
+	_, err := chat.Send(ctx, chat.PosterFunc(func(ctx context.Context, m chat.Message) (err error) {
+		ref, err = t.PostRef(ctx, m)
+		return err
+	}), m, retry)
+	return ref, err
 }

@@ -81,3 +81,44 @@ func TestPostNeverWaitsForASlowDestinationPastTheDeadline(t *testing.T) {
 		t.Errorf("result %+v, fine got %q", res, fine.texts)
 	}
 }
+
+// threader is a recorder whose messages get references.
+type threader struct{ recorder }
+
+func (t *threader) PostRef(ctx context.Context, m chat.Message) (string, error) {
+	if err := t.Post(ctx, m); err != nil {
+		return "", err
+	}
+	return "ts-" + m.Text, nil
+}
+
+func (t *threader) Update(context.Context, string, chat.Message) error { return nil }
+
+func TestRunHooks(t *testing.T) {
+	th := &threader{}
+	var refs []string
+	var threadTS []string
+	jobs := []Job{
+		{Message: chat.Message{Text: "skip me"}, Before: func(context.Context, *chat.Message) bool { return false }},
+		{Message: chat.Message{Text: "parent"}, After: func(_ context.Context, m chat.Message, ref string, err error) {
+			if err != nil {
+				t.Error(err)
+			}
+			refs = append(refs, ref)
+		}},
+		{Message: chat.Message{Text: "reply"}, Before: func(_ context.Context, m *chat.Message) bool {
+			m.ThreadTS = refs[0] // the hooks of one destination run in order
+			return true
+		}, After: func(_ context.Context, m chat.Message, ref string, err error) { threadTS = append(threadTS, m.ThreadTS) }},
+	}
+	res := Run(context.Background(), []Destination{{Name: "slack:C1", Poster: th}}, [][]Job{jobs}, chat.RetryPolicy{})
+	if res.Posted != 2 || res.Skipped != 1 {
+		t.Errorf("result %+v", res)
+	}
+	if len(refs) != 1 || refs[0] != "ts-parent" || len(threadTS) != 1 || threadTS[0] != "ts-parent" {
+		t.Errorf("refs %q thread %q", refs, threadTS)
+	}
+	if len(th.texts) != 2 || th.texts[0] != "parent" {
+		t.Errorf("posted %q", th.texts)
+	}
+}
