@@ -37,6 +37,7 @@ package message
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/rotation"
@@ -99,6 +100,11 @@ type Input struct {
 	// and is otherwise the same.
 	Mention bool
 
+	// Elapsed is the time since the incident was triggered, shown on an
+	// acknowledgement or resolution ("Resolved by X after 1h 25m"); zero:
+	// not shown.
+	Elapsed time.Duration
+
 	// Notice is an optional short operational note shown at the end, e.g.
 	// "On-call lookup failed: mentions skipped."; empty for none.
 	Notice string
@@ -125,7 +131,7 @@ func Render(d Dialect, in Input) string {
 	w.b.Grow(estimate(&in))
 
 	ev := &in.Event
-	w.headline(ev)
+	w.headline(ev, in.Elapsed)
 	w.facts(&ev.Incident)
 	if d != Slack {
 		if linkable(ev.Incident.URL) {
@@ -169,7 +175,7 @@ const (
 )
 
 // headline writes what happened and to which incident.
-func (w *writer) headline(ev *incident.Event) {
+func (w *writer) headline(ev *incident.Event, elapsed time.Duration) {
 	w.emoji(ev.Kind)
 	inc := &ev.Incident
 	switch ev.Kind {
@@ -178,12 +184,14 @@ func (w *writer) headline(ev *incident.Event) {
 	case incident.Acknowledged:
 		w.strong("Acknowledged")
 		w.by(ev.Agent)
+		w.after(elapsed)
 	case incident.Unacknowledged:
 		w.strong("Unacknowledged")
 		w.by(ev.Agent)
 	case incident.Resolved:
 		w.strong("Resolved")
 		w.by(ev.Agent)
+		w.after(elapsed)
 	case incident.Reassigned:
 		w.strong("Reassigned")
 		w.to(ev.Assignees)
@@ -332,6 +340,43 @@ func (w *writer) emoji(k incident.Kind) {
 		w.raw(char)
 	}
 	w.b.WriteByte(' ')
+}
+
+// after writes " after 1h 25m" for a positive elapsed time.
+func (w *writer) after(elapsed time.Duration) {
+	if elapsed > 0 {
+		w.raw(" after ")
+		w.duration(elapsed)
+	}
+}
+
+// duration writes d as "45s", "4m", "1h 25m" or "2d 3h": the two largest
+// units, rounded down.
+func (w *writer) duration(d time.Duration) {
+	switch {
+	case d < time.Minute:
+		w.int(int(d / time.Second))
+		w.raw("s")
+	case d < time.Hour:
+		w.int(int(d / time.Minute))
+		w.raw("m")
+	case d < 24*time.Hour:
+		w.int(int(d / time.Hour))
+		w.raw("h")
+		if m := int(d % time.Hour / time.Minute); m > 0 {
+			w.raw(" ")
+			w.int(m)
+			w.raw("m")
+		}
+	default:
+		w.int(int(d / (24 * time.Hour)))
+		w.raw("d")
+		if h := int(d % (24 * time.Hour) / time.Hour); h > 0 {
+			w.raw(" ")
+			w.int(h)
+			w.raw("h")
+		}
+	}
 }
 
 // by writes " by agent" when the agent is known.

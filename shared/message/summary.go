@@ -1,0 +1,112 @@
+package message
+
+import (
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/incident"
+)
+
+// Step is one status change in an incident's story.
+type Step struct {
+	Kind  incident.Kind
+	Agent string
+	At    time.Time
+}
+
+// Summary is an incident's story so far: what its thread parent on Slack
+// is edited to show as events arrive.
+type Summary struct {
+	Incident incident.Incident
+	Tag      string // as Input.Tag
+	Steps    []Step // oldest first
+	Location *time.Location
+}
+
+// summaryMaxSteps bounds the timeline line; older steps are left out.
+const summaryMaxSteps = 8
+
+// RenderSummary renders s: the current state as the headline ("Resolved by
+// Y after 1h 25m — #1234 title"), the facts, a timeline ("Triggered 11:15
+// → Acknowledged by X 11:19 (4m) → Resolved by Y 12:40 (1h 25m)") with the
+// time since the trigger, and the tag. It is pure, like Render.
+func RenderSummary(d Dialect, s Summary) string {
+	if d != Slack && d != Typetalk {
+		d = Console
+	}
+	loc := s.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	w := writer{d: d}
+	w.b.Grow(256 + len(s.Incident.Title) + 64*len(s.Steps))
+
+	var start time.Time
+	for _, st := range s.Steps {
+		if st.Kind == incident.Triggered {
+			start = st.At
+			break
+		}
+	}
+	ev := incident.Event{Kind: incident.Triggered, Incident: s.Incident}
+	var elapsed time.Duration
+	if n := len(s.Steps); n > 0 {
+		last := s.Steps[n-1]
+		ev.Kind, ev.Agent = last.Kind, last.Agent
+		if !start.IsZero() {
+			elapsed = last.At.Sub(start)
+		}
+	}
+	w.headline(&ev, elapsed)
+	w.facts(&s.Incident)
+	if d != Slack && linkable(s.Incident.URL) {
+		w.b.WriteByte('\n')
+		w.b.WriteString(s.Incident.URL)
+	}
+	steps := s.Steps
+	if len(steps) > summaryMaxSteps {
+		steps = steps[len(steps)-summaryMaxSteps:]
+		w.raw("\n… → ")
+	} else if len(steps) > 0 {
+		w.b.WriteByte('\n')
+	}
+	for i, st := range steps {
+		if i > 0 {
+			w.raw(" → ")
+		}
+		w.strong(kindName(st.Kind))
+		w.by(st.Agent)
+		w.b.WriteByte(' ')
+		w.raw(st.At.In(loc).Format("15:04"))
+		if !start.IsZero() && st.At.After(start) && st.Kind != incident.Triggered {
+			w.raw(" (")
+			w.duration(st.At.Sub(start))
+			w.b.WriteByte(')')
+		}
+	}
+	foot := w.b.Len()
+	w.footer(&Input{Tag: s.Tag})
+	return fit(w.b.String(), foot, d)
+}
+
+// kindName is a status change as the timeline names it.
+func kindName(k incident.Kind) string {
+	switch k {
+	case incident.Triggered:
+		return "Triggered"
+	case incident.Acknowledged:
+		return "Acknowledged"
+	case incident.Unacknowledged:
+		return "Unacknowledged"
+	case incident.Resolved:
+		return "Resolved"
+	case incident.Reopened:
+		return "Reopened"
+	case incident.Reassigned:
+		return "Reassigned"
+	case incident.Escalated:
+		return "Escalated"
+	case incident.Delegated:
+		return "Delegated"
+	}
+	return "Updated"
+}

@@ -1,0 +1,63 @@
+package message
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/incident"
+)
+
+func TestSummaryGolden(t *testing.T) {
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(hhmm string) time.Time {
+		ts, err := time.ParseInLocation("2006-01-02 15:04", "2026-11-20 "+hhmm, tokyo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ts
+	}
+	inc := incident.Incident{ID: "Q1ABCDEF", Number: 1234, Title: "checkout-api: 5xx rate above 5% <!here>",
+		Urgency: "high", Priority: "P1", Service: incident.Service{Name: "checkout-api"}, URL: "https://acme.pagerduty.com/incidents/Q1ABCDEF"}
+	cases := []struct {
+		name  string
+		steps []Step
+	}{
+		{"triggered", []Step{{incident.Triggered, "", at("11:15")}}},
+		{"acknowledged", []Step{{incident.Triggered, "", at("11:15")}, {incident.Acknowledged, "Taro Yamada", at("11:19")}}},
+		{"resolved", []Step{{incident.Triggered, "", at("11:15")}, {incident.Acknowledged, "Taro Yamada", at("11:19")}, {incident.Resolved, "Hanako Suzuki", at("12:40")}}},
+		{"acknowledged_first", []Step{{incident.Acknowledged, "Taro Yamada", at("11:19")}}},
+	}
+	for _, c := range cases {
+		for _, d := range dialects {
+			name := c.name + "." + d.String() + ".golden"
+			t.Run(name, func(t *testing.T) {
+				got := RenderSummary(d, Summary{Incident: inc, Tag: "pd1234", Steps: c.steps, Location: tokyo})
+				checkGolden(t, filepath.Join("testdata", "summary", name), got)
+			})
+		}
+	}
+}
+
+func TestElapsed(t *testing.T) {
+	ev := incident.Event{Kind: incident.Resolved, Agent: "Hanako", Incident: incident.Incident{Number: 7, Title: "x"}}
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "Resolved by Hanako — "},
+		{45 * time.Second, "after 45s"},
+		{4*time.Minute + 59*time.Second, "after 4m"},
+		{85 * time.Minute, "after 1h 25m"},
+		{2 * time.Hour, "after 2h —"},
+		{51 * time.Hour, "after 2d 3h"},
+	} {
+		if got := Render(Console, Input{Event: ev, Elapsed: tc.d}); !strings.Contains(got, tc.want) {
+			t.Errorf("%v: %q lacks %q", tc.d, got, tc.want)
+		}
+	}
+}
