@@ -109,7 +109,9 @@ func TestRunHooks(t *testing.T) {
 		{Message: chat.Message{Text: "reply"}, Before: func(_ context.Context, m *chat.Message) bool {
 			m.ThreadTS = refs[0] // the hooks of one destination run in order
 			return true
-		}, After: func(_ context.Context, m chat.Message, ref string, err error) { threadTS = append(threadTS, m.ThreadTS) }},
+		}, After: func(_ context.Context, m chat.Message, ref string, err error) {
+			threadTS = append(threadTS, m.ThreadTS)
+		}},
 	}
 	res := Run(context.Background(), []Destination{{Name: "slack:C1", Poster: th}}, [][]Job{jobs}, chat.RetryPolicy{})
 	if res.Posted != 2 || res.Skipped != 1 {

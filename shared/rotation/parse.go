@@ -4,15 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
 // The sheet's tab names, as sources read them and problems name them.
+// The holidays tab is optional.
 const (
 	RotationTab = "rotation"
 	MembersTab  = "members"
+	HolidaysTab = "holidays"
 )
 
 // CellError is a problem found in one cell of the sheet. Its text locates
@@ -20,7 +23,7 @@ const (
 //
 //	rotation!A17: "2026-13-01" is not a date
 type CellError struct {
-	Tab string // RotationTab or MembersTab
+	Tab string // RotationTab, MembersTab or HolidaysTab
 	Row int    // 1-based, as the sheet numbers rows
 	Col int    // 1-based: A is 1
 	Err error  // what is wrong
@@ -48,15 +51,21 @@ func columnName(col int) string {
 	return string(b)
 }
 
-// Parse builds a Roster from the cells (as text) of the "rotation" and
-// "members" tabs, row by row as the sheet shows them (row 1 first). It is
-// the one parser behind every Source, so the sheet and its CSV copy behave
-// the same.
+// Tabs is the cells of the sheet's tabs, as text, row by row as the sheet
+// shows them (row 1 first). Rows may be ragged and blank; a nil tab is an
+// empty one (Holidays is nil when the sheet has no holidays tab).
+type Tabs struct {
+	Rotation, Members, Holidays [][]string
+}
+
+// ParseTabs builds a Roster from the tabs of the sheet. It is the one parser
+// behind every Source, so the sheet and its CSV copy behave the same.
 //
-// Parse never gives up: it returns the roster built from the good rows and
-// every problem found, each a *CellError naming the cell. A row with a
-// problem in its key cell (date, member name) is left out; a bad handle
-// leaves the member in without that handle.
+// ParseTabs never gives up: it returns the roster built from the good rows
+// and every problem found (also kept in the roster, see Roster.Problems),
+// each a *CellError naming the cell, members first, then rotation, then
+// holidays. A row with a problem in its key cell (date, member name) is left
+// out; a bad handle leaves the member in without that handle.
 //
 // Tab rotation: column A is the date (see ParseDate), columns B… the people
 // on call that day (usually two; empty cells are skipped, spaces trimmed).
@@ -76,16 +85,31 @@ func columnName(col int) string {
 // member ID" gives it): anything else is reported and dropped, as a mention
 // of it would not notify anyone. A leading "@" on a Typetalk account is
 // dropped.
-func Parse(rotationRows, memberRows [][]string) (*Roster, []error) {
+//
+// Tab holidays (optional): company days off that are not working days, one
+// a row. Column A is the date (as in the rotation tab, with the same
+// optional header), column B an optional name ("Year-end closure"; empty
+// means "Company holiday"); further columns are ignored (notes). A date on
+// two rows is reported and the first row counts. A holiday may have a
+// rotation row too: the row is kept, and callers that ask the calendar
+// skip that day.
+func ParseTabs(t Tabs) (*Roster, []error) {
 	var p parser
 	r := &Roster{days: make(map[Date][]Member)}
-	r.members = p.members(memberRows)
+	r.members = p.members(t.Members)
 	byKey := make(map[string]Member, len(r.members))
 	for _, m := range r.members {
 		byKey[nameKey(m.Name)] = m
 	}
-	p.rotation(rotationRows, r.days, byKey)
+	p.rotation(t.Rotation, r.days, byKey)
+	r.holidays = p.holidays(t.Holidays)
+	r.problems = slices.Clone(p.problems)
 	return r, p.problems
+}
+
+// Parse is ParseTabs of a sheet without a holidays tab.
+func Parse(rotationRows, memberRows [][]string) (*Roster, []error) {
+	return ParseTabs(Tabs{Rotation: rotationRows, Members: memberRows})
 }
 
 type parser struct {
@@ -123,8 +147,8 @@ func (p *parser) rotation(rows [][]string, days map[Date][]Member, members map[s
 		a := cell(row, 0)
 		if first {
 			first = false
-			if a != "" && !strings.ContainsAny(a, "0123456789") {
-				continue // header
+			if isDateHeader(a) {
+				continue
 			}
 		}
 		if a == "" {
@@ -162,6 +186,53 @@ func (p *parser) rotation(rows [][]string, days map[Date][]Member, members map[s
 		}
 		days[d] = onCall
 	}
+}
+
+// isDateHeader reports whether a, column A of a tab's first non-blank row,
+// is a header ("date", "日付"): text without digits.
+func isDateHeader(a string) bool {
+	return a != "" && !strings.ContainsAny(a, "0123456789")
+}
+
+// defaultHolidayName names a holiday whose row has no name.
+const defaultHolidayName = "Company holiday"
+
+func (p *parser) holidays(rows [][]string) map[Date]string {
+	days := make(map[Date]string)
+	firstRow := make(map[Date]int)
+	first := true
+	for i, row := range rows {
+		if blank(row) {
+			continue
+		}
+		a := cell(row, 0)
+		if first {
+			first = false
+			if isDateHeader(a) {
+				continue
+			}
+		}
+		if a == "" {
+			p.report(HolidaysTab, i, 0, "no date for this holiday; row ignored")
+			continue
+		}
+		d, err := parseDate(a)
+		if err != nil {
+			p.report(HolidaysTab, i, 0, "%v", err)
+			continue
+		}
+		if prev, dup := firstRow[d]; dup {
+			p.report(HolidaysTab, i, 0, "%s is already on row %d; row ignored", d, prev+1)
+			continue
+		}
+		firstRow[d] = i
+		name := strings.Join(strings.Fields(cell(row, 1)), " ")
+		if name == "" {
+			name = defaultHolidayName
+		}
+		days[d] = name
+	}
+	return days
 }
 
 // Member columns.

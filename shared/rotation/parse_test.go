@@ -147,6 +147,12 @@ func TestNilRoster(t *testing.T) {
 	if r.OnCall(d(2026, 11, 20)) != nil || r.Members() != nil || r.Scheduled(d(2026, 11, 20)) {
 		t.Error("a nil roster is not empty")
 	}
+	if name, ok := r.IsHoliday(d(2026, 12, 29)); ok || name != "" {
+		t.Errorf("nil roster: IsHoliday = %q, %v", name, ok)
+	}
+	if r.Problems() != nil {
+		t.Error("nil roster: Problems() is not nil")
+	}
 }
 
 func TestParseMembersHeader(t *testing.T) {
@@ -306,5 +312,125 @@ func TestColumnName(t *testing.T) {
 		if got := columnName(col); got != want {
 			t.Errorf("columnName(%d) = %q, want %q", col, got, want)
 		}
+	}
+}
+
+func TestParseHolidays(t *testing.T) {
+	tests := []struct {
+		desc string
+		rows [][]string
+		want map[Date]string
+	}{
+		{"header, names, default name, notes ignored", [][]string{
+			{"date", "name", "note"},
+			{"2026-12-29", "Year-end closure", "office closed"},
+			{"2026/12/30", "  Year-end   closure "},
+			{"46387"}, // 2026-12-31, a serial, no name
+			{},
+			{"2027-01-04", "", "also closed"},
+		}, map[Date]string{
+			d(2026, 12, 29): "Year-end closure",
+			d(2026, 12, 30): "Year-end closure",
+			d(2026, 12, 31): "Company holiday",
+			d(2027, 1, 4):   "Company holiday",
+		}},
+		{"no header", [][]string{{"2026-12-29"}, {"2026-12-30", "Closure"}}, map[Date]string{
+			d(2026, 12, 29): "Company holiday",
+			d(2026, 12, 30): "Closure",
+		}},
+		{"Japanese header after blank rows", [][]string{{}, {"", ""}, {"日付", "名称"}, {"2026-12-29", "年末休業"}}, map[Date]string{
+			d(2026, 12, 29): "年末休業",
+		}},
+		{"header only", [][]string{{"date", "name"}}, map[Date]string{}},
+		{"no tab", nil, map[Date]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			r, problems := ParseTabs(Tabs{Holidays: tt.rows})
+			if len(problems) > 0 {
+				t.Fatalf("problems: %v", problems)
+			}
+			if !reflect.DeepEqual(r.holidays, tt.want) {
+				t.Errorf("holidays = %v, want %v", r.holidays, tt.want)
+			}
+			for day, want := range tt.want {
+				if name, ok := r.IsHoliday(day); !ok || name != want {
+					t.Errorf("IsHoliday(%s) = %q, %v; want %q, true", day, name, ok, want)
+				}
+			}
+			if name, ok := r.IsHoliday(d(2026, 12, 28)); ok || name != "" {
+				t.Errorf("IsHoliday(2026-12-28) = %q, %v; want no holiday", name, ok)
+			}
+		})
+	}
+}
+
+func TestParseTabsProblems(t *testing.T) {
+	tabs := Tabs{
+		Rotation: [][]string{
+			{"date", "primary"},
+			{"2026-12-29", "Sato"}, // a holiday may have a rotation row
+			{"2026-13-01", "Sato"},
+		},
+		Members: [][]string{
+			{"name", "slack"},
+			{"Sato", "sato"},
+		},
+		Holidays: [][]string{
+			{"date", "name"},           // 1
+			{"2026-12-29", "Closure"},  // 2
+			{"2026-12-29", "Again"},    // 3: same date
+			{"", "Forgotten date"},     // 4
+			{"2026-12-32", "Too late"}, // 5
+			{"tomorrow"},               // 6
+			{"2027/1/4"},               // 7
+		},
+	}
+	r, problems := ParseTabs(tabs)
+	want := []string{
+		`members!B2: slack "sato" is not a Slack user ID (like U012AB3CD); Sato is shown without a Slack mention`,
+		`rotation!A3: "2026-13-01" is not a date`,
+		`holidays!A3: 2026-12-29 is already on row 2; row ignored`,
+		`holidays!A4: no date for this holiday; row ignored`,
+		`holidays!A5: "2026-12-32" is not a date`,
+		`holidays!A6: "tomorrow" is not a date`,
+	}
+	for name, got := range map[string][]error{"returned": problems, "Problems()": r.Problems()} {
+		var texts []string
+		for _, p := range got {
+			texts = append(texts, p.Error())
+			var ce *CellError
+			if !errors.As(p, &ce) {
+				t.Errorf("%s: problem %q is not a *CellError", name, p)
+			}
+		}
+		if strings.Join(texts, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s problems\n got:\n%s\nwant:\n%s", name, strings.Join(texts, "\n"), strings.Join(want, "\n"))
+		}
+	}
+	wantHolidays := map[Date]string{d(2026, 12, 29): "Closure", d(2027, 1, 4): "Company holiday"}
+	if !reflect.DeepEqual(r.holidays, wantHolidays) {
+		t.Errorf("holidays = %v, want %v (the good rows)", r.holidays, wantHolidays)
+	}
+	if got := r.OnCall(d(2026, 12, 29)); len(got) != 1 || got[0].Name != "Sato" {
+		t.Errorf("OnCall(2026-12-29) = %+v: the rotation row of a holiday is kept", got)
+	}
+
+	// Problems gives a copy.
+	r.Problems()[0] = nil
+	if r.Problems()[0] == nil {
+		t.Error("changing Problems' result changed the roster")
+	}
+}
+
+func TestParseIsParseTabs(t *testing.T) {
+	rot := [][]string{{"date", "primary"}, {"2026-11-20", "Sato", "Suzuki"}, {"2026-13-01", "Sato"}}
+	r1, p1 := Parse(rot, goodMembers)
+	r2, p2 := ParseTabs(Tabs{Rotation: rot, Members: goodMembers})
+	if !reflect.DeepEqual(r1, r2) || !reflect.DeepEqual(p1, p2) {
+		t.Errorf("Parse and ParseTabs differ:\n%+v %v\n%+v %v", r1, p1, r2, p2)
+	}
+	if len(r1.Problems()) != 1 {
+		t.Errorf("Problems() = %v, want the one bad date", r1.Problems())
 	}
 }

@@ -103,7 +103,9 @@ func (p *Poster) PostTS(ctx context.Context, m chat.Message) (string, error) {
 }
 
 // PostRef is PostTS: the message's ts is its reference (chat.Threader).
-func (p *Poster) PostRef(ctx context.Context, m chat.Message) (string, error) { return p.PostTS(ctx, m) }
+func (p *Poster) PostRef(ctx context.Context, m chat.Message) (string, error) {
+	return p.PostTS(ctx, m)
+}
 
 // Update replaces the text of the message ts (chat.update), e.g. to show an
 // incident's current state on its thread parent. Errors are classified like

@@ -26,7 +26,7 @@ const (
 // request is what the fake Slack received for one chat.postMessage call.
 type request struct {
 	path, token, channel, text, threadTS, unfurlLinks, mrkdwn, ts string
-	hasMrkdwn                                                 bool
+	hasMrkdwn                                                     bool
 }
 
 // fakeSlack speaks enough of Slack's Web API (chat.postMessage, as a form

@@ -1,9 +1,10 @@
 // Package csvfile is the local rotation source (ROTATION_SOURCE=csv:DIR):
-// the sheet's tabs saved as CSV files, DIR/rotation.csv and DIR/members.csv,
-// parsed by rotation.Parse exactly as the Google Sheet is.
+// the sheet's tabs saved as CSV files, DIR/rotation.csv, DIR/members.csv and
+// the optional DIR/holidays.csv, parsed by rotation.ParseTabs exactly as the
+// Google Sheet is.
 //
-// Both files are read again on every Roster call (they are small, and an edit
-// shows at once); when neither has changed since the last call, the roster
+// The files are read again on every Roster call (they are small, and an edit
+// shows at once); when none has changed since the last call, the roster
 // built then is returned without parsing again.
 //
 // Errors and problems are kept apart. Roster fails only when a file cannot be
@@ -19,21 +20,25 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/pd2chat/pd2chat/shared/rotation"
 )
 
-// File names in DIR, one per tab.
+// File names in DIR, one per tab. HolidaysFile is optional.
 const (
 	RotationFile = rotation.RotationTab + ".csv"
 	MembersFile  = rotation.MembersTab + ".csv"
+	HolidaysFile = rotation.HolidaysTab + ".csv"
 )
 
 // Source reads the rotation from CSV files in one directory. It is safe for
@@ -48,20 +53,22 @@ type Source struct {
 	mu       sync.Mutex
 	rotRaw   []byte // file contents the cached roster was built from
 	memRaw   []byte
+	holRaw   []byte // nil or empty: no holidays
 	roster   *rotation.Roster
 	problems []error
 }
 
-// New is the source of DIR/rotation.csv and DIR/members.csv. Nothing is read
-// until Roster is called.
+// New is the source of DIR/rotation.csv, DIR/members.csv and
+// DIR/holidays.csv. Nothing is read until Roster is called.
 func New(dir string) *Source { return &Source{dir: dir} }
 
 // String is the source as ROTATION_SOURCE names it, "csv:DIR".
 func (s *Source) String() string { return "csv:" + s.dir }
 
-// Roster reads both files and gives the roster of their good rows. It fails
+// Roster reads the files and gives the roster of their good rows. It fails
 // only when a file is missing, unreadable or not valid CSV; the error names
-// the file. Both files are required (members.csv may hold just its header).
+// the file. rotation.csv and members.csv are required (members.csv may hold
+// just its header); holidays.csv is optional, as the sheet's holidays tab is.
 func (s *Source) Roster(ctx context.Context) (*rotation.Roster, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("csvfile: read rotation: %w", context.Cause(ctx))
@@ -74,10 +81,18 @@ func (s *Source) Roster(ctx context.Context) (*rotation.Roster, error) {
 	if err != nil {
 		return nil, err
 	}
+	holRaw, err := s.read(HolidaysFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		holRaw, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.roster != nil && bytes.Equal(rotRaw, s.rotRaw) && bytes.Equal(memRaw, s.memRaw) {
+	// A missing holidays.csv and an empty one read the same.
+	if s.roster != nil && bytes.Equal(rotRaw, s.rotRaw) && bytes.Equal(memRaw, s.memRaw) && bytes.Equal(holRaw, s.holRaw) {
 		return s.roster, nil
 	}
 	rotRows, err := s.records(RotationFile, rotRaw)
@@ -88,8 +103,12 @@ func (s *Source) Roster(ctx context.Context) (*rotation.Roster, error) {
 	if err != nil {
 		return nil, err
 	}
-	roster, problems := rotation.Parse(rotRows, memRows)
-	s.rotRaw, s.memRaw, s.roster, s.problems = rotRaw, memRaw, roster, problems
+	holRows, err := s.records(HolidaysFile, holRaw)
+	if err != nil {
+		return nil, err
+	}
+	roster, problems := rotation.ParseTabs(rotation.Tabs{Rotation: rotRows, Members: memRows, Holidays: holRows})
+	s.rotRaw, s.memRaw, s.holRaw, s.roster, s.problems = rotRaw, memRaw, holRaw, roster, problems
 	log := s.Logger
 	if log == nil {
 		log = slog.Default()
@@ -145,11 +164,6 @@ func (s *Source) records(name string, b []byte) ([][]string, error) {
 	}
 }
 
-func tabOf(name string) string {
-	if name == RotationFile {
-		return rotation.RotationTab
-	}
-	return rotation.MembersTab
-}
+func tabOf(name string) string { return strings.TrimSuffix(name, ".csv") }
 
 var _ rotation.Source = (*Source)(nil)

@@ -70,6 +70,20 @@ func TestTestdataSheet(t *testing.T) {
 		})
 	}
 
+	// The company holidays, on top of the public ones.
+	holidays := map[string]string{
+		"2026-12-29": "Year-end closure",
+		"2026-12-30": "Year-end closure",
+		"2026-12-31": "Year-end closure",
+		"2027-01-04": "New Year closure",
+	}
+	for _, d := range []string{"2026-12-28", "2026-12-29", "2026-12-30", "2026-12-31", "2027-01-01", "2027-01-04", "2027-01-05"} {
+		name, ok := r.IsHoliday(day(d))
+		if want, wantOK := holidays[d]; name != want || ok != wantOK {
+			t.Errorf("IsHoliday(%s) = %q, %v; want %q, %v", d, name, ok, want, wantOK)
+		}
+	}
+
 	// The fixture covers every working day of 2026-11-01 .. 2027-01-31, a
 	// pair each but on 2026-12-08, and no other day.
 	loc, err := time.LoadLocation("Asia/Tokyo")
@@ -92,6 +106,115 @@ func TestTestdataSheet(t *testing.T) {
 		if got := len(r.OnCall(d)); got != want || r.Scheduled(d) != (want > 0) {
 			t.Errorf("%s: %d on call (row: %v), want %d", d, got, r.Scheduled(d), want)
 		}
+	}
+}
+
+// A *rotation.Roster is the sheet's company holidays for the calendar.
+var _ workday.Holidays = (*rotation.Roster)(nil)
+
+func TestHolidaysWithCalendar(t *testing.T) {
+	r, err := New(sheetDir).Roster(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hours, err := workday.ParseHours("Mon-Fri 10:00-17:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := workday.New(loc, hours, workday.Union(workday.JP(), r))
+	at := time.Date(2026, time.December, 28, 17, 0, 0, 0, loc)
+	if got := cal.NextWorkingDay(at); got != day("2027-01-05") {
+		t.Errorf("NextWorkingDay(Mon 28 Dec 17:00) = %s, want 2027-01-05 (29 Dec .. 4 Jan off)", got)
+	}
+}
+
+func TestSheetTemplate(t *testing.T) {
+	dir := filepath.Join("..", "..", "..", "testdata", "sheet-template")
+	for _, name := range []string{RotationFile, MembersFile, HolidaysFile} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("the template has no %s: %v", name, err)
+		}
+	}
+	s := New(dir)
+	r, err := s.Roster(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := r.Problems(); len(p) > 0 {
+		t.Errorf("the template has problems: %v", p)
+	}
+	for _, m := range r.Members() {
+		if m.Slack == "" || m.Typetalk == "" || m.Email == "" {
+			t.Errorf("template member %+v lacks a handle", m)
+		}
+	}
+	if len(r.OnCall(day("2027-04-01"))) != 2 {
+		t.Error("the template has no pair on 2027-04-01")
+	}
+	if _, ok := r.IsHoliday(day("2027-12-29")); !ok {
+		t.Error("the template has no holiday on 2027-12-29")
+	}
+}
+
+func TestHolidaysFile(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, RotationFile, "date,primary\n2026-12-28,Sato\n")
+	write(t, dir, MembersFile, "name,slack\nSato,U01SATO0001\n")
+	var log logged
+	s := New(dir)
+	s.Logger = log.logger()
+
+	// No holidays.csv: fine, no holidays.
+	r, err := s.Roster(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.IsHoliday(day("2026-12-29")); ok {
+		t.Error("without holidays.csv, 2026-12-29 is a holiday")
+	}
+
+	// Adding it shows at once; its problems are located and logged once.
+	write(t, dir, HolidaysFile, "\ufeffdate,name\r\n2026-12-29,Year-end closure\r\n2026-12-30\r\n2026-12-32,Typo\r\n")
+	r, err = s.Roster(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d, want := range map[string]string{"2026-12-29": "Year-end closure", "2026-12-30": "Company holiday"} {
+		if name, ok := r.IsHoliday(day(d)); !ok || name != want {
+			t.Errorf("IsHoliday(%s) = %q, %v; want %q", d, name, ok, want)
+		}
+	}
+	wantProblems := []string{`"holidays!A4: \"2026-12-32\" is not a date"`}
+	if got := log.take(); !reflect.DeepEqual(got, wantProblems) {
+		t.Errorf("logged %q, want %q", got, wantProblems)
+	}
+	if got := r.Problems(); len(got) != 1 || got[0].Error() != `holidays!A4: "2026-12-32" is not a date` {
+		t.Errorf("Roster.Problems() = %v", got)
+	}
+	if r2, _ := s.Roster(t.Context()); r2 != r || len(log.take()) != 0 {
+		t.Error("unchanged files: want the same roster and nothing logged again")
+	}
+
+	// Removing it removes the holidays.
+	if err := os.Remove(filepath.Join(dir, HolidaysFile)); err != nil {
+		t.Fatal(err)
+	}
+	r, err = s.Roster(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.IsHoliday(day("2026-12-29")); ok {
+		t.Error("after removing holidays.csv, 2026-12-29 is still a holiday")
+	}
+
+	// A holidays.csv that is not CSV fails like the other files.
+	write(t, dir, HolidaysFile, "date,name\n2026-12-29,\"Year-end\n")
+	if _, err := s.Roster(t.Context()); err == nil || !strings.Contains(err.Error(), "csvfile: read holidays tab from ") {
+		t.Errorf("bad holidays.csv: error %v", err)
 	}
 }
 
