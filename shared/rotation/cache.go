@@ -93,7 +93,15 @@ func (c *Cache) Roster(ctx context.Context) (*Roster, error) {
 }
 
 // refresh asks the source once; it outlives the caller that started it.
+// A caller that saw a stale snapshot may arrive just after another refresh
+// ended: the snapshot is checked again so that it does not ask twice.
 func (c *Cache) refresh(ctx context.Context) (*Roster, error) {
+	if snap := c.snap.Load(); snap != nil && c.now().Sub(snap.at) < c.ttl {
+		return snap.roster, nil
+	}
+	if err := c.backingOff(c.now()); err != nil {
+		return nil, err
+	}
 	timeout := c.FetchTimeout
 	if timeout <= 0 {
 		timeout = DefaultFetchTimeout

@@ -24,6 +24,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
+	"github.com/pd2chat/pd2chat/shared/rotation/sheets"
 	"github.com/pd2chat/pd2chat/shared/secrets"
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
@@ -53,25 +54,62 @@ func Destinations(cfg config.Config, ds []config.Destination, client *http.Clien
 	return out
 }
 
-// Rotation is the rotation source ROTATION_SOURCE names.
+// Rotation is the rotation source ROTATION_SOURCE names: the CSV files
+// (read on every lookup, for local editing) or the Google Sheet behind a
+// ROTATION_CACHE_TTL cache. When a Slack destination is configured, members
+// with an email and no Slack ID get one through users.lookupByEmail.
 func Rotation(cfg config.Config, log *slog.Logger) (rotation.Source, error) {
+	var src rotation.Source
 	switch cfg.Rotation.Kind {
 	case "csv":
 		s := csvfile.New(cfg.Rotation.Value)
 		s.Logger = log
-		return s, nil
+		src = s
+	case "sheets":
+		s, err := sheets.New(context.Background(), sheets.Options{
+			SpreadsheetID:   cfg.Rotation.Value,
+			Endpoint:        cfg.SheetsEndpoint,
+			CredentialsJSON: []byte(cfg.GoogleCredentialsJSON.Reveal()),
+			Logger:          log,
+		})
+		if err != nil {
+			return nil, err
+		}
+		src = s
 	default:
-		return nil, fmt.Errorf("config: ROTATION_SOURCE %q: the %s source is not available in this version", cfg.Rotation.String(), cfg.Rotation.Kind)
+		return nil, fmt.Errorf("config: ROTATION_SOURCE %q: unknown source %s", cfg.Rotation.String(), cfg.Rotation.Kind)
 	}
+	if usesSlack(cfg) {
+		src = rotation.WithSlackIDs(src, slack.NewDirectory(slack.Options{
+			Token: cfg.SlackBotToken.Reveal(), APIURL: cfg.SlackAPIURL, HTTPClient: HTTPClient(),
+		}), log)
+	}
+	if cfg.Rotation.Kind == "sheets" {
+		src = rotation.NewCache(src, cfg.RotationCacheTTL, log)
+	}
+	return src, nil
+}
+
+func usesSlack(cfg config.Config) bool {
+	for _, d := range append(append([]config.Destination(nil), cfg.AlertDestinations...), cfg.ReminderDestinations...) {
+		if d.Kind == "slack" {
+			return true
+		}
+	}
+	return false
+}
+
+// Holidays is the built-in holiday calendar HOLIDAYS names.
+func Holidays(cfg config.Config) workday.Holidays {
+	if cfg.Holidays == "jp" {
+		return workday.JP()
+	}
+	return workday.None()
 }
 
 // Calendar is the business-hours calendar of TIMEZONE, BUSINESS_HOURS and HOLIDAYS.
 func Calendar(cfg config.Config) *workday.Calendar {
-	holidays := workday.None()
-	if cfg.Holidays == "jp" {
-		holidays = workday.JP()
-	}
-	return workday.New(cfg.Location, cfg.Hours, holidays)
+	return workday.New(cfg.Location, cfg.Hours, Holidays(cfg))
 }
 
 // Env is getenv with the keys of the SECRETS_ARN secret under it, when that

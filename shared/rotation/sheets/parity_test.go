@@ -1,0 +1,179 @@
+package sheets
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/rotation"
+	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
+)
+
+// readCSV is the rows of a CSV file of testdata/sheet.
+func readCSV(t *testing.T, name string) [][]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "sheet", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(bytes.NewReader(b))
+	r.FieldsPerRecord = -1
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// TestSameAsCSV runs the same tabs through the csvfile source (files) and
+// the sheets source (the fake API, cells typed as Sheets types them) and
+// wants the same roster, problems and logged problems from both.
+func TestSameAsCSV(t *testing.T) {
+	tests := []struct {
+		desc                        string
+		rotation, members, holidays [][]string // holidays nil: no tab, no file
+	}{
+		{
+			desc:     "testdata/sheet",
+			rotation: readCSV(t, "rotation.csv"),
+			members:  readCSV(t, "members.csv"),
+			holidays: readCSV(t, "holidays.csv"),
+		},
+		{
+			desc: "no holidays tab, no headers, serials",
+			rotation: [][]string{
+				{"46346", "Sato", "Suzuki"},
+				{"46350.5", "Suzuki"},
+				{"2026/1/5", "Sato"},
+			},
+			members: [][]string{{"Sato", "U01SATO0001", "@sato", "sato@example.com"}, {"Suzuki"}},
+		},
+		{
+			desc: "a messy sheet",
+			rotation: [][]string{
+				{},
+				{"日付", "担当1", "担当2"},
+				{"2026-11-20", " sato ", "Yamamoto"},
+				{"", "", ""},
+				{"2026-13-01", "Sato"},
+				{"46346", "Suzuki"}, // 2026-11-20 again
+				{"", "Suzuki"},
+				{"2026-11-24", "Sato", "", "SATO"},
+				{"0", "Sato"},
+				{"2026-11-25", "TRUE", "42"},
+				{"next monday"},
+			},
+			members: [][]string{
+				{"Slack ID", "名前", "note", "e-mail", "slack"},
+				{"U01SATO0001", "Sato", "lead", "sato@example.com"},
+				{"@suzuki", "Suzuki"},
+				{"U01DUP00001", "sato"},
+				{"U01NONAME01", ""},
+			},
+			holidays: [][]string{
+				{"date", "name", "note"},
+				{"2026-12-29", "Year-end   closure", "office closed"},
+				{"46386"},
+				{"2026-12-29", "Again"},
+				{"", "No date"},
+				{"2026-12-32"},
+				{},
+			},
+		},
+		{
+			desc:     "empty tabs",
+			rotation: [][]string{},
+			members:  [][]string{},
+			holidays: [][]string{},
+		},
+		{
+			desc:    "members header without a name column",
+			members: [][]string{{"slack", "email"}, {"U01SATO0001", "sato@example.com"}},
+			rotation: [][]string{
+				{"date", "primary"},
+				{"2026-11-20", "Sato"},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			// csvfile, from files.
+			dir := t.TempDir()
+			writeCSV(t, filepath.Join(dir, csvfile.RotationFile), tt.rotation)
+			writeCSV(t, filepath.Join(dir, csvfile.MembersFile), tt.members)
+			if tt.holidays != nil {
+				writeCSV(t, filepath.Join(dir, csvfile.HolidaysFile), tt.holidays)
+			}
+			var csvLog logs
+			cs := csvfile.New(dir)
+			cs.Logger = slog.New(&csvLog)
+			fromCSV, err := cs.Roster(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			// sheets, from the fake.
+			tabs := map[string][][]any{"rotation": typed(tt.rotation), "members": typed(tt.members)}
+			if tt.holidays != nil {
+				tabs["holidays"] = typed(tt.holidays)
+			}
+			var sheetsLog logs
+			s := newSource(t, newFake(t, sheetID, tabs), &sheetsLog, nil)
+			fromSheets, err := s.Roster(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			if got, want := describe(fromSheets), describe(fromCSV); got != want {
+				t.Errorf("sheets and csv differ\nsheets:\n%s\ncsv:\n%s", got, want)
+			}
+			if !reflect.DeepEqual(fromSheets, fromCSV) {
+				t.Error("the rosters are not deeply equal")
+			}
+			if got, want := sheetsLog.problems(), csvLog.problems(); !reflect.DeepEqual(got, want) {
+				t.Errorf("logged problems differ\nsheets: %q\n   csv: %q", got, want)
+			}
+		})
+	}
+}
+
+func writeCSV(t *testing.T, path string, rows [][]string) {
+	t.Helper()
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	if err := w.WriteAll(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// describe is what a roster says, as text to compare: members, then each
+// day of 2025–2027 with people on call, a row or a holiday, then problems.
+func describe(r *rotation.Roster) string {
+	var b strings.Builder
+	for _, m := range r.Members() {
+		fmt.Fprintf(&b, "member %+v\n", m)
+	}
+	for d := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC); d.Year() < 2028; d = d.AddDate(0, 0, 1) {
+		day := rotation.DateOf(d)
+		if r.Scheduled(day) {
+			fmt.Fprintf(&b, "%s on call %+v\n", day, r.OnCall(day))
+		}
+		if name, ok := r.IsHoliday(day); ok {
+			fmt.Fprintf(&b, "%s holiday %q\n", day, name)
+		}
+	}
+	for _, p := range r.Problems() {
+		fmt.Fprintf(&b, "problem %s\n", p)
+	}
+	return b.String()
+}

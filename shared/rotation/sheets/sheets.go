@@ -1,0 +1,546 @@
+// Package sheets is the Google Sheets rotation source
+// (ROTATION_SOURCE=sheets:SPREADSHEET_ID). It reads the tabs "rotation",
+// "members" and, when the sheet has one, "holidays" with one
+// spreadsheets.values.batchGet of the Sheets API v4 per Roster call, and
+// parses them with rotation.ParseTabs, exactly as the csvfile source parses
+// their CSV copies.
+//
+// Cells are asked for unformatted (valueRenderOption UNFORMATTED_VALUE,
+// dateTimeRenderOption SERIAL_NUMBER): a date comes back as its serial number
+// whatever format someone gives the column, and is turned back into text
+// ("46346") that rotation.ParseDate reads. Numbers become their shortest
+// decimal text, booleans "TRUE" and "FALSE".
+//
+// The holidays tab is optional. Asked for a tab it lacks, the API refuses
+// the whole request (400 "Unable to parse range: holidays"); the source then
+// asks again at once without it, remembers that the tab is missing, and
+// looks for it again at most every HolidaysRecheck, so a tab added later is
+// picked up while a sheet without one costs one request per refresh.
+//
+// There is no caching here: each Roster call is a request (wrap the source in
+// a rotation.Cache). Errors and problems are kept apart, as in csvfile.
+// Roster fails only when the sheet cannot be read; IsTemporary tells a
+// failure that may pass by itself (HTTP 429, 5xx, no answer in time, network)
+// from one someone must fix (the sheet not shared with the service account,
+// a wrong spreadsheet ID, a missing tab, refused credentials), and the
+// error's text says which. Problems in rows do not fail it: the roster of the
+// good rows is returned, and each problem is logged once per Roster call (so
+// once per refresh) as a warning "rotation sheet problem" with the source and
+// the problem, like `rotation!A17: "2026-13-01" is not a date`. Callers
+// should not log Roster.Problems again; it is there for whoever wants to
+// show them.
+//
+// Credentials: a service-account key (GOOGLE_CREDENTIALS_JSON) used with the
+// read-only Sheets scope, or else Application Default Credentials. The key
+// and the access tokens never appear in an error or a log.
+package sheets
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/google"
+	"google.golang.org/api/googleapi"
+	"google.golang.org/api/option"
+	sheetsapi "google.golang.org/api/sheets/v4"
+
+	"github.com/pd2chat/pd2chat/shared/rotation"
+)
+
+// DefaultEndpoint is the Sheets API base URL used when Options.Endpoint is
+// empty (GOOGLE_SHEETS_ENDPOINT's default).
+const DefaultEndpoint = "https://sheets.googleapis.com/"
+
+// HolidaysRecheck is how long a sheet found without a holidays tab is read
+// without asking for it.
+const HolidaysRecheck = 10 * time.Minute
+
+// callTimeout bounds a Roster call whose context has no earlier deadline.
+const callTimeout = 30 * time.Second
+
+// Options configure New.
+type Options struct {
+	// SpreadsheetID is the ID in the sheet's URL, between /d/ and /edit.
+	SpreadsheetID string
+	// Endpoint is the API base URL (GOOGLE_SHEETS_ENDPOINT), as
+	// option.WithEndpoint takes it. Empty: DefaultEndpoint.
+	Endpoint string
+	// CredentialsJSON is a service-account key (GOOGLE_CREDENTIALS_JSON).
+	// Empty: Application Default Credentials, unless HTTPClient is set.
+	CredentialsJSON []byte
+	// HTTPClient carries the requests. With CredentialsJSON, the requests
+	// through it are authorized with the key (the token requests go through
+	// it too); without CredentialsJSON they are sent unauthenticated (tests,
+	// a proxy that authenticates). Nil: a client built by the API library
+	// with the credentials.
+	HTTPClient *http.Client
+	// Logger receives the sheet's problems (one warning each per Roster
+	// call) and the holidays tab's coming and going. Nil: slog.Default().
+	Logger *slog.Logger
+	// Now is the clock of the holidays tab's re-check. Nil: time.Now.
+	Now func() time.Time
+}
+
+// Source reads the rotation from a Google Sheet. It is safe for concurrent
+// use.
+type Source struct {
+	id      string
+	svc     *sheetsapi.Service
+	log     *slog.Logger
+	now     func() time.Time
+	account string // the service account's email, for messages; "" when unknown
+
+	mu         sync.Mutex
+	noHolidays time.Time // when a request last found no holidays tab; zero: ask for it
+}
+
+var _ rotation.Source = (*Source)(nil)
+
+// New builds the source; it reads nothing yet. It fails when the options
+// cannot work: no spreadsheet ID, a key that is not a service-account key
+// (the error names GOOGLE_CREDENTIALS_JSON and never quotes the key), or no
+// credentials to be found.
+func New(ctx context.Context, o Options) (*Source, error) {
+	if o.SpreadsheetID == "" {
+		return nil, errors.New("sheets: no spreadsheet ID (ROTATION_SOURCE=sheets:SPREADSHEET_ID)")
+	}
+	if strings.ContainsAny(o.SpreadsheetID, "/?#: ") {
+		return nil, fmt.Errorf("sheets: %q is not a spreadsheet ID: give the part of the sheet's URL between /d/ and /edit", o.SpreadsheetID)
+	}
+	s := &Source{id: o.SpreadsheetID, log: o.Logger, now: o.Now}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+
+	var opts []option.ClientOption
+	if o.Endpoint != "" {
+		ep := o.Endpoint
+		if !strings.HasSuffix(ep, "/") {
+			ep += "/" // the API's paths are resolved against it
+		}
+		opts = append(opts, option.WithEndpoint(ep))
+	}
+	switch {
+	case len(o.CredentialsJSON) > 0:
+		email, err := checkKey(o.CredentialsJSON)
+		if err != nil {
+			return nil, err
+		}
+		s.account = email
+		if o.HTTPClient != nil {
+			client, err := authorized(ctx, o.HTTPClient, o.CredentialsJSON)
+			if err != nil {
+				return nil, err
+			}
+			opts = append(opts, option.WithHTTPClient(client))
+		} else {
+			opts = append(opts,
+				option.WithAuthCredentialsJSON(option.ServiceAccount, o.CredentialsJSON),
+				option.WithScopes(sheetsapi.SpreadsheetsReadonlyScope))
+		}
+	case o.HTTPClient != nil:
+		opts = append(opts, option.WithHTTPClient(o.HTTPClient), option.WithoutAuthentication())
+	default:
+		opts = append(opts, option.WithScopes(sheetsapi.SpreadsheetsReadonlyScope))
+	}
+	svc, err := sheetsapi.NewService(ctx, opts...)
+	switch {
+	case err != nil && len(o.CredentialsJSON) > 0:
+		// The key was checked; say no more than the library does, without
+		// the key.
+		return nil, fmt.Errorf("sheets: use the key in GOOGLE_CREDENTIALS_JSON: %s", redact(err.Error(), o.CredentialsJSON))
+	case err != nil:
+		return nil, fmt.Errorf("sheets: no credentials: set GOOGLE_CREDENTIALS_JSON to a service-account key, or provide Application Default Credentials: %w", err)
+	}
+	s.svc = svc
+	return s, nil
+}
+
+// String is the source as ROTATION_SOURCE names it, "sheets:ID".
+func (s *Source) String() string { return "sheets:" + s.id }
+
+// Roster reads the sheet with one values:batchGet (two when the holidays
+// tab has just gone missing) and gives the roster of its good rows. It fails
+// only when the sheet cannot be read; see IsTemporary. The call is bounded by
+// ctx, and by 30 seconds when ctx has no earlier deadline.
+func (s *Source) Roster(ctx context.Context) (*rotation.Roster, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, callTimeout,
+		fmt.Errorf("sheets: no answer within %v: %w", callTimeout, context.DeadlineExceeded))
+	defer cancel()
+
+	withHolidays := s.askHolidays()
+	vrs, err := s.batchGet(ctx, withHolidays)
+	if withHolidays && missingTab(err) == rotation.HolidaysTab {
+		s.holidaysMissing(ctx)
+		withHolidays = false
+		vrs, err = s.batchGet(ctx, false)
+	} else if withHolidays && err == nil {
+		s.holidaysFound(ctx)
+	}
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+
+	tabs := rotation.Tabs{Rotation: rows(vrs[0]), Members: rows(vrs[1])}
+	if withHolidays {
+		tabs.Holidays = rows(vrs[2])
+	}
+	r, problems := rotation.ParseTabs(tabs)
+	for _, p := range problems {
+		s.log.WarnContext(ctx, "rotation sheet problem", "source", s.String(), "problem", p.Error())
+	}
+	return r, nil
+}
+
+// batchGet asks for the whole tabs, rotation and members, and holidays when
+// withHolidays, and gives their value ranges in that order.
+func (s *Source) batchGet(ctx context.Context, withHolidays bool) ([]*sheetsapi.ValueRange, error) {
+	ranges := []string{rotation.RotationTab, rotation.MembersTab}
+	if withHolidays {
+		ranges = append(ranges, rotation.HolidaysTab)
+	}
+	resp, err := s.svc.Spreadsheets.Values.BatchGet(s.id).
+		Ranges(ranges...).
+		ValueRenderOption("UNFORMATTED_VALUE").
+		DateTimeRenderOption("SERIAL_NUMBER").
+		MajorDimension("ROWS").
+		Context(ctx).
+		Do()
+	if err != nil {
+		return nil, err
+	}
+	// The value ranges come in the order of the ranges asked for.
+	if len(resp.ValueRanges) != len(ranges) {
+		return nil, fmt.Errorf("the answer has %d ranges for the %d asked (%s)", len(resp.ValueRanges), len(ranges), strings.Join(ranges, ", "))
+	}
+	return resp.ValueRanges, nil
+}
+
+// askHolidays reports whether to ask for the holidays tab: unless a request
+// found it missing less than HolidaysRecheck ago.
+func (s *Source) askHolidays() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.noHolidays.IsZero() || s.now().Sub(s.noHolidays) >= HolidaysRecheck
+}
+
+func (s *Source) holidaysMissing(ctx context.Context) {
+	s.mu.Lock()
+	first := s.noHolidays.IsZero()
+	s.noHolidays = s.now()
+	s.mu.Unlock()
+	if first {
+		s.log.InfoContext(ctx, "rotation sheet has no holidays tab; no company holidays",
+			"source", s.String(), "recheck", HolidaysRecheck.String())
+	}
+}
+
+func (s *Source) holidaysFound(ctx context.Context) {
+	s.mu.Lock()
+	missing := !s.noHolidays.IsZero()
+	s.noHolidays = time.Time{}
+	s.mu.Unlock()
+	if missing {
+		s.log.InfoContext(ctx, "rotation sheet has a holidays tab again", "source", s.String())
+	}
+}
+
+// rows is the cells of a value range as text.
+func rows(vr *sheetsapi.ValueRange) [][]string {
+	if vr == nil {
+		return nil
+	}
+	out := make([][]string, len(vr.Values))
+	for i, row := range vr.Values {
+		out[i] = make([]string, len(row))
+		for j, v := range row {
+			out[i][j] = text(v)
+		}
+	}
+	return out
+}
+
+// text is an unformatted cell value as the text a person would have typed:
+// a number in its shortest decimal form without exponent (46346, 46346.5),
+// a boolean as TRUE or FALSE.
+func text(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case bool:
+		if v {
+			return "TRUE"
+		}
+		return "FALSE"
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+			return strconv.FormatInt(int64(v), 10)
+		}
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case json.Number:
+		return v.String()
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// readError is why Roster could not read the sheet.
+type readError struct {
+	id        string
+	what      string // for people: what is wrong and who should act; may be ""
+	detail    string // err on one line
+	temporary bool
+	err       error
+}
+
+func (e *readError) Error() string {
+	msg := "sheets: read spreadsheet " + e.id
+	if e.what != "" {
+		msg += ": " + e.what
+	}
+	return msg + ": " + e.detail
+}
+
+func (e *readError) Unwrap() error { return e.err }
+
+// IsTemporary reports whether err, from Roster, may pass without anyone
+// acting: Google's rate limit (429), a server error (5xx), no answer in time,
+// the network. Other failures (403 not shared, 404 wrong ID, a missing tab,
+// refused credentials) last until someone fixes the sheet or the settings.
+// A cache keeps serving its last roster either way; it may log the latter
+// louder.
+func IsTemporary(err error) bool {
+	var e *readError
+	return errors.As(err, &e) && e.temporary
+}
+
+// fail classifies err, from reading the sheet, into a *readError.
+func (s *Source) fail(ctx context.Context, err error) error {
+	e := &readError{id: s.id, err: err}
+	var (
+		gerr *googleapi.Error
+		uerr *url.Error
+		nerr net.Error
+		rerr *oauth2.RetrieveError
+		terr interface{ Temporary() bool }
+	)
+	// A failed request is a *url.Error; what failed is inside: the network,
+	// or the token endpoint's answer (an *oauth2.RetrieveError, or a
+	// cloud.google.com/go/auth *Error, which says whether it is temporary).
+	inner := err
+	if errors.As(err, &uerr) {
+		inner = uerr.Err
+	}
+	switch {
+	case ctx.Err() != nil:
+		// The library reports ctx.Err(); the cause says whose deadline.
+		e.what, e.temporary = "no answer in time", true
+		e.err = context.Cause(ctx)
+	case errors.As(err, &gerr):
+		e.what, e.temporary = s.explain(gerr)
+	case errors.As(inner, &nerr):
+		e.what, e.temporary = "cannot reach Google Sheets", true
+		if nerr.Timeout() {
+			e.what = "no answer in time"
+		}
+	case errors.Is(inner, io.ErrUnexpectedEOF):
+		e.what, e.temporary = "the answer was cut short", true
+	case errors.As(inner, &rerr):
+		e.what, e.temporary = s.tokenRefused(), temporaryStatus(rerr.Response)
+	case errors.As(inner, &terr):
+		e.what, e.temporary = s.tokenRefused(), terr.Temporary()
+	}
+	switch {
+	case gerr != nil:
+		e.detail = short(gerr)
+	case e.err == err && uerr != nil:
+		e.detail = oneLine(inner.Error()) // without the URL, long and known
+	default:
+		e.detail = oneLine(e.err.Error())
+	}
+	return e
+}
+
+func (s *Source) tokenRefused() string {
+	if s.account == "" {
+		return "cannot get an access token"
+	}
+	return "cannot get an access token for the service account " + s.account
+}
+
+// temporaryStatus reports whether an HTTP answer may change by itself.
+func temporaryStatus(r *http.Response) bool {
+	return r != nil && (r.StatusCode == http.StatusTooManyRequests || r.StatusCode == http.StatusRequestTimeout || r.StatusCode >= 500)
+}
+
+// explain says what an HTTP error from the Sheets API means for whoever
+// runs pd2chat, and whether it may pass by itself.
+func (s *Source) explain(e *googleapi.Error) (what string, temporary bool) {
+	switch c := e.Code; {
+	case c == http.StatusTooManyRequests:
+		return "Google Sheets' rate limit is reached; a later read will try again", true
+	case c == http.StatusRequestTimeout || c >= 500:
+		return "Google Sheets is unavailable", true
+	case c == http.StatusUnauthorized:
+		return "the credentials were refused: check GOOGLE_CREDENTIALS_JSON (a service-account key that is not deleted)", false
+	case c == http.StatusForbidden && apiDisabled(e):
+		return "the Google Sheets API is not enabled in the Google Cloud project of the service account: enable it there", false
+	case c == http.StatusForbidden && s.account != "":
+		return fmt.Sprintf("the spreadsheet is not shared with the service account %s: share it with that address (Viewer is enough)", s.account), false
+	case c == http.StatusForbidden:
+		return "the spreadsheet is not shared with the account pd2chat uses: share it (Viewer is enough) with the service account's email (client_email in its key)", false
+	case c == http.StatusNotFound:
+		return "there is no spreadsheet with this ID: check ROTATION_SOURCE=sheets:ID (the ID is the part of the sheet's URL between /d/ and /edit)", false
+	case c == http.StatusBadRequest && missingTab(e) != "":
+		return fmt.Sprintf("the spreadsheet has no tab named %q (it needs the tabs %q and %q; %q is optional)",
+			missingTab(e), rotation.RotationTab, rotation.MembersTab, rotation.HolidaysTab), false
+	case c == http.StatusBadRequest && strings.Contains(e.Message, "not supported for this document"):
+		return "the file is not a Google Sheet (an uploaded Excel file?): open it and use File → Save as Google Sheets, then use the new ID", false
+	}
+	return "", false
+}
+
+// missingTab is the tab named by a 400 "Unable to parse range: TAB", the
+// API's answer for a range on a tab the sheet does not have; "" for any
+// other error.
+func missingTab(err error) string {
+	var e *googleapi.Error
+	if !errors.As(err, &e) || e.Code != http.StatusBadRequest {
+		return ""
+	}
+	rng, ok := strings.CutPrefix(e.Message, "Unable to parse range: ")
+	if !ok {
+		return ""
+	}
+	tab, _, _ := strings.Cut(strings.TrimSpace(rng), "!")
+	return strings.Trim(tab, "'")
+}
+
+func apiDisabled(e *googleapi.Error) bool {
+	if strings.Contains(e.Message, "has not been used in project") || strings.Contains(e.Message, "it is disabled") {
+		return true
+	}
+	for _, item := range e.Errors {
+		if item.Reason == "accessNotConfigured" {
+			return true
+		}
+	}
+	return false
+}
+
+// short is an API error on one line: its code and message, or the start of
+// a body that is not the API's JSON (a proxy's page).
+func short(e *googleapi.Error) string {
+	msg := e.Message
+	if msg == "" {
+		msg = e.Body
+	}
+	msg = oneLine(msg)
+	if msg == "" {
+		return fmt.Sprintf("HTTP %d", e.Code)
+	}
+	return fmt.Sprintf("HTTP %d: %s", e.Code, msg)
+}
+
+// oneLine is msg on one line, for logs, cut after 300 characters.
+func oneLine(msg string) string {
+	msg = strings.Join(strings.Fields(msg), " ")
+	if r := []rune(msg); len(r) > 300 {
+		msg = string(r[:300]) + "…"
+	}
+	return msg
+}
+
+// serviceAccountKey is the part of a service-account key New checks.
+type serviceAccountKey struct {
+	Type        string `json:"type"`
+	ClientEmail string `json:"client_email"`
+	PrivateKey  string `json:"private_key"`
+}
+
+// checkKey checks that b is a service-account key whose private key can be
+// read, and gives its email. Its errors never quote the key.
+func checkKey(b []byte) (email string, err error) {
+	const what = "sheets: GOOGLE_CREDENTIALS_JSON"
+	var k serviceAccountKey
+	if err := json.Unmarshal(b, &k); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return "", fmt.Errorf("%s is not JSON (error at byte %d): give the service-account key file's content", what, syn.Offset)
+		}
+		return "", fmt.Errorf("%s is not a service-account key (a JSON object with type, client_email, private_key…)", what)
+	}
+	switch {
+	case k.Type != "service_account":
+		t := k.Type
+		if len(t) > 40 {
+			t = t[:40] + "…"
+		}
+		return "", fmt.Errorf("%s is not a service-account key (its type is %q, want \"service_account\")", what, t)
+	case k.ClientEmail == "":
+		return "", fmt.Errorf("%s has no client_email", what)
+	case k.PrivateKey == "":
+		return "", fmt.Errorf("%s (%s) has no private_key", what, k.ClientEmail)
+	}
+	block, _ := pem.Decode([]byte(k.PrivateKey))
+	if block == nil {
+		return "", fmt.Errorf("%s (%s): its private_key is not a PEM block", what, k.ClientEmail)
+	}
+	if _, err := x509.ParsePKCS8PrivateKey(block.Bytes); err != nil {
+		if _, err := x509.ParsePKCS1PrivateKey(block.Bytes); err != nil {
+			return "", fmt.Errorf("%s (%s): its private_key cannot be read as a PKCS #8 or PKCS #1 key", what, k.ClientEmail)
+		}
+	}
+	return k.ClientEmail, nil
+}
+
+// authorized is base authorizing its requests with the service-account key
+// b; the token requests go through base too.
+func authorized(ctx context.Context, base *http.Client, b []byte) (*http.Client, error) {
+	// The token source keeps this context for later token requests: it must
+	// outlive New's.
+	tctx := context.WithValue(context.WithoutCancel(ctx), oauth2.HTTPClient, base)
+	creds, err := google.CredentialsFromJSONWithType(tctx, b, google.ServiceAccount, sheetsapi.SpreadsheetsReadonlyScope)
+	if err != nil {
+		return nil, fmt.Errorf("sheets: use the key in GOOGLE_CREDENTIALS_JSON: %s", redact(err.Error(), b))
+	}
+	c := *base
+	c.Transport = &oauth2.Transport{Source: creds.TokenSource, Base: base.Transport}
+	return &c, nil
+}
+
+// redact removes the private key of the key file b from msg, should a
+// library ever quote it.
+func redact(msg string, b []byte) string {
+	var k serviceAccountKey
+	if json.Unmarshal(b, &k) != nil || k.PrivateKey == "" {
+		return msg
+	}
+	msg = strings.ReplaceAll(msg, k.PrivateKey, "<private key>")
+	for line := range strings.Lines(k.PrivateKey) {
+		if line = strings.TrimSpace(line); len(line) >= 16 {
+			msg = strings.ReplaceAll(msg, line, "<private key>")
+		}
+	}
+	return msg
+}
