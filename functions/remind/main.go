@@ -1,0 +1,320 @@
+// Command remind is pd2chat's rotation-reminder function. In AWS Lambda
+// (when AWS_LAMBDA_RUNTIME_API is set) EventBridge Scheduler invokes it at
+// 10:00 and 17:00 with the payload
+//
+//	{"kind": "morning" | "evening", "scheduledTime": "<aws.scheduler.scheduled-time>"}
+//
+// and it posts that reminder to REMINDER_DESTINATIONS. Anywhere else it runs
+// once and exits:
+//
+//	remind --kind morning|evening [--at RFC3339] [--dry-run]
+//	remind --check [--at RFC3339]
+//
+// --at is the scheduled instant (default now); --dry-run prints what would be
+// posted and posts nothing. The exit status is 1 when a post failed. --check
+// prints the sheet as its editors check it — who is on call today and on the
+// next working day with their handle in each chat, the days off in the next
+// 30 days, and every problem found in the sheet — and exits 1 when there is a
+// problem (`make oncall`).
+//
+// This file only reads the settings and wires package reminder.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+	_ "time/tzdata" // Asia/Tokyo on provided.al2023, which has no zoneinfo
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/pd2chat/pd2chat/shared/chat"
+	"github.com/pd2chat/pd2chat/shared/chat/console"
+	"github.com/pd2chat/pd2chat/shared/config"
+	"github.com/pd2chat/pd2chat/shared/fanout"
+	"github.com/pd2chat/pd2chat/shared/message"
+	"github.com/pd2chat/pd2chat/shared/reminder"
+	"github.com/pd2chat/pd2chat/shared/rotation"
+	"github.com/pd2chat/pd2chat/shared/wiring"
+)
+
+// Exit statuses of the local command.
+const (
+	exitOK     = 0
+	exitFailed = 1 // a post failed, the sheet has problems, or a setting is wrong
+	exitUsage  = 2 // bad flags
+)
+
+// checkTimeout bounds reading the sheet for --check.
+const checkTimeout = 10 * time.Second
+
+func main() {
+	if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := local(ctx, os.Args[1:], env{getenv: os.Getenv, stdout: os.Stdout, stderr: os.Stderr, now: time.Now})
+		stop()
+		os.Exit(code)
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	getenv, err := wiring.Env(context.Background(), os.Getenv)
+	var a *app
+	if err == nil {
+		a, err = setup(getenv, true, os.Stdout, log, chat.DefaultRetry)
+	}
+	if err != nil {
+		log.Error("remind: cannot start", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.Start(a.handle)
+}
+
+// env is what the local command reads and writes; tests supply their own.
+type env struct {
+	getenv         func(string) string
+	stdout, stderr io.Writer
+	now            func() time.Time
+	retry          chat.RetryPolicy // zero: chat.DefaultRetry
+}
+
+// app is the wired reminder.
+type app struct {
+	cfg    config.Config
+	run    reminder.Config
+	log    *slog.Logger
+	stdout io.Writer
+}
+
+// setup reads the settings and wires the reminder.
+func setup(getenv func(string) string, inLambda bool, stdout io.Writer, log *slog.Logger, retry chat.RetryPolicy) (*app, error) {
+	cfg, err := config.Load(getenv, inLambda)
+	if err != nil {
+		return nil, err
+	}
+	src, err := wiring.Rotation(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	store, err := wiring.State(context.Background(), cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, log: log, stdout: stdout}
+	a.run = reminder.Config{
+		Location:      cfg.Location,
+		Hours:         cfg.Hours,
+		Holidays:      wiring.Holidays(cfg),
+		Rotation:      src,
+		Destinations:  wiring.Destinations(cfg, cfg.ReminderDestinations, wiring.HTTPClient(), stdout),
+		AlertChannels: alertChannels(cfg.AlertDestinations),
+		ManualURL:     cfg.OncallManualURL,
+		Retry:         retry,
+		Log:           log,
+		State:         store,
+	}
+	return a, nil
+}
+
+// alertChannels names ALERT_DESTINATIONS for the reminders.
+func alertChannels(ds []config.Destination) []message.Channel {
+	out := make([]message.Channel, 0, len(ds))
+	for _, d := range ds {
+		c := message.Channel{Dialect: message.Console, ID: d.Target}
+		switch d.Kind {
+		case "slack":
+			c.Dialect = message.Slack
+		case "typetalk":
+			c.Dialect = message.Typetalk
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// payload is what EventBridge Scheduler sends.
+type payload struct {
+	Kind          string `json:"kind"`
+	ScheduledTime string `json:"scheduledTime"`
+}
+
+// response is the invocation's answer (Scheduler ignores it; logs and
+// tests read it).
+type response struct {
+	Kind    string `json:"kind"`
+	At      string `json:"at"`
+	Date    string `json:"date,omitempty"`
+	Skipped string `json:"skipped,omitempty"`
+	Empty   bool   `json:"empty,omitempty"`
+	Posted  int    `json:"posted"`
+	// AlreadyPosted counts destinations that had this reminder from an
+	// earlier try of the same invocation.
+	AlreadyPosted int `json:"already_posted"`
+	Failed        int `json:"failed"`
+	Temporary     int `json:"temporary"`
+}
+
+// parsePayload validates a Scheduler payload; errors name the field.
+func parsePayload(raw []byte) (reminder.Kind, time.Time, error) {
+	var p payload
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return "", time.Time{}, fmt.Errorf("remind: payload is not {\"kind\": …, \"scheduledTime\": …}: %w", err)
+	}
+	if p.Kind == "" {
+		return "", time.Time{}, errors.New(`remind: payload field "kind" is missing: want "morning" or "evening"`)
+	}
+	kind, err := reminder.ParseKind(p.Kind)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf(`remind: payload field "kind": %q is not "morning" or "evening"`, p.Kind)
+	}
+	if p.ScheduledTime == "" {
+		return "", time.Time{}, errors.New(`remind: payload field "scheduledTime" is missing: want the Scheduler's <aws.scheduler.scheduled-time>`)
+	}
+	at, err := time.Parse(time.RFC3339, p.ScheduledTime)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf(`remind: payload field "scheduledTime": %q is not an RFC 3339 time`, p.ScheduledTime)
+	}
+	return kind, at, nil
+}
+
+// handle serves one Scheduler invocation. It returns an error — so that
+// the invocation is retried — for a malformed payload and when a retry may
+// deliver what is missing; a destination that refused the post for good is
+// logged (by reminder.Run) and not retried.
+func (a *app) handle(ctx context.Context, raw json.RawMessage) (response, error) {
+	kind, at, err := parsePayload(raw)
+	if err != nil {
+		a.log.Error("remind: malformed payload", "error", err.Error())
+		return response{}, err
+	}
+	res, err := reminder.Run(ctx, a.run, kind, at)
+	out := response{
+		Kind: string(kind), At: at.Format(time.RFC3339), Skipped: res.Skip, Empty: res.Empty(),
+		Posted: res.Posted, AlreadyPosted: res.Skipped, Failed: res.Failed, Temporary: res.Temporary,
+	}
+	if res.Skip == "" && res.Date != (rotation.Date{}) {
+		out.Date = res.Date.String()
+	}
+	if temporary, _ := chat.IsTemporary(err); temporary {
+		return out, err
+	}
+	return out, nil
+}
+
+// local runs the command line once and gives the exit status.
+func local(ctx context.Context, args []string, e env) int {
+	fs := flag.NewFlagSet("remind", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	kindFlag := fs.String("kind", "", `the reminder to post: "morning" (today's on-call people) or "evening" (the next working day's)`)
+	atFlag := fs.String("at", "", "the scheduled instant, RFC 3339 (e.g. 2026-11-20T17:00:00+09:00); default now")
+	dryRun := fs.Bool("dry-run", false, "print what would be posted; post nothing")
+	check := fs.Bool("check", false, "print today's and the next working day's on-call people, the days off ahead and the sheet's problems; exit 1 on a problem")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: remind --kind morning|evening [--at RFC3339] [--dry-run]\n       remind --check [--at RFC3339]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	usage := func(format string, args ...any) int {
+		fmt.Fprintf(e.stderr, "remind: "+format+"\n", args...)
+		fs.Usage()
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		return usage("unexpected argument %q", fs.Arg(0))
+	}
+	var kind reminder.Kind
+	switch {
+	case *check && (*kindFlag != "" || *dryRun):
+		return usage("--check takes no --kind or --dry-run")
+	case *check:
+	case *kindFlag == "":
+		return usage("--kind morning or --kind evening is required (or --check)")
+	default:
+		k, err := reminder.ParseKind(*kindFlag)
+		if err != nil {
+			return usage("--kind %q: want morning or evening", *kindFlag)
+		}
+		kind = k
+	}
+	at := e.now()
+	if *atFlag != "" {
+		t, err := time.Parse(time.RFC3339, *atFlag)
+		if err != nil {
+			return usage("--at %q is not an RFC 3339 time (e.g. 2026-11-20T17:00:00+09:00)", *atFlag)
+		}
+		at = t
+	}
+
+	// The check prints a report for people: logs only on errors, to stderr
+	// (the sheet's problems are in the report).
+	log := slog.New(slog.NewJSONHandler(e.stdout, nil))
+	if *check {
+		log = slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	}
+	getenv, err := wiring.Env(ctx, e.getenv)
+	var a *app
+	if err == nil {
+		a, err = setup(getenv, false, e.stdout, log, e.retry)
+	}
+	if err != nil {
+		fmt.Fprintln(e.stderr, "remind: cannot start:", err)
+		return exitFailed
+	}
+	if *check {
+		return a.check(ctx, at, e.stderr)
+	}
+	if *dryRun {
+		a.dryRun()
+	}
+	res, err := reminder.Run(ctx, a.run, kind, at)
+	switch {
+	case err != nil:
+		fmt.Fprintln(e.stderr, err)
+		return exitFailed
+	case res.Skip != "" && *dryRun:
+		fmt.Fprintf(e.stdout, "nothing would be posted: %s\n", res.Skip)
+	}
+	return exitOK
+}
+
+// dryRun swaps every destination's poster for one that prints the message,
+// in the destination's own dialect, on stdout.
+func (a *app) dryRun() {
+	dests := make([]fanout.Destination, len(a.run.Destinations))
+	for i, d := range a.run.Destinations {
+		d.Poster = console.New(a.stdout, "dry run: "+d.Name)
+		dests[i] = d
+	}
+	a.run.Destinations = dests
+}
+
+// check prints the report of the sheet at instant at: 0 when the sheet is
+// clean, 1 when it has problems or cannot be read.
+func (a *app) check(ctx context.Context, at time.Time, stderr io.Writer) int {
+	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	roster, err := a.run.Rotation.Roster(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "remind: read the rotation:", err)
+		return exitFailed
+	}
+	cal := reminder.NewCalendar(a.run.Location, a.run.Hours, a.run.Holidays, roster)
+	report := reminder.Check(cal, roster, at)
+	fmt.Fprintf(a.stdout, "Sheet: %s\n", a.cfg.Rotation)
+	_, _ = io.WriteString(a.stdout, report.String())
+	if len(report.Problems) > 0 {
+		return exitFailed
+	}
+	return exitOK
+}

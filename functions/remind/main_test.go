@@ -1,0 +1,420 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/chat"
+	"github.com/pd2chat/pd2chat/shared/message"
+	"github.com/pd2chat/pd2chat/shared/reminder"
+)
+
+// post is one message a fake chat received.
+type post struct {
+	chat, target, text, token string
+}
+
+// fakeChat is a recording Slack Web API (POST /api/chat.postMessage) and
+// Typetalk API (POST /api/v1/topics/{id}) in one server. status, when not
+// 200, is the answer to every post (nothing is recorded then); slackError,
+// when set, is Slack's ok:false error code.
+type fakeChat struct {
+	mu         sync.Mutex
+	posts      []post
+	attempts   int
+	status     int
+	slackError string
+}
+
+func (f *fakeChat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	if r.URL.Path == "/api/users.lookupByEmail" { // members listed by email only: Slack knows none here
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"ok":false,"error":"users_not_found"}`)
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.attempts++
+	if f.status != 0 && f.status != http.StatusOK {
+		http.Error(w, "upstream trouble", f.status)
+		return
+	}
+	switch {
+	case r.Method == http.MethodPost && r.URL.Path == "/api/chat.postMessage":
+		w.Header().Set("Content-Type", "application/json")
+		if f.slackError != "" {
+			_, _ = io.WriteString(w, `{"ok":false,"error":"`+f.slackError+`"}`)
+			return
+		}
+		f.posts = append(f.posts, post{"slack", r.PostForm.Get("channel"), r.PostForm.Get("text"), r.PostForm.Get("token")})
+		_, _ = io.WriteString(w, `{"ok":true,"channel":"`+r.PostForm.Get("channel")+`","ts":"1763625600.000100"}`)
+	case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/api/v1/topics/"):
+		f.posts = append(f.posts, post{"typetalk", strings.TrimPrefix(r.URL.Path, "/api/v1/topics/"), r.PostForm.Get("message"), r.Header.Get("X-Typetalk-Token")})
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"topic":{},"post":{}}`)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (f *fakeChat) received() []post {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]post(nil), f.posts...)
+}
+
+func newFakeChat(t *testing.T) (*fakeChat, *httptest.Server) {
+	f := &fakeChat{}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	return f, srv
+}
+
+// chatEnv is the settings of a run against srv: reminders to a Slack
+// channel and a Typetalk topic, alerts in another Slack channel.
+func chatEnv(srv *httptest.Server, extra ...string) map[string]string {
+	m := map[string]string{
+		"ROTATION_SOURCE":       "csv:../../testdata/sheet",
+		"REMINDER_DESTINATIONS": "slack:C0ONCALL,typetalk:7",
+		"ALERT_DESTINATIONS":    "slack:C0ALERTS",
+		"SLACK_BOT_TOKEN":       "xoxb-remind-token",
+		"SLACK_API_URL":         srv.URL + "/api/",
+		"TYPETALK_TOKEN":        "typetalk-remind-token",
+		"TYPETALK_API_URL":      srv.URL,
+		"ONCALL_MANUAL_URL":     "https://wiki.example.com/oncall",
+		"STATE_STORE":           "memory",
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		m[extra[i]] = extra[i+1]
+	}
+	return m
+}
+
+// noWait retries at once, so tests of failing chats take no time.
+var noWait = chat.RetryPolicy{MaxAttempts: 3, Sleep: func(context.Context, time.Duration) error { return nil }}
+
+type cmdResult struct {
+	code           int
+	stdout, stderr string
+}
+
+func runLocal(t *testing.T, vars map[string]string, args ...string) cmdResult {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := local(context.Background(), args, env{
+		getenv: func(k string) string { return vars[k] },
+		stdout: &stdout, stderr: &stderr,
+		now:   func() time.Time { return time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC) }, // Friday 10:00 JST
+		retry: noWait,
+	})
+	return cmdResult{code, stdout.String(), stderr.String()}
+}
+
+func TestLocalDryRunPostsNothing(t *testing.T) {
+	fake, srv := newFakeChat(t)
+	res := runLocal(t, chatEnv(srv), "--kind", "evening", "--at", "2026-11-20T17:00:00+09:00", "--dry-run")
+	if res.code != exitOK {
+		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if fake.attempts != 0 {
+		t.Errorf("a dry run reached the chat %d times", fake.attempts)
+	}
+	for _, want := range []string{
+		"--- dry run: slack:C0ONCALL ---\n:crescent_moon: *On call next working day* — Tuesday 2026-11-24",
+		"Hi <@U01ITO00001> Watanabe: ",
+		"--- dry run: typetalk:7 ---\n🌙 On call next working day",
+		"Hi @ito @watanabe: ",
+		"<#C0ALERTS>",
+		"https://wiki.example.com/oncall",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+}
+
+func TestLocalDryRunOnADayOff(t *testing.T) {
+	fake, srv := newFakeChat(t)
+	res := runLocal(t, chatEnv(srv), "--kind=morning", "--at=2026-11-23T10:00:00+09:00", "--dry-run")
+	if res.code != exitOK || !strings.Contains(res.stdout, "nothing would be posted: Monday 2026-11-23 is a holiday: Labor Thanksgiving Day\n") {
+		t.Errorf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if fake.attempts != 0 {
+		t.Error("posted on a holiday")
+	}
+}
+
+func TestLocalPosts(t *testing.T) {
+	fake, srv := newFakeChat(t)
+	res := runLocal(t, chatEnv(srv), "--kind", "evening", "--at", "2026-11-20T17:00:00+09:00")
+	if res.code != exitOK {
+		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	posts := fake.received()
+	if len(posts) != 2 {
+		t.Fatalf("posts: %+v", posts)
+	}
+	byChat := map[string]post{}
+	for _, p := range posts {
+		byChat[p.chat] = p
+	}
+	slack, typetalk := byChat["slack"], byChat["typetalk"]
+	if slack.target != "C0ONCALL" || slack.token != "xoxb-remind-token" || !strings.Contains(slack.text, "Hi <@U01ITO00001> Watanabe: you are on call on Tuesday 2026-11-24") {
+		t.Errorf("Slack post %+v", slack)
+	}
+	if typetalk.target != "7" || typetalk.token != "typetalk-remind-token" || !strings.Contains(typetalk.text, "Hi @ito @watanabe: ") {
+		t.Errorf("Typetalk post %+v", typetalk)
+	}
+	// The same renderer as the golden files.
+	want := renderWant(t, srv, message.Slack, reminder.Evening, "2026-11-20T17:00:00+09:00")
+	if slack.text != want {
+		t.Errorf("Slack text\n got: %q\nwant: %q", slack.text, want)
+	}
+	if !strings.Contains(res.stdout, `"msg":"reminder"`) || strings.Contains(res.stdout+res.stderr, "remind-token") {
+		t.Errorf("log:\n%s%s", res.stdout, res.stderr)
+	}
+}
+
+// renderWant is what package reminder and message make of the test sheet.
+func renderWant(t *testing.T, srv *httptest.Server, d message.Dialect, k reminder.Kind, at string) string {
+	t.Helper()
+	vars := chatEnv(srv)
+	a, err := setup(func(k string) string { return vars[k] }, false, io.Discard, slog.New(slog.DiscardHandler), noWait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roster, err := a.run.Rotation.Roster(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	when, _ := time.Parse(time.RFC3339, at)
+	cal := reminder.NewCalendar(a.run.Location, a.run.Hours, a.run.Holidays, roster)
+	plan := reminder.Plan(cal, roster, k, when)
+	return message.RenderReminder(d, plan.Reminder(a.run.Hours, a.run.AlertChannels, a.run.ManualURL, reminder.DefaultChecklist))
+}
+
+func TestLocalFailures(t *testing.T) {
+	t.Run("500 every time: exit 1", func(t *testing.T) {
+		fake, srv := newFakeChat(t)
+		fake.status = http.StatusInternalServerError
+		res := runLocal(t, chatEnv(srv), "--kind", "morning", "--at", "2026-11-20T10:00:00+09:00")
+		if res.code != exitFailed {
+			t.Errorf("exit %d, want %d\n%s%s", res.code, exitFailed, res.stdout, res.stderr)
+		}
+		if fake.attempts != 2*noWait.MaxAttempts {
+			t.Errorf("%d attempts, want %d (every destination, every retry)", fake.attempts, 2*noWait.MaxAttempts)
+		}
+		if !strings.Contains(res.stderr, "morning reminder for 2026-11-20: 2 of 2 destination(s) failed") {
+			t.Errorf("stderr: %s", res.stderr)
+		}
+	})
+	t.Run("refused for good: exit 1, no retry", func(t *testing.T) {
+		fake, srv := newFakeChat(t)
+		fake.slackError = "channel_not_found"
+		res := runLocal(t, chatEnv(srv, "REMINDER_DESTINATIONS", "slack:C0ONCALL"), "--kind", "morning", "--at", "2026-11-20T10:00:00+09:00")
+		if res.code != exitFailed || fake.attempts != 1 || !strings.Contains(res.stderr, "channel_not_found") {
+			t.Errorf("exit %d, %d attempts\n%s", res.code, fake.attempts, res.stderr)
+		}
+	})
+}
+
+func TestLocalUsage(t *testing.T) {
+	_, srv := newFakeChat(t)
+	for _, args := range [][]string{
+		{},
+		{"--kind", "noon"},
+		{"--kind", "morning", "--at", "tomorrow"},
+		{"--kind", "morning", "extra"},
+		{"--check", "--kind", "morning"},
+		{"--check", "--dry-run"},
+		{"--no-such-flag"},
+	} {
+		if res := runLocal(t, chatEnv(srv), args...); res.code != exitUsage || !strings.Contains(res.stderr, "usage: remind") {
+			t.Errorf("%q: exit %d, want %d\n%s", args, res.code, exitUsage, res.stderr)
+		}
+	}
+	if res := runLocal(t, chatEnv(srv, "REMINDER_DESTINATIONS", "slack:C1", "SLACK_BOT_TOKEN", "", "TIMEZONE", "Mars/Olympus"), "--kind", "morning"); res.code != exitFailed ||
+		!strings.Contains(res.stderr, "SLACK_BOT_TOKEN") || !strings.Contains(res.stderr, "TIMEZONE") {
+		t.Errorf("broken settings: exit %d\n%s", res.code, res.stderr)
+	}
+}
+
+func TestLocalDefaultsToNow(t *testing.T) {
+	// now = Friday 10:00 JST; the reminder goes to the console by default.
+	res := runLocal(t, map[string]string{"ROTATION_SOURCE": "csv:../../testdata/sheet"}, "--kind", "morning", "--dry-run")
+	if res.code != exitOK || !strings.Contains(res.stdout, "On call today — Friday 2026-11-20") || !strings.Contains(res.stdout, "Hi @Takahashi @Tanaka:") {
+		t.Errorf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	res := runLocal(t, map[string]string{"ROTATION_SOURCE": "csv:../../testdata/sheet"}, "--check", "--at", "2026-12-14T09:00:00+09:00")
+	if res.code != exitOK {
+		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	for _, want := range []string{
+		"Sheet: csv:../../testdata/sheet\n",
+		"Today, Monday 2026-12-14:\n  Tanaka ",
+		"Next working day, Tuesday 2026-12-15:\n",
+		"  Yamamoto  not in the members tab",
+		"  Tuesday    2026-12-29  Year-end closure\n",
+		"  Friday     2027-01-01  New Year's Day\n",
+		"Problems in the sheet: none\n",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("check lacks %q:\n%s", want, res.stdout)
+		}
+	}
+
+	// A sheet with problems: listed, exit 1.
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"rotation.csv": "date,primary,secondary\n2026-11-20,Ito,Watanabe\n2026-13-01,Ito\n2026-11-20,Ito\n",
+		"members.csv":  "name,slack,typetalk\nIto,U01ITO00001,ito\nWatanabe,@watanabe,watanabe\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res = runLocal(t, map[string]string{"ROTATION_SOURCE": "csv:" + dir}, "--check", "--at", "2026-11-20T09:00:00+09:00")
+	if res.code != exitFailed {
+		t.Errorf("exit %d, want %d", res.code, exitFailed)
+	}
+	for _, want := range []string{
+		"Problems in the sheet: 3\n",
+		`  members!B3: slack "@watanabe" is not a Slack user ID`,
+		`  rotation!A3: "2026-13-01" is not a date`,
+		"  rotation!A4: 2026-11-20 is already on row 2; row ignored\n",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("check lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	if res.stderr != "" {
+		t.Errorf("the check logged the problems again:\n%s", res.stderr)
+	}
+
+	res = runLocal(t, map[string]string{"ROTATION_SOURCE": "csv:/nonexistent"}, "--check")
+	if res.code != exitFailed || !strings.Contains(res.stderr, "read the rotation") {
+		t.Errorf("missing sheet: exit %d\n%s", res.code, res.stderr)
+	}
+}
+
+func TestParsePayload(t *testing.T) {
+	kind, at, err := parsePayload([]byte(`{"kind":"evening","scheduledTime":"2026-11-20T08:00:00Z","extra":1}`))
+	if err != nil || kind != reminder.Evening || !at.Equal(time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)) {
+		t.Errorf("%q %v %v", kind, at, err)
+	}
+	for _, tc := range []struct{ payload, want string }{
+		{`{"scheduledTime":"2026-11-20T08:00:00Z"}`, `field "kind" is missing`},
+		{`{"kind":"noon","scheduledTime":"2026-11-20T08:00:00Z"}`, `field "kind": "noon" is not`},
+		{`{"kind":7,"scheduledTime":"2026-11-20T08:00:00Z"}`, `payload.kind`},
+		{`{"kind":"morning"}`, `field "scheduledTime" is missing`},
+		{`{"kind":"morning","scheduledTime":"2026-11-20 10:00"}`, `field "scheduledTime": "2026-11-20 10:00" is not an RFC 3339 time`},
+		{`"morning"`, `payload is not`},
+		{``, `payload is not`},
+	} {
+		if _, _, err := parsePayload([]byte(tc.payload)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.payload, err, tc.want)
+		}
+	}
+}
+
+func TestHandle(t *testing.T) {
+	fake, srv := newFakeChat(t)
+	vars := chatEnv(srv)
+	var logs bytes.Buffer
+	a, err := setup(func(k string) string { return vars[k] }, true, io.Discard, slog.New(slog.NewJSONHandler(&logs, nil)), noWait)
+	if err != nil {
+		t.Fatalf("setup in Lambda without PAGERDUTY_WEBHOOK_SECRETS: %v", err)
+	}
+	ctx := context.Background()
+
+	out, err := a.handle(ctx, json.RawMessage(`{"kind":"morning","scheduledTime":"2026-11-20T01:03:00Z"}`))
+	if err != nil || out.Date != "2026-11-20" || out.Posted != 2 {
+		t.Fatalf("%+v, %v", out, err)
+	}
+	if posts := fake.received(); !strings.Contains(posts[0].text, "On call today") {
+		t.Errorf("posts %+v", posts)
+	}
+
+	// Scheduler retries the same invocation: nothing is posted twice.
+	out, err = a.handle(ctx, json.RawMessage(`{"kind":"morning","scheduledTime":"2026-11-20T01:00:00Z"}`))
+	if err != nil || out.Posted != 0 || out.AlreadyPosted != 2 || len(fake.received()) != 2 {
+		t.Errorf("retried invocation: %+v, %v; want nothing posted again", out, err)
+	}
+
+	out, err = a.handle(ctx, json.RawMessage(`{"kind":"evening","scheduledTime":"2026-11-21T08:00:00Z"}`))
+	if err != nil || out.Skipped == "" || out.Posted != 0 {
+		t.Errorf("Saturday: %+v, %v", out, err)
+	}
+
+	if _, err := a.handle(ctx, json.RawMessage(`{"kind":"noon","scheduledTime":"2026-11-20T01:00:00Z"}`)); err == nil || !strings.Contains(err.Error(), `"kind"`) {
+		t.Errorf("malformed payload: %v", err)
+	}
+
+	fake.mu.Lock()
+	fake.status = http.StatusServiceUnavailable
+	fake.mu.Unlock()
+	out, err = a.handle(ctx, json.RawMessage(`{"kind":"morning","scheduledTime":"2026-11-24T01:00:00Z"}`))
+	if temporary, _ := chat.IsTemporary(err); !temporary || out.Temporary != 2 {
+		t.Errorf("503: %+v, %v; want a temporary error so the invocation is retried", out, err)
+	}
+
+	fake.mu.Lock()
+	fake.status, fake.slackError = 0, "not_in_channel"
+	fake.mu.Unlock()
+	a.run.Destinations = a.run.Destinations[:1] // Slack only
+	out, err = a.handle(ctx, json.RawMessage(`{"kind":"morning","scheduledTime":"2026-11-24T01:00:00Z"}`))
+	if err != nil || out.Failed != 1 {
+		t.Errorf("refused for good: %+v, %v; want no error (a retry would not help)", out, err)
+	}
+	if !strings.Contains(logs.String(), "not_in_channel") {
+		t.Errorf("the refusal is not logged:\n%s", logs.String())
+	}
+}
+
+// The roster must be read on each invocation, so that a warm Lambda sees
+// today's sheet.
+func TestHandleReadsTheSheetEachTime(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rot string) {
+		for name, text := range map[string]string{"rotation.csv": rot, "members.csv": "name,slack\nIto,U01ITO00001\n"} {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	write("date,a\n2026-11-20,Ito\n")
+	fake, srv := newFakeChat(t)
+	vars := chatEnv(srv, "ROTATION_SOURCE", "csv:"+dir, "REMINDER_DESTINATIONS", "slack:C0ONCALL")
+	a, err := setup(func(k string) string { return vars[k] }, true, io.Discard, slog.New(slog.DiscardHandler), noWait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := json.RawMessage(`{"kind":"morning","scheduledTime":"2026-11-20T01:00:00Z"}`)
+	if _, err := a.handle(context.Background(), payload); err != nil {
+		t.Fatal(err)
+	}
+	write("date,a\n2026-11-20,Ito\n2026-11-24,\n")
+	payload = json.RawMessage(`{"kind":"morning","scheduledTime":"2026-11-24T01:00:00Z"}`)
+	if _, err := a.handle(context.Background(), payload); err != nil {
+		t.Fatal(err)
+	}
+	posts := fake.received()
+	if len(posts) != 2 || !strings.Contains(posts[0].text, "<@U01ITO00001>") || !strings.Contains(posts[1].text, "Nobody is on call today") {
+		t.Errorf("posts %+v", posts)
+	}
+}

@@ -1,0 +1,226 @@
+// Package reminder is the rotation-reminder use case: at 10:00 on working
+// days it mentions today's on-call people in the reminder channel(s), and at
+// 17:00 the next working day's, with the on-call manual and a short
+// checklist. When the sheet has nobody for that day it posts a warning
+// instead, so someone fills it; on a day that is not a working day it posts
+// nothing.
+//
+// Plan decides what to say, purely, from the scheduled instant; Run reads
+// the rotation, plans, renders for each destination (package message) and
+// posts through fanout.Post, the same path and retry policy as the alert
+// relay. The package depends on interfaces only; the remind function wires
+// it.
+package reminder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/chat"
+	"github.com/pd2chat/pd2chat/shared/fanout"
+	"github.com/pd2chat/pd2chat/shared/message"
+	"github.com/pd2chat/pd2chat/shared/rotation"
+	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/workday"
+)
+
+// Defaults of Config's durations.
+const (
+	// DefaultBudget bounds a whole run: reading the sheet and posting
+	// everywhere, retries included. The invocation's own deadline bounds it
+	// further (give the Lambda function a timeout above it).
+	DefaultBudget = 6 * time.Second
+	// DefaultLookupTimeout bounds reading the rotation.
+	DefaultLookupTimeout = 3 * time.Second
+
+	deadlineMargin = 250 * time.Millisecond
+	// claimLease is how long a claim on a post holds if the run dies.
+	claimLease = 30 * time.Second
+)
+
+// DefaultChecklist is the evening reminder's pre-on-call checklist.
+var DefaultChecklist = []string{
+	"Contact settings: mentions here and in the alert channel reach you, on your desktop and your phone",
+	"Logins: you can sign in to PagerDuty and the monitoring tools (try now, not during an incident)",
+	"Availability: you are free for the whole shift; if not, swap with someone and update the sheet today",
+}
+
+// Config wires Run.
+type Config struct {
+	// Location and Hours are TIMEZONE and BUSINESS_HOURS.
+	Location *time.Location
+	Hours    workday.Hours
+	// Holidays are the built-in public holidays (HOLIDAYS); nil for none.
+	// The company days off of the sheet's holidays tab are added on every
+	// run, from the roster read then.
+	Holidays workday.Holidays
+
+	Rotation     rotation.Source
+	Destinations []fanout.Destination // REMINDER_DESTINATIONS
+
+	// AlertChannels are ALERT_DESTINATIONS, named in the reminders.
+	AlertChannels []message.Channel
+	// ManualURL is ONCALL_MANUAL_URL; empty for none.
+	ManualURL string
+	// Checklist is the evening checklist; nil means DefaultChecklist.
+	Checklist []string
+
+	Retry chat.RetryPolicy
+	// Budget bounds a run; zero means DefaultBudget.
+	Budget time.Duration
+	// LookupTimeout bounds reading the rotation; zero means DefaultLookupTimeout.
+	LookupTimeout time.Duration
+	// Log receives one line per run; nil discards.
+	Log *slog.Logger
+	// State makes a retried run post only where the reminder is missing;
+	// nil posts every time.
+	State state.Deliveries
+}
+
+// Result is what a run decided and what happened to its posts.
+type Result struct {
+	Decision
+	fanout.Result
+}
+
+// Run posts the reminder of kind k for the scheduled instant at to every
+// destination, as Plan decides.
+//
+// The error is nil when the reminder was posted everywhere, or when there
+// was nothing to post (a day off: logged, with the reason in Result.Skip).
+// Otherwise it names what failed, and chat.IsTemporary tells whether a
+// later try may succeed:
+//   - temporary: the rotation could not be read, or a destination answered
+//     429/5xx or timed out until the budget ran out. Return it from the
+//     Lambda handler so the invocation is retried.
+//   - final: a destination refused the post for good (bad token, unknown
+//     channel). Log it; retrying would post the same refusal again.
+//
+// With cfg.State, a retried run posts only to the destinations that do not
+// have the reminder yet.
+func Run(ctx context.Context, cfg Config, k Kind, at time.Time) (Result, error) {
+	start := time.Now()
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if _, err := ParseKind(string(k)); err != nil {
+		return Result{}, err
+	}
+	ctx, cancel := budget(ctx, cfg.Budget)
+	defer cancel()
+
+	roster, err := lookup(ctx, cfg)
+	if err != nil {
+		// Without the sheet the company days are unknown, but a weekend or
+		// public holiday is still a day off: nothing to retry then.
+		d := Plan(NewCalendar(cfg.Location, cfg.Hours, cfg.Holidays, nil), nil, k, at)
+		if d.Skip != "" {
+			log.Warn("reminder skipped; the rotation could not be read", "kind", string(k),
+				"at", d.At.Format(time.RFC3339), "reason", d.Skip, "error", err.Error())
+			return Result{Decision: d}, nil
+		}
+		log.Error("reminder not posted: the rotation could not be read", "kind", string(k),
+			"at", d.At.Format(time.RFC3339), "error", err.Error())
+		return Result{Decision: d}, chat.Temporary(fmt.Errorf("reminder: %s reminder for %s: read the rotation: %w", k, d.Today, err), 0)
+	}
+
+	cal := NewCalendar(cfg.Location, cfg.Hours, cfg.Holidays, roster)
+	d := Plan(cal, roster, k, at)
+	res := Result{Decision: d}
+	if d.Skip != "" {
+		log.Info("reminder skipped", "kind", string(k), "at", d.At.Format(time.RFC3339), "reason", d.Skip)
+		return res, nil
+	}
+
+	checklist := cfg.Checklist
+	if checklist == nil {
+		checklist = DefaultChecklist
+	}
+	r := d.Reminder(cfg.Hours, cfg.AlertChannels, cfg.ManualURL, checklist)
+	// At most one post per (kind, scheduled date, destination): a retried
+	// invocation posts only where the reminder is missing.
+	ledger := &fanout.Ledger{Store: cfg.State, Lease: claimLease, OnError: func(action string, err error) {
+		log.Warn("state store failed; posting without it (a duplicate is possible)", "action", action, "error", err.Error())
+	}}
+	key := "reminder/" + string(k) + "/" + d.Today.String()
+	jobs := make([][]fanout.Job, len(cfg.Destinations))
+	names := make([]string, len(cfg.Destinations))
+	for i, dest := range cfg.Destinations {
+		jobs[i] = []fanout.Job{ledger.Once(key, dest.Name, chat.Message{Text: message.RenderReminder(dest.Dialect, r)})}
+		names[i] = dest.Name
+	}
+	res.Result = fanout.Run(ctx, cfg.Destinations, jobs, cfg.Retry)
+
+	attrs := []any{
+		"kind", string(k),
+		"at", d.At.Format(time.RFC3339),
+		"date", d.Date.String(),
+		"on_call", onCallNames(d.OnCall),
+		"empty", d.Empty(),
+		"destinations", names,
+		"posted", res.Posted,
+		"skipped", res.Skipped,
+		"failed", res.Failed,
+		"temporary", res.Temporary,
+		"ms", time.Since(start).Milliseconds(),
+	}
+	if len(res.Errors) > 0 {
+		attrs = append(attrs, "errors", res.Errors)
+	}
+	level := slog.LevelInfo
+	if d.Empty() || res.Failed > 0 || res.Temporary > 0 {
+		level = slog.LevelWarn
+	}
+	log.Log(ctx, level, "reminder", attrs...)
+
+	if res.Failed == 0 && res.Temporary == 0 {
+		return res, nil
+	}
+	err = fmt.Errorf("reminder: %s reminder for %s: %d of %d destination(s) failed: %s",
+		k, d.Date, res.Failed+res.Temporary, len(cfg.Destinations), strings.Join(res.Errors, "; "))
+	if res.Temporary > 0 {
+		return res, chat.Temporary(err, 0)
+	}
+	return res, err
+}
+
+// lookup reads the rotation under cfg's lookup timeout.
+func lookup(ctx context.Context, cfg Config) (*rotation.Roster, error) {
+	if cfg.Rotation == nil {
+		return nil, errors.New("reminder: no rotation source")
+	}
+	timeout := cfg.LookupTimeout
+	if timeout <= 0 {
+		timeout = DefaultLookupTimeout
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, errors.New("reminder: reading the rotation took too long"))
+	defer cancel()
+	return cfg.Rotation.Roster(ctx)
+}
+
+// budget is the context a run works under: limit, or less when the parent
+// (the Lambda invocation) ends sooner.
+func budget(parent context.Context, limit time.Duration) (context.Context, context.CancelFunc) {
+	if limit <= 0 {
+		limit = DefaultBudget
+	}
+	if dl, ok := parent.Deadline(); ok {
+		if left := time.Until(dl) - deadlineMargin; left < limit {
+			limit = left
+		}
+	}
+	return context.WithTimeoutCause(parent, limit, errors.New("reminder: run budget spent"))
+}
+
+func onCallNames(ms []rotation.Member) []string {
+	out := make([]string, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, m.Name)
+	}
+	return out
+}
