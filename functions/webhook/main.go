@@ -67,10 +67,14 @@ func routes(h http.Handler) *http.ServeMux {
 // setup reads the settings and wires the relay.
 func setup(getenv func(string) string, inLambda bool, stdout io.Writer, log *slog.Logger) (*relay.Handler, config.Config, error) {
 	cfg, err := config.Load(getenv, inLambda)
-	if err != nil {
+	if err = errors.Join(err, cfg.CheckWebhook()); err != nil {
 		return nil, cfg, err
 	}
 	src, err := wiring.Rotation(cfg, log)
+	if err != nil {
+		return nil, cfg, err
+	}
+	store, err := wiring.State(context.Background(), cfg)
 	if err != nil {
 		return nil, cfg, err
 	}
@@ -89,10 +93,11 @@ func setup(getenv func(string) string, inLambda bool, stdout io.Writer, log *slo
 		Destinations: wiring.Destinations(cfg, cfg.AlertDestinations, wiring.HTTPClient(), stdout),
 		Log:          log,
 		Retry:        chat.DefaultRetry,
+		State:        store,
 	})
 	log.Info("webhook ready", "lambda", inLambda, "rotation", cfg.Rotation.String(),
 		"destinations", fmt.Sprint(cfg.AlertDestinations), "timezone", cfg.Location.String(),
-		"business_hours", cfg.Hours.String(), "holidays", cfg.Holidays, "v2", cfg.V2Token != "")
+		"business_hours", cfg.Hours.String(), "holidays", cfg.Holidays, "v2", cfg.V2Token != "", "state", cfg.State.String())
 	return h, cfg, nil
 }
 

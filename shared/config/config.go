@@ -83,6 +83,22 @@ type Config struct {
 
 	OncallManualURL string
 	SecretsARN      string
+
+	State            StateStore
+	DynamoDBEndpoint string // "" → AWS's
+}
+
+// StateStore says where pd2chat keeps its state.
+type StateStore struct {
+	Kind  string // "memory" or "dynamodb"
+	Table string // for dynamodb
+}
+
+func (s StateStore) String() string {
+	if s.Table == "" {
+		return s.Kind
+	}
+	return s.Kind + ":" + s.Table
 }
 
 // Defaults of the settings, as documented in the README.
@@ -110,9 +126,6 @@ func Load(getenv func(string) string, inLambda bool) (Config, error) {
 	c.Port = l.port("PORT", DefaultPort)
 	for _, s := range l.list("PAGERDUTY_WEBHOOK_SECRETS") {
 		c.WebhookSecrets = append(c.WebhookSecrets, Secret(s))
-	}
-	if inLambda && len(c.WebhookSecrets) == 0 {
-		l.fail("PAGERDUTY_WEBHOOK_SECRETS", "is required in Lambda (set it directly or as a key of the SECRETS_ARN secret): unsigned deliveries are accepted only locally")
 	}
 	c.V2Token = Secret(strings.TrimSpace(getenv("PAGERDUTY_V2_TOKEN")))
 
@@ -145,11 +158,24 @@ func Load(getenv func(string) string, inLambda bool) (Config, error) {
 		c.OncallManualURL = l.url("ONCALL_MANUAL_URL", "")
 	}
 	c.SecretsARN = strings.TrimSpace(getenv("SECRETS_ARN"))
+	c.State = l.state("STATE_STORE", inLambda)
+	if v := strings.TrimSpace(getenv("DYNAMODB_ENDPOINT")); v != "" {
+		c.DynamoDBEndpoint = l.url("DYNAMODB_ENDPOINT", "")
+	}
 
 	if len(l.problems) > 0 {
 		return c, fmt.Errorf("config: %d problem(s):\n%w", len(l.problems), errors.Join(l.problems...))
 	}
 	return c, nil
+}
+
+// CheckWebhook is what the webhook function needs beyond Load: in Lambda,
+// the signing secrets (unsigned deliveries are accepted only locally).
+func (c Config) CheckWebhook() error {
+	if c.InLambda && len(c.WebhookSecrets) == 0 {
+		return errors.New("PAGERDUTY_WEBHOOK_SECRETS is required in Lambda (set it directly or as a key of the SECRETS_ARN secret): unsigned deliveries are accepted only locally")
+	}
+	return nil
 }
 
 // loader collects problems instead of stopping at the first.
@@ -258,6 +284,35 @@ func (l *loader) rotation(name string) RotationSource {
 		l.fail(name, fmt.Sprintf("%q: unknown source %q (csv or sheets)", v, kind))
 	}
 	return RotationSource{Kind: kind, Value: strings.TrimSpace(value)}
+}
+
+func (l *loader) state(name string, inLambda bool) StateStore {
+	v := l.get(name, "")
+	switch {
+	case v == "" && inLambda:
+		l.fail(name, "is required in Lambda: dynamodb:TABLE (memory would forget between invocations)")
+		return StateStore{Kind: "memory"}
+	case v == "" || v == "memory":
+		return StateStore{Kind: "memory"}
+	}
+	kind, table, _ := strings.Cut(v, ":")
+	if kind != "dynamodb" || !validTable(table) {
+		l.fail(name, fmt.Sprintf("%q must be memory or dynamodb:TABLE (3-255 letters, digits, _ - .)", v))
+		return StateStore{Kind: "memory"}
+	}
+	return StateStore{Kind: kind, Table: table}
+}
+
+func validTable(s string) bool {
+	if len(s) < 3 || len(s) > 255 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 func (l *loader) destinations(name string) []Destination {

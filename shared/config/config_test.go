@@ -31,6 +31,22 @@ func TestLoadDefaults(t *testing.T) {
 	if len(c.WebhookSecrets) != 0 {
 		t.Errorf("no secrets expected, got %d", len(c.WebhookSecrets))
 	}
+	if c.State.String() != "memory" {
+		t.Errorf("state: %v, want memory outside Lambda", c.State)
+	}
+	if _, err := Load(env(map[string]string{"PAGERDUTY_WEBHOOK_SECRETS": "s"}), true); err == nil || !strings.Contains(err.Error(), "STATE_STORE is required in Lambda") {
+		t.Errorf("Lambda without STATE_STORE: %v", err)
+	}
+	if err := c.CheckWebhook(); err != nil {
+		t.Errorf("locally, unsigned deliveries are allowed: %v", err)
+	}
+	lambda, err := Load(env(map[string]string{"STATE_STORE": "memory"}), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lambda.CheckWebhook(); err == nil || !strings.Contains(err.Error(), "PAGERDUTY_WEBHOOK_SECRETS is required in Lambda") {
+		t.Errorf("Lambda without signing secrets: %v", err)
+	}
 }
 
 func TestLoadFull(t *testing.T) {
@@ -49,6 +65,8 @@ func TestLoadFull(t *testing.T) {
 		"TYPETALK_TOKEN":            "tt",
 		"SLACK_API_URL":             "http://127.0.0.1:1234/api/",
 		"ONCALL_MANUAL_URL":         "https://wiki.example.com/oncall",
+		"STATE_STORE":               "dynamodb:pd2chat-state",
+		"DYNAMODB_ENDPOINT":         "http://127.0.0.1:8000",
 	}), true)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -57,6 +75,9 @@ func TestLoadFull(t *testing.T) {
 		c.V2Token.Reveal() != "tok" || c.Rotation != (RotationSource{"sheets", "1AbCdEf"}) ||
 		c.Location.String() != "Europe/Paris" || c.RotationCacheTTL != 90*time.Second || c.Holidays != "none" || c.OncallManualURL != "https://wiki.example.com/oncall" {
 		t.Errorf("got %+v", c)
+	}
+	if c.State != (StateStore{"dynamodb", "pd2chat-state"}) || c.DynamoDBEndpoint != "http://127.0.0.1:8000" {
+		t.Errorf("state: %v %q", c.State, c.DynamoDBEndpoint)
 	}
 	want := []Destination{{"slack", "C0123ABCD"}, {"typetalk", "42"}, {"console", ""}}
 	if fmt.Sprint(c.AlertDestinations) != fmt.Sprint(want) {
@@ -69,6 +90,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 		"PORT":                  "http",
 		"ROTATION_SOURCE":       "ftp:somewhere",
 		"ROTATION_CACHE_TTL":    "0.5s",
+		"STATE_STORE":           "redis:x",
 		"TIMEZONE":              "Mars/Olympus",
 		"BUSINESS_HOURS":        "Mon-Fri 10:00-25:00",
 		"HOLIDAYS":              "fr",
@@ -79,8 +101,8 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	if err == nil {
 		t.Fatal("Load accepted broken settings")
 	}
-	for _, name := range []string{"PORT", "ROTATION_SOURCE", "ROTATION_CACHE_TTL", "TIMEZONE", "BUSINESS_HOURS", "HOLIDAYS",
-		"ALERT_DESTINATIONS", "REMINDER_DESTINATIONS", "SLACK_API_URL", "PAGERDUTY_WEBHOOK_SECRETS"} {
+	for _, name := range []string{"PORT", "ROTATION_SOURCE", "ROTATION_CACHE_TTL", "STATE_STORE", "TIMEZONE", "BUSINESS_HOURS", "HOLIDAYS",
+		"ALERT_DESTINATIONS", "REMINDER_DESTINATIONS", "SLACK_API_URL"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}

@@ -351,8 +351,11 @@ func (w *writer) after(elapsed time.Duration) {
 }
 
 // duration writes d as "45s", "4m", "1h 25m" or "2d 3h": the two largest
-// units, rounded down.
+// units, to the nearest minute from a minute on.
 func (w *writer) duration(d time.Duration) {
+	if d >= time.Minute {
+		d = d.Round(time.Minute)
+	}
 	switch {
 	case d < time.Minute:
 		w.int(int(d / time.Second))

@@ -51,7 +51,8 @@ func TestElapsed(t *testing.T) {
 	}{
 		{0, "Resolved by Hanako — "},
 		{45 * time.Second, "after 45s"},
-		{4*time.Minute + 59*time.Second, "after 4m"},
+		{4*time.Minute + 29*time.Second, "after 4m"},
+		{4*time.Minute + 31*time.Second, "after 5m"},
 		{85 * time.Minute, "after 1h 25m"},
 		{2 * time.Hour, "after 2h —"},
 		{51 * time.Hour, "after 2d 3h"},

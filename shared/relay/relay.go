@@ -16,10 +16,9 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/fanout"
-	"github.com/pd2chat/pd2chat/shared/incident"
-	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/pagerduty"
 	"github.com/pd2chat/pd2chat/shared/rotation"
+	"github.com/pd2chat/pd2chat/shared/state"
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
 
@@ -30,7 +29,11 @@ const MaxBody = 1 << 20
 const (
 	DefaultBudget        = 4 * time.Second // PagerDuty waits 5 s for an answer
 	DefaultLookupTimeout = 1 * time.Second
-	deadlineMargin       = 250 * time.Millisecond
+	// claimLease is how long a claim on a post holds when its holder dies
+	// mid-way: longer than any answer takes, shorter than PagerDuty's
+	// first retry.
+	claimLease     = 30 * time.Second
+	deadlineMargin = 250 * time.Millisecond
 )
 
 // Destination is one chat the alerts go to.
@@ -55,13 +58,16 @@ type Config struct {
 	Retry         chat.RetryPolicy
 	// Now is the clock for events that carry no time. Nil: time.Now.
 	Now func() time.Time
+	// State remembers deliveries (to post each once) and incidents (tags,
+	// Slack threads). Nil: an in-memory store. A networked store bounds
+	// each of its calls itself, well inside Budget.
+	State state.Store
 }
 
 // Handler serves POST deliveries from PagerDuty.
 type Handler struct {
 	cfg     Config
 	names   []string // destination names, for the log line
-	numbers *numbers
 	v2Token [32]byte
 }
 
@@ -79,11 +85,15 @@ func New(c Config) *Handler {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
+	if c.State == nil {
+		c.State = state.NewMemory()
+	}
+
 	names := make([]string, len(c.Destinations))
 	for i, d := range c.Destinations {
 		names[i] = d.Name
 	}
-	return &Handler{cfg: c, names: names, numbers: newNumbers(10000), v2Token: sha256.Sum256([]byte(c.V2Token))}
+	return &Handler{cfg: c, names: names, v2Token: sha256.Sum256([]byte(c.V2Token))}
 }
 
 // problem is an answer that ends a delivery early: status and a short,
@@ -99,9 +109,10 @@ func refuse(status int, reason string) error { return &problem{status, reason} }
 
 // outcome of one delivery, for the answer and the log line.
 type outcome struct {
-	version int
-	types   string
-	numbers []int
+	version   int
+	types     string
+	numbers   []int
+	stateDown bool // the store failed: posted without idempotency
 	fanout.Result
 }
 
@@ -134,9 +145,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"incident", out.numbers,
 		"destinations", h.names,
 		"posted", out.Posted,
+		"skipped", out.Skipped,
 		"failed", out.Failed,
 		"temporary", out.Temporary,
 		"ms", time.Since(start).Milliseconds(),
+	}
+	if out.stateDown {
+		attrs = append(attrs, "state", "unavailable: posted without duplicate check")
 	}
 	if len(out.Errors) > 0 {
 		attrs = append(attrs, "errors", out.Errors)
@@ -211,8 +226,8 @@ func (h *Handler) deliver(r *http.Request) (outcome, error) {
 	}
 	ctx, cancel := h.budget(r.Context())
 	defer cancel()
-	msgs := h.render(ctx, d.Events, &out)
-	out.Result = fanout.Post(ctx, h.cfg.Destinations, msgs, h.cfg.Retry)
+	jobs := h.plan(ctx, d.Events, r.Header.Get("X-Webhook-Id"), &out)
+	out.Result = fanout.Run(ctx, h.cfg.Destinations, jobs, h.cfg.Retry)
 	return out, nil
 }
 
@@ -225,58 +240,4 @@ func (h *Handler) budget(parent context.Context) (context.Context, context.Cance
 		}
 	}
 	return context.WithTimeoutCause(parent, limit, errors.New("relay: delivery budget spent"))
-}
-
-// render gives, per destination, the messages of the delivery in order.
-func (h *Handler) render(ctx context.Context, events []incident.Event, out *outcome) [][]chat.Message {
-	msgs := make([][]chat.Message, len(h.cfg.Destinations))
-	var roster *rotation.Roster
-	var lookupErr error
-	looked := false
-	for _, ev := range events {
-		if ev.Incident.Number > 0 {
-			h.numbers.remember(ev.Incident.ID, ev.Incident.Number)
-		} else {
-			ev.Incident.Number = h.numbers.lookup(ev.Incident.ID)
-		}
-		out.numbers = append(out.numbers, ev.Incident.Number)
-		at := ev.OccurredAt
-		if at.IsZero() {
-			at = h.cfg.Now()
-		}
-		in := message.Input{Event: ev, Tag: message.Tag(ev.Incident.Number)}
-		if h.cfg.Calendar.IsWorkingTime(at) {
-			if !looked {
-				roster, lookupErr = h.lookup(ctx)
-				looked = true
-			}
-			if lookupErr != nil {
-				in.Notice = "On-call lookup failed: posted without mentions."
-			} else {
-				in.Mention = true
-				in.OnCall = roster.OnCall(rotation.DateOf(at.In(h.cfg.Calendar.Location())))
-			}
-		}
-		var byDialect [3]string
-		for i, d := range h.cfg.Destinations {
-			if int(d.Dialect) >= len(byDialect) {
-				msgs[i] = append(msgs[i], chat.Message{Text: message.Render(d.Dialect, in)})
-				continue
-			}
-			if byDialect[d.Dialect] == "" {
-				byDialect[d.Dialect] = message.Render(d.Dialect, in)
-			}
-			msgs[i] = append(msgs[i], chat.Message{Text: byDialect[d.Dialect]})
-		}
-	}
-	if lookupErr != nil {
-		h.cfg.Log.Warn("on-call lookup failed; posting without mentions", "error", lookupErr.Error())
-	}
-	return msgs
-}
-
-func (h *Handler) lookup(ctx context.Context) (*rotation.Roster, error) {
-	ctx, cancel := context.WithTimeoutCause(ctx, h.cfg.LookupTimeout, errors.New("relay: on-call lookup took too long"))
-	defer cancel()
-	return h.cfg.Rotation.Roster(ctx)
 }

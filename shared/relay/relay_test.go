@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,9 +23,11 @@ import (
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
 	"github.com/pd2chat/pd2chat/shared/chat/typetalk"
+	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
+	"github.com/pd2chat/pd2chat/shared/state"
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
 
@@ -67,12 +70,17 @@ func calendar(t testing.TB) *workday.Calendar {
 }
 
 // fakeSlack speaks enough of Slack's Web API for chat.postMessage and
-// records what it received. fail, when set, answers instead.
+// chat.update, and records what it received. fail, when set, answers
+// instead.
 type fakeSlack struct {
-	mu    sync.Mutex
-	texts []string
-	fail  func(w http.ResponseWriter) bool
+	mu      sync.Mutex
+	posts   []slackPost
+	updates []slackPost
+	seq     int
+	fail    func(w http.ResponseWriter) bool
 }
+
+type slackPost struct{ text, threadTS, ts string }
 
 func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.fail != nil && f.fail(w) {
@@ -80,16 +88,37 @@ func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = r.ParseForm()
 	f.mu.Lock()
-	f.texts = append(f.texts, r.PostForm.Get("text"))
-	f.mu.Unlock()
+	defer f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = io.WriteString(w, `{"ok":true,"channel":"C0ALERTS","ts":"1763604900.000100"}`)
+	switch r.URL.Path {
+	case "/chat.postMessage":
+		f.seq++
+		ts := "1763604900.00" + strconv.Itoa(1000+f.seq)
+		f.posts = append(f.posts, slackPost{text: r.PostForm.Get("text"), threadTS: r.PostForm.Get("thread_ts"), ts: ts})
+		_, _ = io.WriteString(w, `{"ok":true,"channel":"C0ALERTS","ts":"`+ts+`"}`)
+	case "/chat.update":
+		f.updates = append(f.updates, slackPost{text: r.PostForm.Get("text"), ts: r.PostForm.Get("ts")})
+		_, _ = io.WriteString(w, `{"ok":true,"channel":"C0ALERTS","ts":"`+r.PostForm.Get("ts")+`"}`)
+	default:
+		http.NotFound(w, r)
+	}
 }
 
+// got is the texts of the messages posted.
 func (f *fakeSlack) got() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]string(nil), f.texts...)
+	var out []string
+	for _, p := range f.posts {
+		out = append(out, p.text)
+	}
+	return out
+}
+
+func (f *fakeSlack) record() (posts, updates []slackPost) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]slackPost(nil), f.posts...), append([]slackPost(nil), f.updates...)
 }
 
 // fakeTypetalk speaks Typetalk's POST /api/v1/topics/{id}.
@@ -354,6 +383,7 @@ func TestDifferentIncidentsDifferentTags(t *testing.T) {
 	hs := newHarness(t, nil)
 	one := fixture(t, "v3/incident.triggered.json")
 	two := bytes.ReplaceAll(bytes.ReplaceAll(one, []byte(`"number": 1234`), []byte(`"number": 1235`)), []byte("Q1ABCDEF"), []byte("Q2ZZZZZZ"))
+	two = bytes.Replace(two, []byte(`"id": "01JD5K2M3N4P5Q6R7S8T9V0W1X"`), []byte(`"id": "01JD5K2M3N4P5Q6R7S8T9V0W2Y"`), 1)
 	for _, b := range [][]byte{one, two} {
 		if rec := hs.do("POST", "/pagerduty", signed(b, secret), b); rec.Code != 200 {
 			t.Fatalf("status %d", rec.Code)
@@ -479,6 +509,8 @@ func BenchmarkRelay(b *testing.B) {
 			{Name: "slack:C1", Dialect: message.Slack, Poster: poster},
 			{Name: "typetalk:1", Dialect: message.Typetalk, Poster: poster},
 		},
+		// The relay's own cost: the store's is measured in package state.
+		State: passStore{},
 	})
 	sig := sign(secret, body)
 	u, _ := url.Parse("http://localhost/pagerduty")
@@ -498,3 +530,19 @@ func BenchmarkRelay(b *testing.B) {
 		b.Fatalf("posted %d, want %d", posted, 2*b.N)
 	}
 }
+
+// passStore remembers nothing: every post is new.
+type passStore struct{}
+
+func (passStore) Claim(context.Context, string, string, time.Duration) (state.ClaimResult, error) {
+	return state.Claimed, nil
+}
+func (passStore) Done(context.Context, string, string, bool, string) error { return nil }
+func (passStore) Release(context.Context, string, string) error            { return nil }
+func (passStore) Record(_ context.Context, ev incident.Event) (state.Incident, error) {
+	return state.Incident{ID: ev.Incident.ID, Number: ev.Incident.Number}, nil
+}
+func (passStore) Incident(context.Context, string) (state.Incident, bool, error) {
+	return state.Incident{}, false, nil
+}
+func (passStore) SetThread(_ context.Context, _, _, ref string) (string, error) { return ref, nil }

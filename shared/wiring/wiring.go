@@ -14,6 +14,7 @@ import (
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/pd2chat/pd2chat/shared/chat/console"
@@ -26,6 +27,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
 	"github.com/pd2chat/pd2chat/shared/rotation/sheets"
 	"github.com/pd2chat/pd2chat/shared/secrets"
+	"github.com/pd2chat/pd2chat/shared/state"
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
 
@@ -131,4 +133,26 @@ func Env(ctx context.Context, getenv func(string) string) (func(string) string, 
 		return nil, err
 	}
 	return secrets.Overlay(getenv, values), nil
+}
+
+// State is the store STATE_STORE names: in memory, or a DynamoDB table
+// (DYNAMODB_ENDPOINT overrides AWS's endpoint, for tests).
+func State(ctx context.Context, cfg config.Config) (state.Store, error) {
+	if cfg.State.Kind != "dynamodb" {
+		return state.NewMemory(), nil
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("state: AWS configuration for STATE_STORE: %w", err)
+	}
+	client := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		if cfg.DynamoDBEndpoint != "" {
+			o.BaseEndpoint = &cfg.DynamoDBEndpoint
+		}
+	})
+	s := state.NewDynamoDB(client, cfg.State.Table)
+	// A hung store must leave time to post inside PagerDuty's 5 s: after
+	// one failure a delivery goes on without it.
+	s.Timeout = time.Second
+	return s, nil
 }

@@ -1,0 +1,89 @@
+package fanout
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/chat"
+	"github.com/pd2chat/pd2chat/shared/state"
+)
+
+// Ledger makes posts idempotent with a state.Deliveries: a post is claimed
+// before it is made and its outcome recorded after, so that a message is
+// posted once per (key, destination) however often it is asked for. When
+// the store fails, the Ledger stops asking it for the rest of its life
+// (one delivery or one reminder run) and lets every post through: a rare
+// duplicate is better than a lost alert.
+type Ledger struct {
+	Store state.Deliveries
+	// Lease is how long a claim holds if its holder dies mid-post.
+	Lease time.Duration
+	// OnError is told of each store failure (for the log); nil ignores them.
+	OnError func(action string, err error)
+
+	down atomic.Bool
+}
+
+// Down reports whether the store failed.
+func (l *Ledger) Down() bool { return l.down.Load() }
+
+// Fail marks the store as failed; the rest of the run goes on without it.
+func (l *Ledger) Fail(action string, err error) {
+	l.down.Store(true)
+	if l.OnError != nil {
+		l.OnError(action, err)
+	}
+}
+
+// Claim says whether (key, dest) should be posted now, and whether it was
+// claimed (then Settle must follow). An empty key is never claimed.
+func (l *Ledger) Claim(ctx context.Context, key, dest string) (post, claimed bool) {
+	if key == "" || l.Store == nil || l.down.Load() {
+		return true, false
+	}
+	res, err := l.Store.Claim(ctx, key, dest, l.Lease)
+	switch {
+	case err != nil:
+		l.Fail("claim "+dest, err)
+		return true, false
+	case res != state.Claimed:
+		return false, false
+	}
+	return true, true
+}
+
+// Settle records the outcome of a claimed post: posted or failed for good
+// are kept; a temporary failure gives the claim back for the retry.
+func (l *Ledger) Settle(ctx context.Context, key, dest string, err error, ref string) {
+	if ctx.Err() != nil { // the budget is spent, but the outcome must be kept
+		ctx = context.WithoutCancel(ctx)
+	}
+	var serr error
+	if temporary, _ := chat.IsTemporary(err); err != nil && temporary {
+		serr = l.Store.Release(ctx, key, dest)
+	} else {
+		serr = l.Store.Done(ctx, key, dest, err == nil, ref)
+	}
+	if serr != nil {
+		l.Fail("record the post to "+dest, serr)
+	}
+}
+
+// Once is a Job that posts m to dest at most once for key.
+func (l *Ledger) Once(key, dest string, m chat.Message) Job {
+	claimed := false
+	return Job{
+		Message: m,
+		Before: func(ctx context.Context, _ *chat.Message) bool {
+			var post bool
+			post, claimed = l.Claim(ctx, key, dest)
+			return post
+		},
+		After: func(ctx context.Context, _ chat.Message, ref string, err error) {
+			if claimed {
+				l.Settle(ctx, key, dest, err, ref)
+			}
+		},
+	}
+}

@@ -1,0 +1,170 @@
+package relay
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/state"
+)
+
+func TestRedeliveryPostsNothing(t *testing.T) {
+	hs := newHarness(t, nil)
+	body := fixture(t, "v3/incident.triggered.json")
+	for i := 0; i < 3; i++ {
+		if rec := hs.do("POST", "/pagerduty", signed(body, secret), body); rec.Code != 200 {
+			t.Fatalf("delivery %d: status %d", i, rec.Code)
+		}
+	}
+	if s, tt := len(hs.slack.got()), len(hs.typetalk.got()); s != 1 || tt != 1 {
+		t.Errorf("three deliveries of one event: Slack %d, Typetalk %d posts; want 1 each", s, tt)
+	}
+}
+
+func TestRetryAfterPartialFailurePostsOnlyWhatIsMissing(t *testing.T) {
+	hs := newHarness(t, nil)
+	var mu sync.Mutex
+	down := true
+	hs.slack.fail = func(w http.ResponseWriter) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if down {
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+		}
+		return down
+	}
+	body := fixture(t, "v3/incident.triggered.json")
+	if rec := hs.do("POST", "/pagerduty", signed(body, secret), body); rec.Code != 503 {
+		t.Fatalf("Slack down: status %d, want 503 so that PagerDuty retries", rec.Code)
+	}
+	mu.Lock()
+	down = false
+	mu.Unlock()
+	if rec := hs.do("POST", "/pagerduty", signed(body, secret), body); rec.Code != 200 {
+		t.Fatalf("retry: status %d", rec.Code)
+	}
+	if s, tt := len(hs.slack.got()), len(hs.typetalk.got()); s != 1 || tt != 1 {
+		t.Errorf("after the retry: Slack %d, Typetalk %d posts; want 1 each (Typetalk not again)", s, tt)
+	}
+}
+
+func TestConcurrentDuplicateDeliveriesPostOnce(t *testing.T) {
+	for round := 0; round < 20; round++ {
+		hs := newHarness(t, nil)
+		body := fixture(t, "v3/incident.triggered.json")
+		var wg sync.WaitGroup
+		codes := make([]int, 2)
+		for g := range codes {
+			wg.Go(func() { codes[g] = hs.do("POST", "/pagerduty", signed(body, secret), body).Code })
+		}
+		wg.Wait()
+		if codes[0] != 200 || codes[1] != 200 {
+			t.Fatalf("round %d: statuses %v", round, codes)
+		}
+		if s, tt := len(hs.slack.got()), len(hs.typetalk.got()); s != 1 || tt != 1 {
+			t.Fatalf("round %d: Slack %d, Typetalk %d posts; want 1 each", round, s, tt)
+		}
+	}
+}
+
+func TestSlackThreadPerIncident(t *testing.T) {
+	hs := newHarness(t, nil)
+	for _, name := range []string{"incident.triggered", "incident.acknowledged", "incident.annotated", "incident.resolved"} {
+		body := fixture(t, "v3/"+name+".json")
+		if rec := hs.do("POST", "/pagerduty", signed(body, secret), body); rec.Code != 200 {
+			t.Fatalf("%s: status %d", name, rec.Code)
+		}
+	}
+	posts, updates := hs.slack.record()
+	if len(posts) != 4 {
+		t.Fatalf("%d posts", len(posts))
+	}
+	parent := posts[0]
+	if parent.threadTS != "" {
+		t.Errorf("the trigger should start the thread, got thread_ts %q", parent.threadTS)
+	}
+	for i, p := range posts[1:] {
+		if p.threadTS != parent.ts {
+			t.Errorf("post %d: thread_ts %q, want the parent's %q", i+1, p.threadTS, parent.ts)
+		}
+	}
+	if !strings.Contains(posts[3].text, "Resolved") || !strings.Contains(posts[3].text, "after 1h 25m") {
+		t.Errorf("the resolution should say how long it took:\n%s", posts[3].text)
+	}
+	if len(updates) != 3 {
+		t.Fatalf("%d parent updates, want 3", len(updates))
+	}
+	last := updates[len(updates)-1]
+	if last.ts != parent.ts || !strings.Contains(last.text, "*Resolved* by Hanako Suzuki after 1h 25m") ||
+		!strings.Contains(last.text, "*Acknowledged* by Taro Yamada 11:17 (3m)") {
+		t.Errorf("parent update:\n%s", last.text)
+	}
+	for _, text := range hs.typetalk.got() {
+		if !strings.Contains(text, "#pd1234") {
+			t.Errorf("Typetalk keeps the hashtag:\n%s", text)
+		}
+	}
+}
+
+func TestAcknowledgedBeforeTriggered(t *testing.T) {
+	hs := newHarness(t, nil)
+	for _, name := range []string{"incident.acknowledged", "incident.triggered"} {
+		body := fixture(t, "v3/"+name+".json")
+		if rec := hs.do("POST", "/pagerduty", signed(body, secret), body); rec.Code != 200 {
+			t.Fatalf("%s: status %d", name, rec.Code)
+		}
+	}
+	posts, updates := hs.slack.record()
+	if len(posts) != 2 || posts[0].threadTS != "" || posts[1].threadTS != posts[0].ts {
+		t.Fatalf("the late trigger should join the acknowledgement's thread: %+v", posts)
+	}
+	if len(updates) != 1 || !strings.Contains(updates[0].text, "Acknowledged") {
+		t.Errorf("updates %+v", updates)
+	}
+}
+
+// brokenStore fails every call as an unreachable DynamoDB would.
+type brokenStore struct{ calls int }
+
+func (b *brokenStore) err() error {
+	b.calls++
+	return fmt.Errorf("%w: dial tcp: i/o timeout", state.ErrUnavailable)
+}
+func (b *brokenStore) Claim(context.Context, string, string, time.Duration) (state.ClaimResult, error) {
+	return 0, b.err()
+}
+func (b *brokenStore) Done(context.Context, string, string, bool, string) error { return b.err() }
+func (b *brokenStore) Release(context.Context, string, string) error            { return b.err() }
+func (b *brokenStore) Record(context.Context, incident.Event) (state.Incident, error) {
+	return state.Incident{}, b.err()
+}
+func (b *brokenStore) Incident(context.Context, string) (state.Incident, bool, error) {
+	return state.Incident{}, false, b.err()
+}
+func (b *brokenStore) SetThread(context.Context, string, string, string) (string, error) {
+	return "", b.err()
+}
+
+func TestStoreDownStillPosts(t *testing.T) {
+	store := &brokenStore{}
+	hs := newHarness(t, func(c *Config) { c.State = store })
+	body := fixture(t, "v3/incident.triggered.json")
+	rec := hs.do("POST", "/pagerduty", signed(body, secret), body)
+	if rec.Code != 200 {
+		t.Fatalf("status %d", rec.Code)
+	}
+	if s, tt := len(hs.slack.got()), len(hs.typetalk.got()); s != 1 || tt != 1 {
+		t.Errorf("Slack %d, Typetalk %d posts; want 1 each", s, tt)
+	}
+	if store.calls != 1 {
+		t.Errorf("the store was asked %d times after it failed; once is enough", store.calls)
+	}
+	if !strings.Contains(hs.logs.String(), "duplicate check") {
+		t.Errorf("the log should say the post went out without the duplicate check:\n%s", hs.logs)
+	}
+}

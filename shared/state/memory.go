@@ -1,0 +1,246 @@
+package state
+
+import (
+	"container/list"
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/incident"
+)
+
+// MaxMemoryIncidents bounds the incidents a Memory keeps: past it, the
+// least recently updated one is forgotten.
+const MaxMemoryIncidents = 10_000
+
+// Memory is the embedded Store for local runs: maps under a mutex, lost on
+// exit. It behaves as DynamoDB does, with two bounds instead of TTLs:
+// delivery records are dropped lazily once DeliveryTTL has passed since
+// their last write, and incidents beyond MaxMemoryIncidents (or IncidentTTL
+// after their last update) are forgotten, least recently updated first.
+// The zero value is not usable; call NewMemory.
+type Memory struct {
+	// Now is the clock; nil means time.Now. Set it before first use.
+	Now func() time.Time
+
+	mu         sync.Mutex
+	deliveries map[deliveryID]*list.Element // of *memDelivery
+	byWrite    *list.List                   // deliveries, least recently written first
+	incidents  map[string]*list.Element     // of *memIncident
+	byUpdate   *list.List                   // incidents, least recently updated first
+}
+
+var _ Store = (*Memory)(nil)
+
+type deliveryID struct{ key, dest string }
+
+type memDelivery struct {
+	id         deliveryID
+	status     string // statusClaimed, statusPosted, statusFailed
+	leaseUntil time.Time
+	ref        string
+	written    time.Time
+}
+
+type memIncident struct {
+	inc     Incident
+	updated time.Time
+}
+
+// NewMemory returns an empty Memory.
+func NewMemory() *Memory {
+	return &Memory{
+		deliveries: make(map[deliveryID]*list.Element),
+		byWrite:    list.New(),
+		incidents:  make(map[string]*list.Element),
+		byUpdate:   list.New(),
+	}
+}
+
+func (m *Memory) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+// Claim implements Deliveries.
+func (m *Memory) Claim(ctx context.Context, key, dest string, lease time.Duration) (ClaimResult, error) {
+	if err := checkDelivery(key, dest); err != nil {
+		return 0, fmt.Errorf("state: claim %s: %w", deliveryName(key, dest), err)
+	}
+	if lease <= 0 {
+		return 0, fmt.Errorf("state: claim %s: lease %s is not positive", deliveryName(key, dest), lease)
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.expireDeliveries(now)
+
+	id := deliveryID{key, dest}
+	if e, ok := m.deliveries[id]; ok {
+		d := e.Value.(*memDelivery)
+		switch d.status {
+		case statusPosted:
+			return AlreadyPosted, nil
+		case statusFailed:
+			return AlreadyFailed, nil
+		}
+		if !d.leaseUntil.Before(now) {
+			return InFlight, nil
+		}
+		// The holder's lease ended: take the claim over.
+	}
+	m.writeDelivery(&memDelivery{id: id, status: statusClaimed, leaseUntil: now.Add(lease), written: now})
+	return Claimed, nil
+}
+
+// Done implements Deliveries. A post overrides anything but an earlier post
+// (whose ref is kept); a failure is recorded only over a claim (or nothing).
+func (m *Memory) Done(ctx context.Context, key, dest string, posted bool, ref string) error {
+	if err := checkDelivery(key, dest); err != nil {
+		return fmt.Errorf("state: done %s: %w", deliveryName(key, dest), err)
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.expireDeliveries(now)
+
+	id := deliveryID{key, dest}
+	if e, ok := m.deliveries[id]; ok {
+		switch old := e.Value.(*memDelivery).status; {
+		case old == statusPosted, old == statusFailed && !posted:
+			return nil // an outcome is recorded already
+		}
+	}
+	status := statusFailed
+	if posted {
+		status = statusPosted
+	}
+	m.writeDelivery(&memDelivery{id: id, status: status, ref: ref, written: now})
+	return nil
+}
+
+// Release implements Deliveries. Releasing what is not claimed does nothing.
+func (m *Memory) Release(ctx context.Context, key, dest string) error {
+	if err := checkDelivery(key, dest); err != nil {
+		return fmt.Errorf("state: release %s: %w", deliveryName(key, dest), err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.expireDeliveries(m.now())
+
+	if e, ok := m.deliveries[deliveryID{key, dest}]; ok && e.Value.(*memDelivery).status == statusClaimed {
+		m.byWrite.Remove(e)
+		delete(m.deliveries, deliveryID{key, dest})
+	}
+	return nil
+}
+
+// writeDelivery stores d as the newest write. m.mu is held.
+func (m *Memory) writeDelivery(d *memDelivery) {
+	if e, ok := m.deliveries[d.id]; ok {
+		e.Value = d
+		m.byWrite.MoveToBack(e)
+		return
+	}
+	m.deliveries[d.id] = m.byWrite.PushBack(d)
+}
+
+// expireDeliveries drops the records last written DeliveryTTL ago or
+// earlier. m.mu is held.
+func (m *Memory) expireDeliveries(now time.Time) {
+	for e := m.byWrite.Front(); e != nil; e = m.byWrite.Front() {
+		d := e.Value.(*memDelivery)
+		if now.Sub(d.written) < DeliveryTTL {
+			return
+		}
+		m.byWrite.Remove(e)
+		delete(m.deliveries, d.id)
+	}
+}
+
+// Record implements Incidents.
+func (m *Memory) Record(ctx context.Context, ev incident.Event) (Incident, error) {
+	id := ev.Incident.ID
+	if id == "" {
+		return Incident{}, fmt.Errorf("state: record event %s: %w", ev.ID, errNoIncidentID)
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.expireIncidents(now)
+
+	mi := m.touchIncident(id, now)
+	merge(&mi.inc, ev, now)
+	return mi.inc.clone(), nil
+}
+
+// Incident implements Incidents.
+func (m *Memory) Incident(ctx context.Context, id string) (Incident, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.expireIncidents(m.now())
+
+	e, ok := m.incidents[id]
+	if !ok {
+		return Incident{}, false, nil
+	}
+	return e.Value.(*memIncident).inc.clone(), true, nil
+}
+
+// SetThread implements Incidents. Like DynamoDB, it creates the incident
+// when it was never recorded.
+func (m *Memory) SetThread(ctx context.Context, id, dest, ref string) (string, error) {
+	if id == "" || dest == "" || ref == "" {
+		return "", fmt.Errorf("state: set thread of incident %q in %q to %q: empty argument", id, dest, ref)
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.expireIncidents(now)
+
+	mi := m.touchIncident(id, now)
+	if old, ok := mi.inc.Threads[dest]; ok {
+		return old, nil
+	}
+	if mi.inc.Threads == nil {
+		mi.inc.Threads = make(map[string]string)
+	}
+	mi.inc.Threads[dest] = ref
+	return ref, nil
+}
+
+// touchIncident returns incident id (created when absent) as the most
+// recently updated one, forgetting the least recently updated beyond
+// MaxMemoryIncidents. m.mu is held.
+func (m *Memory) touchIncident(id string, now time.Time) *memIncident {
+	if e, ok := m.incidents[id]; ok {
+		mi := e.Value.(*memIncident)
+		mi.updated = now
+		m.byUpdate.MoveToBack(e)
+		return mi
+	}
+	mi := &memIncident{inc: Incident{ID: id}, updated: now}
+	m.incidents[id] = m.byUpdate.PushBack(mi)
+	for m.byUpdate.Len() > MaxMemoryIncidents {
+		e := m.byUpdate.Front()
+		m.byUpdate.Remove(e)
+		delete(m.incidents, e.Value.(*memIncident).inc.ID)
+	}
+	return mi
+}
+
+// expireIncidents forgets the incidents last updated IncidentTTL ago or
+// earlier. m.mu is held.
+func (m *Memory) expireIncidents(now time.Time) {
+	for e := m.byUpdate.Front(); e != nil; e = m.byUpdate.Front() {
+		mi := e.Value.(*memIncident)
+		if now.Sub(mi.updated) < IncidentTTL {
+			return
+		}
+		m.byUpdate.Remove(e)
+		delete(m.incidents, mi.inc.ID)
+	}
+}

@@ -1,0 +1,89 @@
+package state
+
+import (
+	"errors"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/incident"
+)
+
+// errNoIncidentID is returned by Record for an event without an incident id:
+// a decoding bug upstream, not a store failure.
+var errNoIncidentID = errors.New("event has no incident id")
+
+// stepKinds are the kinds that become a Step.
+var stepKinds = map[incident.Kind]bool{
+	incident.Triggered:      true,
+	incident.Acknowledged:   true,
+	incident.Unacknowledged: true,
+	incident.Resolved:       true,
+	incident.Reopened:       true,
+	incident.Reassigned:     true,
+	incident.Escalated:      true,
+	incident.Delegated:      true,
+}
+
+// merge folds ev into inc, the one rule both stores follow. Fields are set
+// only from non-empty values of ev (a reference-only event with Number 0
+// erases nothing). A status-changing ev adds a Step at ev.OccurredAt (now
+// when the payload had none), unless a step of the same kind, agent and
+// instant is there; steps stay sorted by At (stable for equal instants) and
+// only the newest MaxSteps are kept. It reports whether inc changed.
+func merge(inc *Incident, ev incident.Event, now time.Time) bool {
+	changed := false
+	set := func(dst *string, v string) {
+		if v != "" && *dst != v {
+			*dst = v
+			changed = true
+		}
+	}
+	if inc.ID == "" {
+		inc.ID = ev.Incident.ID
+		changed = true
+	}
+	if n := ev.Incident.Number; n != 0 && inc.Number != n {
+		inc.Number = n
+		changed = true
+	}
+	set(&inc.Title, ev.Incident.Title)
+	set(&inc.Service, ev.Incident.Service.Name)
+	set(&inc.Urgency, ev.Incident.Urgency)
+	set(&inc.Priority, ev.Incident.Priority)
+	set(&inc.URL, ev.Incident.URL)
+
+	if !stepKinds[ev.Kind] {
+		return changed
+	}
+	at := ev.OccurredAt
+	if at.IsZero() {
+		at = now
+	}
+	step := Step{Kind: ev.Kind, Agent: ev.Agent, At: at.UTC()}
+	for _, s := range inc.Steps {
+		if s.Kind == step.Kind && s.Agent == step.Agent && s.At.Equal(step.At) {
+			return changed
+		}
+	}
+	// Insert after every step at or before step.At: arrival order breaks ties.
+	i := len(inc.Steps)
+	for i > 0 && inc.Steps[i-1].At.After(step.At) {
+		i--
+	}
+	if len(inc.Steps) >= MaxSteps && i == 0 {
+		return changed // older than everything kept: it would be dropped at once
+	}
+	inc.Steps = slices.Insert(inc.Steps, i, step)
+	if n := len(inc.Steps) - MaxSteps; n > 0 {
+		inc.Steps = slices.Delete(inc.Steps, 0, n)
+	}
+	return true
+}
+
+// clone returns a copy of inc that shares no memory with it.
+func (i Incident) clone() Incident {
+	i.Steps = slices.Clone(i.Steps)
+	i.Threads = maps.Clone(i.Threads)
+	return i
+}

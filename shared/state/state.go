@@ -1,0 +1,138 @@
+// Package state is pd2chat's durable memory: which deliveries were posted
+// where (so that PagerDuty's at-least-once deliveries post once), and what
+// is known of each incident (its number for events that lack it, its story
+// so far, and the Slack thread of each channel).
+//
+// Two implementations share one behaviour suite: Memory (local runs, the
+// default outside Lambda) and DynamoDB (one table; see dynamodb.go for its
+// keys and item shapes).
+package state
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/incident"
+)
+
+// Store is everything pd2chat remembers.
+type Store interface {
+	Deliveries
+	Incidents
+}
+
+// ClaimResult says what Claim found.
+type ClaimResult int
+
+const (
+	// Claimed: nobody had posted this to the destination; the caller now
+	// holds it until the lease ends, and must call Done or Release.
+	Claimed ClaimResult = iota + 1
+	// AlreadyPosted: it was posted before; post nothing.
+	AlreadyPosted
+	// InFlight: another caller holds an unexpired claim; post nothing (if
+	// that caller fails it releases the claim and answers 5xx, and the
+	// sender's retry posts it).
+	InFlight
+	// AlreadyFailed: an earlier attempt failed for good (e.g. the channel
+	// is gone); post nothing.
+	AlreadyFailed
+)
+
+func (r ClaimResult) String() string {
+	switch r {
+	case Claimed:
+		return "claimed"
+	case AlreadyPosted:
+		return "already posted"
+	case InFlight:
+		return "in flight"
+	case AlreadyFailed:
+		return "already failed"
+	}
+	return "unknown"
+}
+
+// Deliveries makes posting idempotent per (key, destination). A key is a
+// PagerDuty event id (or webhook id), or a reminder's "kind/date".
+type Deliveries interface {
+	// Claim takes (key, dest) for lease, with a conditional write: only
+	// one concurrent caller gets Claimed. An expired claim (its holder
+	// died) can be taken again. Records live at least DeliveryTTL.
+	Claim(ctx context.Context, key, dest string, lease time.Duration) (ClaimResult, error)
+	// Done records the outcome of a claimed post: posted (true) or failed
+	// for good (false). ref is the chat's id of the message (Slack ts), if any.
+	Done(ctx context.Context, key, dest string, posted bool, ref string) error
+	// Release gives a claim back after a temporary failure, so that the
+	// sender's retry can post.
+	Release(ctx context.Context, key, dest string) error
+}
+
+// DeliveryTTL is how long a delivery record is kept: PagerDuty retries for
+// up to 48 hours.
+const DeliveryTTL = 72 * time.Hour
+
+// IncidentTTL is how long an incident's record is kept after its last event.
+const IncidentTTL = 30 * 24 * time.Hour
+
+// Step is one event in an incident's story.
+type Step struct {
+	Kind  incident.Kind
+	Agent string
+	At    time.Time
+}
+
+// Incident is what is remembered of one incident.
+type Incident struct {
+	ID       string
+	Number   int // 0 until an event carrying it was seen
+	Title    string
+	Service  string
+	Urgency  string
+	Priority string
+	URL      string
+	// Steps are the status-changing events seen (triggered, acknowledged,
+	// unacknowledged, resolved, reopened, reassigned, escalated, delegated),
+	// oldest first by At, at most MaxSteps (the oldest are dropped).
+	Steps []Step
+	// Threads maps a destination ("slack:C0123") to the chat id (Slack ts)
+	// of the incident's first message there: its thread parent.
+	Threads map[string]string
+}
+
+// MaxSteps bounds Incident.Steps.
+const MaxSteps = 50
+
+// Status is the incident's current state from its steps: the kind of the
+// latest status-changing step ("" when none).
+func (i Incident) Status() incident.Kind {
+	for k := len(i.Steps) - 1; k >= 0; k-- {
+		switch i.Steps[k].Kind {
+		case incident.Triggered, incident.Acknowledged, incident.Unacknowledged, incident.Resolved, incident.Reopened:
+			return i.Steps[k].Kind
+		}
+	}
+	return ""
+}
+
+// Incidents remembers incidents.
+type Incidents interface {
+	// Record merges ev into its incident (creating it): number, title,
+	// service, urgency, priority and URL when ev carries them; a Step for
+	// status-changing kinds (a step with the same kind, agent and instant
+	// is not added twice, so a redelivery changes nothing). It returns the
+	// incident as now stored.
+	Record(ctx context.Context, ev incident.Event) (Incident, error)
+	// Incident returns the incident, and false when it was never seen.
+	Incident(ctx context.Context, id string) (Incident, bool, error)
+	// SetThread records ref as the thread parent of incident id in dest,
+	// unless one is there already; it returns the parent now stored (the
+	// earlier one wins).
+	SetThread(ctx context.Context, id, dest, ref string) (string, error)
+}
+
+// ErrUnavailable wraps failures of the store itself (network, throttling,
+// timeouts), as opposed to answers. Callers prefer a rare duplicate to a
+// lost message: on ErrUnavailable they post anyway and log it.
+var ErrUnavailable = errors.New("state: store unavailable")
