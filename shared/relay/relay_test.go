@@ -78,12 +78,13 @@ type fakeSlack struct {
 	updates []slackPost
 	seq     int
 	fail    func(w http.ResponseWriter) bool
+	failReq func(w http.ResponseWriter, r *http.Request) bool
 }
 
 type slackPost struct{ text, threadTS, ts string }
 
 func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if f.fail != nil && f.fail(w) {
+	if f.fail != nil && f.fail(w) || f.failReq != nil && f.failReq(w, r) {
 		return
 	}
 	_ = r.ParseForm()
@@ -125,9 +126,13 @@ func (f *fakeSlack) record() (posts, updates []slackPost) {
 type fakeTypetalk struct {
 	mu       sync.Mutex
 	messages []string
+	fail     func(w http.ResponseWriter, r *http.Request) bool
 }
 
 func (f *fakeTypetalk) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.fail != nil && f.fail(w, r) {
+		return
+	}
 	if r.URL.Path != "/api/v1/topics/42" || r.Header.Get("X-Typetalk-Token") != ttToken {
 		http.Error(w, `{"error":"bad request"}`, http.StatusBadRequest)
 		return

@@ -168,3 +168,63 @@ func TestStoreDownStillPosts(t *testing.T) {
 		t.Errorf("the log should say the post went out without the duplicate check:\n%s", hs.logs)
 	}
 }
+
+// TestFaultInjection: a chat that fails its first requests (5xx, 429 with
+// Retry-After, a timeout) still gets exactly one post, and so does the
+// other chat; PagerDuty gets 200.
+func TestFaultInjection(t *testing.T) {
+	type fault struct {
+		name string
+		fail func(w http.ResponseWriter, r *http.Request)
+	}
+	faults := []fault{
+		{"500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "oops", 500) }},
+		{"429 Retry-After 1", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "slow down", 429)
+		}},
+		{"timeout", func(w http.ResponseWriter, r *http.Request) {
+			select { // hold the request past the poster's attempt timeout
+			case <-r.Context().Done():
+			case <-time.After(time.Second):
+			}
+		}},
+	}
+	for _, f := range faults {
+		for _, target := range []string{"slack", "typetalk"} {
+			t.Run(target+" "+f.name, func(t *testing.T) {
+				var mu sync.Mutex
+				left := 2
+				failing := func(w http.ResponseWriter, r *http.Request) bool {
+					mu.Lock()
+					fail := left > 0
+					if fail {
+						left--
+					}
+					mu.Unlock()
+					if fail {
+						f.fail(w, r)
+					}
+					return fail
+				}
+				hs := newHarness(t, func(c *Config) {
+					c.Budget = 4 * time.Second
+					c.Retry.AttemptTimeout = 300 * time.Millisecond
+				})
+				if target == "slack" {
+					hs.slack.failReq = failing
+				} else {
+					hs.typetalk.fail = failing
+				}
+				body := fixture(t, "v3/incident.triggered.json")
+				rec := hs.do("POST", "/pagerduty", signed(body, secret), body)
+				if rec.Code != 200 {
+					t.Fatalf("status %d %q", rec.Code, rec.Body)
+				}
+				if s, tt := len(hs.slack.got()), len(hs.typetalk.got()); s != 1 || tt != 1 {
+					t.Errorf("Slack %d, Typetalk %d posts; want exactly 1 each", s, tt)
+				}
+			})
+		}
+	}
+}
