@@ -136,3 +136,80 @@ type Incidents interface {
 // timeouts), as opposed to answers. Callers prefer a rare duplicate to a
 // lost message: on ErrUnavailable they post anyway and log it.
 var ErrUnavailable = errors.New("state: store unavailable")
+
+// Alerts remembers alert fingerprints: how often an alert fired, and when
+// (the "first time this alert has fired" note).
+type Alerts interface {
+	// Seen records that the alert with this fingerprint fired at `at`
+	// (event eventID) and returns what was known before this firing. The
+	// same eventID again (a redelivery) changes nothing and returns the
+	// same answer as the first time.
+	Seen(ctx context.Context, fingerprint, eventID string, at time.Time) (Sighting, error)
+}
+
+// Sighting is an alert's record before one firing.
+type Sighting struct {
+	Count       int       // firings before this one; 0: the first time
+	First, Last time.Time // of those firings; zero when Count is 0
+}
+
+// AlertTTL is how long a fingerprint is kept after it last fired.
+const AlertTTL = 400 * 24 * time.Hour
+
+// History is the append-only record of incident events, for the weekly
+// digest.
+type History interface {
+	// Append adds e; the same EventID again changes nothing.
+	Append(ctx context.Context, e HistoryEvent) error
+	// Between lists the events with from <= At < to, oldest first.
+	Between(ctx context.Context, from, to time.Time) ([]HistoryEvent, error)
+}
+
+// HistoryEvent is one incident event as the digest needs it.
+type HistoryEvent struct {
+	EventID     string
+	IncidentID  string
+	Number      int
+	Kind        incident.Kind
+	At          time.Time
+	Agent       string // who acknowledged / resolved…
+	ServiceID   string
+	Service     string
+	Urgency     string
+	Title       string
+	Fingerprint string   // triggers: the alert's fingerprint
+	OnCall      []string // names of the people on call at At (business hours only)
+	WorkingTime bool     // At was inside business hours on a working day
+}
+
+// HistoryTTL is how long history is kept.
+const HistoryTTL = 400 * 24 * time.Hour
+
+// Pending is an incident awaiting acknowledgement, for the follow-up
+// re-mentions.
+type Pending struct {
+	IncidentID  string
+	Number      int
+	Title       string
+	TriggeredAt time.Time
+	// Mentions is how many follow-ups were posted so far.
+	Mentions int
+	// Threads is the incident's Slack thread parents, by destination.
+	Threads map[string]string
+}
+
+// Followups tracks incidents that wait for an acknowledgement.
+type Followups interface {
+	// Await records that incident p.IncidentID waits for an
+	// acknowledgement (a trigger inside business hours). Again for the
+	// same incident: nothing changes.
+	Await(ctx context.Context, p Pending) error
+	// Settle forgets the incident (acknowledged, resolved).
+	Settle(ctx context.Context, incidentID string) error
+	// Waiting lists the incidents still waiting.
+	Waiting(ctx context.Context) ([]Pending, error)
+	// Mentioned records that follow-up number n (1, 2…) was posted; it
+	// returns false when that follow-up was already recorded (by a
+	// concurrent sweep) or the incident is no longer waiting.
+	Mentioned(ctx context.Context, incidentID string, n int) (bool, error)
+}
