@@ -1,0 +1,51 @@
+package message
+
+import (
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/rotation"
+)
+
+// Followup is a re-mention of an incident nobody has acknowledged yet.
+type Followup struct {
+	Incident incident.Incident
+	Tag      string            // as Input.Tag
+	OnCall   []rotation.Member // mentioned again
+	N, Max   int               // this is follow-up N of at most Max
+	Waiting  time.Duration     // since the trigger
+}
+
+// RenderFollowup renders f: who is asked again, about which incident, how
+// long it has waited. On Slack it goes into the incident's thread; on
+// Typetalk the tag ties it to the incident. Pure, like Render.
+func RenderFollowup(d Dialect, f Followup) string {
+	if d != Slack && d != Typetalk {
+		d = Console
+	}
+	w := writer{d: d}
+	w.b.Grow(256 + len(f.Incident.Title) + 32*len(f.OnCall))
+	w.symbol(":bell:", "🔔")
+	w.strong("Still not acknowledged")
+	if f.Waiting > 0 {
+		w.raw(" after ")
+		w.duration(f.Waiting)
+	}
+	w.raw(" — ")
+	w.ref(&f.Incident)
+	if d != Slack && linkable(f.Incident.URL) {
+		w.b.WriteByte('\n')
+		w.b.WriteString(f.Incident.URL)
+	}
+	w.raw("\nPlease acknowledge it in PagerDuty, or say here who is looking.")
+	if f.Max > 0 {
+		w.raw(" (reminder ")
+		w.int(f.N)
+		w.raw(" of ")
+		w.int(f.Max)
+		w.raw(")")
+	}
+	foot := w.b.Len()
+	w.footer(&Input{Tag: f.Tag, OnCall: f.OnCall, Mention: true})
+	return fit(w.b.String(), foot, d)
+}
