@@ -86,6 +86,9 @@ type Config struct {
 
 	State            StateStore
 	DynamoDBEndpoint string // "" → AWS's
+
+	AckReminderAfter time.Duration // ACK_REMINDER_AFTER
+	AckReminderMax   int           // ACK_REMINDER_MAX; 0: no follow-ups
 }
 
 // StateStore says where pd2chat keeps its state.
@@ -106,6 +109,8 @@ const (
 	DefaultPort             = 8080
 	DefaultRotation         = "csv:testdata/sheet"
 	DefaultRotationCacheTTL = 60 * time.Second
+	DefaultAckReminderAfter = 10 * time.Minute
+	DefaultAckReminderMax   = 2
 	DefaultSheetsEndpoint   = "https://sheets.googleapis.com/"
 	DefaultTimezone         = "Asia/Tokyo"
 	DefaultBusinessHours    = "Mon-Fri 10:00-17:00"
@@ -159,6 +164,8 @@ func Load(getenv func(string) string, inLambda bool) (Config, error) {
 	}
 	c.SecretsARN = strings.TrimSpace(getenv("SECRETS_ARN"))
 	c.State = l.state("STATE_STORE", inLambda)
+	c.AckReminderAfter = l.duration("ACK_REMINDER_AFTER", DefaultAckReminderAfter)
+	c.AckReminderMax = l.count("ACK_REMINDER_MAX", DefaultAckReminderMax, 0, 10)
 	if v := strings.TrimSpace(getenv("DYNAMODB_ENDPOINT")); v != "" {
 		c.DynamoDBEndpoint = l.url("DYNAMODB_ENDPOINT", "")
 	}
@@ -214,6 +221,17 @@ func (l *loader) port(name string, def int) int {
 		return def
 	}
 	return p
+}
+
+// count reads a whole number in [lo, hi].
+func (l *loader) count(name string, def, lo, hi int) int {
+	v := l.get(name, strconv.Itoa(def))
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		l.fail(name, fmt.Sprintf("%q is not a whole number from %d to %d", v, lo, hi))
+		return def
+	}
+	return n
 }
 
 // duration reads a Go duration ("90s", "2m") or a number of seconds.

@@ -31,6 +31,9 @@ func TestLoadDefaults(t *testing.T) {
 	if len(c.WebhookSecrets) != 0 {
 		t.Errorf("no secrets expected, got %d", len(c.WebhookSecrets))
 	}
+	if c.AckReminderAfter != 10*time.Minute || c.AckReminderMax != 2 {
+		t.Errorf("ack reminder defaults: %v %d", c.AckReminderAfter, c.AckReminderMax)
+	}
 	if c.State.String() != "memory" {
 		t.Errorf("state: %v, want memory outside Lambda", c.State)
 	}
@@ -66,6 +69,8 @@ func TestLoadFull(t *testing.T) {
 		"SLACK_API_URL":             "http://127.0.0.1:1234/api/",
 		"ONCALL_MANUAL_URL":         "https://wiki.example.com/oncall",
 		"STATE_STORE":               "dynamodb:pd2chat-state",
+		"ACK_REMINDER_AFTER":        "15m",
+		"ACK_REMINDER_MAX":          "0",
 		"DYNAMODB_ENDPOINT":         "http://127.0.0.1:8000",
 	}), true)
 	if err != nil {
@@ -75,6 +80,9 @@ func TestLoadFull(t *testing.T) {
 		c.V2Token.Reveal() != "tok" || c.Rotation != (RotationSource{"sheets", "1AbCdEf"}) ||
 		c.Location.String() != "Europe/Paris" || c.RotationCacheTTL != 90*time.Second || c.Holidays != "none" || c.OncallManualURL != "https://wiki.example.com/oncall" {
 		t.Errorf("got %+v", c)
+	}
+	if c.AckReminderAfter != 15*time.Minute || c.AckReminderMax != 0 {
+		t.Errorf("ack reminders: %v %d", c.AckReminderAfter, c.AckReminderMax)
 	}
 	if c.State != (StateStore{"dynamodb", "pd2chat-state"}) || c.DynamoDBEndpoint != "http://127.0.0.1:8000" {
 		t.Errorf("state: %v %q", c.State, c.DynamoDBEndpoint)
@@ -91,6 +99,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 		"ROTATION_SOURCE":       "ftp:somewhere",
 		"ROTATION_CACHE_TTL":    "0.5s",
 		"STATE_STORE":           "redis:x",
+		"ACK_REMINDER_MAX":      "-1",
 		"TIMEZONE":              "Mars/Olympus",
 		"BUSINESS_HOURS":        "Mon-Fri 10:00-25:00",
 		"HOLIDAYS":              "fr",
@@ -101,7 +110,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	if err == nil {
 		t.Fatal("Load accepted broken settings")
 	}
-	for _, name := range []string{"PORT", "ROTATION_SOURCE", "ROTATION_CACHE_TTL", "STATE_STORE", "TIMEZONE", "BUSINESS_HOURS", "HOLIDAYS",
+	for _, name := range []string{"PORT", "ROTATION_SOURCE", "ROTATION_CACHE_TTL", "STATE_STORE", "ACK_REMINDER_MAX", "TIMEZONE", "BUSINESS_HOURS", "HOLIDAYS",
 		"ALERT_DESTINATIONS", "REMINDER_DESTINATIONS", "SLACK_API_URL"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s:\n%v", name, err)
