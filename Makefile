@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 BUILD ?= build
 # Lambda functions: one bootstrap each under $(BUILD)/<name>/.
-FUNCTIONS := webhook
+FUNCTIONS := webhook remind
 
 # Local development defaults: `make run` signs nothing by itself, `make send`
 # signs with the same secret, so the pair works with no configuration.
@@ -32,10 +32,15 @@ send: ## sign the sample deliveries and POST them to `make run`
 	PAGERDUTY_V2_TOKEN="$${PAGERDUTY_V2_TOKEN-$(DEV_TOKEN)}" \
 	$(GO) run ./shared/cmd/pdsend -url http://localhost:$(PORT)/pagerduty $(SAMPLES)
 
+.PHONY: oncall
+oncall: ## check the sheet: who is on call today and next working day, days off, problems (AT=RFC3339 to pick the instant)
+	$(GO) run ./functions/remind --check $(if $(AT),--at $(AT))
+
 test: ## vet and test everything (installs what it needs)
 	$(GO) mod download
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	@$(MAKE) --no-print-directory infra-test
 
 bench: ## relay overhead and the other benchmarks, with allocations
 	$(GO) test -run='^$$' -bench=. -benchmem ./shared/...
@@ -50,9 +55,49 @@ build: ## Lambda binaries: $(BUILD)/<function>/bootstrap for linux/arm64
 	    -o $(BUILD)/$$f/bootstrap ./functions/$$f || exit 1; \
 	done
 
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet, and actionlint on .github/workflows
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
+	@test -x $(ACTIONLINT) || $(MAKE) --no-print-directory $(ACTIONLINT)
+	$(ACTIONLINT)
+
+# infra/ is its own Go module (CDK and jsii never reach the functions'
+# binaries). The CDK CLI is pinned in infra/package-lock.json and installed
+# under infra/.tools: a node_modules inside a Go module breaks go test ./...
+.PHONY: infra-test synth deploy bootstrap
+INFRA_TOOLS        := infra/.tools
+CDK                := $(INFRA_TOOLS)/node_modules/.bin/cdk
+ACTIONLINT_VERSION := v1.7.12
+ACTIONLINT         := $(INFRA_TOOLS)/actionlint-$(ACTIONLINT_VERSION)/actionlint
+# jsii copies the environment when the Go program starts node: set it here.
+INFRA_ENV := JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
+# The CLI stays offline unless it deploys: no notices, no telemetry.
+CDK_RUN   := cd infra && $(INFRA_ENV) CDK_DISABLE_CLI_TELEMETRY=true ../$(CDK)
+CDK_FLAGS ?=
+
+infra-test: ## the CDK stack's tests: assertions and cdk-nag (CDK_VALIDATION off: 3x faster)
+	cd infra && $(GO) mod download
+	cd infra && $(INFRA_ENV) CDK_VALIDATION=false $(GO) vet ./...
+	cd infra && $(INFRA_ENV) CDK_VALIDATION=false $(GO) test -count=1 ./...
+
+synth: build $(CDK) ## CloudFormation template into infra/cdk.out (offline; settings in infra/cdk.json)
+	$(CDK_RUN) synth --no-notices --quiet $(CDK_FLAGS)
+	@echo "template: infra/cdk.out/$$(cd infra/cdk.out && ls *.template.json)"
+
+deploy: build $(CDK) ## cdk deploy with your AWS credentials (CDK_FLAGS="--require-approval never" in CI)
+	$(CDK_RUN) deploy --no-notices $(CDK_FLAGS)
+
+bootstrap: build $(CDK) ## cdk bootstrap: once per AWS account and region
+	$(CDK_RUN) bootstrap --no-notices $(CDK_FLAGS)
+
+$(CDK): infra/package.json infra/package-lock.json
+	@mkdir -p $(INFRA_TOOLS)
+	cp infra/package.json infra/package-lock.json $(INFRA_TOOLS)/
+	cd $(INFRA_TOOLS) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(ACTIONLINT):
+	GOBIN="$(abspath $(dir $(ACTIONLINT)))" $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,248 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Settings are the account-specific values of one deployment of pd2chat.
+// They live in cdk.json under the context key "pd2chat" (an object); any of
+// them can be overridden for one run with `-c pd2chat.KEY=VALUE`. Values use
+// the same syntax as the functions' environment variables they become.
+type Settings struct {
+	StackName            string   // CloudFormation stack name; default "pd2chat"
+	AlertDestinations    []string // ALERT_DESTINATIONS items, e.g. "slack:C0123ABCD"
+	ReminderDestinations []string // REMINDER_DESTINATIONS items
+	SpreadsheetID        string   // ROTATION_SOURCE becomes sheets:SpreadsheetID when set
+	RotationCacheTTL     string   // ROTATION_CACHE_TTL, passed through when set
+	OncallManualURL      string   // ONCALL_MANUAL_URL
+	Secret               string   // Secrets Manager secret: a name or a complete ARN
+	AlarmEmail           string   // optional e-mail subscription of the alarm topic
+	Timezone             string   // TIMEZONE and the schedules' time zone
+	BusinessHours        string   // BUSINESS_HOURS; the reminders run at its start and end
+	Holidays             string   // HOLIDAYS: "jp" or "none"
+	BuildDir             string   // holds webhook/bootstrap and remind/bootstrap
+
+	// Derived from BusinessHours.
+	Schedule ReminderSchedule
+}
+
+// ReminderSchedule is when the reminders run: on Days, at the start
+// (morning) and at the end (evening) of business hours.
+type ReminderSchedule struct {
+	Days                       string // EventBridge cron day-of-week field, e.g. "MON-FRI"
+	MorningHour, MorningMinute int
+	EveningHour, EveningMinute int
+}
+
+// Defaults of the optional settings.
+const (
+	DefaultStackName     = "pd2chat"
+	DefaultTimezone      = "Asia/Tokyo"
+	DefaultBusinessHours = "Mon-Fri 10:00-17:00"
+	DefaultHolidays      = "jp"
+	DefaultBuildDir      = "../build"
+	contextKey           = "pd2chat"
+)
+
+// settingKeys are the keys of the "pd2chat" context object, in the order
+// the README lists them. Any other key is an error: a typo must not
+// silently leave a setting at its default.
+var settingKeys = []string{
+	"stackName", "alertDestinations", "reminderDestinations", "spreadsheetId",
+	"rotationCacheTtl", "oncallManualUrl", "secret", "alarmEmail", "timezone",
+	"businessHours", "holidays", "buildDir",
+}
+
+// LoadSettings reads the settings through getContext (the app's
+// TryGetContext; a map in tests) and validates them all, reporting every
+// problem at once, each naming its key. Relative BuildDir paths are taken
+// from the current directory (infra/ under make and cdk).
+func LoadSettings(getContext func(key string) any) (Settings, error) {
+	r := reader{values: map[string]string{}}
+	switch obj := getContext(contextKey).(type) {
+	case nil:
+		r.fail(contextKey, "is missing: cdk.json must have a context object \"pd2chat\" (see the README, Deploy)")
+	case map[string]any:
+		for k, v := range obj {
+			if !slices.Contains(settingKeys, k) {
+				r.fail(contextKey+"."+k, "is not a setting (known: "+strings.Join(settingKeys, ", ")+")")
+				continue
+			}
+			r.set(k, v)
+		}
+	default:
+		r.fail(contextKey, fmt.Sprintf("must be an object of settings, not %T", obj))
+	}
+	for _, k := range settingKeys {
+		if v := getContext(contextKey + "." + k); v != nil {
+			r.set(k, v)
+		}
+	}
+
+	s := Settings{
+		StackName:        r.get("stackName", DefaultStackName),
+		SpreadsheetID:    r.get("spreadsheetId", ""),
+		RotationCacheTTL: r.get("rotationCacheTtl", ""),
+		OncallManualURL:  r.get("oncallManualUrl", ""),
+		Secret:           r.get("secret", ""),
+		AlarmEmail:       r.get("alarmEmail", ""),
+		Timezone:         r.get("timezone", DefaultTimezone),
+		BusinessHours:    r.get("businessHours", DefaultBusinessHours),
+		Holidays:         strings.ToLower(r.get("holidays", DefaultHolidays)),
+		BuildDir:         r.get("buildDir", DefaultBuildDir),
+	}
+	if !stackNameRE.MatchString(s.StackName) {
+		r.fail("stackName", fmt.Sprintf("%q is not a CloudFormation stack name (a letter, then letters, digits and -; at most 128)", s.StackName))
+	}
+	s.AlertDestinations = r.destinations("alertDestinations")
+	s.ReminderDestinations = r.destinations("reminderDestinations")
+	if s.SpreadsheetID != "" && !spreadsheetRE.MatchString(s.SpreadsheetID) {
+		r.fail("spreadsheetId", fmt.Sprintf("%q is not a spreadsheet id (the part of the sheet's URL after /d/)", s.SpreadsheetID))
+	}
+	if s.RotationCacheTTL != "" && !validTTL(s.RotationCacheTTL) {
+		r.fail("rotationCacheTtl", fmt.Sprintf("%q is not a duration between 1s and 24h (e.g. 60s, 5m)", s.RotationCacheTTL))
+	}
+	if s.OncallManualURL != "" {
+		if u, err := url.Parse(s.OncallManualURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			r.fail("oncallManualUrl", "is not an http(s) URL with a host")
+		}
+	}
+	switch {
+	case s.Secret == "":
+		r.fail("secret", "is required: the name or ARN of the Secrets Manager secret holding the tokens (e.g. pd2chat)")
+	case strings.HasPrefix(s.Secret, "arn:"):
+		if !secretARNRE.MatchString(s.Secret) {
+			r.fail("secret", fmt.Sprintf("%q is not a complete secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-xxxxxx, as the console shows it); or give the secret's name", s.Secret))
+		}
+	case !secretNameRE.MatchString(s.Secret):
+		r.fail("secret", fmt.Sprintf("%q is not a secret name (letters, digits and /_+=.@-, at most 512)", s.Secret))
+	}
+	if s.AlarmEmail != "" {
+		if a, err := mail.ParseAddress(s.AlarmEmail); err != nil || a.Address != s.AlarmEmail {
+			r.fail("alarmEmail", fmt.Sprintf("%q is not an e-mail address (name@example.com)", s.AlarmEmail))
+		}
+	}
+	if _, err := time.LoadLocation(s.Timezone); err != nil || s.Timezone == "Local" {
+		r.fail("timezone", fmt.Sprintf("%q is not a known time zone (e.g. Asia/Tokyo)", s.Timezone))
+	}
+	sched, err := parseSchedule(s.BusinessHours)
+	if err != nil {
+		r.fail("businessHours", fmt.Sprintf("%q: %v", s.BusinessHours, err))
+	}
+	s.Schedule = sched
+	if s.Holidays != "jp" && s.Holidays != "none" {
+		r.fail("holidays", fmt.Sprintf("%q is not one of jp, none", s.Holidays))
+	}
+	for _, fn := range functionNames {
+		p := filepath.Join(s.BuildDir, fn, "bootstrap")
+		if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+			r.fail("buildDir", fmt.Sprintf("%s is missing: run `make build` first (or set buildDir)", p))
+		}
+	}
+
+	if len(r.problems) > 0 {
+		return s, fmt.Errorf("settings: %d problem(s) in cdk.json context %q:\n%w", len(r.problems), contextKey, errors.Join(r.problems...))
+	}
+	return s, nil
+}
+
+// functionNames are the Lambda functions, each built to BuildDir/NAME/bootstrap.
+var functionNames = []string{"webhook", "remind"}
+
+var (
+	stackNameRE   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,127}$`)
+	spreadsheetRE = regexp.MustCompile(`^[A-Za-z0-9_-]{10,}$`)
+	secretNameRE  = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+	secretARNRE   = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$`)
+	slackIDRE     = regexp.MustCompile(`^[A-Z0-9]{2,}$`)
+)
+
+type reader struct {
+	values   map[string]string
+	problems []error
+}
+
+func (r *reader) fail(key, why string) {
+	if key != contextKey && !strings.HasPrefix(key, contextKey+".") {
+		key = contextKey + "." + key
+	}
+	r.problems = append(r.problems, fmt.Errorf("%s %s", key, why))
+}
+
+// set records a value: a string, or a number written without quotes
+// (a rotationCacheTtl of 300).
+func (r *reader) set(key string, v any) {
+	switch v := v.(type) {
+	case string:
+		r.values[key] = strings.TrimSpace(v)
+	case float64:
+		r.values[key] = strconv.FormatFloat(v, 'f', -1, 64)
+	default:
+		r.fail(key, fmt.Sprintf("must be a string, not %T", v))
+	}
+}
+
+func (r *reader) get(key, def string) string {
+	if v := r.values[key]; v != "" {
+		return v
+	}
+	return def
+}
+
+// destinations validates a comma list with the syntax of ALERT_DESTINATIONS.
+func (r *reader) destinations(key string) []string {
+	var out []string
+	for item := range strings.SplitSeq(r.values[key], ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		kind, target, _ := strings.Cut(item, ":")
+		switch {
+		case kind == "console" && target == "":
+		case kind == "slack" && slackIDRE.MatchString(target):
+		case kind == "typetalk" && validTopic(target):
+		default:
+			r.fail(key, fmt.Sprintf("%q is not a destination (slack:CHANNEL_ID, typetalk:TOPIC_ID or console)", item))
+			continue
+		}
+		if slices.Contains(out, item) {
+			r.fail(key, fmt.Sprintf("%q is listed twice", item))
+			continue
+		}
+		out = append(out, item)
+	}
+	if len(out) == 0 && r.values[key] == "" {
+		r.fail(key, "is required: a comma list of slack:CHANNEL_ID, typetalk:TOPIC_ID or console")
+	}
+	return out
+}
+
+func validTopic(s string) bool {
+	n, err := strconv.ParseUint(s, 10, 64)
+	return err == nil && n > 0
+}
+
+// validTTL mirrors ROTATION_CACHE_TTL: a Go duration or a number of seconds,
+// between 1s and 24h.
+func validTTL(v string) bool {
+	d, err := time.ParseDuration(v)
+	if n, nerr := strconv.Atoi(v); nerr == nil {
+		d, err = time.Duration(n)*time.Second, nil
+	}
+	return err == nil && d >= time.Second && d <= 24*time.Hour
+}
+
+// ConsoleOnly reports whether dests send nowhere but the function's log.
+func ConsoleOnly(dests []string) bool {
+	return !slices.ContainsFunc(dests, func(d string) bool { return d != "console" })
+}

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// contextOf is a TryGetContext over fixed values.
+func contextOf(values map[string]any) func(string) any {
+	return func(key string) any { return values[key] }
+}
+
+// fakeBuild makes a build directory with a placeholder bootstrap per
+// function: the stack packages them as assets and never runs them.
+func fakeBuild(t testing.TB) string {
+	dir := t.TempDir()
+	for _, fn := range functionNames {
+		if err := os.MkdirAll(filepath.Join(dir, fn), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fn, "bootstrap"), []byte("placeholder "+fn+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestLoadSettingsDefaults(t *testing.T) {
+	build := fakeBuild(t)
+	s, err := LoadSettings(contextOf(map[string]any{"pd2chat": map[string]any{
+		"alertDestinations":    "slack:C0123ABCD, typetalk:42",
+		"reminderDestinations": "slack:C0456ONCALL",
+		"secret":               "pd2chat",
+		"buildDir":             build,
+	}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Settings{
+		StackName:            "pd2chat",
+		AlertDestinations:    []string{"slack:C0123ABCD", "typetalk:42"},
+		ReminderDestinations: []string{"slack:C0456ONCALL"},
+		Secret:               "pd2chat",
+		Timezone:             "Asia/Tokyo",
+		BusinessHours:        "Mon-Fri 10:00-17:00",
+		Holidays:             "jp",
+		BuildDir:             build,
+		Schedule:             ReminderSchedule{Days: "MON-FRI", MorningHour: 10, EveningHour: 17},
+	}
+	if !reflect.DeepEqual(s, want) {
+		t.Errorf("LoadSettings =\n%+v\nwant\n%+v", s, want)
+	}
+}
+
+func TestLoadSettingsOverrides(t *testing.T) {
+	build := fakeBuild(t)
+	s, err := LoadSettings(contextOf(map[string]any{
+		"pd2chat": map[string]any{
+			"alertDestinations": "console", "reminderDestinations": "console",
+			"secret": "pd2chat", "buildDir": "/nonexistent", "businessHours": "Mon-Fri 10:00-17:00",
+		},
+		// `cdk synth -c pd2chat.KEY=VALUE` wins over cdk.json.
+		"pd2chat.buildDir":         build,
+		"pd2chat.businessHours":    "Mon,Wed,Fri 09:30-18:00",
+		"pd2chat.timezone":         "Europe/Berlin",
+		"pd2chat.alarmEmail":       "sre@example.com",
+		"pd2chat.rotationCacheTtl": 300.0, // a number in cdk.json
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.BuildDir != build || s.Timezone != "Europe/Berlin" || s.AlarmEmail != "sre@example.com" || s.RotationCacheTTL != "300" ||
+		s.Schedule != (ReminderSchedule{Days: "MON,WED,FRI", MorningHour: 9, MorningMinute: 30, EveningHour: 18}) {
+		t.Errorf("overrides not applied: %+v", s)
+	}
+}
+
+// TestLoadSettingsProblems: every problem is reported at once, each naming
+// its key.
+func TestLoadSettingsProblems(t *testing.T) {
+	_, err := LoadSettings(contextOf(map[string]any{"pd2chat": map[string]any{
+		"stackName":            "1bad name",
+		"alertDestinations":    "slack:#alerts,console,console",
+		"reminderDestinations": "",
+		"spreadsheetId":        "https://docs.google.com/spreadsheets/d/x",
+		"rotationCacheTtl":     "forever",
+		"oncallManualUrl":      "wiki/oncall",
+		"secret":               "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:pd2chat",
+		"alarmEmail":           "sre at example.com",
+		"timezone":             "Asia/Tokio",
+		"businessHours":        "Mon-Fri 10:00-24:00",
+		"holidays":             "us",
+		"buildDir":             t.TempDir(),
+		"alertDestination":     "slack:C0123ABCD", // a typo
+		"extra":                42,
+	}}))
+	if err == nil {
+		t.Fatal("LoadSettings accepted bad settings")
+	}
+	for _, want := range []string{
+		`pd2chat.stackName "1bad name" is not a CloudFormation stack name`,
+		`pd2chat.alertDestinations "slack:#alerts" is not a destination`,
+		`pd2chat.alertDestinations "console" is listed twice`,
+		`pd2chat.reminderDestinations is required`,
+		`pd2chat.spreadsheetId "https://docs.google.com/spreadsheets/d/x" is not a spreadsheet id`,
+		`pd2chat.rotationCacheTtl "forever" is not a duration`,
+		`pd2chat.oncallManualUrl is not an http(s) URL`,
+		`pd2chat.secret "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:pd2chat" is not a complete secret ARN`,
+		`pd2chat.alarmEmail "sre at example.com" is not an e-mail address`,
+		`pd2chat.timezone "Asia/Tokio" is not a known time zone`,
+		`pd2chat.businessHours "Mon-Fri 10:00-24:00": an end of 24:00`,
+		`pd2chat.holidays "us" is not one of jp, none`,
+		`/webhook/bootstrap is missing: run ` + "`make build`",
+		`/remind/bootstrap is missing: run ` + "`make build`",
+		`pd2chat.alertDestination is not a setting (known: stackName, alertDestinations`,
+		`pd2chat.extra is not a setting`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if n := strings.Count(err.Error(), "\n"); n < 16 {
+		t.Errorf("error has %d lines, want one per problem:\n%v", n, err)
+	}
+}
+
+func TestLoadSettingsShape(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		context map[string]any
+		want    string
+	}{
+		{"no object", map[string]any{}, `pd2chat is missing: cdk.json must have a context object "pd2chat"`},
+		{"not an object", map[string]any{"pd2chat": "secret=pd2chat"}, "pd2chat must be an object of settings, not string"},
+		{"not a string", map[string]any{"pd2chat": map[string]any{"alertDestinations": []any{"console"}}}, "pd2chat.alertDestinations must be a string, not []interface {}"},
+		{"no secret", map[string]any{"pd2chat": map[string]any{"alertDestinations": "console"}}, "pd2chat.secret is required"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadSettings(contextOf(tc.context))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadSettingsSecret(t *testing.T) {
+	build := fakeBuild(t)
+	for _, tc := range []struct {
+		secret string
+		ok     bool
+	}{
+		{"pd2chat", true},
+		{"prod/pd2chat", true},
+		{"arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:pd2chat-AbC123", true},
+		{"arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:prod/pd2chat-AbC123", true},
+		{"arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:pd2chat", false},
+		{"arn:aws:ssm:ap-northeast-1:123456789012:parameter/pd2chat", false},
+		{"pd2chat tokens", false},
+	} {
+		t.Run(tc.secret, func(t *testing.T) {
+			_, err := LoadSettings(contextOf(map[string]any{"pd2chat": map[string]any{
+				"alertDestinations": "console", "reminderDestinations": "console",
+				"secret": tc.secret, "buildDir": build,
+			}}))
+			if (err == nil) != tc.ok {
+				t.Errorf("LoadSettings(secret %q) error = %v, want ok=%v", tc.secret, err, tc.ok)
+			}
+		})
+	}
+}
+
+// TestCDKJSON: the committed cdk.json is valid as it is, so `make synth`
+// works on a fresh clone before anyone fills in the settings.
+func TestCDKJSON(t *testing.T) {
+	b, err := os.ReadFile("cdk.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		App     string         `json:"app"`
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("cdk.json: %v", err)
+	}
+	if doc.App != "go run ." {
+		t.Errorf("cdk.json app = %q, want \"go run .\"", doc.App)
+	}
+	obj, _ := doc.Context["pd2chat"].(map[string]any)
+	for _, k := range settingKeys {
+		if _, ok := obj[k]; !ok {
+			t.Errorf("cdk.json: setting %q is not listed (list every setting so a team sees it)", k)
+		}
+	}
+	obj["buildDir"] = fakeBuild(t)
+	if _, err := LoadSettings(contextOf(doc.Context)); err != nil {
+		t.Errorf("cdk.json settings: %v", err)
+	}
+}
+
+// TestSlackManifest: the app asks for exactly the scopes of the Web API
+// methods pd2chat calls, no more.
+func TestSlackManifest(t *testing.T) {
+	b, err := os.ReadFile("slack-app-manifest.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scopes []string
+	inBot := false
+	for _, line := range strings.Split(string(b), "\n") {
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "#"):
+		case trimmed == "bot:":
+			inBot = true
+		case inBot && strings.HasPrefix(trimmed, "- "):
+			scopes = append(scopes, strings.TrimPrefix(trimmed, "- "))
+		case inBot && trimmed != "":
+			inBot = false
+		}
+	}
+	if want := []string{"chat:write", "users:read", "users:read.email"}; !reflect.DeepEqual(scopes, want) {
+		t.Errorf("bot scopes %v, want %v", scopes, want)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.TrimSpace(line) == "user:" {
+			t.Error("the manifest asks for user-token scopes: pd2chat acts as its bot only")
+		}
+	}
+}

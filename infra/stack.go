@@ -1,0 +1,408 @@
+package main
+
+import (
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsschedulertargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// Sizing and limits. The webhook answers PagerDuty within its 5 s deadline
+// (the relay's own budget is 4 s); 10 s leaves room for a cold start that
+// reads the secret (≤ 5 s timeout in wiring.Env) without Lambda killing a
+// request the relay would still answer. 256 MB gives the Go binary its
+// share of CPU (Lambda scales CPU with memory); the relay itself costs
+// ~50 µs per delivery (README, Performance), so time goes to the chat APIs.
+const (
+	webhookMemoryMB  = 256
+	webhookTimeoutS  = 10
+	remindMemoryMB   = 256
+	remindTimeoutS   = 30
+	logRetention     = awslogs.RetentionDays_THREE_MONTHS
+	apiRateLimit     = 25  // requests per second, steady, for the whole API
+	apiBurstLimit    = 100 // requests at once: an incident storm at PagerDuty
+	reminderRetries  = 3
+	reminderMaxAgeH  = 1 // a reminder later than this is no longer useful
+	stateTTLAttr     = "expires_at"
+	webhookRoutePath = "/pagerduty"
+)
+
+// Reminder kinds, the "kind" of the payload the schedules send to remind:
+// {"kind":"morning","scheduledTime":"2026-11-20T01:00:00Z"}.
+const (
+	KindMorning = "morning" // today's on-call pair, at the start of business hours
+	KindEvening = "evening" // the next working day's pair, at the end of business hours
+)
+
+// stateActions are the DynamoDB actions the functions need on the state
+// table: exactly the calls of shared/state's DynamoDBAPI (single-item
+// reads and conditional writes). Nothing queries, scans or touches the
+// table's definition; a store that starts to must add its action here.
+var stateActions = []string{
+	"dynamodb:DeleteItem",
+	"dynamodb:GetItem",
+	"dynamodb:PutItem",
+	"dynamodb:UpdateItem",
+}
+
+// StackProps are the settings and the stack's CloudFormation properties.
+type StackProps struct {
+	awscdk.StackProps
+	Settings Settings
+}
+
+// NewStack defines pd2chat: the HTTP API and webhook function, the remind
+// function and its two schedules, the state table, the alarms.
+func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.Stack {
+	s := props.Settings
+	sp := props.StackProps
+	if sp.Description == nil {
+		sp.Description = jsii.String("pd2chat: PagerDuty webhooks to chat, with the on-call rotation from a Google Sheet")
+	}
+	stack := awscdk.NewStack(scope, &id, &sp)
+	awscdk.Tags_Of(stack).Add(jsii.String("project"), jsii.String("pd2chat"), nil)
+
+	secretARN, secretPolicyARN := secretARNs(stack, s.Secret)
+
+	table := awsdynamodb.NewTable(stack, jsii.String("State"), &awsdynamodb.TableProps{
+		PartitionKey:        &awsdynamodb.Attribute{Name: jsii.String("pk"), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:             &awsdynamodb.Attribute{Name: jsii.String("sk"), Type: awsdynamodb.AttributeType_STRING},
+		BillingMode:         awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		TimeToLiveAttribute: jsii.String(stateTTLAttr),
+		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
+			PointInTimeRecoveryEnabled: jsii.Bool(true),
+		},
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+
+	common := map[string]string{
+		"ALERT_DESTINATIONS": strings.Join(s.AlertDestinations, ","),
+		"TIMEZONE":           s.Timezone,
+		"BUSINESS_HOURS":     s.BusinessHours,
+		"HOLIDAYS":           s.Holidays,
+		"SECRETS_ARN":        *secretARN,
+		"STATE_STORE":        "dynamodb:" + *table.TableName(),
+	}
+	if s.SpreadsheetID != "" {
+		common["ROTATION_SOURCE"] = "sheets:" + s.SpreadsheetID
+	}
+
+	webhookEnv := clone(common)
+	if s.RotationCacheTTL != "" {
+		webhookEnv["ROTATION_CACHE_TTL"] = s.RotationCacheTTL
+	}
+	webhook := newFunction(stack, functionSpec{
+		id:          "Webhook",
+		name:        "webhook",
+		description: "pd2chat webhook: PagerDuty deliveries to chat",
+		memoryMB:    webhookMemoryMB,
+		timeoutS:    webhookTimeoutS,
+		env:         webhookEnv,
+	}, s, table, secretPolicyARN)
+
+	dlq := awssqs.NewQueue(stack, jsii.String("ReminderDLQ"), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(dlq, &[]*cdknag.NagPackSuppression{{
+		Id:     jsii.String("AwsSolutions-SQS3"),
+		Reason: jsii.String("This queue is itself the dead-letter queue of the reminder schedules and of the remind function's asynchronous invocations; its depth raises an alarm."),
+	}}, jsii.Bool(false))
+
+	remindEnv := clone(common)
+	remindEnv["REMINDER_DESTINATIONS"] = strings.Join(s.ReminderDestinations, ",")
+	if s.OncallManualURL != "" {
+		remindEnv["ONCALL_MANUAL_URL"] = s.OncallManualURL
+	}
+	remind := newFunction(stack, functionSpec{
+		id:          "Remind",
+		name:        "remind",
+		description: "pd2chat remind: the on-call pair, at the start and the end of business hours",
+		memoryMB:    remindMemoryMB,
+		timeoutS:    remindTimeoutS,
+		env:         remindEnv,
+		// EventBridge Scheduler invokes asynchronously: a failed run is
+		// retried by Lambda, then recorded in the DLQ.
+		async: &awslambda.EventInvokeConfigOptions{
+			RetryAttempts: jsii.Number(2),
+			MaxEventAge:   awscdk.Duration_Hours(jsii.Number(reminderMaxAgeH)),
+			OnFailure:     awslambdadestinations.NewSqsDestination(dlq),
+		},
+	}, s, table, secretPolicyARN)
+
+	api := newAPI(stack, webhook)
+	newSchedules(stack, s, remind, dlq)
+	newAlarms(stack, s, api, dlq, webhook, remind)
+
+	awscdk.NewCfnOutput(stack, jsii.String("WebhookUrl"), &awscdk.CfnOutputProps{
+		Description: jsii.String("URL of the PagerDuty V3 webhook subscription (and, with ?token=, of a V2 extension)"),
+		Value:       jsii.String(*api.ApiEndpoint() + webhookRoutePath),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("StateTable"), &awscdk.CfnOutputProps{
+		Description: jsii.String("DynamoDB table of the functions' state (STATE_STORE)"),
+		Value:       table.TableName(),
+	})
+	return stack
+}
+
+// secretARNs gives the ARN the functions read (SECRETS_ARN) and the ARN
+// the policy grants. A complete ARN is both. For a name, the functions get
+// the partial ARN (GetSecretValue accepts it) and the policy names the
+// secret's real ARN, whose six random characters are matched by "-??????".
+func secretARNs(stack awscdk.Stack, secret string) (read, policy *string) {
+	if strings.HasPrefix(secret, "arn:") {
+		return jsii.String(secret), jsii.String(secret)
+	}
+	arn := func(name string) *string {
+		return stack.FormatArn(&awscdk.ArnComponents{
+			Service:      jsii.String("secretsmanager"),
+			Resource:     jsii.String("secret"),
+			ResourceName: jsii.String(name),
+			ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})
+	}
+	return arn(secret), arn(secret + "-??????")
+}
+
+type functionSpec struct {
+	id, name, description string
+	memoryMB, timeoutS    float64
+	env                   map[string]string
+	async                 *awslambda.EventInvokeConfigOptions
+}
+
+// newFunction defines one Go function with its own log group and role.
+// The role has no managed policy: it may write to its log group, read the
+// one secret and use the state table, nothing else.
+func newFunction(stack awscdk.Stack, f functionSpec, s Settings, table awsdynamodb.Table, secretPolicyARN *string) awslambda.Function {
+	logs := awslogs.NewLogGroup(stack, jsii.String(f.id+"Logs"), &awslogs.LogGroupProps{
+		Retention:     logRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	role := awsiam.NewRole(stack, jsii.String(f.id+"Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("pd2chat " + f.name + " function"),
+	})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("WriteOwnLogs"),
+		Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+		Resources: jsii.Strings(*logs.LogGroupArn()),
+	}))
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ReadSecret"),
+		Actions:   jsii.Strings("secretsmanager:GetSecretValue"),
+		Resources: jsii.Strings(*secretPolicyARN),
+	}))
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("UseStateTable"),
+		Actions:   jsii.Strings(stateActions...),
+		Resources: jsii.Strings(*table.TableArn()),
+	}))
+
+	env := map[string]*string{}
+	for k, v := range f.env {
+		env[k] = jsii.String(v)
+	}
+	fn := awslambda.NewFunction(stack, jsii.String(f.id), &awslambda.FunctionProps{
+		Description:   jsii.String(f.description),
+		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:  awslambda.Architecture_ARM_64(),
+		Handler:       jsii.String("bootstrap"),
+		Code:          awslambda.Code_FromAsset(jsii.String(filepath.Join(s.BuildDir, f.name)), nil),
+		MemorySize:    jsii.Number(f.memoryMB),
+		Timeout:       awscdk.Duration_Seconds(jsii.Number(f.timeoutS)),
+		Role:          role,
+		LogGroup:      logs,
+		LoggingFormat: awslambda.LoggingFormat_JSON,
+		Environment:   &env,
+	})
+	if f.async != nil {
+		fn.ConfigureAsyncInvoke(f.async)
+	}
+	return fn
+}
+
+// newAPI defines the HTTP API: POST /pagerduty to the webhook, one
+// auto-deployed $default stage with throttling and JSON access logs.
+func newAPI(stack awscdk.Stack, webhook awslambda.Function) awsapigatewayv2.HttpApi {
+	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
+		Description:        jsii.String("pd2chat: PagerDuty webhook deliveries"),
+		CreateDefaultStage: jsii.Bool(false),
+	})
+	accessLogs := awslogs.NewLogGroup(stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+		Retention:     logRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	// No query string in the log: a V2 extension carries its token there.
+	format := awsapigateway.AccessLogFormat_Custom(jsii.String(`{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",` +
+		`"userAgent":"$context.identity.userAgent","requestTime":"$context.requestTime","routeKey":"$context.routeKey",` +
+		`"status":"$context.status","responseLength":"$context.responseLength","latencyMs":"$context.responseLatency",` +
+		`"integrationStatus":"$context.integrationStatus","integrationLatencyMs":"$context.integrationLatency",` +
+		`"integrationError":"$context.integrationErrorMessage","error":"$context.error.message"}`))
+	api.AddStage(jsii.String("DefaultStage"), &awsapigatewayv2.HttpStageOptions{
+		StageName:  jsii.String("$default"),
+		AutoDeploy: jsii.Bool(true),
+		Throttle: &awsapigatewayv2.ThrottleSettings{
+			RateLimit:  jsii.Number(apiRateLimit),
+			BurstLimit: jsii.Number(apiBurstLimit),
+		},
+		AccessLogSettings: &accessLogSettings{
+			destination: awsapigatewayv2.NewLogGroupLogDestination(accessLogs),
+			format:      format,
+		},
+	})
+	routes := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		Path:    jsii.String(webhookRoutePath),
+		Methods: &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
+		Integration: awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("Webhook"), webhook,
+			&awsapigatewayv2integrations.HttpLambdaIntegrationProps{
+				PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
+			}),
+	})
+	for _, r := range *routes {
+		cdknag.NagSuppressions_AddResourceSuppressions(r.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
+			Id: jsii.String("AwsSolutions-APIG4"),
+			Reason: jsii.String("PagerDuty cannot send IAM, JWT or Lambda-authorizer credentials. Every delivery is authenticated by the function: " +
+				"a V3 delivery must carry an HMAC-SHA256 X-PagerDuty-Signature made with the subscription's signing secret (401/403 otherwise), " +
+				"a V2 delivery the ?token= from the secret."),
+		}}, jsii.Bool(false))
+	}
+	return api
+}
+
+// accessLogSettings is the stage's access log: where and in which format.
+type accessLogSettings struct {
+	destination awsapigatewayv2.IAccessLogDestination
+	format      awsapigateway.AccessLogFormat
+}
+
+func (a *accessLogSettings) Destination() awsapigatewayv2.IAccessLogDestination { return a.destination }
+func (a *accessLogSettings) Format() awsapigateway.AccessLogFormat              { return a.format }
+
+// newSchedules defines the two reminders, at the start and the end of
+// business hours on its days, in the settings' time zone. Holidays are the
+// function's business: it posts nothing on a non-working day.
+func newSchedules(stack awscdk.Stack, s Settings, remind awslambda.Function, dlq awssqs.Queue) {
+	tz := awscdk.TimeZone_Of(jsii.String(s.Timezone))
+	// One role for both schedules, assumable by EventBridge Scheduler on
+	// behalf of this account's default schedule group only.
+	group := stack.FormatArn(&awscdk.ArnComponents{
+		Service:      jsii.String("scheduler"),
+		Resource:     jsii.String("schedule-group"),
+		ResourceName: jsii.String("default"),
+		ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+	})
+	role := awsiam.NewRole(stack, jsii.String("SchedulerRole"), &awsiam.RoleProps{
+		Description: jsii.String("pd2chat reminder schedules: invoke the remind function, dead-letter to its queue"),
+		AssumedBy: awsiam.NewPrincipalWithConditions(
+			awsiam.NewServicePrincipal(jsii.String("scheduler.amazonaws.com"), nil),
+			&map[string]any{"StringEquals": map[string]any{
+				"aws:SourceAccount": stack.Account(),
+				"aws:SourceArn":     group,
+			}}),
+	})
+	for _, r := range []struct {
+		id, kind, when string
+		hour, minute   int
+	}{
+		{"MorningReminder", KindMorning, "today's", s.Schedule.MorningHour, s.Schedule.MorningMinute},
+		{"EveningReminder", KindEvening, "the next working day's", s.Schedule.EveningHour, s.Schedule.EveningMinute},
+	} {
+		target := awsschedulertargets.NewLambdaInvoke(remind, &awsschedulertargets.ScheduleTargetBaseProps{
+			Input: awsscheduler.ScheduleTargetInput_FromObject(map[string]any{
+				"kind":          r.kind,
+				"scheduledTime": awsscheduler.ContextAttribute_ScheduledTime(),
+			}),
+			RetryAttempts:   jsii.Number(reminderRetries),
+			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(reminderMaxAgeH)),
+			DeadLetterQueue: dlq,
+			Role:            role,
+		})
+		awsscheduler.NewSchedule(stack, jsii.String(r.id), &awsscheduler.ScheduleProps{
+			Description: jsii.String("pd2chat: remind " + r.when + " on-call pair (" + s.BusinessHours + ", " + s.Timezone + ")"),
+			Schedule: awsscheduler.ScheduleExpression_Cron(&awsscheduler.CronOptionsWithTimezone{
+				Minute:   jsii.String(strconv.Itoa(r.minute)),
+				Hour:     jsii.String(strconv.Itoa(r.hour)),
+				WeekDay:  jsii.String(s.Schedule.Days),
+				TimeZone: tz,
+			}),
+			Target: target,
+		})
+	}
+	// The L2 targets granted lambda:InvokeFunction through grantInvoke, which
+	// names the function and "ARN:*" (its versions and aliases).
+	cdknag.NagSuppressions_AddResourceSuppressions(role.Node().FindChild(jsii.String("DefaultPolicy")), &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("CDK's grantInvoke names the remind function and its versions and aliases (FUNCTION_ARN:*) for lambda:InvokeFunction; " +
+			"the wildcard reaches no other function, and the schedules invoke the unqualified function."),
+		AppliesTo: &[]any{"Resource::<" + *stack.GetLogicalId(remind.Node().DefaultChild().(awscdk.CfnElement)) + ".Arn>:*"},
+	}}, jsii.Bool(true))
+}
+
+// newAlarms watches what needs a person: the webhook answering 5xx (a
+// delivery PagerDuty had to retry), a function failing or throttled, a
+// reminder in the DLQ. Each alarm and its recovery go to one SNS topic.
+func newAlarms(stack awscdk.Stack, s Settings, api awsapigatewayv2.HttpApi, dlq awssqs.Queue, fns ...awslambda.Function) {
+	topic := awssns.NewTopic(stack, jsii.String("Alarms"), &awssns.TopicProps{
+		DisplayName: jsii.String("pd2chat alarms"),
+		EnforceSSL:  jsii.Bool(true),
+	})
+	if s.AlarmEmail != "" {
+		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(s.AlarmEmail), nil))
+	}
+	action := awscloudwatchactions.NewSnsAction(topic)
+	fiveMinutes := awscdk.Duration_Minutes(jsii.Number(5))
+	alarm := func(id, description string, metric awscloudwatch.IMetric) {
+		a := awscloudwatch.NewAlarm(stack, jsii.String(id), &awscloudwatch.AlarmProps{
+			AlarmDescription:   jsii.String(description),
+			Metric:             metric,
+			Threshold:          jsii.Number(1),
+			EvaluationPeriods:  jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+		a.AddAlarmAction(action)
+		a.AddOkAction(action)
+	}
+	sum := &awscloudwatch.MetricOptions{Period: fiveMinutes, Statistic: jsii.String("Sum")}
+
+	alarm("Webhook5xxAlarm", "pd2chat: the webhook answered 5xx (a chat was unreachable, or the function failed); PagerDuty retries such deliveries.",
+		api.MetricServerError(sum))
+	for _, fn := range fns {
+		name := *fn.Node().Id()
+		alarm(name+"ErrorsAlarm", "pd2chat: the "+strings.ToLower(name)+" function failed (crash, timeout or bad settings); see its log group.",
+			fn.MetricErrors(sum))
+		alarm(name+"ThrottlesAlarm", "pd2chat: the "+strings.ToLower(name)+" function was throttled (account concurrency exhausted).",
+			fn.MetricThrottles(sum))
+	}
+	alarm("ReminderDLQAlarm", "pd2chat: a reminder could not be delivered or failed; its event is in the dead-letter queue.",
+		dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: fiveMinutes, Statistic: jsii.String("Maximum")}))
+}
+
+func clone(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
