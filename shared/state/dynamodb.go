@@ -49,6 +49,9 @@ package state
 // attribute_exists(threads) AND attribute_not_exists(threads.#dest); when
 // threads is missing (an incident SetThread sees before Record) a second
 // UpdateItem creates the map, conditioned on attribute_not_exists(threads).
+//
+// History and follow-up items (the only ones read by Query): see
+// history.go and followups.go.
 
 import (
 	"context"
@@ -87,6 +90,9 @@ type DynamoDBAPI interface {
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	// Query reads the history of a day and the pending follow-ups
+	// (history.go, followups.go).
+	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
 
 var _ DynamoDBAPI = (*dynamodb.Client)(nil)

@@ -29,6 +29,12 @@ type Memory struct {
 	byWrite    *list.List                   // deliveries, least recently written first
 	incidents  map[string]*list.Element     // of *memIncident
 	byUpdate   *list.List                   // incidents, least recently updated first
+
+	alerts memAlerts // Alerts, under its own lock: see alerts.go
+
+	// History and Followups: see history.go and followups.go.
+	history memHistory
+	pending map[string]*memPending
 }
 
 var _ Store = (*Memory)(nil)

@@ -20,7 +20,15 @@ import (
 type Store interface {
 	Deliveries
 	Incidents
+	Alerts
+	History
+	Followups
 }
+
+var (
+	_ Store = (*Memory)(nil)
+	_ Store = (*DynamoDB)(nil)
+)
 
 // ClaimResult says what Claim found.
 type ClaimResult int

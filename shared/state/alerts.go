@@ -1,0 +1,268 @@
+package state
+
+// Alerts in both stores. An alert's record is its firing count, the instants
+// of its first and latest firings, the event id of its latest firing and
+// what was known before that firing ("prev"), so that a redelivery of that
+// event answers as the first delivery did without counting again.
+//
+// DynamoDB — one item per fingerprint, in the store's one table:
+//
+//	pk          S  "alert#<fingerprint>"
+//	sk          S  "meta"
+//	count       N  firings seen
+//	first       N  epoch ms of the first firing
+//	last        N  epoch ms of the latest firing (in the order Seen was called)
+//	last_event  S  the event id of the latest firing
+//	prev_count  N  count before the latest firing
+//	prev_first  N  first before the latest firing (0 when prev_count is 0)
+//	prev_last   N  last before the latest firing (0 when prev_count is 0)
+//	expires_at  N  epoch s: last write + AlertTTL
+//
+// Seen is ONE UpdateItem: SET prev_* from the stored values, count =
+// if_not_exists(count, 0) + 1, first = if_not_exists(first, :at), last,
+// last_event, expires_at, conditioned on last_event <> :event (or no item),
+// returning ALL_NEW. DynamoDB applies the updates of one item one after the
+// other, so concurrent firings of one alert each count once and each get
+// the record as it was just before its own update: no read-modify-write, no
+// retry loop, whatever the storm. When the condition fails the event is the
+// latest firing, delivered again: the item (with the failure, or a
+// consistent GetItem where the server does not return it) holds the prev_*
+// values its first delivery was answered with.
+//
+// The limit of this design: only the LATEST firing is recognised. A
+// redelivery of an event after another firing of the same alert counts
+// again (A, B, A counts 3). PagerDuty redelivers within seconds to minutes
+// of a failure, and pd2chat's delivery records stop a redelivery that was
+// posted before anything is rendered, so that is rare, and it errs towards
+// "seen before", never towards a false "first time".
+
+import (
+	"container/list"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+var (
+	_ Alerts = (*Memory)(nil)
+	_ Alerts = (*DynamoDB)(nil)
+)
+
+// MaxMemoryAlerts bounds the fingerprints a Memory keeps: past it, the one
+// that fired least recently is forgotten.
+const MaxMemoryAlerts = 10_000
+
+// errNoAlert is returned by Seen without a fingerprint or an event id: a bug
+// of the caller, not a store failure.
+var errNoAlert = errors.New("empty fingerprint or event id")
+
+// seenAttempts bounds Seen's rounds on DynamoDB when its event stops being
+// the latest firing between its update and the read of the item it lost to.
+const seenAttempts = 3
+
+// alertName names an alert in errors, as its DynamoDB key does.
+func alertName(fingerprint string) string { return "alert#" + fingerprint }
+
+// alertRecord is an alert's record, as both stores keep it.
+type alertRecord struct {
+	count       int
+	first, last time.Time
+	lastEvent   string
+	prev        Sighting // before the latest firing
+}
+
+// fire records the firing of event at (if it is not the latest firing
+// again) and gives what was known before it.
+func (a *alertRecord) fire(event string, at time.Time) Sighting {
+	if a.count > 0 && a.lastEvent == event {
+		return a.prev
+	}
+	a.prev = Sighting{Count: a.count}
+	if a.count > 0 {
+		a.prev.First, a.prev.Last = a.first, a.last
+	} else {
+		a.first = at
+	}
+	a.count++
+	a.last, a.lastEvent = at, event
+	return a.prev
+}
+
+// alertInstant is at as stored: UTC, whole milliseconds (DynamoDB keeps
+// epoch ms); now when at is zero.
+func alertInstant(at, now time.Time) time.Time {
+	if at.IsZero() {
+		at = now
+	}
+	return at.UTC().Truncate(time.Millisecond)
+}
+
+// memAlerts is Memory's part for Alerts, with its own lock.
+type memAlerts struct {
+	mu      sync.Mutex
+	byPrint map[string]*list.Element // of *memAlert
+	byWrite *list.List               // least recently written first
+}
+
+type memAlert struct {
+	fingerprint string
+	rec         alertRecord
+	written     time.Time
+}
+
+// Seen implements Alerts. Records are forgotten AlertTTL after their last
+// firing, or beyond MaxMemoryAlerts, least recently fired first.
+func (m *Memory) Seen(ctx context.Context, fingerprint, eventID string, at time.Time) (Sighting, error) {
+	if fingerprint == "" || eventID == "" {
+		return Sighting{}, fmt.Errorf("state: seen %s event %q: %w", alertName(fingerprint), eventID, errNoAlert)
+	}
+	now := m.now()
+	at = alertInstant(at, now)
+	a := &m.alerts
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.byPrint == nil {
+		a.byPrint, a.byWrite = make(map[string]*list.Element), list.New()
+	}
+	for e := a.byWrite.Front(); e != nil && now.Sub(e.Value.(*memAlert).written) >= AlertTTL; e = a.byWrite.Front() {
+		a.byWrite.Remove(e)
+		delete(a.byPrint, e.Value.(*memAlert).fingerprint)
+	}
+
+	e, ok := a.byPrint[fingerprint]
+	if !ok {
+		e = a.byWrite.PushBack(&memAlert{fingerprint: fingerprint})
+		a.byPrint[fingerprint] = e
+		for a.byWrite.Len() > MaxMemoryAlerts {
+			old := a.byWrite.Front()
+			a.byWrite.Remove(old)
+			delete(a.byPrint, old.Value.(*memAlert).fingerprint)
+		}
+	}
+	ma := e.Value.(*memAlert)
+	redelivery := ma.rec.count > 0 && ma.rec.lastEvent == eventID
+	s := ma.rec.fire(eventID, at)
+	if !redelivery { // a redelivery writes nothing, as on DynamoDB
+		ma.written = now
+		a.byWrite.MoveToBack(e)
+	}
+	return s, nil
+}
+
+func alertKey(fingerprint string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		PartitionKey: &types.AttributeValueMemberS{Value: alertName(fingerprint)},
+		SortKey:      &types.AttributeValueMemberS{Value: "meta"},
+	}
+}
+
+// Seen implements Alerts.
+func (d *DynamoDB) Seen(ctx context.Context, fingerprint, eventID string, at time.Time) (Sighting, error) {
+	name := alertName(fingerprint)
+	if fingerprint == "" || eventID == "" {
+		return Sighting{}, fmt.Errorf("state: seen %s event %q: %w", name, eventID, errNoAlert)
+	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
+
+	now := d.now()
+	at = alertInstant(at, now)
+	in := &dynamodb.UpdateItemInput{
+		TableName: aws.String(d.table),
+		Key:       alertKey(fingerprint),
+		UpdateExpression: aws.String("SET #prev_count = if_not_exists(#count, :zero), " +
+			"#prev_first = if_not_exists(#first, :zero), #prev_last = if_not_exists(#last, :zero), " +
+			"#count = if_not_exists(#count, :zero) + :one, #first = if_not_exists(#first, :at), " +
+			"#last = :at, #last_event = :event, #expires_at = :expires"),
+		ConditionExpression: aws.String("attribute_not_exists(#last_event) OR #last_event <> :event"),
+		ExpressionAttributeNames: map[string]string{
+			"#count": "count", "#first": "first", "#last": "last", "#last_event": "last_event",
+			"#prev_count": "prev_count", "#prev_first": "prev_first", "#prev_last": "prev_last",
+			"#expires_at": TTLAttribute,
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":zero":    num(0),
+			":one":     num(1),
+			":at":      num(at.UnixMilli()),
+			":event":   str(eventID),
+			":expires": num(now.Add(AlertTTL).Unix()),
+		},
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}
+	for range seenAttempts {
+		out, err := d.client.UpdateItem(ctx, in)
+		if err == nil {
+			s, _, err := decodeAlert(out.Attributes)
+			if err != nil {
+				return Sighting{}, fmt.Errorf("state: seen %s: stored: %w", name, err)
+			}
+			return s, nil
+		}
+		var ccf *types.ConditionalCheckFailedException
+		if !errors.As(err, &ccf) {
+			return Sighting{}, fmt.Errorf("state: seen %s: %w", name, classify(ctx, err))
+		}
+		old := ccf.Item
+		if old == nil { // the server ignored ReturnValuesOnConditionCheckFailure
+			out, err := d.client.GetItem(ctx, &dynamodb.GetItemInput{
+				TableName:      aws.String(d.table),
+				Key:            alertKey(fingerprint),
+				ConsistentRead: aws.Bool(true),
+			})
+			if err != nil {
+				return Sighting{}, fmt.Errorf("state: seen %s: read the firing it repeats: %w", name, classify(ctx, err))
+			}
+			old = out.Item
+		}
+		s, last, err := decodeAlert(old)
+		if err != nil {
+			return Sighting{}, fmt.Errorf("state: seen %s: stored: %w", name, err)
+		}
+		if last == eventID {
+			return s, nil // a redelivery of the latest firing
+		}
+		// Another firing came in between the update and the read: this
+		// event is no longer the latest, and counts again (see above).
+	}
+	return Sighting{}, fmt.Errorf("state: seen %s: %d other firings in between: %w", name, seenAttempts, ErrUnavailable)
+}
+
+// decodeAlert reads the "before" of an alert item, and its last event.
+func decodeAlert(item map[string]types.AttributeValue) (Sighting, string, error) {
+	n := func(attr string) (int64, error) {
+		v, ok := item[attr].(*types.AttributeValueMemberN)
+		if !ok {
+			return 0, fmt.Errorf("%s is %T, want a number", attr, item[attr])
+		}
+		i, err := strconv.ParseInt(v.Value, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", attr, err)
+		}
+		return i, nil
+	}
+	count, err := n("prev_count")
+	if err != nil {
+		return Sighting{}, "", err
+	}
+	s := Sighting{Count: int(count)}
+	if count > 0 {
+		first, err := n("prev_first")
+		if err != nil {
+			return Sighting{}, "", err
+		}
+		last, err := n("prev_last")
+		if err != nil {
+			return Sighting{}, "", err
+		}
+		s.First, s.Last = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
+	}
+	return s, stringAttr(item, "last_event"), nil
+}

@@ -1,0 +1,296 @@
+package state
+
+// Followups in both stores.
+//
+// An incident waits at most PendingTTL after Await: past it, it is no
+// longer listed by Waiting and Mentioned answers false (Memory drops it
+// lazily; DynamoDB's TTL deletes the item later, and the store ignores it
+// meanwhile). Waiting lists the incidents oldest trigger first, then by id.
+//
+// DynamoDB — one item per waiting incident, all in ONE partition: a team
+// has a handful of unacknowledged incidents at a time (each lives minutes
+// to hours), far below a partition's limits, and one partition makes
+// Waiting a single Query:
+//
+//	pk           S  "pending"
+//	sk           S  "<incident id>"
+//	number       N  omitted when 0
+//	title        S  omitted when empty
+//	triggered_at S  RFC 3339 with nanoseconds, UTC
+//	mentions     N  follow-ups posted so far
+//	threads      M  destination → S thread parent; omitted when empty
+//	expires_at   N  epoch s: Await + PendingTTL
+//
+// Await is a PutItem conditioned on attribute_not_exists(pk) OR expires_at
+// <= now (a failed condition: it waits already, nothing changes). Settle is
+// a DeleteItem. Waiting is a consistent Query of pk = "pending", following
+// LastEvaluatedKey. Mentioned(id, n) is an UpdateItem SET mentions = :n
+// conditioned on attribute_exists(pk) AND mentions = :n-1 AND expires_at >
+// now: of concurrent sweeps exactly one records follow-up n, and a failed
+// condition answers false.
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+var (
+	_ Followups = (*Memory)(nil)
+	_ Followups = (*DynamoDB)(nil)
+)
+
+// PendingTTL is how long an incident may wait for an acknowledgement before
+// it is forgotten (its resolution was missed, or it was left open).
+const PendingTTL = 7 * 24 * time.Hour
+
+// pendingPK is the one partition of the waiting incidents.
+const pendingPK = "pending"
+
+var errNoPendingID = errors.New("empty incident id")
+
+func pendingKey(id string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{PartitionKey: str(pendingPK), SortKey: str(id)}
+}
+
+func clonePending(p Pending) Pending {
+	p.Threads = maps.Clone(p.Threads)
+	return p
+}
+
+func comparePending(a, b Pending) int {
+	if c := a.TriggeredAt.Compare(b.TriggeredAt); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.IncidentID, b.IncidentID)
+}
+
+// memPending is one waiting incident in Memory.
+type memPending struct {
+	p       Pending
+	expires time.Time
+}
+
+// expirePending drops the incidents whose PendingTTL has passed. m.mu is
+// held.
+func (m *Memory) expirePending(now time.Time) {
+	for id, mp := range m.pending {
+		if !now.Before(mp.expires) {
+			delete(m.pending, id)
+		}
+	}
+}
+
+// Await implements Followups.
+func (m *Memory) Await(ctx context.Context, p Pending) error {
+	if p.IncidentID == "" {
+		return fmt.Errorf("state: await incident: %w", errNoPendingID)
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.expirePending(now)
+
+	if _, ok := m.pending[p.IncidentID]; ok {
+		return nil
+	}
+	if m.pending == nil {
+		m.pending = make(map[string]*memPending)
+	}
+	p = clonePending(p)
+	p.TriggeredAt = p.TriggeredAt.UTC().Round(0)
+	m.pending[p.IncidentID] = &memPending{p: p, expires: now.Add(PendingTTL)}
+	return nil
+}
+
+// Settle implements Followups.
+func (m *Memory) Settle(ctx context.Context, incidentID string) error {
+	if incidentID == "" {
+		return fmt.Errorf("state: settle incident: %w", errNoPendingID)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.pending, incidentID)
+	return nil
+}
+
+// Waiting implements Followups.
+func (m *Memory) Waiting(ctx context.Context) ([]Pending, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.expirePending(m.now())
+
+	out := make([]Pending, 0, len(m.pending))
+	for _, mp := range m.pending {
+		out = append(out, clonePending(mp.p))
+	}
+	slices.SortFunc(out, comparePending)
+	return out, nil
+}
+
+// Mentioned implements Followups.
+func (m *Memory) Mentioned(ctx context.Context, incidentID string, n int) (bool, error) {
+	if err := checkMentioned(incidentID, n); err != nil {
+		return false, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.expirePending(m.now())
+
+	mp, ok := m.pending[incidentID]
+	if !ok || mp.p.Mentions != n-1 {
+		return false, nil
+	}
+	mp.p.Mentions = n
+	return true, nil
+}
+
+func checkMentioned(id string, n int) error {
+	if id == "" {
+		return fmt.Errorf("state: record follow-up %d of incident: %w", n, errNoPendingID)
+	}
+	if n < 1 {
+		return fmt.Errorf("state: record follow-up %d of pending#%s: follow-ups count from 1", n, id)
+	}
+	return nil
+}
+
+// pendingItem is a waiting incident as stored.
+type pendingItem struct {
+	PK          string            `dynamodbav:"pk"`
+	SK          string            `dynamodbav:"sk"`
+	Number      int               `dynamodbav:"number,omitempty"`
+	Title       string            `dynamodbav:"title,omitempty"`
+	TriggeredAt string            `dynamodbav:"triggered_at"`
+	Mentions    int               `dynamodbav:"mentions"`
+	Threads     map[string]string `dynamodbav:"threads,omitempty"`
+	ExpiresAt   int64             `dynamodbav:"expires_at"`
+}
+
+// Await implements Followups.
+func (d *DynamoDB) Await(ctx context.Context, p Pending) error {
+	if p.IncidentID == "" {
+		return fmt.Errorf("state: await incident: %w", errNoPendingID)
+	}
+	now := d.now()
+	item, err := attributevalue.MarshalMap(pendingItem{
+		PK: pendingPK, SK: p.IncidentID, Number: p.Number, Title: p.Title,
+		TriggeredAt: p.TriggeredAt.UTC().Format(time.RFC3339Nano), Mentions: p.Mentions,
+		Threads: p.Threads, ExpiresAt: now.Add(PendingTTL).Unix(),
+	})
+	if err != nil {
+		return fmt.Errorf("state: await pending#%s: encode: %w", p.IncidentID, err)
+	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
+	_, err = d.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                 aws.String(d.table),
+		Item:                      item,
+		ConditionExpression:       aws.String("attribute_not_exists(#pk) OR #expires_at <= :now"),
+		ExpressionAttributeNames:  map[string]string{"#pk": PartitionKey, "#expires_at": TTLAttribute},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(now.Unix())},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &ccf) { // on ccf it waits already
+		return fmt.Errorf("state: await pending#%s: %w", p.IncidentID, classify(ctx, err))
+	}
+	return nil
+}
+
+// Settle implements Followups.
+func (d *DynamoDB) Settle(ctx context.Context, incidentID string) error {
+	if incidentID == "" {
+		return fmt.Errorf("state: settle incident: %w", errNoPendingID)
+	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
+	_, err := d.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: aws.String(d.table),
+		Key:       pendingKey(incidentID),
+	})
+	if err != nil {
+		return fmt.Errorf("state: settle pending#%s: %w", incidentID, classify(ctx, err))
+	}
+	return nil
+}
+
+// Waiting implements Followups. Timeout bounds each Query request (one per
+// page); ctx bounds them all.
+func (d *DynamoDB) Waiting(ctx context.Context) ([]Pending, error) {
+	now := d.now().Unix()
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(d.table),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": PartitionKey},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pendingPK)},
+		ConsistentRead:            aws.Bool(true),
+	}
+	var out []Pending
+	for {
+		page, err := d.query(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("state: list pending: %w", err)
+		}
+		for _, item := range page.Items {
+			var it pendingItem
+			if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+				return nil, fmt.Errorf("state: list pending: decode item: %w", err)
+			}
+			if it.ExpiresAt <= now {
+				continue // expired; DynamoDB's TTL has not deleted it yet
+			}
+			at, err := time.Parse(time.RFC3339Nano, it.TriggeredAt)
+			if err != nil {
+				return nil, fmt.Errorf("state: list pending: pending#%s: decode triggered_at: %w", it.SK, err)
+			}
+			out = append(out, Pending{
+				IncidentID: it.SK, Number: it.Number, Title: it.Title, TriggeredAt: at,
+				Mentions: it.Mentions, Threads: it.Threads,
+			})
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+	slices.SortFunc(out, comparePending)
+	return out, nil
+}
+
+// Mentioned implements Followups.
+func (d *DynamoDB) Mentioned(ctx context.Context, incidentID string, n int) (bool, error) {
+	if err := checkMentioned(incidentID, n); err != nil {
+		return false, err
+	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
+	_, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           aws.String(d.table),
+		Key:                 pendingKey(incidentID),
+		UpdateExpression:    aws.String("SET #mentions = :n"),
+		ConditionExpression: aws.String("attribute_exists(#pk) AND #mentions = :prev AND #expires_at > :now"),
+		ExpressionAttributeNames: map[string]string{
+			"#pk": PartitionKey, "#mentions": "mentions", "#expires_at": TTLAttribute,
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":n": num(int64(n)), ":prev": num(int64(n - 1)), ":now": num(d.now().Unix()),
+		},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &ccf): // recorded already, settled, or expired
+		return false, nil
+	}
+	return false, fmt.Errorf("state: record follow-up %d of pending#%s: %w", n, incidentID, classify(ctx, err))
+}

@@ -1,0 +1,342 @@
+package state
+
+// History in both stores.
+//
+// An event is identified by its EventID and its At: a redelivery (the same
+// PagerDuty event, so the same id and occurred_at) changes nothing. The
+// relay must therefore record At as the event's own instant, not the time
+// it arrived. Events older than HistoryTTL are gone: Memory drops them
+// lazily, DynamoDB's TTL deletes them (within a day or two), and Between
+// leaves out any still stored, so both stores answer alike.
+//
+// DynamoDB — one item per event, partitioned by the UTC day of At so that a
+// week is a handful of Queries and no partition grows for ever:
+//
+//	pk           S     "history#<YYYY-MM-DD>"   UTC day of At
+//	sk           S     "<At>#<EventID>"   At in UTC as 2006-01-02T15:04:05.000000000Z
+//	event_id     S
+//	incident_id  S
+//	number       N     omitted when 0
+//	kind         S
+//	at           S     RFC 3339 with nanoseconds, UTC
+//	agent, service_id, service, urgency, title, fingerprint  S  omitted when empty
+//	on_call      L     of S; omitted when empty
+//	working_time BOOL  omitted when false
+//	expires_at   N     epoch s: At + HistoryTTL
+//
+// The sort key's instant has a fixed width (always nine fractional digits,
+// unlike time.RFC3339Nano, which trims zeros and so would sort 10:00:00.5
+// before 10:00:00): comparing keys as strings compares instants.
+//
+// Append is one PutItem conditioned on attribute_not_exists(pk); a failed
+// condition is the same event again, not an error. Between runs one Query
+// per UTC day in [from, to) with sk BETWEEN "<from>" AND "<to>" (no key is
+// equal to either bound, since every key has "#<EventID>" after the
+// instant, so this is exactly from <= At < to), following
+// LastEvaluatedKey, and filters the decoded events again.
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/pd2chat/pd2chat/shared/incident"
+)
+
+var (
+	_ History = (*Memory)(nil)
+	_ History = (*DynamoDB)(nil)
+)
+
+// MaxMemoryHistory bounds the events a Memory keeps: past it, the oldest
+// (by At) are forgotten.
+const MaxMemoryHistory = 100_000
+
+// maxHistoryDays bounds the UTC days one Between reads: the days
+// HistoryTTL keeps, and the partial days at both ends.
+const maxHistoryDays = int(HistoryTTL/(24*time.Hour)) + 2
+
+// sortKeyTime is the fixed-width layout of the instant in a history sort key.
+const sortKeyTime = "2006-01-02T15:04:05.000000000Z"
+
+// historyKey is an event's identity in both stores.
+type historyKey struct {
+	at time.Time // UTC, monotonic clock stripped
+	id string
+}
+
+func keyOf(e HistoryEvent) historyKey { return historyKey{e.At.UTC().Round(0), e.EventID} }
+
+func compareHistory(a, b HistoryEvent) int {
+	if c := a.At.Compare(b.At); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.EventID, b.EventID)
+}
+
+var errHistoryEvent = errors.New("event id, incident id and instant are required")
+
+func checkHistoryEvent(e HistoryEvent) error {
+	if e.EventID == "" || e.IncidentID == "" || e.At.IsZero() {
+		return errHistoryEvent
+	}
+	return nil
+}
+
+// historyRange clamps [from, to) to what is still kept at now: Between's
+// answer never holds an event now.Sub(At) >= HistoryTTL. It returns false
+// when the range is empty.
+func historyRange(from, to, now time.Time) (time.Time, time.Time, bool) {
+	if oldest := now.Add(-HistoryTTL); !from.After(oldest) {
+		from = oldest.Add(time.Nanosecond) // At > now - HistoryTTL
+	}
+	return from, to, from.Before(to)
+}
+
+// historyDays lists the UTC days of [from, to), which must not be empty.
+func historyDays(from, to time.Time) ([]time.Time, error) {
+	first := utcDay(from)
+	last := utcDay(to.Add(-time.Nanosecond))
+	n := int(last.Sub(first)/(24*time.Hour)) + 1
+	if n > maxHistoryDays {
+		return nil, fmt.Errorf("%d days asked for; history keeps %d", n, maxHistoryDays)
+	}
+	days := make([]time.Time, n)
+	for i := range days {
+		days[i] = first.AddDate(0, 0, i)
+	}
+	return days, nil
+}
+
+func utcDay(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func betweenName(from, to time.Time) string {
+	return "history " + from.UTC().Format(time.RFC3339Nano) + " to " + to.UTC().Format(time.RFC3339Nano)
+}
+
+func cloneHistory(e HistoryEvent) HistoryEvent {
+	e.OnCall = slices.Clone(e.OnCall)
+	return e
+}
+
+// memHistory is Memory's history: events sorted by (At, EventID), and
+// their keys.
+type memHistory struct {
+	events []HistoryEvent
+	keys   map[historyKey]struct{}
+}
+
+// Append implements History.
+func (m *Memory) Append(ctx context.Context, e HistoryEvent) error {
+	if err := checkHistoryEvent(e); err != nil {
+		return fmt.Errorf("state: append history event %q: %w", e.EventID, err)
+	}
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	h := &m.history
+	h.expire(now)
+
+	k := keyOf(e)
+	if now.Sub(k.at) >= HistoryTTL {
+		return nil // expired already, as DynamoDB's TTL would have it
+	}
+	if _, ok := h.keys[k]; ok {
+		return nil
+	}
+	if h.keys == nil {
+		h.keys = make(map[historyKey]struct{})
+	}
+	e = cloneHistory(e)
+	e.At = k.at
+	i, _ := slices.BinarySearchFunc(h.events, e, compareHistory)
+	h.events = slices.Insert(h.events, i, e)
+	h.keys[k] = struct{}{}
+	for len(h.events) > MaxMemoryHistory {
+		delete(h.keys, keyOf(h.events[0]))
+		h.events[0] = HistoryEvent{}
+		h.events = h.events[1:]
+	}
+	return nil
+}
+
+// Between implements History.
+func (m *Memory) Between(ctx context.Context, from, to time.Time) ([]HistoryEvent, error) {
+	now := m.now()
+	from, to, ok := historyRange(from, to, now)
+	if !ok {
+		return nil, nil
+	}
+	if _, err := historyDays(from, to); err != nil {
+		return nil, fmt.Errorf("state: read %s: %w", betweenName(from, to), err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	h := &m.history
+	h.expire(now)
+
+	lo, _ := slices.BinarySearchFunc(h.events, from, func(e HistoryEvent, t time.Time) int { return e.At.Compare(t) })
+	var out []HistoryEvent
+	for _, e := range h.events[lo:] {
+		if !e.At.Before(to) {
+			break
+		}
+		out = append(out, cloneHistory(e))
+	}
+	return out, nil
+}
+
+// expire drops the events with now - At >= HistoryTTL. m.mu is held.
+func (h *memHistory) expire(now time.Time) {
+	n := 0
+	for n < len(h.events) && now.Sub(h.events[n].At) >= HistoryTTL {
+		delete(h.keys, keyOf(h.events[n]))
+		n++
+	}
+	if n > 0 {
+		clear(h.events[:n])
+		h.events = h.events[n:]
+	}
+}
+
+// historyItem is a history event as stored.
+type historyItem struct {
+	PK          string   `dynamodbav:"pk"`
+	SK          string   `dynamodbav:"sk"`
+	EventID     string   `dynamodbav:"event_id"`
+	IncidentID  string   `dynamodbav:"incident_id"`
+	Number      int      `dynamodbav:"number,omitempty"`
+	Kind        string   `dynamodbav:"kind"`
+	At          string   `dynamodbav:"at"`
+	Agent       string   `dynamodbav:"agent,omitempty"`
+	ServiceID   string   `dynamodbav:"service_id,omitempty"`
+	Service     string   `dynamodbav:"service,omitempty"`
+	Urgency     string   `dynamodbav:"urgency,omitempty"`
+	Title       string   `dynamodbav:"title,omitempty"`
+	Fingerprint string   `dynamodbav:"fingerprint,omitempty"`
+	OnCall      []string `dynamodbav:"on_call,omitempty"`
+	WorkingTime bool     `dynamodbav:"working_time,omitempty"`
+	ExpiresAt   int64    `dynamodbav:"expires_at"`
+}
+
+func historyPK(day time.Time) string { return "history#" + day.Format(time.DateOnly) }
+
+// Append implements History.
+func (d *DynamoDB) Append(ctx context.Context, e HistoryEvent) error {
+	if err := checkHistoryEvent(e); err != nil {
+		return fmt.Errorf("state: append history event %q: %w", e.EventID, err)
+	}
+	at := e.At.UTC()
+	name := fmt.Sprintf("history event %s of incident#%s", e.EventID, e.IncidentID)
+	item, err := attributevalue.MarshalMap(historyItem{
+		PK: historyPK(utcDay(at)), SK: at.Format(sortKeyTime) + "#" + e.EventID,
+		EventID: e.EventID, IncidentID: e.IncidentID, Number: e.Number, Kind: string(e.Kind),
+		At: at.Format(time.RFC3339Nano), Agent: e.Agent, ServiceID: e.ServiceID, Service: e.Service,
+		Urgency: e.Urgency, Title: e.Title, Fingerprint: e.Fingerprint, OnCall: e.OnCall,
+		WorkingTime: e.WorkingTime, ExpiresAt: at.Add(HistoryTTL).Unix(),
+	})
+	if err != nil {
+		return fmt.Errorf("state: append %s: encode: %w", name, err)
+	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
+	_, err = d.client.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                aws.String(d.table),
+		Item:                     item,
+		ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
+		ExpressionAttributeNames: map[string]string{"#pk": PartitionKey},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &ccf) { // on ccf the event is there already
+		return fmt.Errorf("state: append %s: %w", name, classify(ctx, err))
+	}
+	return nil
+}
+
+// Between implements History. Timeout bounds each Query request (one per
+// UTC day and page); ctx bounds them all.
+func (d *DynamoDB) Between(ctx context.Context, from, to time.Time) ([]HistoryEvent, error) {
+	now := d.now()
+	from, to, ok := historyRange(from, to, now)
+	if !ok {
+		return nil, nil
+	}
+	name := betweenName(from, to)
+	days, err := historyDays(from, to)
+	if err != nil {
+		return nil, fmt.Errorf("state: read %s: %w", name, err)
+	}
+	lo, hi := from.UTC().Format(sortKeyTime), to.UTC().Format(sortKeyTime)
+	var out []HistoryEvent
+	for _, day := range days {
+		in := &dynamodb.QueryInput{
+			TableName:                aws.String(d.table),
+			KeyConditionExpression:   aws.String("#pk = :pk AND #sk BETWEEN :lo AND :hi"),
+			ExpressionAttributeNames: map[string]string{"#pk": PartitionKey, "#sk": SortKey},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":pk": str(historyPK(day)), ":lo": str(lo), ":hi": str(hi),
+			},
+		}
+		for {
+			page, err := d.query(ctx, in)
+			if err != nil {
+				return nil, fmt.Errorf("state: read %s: day %s: %w", name, day.Format(time.DateOnly), err)
+			}
+			for _, item := range page.Items {
+				e, err := decodeHistory(item)
+				if err != nil {
+					return nil, fmt.Errorf("state: read %s: %w", name, err)
+				}
+				if !e.At.Before(from) && e.At.Before(to) {
+					out = append(out, e)
+				}
+			}
+			if len(page.LastEvaluatedKey) == 0 {
+				break
+			}
+			in.ExclusiveStartKey = page.LastEvaluatedKey
+		}
+	}
+	// Days in order, keys in order within a day: out is sorted by (At,
+	// EventID) already, since the fixed-width instant decides between
+	// different instants and "#<EventID>" between equal ones.
+	return out, nil
+}
+
+// query is one Query request under d.Timeout.
+func (d *DynamoDB) query(ctx context.Context, in *dynamodb.QueryInput) (*dynamodb.QueryOutput, error) {
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
+	out, err := d.client.Query(ctx, in)
+	if err != nil {
+		return nil, classify(ctx, err)
+	}
+	return out, nil
+}
+
+func decodeHistory(item map[string]types.AttributeValue) (HistoryEvent, error) {
+	var it historyItem
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return HistoryEvent{}, fmt.Errorf("decode history item: %w", err)
+	}
+	at, err := time.Parse(time.RFC3339Nano, it.At)
+	if err != nil {
+		return HistoryEvent{}, fmt.Errorf("decode history item %s: %w", it.SK, err)
+	}
+	return HistoryEvent{
+		EventID: it.EventID, IncidentID: it.IncidentID, Number: it.Number, Kind: incident.Kind(it.Kind),
+		At: at, Agent: it.Agent, ServiceID: it.ServiceID, Service: it.Service, Urgency: it.Urgency,
+		Title: it.Title, Fingerprint: it.Fingerprint, OnCall: it.OnCall, WorkingTime: it.WorkingTime,
+	}, nil
+}
