@@ -6,9 +6,12 @@
 // Every message has the same shape:
 //
 //	headline   what happened, and the incident: number, title (a link on Slack)
+//	seen       on a trigger: "First time this alert has fired", or how often
+//	           and when it fired before (Input.Seen)
 //	facts      service, urgency, priority: whichever are known
 //	link       the incident's URL on its own line (Typetalk, console)
-//	details    assignees, escalation policy, the note or reply, quoted
+//	details    assignees, escalation policy, the note or reply, quoted; on a
+//	           trigger, the runbook links (Input.Runbooks)
 //	footer     the incident's tag, the on-call mention, the operational notice
 //
 // Text that comes from PagerDuty or from the rotation sheet is data, never
@@ -17,10 +20,11 @@
 //     UTF-8 becomes U+FFFD, and single-line fields (title, names) never break
 //     a line, so they cannot forge a footer line;
 //   - Slack: &, < and > are escaped as &amp; &lt; &gt;, so a title can never
-//     produce <!channel>, <@U…> or a link. The only link is the incident's own
-//     URL, and only when it is a plain http(s) URL. The Slack poster must post
-//     the text as is (slack-go: MsgOptionText(text, false)) and must not
-//     set link_names or parse=full;
+//     produce <!channel>, <@U…> or a link. The only links are the incident's
+//     own URL and the runbooks' (from the sheet), and only when they are
+//     plain http(s) URLs; a runbook's note is link text, escaped. The Slack
+//     poster must post the text as is (slack-go: MsgOptionText(text, false))
+//     and must not set link_names or parse=full;
 //   - Typetalk: a zero-width space (U+200B) is inserted after every @ and #
 //     (and their full-width and small forms ＠ ＃ ﹫ ﹟) so that "@all" or
 //     "#prod" in a title is shown but never mentions or tags. Full-width
@@ -108,6 +112,28 @@ type Input struct {
 	// Notice is an optional short operational note shown at the end, e.g.
 	// "On-call lookup failed: mentions skipped."; empty for none.
 	Notice string
+
+	// Seen is what is known of this alert's earlier firings, shown under a
+	// trigger's headline; nil: unknown (the store failed), nothing shown.
+	// Other kinds never show it.
+	Seen *Sighting
+
+	// Runbooks are the rotation sheet's links for this alert
+	// (rotation.Roster.Runbooks), shown on a trigger in this order, at most
+	// rotation.MaxRunbooks; a runbook whose URL is not a plain http(s) URL
+	// is skipped. Only URL and Note are used. Other kinds never show them.
+	Runbooks []rotation.Runbook
+}
+
+// Sighting is what is known of an alert's earlier firings: the line
+// "First time this alert has fired" (Count 0), or "Seen 14 times before,
+// last 3 days ago". Render reads no clock: the age of Last is told from Now.
+type Sighting struct {
+	Count int       // firings before this one; 0: this is the first
+	Last  time.Time // the latest of them; zero: its age is not said
+	// Now is this firing's instant, the event's occurred_at (never the
+	// clock); zero: Event.OccurredAt.
+	Now time.Time
 }
 
 // Tag is the tag of incident number: "pd1234", letters and digits only so
@@ -132,6 +158,9 @@ func Render(d Dialect, in Input) string {
 
 	ev := &in.Event
 	w.headline(ev, in.Elapsed)
+	if ev.Kind == incident.Triggered && in.Seen != nil {
+		w.seen(in.Seen, ev.OccurredAt)
+	}
 	w.facts(&ev.Incident)
 	if d != Slack {
 		if linkable(ev.Incident.URL) {
@@ -140,6 +169,9 @@ func Render(d Dialect, in Input) string {
 		}
 	}
 	w.details(ev)
+	if ev.Kind == incident.Triggered {
+		w.runbooks(in.Runbooks)
+	}
 
 	foot := w.b.Len()
 	w.footer(&in)
@@ -159,6 +191,17 @@ func estimate(in *Input) int {
 	if in.Mention {
 		for _, m := range in.OnCall {
 			n += len(m.Name) + len(m.Slack) + len(m.Typetalk) + 4
+		}
+	}
+	if ev.Kind == incident.Triggered {
+		if in.Seen != nil {
+			n += 64
+		}
+		for i, rb := range in.Runbooks {
+			if i == rotation.MaxRunbooks {
+				break
+			}
+			n += 2*len(rb.URL) + len(rb.Note) + 16
 		}
 	}
 	return n + n/8 // room for escapes
@@ -482,6 +525,107 @@ func (w *writer) details(ev *incident.Event) {
 	if note := strings.TrimSpace(ev.Note); note != "" {
 		w.raw("\n> ")
 		w.quote(note)
+	}
+}
+
+// seen writes the line under a trigger's headline: the first time the
+// alert fired, or how often and when it fired before. at is the event's
+// instant, for a Sighting without Now.
+func (w *writer) seen(s *Sighting, at time.Time) {
+	w.b.WriteByte('\n')
+	if s.Count <= 0 {
+		w.symbol(":new:", "🆕")
+		w.strong("First time this alert has fired")
+		return
+	}
+	w.symbol(":arrows_counterclockwise:", "🔄")
+	if s.Count == 1 {
+		w.raw("Seen once before")
+	} else {
+		w.raw("Seen ")
+		w.int(s.Count)
+		w.raw(" times before")
+	}
+	now := s.Now
+	if now.IsZero() {
+		now = at
+	}
+	if s.Last.IsZero() || now.IsZero() || s.Last.After(now) {
+		return
+	}
+	if s.Count == 1 {
+		w.raw(", ")
+	} else {
+		w.raw(", last ")
+	}
+	w.ago(now.Sub(s.Last))
+}
+
+// ago writes how long ago d was, in its largest whole unit: "less than a
+// minute ago", "5 minutes ago", "1 hour ago", "3 days ago", "2 weeks ago"
+// (from 14 days), "4 months ago" (from 60 days, of 30 days), "1 year ago"
+// (from 365 days).
+func (w *writer) ago(d time.Duration) {
+	const day = 24 * time.Hour
+	var n int
+	var unit string
+	switch {
+	case d < time.Minute:
+		w.raw("less than a minute ago")
+		return
+	case d < time.Hour:
+		n, unit = int(d/time.Minute), "minute"
+	case d < day:
+		n, unit = int(d/time.Hour), "hour"
+	case d < 14*day:
+		n, unit = int(d/day), "day"
+	case d < 60*day:
+		n, unit = int(d/(7*day)), "week"
+	case d < 365*day:
+		n, unit = int(d/(30*day)), "month"
+	default:
+		n, unit = int(d/(365*day)), "year"
+	}
+	w.int(n)
+	w.b.WriteByte(' ')
+	w.raw(unit)
+	if n != 1 {
+		w.b.WriteByte('s')
+	}
+	w.raw(" ago")
+}
+
+// runbooks writes a line per runbook, at most rotation.MaxRunbooks, those
+// with a linkable URL: "Runbook: <url|note>" on Slack, "Runbook: note —
+// url" elsewhere (the URL alone without a note).
+func (w *writer) runbooks(rbs []rotation.Runbook) {
+	shown := 0
+	for i := range rbs {
+		if shown == rotation.MaxRunbooks {
+			return
+		}
+		rb := &rbs[i]
+		if !linkable(rb.URL) {
+			continue
+		}
+		shown++
+		note := strings.TrimSpace(rb.Note)
+		w.raw("\nRunbook: ")
+		if w.d == Slack {
+			w.b.WriteByte('<')
+			w.text(rb.URL, 0) // validated; escapes & as &amp;
+			if note != "" {
+				w.b.WriteByte('|')
+				w.text(note, fieldMax)
+			}
+			w.b.WriteByte('>')
+			continue
+		}
+		if note != "" {
+			w.text(note, fieldMax)
+			w.raw(" — ")
+		}
+		w.b.WriteString(rb.URL)
 	}
 }
 

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/url"
+	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,19 +14,24 @@ import (
 )
 
 // The sheet's tab names, as sources read them and problems name them.
-// The holidays tab is optional.
+// The holidays and runbooks tabs are optional.
 const (
 	RotationTab = "rotation"
 	MembersTab  = "members"
 	HolidaysTab = "holidays"
+	RunbooksTab = "runbooks"
 )
+
+// OptionalTabs are the tabs a sheet may lack, in the order sources ask for
+// them (after RotationTab and MembersTab).
+var OptionalTabs = []string{HolidaysTab, RunbooksTab}
 
 // CellError is a problem found in one cell of the sheet. Its text locates
 // the cell the way a person finds it in the sheet:
 //
 //	rotation!A17: "2026-13-01" is not a date
 type CellError struct {
-	Tab string // RotationTab, MembersTab or HolidaysTab
+	Tab string // RotationTab, MembersTab, HolidaysTab or RunbooksTab
 	Row int    // 1-based, as the sheet numbers rows
 	Col int    // 1-based: A is 1
 	Err error  // what is wrong
@@ -53,9 +61,26 @@ func columnName(col int) string {
 
 // Tabs is the cells of the sheet's tabs, as text, row by row as the sheet
 // shows them (row 1 first). Rows may be ragged and blank; a nil tab is an
-// empty one (Holidays is nil when the sheet has no holidays tab).
+// empty one (Holidays and Runbooks are nil when the sheet has no such tab).
 type Tabs struct {
-	Rotation, Members, Holidays [][]string
+	Rotation, Members, Holidays, Runbooks [][]string
+}
+
+// Tab is the field of t that holds the tab named name (RotationTab,
+// MembersTab, HolidaysTab, RunbooksTab), so that sources fill tabs by name;
+// nil for another name.
+func (t *Tabs) Tab(name string) *[][]string {
+	switch name {
+	case RotationTab:
+		return &t.Rotation
+	case MembersTab:
+		return &t.Members
+	case HolidaysTab:
+		return &t.Holidays
+	case RunbooksTab:
+		return &t.Runbooks
+	}
+	return nil
 }
 
 // ParseTabs builds a Roster from the tabs of the sheet. It is the one parser
@@ -64,8 +89,9 @@ type Tabs struct {
 // ParseTabs never gives up: it returns the roster built from the good rows
 // and every problem found (also kept in the roster, see Roster.Problems),
 // each a *CellError naming the cell, members first, then rotation, then
-// holidays. A row with a problem in its key cell (date, member name) is left
-// out; a bad handle leaves the member in without that handle.
+// holidays, then runbooks. A row with a problem in its key cell (date,
+// member name, match, url) is left out; a bad handle leaves the member in
+// without that handle.
 //
 // Tab rotation: column A is the date (see ParseDate), columns B… the people
 // on call that day (usually two; empty cells are skipped, spaces trimmed).
@@ -93,6 +119,18 @@ type Tabs struct {
 // two rows is reported and the first row counts. A holiday may have a
 // rotation row too: the row is kept, and callers that ask the calendar
 // skip that day.
+//
+// Tab runbooks (optional): links shown on the alerts they match (see
+// Roster.Runbooks), one a row: columns match, url, note. A first row naming
+// those columns (any order and case; "keyword", "link" and "description"
+// are understood too) is the header; without one the columns are in that
+// order. Match is a keyword, found in the incident's title or service name
+// ignoring case and repeated spaces, or a regular expression between
+// slashes ("/disk (full|space)/", Go's RE2 syntax, ignoring case, tested
+// against the title and the service name). The url must be an absolute
+// http(s) URL without a user name or password; non-ASCII characters and
+// spaces in it are percent-encoded. The note (optional) is the link's text.
+// A row with an invalid regular expression or URL is reported and left out.
 func ParseTabs(t Tabs) (*Roster, []error) {
 	var p parser
 	r := &Roster{days: make(map[Date][]Member)}
@@ -103,6 +141,7 @@ func ParseTabs(t Tabs) (*Roster, []error) {
 	}
 	p.rotation(t.Rotation, r.days, byKey)
 	r.holidays = p.holidays(t.Holidays)
+	r.runbooks = p.runbooks(t.Runbooks)
 	r.problems = slices.Clone(p.problems)
 	return r, p.problems
 }
@@ -235,6 +274,182 @@ func (p *parser) holidays(rows [][]string) map[Date]string {
 	return days
 }
 
+// Runbook columns.
+const (
+	rbMatch = iota
+	rbURL
+	rbNote
+	numRunbookCols
+)
+
+var runbookColumnNames = [numRunbookCols]string{"match", "url", "note"}
+
+// runbookColumn recognises a runbooks header cell.
+func runbookColumn(s string) (int, bool) {
+	switch headerKey(s) {
+	case "match", "keyword", "pattern", "キーワード":
+		return rbMatch, true
+	case "url", "link", "runbook", "runbookurl", "リンク":
+		return rbURL, true
+	case "note", "notes", "description", "メモ", "説明":
+		return rbNote, true
+	}
+	return 0, false
+}
+
+// headerKey is a header cell as the header matchers compare it: lower case,
+// without spaces (full-width ones too), '_' and '-'.
+func headerKey(s string) string {
+	s = strings.ToLower(s)
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '_' || r == '-' || r == '\u3000' {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func (p *parser) runbooks(rows [][]string) []runbook {
+	cols := [numRunbookCols]int{0, 1, 2}
+	var out []runbook
+	first := true
+	for i, row := range rows {
+		if blank(row) {
+			continue
+		}
+		if first {
+			first = false
+			if hdr, ok := p.runbookHeader(i, row); ok {
+				cols = hdr
+				for c := range rbNote { // match and url are required
+					if cols[c] < 0 {
+						p.report(RunbooksTab, i, 0, "the header has no %q column; no runbook read", runbookColumnNames[c])
+						return nil
+					}
+				}
+				continue
+			}
+		}
+		match := cell(row, cols[rbMatch])
+		if match == "" {
+			p.report(RunbooksTab, i, cols[rbMatch], "no match for this runbook; row ignored")
+			continue
+		}
+		rb := runbook{Runbook: Runbook{Match: match, Note: strings.Join(strings.Fields(cell(row, cols[rbNote])), " ")}}
+		if pattern, ok := strings.CutPrefix(match, "/"); ok && len(pattern) > 0 && strings.HasSuffix(pattern, "/") {
+			pattern = strings.TrimSuffix(pattern, "/")
+			re, err := compilePattern(pattern)
+			if err != nil {
+				p.report(RunbooksTab, i, cols[rbMatch], "%q is not a valid regular expression: %v; row ignored", match, err)
+				continue
+			}
+			rb.re = re
+		} else {
+			rb.keyword = matchKey(match)
+		}
+		raw := cell(row, cols[rbURL])
+		if raw == "" {
+			p.report(RunbooksTab, i, cols[rbURL], "no url for the runbook of %q; row ignored", match)
+			continue
+		}
+		u, err := runbookURL(raw)
+		if err != nil {
+			p.report(RunbooksTab, i, cols[rbURL], "%v; row ignored", err)
+			continue
+		}
+		rb.URL = u
+		out = append(out, rb)
+	}
+	return out
+}
+
+// runbookHeader recognises row as the runbooks header, and gives the column
+// of each field (-1 when absent): a row that names a column and holds no
+// URL.
+func (p *parser) runbookHeader(i int, row []string) ([numRunbookCols]int, bool) {
+	cols := [numRunbookCols]int{-1, -1, -1}
+	found := false
+	for j := range row {
+		if isHTTP(cell(row, j)) {
+			return cols, false
+		}
+	}
+	for j := range row {
+		c, ok := runbookColumn(cell(row, j))
+		if !ok {
+			continue
+		}
+		found = true
+		if cols[c] >= 0 {
+			p.report(RunbooksTab, i, j, "a second %q column; column %s is used", runbookColumnNames[c], columnName(cols[c]+1))
+			continue
+		}
+		cols[c] = j
+	}
+	return cols, found
+}
+
+// compilePattern compiles a runbook's regular expression, ignoring case.
+// Its error says what is wrong without Go's "error parsing regexp" prefix.
+func compilePattern(pattern string) (*regexp.Regexp, error) {
+	if pattern == "" {
+		return nil, errors.New("it is empty and would match every alert")
+	}
+	if _, err := regexp.Compile(pattern); err != nil {
+		var se *syntax.Error
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("%s: `%s`", se.Code, se.Expr)
+		}
+		return nil, err
+	}
+	return regexp.Compile("(?i)" + pattern)
+}
+
+// maxURL bounds a runbook's URL, as chats bound links.
+const maxURL = 2048
+
+// runbookURL checks raw, a runbook's url cell, and gives it as a link:
+// non-ASCII bytes, spaces, the characters a URL may not hold (" < > \ ^ `
+// { | }) and '@' outside the host are percent-encoded, as a browser does.
+// Its errors quote raw, never a password in it.
+func runbookURL(raw string) (string, error) {
+	var b strings.Builder
+	b.Grow(len(raw) + 16)
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case c < ' ' || c == 0x7f:
+			return "", fmt.Errorf("%q is not a URL (it holds a control character)", raw)
+		case c >= 0x80 || c == ' ' || strings.IndexByte("\"<>\\^`{|}", c) >= 0:
+			fmt.Fprintf(&b, "%%%02X", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	s := b.String()
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || !isHTTP(s):
+		return "", fmt.Errorf("%q is not an http(s) URL", raw)
+	case u.User != nil:
+		return "", fmt.Errorf("%q has a user name or password in it: link the page without them", u.Redacted())
+	case u.Host == "" || !isAlnumByte(u.Host[0]):
+		return "", fmt.Errorf("%q is not an http(s) URL (no host name)", raw)
+	case len(s) > maxURL:
+		return "", fmt.Errorf("the url is longer than %d characters", maxURL)
+	}
+	// No user info: any '@' is in the path, query or fragment.
+	return strings.ReplaceAll(s, "@", "%40"), nil
+}
+
+// isHTTP reports whether s starts with http:// or https://, in any case.
+func isHTTP(s string) bool {
+	return len(s) > 7 && strings.EqualFold(s[:7], "http://") || len(s) > 8 && strings.EqualFold(s[:8], "https://")
+}
+
+func isAlnumByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
 // Member columns.
 const (
 	colName = iota
@@ -248,14 +463,7 @@ var columnNames = [numCols]string{"name", "slack", "typetalk", "email"}
 
 // headerColumn recognises a members header cell.
 func headerColumn(s string) (int, bool) {
-	s = strings.ToLower(s)
-	s = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '_' || r == '-' || r == '\u3000' {
-			return -1
-		}
-		return r
-	}, s)
-	switch s {
+	switch headerKey(s) {
 	case "name", "member", "名前", "氏名":
 		return colName, true
 	case "slack", "slackid", "slackuserid", "slackmemberid", "slackuser":

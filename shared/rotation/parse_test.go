@@ -153,6 +153,9 @@ func TestNilRoster(t *testing.T) {
 	if r.Problems() != nil {
 		t.Error("nil roster: Problems() is not nil")
 	}
+	if r.Runbooks("Disk full", "db") != nil {
+		t.Error("nil roster: Runbooks() is not nil")
+	}
 }
 
 func TestParseMembersHeader(t *testing.T) {
@@ -432,5 +435,227 @@ func TestParseIsParseTabs(t *testing.T) {
 	}
 	if len(r1.Problems()) != 1 {
 		t.Errorf("Problems() = %v, want the one bad date", r1.Problems())
+	}
+}
+
+func TestRunbooks(t *testing.T) {
+	rows := [][]string{
+		{"match", "url", "note"},
+		{"replication lag", "https://wiki.example.com/runbooks/replication-lag", "Replication  lag"}, // 2
+		{"/disk (full|space)/", "https://wiki.example.com/runbooks/disk", "Free disk space"},         // 3
+		{"orders-db", "https://wiki.example.com/services/orders-db", ""},                             // 4: no note
+		{}, // 5: blank
+		{"/^5\\d\\d|5xx/", "https://wiki.example.com/runbooks/http-5xx", "HTTP 5xx"},        // 6
+		{"Checkout", "https://wiki.example.com/services/checkout", "Checkout"},              // 7
+		{"lag", "https://wiki.example.com/runbooks/replication-lag", "the same page again"}, // 8
+		{"orders", "https://wiki.example.com/runbooks/orders", "Orders"},                    // 9
+		{"  DISK  full ", "http://wiki.example.com/ディスク 満杯?q=a b#s@x", "Japanese page"},     // 10
+	}
+	r, problems := ParseTabs(Tabs{Runbooks: rows})
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	urls := func(rbs []Runbook) []string {
+		var out []string
+		for _, rb := range rbs {
+			out = append(out, strings.TrimPrefix(rb.URL, "https://wiki.example.com/"))
+		}
+		return out
+	}
+	tests := []struct {
+		desc, title, service string
+		want                 []string
+	}{
+		{"keyword in the title", "orders-db: Replication LAG > 30s", "", []string{"runbooks/replication-lag", "services/orders-db", "runbooks/orders"}},
+		{"keyword in the service", "Something broke", "checkout-api", []string{"services/checkout"}},
+		{"keyword ignores repeated spaces", "replication   lag", "", []string{"runbooks/replication-lag"}},
+		{"regular expression, ignoring case", "DISK SPACE low on web-01", "", []string{"runbooks/disk"}},
+		{"regular expression on the service", "Errors", "5xx-watch", []string{"runbooks/http-5xx"}},
+		{"anchored expression on each field", "503 from checkout", "api", []string{"runbooks/http-5xx", "services/checkout"}},
+		{"several matches: sheet order, at most 3", "Disk full on orders-db: checkout 500", "checkout", []string{"runbooks/disk", "services/orders-db", "services/checkout"}}, // and orders
+		{"a URL matched twice is given once", "lag on replica", "", []string{"runbooks/replication-lag"}},
+		{"no match", "CPU high", "web", nil},
+		{"empty fields", "", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			got := r.Runbooks(tt.title, tt.service)
+			if !reflect.DeepEqual(urls(got), tt.want) {
+				t.Errorf("Runbooks(%q, %q) = %q, want %q", tt.title, tt.service, urls(got), tt.want)
+			}
+			if len(got) > MaxRunbooks {
+				t.Errorf("%d runbooks, more than %d", len(got), MaxRunbooks)
+			}
+		})
+	}
+
+	got := r.Runbooks("orders-db replication lag", "")
+	want := []Runbook{
+		{Match: "replication lag", URL: "https://wiki.example.com/runbooks/replication-lag", Note: "Replication lag"},
+		{Match: "orders-db", URL: "https://wiki.example.com/services/orders-db"},
+		{Match: "orders", URL: "https://wiki.example.com/runbooks/orders", Note: "Orders"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Runbooks = %+v\nwant %+v", got, want)
+	}
+	got = r.Runbooks("Disk Full", "")
+	want = []Runbook{
+		{Match: "/disk (full|space)/", URL: "https://wiki.example.com/runbooks/disk", Note: "Free disk space"},
+		{Match: "DISK  full", URL: "http://wiki.example.com/%E3%83%87%E3%82%A3%E3%82%B9%E3%82%AF%20%E6%BA%80%E6%9D%AF?q=a%20b#s%40x", Note: "Japanese page"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Runbooks = %+v\nwant %+v", got, want)
+	}
+
+	// The result is a copy.
+	got[0].URL = "changed"
+	if r.Runbooks("Disk Full", "")[0].URL == "changed" {
+		t.Error("changing Runbooks' result changed the roster")
+	}
+}
+
+func TestRunbooksHeader(t *testing.T) {
+	tests := []struct {
+		desc string
+		rows [][]string
+		want []Runbook
+	}{
+		{"no header", [][]string{{"disk", "https://wiki/disk", "Disk"}}, []Runbook{{"disk", "https://wiki/disk", "Disk"}}},
+		{"other order and names", [][]string{{"Description", "Link", "Keyword"}, {"Disk", "https://wiki/disk", "disk"}}, []Runbook{{"disk", "https://wiki/disk", "Disk"}}},
+		{"no note column", [][]string{{"match", "url"}, {"disk", "https://wiki/disk"}}, []Runbook{{"disk", "https://wiki/disk", ""}}},
+		{"a keyword that names a column is no header", [][]string{{"url", "https://wiki/url"}}, []Runbook{{"url", "https://wiki/url", ""}}},
+		{"header only", [][]string{{"match", "url", "note"}}, nil},
+		{"empty tab", [][]string{}, nil},
+		{"no tab", nil, nil},
+		{"blank rows", [][]string{{}, {"", " "}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			r, problems := ParseTabs(Tabs{Runbooks: tt.rows})
+			if len(problems) > 0 {
+				t.Fatalf("problems: %v", problems)
+			}
+			var got []Runbook
+			for _, rb := range r.runbooks {
+				got = append(got, rb.Runbook)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("runbooks = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRunbooksProblems(t *testing.T) {
+	tests := []struct {
+		desc string
+		rows [][]string
+		want []string
+		kept int
+	}{
+		{"bad regular expression", [][]string{
+			{"match", "url", "note"},
+			{"disk", "https://wiki/disk"},
+			{"/([/", "https://wiki/x"},
+			{"/(?P<x>a/", "https://wiki/x"},
+			{"//", "https://wiki/x"},
+			{"cpu", "https://wiki/cpu"},
+		}, []string{
+			"runbooks!A3: \"/([/\" is not a valid regular expression: missing closing ]: `[`; row ignored",
+			"runbooks!A4: \"/(?P<x>a/\" is not a valid regular expression: missing closing ): `(?P<x>a`; row ignored",
+			`runbooks!A5: "//" is not a valid regular expression: it is empty and would match every alert; row ignored`,
+		}, 2},
+		{"bad URLs", [][]string{
+			{"a", "ftp://wiki/x"},
+			{"b", "wiki.example.com/x"},
+			{"c", "/runbooks/x"},
+			{"d", "https://"},
+			{"e", "https://sato:hunter2@wiki/x"},
+			{"f", "https://wiki/x\ty"},
+			{"g", "https://wiki/" + strings.Repeat("x", 2048)},
+			{"h", "javascript:alert(1)//https://wiki"},
+			{"i", "https://[::1]/x"},
+			{"j", "HTTPS://wiki/ok"},
+		}, []string{
+			`runbooks!B1: "ftp://wiki/x" is not an http(s) URL; row ignored`,
+			`runbooks!B2: "wiki.example.com/x" is not an http(s) URL; row ignored`,
+			`runbooks!B3: "/runbooks/x" is not an http(s) URL; row ignored`,
+			`runbooks!B4: "https://" is not an http(s) URL; row ignored`,
+			`runbooks!B5: "https://sato:xxxxx@wiki/x" has a user name or password in it: link the page without them; row ignored`,
+			`runbooks!B6: "https://wiki/x\ty" is not a URL (it holds a control character); row ignored`,
+			`runbooks!B7: the url is longer than 2048 characters; row ignored`,
+			`runbooks!B8: "javascript:alert(1)//https://wiki" is not an http(s) URL; row ignored`,
+			`runbooks!B9: "https://[::1]/x" is not an http(s) URL (no host name); row ignored`,
+		}, 1},
+		{"missing cells", [][]string{
+			{"", "https://wiki/x", "no match"},
+			{"disk"},
+			{"cpu", "", "no url"},
+		}, []string{
+			`runbooks!A1: no match for this runbook; row ignored`,
+			`runbooks!B2: no url for the runbook of "disk"; row ignored`,
+			`runbooks!B3: no url for the runbook of "cpu"; row ignored`,
+		}, 0},
+		{"header without url", [][]string{{"match", "note"}, {"disk", "Disk"}}, []string{
+			`runbooks!A1: the header has no "url" column; no runbook read`,
+		}, 0},
+		{"header with two url columns", [][]string{{"url", "match", "link"}, {"https://wiki/disk", "disk", "https://wiki/other"}}, []string{
+			`runbooks!C1: a second "url" column; column A is used`,
+		}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			r, problems := ParseTabs(Tabs{Runbooks: tt.rows})
+			var got []string
+			for _, p := range problems {
+				got = append(got, p.Error())
+				var ce *CellError
+				if !errors.As(p, &ce) || ce.Tab != RunbooksTab {
+					t.Errorf("problem %q is not a *CellError of the runbooks tab", p)
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("problems\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+			if len(r.runbooks) != tt.kept {
+				t.Errorf("%d runbooks kept, want %d: %+v", len(r.runbooks), tt.kept, r.runbooks)
+			}
+			for _, p := range problems {
+				if strings.Contains(p.Error(), "hunter2") {
+					t.Errorf("problem %q shows the password", p)
+				}
+			}
+		})
+	}
+}
+
+// TestRunbooksAfterOtherProblems: runbooks' problems come last.
+func TestRunbooksAfterOtherProblems(t *testing.T) {
+	_, problems := ParseTabs(Tabs{
+		Rotation: [][]string{{"2026-13-01", "Sato"}},
+		Holidays: [][]string{{"date"}, {"tomorrow"}},
+		Runbooks: [][]string{{"/(/", "https://wiki/x"}},
+		Members:  [][]string{{"Sato", "sato"}},
+	})
+	var tabs []string
+	for _, p := range problems {
+		tabs = append(tabs, p.(*CellError).Tab)
+	}
+	if want := []string{MembersTab, RotationTab, HolidaysTab, RunbooksTab}; !reflect.DeepEqual(tabs, want) {
+		t.Errorf("problems of tabs %q, want %q", tabs, want)
+	}
+}
+
+func TestTabsTab(t *testing.T) {
+	var tabs Tabs
+	for name, field := range map[string]*[][]string{
+		RotationTab: &tabs.Rotation, MembersTab: &tabs.Members, HolidaysTab: &tabs.Holidays, RunbooksTab: &tabs.Runbooks,
+	} {
+		if got := tabs.Tab(name); got != field {
+			t.Errorf("Tab(%q) is not its field", name)
+		}
+	}
+	if tabs.Tab("Rotation") != nil || tabs.Tab("") != nil {
+		t.Error("Tab of an unknown name is not nil")
 	}
 }

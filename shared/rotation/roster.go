@@ -1,18 +1,21 @@
 package rotation
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 )
 
 // Roster is one snapshot of the sheet: the members, who is on call on each
-// date, the company holidays, and the problems found in the sheet. It is
-// immutable once built by ParseTabs and safe for concurrent reads; the
-// methods return copies. A nil *Roster is an empty roster.
+// date, the company holidays, the runbook links, and the problems found in
+// the sheet. It is immutable once built by ParseTabs and safe for
+// concurrent reads; the methods return copies. A nil *Roster is an empty
+// roster.
 type Roster struct {
 	members  []Member
 	days     map[Date][]Member
 	holidays map[Date]string // the holidays tab: date → name
+	runbooks []runbook       // the runbooks tab, in sheet order
 	problems []error
 }
 
@@ -63,6 +66,60 @@ func (r *Roster) IsHoliday(d Date) (name string, ok bool) {
 	name, ok = r.holidays[d]
 	return name, ok
 }
+
+// Runbook is one row of the runbooks tab: a link to show on the alerts
+// that Match matches.
+type Runbook struct {
+	Match string // as written in the sheet: a keyword, or /regexp/
+	URL   string // an absolute http(s) URL, percent-encoded where needed
+	Note  string // the link's text; may be empty
+}
+
+// runbook is a Runbook ready to match: a keyword (as matchKey gives it) or
+// a regular expression.
+type runbook struct {
+	Runbook
+	keyword string
+	re      *regexp.Regexp
+}
+
+// MaxRunbooks is how many runbooks Runbooks gives at most.
+const MaxRunbooks = 3
+
+// Runbooks is the runbooks whose match matches an alert with this title or
+// service name, in sheet order, at most MaxRunbooks; a URL that two rows
+// match is given once. A keyword matches when the title or the service
+// name contains it, ignoring case and repeated spaces; a /regexp/ when it
+// matches the title or the service name, ignoring case. Empty fields match
+// nothing.
+func (r *Roster) Runbooks(title, service string) []Runbook {
+	if r == nil || len(r.runbooks) == 0 || title == "" && service == "" {
+		return nil
+	}
+	titleKey, serviceKey := matchKey(title), matchKey(service)
+	var out []Runbook
+	for i := range r.runbooks {
+		rb := &r.runbooks[i]
+		var ok bool
+		if rb.re != nil {
+			ok = title != "" && rb.re.MatchString(title) || service != "" && rb.re.MatchString(service)
+		} else {
+			ok = titleKey != "" && strings.Contains(titleKey, rb.keyword) || serviceKey != "" && strings.Contains(serviceKey, rb.keyword)
+		}
+		if !ok || slices.ContainsFunc(out, func(o Runbook) bool { return o.URL == rb.URL }) {
+			continue
+		}
+		out = append(out, rb.Runbook)
+		if len(out) == MaxRunbooks {
+			break
+		}
+	}
+	return out
+}
+
+// matchKey is how keywords and titles are compared: case and runs of
+// spaces do not matter.
+func matchKey(s string) string { return nameKey(s) }
 
 // Problems is the problems ParseTabs found in the sheet when it built r,
 // each a *CellError such as `rotation!A17: "2026-13-01" is not a date`, in

@@ -1,7 +1,7 @@
 // Package csvfile is the local rotation source (ROTATION_SOURCE=csv:DIR):
 // the sheet's tabs saved as CSV files, DIR/rotation.csv, DIR/members.csv and
-// the optional DIR/holidays.csv, parsed by rotation.ParseTabs exactly as the
-// Google Sheet is.
+// the optional DIR/holidays.csv and DIR/runbooks.csv, parsed by
+// rotation.ParseTabs exactly as the Google Sheet is.
 //
 // The files are read again on every Roster call (they are small, and an edit
 // shows at once); when none has changed since the last call, the roster
@@ -34,12 +34,30 @@ import (
 	"github.com/pd2chat/pd2chat/shared/rotation"
 )
 
-// File names in DIR, one per tab. HolidaysFile is optional.
+// File names in DIR, one per tab. HolidaysFile and RunbooksFile are
+// optional.
 const (
 	RotationFile = rotation.RotationTab + ".csv"
 	MembersFile  = rotation.MembersTab + ".csv"
 	HolidaysFile = rotation.HolidaysTab + ".csv"
+	RunbooksFile = rotation.RunbooksTab + ".csv"
 )
+
+// files are the tabs' files, in the order of contents: the required ones
+// first.
+var files = [...]struct {
+	tab      string
+	optional bool
+}{
+	{rotation.RotationTab, false},
+	{rotation.MembersTab, false},
+	{rotation.HolidaysTab, true},
+	{rotation.RunbooksTab, true},
+}
+
+// contents is the contents of the files, in the order of files; nil for a
+// missing optional file.
+type contents [len(files)][]byte
 
 // Source reads the rotation from CSV files in one directory. It is safe for
 // concurrent use.
@@ -51,15 +69,14 @@ type Source struct {
 	dir string
 
 	mu       sync.Mutex
-	rotRaw   []byte // file contents the cached roster was built from
-	memRaw   []byte
-	holRaw   []byte // nil or empty: no holidays
+	raw      contents // the files the cached roster was built from
 	roster   *rotation.Roster
 	problems []error
 }
 
-// New is the source of DIR/rotation.csv, DIR/members.csv and
-// DIR/holidays.csv. Nothing is read until Roster is called.
+// New is the source of DIR/rotation.csv, DIR/members.csv,
+// DIR/holidays.csv and DIR/runbooks.csv. Nothing is read until Roster is
+// called.
 func New(dir string) *Source { return &Source{dir: dir} }
 
 // String is the source as ROTATION_SOURCE names it, "csv:DIR".
@@ -68,47 +85,40 @@ func (s *Source) String() string { return "csv:" + s.dir }
 // Roster reads the files and gives the roster of their good rows. It fails
 // only when a file is missing, unreadable or not valid CSV; the error names
 // the file. rotation.csv and members.csv are required (members.csv may hold
-// just its header); holidays.csv is optional, as the sheet's holidays tab is.
+// just its header); holidays.csv and runbooks.csv are optional, as the
+// sheet's holidays and runbooks tabs are.
 func (s *Source) Roster(ctx context.Context) (*rotation.Roster, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("csvfile: read rotation: %w", context.Cause(ctx))
 	}
-	rotRaw, err := s.read(RotationFile)
-	if err != nil {
-		return nil, err
-	}
-	memRaw, err := s.read(MembersFile)
-	if err != nil {
-		return nil, err
-	}
-	holRaw, err := s.read(HolidaysFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		holRaw, err = nil, nil
-	}
-	if err != nil {
-		return nil, err
+	var raw contents
+	for i, f := range files {
+		b, err := s.read(f.tab + ".csv")
+		if f.optional && errors.Is(err, fs.ErrNotExist) {
+			b, err = nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		raw[i] = b
 	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	// A missing holidays.csv and an empty one read the same.
-	if s.roster != nil && bytes.Equal(rotRaw, s.rotRaw) && bytes.Equal(memRaw, s.memRaw) && bytes.Equal(holRaw, s.holRaw) {
+	// A missing optional file and an empty one read the same.
+	if s.roster != nil && raw.equal(&s.raw) {
 		return s.roster, nil
 	}
-	rotRows, err := s.records(RotationFile, rotRaw)
-	if err != nil {
-		return nil, err
+	var tabs rotation.Tabs
+	for i, f := range files {
+		rows, err := s.records(f.tab+".csv", raw[i])
+		if err != nil {
+			return nil, err
+		}
+		*tabs.Tab(f.tab) = rows
 	}
-	memRows, err := s.records(MembersFile, memRaw)
-	if err != nil {
-		return nil, err
-	}
-	holRows, err := s.records(HolidaysFile, holRaw)
-	if err != nil {
-		return nil, err
-	}
-	roster, problems := rotation.ParseTabs(rotation.Tabs{Rotation: rotRows, Members: memRows, Holidays: holRows})
-	s.rotRaw, s.memRaw, s.holRaw, s.roster, s.problems = rotRaw, memRaw, holRaw, roster, problems
+	roster, problems := rotation.ParseTabs(tabs)
+	s.raw, s.roster, s.problems = raw, roster, problems
 	log := s.Logger
 	if log == nil {
 		log = slog.Default()
@@ -127,6 +137,15 @@ func (s *Source) Problems() []error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.problems)
+}
+
+func (c *contents) equal(o *contents) bool {
+	for i := range c {
+		if !bytes.Equal(c[i], o[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Source) read(name string) ([]byte, error) {

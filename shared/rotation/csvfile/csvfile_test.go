@@ -84,6 +84,15 @@ func TestTestdataSheet(t *testing.T) {
 		}
 	}
 
+	// The runbooks, for the fixtures' alerts.
+	var urls []string
+	for _, rb := range r.Runbooks("orders-db: replication lag > 30s", "orders-db") {
+		urls = append(urls, rb.URL)
+	}
+	if want := []string{"https://wiki.example.com/runbooks/replication-lag", "https://wiki.example.com/services/orders-db"}; !reflect.DeepEqual(urls, want) {
+		t.Errorf("runbooks of orders-db's replication lag: %q, want %q", urls, want)
+	}
+
 	// The fixture covers every working day of 2026-11-01 .. 2027-01-31, a
 	// pair each but on 2026-12-08, and no other day.
 	loc, err := time.LoadLocation("Asia/Tokyo")
@@ -134,7 +143,7 @@ func TestHolidaysWithCalendar(t *testing.T) {
 
 func TestSheetTemplate(t *testing.T) {
 	dir := filepath.Join("..", "..", "..", "testdata", "sheet-template")
-	for _, name := range []string{RotationFile, MembersFile, HolidaysFile} {
+	for _, name := range []string{RotationFile, MembersFile, HolidaysFile, RunbooksFile} {
 		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
 			t.Errorf("the template has no %s: %v", name, err)
 		}
@@ -157,6 +166,9 @@ func TestSheetTemplate(t *testing.T) {
 	}
 	if _, ok := r.IsHoliday(day("2027-12-29")); !ok {
 		t.Error("the template has no holiday on 2027-12-29")
+	}
+	if rbs := r.Runbooks("Disk full on web-01", "checkout-api"); len(rbs) != 2 {
+		t.Errorf("the template's runbooks for a full disk of checkout-api: %+v, want 2", rbs)
 	}
 }
 
@@ -215,6 +227,82 @@ func TestHolidaysFile(t *testing.T) {
 	write(t, dir, HolidaysFile, "date,name\n2026-12-29,\"Year-end\n")
 	if _, err := s.Roster(t.Context()); err == nil || !strings.Contains(err.Error(), "csvfile: read holidays tab from ") {
 		t.Errorf("bad holidays.csv: error %v", err)
+	}
+}
+
+func TestRunbooksFile(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, RotationFile, "date,primary\n2026-12-28,Sato\n")
+	write(t, dir, MembersFile, "name,slack\nSato,U01SATO0001\n")
+	var log logged
+	s := New(dir)
+	s.Logger = log.logger()
+	urls := func(r *rotation.Roster) []string {
+		var out []string
+		for _, rb := range r.Runbooks("Disk full on db-01", "orders-db") {
+			out = append(out, rb.URL)
+		}
+		return out
+	}
+
+	// No runbooks.csv: fine, no runbooks.
+	r, err := s.Roster(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := urls(r); got != nil {
+		t.Errorf("without runbooks.csv: runbooks %q", got)
+	}
+
+	// Adding it shows at once; its problems are located and logged once.
+	write(t, dir, RunbooksFile, "\ufeffmatch,url,note\r\n"+
+		"disk full,https://wiki/disk,Disk\r\n"+
+		"\r\n"+
+		"\"/([/\",https://wiki/bad,Bad\r\n"+
+		"/orders-(db|api)/,https://wiki/orders,\"Orders, \"\"the\"\" runbook\"\r\n")
+	r, err = s.Roster(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := urls(r), []string{"https://wiki/disk", "https://wiki/orders"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("runbooks %q, want %q", got, want)
+	}
+	if got := r.Runbooks("orders-api down", "")[0].Note; got != `Orders, "the" runbook` {
+		t.Errorf("note %q", got)
+	}
+	wantProblem := "runbooks!A4: \"/([/\" is not a valid regular expression: missing closing ]: `[`; row ignored"
+	if got := log.take(); len(got) != 1 || !strings.Contains(got[0], "runbooks!A4") {
+		t.Errorf("logged %q, want %q", got, wantProblem)
+	}
+	if got := r.Problems(); len(got) != 1 || got[0].Error() != wantProblem {
+		t.Errorf("Roster.Problems() = %v, want %s", got, wantProblem)
+	}
+	if r2, _ := s.Roster(t.Context()); r2 != r || len(log.take()) != 0 {
+		t.Error("unchanged files: want the same roster and nothing logged again")
+	}
+
+	// An empty file: no runbooks, no problem.
+	write(t, dir, RunbooksFile, "")
+	if r, err = s.Roster(t.Context()); err != nil || urls(r) != nil || len(r.Problems()) != 0 {
+		t.Errorf("empty runbooks.csv: %q, %v, %v", urls(r), r.Problems(), err)
+	}
+
+	// Removing it removes the runbooks.
+	write(t, dir, RunbooksFile, "disk,https://wiki/disk\n")
+	if r, _ = s.Roster(t.Context()); len(urls(r)) != 1 {
+		t.Fatalf("runbooks %q, want one", urls(r))
+	}
+	if err := os.Remove(filepath.Join(dir, RunbooksFile)); err != nil {
+		t.Fatal(err)
+	}
+	if r, err = s.Roster(t.Context()); err != nil || urls(r) != nil {
+		t.Errorf("after removing runbooks.csv: %q, %v", urls(r), err)
+	}
+
+	// A runbooks.csv that is not CSV fails like the other files.
+	write(t, dir, RunbooksFile, "match,url\ndisk,\"https://wiki\n")
+	if _, err := s.Roster(t.Context()); err == nil || !strings.Contains(err.Error(), "csvfile: read runbooks tab from ") {
+		t.Errorf("bad runbooks.csv: error %v", err)
 	}
 }
 
@@ -405,5 +493,22 @@ func TestConcurrent(t *testing.T) {
 func TestString(t *testing.T) {
 	if got := New("testdata/sheet").String(); got != "csv:testdata/sheet" {
 		t.Errorf("String() = %q", got)
+	}
+}
+
+// TestFilesAreTheTabs: a file per tab, optional exactly when the tab is.
+func TestFilesAreTheTabs(t *testing.T) {
+	var optional []string
+	var tabs rotation.Tabs
+	for _, f := range files {
+		if tabs.Tab(f.tab) == nil {
+			t.Errorf("file %s.csv: no such tab", f.tab)
+		}
+		if f.optional {
+			optional = append(optional, f.tab)
+		}
+	}
+	if !reflect.DeepEqual(optional, rotation.OptionalTabs) {
+		t.Errorf("optional files %q, want the optional tabs %q", optional, rotation.OptionalTabs)
 	}
 }

@@ -18,6 +18,7 @@ func BenchmarkCachedLookup(b *testing.B) {
 		"rotation": {{"date", "primary", "secondary"}, {46346.0, "Sato", "Suzuki"}},
 		"members":  members,
 		"holidays": {{"date", "name"}, {46385.0, "Year-end closure"}},
+		"runbooks": {{"match", "url", "note"}, {"disk", "https://wiki.example.com/disk", "Disk full"}},
 	}
 	b.Run("cold_1000_concurrent", func(b *testing.B) {
 		f := newFake(b, sheetID, tabs)
@@ -64,7 +65,7 @@ func BenchmarkCachedLookup(b *testing.B) {
 
 // TestCacheColdStartOneRequest is the benchmark's claim as a test.
 func TestCacheColdStartOneRequest(t *testing.T) {
-	f := newFake(t, sheetID, map[string][][]any{"rotation": {{46346.0, "Sato"}}, "members": members, "holidays": {}})
+	f := newFake(t, sheetID, map[string][][]any{"rotation": {{46346.0, "Sato"}}, "members": members, "holidays": {}, "runbooks": {}})
 	c := rotation.NewCache(newSource(t, f, nil, nil), time.Minute, nil)
 	var wg sync.WaitGroup
 	start := make(chan struct{})

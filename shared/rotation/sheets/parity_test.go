@@ -37,14 +37,15 @@ func readCSV(t *testing.T, name string) [][]string {
 // wants the same roster, problems and logged problems from both.
 func TestSameAsCSV(t *testing.T) {
 	tests := []struct {
-		desc                        string
-		rotation, members, holidays [][]string // holidays nil: no tab, no file
+		desc                                  string
+		rotation, members, holidays, runbooks [][]string // holidays, runbooks nil: no tab, no file
 	}{
 		{
 			desc:     "testdata/sheet",
 			rotation: readCSV(t, "rotation.csv"),
 			members:  readCSV(t, "members.csv"),
 			holidays: readCSV(t, "holidays.csv"),
+			runbooks: readCSV(t, "runbooks.csv"),
 		},
 		{
 			desc: "no holidays tab, no headers, serials",
@@ -86,12 +87,31 @@ func TestSameAsCSV(t *testing.T) {
 				{"2026-12-32"},
 				{},
 			},
+			runbooks: [][]string{
+				{},
+				{"Note", "Link", "Keyword"},
+				{"Replication", "https://wiki.example.com/replication", "replication lag"},
+				{"", "https://wiki.example.com/x", "/([/"},
+				{"HTTP 500", "https://wiki.example.com/500", "500"},
+				{"checkbox", "https://wiki.example.com/true", "TRUE"},
+				{"日本語", "https://wiki.example.com/データベース 障害", "データベース"},
+				{"no url", "", "cpu"},
+				{"bad url", "ftp://wiki.example.com/x", "disk"},
+				{"  spaced   note ", "https://wiki.example.com/disk", "/disk (full|space)/"},
+			},
 		},
 		{
 			desc:     "empty tabs",
 			rotation: [][]string{},
 			members:  [][]string{},
 			holidays: [][]string{},
+			runbooks: [][]string{},
+		},
+		{
+			desc:     "runbooks without holidays",
+			rotation: [][]string{{"2026-11-20", "Sato"}},
+			members:  [][]string{{"Sato"}},
+			runbooks: [][]string{{"match", "url"}, {"disk", "https://wiki.example.com/disk"}},
 		},
 		{
 			desc:    "members header without a name column",
@@ -111,6 +131,9 @@ func TestSameAsCSV(t *testing.T) {
 			if tt.holidays != nil {
 				writeCSV(t, filepath.Join(dir, csvfile.HolidaysFile), tt.holidays)
 			}
+			if tt.runbooks != nil {
+				writeCSV(t, filepath.Join(dir, csvfile.RunbooksFile), tt.runbooks)
+			}
 			var csvLog logs
 			cs := csvfile.New(dir)
 			cs.Logger = slog.New(&csvLog)
@@ -123,6 +146,9 @@ func TestSameAsCSV(t *testing.T) {
 			tabs := map[string][][]any{"rotation": typed(tt.rotation), "members": typed(tt.members)}
 			if tt.holidays != nil {
 				tabs["holidays"] = typed(tt.holidays)
+			}
+			if tt.runbooks != nil {
+				tabs["runbooks"] = typed(tt.runbooks)
 			}
 			var sheetsLog logs
 			s := newSource(t, newFake(t, sheetID, tabs), &sheetsLog, nil)
@@ -156,8 +182,19 @@ func writeCSV(t *testing.T, path string, rows [][]string) {
 	}
 }
 
+// probes are alerts (title, service) whose runbooks describe lists.
+var probes = [][2]string{
+	{"orders-db: replication lag > 30s", "orders-db"},
+	{"Disk full on web-01", "checkout-api"},
+	{"HTTP 500 rate above 5%", "checkout"},
+	{"TRUE", ""},
+	{"データベース 障害", "db"},
+	{"CPU high", "cpu"},
+}
+
 // describe is what a roster says, as text to compare: members, then each
-// day of 2025–2027 with people on call, a row or a holiday, then problems.
+// day of 2025–2027 with people on call, a row or a holiday, then the
+// runbooks of the probes, then problems.
 func describe(r *rotation.Roster) string {
 	var b strings.Builder
 	for _, m := range r.Members() {
@@ -170,6 +207,11 @@ func describe(r *rotation.Roster) string {
 		}
 		if name, ok := r.IsHoliday(day); ok {
 			fmt.Fprintf(&b, "%s holiday %q\n", day, name)
+		}
+	}
+	for _, p := range probes {
+		for _, rb := range r.Runbooks(p[0], p[1]) {
+			fmt.Fprintf(&b, "%q on %q: runbook %+v\n", p[0], p[1], rb)
 		}
 	}
 	for _, p := range r.Problems() {

@@ -1,6 +1,6 @@
 // Package sheets is the Google Sheets rotation source
 // (ROTATION_SOURCE=sheets:SPREADSHEET_ID). It reads the tabs "rotation",
-// "members" and, when the sheet has one, "holidays" with one
+// "members" and, when the sheet has them, "holidays" and "runbooks" with one
 // spreadsheets.values.batchGet of the Sheets API v4 per Roster call, and
 // parses them with rotation.ParseTabs, exactly as the csvfile source parses
 // their CSV copies.
@@ -11,11 +11,13 @@
 // ("46346") that rotation.ParseDate reads. Numbers become their shortest
 // decimal text, booleans "TRUE" and "FALSE".
 //
-// The holidays tab is optional. Asked for a tab it lacks, the API refuses
-// the whole request (400 "Unable to parse range: holidays"); the source then
-// asks again at once without it, remembers that the tab is missing, and
-// looks for it again at most every HolidaysRecheck, so a tab added later is
-// picked up while a sheet without one costs one request per refresh.
+// The holidays and runbooks tabs (rotation.OptionalTabs) are optional.
+// Asked for a tab it lacks, the API refuses the whole request (400 "Unable
+// to parse range: holidays"); the source then asks again at once without
+// that tab, remembers that it is missing, and looks for it again at most
+// every OptionalTabRecheck, so a tab added later is picked up while a sheet
+// without one costs one request per refresh. Each optional tab is
+// remembered on its own.
 //
 // There is no caching here: each Roster call is a request (wrap the source in
 // a rotation.Cache). Errors and problems are kept apart, as in csvfile.
@@ -48,6 +50,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,9 +69,9 @@ import (
 // empty (GOOGLE_SHEETS_ENDPOINT's default).
 const DefaultEndpoint = "https://sheets.googleapis.com/"
 
-// HolidaysRecheck is how long a sheet found without a holidays tab is read
-// without asking for it.
-const HolidaysRecheck = 10 * time.Minute
+// OptionalTabRecheck is how long a sheet found without an optional tab
+// (holidays, runbooks) is read without asking for that tab.
+const OptionalTabRecheck = 10 * time.Minute
 
 // callTimeout bounds a Roster call whose context has no earlier deadline.
 const callTimeout = 30 * time.Second
@@ -90,9 +93,9 @@ type Options struct {
 	// with the credentials.
 	HTTPClient *http.Client
 	// Logger receives the sheet's problems (one warning each per Roster
-	// call) and the holidays tab's coming and going. Nil: slog.Default().
+	// call) and the optional tabs' coming and going. Nil: slog.Default().
 	Logger *slog.Logger
-	// Now is the clock of the holidays tab's re-check. Nil: time.Now.
+	// Now is the clock of the optional tabs' re-check. Nil: time.Now.
 	Now func() time.Time
 }
 
@@ -105,8 +108,8 @@ type Source struct {
 	now     func() time.Time
 	account string // the service account's email, for messages; "" when unknown
 
-	mu         sync.Mutex
-	noHolidays time.Time // when a request last found no holidays tab; zero: ask for it
+	mu      sync.Mutex
+	missing map[string]time.Time // optional tab → when a request last found it missing
 }
 
 var _ rotation.Source = (*Source)(nil)
@@ -177,31 +180,32 @@ func New(ctx context.Context, o Options) (*Source, error) {
 // String is the source as ROTATION_SOURCE names it, "sheets:ID".
 func (s *Source) String() string { return "sheets:" + s.id }
 
-// Roster reads the sheet with one values:batchGet (two when the holidays
-// tab has just gone missing) and gives the roster of its good rows. It fails
-// only when the sheet cannot be read; see IsTemporary. The call is bounded by
-// ctx, and by 30 seconds when ctx has no earlier deadline.
+// Roster reads the sheet with one values:batchGet (one more for each
+// optional tab that has just gone missing) and gives the roster of its good
+// rows. It fails only when the sheet cannot be read; see IsTemporary. The
+// call is bounded by ctx, and by 30 seconds when ctx has no earlier
+// deadline.
 func (s *Source) Roster(ctx context.Context) (*rotation.Roster, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, callTimeout,
 		fmt.Errorf("sheets: no answer within %v: %w", callTimeout, context.DeadlineExceeded))
 	defer cancel()
 
-	withHolidays := s.askHolidays()
-	vrs, err := s.batchGet(ctx, withHolidays)
-	if withHolidays && missingTab(err) == rotation.HolidaysTab {
-		s.holidaysMissing(ctx)
-		withHolidays = false
-		vrs, err = s.batchGet(ctx, false)
-	} else if withHolidays && err == nil {
-		s.holidaysFound(ctx)
+	optional := s.optionalTabs()
+	vrs, err := s.batchGet(ctx, optional)
+	// Each round drops one tab: at most len(rotation.OptionalTabs)+1 requests.
+	for tab := missingTab(err); slices.Contains(optional, tab); tab = missingTab(err) {
+		s.tabMissing(ctx, tab)
+		optional = slices.DeleteFunc(slices.Clone(optional), func(t string) bool { return t == tab })
+		vrs, err = s.batchGet(ctx, optional)
 	}
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
+	s.tabsFound(ctx, optional)
 
 	tabs := rotation.Tabs{Rotation: rows(vrs[0]), Members: rows(vrs[1])}
-	if withHolidays {
-		tabs.Holidays = rows(vrs[2])
+	for i, tab := range optional {
+		*tabs.Tab(tab) = rows(vrs[2+i])
 	}
 	r, problems := rotation.ParseTabs(tabs)
 	for _, p := range problems {
@@ -210,13 +214,10 @@ func (s *Source) Roster(ctx context.Context) (*rotation.Roster, error) {
 	return r, nil
 }
 
-// batchGet asks for the whole tabs, rotation and members, and holidays when
-// withHolidays, and gives their value ranges in that order.
-func (s *Source) batchGet(ctx context.Context, withHolidays bool) ([]*sheetsapi.ValueRange, error) {
-	ranges := []string{rotation.RotationTab, rotation.MembersTab}
-	if withHolidays {
-		ranges = append(ranges, rotation.HolidaysTab)
-	}
+// batchGet asks for the whole tabs, rotation, members and the optional
+// ones, and gives their value ranges in that order.
+func (s *Source) batchGet(ctx context.Context, optional []string) ([]*sheetsapi.ValueRange, error) {
+	ranges := append([]string{rotation.RotationTab, rotation.MembersTab}, optional...)
 	resp, err := s.svc.Spreadsheets.Values.BatchGet(s.id).
 		Ranges(ranges...).
 		ValueRenderOption("UNFORMATTED_VALUE").
@@ -234,32 +235,53 @@ func (s *Source) batchGet(ctx context.Context, withHolidays bool) ([]*sheetsapi.
 	return resp.ValueRanges, nil
 }
 
-// askHolidays reports whether to ask for the holidays tab: unless a request
-// found it missing less than HolidaysRecheck ago.
-func (s *Source) askHolidays() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.noHolidays.IsZero() || s.now().Sub(s.noHolidays) >= HolidaysRecheck
+// withoutTab says what pd2chat does without each optional tab, for the log.
+var withoutTab = map[string]string{
+	rotation.HolidaysTab: "no company holidays",
+	rotation.RunbooksTab: "no runbook links",
 }
 
-func (s *Source) holidaysMissing(ctx context.Context) {
+// optionalTabs is the optional tabs to ask for, in rotation.OptionalTabs'
+// order: those no request found missing less than OptionalTabRecheck ago.
+func (s *Source) optionalTabs() []string {
 	s.mu.Lock()
-	first := s.noHolidays.IsZero()
-	s.noHolidays = s.now()
+	defer s.mu.Unlock()
+	var tabs []string
+	for _, tab := range rotation.OptionalTabs {
+		if at, missing := s.missing[tab]; !missing || s.now().Sub(at) >= OptionalTabRecheck {
+			tabs = append(tabs, tab)
+		}
+	}
+	return tabs
+}
+
+// tabMissing records that a request found no tab named tab, and says so
+// the first time.
+func (s *Source) tabMissing(ctx context.Context, tab string) {
+	s.mu.Lock()
+	_, known := s.missing[tab]
+	if s.missing == nil {
+		s.missing = make(map[string]time.Time)
+	}
+	s.missing[tab] = s.now()
 	s.mu.Unlock()
-	if first {
-		s.log.InfoContext(ctx, "rotation sheet has no holidays tab; no company holidays",
-			"source", s.String(), "recheck", HolidaysRecheck.String())
+	if !known {
+		s.log.InfoContext(ctx, "rotation sheet has no optional tab",
+			"source", s.String(), "tab", tab, "meaning", withoutTab[tab], "recheck", OptionalTabRecheck.String())
 	}
 }
 
-func (s *Source) holidaysFound(ctx context.Context) {
-	s.mu.Lock()
-	missing := !s.noHolidays.IsZero()
-	s.noHolidays = time.Time{}
-	s.mu.Unlock()
-	if missing {
-		s.log.InfoContext(ctx, "rotation sheet has a holidays tab again", "source", s.String())
+// tabsFound records that a request found the tabs, and says so of each that
+// was missing.
+func (s *Source) tabsFound(ctx context.Context, tabs []string) {
+	for _, tab := range tabs {
+		s.mu.Lock()
+		_, missing := s.missing[tab]
+		delete(s.missing, tab)
+		s.mu.Unlock()
+		if missing {
+			s.log.InfoContext(ctx, "rotation sheet has an optional tab again", "source", s.String(), "tab", tab)
+		}
 	}
 }
 
@@ -412,12 +434,24 @@ func (s *Source) explain(e *googleapi.Error) (what string, temporary bool) {
 	case c == http.StatusNotFound:
 		return "there is no spreadsheet with this ID: check ROTATION_SOURCE=sheets:ID (the ID is the part of the sheet's URL between /d/ and /edit)", false
 	case c == http.StatusBadRequest && missingTab(e) != "":
-		return fmt.Sprintf("the spreadsheet has no tab named %q (it needs the tabs %q and %q; %q is optional)",
-			missingTab(e), rotation.RotationTab, rotation.MembersTab, rotation.HolidaysTab), false
+		return fmt.Sprintf("the spreadsheet has no tab named %q (it needs the tabs %q and %q; %s are optional)",
+			missingTab(e), rotation.RotationTab, rotation.MembersTab, quotedAnd(rotation.OptionalTabs)), false
 	case c == http.StatusBadRequest && strings.Contains(e.Message, "not supported for this document"):
 		return "the file is not a Google Sheet (an uploaded Excel file?): open it and use File → Save as Google Sheets, then use the new ID", false
 	}
 	return "", false
+}
+
+// quotedAnd is `"a", "b" and "c"`.
+func quotedAnd(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	if len(q) < 2 {
+		return strings.Join(q, "")
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
 }
 
 // missingTab is the tab named by a 400 "Unable to parse range: TAB", the

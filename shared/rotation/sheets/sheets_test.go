@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -146,6 +147,11 @@ func TestRoster(t *testing.T) {
 		},
 		"members":  members,
 		"holidays": {{"date", "name"}, {46385.0, "Year-end closure"}, {46386.0}}, // 2026-12-29, -30
+		"runbooks": {
+			{"match", "url", "note"},
+			{"/disk (full|space)/", "https://wiki.example.com/runbooks/disk", "Disk full"},
+			{500.0, "https://wiki.example.com/runbooks/http-500"}, // a number, typed
+		},
 	})
 	var log logs
 	s := newSource(t, f, &log, nil)
@@ -171,6 +177,13 @@ func TestRoster(t *testing.T) {
 			t.Errorf("IsHoliday(%s) = %q, want %q", d, name, want)
 		}
 	}
+	wantRunbooks := []rotation.Runbook{
+		{Match: "/disk (full|space)/", URL: "https://wiki.example.com/runbooks/disk", Note: "Disk full"},
+		{Match: "500", URL: "https://wiki.example.com/runbooks/http-500"},
+	}
+	if got := r.Runbooks("Disk full: HTTP 500 on upload", "files"); !reflect.DeepEqual(got, wantRunbooks) {
+		t.Errorf("Runbooks = %+v, want %+v", got, wantRunbooks)
+	}
 	if p := r.Problems(); len(p) > 0 {
 		t.Errorf("Problems() = %v", p)
 	}
@@ -180,7 +193,7 @@ func TestRoster(t *testing.T) {
 
 	want := []request{{
 		ID:                   sheetID,
-		Ranges:               []string{"rotation", "members", "holidays"},
+		Ranges:               []string{"rotation", "members", "holidays", "runbooks"},
 		ValueRenderOption:    "UNFORMATTED_VALUE",
 		DateTimeRenderOption: "SERIAL_NUMBER",
 		MajorDimension:       "ROWS",
@@ -203,59 +216,131 @@ func TestRoster(t *testing.T) {
 	}
 }
 
-func TestMissingHolidaysTab(t *testing.T) {
-	f := newFake(t, sheetID, map[string][][]any{
-		"rotation": {{"date", "primary"}, {46346.0, "Sato"}},
-		"members":  members,
-	})
-	clk := &clock{t: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
-	var log logs
-	s := newSource(t, f, &log, clk.now)
-	with := []string{"rotation", "members", "holidays"}
-	without := []string{"rotation", "members"}
+// tabNotes gives "message tab" of each log record since the last call, and
+// forgets all records.
+func (l *logs) tabNotes() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, r := range l.records {
+		tab := ""
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Key == "tab" {
+				tab = a.Value.String()
+			}
+			return true
+		})
+		out = append(out, r.Message+" "+tab)
+	}
+	l.records = nil
+	return out
+}
 
-	check := func(desc string, want [][]string) {
-		t.Helper()
-		r, err := s.Roster(t.Context())
-		if err != nil {
-			t.Fatalf("%s: %v", desc, err)
-		}
-		if got := r.OnCall(day("2026-11-20")); len(got) != 1 || got[0].Name != "Sato" {
-			t.Errorf("%s: OnCall(2026-11-20) = %+v", desc, got)
-		}
-		if got := rangesOf(f.take()); !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: requests for %q, want %q", desc, got, want)
-		}
+func TestMissingOptionalTabs(t *testing.T) {
+	const (
+		noTab    = "rotation sheet has no optional tab"
+		tabAgain = "rotation sheet has an optional tab again"
+	)
+	all := []string{"rotation", "members", "holidays", "runbooks"}
+	noHolidays := []string{"rotation", "members", "runbooks"}
+	noRunbooks := []string{"rotation", "members", "holidays"}
+	required := []string{"rotation", "members"}
+	tests := []struct {
+		desc    string
+		missing []string // the optional tabs the sheet lacks at first
+		first   [][]string
+		steady  []string
+		notes   []string
+	}{
+		{"no holidays tab", []string{"holidays"}, [][]string{all, noHolidays}, noHolidays, []string{noTab + " holidays"}},
+		{"no runbooks tab", []string{"runbooks"}, [][]string{all, noRunbooks}, noRunbooks, []string{noTab + " runbooks"}},
+		{"neither", []string{"holidays", "runbooks"}, [][]string{all, noHolidays, required}, required, []string{noTab + " holidays", noTab + " runbooks"}},
 	}
-	check("first read: 400, then at once without holidays", [][]string{with, without})
-	if got := log.messages(); len(got) != 1 || !strings.Contains(got[0], "no holidays tab") {
-		t.Errorf("logged %q, want one note of the missing tab", got)
-	}
-	check("steady state: one request", [][]string{without})
-	clk.add(HolidaysRecheck - time.Second)
-	check("before the re-check", [][]string{without})
-	clk.add(time.Second)
-	check("re-check, still missing", [][]string{with, without})
-	check("steady state again", [][]string{without})
-	if got := log.messages(); len(got) != 0 {
-		t.Errorf("logged %q, want the missing tab noted only once", got)
-	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			tabs := map[string][][]any{
+				"rotation": {{"date", "primary"}, {46346.0, "Sato"}},
+				"members":  members,
+				"holidays": {{"2026-12-29", "Year-end closure"}},
+				"runbooks": {{"disk", "https://wiki.example.com/disk"}},
+			}
+			for _, tab := range tt.missing {
+				delete(tabs, tab)
+			}
+			f := newFake(t, sheetID, tabs)
+			clk := &clock{t: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
+			var log logs
+			s := newSource(t, f, &log, clk.now)
+			check := func(desc string, want ...[]string) *rotation.Roster {
+				t.Helper()
+				r, err := s.Roster(t.Context())
+				if err != nil {
+					t.Fatalf("%s: %v", desc, err)
+				}
+				if got := r.OnCall(day("2026-11-20")); len(got) != 1 || got[0].Name != "Sato" {
+					t.Errorf("%s: OnCall(2026-11-20) = %+v", desc, got)
+				}
+				if got := rangesOf(f.take()); !reflect.DeepEqual(got, want) {
+					t.Errorf("%s: requests for %q, want %q", desc, got, want)
+				}
+				return r
+			}
 
-	// Someone adds the tab: picked up at the next re-check.
-	f.setTab("holidays", [][]any{{"2026-12-29", "Year-end closure"}})
-	check("added, before the re-check", [][]string{without})
-	clk.add(HolidaysRecheck)
-	check("added, re-check", [][]string{with})
-	check("with holidays, steady state", [][]string{with})
-	if got := log.messages(); len(got) != 1 || !strings.Contains(got[0], "holidays tab again") {
-		t.Errorf("logged %q, want a note of the tab's return", got)
+			r := check("first read: 400, then at once without the missing tabs", tt.first...)
+			if got := log.tabNotes(); !reflect.DeepEqual(got, tt.notes) {
+				t.Errorf("logged %q, want %q", got, tt.notes)
+			}
+			if _, ok := r.IsHoliday(day("2026-12-29")); ok == slices.Contains(tt.missing, "holidays") {
+				t.Errorf("IsHoliday(2026-12-29) = %v", ok)
+			}
+			if got := len(r.Runbooks("Disk full", "")); got != 1 && !slices.Contains(tt.missing, "runbooks") {
+				t.Errorf("%d runbooks, want the one", got)
+			}
+			check("steady state: one request", tt.steady)
+			clk.add(OptionalTabRecheck - time.Second)
+			check("before the re-check", tt.steady)
+			clk.add(time.Second)
+			check("re-check, still missing", tt.first...)
+			check("steady state again", tt.steady)
+			if got := log.tabNotes(); len(got) != 0 {
+				t.Errorf("logged %q, want the missing tabs noted only once", got)
+			}
+
+			// Someone adds the tabs: picked up at the next re-check.
+			f.setTab("holidays", [][]any{{"2026-12-29", "Year-end closure"}})
+			f.setTab("runbooks", [][]any{{"disk", "https://wiki.example.com/disk"}})
+			check("added, before the re-check", tt.steady)
+			clk.add(OptionalTabRecheck)
+			check("added, re-check", all)
+			r = check("with every tab, steady state", all)
+			var again []string
+			for _, tab := range tt.missing {
+				again = append(again, tabAgain+" "+tab)
+			}
+			if got := log.tabNotes(); !reflect.DeepEqual(got, again) {
+				t.Errorf("logged %q, want %q", got, again)
+			}
+			if name, ok := r.IsHoliday(day("2026-12-29")); !ok || name != "Year-end closure" {
+				t.Errorf("IsHoliday(2026-12-29) = %q, %v", name, ok)
+			}
+			if got := len(r.Runbooks("Disk full", "")); got != 1 {
+				t.Errorf("%d runbooks, want 1", got)
+			}
+		})
 	}
-	r, err := s.Roster(t.Context())
-	if err != nil {
-		t.Fatal(err)
+}
+
+// TestMissingRequiredTabWithOptional: a sheet without its rotation tab
+// fails, however many optional tabs it lacks too.
+func TestMissingRequiredTabWithOptional(t *testing.T) {
+	f := newFake(t, sheetID, map[string][][]any{"members": members})
+	s := newSource(t, f, nil, nil)
+	_, err := s.Roster(t.Context())
+	if err == nil || !strings.Contains(err.Error(), `the spreadsheet has no tab named "rotation"`) {
+		t.Fatalf("error %v, want the missing rotation tab", err)
 	}
-	if name, ok := r.IsHoliday(day("2026-12-29")); !ok || name != "Year-end closure" {
-		t.Errorf("IsHoliday(2026-12-29) = %q, %v", name, ok)
+	if got := len(f.take()); got > 3 {
+		t.Errorf("%d requests, want at most 3", got)
 	}
 }
 
@@ -284,7 +369,7 @@ func TestTemporaryErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			f := newFake(t, sheetID, map[string][][]any{"rotation": nil, "members": nil, "holidays": nil})
+			f := newFake(t, sheetID, map[string][][]any{"rotation": nil, "members": nil, "holidays": nil, "runbooks": nil})
 			f.answerNext(tt.answer)
 			url := f.URL
 			if tt.url != "" {
@@ -342,8 +427,8 @@ func TestPermanentErrors(t *testing.T) {
 		{"wrong ID", "1NoSuchSheet", nil, nil,
 			"sheets: read spreadsheet 1NoSuchSheet: there is no spreadsheet with this ID: check ROTATION_SOURCE=sheets:ID (the ID is the part of the sheet's URL between /d/ and /edit): HTTP 404: Requested entity was not found.", 404},
 		{"no rotation tab", sheetID, nil, []string{"members"},
-			`sheets: read spreadsheet ` + sheetID + `: the spreadsheet has no tab named "rotation" (it needs the tabs "rotation" and "members"; "holidays" is optional): HTTP 400: Unable to parse range: rotation`, 400},
-		{"no members tab", sheetID, nil, []string{"rotation", "holidays"},
+			`sheets: read spreadsheet ` + sheetID + `: the spreadsheet has no tab named "rotation" (it needs the tabs "rotation" and "members"; "holidays" and "runbooks" are optional): HTTP 400: Unable to parse range: rotation`, 400},
+		{"no members tab", sheetID, nil, []string{"rotation", "holidays", "runbooks"},
 			`the spreadsheet has no tab named "members"`, 400},
 		{"an Excel file", sheetID, &answer{status: 400, message: "This operation is not supported for this document"}, nil,
 			"the file is not a Google Sheet (an uploaded Excel file?)", 400},
@@ -352,7 +437,7 @@ func TestPermanentErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			tabs := map[string][][]any{"rotation": nil, "members": nil, "holidays": nil}
+			tabs := map[string][][]any{"rotation": nil, "members": nil, "holidays": nil, "runbooks": nil}
 			if tt.tabs != nil {
 				tabs = map[string][][]any{}
 				for _, name := range tt.tabs {
@@ -402,6 +487,12 @@ func TestMalformedSheet(t *testing.T) {
 			{"Suzuki", "@suzuki"},
 		},
 		"holidays": {{"date"}, {"2026-12-32"}, {46385.0}},
+		"runbooks": {
+			{"match", "url", "note"},
+			{"/([/", "https://wiki.example.com/x"},
+			{"disk", "wiki.example.com/disk"},
+			{"cpu", "https://wiki.example.com/cpu", "CPU"},
+		},
 	})
 	var log logs
 	s := newSource(t, f, &log, nil)
@@ -412,6 +503,8 @@ func TestMalformedSheet(t *testing.T) {
 		`rotation!A5: no date for the names in this row; row ignored`,
 		`rotation!A6: "0" is not a date (as a Sheets date serial it is out of range)`,
 		`holidays!A2: "2026-12-32" is not a date`,
+		"runbooks!A2: \"/([/\" is not a valid regular expression: missing closing ]: `[`; row ignored",
+		`runbooks!B3: "wiki.example.com/disk" is not an http(s) URL; row ignored`,
 	}
 	for refresh := range 2 {
 		r, err := s.Roster(t.Context())
@@ -437,6 +530,9 @@ func TestMalformedSheet(t *testing.T) {
 		}
 		if _, ok := r.IsHoliday(day("2026-12-29")); !ok {
 			t.Error("the good holiday is lost")
+		}
+		if got := r.Runbooks("CPU high", ""); len(got) != 1 {
+			t.Errorf("Runbooks(CPU high) = %+v: the good runbook is lost", got)
 		}
 	}
 }
@@ -580,7 +676,7 @@ func TestServiceAccountKey(t *testing.T) {
 				if r.Authorization != "Bearer "+token {
 					t.Errorf("a request with Authorization %q", r.Authorization)
 				}
-				if !reflect.DeepEqual(r.Ranges, []string{"rotation", "members"}) && !reflect.DeepEqual(r.Ranges, []string{"rotation", "members", "holidays"}) {
+				if !slices.Equal(r.Ranges[:2], []string{"rotation", "members"}) {
 					t.Errorf("ranges %q", r.Ranges)
 				}
 			}
@@ -724,4 +820,13 @@ func TestConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestOptionalTabsLogged: the log says what a missing optional tab means.
+func TestOptionalTabsLogged(t *testing.T) {
+	for _, tab := range rotation.OptionalTabs {
+		if withoutTab[tab] == "" {
+			t.Errorf("tab %s: the log would not say what its absence means", tab)
+		}
+	}
 }
