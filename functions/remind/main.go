@@ -4,18 +4,26 @@
 //
 //	{"kind": "morning" | "evening", "scheduledTime": "<aws.scheduler.scheduled-time>"}
 //
-// and it posts that reminder to REMINDER_DESTINATIONS. Anywhere else it runs
-// once and exits:
+// and it posts that reminder to REMINDER_DESTINATIONS. Every weekday at 10:00
+// it is also invoked with
+//
+//	{"kind": "digest", "scheduledTime": "<aws.scheduler.scheduled-time>"}
+//
+// and on the first working day of the week it posts the digest of the week
+// before (see reminder.RunDigest). Anywhere else it runs once and exits:
 //
 //	remind --kind morning|evening [--at RFC3339] [--dry-run]
 //	remind --check [--at RFC3339]
+//	remind --digest [--week YYYY-MM-DD] [--dry-run]
 //
 // --at is the scheduled instant (default now); --dry-run prints what would be
 // posted and posts nothing. The exit status is 1 when a post failed. --check
 // prints the sheet as its editors check it — who is on call today and on the
 // next working day with their handle in each chat, the days off in the next
 // 30 days, and every problem found in the sheet — and exits 1 when there is a
-// problem (`make oncall`).
+// problem (`make oncall`). --digest posts the digest of the week that starts
+// on Monday --week (default: the week before this one), whatever the day; the
+// digest's own file is digest.go.
 //
 // This file only reads the settings and wires package reminder.
 package main
@@ -40,9 +48,11 @@ import (
 	"github.com/pd2chat/pd2chat/shared/chat/console"
 	"github.com/pd2chat/pd2chat/shared/config"
 	"github.com/pd2chat/pd2chat/shared/fanout"
+	"github.com/pd2chat/pd2chat/shared/followup"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/reminder"
 	"github.com/pd2chat/pd2chat/shared/rotation"
+	"github.com/pd2chat/pd2chat/shared/state"
 	"github.com/pd2chat/pd2chat/shared/wiring"
 )
 
@@ -82,14 +92,17 @@ type env struct {
 	stdout, stderr io.Writer
 	now            func() time.Time
 	retry          chat.RetryPolicy // zero: chat.DefaultRetry
+	history        state.History    // nil: the state store's (tests set their own)
 }
 
 // app is the wired reminder.
 type app struct {
-	cfg    config.Config
-	run    reminder.Config
-	log    *slog.Logger
-	stdout io.Writer
+	cfg     config.Config
+	run     reminder.Config
+	history state.History // the state store's incident history, for the digest
+	follow  followup.Config
+	log     *slog.Logger
+	stdout  io.Writer
 }
 
 // setup reads the settings and wires the reminder.
@@ -118,6 +131,17 @@ func setup(getenv func(string) string, inLambda bool, stdout io.Writer, log *slo
 		Retry:         retry,
 		Log:           log,
 		State:         store,
+	}
+	a.history = store
+	a.follow = followup.Config{
+		Calendar:     wiring.Calendar(cfg),
+		Rotation:     src,
+		Destinations: wiring.Destinations(cfg, cfg.AlertDestinations, wiring.HTTPClient(), stdout),
+		Store:        store,
+		After:        cfg.AckReminderAfter,
+		Max:          cfg.AckReminderMax,
+		Retry:        retry,
+		Log:          log,
 	}
 	return a, nil
 }
@@ -158,6 +182,8 @@ type response struct {
 	AlreadyPosted int `json:"already_posted"`
 	Failed        int `json:"failed"`
 	Temporary     int `json:"temporary"`
+	// Week is the Monday of the week a digest reports.
+	Week string `json:"week,omitempty"`
 }
 
 // parsePayload validates a Scheduler payload; errors name the field.
@@ -167,11 +193,14 @@ func parsePayload(raw []byte) (reminder.Kind, time.Time, error) {
 		return "", time.Time{}, fmt.Errorf("remind: payload is not {\"kind\": …, \"scheduledTime\": …}: %w", err)
 	}
 	if p.Kind == "" {
-		return "", time.Time{}, errors.New(`remind: payload field "kind" is missing: want "morning" or "evening"`)
+		return "", time.Time{}, errors.New(`remind: payload field "kind" is missing: want "morning", "evening", "digest" or "followup"`)
 	}
 	kind, err := reminder.ParseKind(p.Kind)
+	if p.Kind == string(reminder.Digest) || p.Kind == string(kindFollowup) {
+		kind, err = reminder.Kind(p.Kind), nil
+	}
 	if err != nil {
-		return "", time.Time{}, fmt.Errorf(`remind: payload field "kind": %q is not "morning" or "evening"`, p.Kind)
+		return "", time.Time{}, fmt.Errorf(`remind: payload field "kind": %q is not "morning", "evening", "digest" or "followup"`, p.Kind)
 	}
 	if p.ScheduledTime == "" {
 		return "", time.Time{}, errors.New(`remind: payload field "scheduledTime" is missing: want the Scheduler's <aws.scheduler.scheduled-time>`)
@@ -192,6 +221,12 @@ func (a *app) handle(ctx context.Context, raw json.RawMessage) (response, error)
 	if err != nil {
 		a.log.Error("remind: malformed payload", "error", err.Error())
 		return response{}, err
+	}
+	switch kind {
+	case reminder.Digest:
+		return a.handleDigest(ctx, at)
+	case kindFollowup:
+		return a.handleFollowup(ctx, at)
 	}
 	res, err := reminder.Run(ctx, a.run, kind, at)
 	out := response{
@@ -215,8 +250,10 @@ func local(ctx context.Context, args []string, e env) int {
 	atFlag := fs.String("at", "", "the scheduled instant, RFC 3339 (e.g. 2026-11-20T17:00:00+09:00); default now")
 	dryRun := fs.Bool("dry-run", false, "print what would be posted; post nothing")
 	check := fs.Bool("check", false, "print today's and the next working day's on-call people, the days off ahead and the sheet's problems; exit 1 on a problem")
+	digestFlag := fs.Bool("digest", false, "post the weekly digest of incidents, of --week")
+	weekFlag := fs.String("week", "", "with --digest: the Monday that starts the week to report (e.g. 2026-11-16); default the week before this one")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: remind --kind morning|evening [--at RFC3339] [--dry-run]\n       remind --check [--at RFC3339]")
+		fmt.Fprintln(fs.Output(), "usage: remind --kind morning|evening [--at RFC3339] [--dry-run]\n       remind --check [--at RFC3339]\n       remind --digest [--week YYYY-MM-DD] [--dry-run]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -234,12 +271,24 @@ func local(ctx context.Context, args []string, e env) int {
 		return usage("unexpected argument %q", fs.Arg(0))
 	}
 	var kind reminder.Kind
+	var week rotation.Date
 	switch {
+	case *digestFlag && (*check || *kindFlag != "" || *atFlag != ""):
+		return usage("--digest takes only --week and --dry-run")
+	case *weekFlag != "" && !*digestFlag:
+		return usage("--week goes with --digest")
+	case *digestFlag && *weekFlag != "":
+		w, err := parseWeek(*weekFlag)
+		if err != nil {
+			return usage("--week %v", err)
+		}
+		week = w
+	case *digestFlag:
 	case *check && (*kindFlag != "" || *dryRun):
 		return usage("--check takes no --kind or --dry-run")
 	case *check:
 	case *kindFlag == "":
-		return usage("--kind morning or --kind evening is required (or --check)")
+		return usage("--kind morning or --kind evening is required (or --check, or --digest)")
 	default:
 		k, err := reminder.ParseKind(*kindFlag)
 		if err != nil {
@@ -274,6 +323,12 @@ func local(ctx context.Context, args []string, e env) int {
 	if *check {
 		return a.check(ctx, at, e.stderr)
 	}
+	if *digestFlag {
+		if e.history != nil {
+			a.history = e.history
+		}
+		return a.localDigest(ctx, at, week, *dryRun, e.stdout, e.stderr)
+	}
 	if *dryRun {
 		a.dryRun()
 	}
@@ -297,6 +352,7 @@ func (a *app) dryRun() {
 		dests[i] = d
 	}
 	a.run.Destinations = dests
+	a.run.State = nil // printing is not posting: record nothing
 }
 
 // check prints the report of the sheet at instant at: 0 when the sheet is

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/fanout"
+	"github.com/pd2chat/pd2chat/shared/fingerprint"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/rotation"
@@ -49,24 +50,34 @@ func (h *Handler) plan(ctx context.Context, events []incident.Event, webhookID s
 			at = h.cfg.Now()
 		}
 		in := message.Input{Event: ev, Tag: message.Tag(ev.Incident.Number), Elapsed: sinceTrigger(inc, ev)}
-		if h.cfg.Calendar.IsWorkingTime(at) {
-			if !looked {
-				roster, lookupErr = h.lookup(ctx)
-				looked = true
-			}
-			day := rotation.DateOf(at.In(h.cfg.Calendar.Location()))
-			switch _, dayOff := roster.IsHoliday(day); {
-			case lookupErr != nil:
-				in.Notice = "On-call lookup failed: posted without mentions."
-			case !dayOff:
-				in.Mention = true
-				in.OnCall = roster.OnCall(day)
-			}
+		trigger := ev.Kind == incident.Triggered
+		working := h.cfg.Calendar.IsWorkingTime(at)
+		if (working || trigger) && !looked { // a trigger wants its runbooks at any hour
+			roster, lookupErr = h.lookup(ctx)
+			looked = true
+		}
+		day := rotation.DateOf(at.In(h.cfg.Calendar.Location()))
+		if _, dayOff := roster.IsHoliday(day); dayOff {
+			working = false // a company day off
+		}
+		switch {
+		case working && lookupErr != nil:
+			in.Notice = "On-call lookup failed: posted without mentions."
+		case working:
+			in.Mention = true
+			in.OnCall = roster.OnCall(day)
 		}
 		key := ev.ID
 		if key == "" && webhookID != "" {
 			key = webhookID + "#" + strconv.Itoa(n)
 		}
+		fp := ""
+		if trigger {
+			fp = fingerprint.Of(ev.Incident.Service.ID, ev.Incident.Title)
+			in.Runbooks = roster.Runbooks(ev.Incident.Title, ev.Incident.Service.Name)
+			in.Seen = dl.seen(ctx, fp, key, at)
+		}
+		dl.remember(ctx, ev, key, at, fp, working, in)
 		var byDialect [3]string
 		for i, d := range h.cfg.Destinations {
 			text := ""
@@ -86,6 +97,58 @@ func (h *Handler) plan(ctx context.Context, events []incident.Event, webhookID s
 	}
 	out.stateDown = dl.ledger.Down()
 	return jobs
+}
+
+// seen records this firing of the alert and tells what was known before
+// it; nil (nothing shown) when the store fails.
+func (dl *delivery) seen(ctx context.Context, fp, key string, at time.Time) *message.Sighting {
+	if dl.ledger.Down() || key == "" {
+		return nil
+	}
+	s, err := dl.h.cfg.State.Seen(ctx, fp, key, at)
+	if err != nil {
+		dl.ledger.Fail("record the alert's fingerprint", err)
+		return nil
+	}
+	return &message.Sighting{Count: s.Count, Last: s.Last, Now: at}
+}
+
+// remember appends the event to the incident history (for the weekly
+// digest) and keeps the follow-up list: a trigger inside business hours
+// waits for an acknowledgement, which (or a resolution) ends the wait.
+func (dl *delivery) remember(ctx context.Context, ev incident.Event, key string, at time.Time, fp string, working bool, in message.Input) {
+	if dl.ledger.Down() || ev.Incident.ID == "" {
+		return
+	}
+	st := dl.h.cfg.State
+	he := state.HistoryEvent{
+		EventID: key, IncidentID: ev.Incident.ID, Number: ev.Incident.Number, Kind: ev.Kind, At: at,
+		Agent: ev.Agent, ServiceID: ev.Incident.Service.ID, Service: ev.Incident.Service.Name,
+		Urgency: ev.Incident.Urgency, Title: ev.Incident.Title, Fingerprint: fp, WorkingTime: working,
+	}
+	if in.Mention {
+		for _, m := range in.OnCall {
+			he.OnCall = append(he.OnCall, m.Name)
+		}
+	}
+	if key != "" {
+		if err := st.Append(ctx, he); err != nil {
+			dl.ledger.Fail("append to the incident history", err)
+			return
+		}
+	}
+	var err error
+	switch ev.Kind {
+	case incident.Triggered:
+		if in.Mention {
+			err = st.Await(ctx, state.Pending{IncidentID: ev.Incident.ID, Number: ev.Incident.Number, Title: ev.Incident.Title, TriggeredAt: at})
+		}
+	case incident.Acknowledged, incident.Resolved:
+		err = st.Settle(ctx, ev.Incident.ID)
+	}
+	if err != nil {
+		dl.ledger.Fail("track the acknowledgement", err)
+	}
 }
 
 // sinceTrigger is the time from the incident's trigger to ev, for an

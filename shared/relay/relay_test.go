@@ -551,3 +551,14 @@ func (passStore) Incident(context.Context, string) (state.Incident, bool, error)
 	return state.Incident{}, false, nil
 }
 func (passStore) SetThread(_ context.Context, _, _, ref string) (string, error) { return ref, nil }
+func (passStore) Seen(context.Context, string, string, time.Time) (state.Sighting, error) {
+	return state.Sighting{}, nil
+}
+func (passStore) Append(context.Context, state.HistoryEvent) error { return nil }
+func (passStore) Between(context.Context, time.Time, time.Time) ([]state.HistoryEvent, error) {
+	return nil, nil
+}
+func (passStore) Await(context.Context, state.Pending) error           { return nil }
+func (passStore) Settle(context.Context, string) error                 { return nil }
+func (passStore) Waiting(context.Context) ([]state.Pending, error)     { return nil, nil }
+func (passStore) Mentioned(context.Context, string, int) (bool, error) { return true, nil }

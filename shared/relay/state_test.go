@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -226,5 +227,85 @@ func TestFaultInjection(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+func (b *brokenStore) Seen(context.Context, string, string, time.Time) (state.Sighting, error) {
+	return state.Sighting{}, b.err()
+}
+func (b *brokenStore) Append(context.Context, state.HistoryEvent) error { return b.err() }
+func (b *brokenStore) Between(context.Context, time.Time, time.Time) ([]state.HistoryEvent, error) {
+	return nil, b.err()
+}
+func (b *brokenStore) Await(context.Context, state.Pending) error           { return b.err() }
+func (b *brokenStore) Settle(context.Context, string) error                 { return b.err() }
+func (b *brokenStore) Waiting(context.Context) ([]state.Pending, error)     { return nil, b.err() }
+func (b *brokenStore) Mentioned(context.Context, string, int) (bool, error) { return false, b.err() }
+
+// TestFirstSeenAndRunbooks: the first trigger of an alert says so; the same
+// alert again (another incident, other numbers in its title) says it was
+// seen before; the sheet's runbook for the service is linked on both.
+func TestFirstSeenAndRunbooks(t *testing.T) {
+	hs := newHarness(t, nil)
+	one := fixture(t, "v3/incident.triggered.json")
+	two := bytes.ReplaceAll(bytes.ReplaceAll(one, []byte(`"number": 1234`), []byte(`"number": 1240`)), []byte("Q1ABCDEF"), []byte("Q2ZZZZZZ"))
+	two = bytes.Replace(two, []byte(`"id": "01JD5K2M3N4P5Q6R7S8T9V0W1X"`), []byte(`"id": "01JD5K2M3N4P5Q6R7S8T9V0W2Y"`), 1)
+	two = bytes.Replace(two, []byte("5xx rate above 5%"), []byte("5xx rate above 7%"), 1)
+	two = bytes.Replace(two, []byte(`"occurred_at": "2026-11-20T02:15:00.123Z"`), []byte(`"occurred_at": "2026-11-23T03:15:00.000Z"`), 1)
+	for _, b := range [][]byte{one, two} {
+		if rec := hs.do("POST", "/pagerduty", signed(b, secret), b); rec.Code != 200 {
+			t.Fatalf("status %d", rec.Code)
+		}
+	}
+	for name, texts := range map[string][]string{"slack": hs.slack.got(), "typetalk": hs.typetalk.got()} {
+		if len(texts) != 2 {
+			t.Fatalf("%s: %d posts", name, len(texts))
+		}
+		if !strings.Contains(texts[0], "First time this alert has fired") {
+			t.Errorf("%s: the first trigger should say it is new:\n%s", name, texts[0])
+		}
+		if strings.Contains(texts[1], "First time") || !strings.Contains(texts[1], "Seen once before, 3 days ago") {
+			t.Errorf("%s: the second should say it was seen before:\n%s", name, texts[1])
+		}
+		for i, text := range texts {
+			if !strings.Contains(text, "wiki.example.com/services/checkout") {
+				t.Errorf("%s post %d lacks the checkout runbook:\n%s", name, i, text)
+			}
+		}
+	}
+}
+
+// TestHistoryAndFollowups: every event goes into the history with who was
+// on call; a trigger in business hours waits for an acknowledgement, which
+// ends the wait.
+func TestHistoryAndFollowups(t *testing.T) {
+	store := state.NewMemory()
+	hs := newHarness(t, func(c *Config) { c.State = store })
+	ctx := context.Background()
+	send := func(name string) {
+		body := fixture(t, "v3/"+name+".json")
+		if rec := hs.do("POST", "/pagerduty", signed(body, secret), body); rec.Code != 200 {
+			t.Fatalf("%s: status %d", name, rec.Code)
+		}
+	}
+	send("incident.triggered")
+	waiting, err := store.Waiting(ctx)
+	if err != nil || len(waiting) != 1 || waiting[0].IncidentID != "Q1ABCDEF" || waiting[0].Number != 1234 {
+		t.Fatalf("after the trigger: waiting %+v, %v", waiting, err)
+	}
+	send("incident.acknowledged")
+	if waiting, _ := store.Waiting(ctx); len(waiting) != 0 {
+		t.Errorf("after the acknowledgement: still waiting %+v", waiting)
+	}
+	events, err := store.Between(ctx, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC))
+	if err != nil || len(events) != 2 {
+		t.Fatalf("history: %+v, %v", events, err)
+	}
+	trig, ack := events[0], events[1]
+	if trig.Kind != incident.Triggered || !trig.WorkingTime || trig.Fingerprint == "" ||
+		strings.Join(trig.OnCall, ",") != "Takahashi,Tanaka" || trig.Service != "checkout-api" {
+		t.Errorf("trigger in history: %+v", trig)
+	}
+	if ack.Kind != incident.Acknowledged || ack.Agent != "Taro Yamada" || ack.Number != 1234 {
+		t.Errorf("acknowledgement in history: %+v", ack)
 	}
 }

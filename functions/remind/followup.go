@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/chat"
+	"github.com/pd2chat/pd2chat/shared/followup"
+	"github.com/pd2chat/pd2chat/shared/reminder"
+)
+
+// kindFollowup is the Scheduler payload kind of the follow-up sweep,
+// invoked every minute of business hours.
+const kindFollowup reminder.Kind = "followup"
+
+// followupBudget bounds one sweep (the function's timeout is 30 s).
+const followupBudget = 20 * time.Second
+
+// handleFollowup serves a Scheduler invocation of kind "followup": it
+// re-mentions the incidents still unacknowledged (package followup). It
+// returns an error only when a retry may post what is missing; the next
+// minute's sweep would too.
+func (a *app) handleFollowup(ctx context.Context, at time.Time) (response, error) {
+	out := response{Kind: string(kindFollowup), At: at.Format(time.RFC3339)}
+	if a.cfg.AckReminderMax == 0 {
+		out.Skipped = "ACK_REMINDER_MAX is 0: follow-ups are off"
+		return out, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, followupBudget)
+	defer cancel()
+	res, err := followup.Sweep(ctx, a.follow, at)
+	out.Posted, out.AlreadyPosted, out.Failed, out.Temporary = res.Posted, res.Skipped, res.Failed, res.Temporary
+	if temporary, _ := chat.IsTemporary(err); temporary {
+		return out, err
+	}
+	if err != nil {
+		a.log.Error("followup sweep failed", "error", err.Error())
+	}
+	return out, nil
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/state"
+)
+
+func TestHandleFollowup(t *testing.T) {
+	fake, srv := newFakeChat(t)
+	vars := chatEnv(srv)
+	a, err := setup(func(k string) string { return vars[k] }, true, io.Discard, slog.New(slog.DiscardHandler), noWait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	triggered := time.Date(2026, 11, 20, 2, 15, 0, 0, time.UTC) // Friday 11:15 JST
+	store := a.follow.Store
+	if _, err := store.Record(ctx, incident.Event{ID: "ev1", Kind: incident.Triggered, OccurredAt: triggered,
+		Incident: incident.Incident{ID: "Q1ABCDEF", Number: 1234, Title: "checkout-api: 5xx"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Await(ctx, state.Pending{IncidentID: "Q1ABCDEF", Number: 1234, TriggeredAt: triggered}); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []string{"2026-11-20T02:20:00Z", "2026-11-20T02:25:00Z", "2026-11-20T02:25:00Z"} {
+		out, err := a.handle(ctx, json.RawMessage(`{"kind":"followup","scheduledTime":"`+at+`"}`))
+		if err != nil {
+			t.Fatalf("%s: %+v %v", at, out, err)
+		}
+	}
+	posts := fake.received()
+	if len(posts) != 1 || posts[0].target != "C0ALERTS" || !strings.Contains(posts[0].text, "Still not acknowledged") ||
+		!strings.Contains(posts[0].text, "<@U01TAKAHASH>") {
+		t.Errorf("want one follow-up in the alert channel mentioning the on-call pair, got %+v", posts)
+	}
+}

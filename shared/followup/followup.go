@@ -1,0 +1,180 @@
+// Package followup re-mentions the on-call people when an incident
+// triggered inside business hours is still not acknowledged after a while:
+// on Slack as a reply in the incident's thread, on Typetalk with its tag.
+//
+// The mechanism is a periodic sweep (the remind function, invoked every
+// minute inside business hours by EventBridge Scheduler) over the incidents
+// the relay marked as waiting in the state store. It is durable (all it
+// knows is in the store: a restart loses nothing) and idempotent (each
+// follow-up is claimed per destination before it is posted, and its number
+// recorded with a conditional write, so two sweeps at once mention once).
+package followup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/chat"
+	"github.com/pd2chat/pd2chat/shared/fanout"
+	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/message"
+	"github.com/pd2chat/pd2chat/shared/rotation"
+	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/workday"
+)
+
+// Defaults of ACK_REMINDER_AFTER and ACK_REMINDER_MAX.
+const (
+	DefaultAfter = 10 * time.Minute
+	DefaultMax   = 2
+)
+
+// Store is what a sweep needs from the state store.
+type Store interface {
+	state.Followups
+	state.Incidents
+	state.Deliveries
+}
+
+// Config wires Sweep.
+type Config struct {
+	Calendar     *workday.Calendar
+	Rotation     rotation.Source
+	Destinations []fanout.Destination // ALERT_DESTINATIONS
+	Store        Store
+	After        time.Duration // ACK_REMINDER_AFTER; zero: DefaultAfter
+	Max          int           // ACK_REMINDER_MAX; zero: DefaultMax
+	Retry        chat.RetryPolicy
+	Log          *slog.Logger
+}
+
+// Result counts what a sweep did.
+type Result struct {
+	Waiting   int // incidents waiting for an acknowledgement
+	Mentioned int // follow-ups posted (per incident, not per destination)
+	Settled   int // incidents no longer followed (acknowledged meanwhile, or Max reached)
+	fanout.Result
+}
+
+// Sweep posts the follow-ups due at now. Outside business hours it does
+// nothing: SRE's escalation in PagerDuty covers those hours. The error is
+// temporary when a later sweep may do what this one could not.
+func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
+	var res Result
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	after, max := cfg.After, cfg.Max
+	if after <= 0 {
+		after = DefaultAfter
+	}
+	if max <= 0 {
+		max = DefaultMax
+	}
+	if !cfg.Calendar.IsWorkingTime(now) {
+		return res, nil
+	}
+	waiting, err := cfg.Store.Waiting(ctx)
+	if err != nil {
+		return res, chat.Temporary(fmt.Errorf("followup: list waiting incidents: %w", err), 0)
+	}
+	res.Waiting = len(waiting)
+	var roster *rotation.Roster
+	var errs []error
+	for _, p := range waiting {
+		n := p.Mentions + 1
+		if n > max {
+			res.Settled++
+			errs = append(errs, settle(ctx, cfg.Store, p.IncidentID))
+			continue
+		}
+		if now.Before(p.TriggeredAt.Add(time.Duration(n) * after)) {
+			continue
+		}
+		inc, found, err := cfg.Store.Incident(ctx, p.IncidentID)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("followup: read incident %s: %w", p.IncidentID, err))
+			continue
+		}
+		if found && !unacknowledged(inc.Status()) {
+			res.Settled++
+			errs = append(errs, settle(ctx, cfg.Store, p.IncidentID))
+			continue
+		}
+		if roster == nil {
+			if roster, err = cfg.Rotation.Roster(ctx); err != nil {
+				log.Warn("followup: on-call lookup failed; mentioning nobody", "error", err.Error())
+			}
+		}
+		day := rotation.DateOf(now.In(cfg.Calendar.Location()))
+		if _, off := roster.IsHoliday(day); off {
+			return res, nil // a company day off: no business hours today
+		}
+		f := message.Followup{
+			Incident: incident.Incident{ID: p.IncidentID, Number: p.Number, Title: p.Title},
+			Tag:      message.Tag(p.Number), OnCall: roster.OnCall(day), N: n, Max: max,
+			Waiting: now.Sub(p.TriggeredAt),
+		}
+		if found {
+			f.Incident.Number, f.Incident.Title, f.Incident.URL = inc.Number, inc.Title, inc.URL
+			f.Tag = message.Tag(inc.Number)
+		}
+		r := post(ctx, cfg, f, inc, p.IncidentID+"#"+strconv.Itoa(n))
+		res.Result.Posted += r.Posted
+		res.Result.Skipped += r.Skipped
+		res.Result.Failed += r.Failed
+		res.Result.Temporary += r.Temporary
+		res.Result.Errors = append(res.Result.Errors, r.Errors...)
+		if r.Temporary > 0 {
+			continue // the next sweep posts where it is missing
+		}
+		ok, err := cfg.Store.Mentioned(ctx, p.IncidentID, n)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("followup: record follow-up %d of %s: %w", n, p.IncidentID, err))
+		} else if ok && r.Posted > 0 {
+			res.Mentioned++
+		}
+	}
+	log.Info("followup sweep", "waiting", res.Waiting, "mentioned", res.Mentioned, "settled", res.Settled,
+		"posted", res.Posted, "failed", res.Failed, "temporary", res.Temporary)
+	if err := errors.Join(errs...); err != nil || res.Temporary > 0 {
+		return res, chat.Temporary(fmt.Errorf("followup: sweep incomplete (%d destination(s) to retry): %w", res.Temporary, err), 0)
+	}
+	return res, nil
+}
+
+// unacknowledged reports whether an incident in this state still waits.
+func unacknowledged(k incident.Kind) bool {
+	return k == "" || k == incident.Triggered || k == incident.Unacknowledged || k == incident.Reopened
+}
+
+func settle(ctx context.Context, s Store, id string) error {
+	if err := s.Settle(ctx, id); err != nil {
+		return fmt.Errorf("followup: settle %s: %w", id, err)
+	}
+	return nil
+}
+
+// post sends follow-up f to every destination once (key), in the
+// incident's Slack thread where it has one.
+func post(ctx context.Context, cfg Config, f message.Followup, inc state.Incident, key string) fanout.Result {
+	ledger := &fanout.Ledger{Store: cfg.Store, Lease: 30 * time.Second, OnError: func(action string, err error) {
+		if cfg.Log != nil {
+			cfg.Log.Warn("state store failed; posting without it (a duplicate is possible)", "action", action, "error", err.Error())
+		}
+	}}
+	jobs := make([][]fanout.Job, len(cfg.Destinations))
+	for i, d := range cfg.Destinations {
+		m := chat.Message{Text: message.RenderFollowup(d.Dialect, f)}
+		if _, threaded := d.Poster.(chat.Threader); threaded {
+			m.ThreadTS = inc.Threads[d.Name]
+		}
+		jobs[i] = []fanout.Job{ledger.Once("followup/"+key, d.Name, m)}
+	}
+	return fanout.Run(ctx, cfg.Destinations, jobs, cfg.Retry)
+}
