@@ -49,18 +49,22 @@ const (
 // Reminder kinds, the "kind" of the payload the schedules send to remind:
 // {"kind":"morning","scheduledTime":"2026-11-20T01:00:00Z"}.
 const (
-	KindMorning = "morning" // today's on-call pair, at the start of business hours
-	KindEvening = "evening" // the next working day's pair, at the end of business hours
+	KindMorning  = "morning"  // today's on-call pair, at the start of business hours
+	KindEvening  = "evening"  // the next working day's pair, at the end of business hours
+	KindDigest   = "digest"   // last week's digest; the function posts it on the week's first working day
+	KindFollowup = "followup" // the sweep re-mentioning unacknowledged incidents, every minute of business hours
 )
 
 // stateActions are the DynamoDB actions the functions need on the state
 // table: exactly the calls of shared/state's DynamoDBAPI (single-item
-// reads and conditional writes). Nothing queries, scans or touches the
-// table's definition; a store that starts to must add its action here.
+// reads and conditional writes, and Query for the history's day buckets
+// and the follow-ups' partition). Nothing scans or touches the table's
+// definition; a store that starts to must add its action here.
 var stateActions = []string{
 	"dynamodb:DeleteItem",
 	"dynamodb:GetItem",
 	"dynamodb:PutItem",
+	"dynamodb:Query",
 	"dynamodb:UpdateItem",
 }
 
@@ -321,28 +325,44 @@ func newSchedules(stack awscdk.Stack, s Settings, remind awslambda.Function, dlq
 				"aws:SourceArn":     group,
 			}}),
 	})
+	// The follow-up sweep runs every minute of the business hours' whole
+	// hours (10-16 for 10:00-17:00; the function itself checks the exact
+	// window and holidays). A failed sweep is not retried: the next
+	// minute's sweep does the same work.
+	lastHour := s.Schedule.EveningHour
+	if s.Schedule.EveningMinute == 0 {
+		lastHour--
+	}
 	for _, r := range []struct {
-		id, kind, when string
-		hour, minute   int
+		id, kind, what string
+		minute, hour   string
+		retries        int
+		maxAge         awscdk.Duration
 	}{
-		{"MorningReminder", KindMorning, "today's", s.Schedule.MorningHour, s.Schedule.MorningMinute},
-		{"EveningReminder", KindEvening, "the next working day's", s.Schedule.EveningHour, s.Schedule.EveningMinute},
+		{"MorningReminder", KindMorning, "remind today's on-call pair",
+			strconv.Itoa(s.Schedule.MorningMinute), strconv.Itoa(s.Schedule.MorningHour), reminderRetries, awscdk.Duration_Hours(jsii.Number(reminderMaxAgeH))},
+		{"EveningReminder", KindEvening, "remind the next working day's on-call pair",
+			strconv.Itoa(s.Schedule.EveningMinute), strconv.Itoa(s.Schedule.EveningHour), reminderRetries, awscdk.Duration_Hours(jsii.Number(reminderMaxAgeH))},
+		{"WeeklyDigest", KindDigest, "post last week's digest on the week's first working day",
+			strconv.Itoa(s.Schedule.MorningMinute), strconv.Itoa(s.Schedule.MorningHour), reminderRetries, awscdk.Duration_Hours(jsii.Number(reminderMaxAgeH))},
+		{"AckFollowups", KindFollowup, "re-mention incidents nobody acknowledged",
+			"*", strconv.Itoa(s.Schedule.MorningHour) + "-" + strconv.Itoa(lastHour), 0, awscdk.Duration_Minutes(jsii.Number(1))},
 	} {
 		target := awsschedulertargets.NewLambdaInvoke(remind, &awsschedulertargets.ScheduleTargetBaseProps{
 			Input: awsscheduler.ScheduleTargetInput_FromObject(map[string]any{
 				"kind":          r.kind,
 				"scheduledTime": awsscheduler.ContextAttribute_ScheduledTime(),
 			}),
-			RetryAttempts:   jsii.Number(reminderRetries),
-			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(reminderMaxAgeH)),
+			RetryAttempts:   jsii.Number(r.retries),
+			MaxEventAge:     r.maxAge,
 			DeadLetterQueue: dlq,
 			Role:            role,
 		})
 		awsscheduler.NewSchedule(stack, jsii.String(r.id), &awsscheduler.ScheduleProps{
-			Description: jsii.String("pd2chat: remind " + r.when + " on-call pair (" + s.BusinessHours + ", " + s.Timezone + ")"),
+			Description: jsii.String("pd2chat: " + r.what + " (" + s.BusinessHours + ", " + s.Timezone + ")"),
 			Schedule: awsscheduler.ScheduleExpression_Cron(&awsscheduler.CronOptionsWithTimezone{
-				Minute:   jsii.String(strconv.Itoa(r.minute)),
-				Hour:     jsii.String(strconv.Itoa(r.hour)),
+				Minute:   jsii.String(r.minute),
+				Hour:     jsii.String(r.hour),
 				WeekDay:  jsii.String(s.Schedule.Days),
 				TimeZone: tz,
 			}),

@@ -312,11 +312,12 @@ func TestSchedules(t *testing.T) {
 		remindID, _ := s.one(t, "AWS::Lambda::Function", "Remind")
 		dlqID, _ := s.one(t, "AWS::SQS::Queue", "ReminderDLQ")
 		roleID, _ := s.one(t, "AWS::IAM::Role", "SchedulerRole")
-		if got := s.ofType("AWS::Scheduler::Schedule"); len(got) != 2 {
-			t.Fatalf("schedules: %v, want two", got)
+		if got := s.ofType("AWS::Scheduler::Schedule"); len(got) != 4 {
+			t.Fatalf("schedules: %v, want four", got)
 		}
+		kinds := map[string]string{"MorningReminder": "morning", "EveningReminder": "evening", "WeeklyDigest": "digest", "AckFollowups": "followup"}
 		for prefix, cron := range want {
-			kind := strings.ToLower(strings.TrimSuffix(prefix, "Reminder"))
+			kind := kinds[prefix]
 			id, sched := s.one(t, "AWS::Scheduler::Schedule", prefix)
 			p := sched.Properties
 			equal(t, id+" expression", p["ScheduleExpression"], cron)
@@ -325,7 +326,11 @@ func TestSchedules(t *testing.T) {
 			target, _ := p["Target"].(map[string]any)
 			equal(t, id+" target", target["Arn"], getAtt(remindID, "Arn"))
 			equal(t, id+" role", target["RoleArn"], getAtt(roleID, "Arn"))
-			equal(t, id+" retry policy", target["RetryPolicy"], map[string]any{"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 3})
+			retry := map[string]any{"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 3}
+			if kind == "followup" { // the next minute's sweep does the same work
+				retry = map[string]any{"MaximumEventAgeInSeconds": 60, "MaximumRetryAttempts": 0}
+			}
+			equal(t, id+" retry policy", target["RetryPolicy"], retry)
 			equal(t, id+" dead-letter queue", target["DeadLetterConfig"], map[string]any{"Arn": getAtt(dlqID, "Arn")})
 			var input map[string]any
 			if err := json.Unmarshal([]byte(fmt.Sprint(target["Input"])), &input); err != nil {
@@ -338,6 +343,8 @@ func TestSchedules(t *testing.T) {
 		check(t, full(t), "Asia/Tokyo", map[string]string{
 			"MorningReminder": "cron(0 10 ? * MON-FRI *)",
 			"EveningReminder": "cron(0 17 ? * MON-FRI *)",
+			"WeeklyDigest":    "cron(0 10 ? * MON-FRI *)",
+			"AckFollowups":    "cron(* 10-16 ? * MON-FRI *)",
 		})
 	})
 	t.Run("hours and zone from the settings", func(t *testing.T) {
@@ -352,6 +359,8 @@ func TestSchedules(t *testing.T) {
 		check(t, syn, "Europe/Berlin", map[string]string{
 			"MorningReminder": "cron(30 9 ? * MON,WED,FRI *)",
 			"EveningReminder": "cron(0 18 ? * MON,WED,FRI *)",
+			"WeeklyDigest":    "cron(30 9 ? * MON,WED,FRI *)",
+			"AckFollowups":    "cron(* 9-17 ? * MON,WED,FRI *)",
 		})
 		for _, prefix := range []string{"Webhook", "Remind"} {
 			_, fn := syn.one(t, "AWS::Lambda::Function", prefix)
@@ -454,7 +463,7 @@ func TestLeastPrivilege(t *testing.T) {
 			switch st["Sid"] {
 			case "UseStateTable":
 				equal(t, policy+" table actions", st["Action"], []string{
-					"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+					"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
 				})
 				equal(t, policy+" table resource", st["Resource"], getAtt(tableID, "Arn"))
 				tableUsers[policy] = true
