@@ -176,14 +176,18 @@ func blank(row []string) bool {
 	return true
 }
 
-func (p *parser) rotation(rows [][]string, days map[Date][]Member, members map[string]Member) {
+// dated walks a tab whose column A is a date (rotation, holidays): it skips
+// blank rows and a header, reports a row without a date (noDate says what
+// it had), a cell that is not a date and a date seen on an earlier row, and
+// calls row for each good one.
+func (p *parser) dated(tab string, rows [][]string, noDate string, row func(i int, r []string, d Date)) {
 	firstRow := make(map[Date]int)
 	first := true
-	for i, row := range rows {
-		if blank(row) {
+	for i, r := range rows {
+		if blank(r) {
 			continue
 		}
-		a := cell(row, 0)
+		a := cell(r, 0)
 		if first {
 			first = false
 			if isDateHeader(a) {
@@ -191,19 +195,25 @@ func (p *parser) rotation(rows [][]string, days map[Date][]Member, members map[s
 			}
 		}
 		if a == "" {
-			p.report(RotationTab, i, 0, "no date for the names in this row; row ignored")
+			p.report(tab, i, 0, "no date for %s; row ignored", noDate)
 			continue
 		}
 		d, err := parseDate(a)
 		if err != nil {
-			p.report(RotationTab, i, 0, "%v", err)
+			p.report(tab, i, 0, "%v", err)
 			continue
 		}
 		if prev, dup := firstRow[d]; dup {
-			p.report(RotationTab, i, 0, "%s is already on row %d; row ignored", d, prev+1)
+			p.report(tab, i, 0, "%s is already on row %d; row ignored", d, prev+1)
 			continue
 		}
 		firstRow[d] = i
+		row(i, r, d)
+	}
+}
+
+func (p *parser) rotation(rows [][]string, days map[Date][]Member, members map[string]Member) {
+	p.dated(RotationTab, rows, "the names in this row", func(i int, row []string, d Date) {
 		var onCall []Member
 		seen := make(map[string]int)
 		for j := 1; j < len(row); j++ {
@@ -224,7 +234,7 @@ func (p *parser) rotation(rows [][]string, days map[Date][]Member, members map[s
 			onCall = append(onCall, m)
 		}
 		days[d] = onCall
-	}
+	})
 }
 
 // isDateHeader reports whether a, column A of a tab's first non-blank row,
@@ -238,39 +248,13 @@ const defaultHolidayName = "Company holiday"
 
 func (p *parser) holidays(rows [][]string) map[Date]string {
 	days := make(map[Date]string)
-	firstRow := make(map[Date]int)
-	first := true
-	for i, row := range rows {
-		if blank(row) {
-			continue
-		}
-		a := cell(row, 0)
-		if first {
-			first = false
-			if isDateHeader(a) {
-				continue
-			}
-		}
-		if a == "" {
-			p.report(HolidaysTab, i, 0, "no date for this holiday; row ignored")
-			continue
-		}
-		d, err := parseDate(a)
-		if err != nil {
-			p.report(HolidaysTab, i, 0, "%v", err)
-			continue
-		}
-		if prev, dup := firstRow[d]; dup {
-			p.report(HolidaysTab, i, 0, "%s is already on row %d; row ignored", d, prev+1)
-			continue
-		}
-		firstRow[d] = i
+	p.dated(HolidaysTab, rows, "this holiday", func(_ int, row []string, d Date) {
 		name := strings.Join(strings.Fields(cell(row, 1)), " ")
 		if name == "" {
 			name = defaultHolidayName
 		}
 		days[d] = name
-	}
+	})
 	return days
 }
 
