@@ -93,18 +93,7 @@ func TestDigestGolden(t *testing.T) {
 			})
 		}
 	}
-	if *update {
-		return
-	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.golden"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
-		if !seen[filepath.Base(f)] {
-			t.Errorf("%s: no test case renders it; remove it", f)
-		}
-	}
+	noStaleGolden(t, dir, seen)
 }
 
 // TestDigestInert: nothing from PagerDuty or the sheet mentions, links or

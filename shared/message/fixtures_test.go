@@ -54,13 +54,5 @@ func TestFixtureGolden(t *testing.T) {
 			}
 		}
 	}
-	if *update {
-		return
-	}
-	existing, _ := filepath.Glob(filepath.Join("testdata", "fixtures", "*.golden"))
-	for _, f := range existing {
-		if !seen[filepath.Base(f)] {
-			t.Errorf("%s: no fixture renders it; remove it", f)
-		}
-	}
+	noStaleGolden(t, filepath.Join("testdata", "fixtures"), seen)
 }

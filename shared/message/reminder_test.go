@@ -94,18 +94,7 @@ func TestReminderGolden(t *testing.T) {
 			})
 		}
 	}
-	if *update {
-		return
-	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.golden"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
-		if !seen[filepath.Base(f)] {
-			t.Errorf("%s: no test case renders it; remove it", f)
-		}
-	}
+	noStaleGolden(t, dir, seen)
 }
 
 func TestReminderMentions(t *testing.T) {

@@ -76,21 +76,13 @@ func TestTriageGolden(t *testing.T) {
 			})
 		}
 	}
-	if *update {
-		return
-	}
 	seen := map[string]bool{}
 	for _, c := range triageCases() {
 		for _, d := range dialects {
 			seen[c.name+"."+d.String()+".golden"] = true
 		}
 	}
-	files, _ := filepath.Glob(filepath.Join("testdata", "triage", "*.golden"))
-	for _, f := range files {
-		if !seen[filepath.Base(f)] {
-			t.Errorf("%s: no test case renders it; remove it", f)
-		}
-	}
+	noStaleGolden(t, filepath.Join("testdata", "triage"), seen)
 }
 
 // TestTriageOnlyOnTrigger: the other kinds never show Seen or Runbooks.
