@@ -352,24 +352,12 @@ func (p *parser) runbooks(rows [][]string) []runbook {
 // URL.
 func (p *parser) runbookHeader(i int, row []string) ([numRunbookCols]int, bool) {
 	cols := [numRunbookCols]int{-1, -1, -1}
-	found := false
 	for j := range row {
 		if isHTTP(cell(row, j)) {
 			return cols, false
 		}
 	}
-	for j := range row {
-		c, ok := runbookColumn(cell(row, j))
-		if !ok {
-			continue
-		}
-		found = true
-		if cols[c] >= 0 {
-			p.report(RunbooksTab, i, j, "a second %q column; column %s is used", runbookColumnNames[c], columnName(cols[c]+1))
-			continue
-		}
-		cols[c] = j
-	}
+	found := p.header(RunbooksTab, i, row, runbookColumn, runbookColumnNames[:], cols[:])
 	return cols, found
 }
 
@@ -510,20 +498,29 @@ func (p *parser) members(rows [][]string) []Member {
 // of each field (-1 when absent).
 func (p *parser) memberHeader(i int, row []string) ([numCols]int, bool) {
 	cols := [numCols]int{-1, -1, -1, -1}
+	found := p.header(MembersTab, i, row, headerColumn, columnNames[:], cols[:])
+	return cols, found
+}
+
+// header reads row i of tab as its header: cols[c] becomes the column of
+// field c (recognise names a cell's field; cols holds -1 for the fields not
+// found). A field named twice is reported and its first column kept. It
+// reports whether any field was named.
+func (p *parser) header(tab string, i int, row []string, recognise func(string) (int, bool), names []string, cols []int) bool {
 	found := false
 	for j := range row {
-		c, ok := headerColumn(cell(row, j))
+		c, ok := recognise(cell(row, j))
 		if !ok {
 			continue
 		}
 		found = true
 		if cols[c] >= 0 {
-			p.report(MembersTab, i, j, "a second %q column; column %s is used", columnNames[c], columnName(cols[c]+1))
+			p.report(tab, i, j, "a second %q column; column %s is used", names[c], columnName(cols[c]+1))
 			continue
 		}
 		cols[c] = j
 	}
-	return cols, found
+	return found
 }
 
 // isSlackUserID reports whether s looks like a Slack user ID: U or W, then
