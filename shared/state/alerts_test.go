@@ -23,25 +23,8 @@ import (
 // The Alerts suite runs against Memory and dynalite, as testStore does
 // (testAlerts could join testStore's list).
 
-func TestMemoryAlerts(t *testing.T) {
-	testAlerts(t, func(t *testing.T, now func() time.Time) state.Store {
-		m := state.NewMemory()
-		m.Now = now
-		return m
-	})
-}
-
-func TestDynamoDBAlerts(t *testing.T) {
-	testAlerts(t, newDynamoDBStore(nil))
-}
-
-// TestDynamoDBWithOldItemsAlerts runs the suite as real DynamoDB answers a
-// failed condition: with the old item.
-func TestDynamoDBWithOldItemsAlerts(t *testing.T) {
-	testAlerts(t, newDynamoDBStore(func(api state.DynamoDBAPI) state.DynamoDBAPI { return &allOld{DynamoDBAPI: api} }))
-}
-
-// testAlerts is the behaviour every Alerts has.
+// testAlerts is the behaviour every Alerts has; testStore runs it against
+// Memory, dynalite, and dynalite answering failed conditions with the old item.
 func testAlerts(t *testing.T, newStore newStoreFunc) {
 	t.Run("seen", func(t *testing.T) { testSeen(t, newStore) })
 	t.Run("concurrent firings", func(t *testing.T) { testConcurrentFirings(t, newStore) })

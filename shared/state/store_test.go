@@ -57,7 +57,8 @@ func testStore(t *testing.T, newStore newStoreFunc) {
 	t.Run("concurrent incident writes", func(t *testing.T) { testConcurrentIncidentWrites(t, newStore) })
 	t.Run("bad arguments", func(t *testing.T) { testBadArguments(t, newStore) })
 
-	// History and Followups: history_test.go, followups_test.go.
+	// Alerts, History and Followups: alerts_test.go, history_test.go, followups_test.go.
+	t.Run("alerts", func(t *testing.T) { testAlerts(t, newStore) })
 	t.Run("history", func(t *testing.T) { testHistory(t, newStore) })
 	t.Run("history bad arguments", func(t *testing.T) { testHistoryBadArguments(t, newStore) })
 	t.Run("followups", func(t *testing.T) { testFollowups(t, newStore) })
