@@ -7,6 +7,7 @@ package fanout
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/message"
@@ -118,4 +119,19 @@ func post(ctx context.Context, p chat.Poster, m chat.Message, retry chat.RetryPo
 		return err
 	}), m, retry)
 	return ref, err
+}
+
+// DeadlineMargin is kept back from the caller's deadline (the Lambda
+// invocation's) so that the answer still goes out after the posts stop.
+const DeadlineMargin = 250 * time.Millisecond
+
+// Budget is the context a delivery or a run posts under: limit, or less when
+// parent ends sooner (less DeadlineMargin). cause says what ran out.
+func Budget(parent context.Context, limit time.Duration, cause error) (context.Context, context.CancelFunc) {
+	if dl, ok := parent.Deadline(); ok {
+		if left := time.Until(dl) - DeadlineMargin; left < limit {
+			limit = left
+		}
+	}
+	return context.WithTimeoutCause(parent, limit, cause)
 }

@@ -32,8 +32,7 @@ const (
 	// claimLease is how long a claim on a post holds when its holder dies
 	// mid-way: longer than any answer takes, shorter than PagerDuty's
 	// first retry.
-	claimLease     = 30 * time.Second
-	deadlineMargin = 250 * time.Millisecond
+	claimLease = 30 * time.Second
 )
 
 // Destination is one chat the alerts go to.
@@ -233,11 +232,5 @@ func (h *Handler) deliver(r *http.Request) (outcome, error) {
 
 // budget is the context every outbound call of a delivery runs under.
 func (h *Handler) budget(parent context.Context) (context.Context, context.CancelFunc) {
-	limit := h.cfg.Budget
-	if dl, ok := parent.Deadline(); ok {
-		if left := time.Until(dl) - deadlineMargin; left < limit {
-			limit = left
-		}
-	}
-	return context.WithTimeoutCause(parent, limit, errors.New("relay: delivery budget spent"))
+	return fanout.Budget(parent, h.cfg.Budget, errors.New("relay: delivery budget spent"))
 }

@@ -37,7 +37,6 @@ const (
 	// DefaultLookupTimeout bounds reading the rotation.
 	DefaultLookupTimeout = 3 * time.Second
 
-	deadlineMargin = 250 * time.Millisecond
 	// claimLease is how long a claim on a post holds if the run dies.
 	claimLease = 30 * time.Second
 )
@@ -209,12 +208,7 @@ func budget(parent context.Context, limit time.Duration) (context.Context, conte
 	if limit <= 0 {
 		limit = DefaultBudget
 	}
-	if dl, ok := parent.Deadline(); ok {
-		if left := time.Until(dl) - deadlineMargin; left < limit {
-			limit = left
-		}
-	}
-	return context.WithTimeoutCause(parent, limit, errors.New("reminder: run budget spent"))
+	return fanout.Budget(parent, limit, errors.New("reminder: run budget spent"))
 }
 
 func onCallNames(ms []rotation.Member) []string {

@@ -265,7 +265,7 @@ func TestRunBudgetFollowsTheDeadline(t *testing.T) {
 	if _, err := Run(ctx, f.cfg, Morning, jst("2026-11-20 10:00")); err != nil {
 		t.Fatal(err)
 	}
-	if left <= 0 || left > 2*time.Second-deadlineMargin {
+	if left <= 0 || left > 2*time.Second-fanout.DeadlineMargin {
 		t.Errorf("lookup had %v left; want under the invocation's deadline less the margin", left)
 	}
 }
