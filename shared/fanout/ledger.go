@@ -2,6 +2,7 @@ package fanout
 
 import (
 	"context"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -23,6 +24,22 @@ type Ledger struct {
 	OnError func(action string, err error)
 
 	down atomic.Bool
+}
+
+// ClaimLease is how long a claim on a post holds if its holder dies
+// mid-way: longer than any post takes, shorter than a sender's retry.
+const ClaimLease = 30 * time.Second
+
+// NewLedger is a Ledger on store with ClaimLease, warning log (nil: no
+// log) of each store failure.
+func NewLedger(store state.Deliveries, log *slog.Logger) *Ledger {
+	l := &Ledger{Store: store, Lease: ClaimLease}
+	if log != nil {
+		l.OnError = func(action string, err error) {
+			log.Warn("state store failed; posting without it (a duplicate is possible)", "action", action, "error", err.Error())
+		}
+	}
+	return l
 }
 
 // Down reports whether the store failed.

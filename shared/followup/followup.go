@@ -163,11 +163,7 @@ func settle(ctx context.Context, s Store, id string) error {
 // post sends follow-up f to every destination once (key), in the
 // incident's Slack thread where it has one.
 func post(ctx context.Context, cfg Config, f message.Followup, inc state.Incident, key string) fanout.Result {
-	ledger := &fanout.Ledger{Store: cfg.Store, Lease: 30 * time.Second, OnError: func(action string, err error) {
-		if cfg.Log != nil {
-			cfg.Log.Warn("state store failed; posting without it (a duplicate is possible)", "action", action, "error", err.Error())
-		}
-	}}
+	ledger := fanout.NewLedger(cfg.Store, cfg.Log)
 	jobs := make([][]fanout.Job, len(cfg.Destinations))
 	for i, d := range cfg.Destinations {
 		m := chat.Message{Text: message.RenderFollowup(d.Dialect, f)}

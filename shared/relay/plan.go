@@ -30,9 +30,7 @@ type delivery struct {
 // and gives, per destination, the jobs that post it once.
 func (h *Handler) plan(ctx context.Context, events []incident.Event, webhookID string, out *outcome) [][]fanout.Job {
 	dl := &delivery{h: h, out: out, threads: make([]map[string]string, len(h.cfg.Destinations))}
-	dl.ledger = &fanout.Ledger{Store: h.cfg.State, Lease: claimLease, OnError: func(action string, err error) {
-		h.cfg.Log.Warn("state store failed; posting without it (a duplicate is possible)", "action", action, "error", err.Error())
-	}}
+	dl.ledger = fanout.NewLedger(h.cfg.State, h.cfg.Log)
 	jobs := make([][]fanout.Job, len(h.cfg.Destinations))
 	var (
 		roster    *rotation.Roster

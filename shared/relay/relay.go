@@ -29,10 +29,6 @@ const MaxBody = 1 << 20
 const (
 	DefaultBudget        = 4 * time.Second // PagerDuty waits 5 s for an answer
 	DefaultLookupTimeout = 1 * time.Second
-	// claimLease is how long a claim on a post holds when its holder dies
-	// mid-way: longer than any answer takes, shorter than PagerDuty's
-	// first retry.
-	claimLease = 30 * time.Second
 )
 
 // Destination is one chat the alerts go to.

@@ -154,9 +154,7 @@ func RunDigest(ctx context.Context, cfg DigestConfig, at time.Time, week rotatio
 	}
 	res.Report = digest.Compute(events, d.From, d.To, cfg.Location)
 
-	ledger := &fanout.Ledger{Store: cfg.State, Lease: claimLease, OnError: func(action string, err error) {
-		log.Warn("state store failed; posting without it (a duplicate is possible)", "action", action, "error", err.Error())
-	}}
+	ledger := fanout.NewLedger(cfg.State, log)
 	key := "digest/" + d.Week.String()
 	jobs := make([][]fanout.Job, len(cfg.Destinations))
 	names := make([]string, len(cfg.Destinations))

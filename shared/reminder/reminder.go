@@ -36,9 +36,6 @@ const (
 	DefaultBudget = 6 * time.Second
 	// DefaultLookupTimeout bounds reading the rotation.
 	DefaultLookupTimeout = 3 * time.Second
-
-	// claimLease is how long a claim on a post holds if the run dies.
-	claimLease = 30 * time.Second
 )
 
 // DefaultChecklist is the evening reminder's pre-on-call checklist.
@@ -143,9 +140,7 @@ func Run(ctx context.Context, cfg Config, k Kind, at time.Time) (Result, error) 
 	r := d.Reminder(cfg.Hours, cfg.AlertChannels, cfg.ManualURL, checklist)
 	// At most one post per (kind, scheduled date, destination): a retried
 	// invocation posts only where the reminder is missing.
-	ledger := &fanout.Ledger{Store: cfg.State, Lease: claimLease, OnError: func(action string, err error) {
-		log.Warn("state store failed; posting without it (a duplicate is possible)", "action", action, "error", err.Error())
-	}}
+	ledger := fanout.NewLedger(cfg.State, log)
 	key := "reminder/" + string(k) + "/" + d.Today.String()
 	jobs := make([][]fanout.Job, len(cfg.Destinations))
 	names := make([]string, len(cfg.Destinations))
