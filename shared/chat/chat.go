@@ -30,6 +30,25 @@ type Message struct {
 	// this timestamp ("1700000000.000100"). Empty posts a new message.
 	// Other posters ignore it.
 	ThreadTS string
+
+	// Key identifies this post for the chats that can look it up again
+	// (Finder): "EVENT_ID/DESTINATION". Slack carries it as message
+	// metadata (event_type "pd2chat_event", payload {"key": Key}). Empty:
+	// no metadata.
+	Key string
+}
+
+// Finder is a Poster that can tell whether a message was posted already,
+// for a retry whose earlier attempt may have reached the chat (a timeout,
+// a reset connection after the request was sent). Find looks for a
+// message carrying m.Key posted at or after since: in the thread
+// m.ThreadTS when set (Slack: conversations.replies), else among the
+// channel's top-level messages (conversations.history). It returns the
+// message's reference and true when found. Errors are classified like
+// Post's.
+type Finder interface {
+	Poster
+	Find(ctx context.Context, m Message, since time.Time) (ref string, found bool, err error)
 }
 
 // Poster posts a message to one destination (a Slack channel, a Typetalk
