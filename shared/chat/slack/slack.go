@@ -1,5 +1,7 @@
 // Package slack posts rendered messages to one Slack channel through the
-// Web API method chat.postMessage, using github.com/slack-go/slack.
+// Web API method chat.postMessage, using github.com/slack-go/slack, and
+// looks them up again (conversations.history, conversations.replies) by the
+// key carried in their message metadata.
 //
 // It only moves bytes: the text arrives already rendered (escaped, with
 // mentions in Slack's <@U…> syntax) and is sent with mrkdwn on (Slack's
@@ -12,10 +14,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -45,7 +50,14 @@ type Poster struct {
 	token   string // only to scrub it from error text
 }
 
-var _ chat.Poster = (*Poster)(nil)
+var (
+	_ chat.Poster = (*Poster)(nil)
+	_ chat.Finder = (*Poster)(nil)
+)
+
+// eventType is the metadata event_type of every message posted with a
+// chat.Message.Key; the payload is {"key": Key}.
+const eventType = "pd2chat_event"
 
 // New returns a Poster for o.Channel. It does not call Slack.
 func New(o Options) *Poster {
@@ -82,11 +94,15 @@ func (p *Poster) Post(ctx context.Context, m chat.Message) error {
 // identifies it for threading: pass it as chat.Message.ThreadTS to reply
 // under it. A non-empty m.ThreadTS posts m as a reply in that thread.
 //
+// A non-empty m.Key is attached as message metadata (event_type
+// "pd2chat_event", payload {"key": m.Key}) so that Find can tell later
+// whether this post went out.
+//
 // A failure another attempt may fix (rate limited, 5xx, a timeout, a broken
-// connection, Slack's own internal_error…) is a *chat.TemporaryError carrying
-// Slack's Retry-After. Anything else (channel_not_found, invalid_auth,
-// not_in_channel, missing_scope…) is final. Errors read
-// "slack: post to C123: channel_not_found".
+// connection, an unreadable answer, Slack's own internal_error…) is a
+// *chat.TemporaryError carrying Slack's Retry-After. Anything else
+// (channel_not_found, invalid_auth, not_in_channel, missing_scope…) is
+// final. Errors read "slack: post to C123: channel_not_found".
 func (p *Poster) PostTS(ctx context.Context, m chat.Message) (string, error) {
 	opts := []slackapi.MsgOption{
 		slackapi.MsgOptionText(m.Text, false), // already escaped by the renderer
@@ -95,11 +111,113 @@ func (p *Poster) PostTS(ctx context.Context, m chat.Message) (string, error) {
 	if m.ThreadTS != "" {
 		opts = append(opts, slackapi.MsgOptionTS(m.ThreadTS))
 	}
+	if m.Key != "" {
+		opts = append(opts, slackapi.MsgOptionMetadata(slackapi.SlackMetadata{
+			EventType:    eventType,
+			EventPayload: map[string]any{"key": m.Key},
+		}))
+	}
 	_, ts, err := p.client.PostMessageContext(ctx, p.channel, opts...)
 	if err != nil {
-		return "", p.wrap(classify(err))
+		return "", p.wrap("post to", classify(err))
 	}
 	return ts, nil
+}
+
+const (
+	// findPages bounds one Find: at most this many pages of findLimit
+	// messages. A message further back counts as not found.
+	findPages = 5
+	findLimit = 200
+	// findSkew widens Find's window backwards: since comes from our clock,
+	// the message's ts from Slack's.
+	findSkew = 60 * time.Second
+)
+
+// Find reports whether a message carrying m.Key (in its metadata, see
+// PostTS) was posted at or after since (less a minute for clock skew), and
+// returns its ts (chat.Finder). With m.ThreadTS set it reads that thread
+// (conversations.replies), else the channel's top-level messages
+// (conversations.history); either way at most 5 pages of 200 messages,
+// newest first for the channel. A message beyond them counts as not
+// found: a duplicate post is better than a lost one. A zero since searches
+// from the newest message back. An empty m.Key is never found.
+//
+// It needs the scopes channels:history (public channels) and
+// groups:history (private ones). Errors are classified like PostTS's and
+// read "slack: find in C123: not_in_channel".
+func (p *Poster) Find(ctx context.Context, m chat.Message, since time.Time) (ref string, found bool, err error) {
+	if m.Key == "" {
+		return "", false, nil
+	}
+	oldest := ""
+	if !since.IsZero() {
+		oldest = slackTS(since.Add(-findSkew))
+	}
+	cursor := ""
+	for range findPages {
+		var (
+			msgs []slackapi.Message
+			next string
+		)
+		if m.ThreadTS == "" {
+			var resp *slackapi.GetConversationHistoryResponse
+			resp, err = p.client.GetConversationHistoryContext(ctx, &slackapi.GetConversationHistoryParameters{
+				ChannelID:          p.channel,
+				Cursor:             cursor,
+				Inclusive:          true,
+				Limit:              findLimit,
+				Oldest:             oldest,
+				IncludeAllMetadata: true,
+			})
+			if resp != nil {
+				msgs, next = resp.Messages, resp.ResponseMetaData.NextCursor
+			}
+		} else {
+			// slack-go v0.35.0 sends include_all_metadata on
+			// conversations.replies too.
+			msgs, _, next, err = p.client.GetConversationRepliesContext(ctx, &slackapi.GetConversationRepliesParameters{
+				ChannelID:          p.channel,
+				Timestamp:          m.ThreadTS,
+				Cursor:             cursor,
+				Inclusive:          true,
+				Limit:              findLimit,
+				Oldest:             oldest,
+				IncludeAllMetadata: true,
+			})
+		}
+		if err != nil {
+			return "", false, p.wrap("find in", classify(err))
+		}
+		for _, msg := range msgs {
+			if hasKey(msg, m.Key) {
+				return msg.Timestamp, true, nil
+			}
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	return "", false, nil
+}
+
+// hasKey reports whether msg carries pd2chat's metadata for key.
+func hasKey(msg slackapi.Message, key string) bool {
+	if msg.Metadata.EventType != eventType {
+		return false
+	}
+	k, ok := msg.Metadata.EventPayload["key"].(string)
+	return ok && k == key
+}
+
+// slackTS formats t as a Slack timestamp, "1700000000.000000" (seconds and
+// microseconds); times before 1970 read "0.000000".
+func slackTS(t time.Time) string {
+	if t.Unix() < 0 {
+		return "0.000000"
+	}
+	return fmt.Sprintf("%d.%06d", t.Unix(), t.Nanosecond()/1000)
 }
 
 // PostRef is PostTS: the message's ts is its reference (chat.Threader).
@@ -139,7 +257,9 @@ func classify(err error) error {
 		apiErr      slackapi.SlackErrorResponse
 		numErr      *strconv.NumError
 		urlErr      *url.Error
+		netErr      net.Error
 		syntaxErr   *json.SyntaxError
+		typeErr     *json.UnmarshalTypeError
 	)
 	switch {
 	case errors.As(err, &rateLimited):
@@ -165,15 +285,23 @@ func classify(err error) error {
 		return chat.TransportError(err)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return chat.Temporary(err, 0)
-	case errors.As(err, &syntaxErr):
-		// A 200 that is not Slack's JSON (a proxy's page): whether the
-		// message went out is unknown, and retrying would not tell.
-		return fmt.Errorf("unreadable answer: %w", err)
+	case errors.As(err, &syntaxErr), errors.As(err, &typeErr),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		// A 200 that is not Slack's JSON (a proxy's HTML page, an empty or
+		// cut-off body): whether a post went out is unknown. Temporary:
+		// the deliver code looks the message up with Find (by its Key)
+		// before posting again, so a retry does not post it twice.
+		return chat.Temporary(fmt.Errorf("unreadable answer: %w", err), 0)
+	case errors.As(err, &netErr):
+		// The answer's body broke off (a reset while reading it): like an
+		// unreadable answer, worth a look-up and another try.
+		return chat.TransportError(err)
 	}
 	return err
 }
 
-// wrap names the channel and scrubs the token from the text.
-func (p *Poster) wrap(err error) error {
-	return chat.Redact(fmt.Errorf("slack: post to %s: %w", p.channel, err), p.token)
+// wrap names the operation and the channel ("slack: post to C123: …") and
+// scrubs the token from the text.
+func (p *Poster) wrap(op string, err error) error {
+	return chat.Redact(fmt.Errorf("slack: %s %s: %w", op, p.channel, err), p.token)
 }

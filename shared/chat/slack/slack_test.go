@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,14 +24,19 @@ const (
 	okTS    = "1700000000.000100"
 )
 
-// request is what the fake Slack received for one chat.postMessage call.
+// request is what the fake Slack received for one Web API call.
 type request struct {
 	path, token, channel, text, threadTS, unfurlLinks, mrkdwn, ts string
 	hasMrkdwn                                                     bool
+	metadata                                                      string
+	hasMetadata                                                   bool
+	form                                                          url.Values // the whole form, for form-encoded calls
 }
 
 // fakeSlack speaks enough of Slack's Web API (chat.postMessage, as a form
-// or as JSON) for the real slack-go client, and records what it received.
+// or as JSON; chat.update; conversations.history and .replies through the
+// respond handlers) for the real slack-go client, and records what it
+// received.
 type fakeSlack struct {
 	mu      sync.Mutex
 	got     []request
@@ -67,6 +73,9 @@ func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rq.ts = r.PostForm.Get("ts")
 		rq.mrkdwn = r.PostForm.Get("mrkdwn")
 		_, rq.hasMrkdwn = r.PostForm["mrkdwn"]
+		rq.metadata = r.PostForm.Get("metadata")
+		_, rq.hasMetadata = r.PostForm["metadata"]
+		rq.form = r.PostForm
 	}
 	f.mu.Lock()
 	n := len(f.got)
@@ -145,6 +154,18 @@ func TestPostTS(t *testing.T) {
 			respond: ok,
 			wantTS:  okTS,
 		},
+		{
+			name:    "a key travels as metadata",
+			msg:     chat.Message{Text: "triggered", Key: "EV1/slack:C123"},
+			respond: ok,
+			wantTS:  okTS,
+		},
+		{
+			name:    "a keyed reply in a thread",
+			msg:     chat.Message{Text: "acknowledged", ThreadTS: "1699999999.000001", Key: "EV2/slack:C123"},
+			respond: ok,
+			wantTS:  okTS,
+		},
 		{name: "channel not found", respond: apiError("channel_not_found"), wantErr: "slack: post to C123: channel_not_found"},
 		{name: "invalid auth", respond: apiError("invalid_auth"), wantErr: "slack: post to C123: invalid_auth"},
 		{name: "not in channel", respond: apiError("not_in_channel"), wantErr: "slack: post to C123: not_in_channel"},
@@ -175,9 +196,30 @@ func TestPostTS(t *testing.T) {
 		{name: "HTTP 500", respond: status(http.StatusInternalServerError), wantErr: "500", wantTemp: true},
 		{name: "HTTP 404 is final", respond: status(http.StatusNotFound), wantErr: "404"},
 		{
-			name:    "200 that is not JSON is final",
-			respond: func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "<html>") },
-			wantErr: "slack: post to C123: unreadable answer: invalid character",
+			// Whether the post went out is unknown: the deliver code looks
+			// it up with Find before it posts again.
+			name:     "200 that is not JSON is temporary",
+			respond:  func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "<html>") },
+			wantErr:  "slack: post to C123: unreadable answer: invalid character",
+			wantTemp: true,
+		},
+		{
+			name:     "200 with an empty body is temporary",
+			respond:  func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) },
+			wantErr:  "slack: post to C123: unreadable answer: EOF",
+			wantTemp: true,
+		},
+		{
+			name:     "200 with a cut-off body is temporary",
+			respond:  func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, `{"ok":true,"ts":"17`) },
+			wantErr:  "slack: post to C123: unreadable answer: unexpected EOF",
+			wantTemp: true,
+		},
+		{
+			name:     "200 with Slack's fields of the wrong type is temporary",
+			respond:  func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, `{"ok":"yes"}`) },
+			wantErr:  "slack: post to C123: unreadable answer: json: cannot unmarshal",
+			wantTemp: true,
 		},
 		{name: "timeout", respond: hang, ctxLimit: 20 * time.Millisecond, wantErr: "context deadline exceeded", wantTemp: true},
 	}
@@ -209,6 +251,7 @@ func TestPostTS(t *testing.T) {
 			if rq.hasMrkdwn && rq.mrkdwn != "true" {
 				t.Errorf("mrkdwn = %q, want it on", rq.mrkdwn)
 			}
+			checkMetadata(t, rq, tt.msg.Key)
 
 			if tt.wantErr == "" {
 				if err != nil {
@@ -351,5 +394,304 @@ func TestThreadAndUpdate(t *testing.T) {
 	}
 	if temp, _ := chat.IsTemporary(err); temp {
 		t.Error("message_not_found must be final")
+	}
+}
+
+// checkMetadata: a post with a key carries the metadata form field
+// {"event_type":"pd2chat_event","event_payload":{"key":key}}; one without
+// carries none.
+func checkMetadata(t *testing.T, rq request, key string) {
+	t.Helper()
+	if key == "" {
+		if rq.hasMetadata {
+			t.Errorf("metadata = %q, want none for a message without a key", rq.metadata)
+		}
+		return
+	}
+	var md struct {
+		EventType    string         `json:"event_type"`
+		EventPayload map[string]any `json:"event_payload"`
+	}
+	if err := json.Unmarshal([]byte(rq.metadata), &md); err != nil {
+		t.Fatalf("metadata = %q: %v", rq.metadata, err)
+	}
+	if md.EventType != "pd2chat_event" || len(md.EventPayload) != 1 || md.EventPayload["key"] != key {
+		t.Errorf("metadata = %s, want event_type pd2chat_event and payload {\"key\": %q}", rq.metadata, key)
+	}
+}
+
+// msgJSON is one message of a conversations.history or .replies answer;
+// a non-empty eventType adds metadata with the payload {"key": key}.
+func msgJSON(ts, eventType, key string) string {
+	m := map[string]any{"type": "message", "user": "U0BOT", "text": "x", "ts": ts}
+	if eventType != "" {
+		m["metadata"] = map[string]any{"event_type": eventType, "event_payload": map[string]any{"key": key}}
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// page answers one page of conversations.history or .replies; a non-empty
+// next asks for another.
+func page(next string, msgs ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		meta := ""
+		if next != "" {
+			meta = `,"response_metadata":{"next_cursor":"` + next + `"}`
+		}
+		writeJSON(w, http.StatusOK, `{"ok":true,"has_more":`+strconv.FormatBool(next != "")+
+			`,"messages":[`+strings.Join(msgs, ",")+`]`+meta+`}`)
+	}
+}
+
+func TestFind(t *testing.T) {
+	const (
+		key      = "EV1/slack:C123"
+		threadTS = "1699999000.000100"
+	)
+	since := time.Unix(1700000000, 250_000_000) // oldest asked: 1699999940.250000
+	tests := []struct {
+		name      string
+		msg       chat.Message
+		respond   []http.HandlerFunc
+		wantRef   string
+		wantFound bool
+		wantCalls int
+		wantErr   string // substring; "" = success
+		wantTemp  bool
+	}{
+		{
+			name: "found among the channel's messages",
+			msg:  chat.Message{Text: "x", Key: key},
+			respond: []http.HandlerFunc{page("",
+				msgJSON("1700000003.000100", "", ""),
+				msgJSON("1700000002.000100", "pd2chat_event", "EV2/slack:C123"),
+				msgJSON("1700000001.000100", "pd2chat_event", key),
+			)},
+			wantRef: "1700000001.000100", wantFound: true, wantCalls: 1,
+		},
+		{
+			name: "found in the thread",
+			msg:  chat.Message{Text: "x", ThreadTS: threadTS, Key: key},
+			respond: []http.HandlerFunc{page("",
+				msgJSON(threadTS, "pd2chat_event", "EV0/slack:C123"), // the parent
+				msgJSON("1700000001.000200", "pd2chat_event", key),
+			)},
+			wantRef: "1700000001.000200", wantFound: true, wantCalls: 1,
+		},
+		{
+			name: "not found",
+			msg:  chat.Message{Text: "x", Key: key},
+			respond: []http.HandlerFunc{page("",
+				msgJSON("1700000003.000100", "", ""),
+				msgJSON("1700000002.000100", "someone_elses_event", key),
+				msgJSON("1700000001.000100", "pd2chat_event", key+"x"),
+			)},
+			wantCalls: 1,
+		},
+		{
+			name:      "not found in an empty thread",
+			msg:       chat.Message{Text: "x", ThreadTS: threadTS, Key: key},
+			respond:   []http.HandlerFunc{page("")},
+			wantCalls: 1,
+		},
+		{
+			name: "found on the third page",
+			msg:  chat.Message{Text: "x", Key: key},
+			respond: []http.HandlerFunc{
+				page("cursor2", msgJSON("1700000009.000100", "", "")),
+				page("cursor3", msgJSON("1700000008.000100", "pd2chat_event", "EV9/slack:C123")),
+				page("", msgJSON("1700000001.000100", "pd2chat_event", key)),
+			},
+			wantRef: "1700000001.000100", wantFound: true, wantCalls: 3,
+		},
+		{
+			name: "paginated thread",
+			msg:  chat.Message{Text: "x", ThreadTS: threadTS, Key: key},
+			respond: []http.HandlerFunc{
+				page("cursor2", msgJSON(threadTS, "", "")),
+				page("", msgJSON("1700000001.000300", "pd2chat_event", key)),
+			},
+			wantRef: "1700000001.000300", wantFound: true, wantCalls: 2,
+		},
+		{
+			name:      "at most five pages",
+			msg:       chat.Message{Text: "x", Key: key},
+			respond:   []http.HandlerFunc{page("more", msgJSON("1700000009.000100", "", ""))},
+			wantCalls: 5,
+		},
+		{name: "not in channel is final", msg: chat.Message{Key: key}, respond: []http.HandlerFunc{apiError("not_in_channel")},
+			wantCalls: 1, wantErr: "slack: find in C123: not_in_channel"},
+		{name: "thread not found is final", msg: chat.Message{Key: key, ThreadTS: threadTS}, respond: []http.HandlerFunc{apiError("thread_not_found")},
+			wantCalls: 1, wantErr: "slack: find in C123: thread_not_found"},
+		{
+			name: "missing scope names the scope",
+			msg:  chat.Message{Key: key},
+			respond: []http.HandlerFunc{func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, http.StatusOK, `{"ok":false,"error":"missing_scope","needed":"channels:history","provided":"chat:write"}`)
+			}},
+			wantCalls: 1, wantErr: "slack: find in C123: missing_scope (needed scope: channels:history)",
+		},
+		{name: "HTTP 500 is temporary", msg: chat.Message{Key: key}, respond: []http.HandlerFunc{status(http.StatusInternalServerError)},
+			wantCalls: 1, wantErr: "slack: find in C123: slack server error: 500", wantTemp: true},
+		{name: "ratelimited is temporary", msg: chat.Message{Key: key, ThreadTS: threadTS}, respond: []http.HandlerFunc{status(http.StatusTooManyRequests, "Retry-After", "2")},
+			wantCalls: 1, wantErr: "slack: find in C123: slack rate limit exceeded", wantTemp: true},
+		{
+			name:      "200 that is not JSON is temporary",
+			msg:       chat.Message{Key: key},
+			respond:   []http.HandlerFunc{func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "<html>") }},
+			wantCalls: 1, wantErr: "slack: find in C123: unreadable answer", wantTemp: true,
+		},
+		{
+			name:      "an error on the second page",
+			msg:       chat.Message{Key: key},
+			respond:   []http.HandlerFunc{page("cursor2", msgJSON("1700000009.000100", "", "")), status(http.StatusBadGateway)},
+			wantCalls: 2, wantErr: "slack: find in C123: slack server error: 502", wantTemp: true,
+		},
+		{name: "an empty key is never looked up", msg: chat.Message{Text: "x"}, wantCalls: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeSlack{respond: tt.respond}
+			p := newPoster(t, f)
+
+			ref, found, err := p.Find(t.Context(), tt.msg, since)
+
+			got := f.requests()
+			if len(got) != tt.wantCalls {
+				t.Fatalf("Slack received %d requests, want %d", len(got), tt.wantCalls)
+			}
+			for i, rq := range got {
+				wantPath := "/api/conversations.history"
+				if tt.msg.ThreadTS != "" {
+					wantPath = "/api/conversations.replies"
+				}
+				if rq.path != wantPath || rq.token != token || rq.channel != channel {
+					t.Errorf("request %d: %s to %s, want %s to %s with the token", i, rq.path, rq.channel, wantPath, channel)
+				}
+				fm := rq.form
+				if fm.Get("ts") != tt.msg.ThreadTS {
+					t.Errorf("request %d: ts = %q, want %q", i, fm.Get("ts"), tt.msg.ThreadTS)
+				}
+				if fm.Get("oldest") != "1699999940.250000" || fm.Get("inclusive") != "1" ||
+					fm.Get("include_all_metadata") != "1" || fm.Get("limit") != "200" {
+					t.Errorf("request %d: oldest %q, inclusive %q, include_all_metadata %q, limit %q; want 1699999940.250000, 1, 1, 200",
+						i, fm.Get("oldest"), fm.Get("inclusive"), fm.Get("include_all_metadata"), fm.Get("limit"))
+				}
+				wantCursor := ""
+				if i > 0 {
+					var prev struct {
+						Meta struct {
+							Next string `json:"next_cursor"`
+						} `json:"response_metadata"`
+					}
+					rec := httptest.NewRecorder()
+					tt.respond[min(i-1, len(tt.respond)-1)](rec, httptest.NewRequest(http.MethodPost, "/", nil))
+					_ = json.Unmarshal(rec.Body.Bytes(), &prev)
+					wantCursor = prev.Meta.Next
+				}
+				if fm.Get("cursor") != wantCursor {
+					t.Errorf("request %d: cursor = %q, want %q", i, fm.Get("cursor"), wantCursor)
+				}
+			}
+
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Find: %v", err)
+				}
+				if ref != tt.wantRef || found != tt.wantFound {
+					t.Errorf("Find = %q, %v; want %q, %v", ref, found, tt.wantRef, tt.wantFound)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Find = %q, %v; want an error containing %q", ref, found, tt.wantErr)
+			}
+			if found || ref != "" {
+				t.Errorf("Find = %q, %v with an error; want nothing found", ref, found)
+			}
+			if !strings.Contains(err.Error(), tt.wantErr) || !strings.HasPrefix(err.Error(), "slack: find in C123: ") {
+				t.Errorf("err = %q, want it to start with the channel and contain %q", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), token) || strings.Contains(err.Error(), "SeCrEt") {
+				t.Errorf("err = %q leaks the token", err)
+			}
+			if temp, _ := chat.IsTemporary(err); temp != tt.wantTemp {
+				t.Errorf("IsTemporary = %v, want %v (err %v)", temp, tt.wantTemp, err)
+			}
+		})
+	}
+}
+
+// TestFindZeroSince: a zero since asks for no oldest (newest first, five
+// pages at most).
+func TestFindZeroSince(t *testing.T) {
+	f := &fakeSlack{respond: []http.HandlerFunc{page("", msgJSON("5.000001", "pd2chat_event", "K"))}}
+	p := newPoster(t, f)
+
+	ref, found, err := p.Find(t.Context(), chat.Message{Key: "K"}, time.Time{})
+
+	if err != nil || !found || ref != "5.000001" {
+		t.Fatalf("Find = %q, %v, %v", ref, found, err)
+	}
+	if got := f.requests(); len(got) != 1 || got[0].form.Has("oldest") {
+		t.Errorf("requests %+v, want one without oldest", got)
+	}
+}
+
+// TestFindTokenNeverInErrors makes Slack echo the token back in its error
+// code, on both look-up methods.
+func TestFindTokenNeverInErrors(t *testing.T) {
+	echo := func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		writeJSON(w, http.StatusOK, `{"ok":false,"error":"bad_token_`+r.PostForm.Get("token")+`"}`)
+	}
+	for _, thread := range []string{"", "1699999000.000100"} {
+		p := newPoster(t, &fakeSlack{respond: []http.HandlerFunc{echo}})
+
+		_, found, err := p.Find(t.Context(), chat.Message{Key: "K", ThreadTS: thread}, time.Now())
+
+		if err == nil || found {
+			t.Fatalf("thread %q: Find found %v, err %v; want an error", thread, found, err)
+		}
+		if want := "slack: find in C123: bad_token_<redacted>"; err.Error() != want {
+			t.Errorf("thread %q: err = %q, want %q", thread, err, want)
+		}
+		if temp, _ := chat.IsTemporary(err); temp {
+			t.Errorf("thread %q: err = %v is temporary, want final", thread, err)
+		}
+	}
+}
+
+// TestPostThenFind: what PostTS sends as metadata, Find recognises when
+// Slack hands it back.
+func TestPostThenFind(t *testing.T) {
+	var (
+		mu       sync.Mutex
+		metadata string
+	)
+	f := &fakeSlack{respond: []http.HandlerFunc{
+		func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			metadata = r.PostForm.Get("metadata")
+			mu.Unlock()
+			ok(w, r)
+		},
+		func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			writeJSON(w, http.StatusOK, `{"ok":true,"messages":[{"type":"message","ts":"`+okTS+`","metadata":`+metadata+`}]}`)
+		},
+	}}
+	p := newPoster(t, f)
+	m := chat.Message{Text: "triggered", Key: "EV1/slack:C123"}
+
+	if _, err := p.PostTS(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	ref, found, err := p.Find(t.Context(), m, time.Now())
+
+	if err != nil || !found || ref != okTS {
+		t.Errorf("Find = %q, %v, %v; want %s, true", ref, found, err, okTS)
 	}
 }
