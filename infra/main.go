@@ -1,6 +1,6 @@
 // Command infra is pd2chat's CDK app: one stack with the HTTP API, the
-// webhook and remind functions, the reminder schedules, the state table
-// and the alarms. The settings come from cdk.json (context "pd2chat") and
+// webhook, remind and deliver functions, the reminder schedules, the
+// deliveries queue and its DLQ, the state table and the alarms. The settings come from cdk.json (context "pd2chat") and
 // are checked before anything is defined; cdk-nag's AwsSolutions rules run
 // on every synth, so `cdk deploy` refuses a stack with an unsuppressed
 // finding.

@@ -30,7 +30,7 @@ type Settings struct {
 	Timezone             string   // TIMEZONE and the schedules' time zone
 	BusinessHours        string   // BUSINESS_HOURS; the reminders run at its start and end
 	Holidays             string   // HOLIDAYS: "jp" or "none"
-	BuildDir             string   // holds webhook/bootstrap and remind/bootstrap
+	BuildDir             string   // holds NAME/bootstrap of each of functionNames
 
 	// Derived from BusinessHours.
 	Schedule ReminderSchedule
@@ -157,7 +157,7 @@ func LoadSettings(getContext func(key string) any) (Settings, error) {
 }
 
 // functionNames are the Lambda functions, each built to BuildDir/NAME/bootstrap.
-var functionNames = []string{"webhook", "remind"}
+var functionNames = []string{"webhook", "remind", "deliver"}
 
 var (
 	stackNameRE   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,127}$`)

@@ -116,6 +116,7 @@ func TestLoadSettingsProblems(t *testing.T) {
 		`pd2chat.holidays "us" is not one of jp, none`,
 		`/webhook/bootstrap is missing: run ` + "`make build`",
 		`/remind/bootstrap is missing: run ` + "`make build`",
+		`/deliver/bootstrap is missing: run ` + "`make build`",
 		`pd2chat.alertDestination is not a setting (known: stackName, alertDestinations`,
 		`pd2chat.extra is not a setting`,
 	} {
@@ -224,7 +225,7 @@ func TestSlackManifest(t *testing.T) {
 			inBot = false
 		}
 	}
-	if want := []string{"chat:write", "users:read", "users:read.email"}; !reflect.DeepEqual(scopes, want) {
+	if want := []string{"channels:history", "chat:write", "groups:history", "users:read", "users:read.email"}; !reflect.DeepEqual(scopes, want) {
 		t.Errorf("bot scopes %v, want %v", scopes, want)
 	}
 	for _, line := range strings.Split(string(b), "\n") {

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsschedulertargets"
@@ -32,11 +33,26 @@ import (
 // request the relay would still answer. 256 MB gives the Go binary its
 // share of CPU (Lambda scales CPU with memory); the relay itself costs
 // ~50 µs per delivery (README, Performance), so time goes to the chat APIs.
+//
+// The deliver function posts what the webhook and remind enqueue on the
+// deliveries queue, a batch of up to 10 messages per run. The queue's
+// visibility timeout is 6 × its timeout (AWS's advice for an SQS event
+// source: a retried batch never overlaps a run still posting it). A
+// message the chats keep refusing is dead-lettered by deliver itself with
+// the reason; maxReceiveCount is only the backstop for a poison message
+// (at 3 min a receive, 50 receives are 2.5 h of retries).
 const (
 	webhookMemoryMB  = 256
 	webhookTimeoutS  = 10
 	remindMemoryMB   = 256
 	remindTimeoutS   = 30
+	deliverMemoryMB  = 256
+	deliverTimeoutS  = 30
+	deliverBatchSize = 10 // the most an SQS event source takes from a FIFO queue
+	deliveryVisibleS = 6 * deliverTimeoutS
+	deliveryMaxTries = 50
+	deliveryKeepDays = 14 // SQS's longest retention, for the queue and its DLQ
+	deliveryMaxAgeM  = 15 // older deliveries waiting raise an alarm
 	logRetention     = awslogs.RetentionDays_THREE_MONTHS
 	apiRateLimit     = 25  // requests per second, steady, for the whole API
 	apiBurstLimit    = 100 // requests at once: an incident storm at PagerDuty
@@ -75,7 +91,8 @@ type StackProps struct {
 }
 
 // NewStack defines pd2chat: the HTTP API and webhook function, the remind
-// function and its two schedules, the state table, the alarms.
+// function and its schedules, the deliveries queue (and its DLQ) with the
+// deliver function that posts to the chats, the state table, the alarms.
 func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.Stack {
 	s := props.Settings
 	sp := props.StackProps
@@ -110,17 +127,25 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 		common["ROTATION_SOURCE"] = "sheets:" + s.SpreadsheetID
 	}
 
+	// Storage first: the webhook and remind only enqueue what is to be
+	// posted (DELIVERY_QUEUE); deliver posts it, retrying until the chats
+	// take it.
+	deliveries := newDeliveryQueues(stack)
+	deliveryQueue := "sqs:" + *deliveries.queue.QueueUrl()
+
 	webhookEnv := clone(common)
 	if s.RotationCacheTTL != "" {
 		webhookEnv["ROTATION_CACHE_TTL"] = s.RotationCacheTTL
 	}
+	webhookEnv["DELIVERY_QUEUE"] = deliveryQueue
 	webhook := newFunction(stack, functionSpec{
 		id:          "Webhook",
 		name:        "webhook",
-		description: "pd2chat webhook: PagerDuty deliveries to chat",
+		description: "pd2chat webhook: PagerDuty deliveries to the deliveries queue",
 		memoryMB:    webhookMemoryMB,
 		timeoutS:    webhookTimeoutS,
 		env:         webhookEnv,
+		enqueue:     deliveries.queue,
 	}, s, table, secretPolicyARN)
 
 	dlq := awssqs.NewQueue(stack, jsii.String("ReminderDLQ"), &awssqs.QueueProps{
@@ -138,6 +163,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	if s.OncallManualURL != "" {
 		remindEnv["ONCALL_MANUAL_URL"] = s.OncallManualURL
 	}
+	remindEnv["DELIVERY_QUEUE"] = deliveryQueue
 	remind := newFunction(stack, functionSpec{
 		id:          "Remind",
 		name:        "remind",
@@ -145,6 +171,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 		memoryMB:    remindMemoryMB,
 		timeoutS:    remindTimeoutS,
 		env:         remindEnv,
+		enqueue:     deliveries.queue,
 		// EventBridge Scheduler invokes asynchronously: a failed run is
 		// retried by Lambda, then recorded in the DLQ.
 		async: &awslambda.EventInvokeConfigOptions{
@@ -154,9 +181,34 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 		},
 	}, s, table, secretPolicyARN)
 
+	// deliver posts alerts and reminders alike: it gets the settings of both.
+	deliverEnv := clone(remindEnv)
+	if s.RotationCacheTTL != "" {
+		deliverEnv["ROTATION_CACHE_TTL"] = s.RotationCacheTTL
+	}
+	deliver := newFunction(stack, functionSpec{
+		id:          "Deliver",
+		name:        "deliver",
+		description: "pd2chat deliver: the deliveries queue to the chats",
+		memoryMB:    deliverMemoryMB,
+		timeoutS:    deliverTimeoutS,
+		env:         deliverEnv,
+	}, s, table, secretPolicyARN)
+	// The event source grants what consuming needs on the queue
+	// (grantConsumeMessages: Receive, Delete, ChangeMessageVisibility,
+	// GetQueueAttributes, GetQueueUrl). deliver dead-letters a message
+	// itself, with the reason, to the DLQ it finds from the queue's
+	// RedrivePolicy: grantSendMessages (SendMessage, GetQueueAttributes,
+	// GetQueueUrl) on the DLQ.
+	deliver.AddEventSource(awslambdaeventsources.NewSqsEventSource(deliveries.queue, &awslambdaeventsources.SqsEventSourceProps{
+		BatchSize:               jsii.Number(deliverBatchSize),
+		ReportBatchItemFailures: jsii.Bool(true),
+	}))
+	deliveries.dlq.GrantSendMessages(deliver)
+
 	api := newAPI(stack, webhook)
 	newSchedules(stack, s, remind, dlq)
-	newAlarms(stack, s, api, dlq, webhook, remind)
+	newAlarms(stack, s, api, dlq, deliveries, webhook, remind, deliver)
 
 	awscdk.NewCfnOutput(stack, jsii.String("WebhookUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("URL of the PagerDuty V3 webhook subscription (and, with ?token=, of a V2 extension)"),
@@ -166,7 +218,55 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 		Description: jsii.String("DynamoDB table of the functions' state (STATE_STORE)"),
 		Value:       table.TableName(),
 	})
+	awscdk.NewCfnOutput(stack, jsii.String("DeliveryQueueUrl"), &awscdk.CfnOutputProps{
+		Description: jsii.String("SQS FIFO queue of the messages to post (DELIVERY_QUEUE)"),
+		Value:       deliveries.queue.QueueUrl(),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("DeliveryDLQUrl"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Dead-letter queue of the undeliverable messages; redrive it to DeliveryQueueUrl once fixed"),
+		Value:       deliveries.dlq.QueueUrl(),
+	})
 	return stack
+}
+
+// deliveryQueues are the deliveries queue and its dead-letter queue.
+type deliveryQueues struct {
+	queue, dlq awssqs.Queue
+}
+
+// newDeliveryQueues defines the FIFO queue of the messages to post and its
+// FIFO dead-letter queue: SQS-managed encryption, TLS only, kept 14 days.
+// The senders set MessageDeduplicationId (no content-based deduplication)
+// and MessageGroupId; deduplication and throughput are per message group
+// (high-throughput FIFO), so one slow chat holds back only its own group.
+func newDeliveryQueues(stack awscdk.Stack) deliveryQueues {
+	keep := awscdk.Duration_Days(jsii.Number(deliveryKeepDays))
+	dlq := awssqs.NewQueue(stack, jsii.String("DeliveriesDLQ"), &awssqs.QueueProps{
+		Fifo:            jsii.Bool(true),
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: keep,
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(dlq, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-SQS3"),
+		Reason: jsii.String("This queue is itself the dead-letter queue of the deliveries queue: it keeps the undeliverable messages " +
+			"(14 days) to be redriven once fixed, and its depth raises an alarm."),
+	}}, jsii.Bool(false))
+	queue := awssqs.NewQueue(stack, jsii.String("Deliveries"), &awssqs.QueueProps{
+		Fifo:                      jsii.Bool(true),
+		ContentBasedDeduplication: jsii.Bool(false),
+		DeduplicationScope:        awssqs.DeduplicationScope_MESSAGE_GROUP,
+		FifoThroughputLimit:       awssqs.FifoThroughputLimit_PER_MESSAGE_GROUP_ID,
+		Encryption:                awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:                jsii.Bool(true),
+		RetentionPeriod:           keep,
+		VisibilityTimeout:         awscdk.Duration_Seconds(jsii.Number(deliveryVisibleS)),
+		DeadLetterQueue: &awssqs.DeadLetterQueue{
+			Queue:           dlq,
+			MaxReceiveCount: jsii.Number(deliveryMaxTries),
+		},
+	})
+	return deliveryQueues{queue: queue, dlq: dlq}
 }
 
 // secretARNs gives the ARN the functions read (SECRETS_ARN) and the ARN
@@ -193,11 +293,13 @@ type functionSpec struct {
 	memoryMB, timeoutS    float64
 	env                   map[string]string
 	async                 *awslambda.EventInvokeConfigOptions
+	enqueue               awssqs.IQueue // may SendMessage to it, nothing else
 }
 
 // newFunction defines one Go function with its own log group and role.
 // The role has no managed policy: it may write to its log group, read the
-// one secret and use the state table, nothing else.
+// one secret, use the state table and send to f.enqueue; anything else
+// (the deliver function's queues) is granted by the caller.
 func newFunction(stack awscdk.Stack, f functionSpec, s Settings, table awsdynamodb.Table, secretPolicyARN *string) awslambda.Function {
 	logs := awslogs.NewLogGroup(stack, jsii.String(f.id+"Logs"), &awslogs.LogGroupProps{
 		Retention:     logRetention,
@@ -222,6 +324,15 @@ func newFunction(stack awscdk.Stack, f functionSpec, s Settings, table awsdynamo
 		Actions:   jsii.Strings(stateActions...),
 		Resources: jsii.Strings(*table.TableArn()),
 	}))
+	if f.enqueue != nil {
+		// SendMessage only: the function has the queue's URL (DELIVERY_QUEUE),
+		// so it needs neither GetQueueUrl nor GetQueueAttributes.
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("EnqueueDeliveries"),
+			Actions:   jsii.Strings("sqs:SendMessage"),
+			Resources: jsii.Strings(*f.enqueue.QueueArn()),
+		}))
+	}
 
 	env := map[string]*string{}
 	for k, v := range f.env {
@@ -381,8 +492,9 @@ func newSchedules(stack awscdk.Stack, s Settings, remind awslambda.Function, dlq
 
 // newAlarms watches what needs a person: the webhook answering 5xx (a
 // delivery PagerDuty had to retry), a function failing or throttled, a
-// reminder in the DLQ. Each alarm and its recovery go to one SNS topic.
-func newAlarms(stack awscdk.Stack, s Settings, api awsapigatewayv2.HttpApi, dlq awssqs.Queue, fns ...awslambda.Function) {
+// reminder in the DLQ, a message in the deliveries' DLQ, deliveries
+// waiting too long. Each alarm and its recovery go to one SNS topic.
+func newAlarms(stack awscdk.Stack, s Settings, api awsapigatewayv2.HttpApi, dlq awssqs.Queue, deliveries deliveryQueues, fns ...awslambda.Function) {
 	topic := awssns.NewTopic(stack, jsii.String("Alarms"), &awssns.TopicProps{
 		DisplayName: jsii.String("pd2chat alarms"),
 		EnforceSSL:  jsii.Bool(true),
@@ -392,31 +504,46 @@ func newAlarms(stack awscdk.Stack, s Settings, api awsapigatewayv2.HttpApi, dlq 
 	}
 	action := awscloudwatchactions.NewSnsAction(topic)
 	fiveMinutes := awscdk.Duration_Minutes(jsii.Number(5))
-	alarm := func(id, description string, metric awscloudwatch.IMetric) {
+	// alarm alarms when one period's metric compares to threshold by op.
+	alarm := func(id, description string, metric awscloudwatch.IMetric, op awscloudwatch.ComparisonOperator, threshold float64) {
 		a := awscloudwatch.NewAlarm(stack, jsii.String(id), &awscloudwatch.AlarmProps{
 			AlarmDescription:   jsii.String(description),
 			Metric:             metric,
-			Threshold:          jsii.Number(1),
+			Threshold:          jsii.Number(threshold),
 			EvaluationPeriods:  jsii.Number(1),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			ComparisonOperator: op,
 			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 		})
 		a.AddAlarmAction(action)
 		a.AddOkAction(action)
 	}
+	atLeastOne := func(id, description string, metric awscloudwatch.IMetric) {
+		alarm(id, description, metric, awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1)
+	}
+	above := func(id, description string, metric awscloudwatch.IMetric, threshold float64) {
+		alarm(id, description, metric, awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD, threshold)
+	}
 	sum := &awscloudwatch.MetricOptions{Period: fiveMinutes, Statistic: jsii.String("Sum")}
 
-	alarm("Webhook5xxAlarm", "pd2chat: the webhook answered 5xx (a chat was unreachable, or the function failed); PagerDuty retries such deliveries.",
+	atLeastOne("Webhook5xxAlarm", "pd2chat: the webhook answered 5xx (the deliveries queue or the state table was unreachable, or the function failed); PagerDuty retries such deliveries.",
 		api.MetricServerError(sum))
 	for _, fn := range fns {
 		name := *fn.Node().Id()
-		alarm(name+"ErrorsAlarm", "pd2chat: the "+strings.ToLower(name)+" function failed (crash, timeout or bad settings); see its log group.",
+		atLeastOne(name+"ErrorsAlarm", "pd2chat: the "+strings.ToLower(name)+" function failed (crash, timeout or bad settings); see its log group.",
 			fn.MetricErrors(sum))
-		alarm(name+"ThrottlesAlarm", "pd2chat: the "+strings.ToLower(name)+" function was throttled (account concurrency exhausted).",
+		atLeastOne(name+"ThrottlesAlarm", "pd2chat: the "+strings.ToLower(name)+" function was throttled (account concurrency exhausted).",
 			fn.MetricThrottles(sum))
 	}
-	alarm("ReminderDLQAlarm", "pd2chat: a reminder could not be delivered or failed; its event is in the dead-letter queue.",
+	atLeastOne("ReminderDLQAlarm", "pd2chat: a reminder could not be delivered or failed; its event is in the dead-letter queue.",
 		dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: fiveMinutes, Statistic: jsii.String("Maximum")}))
+
+	maxPerMinute := &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Maximum")}
+	above("DeliveryDLQAlarm", "pd2chat: an alert could not be delivered; see the deliver log's `undeliverable` lines for the reason, "+
+		"fix it, then redrive the deliveries' dead-letter queue (README, Deploy: Sizing, logs and alarms).",
+		deliveries.dlq.MetricApproximateNumberOfMessagesVisible(maxPerMinute), 0)
+	above("DeliveryAgeAlarm", "pd2chat: deliveries are waiting: a chat is failing temporarily (the oldest message in the deliveries queue is over "+
+		strconv.Itoa(deliveryMaxAgeM)+" min old); see the deliver log.",
+		deliveries.queue.MetricApproximateAgeOfOldestMessage(maxPerMinute), deliveryMaxAgeM*60)
 }
 
 func clone(m map[string]string) map[string]string {

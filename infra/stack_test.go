@@ -160,6 +160,22 @@ func (s *synthesized) one(t *testing.T, typ, prefix string) (string, resource) {
 	return found[0], s.resources[found[0]]
 }
 
+// named is the only resource of type typ whose logical ID is name and
+// CDK's 8-character hash ("Deliveries" is not "DeliveriesDLQ").
+func (s *synthesized) named(t *testing.T, typ, name string) (string, resource) {
+	t.Helper()
+	var found []string
+	for _, id := range s.ofType(typ) {
+		if rest, ok := strings.CutPrefix(id, name); ok && len(rest) == 8 && strings.Trim(rest, "0123456789ABCDEF") == "" {
+			found = append(found, id)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%s %s: found %v, want exactly one", typ, name, found)
+	}
+	return found[0], s.resources[found[0]]
+}
+
 func ref(id string) map[string]any       { return map[string]any{"Ref": id} }
 func getAtt(id, a string) map[string]any { return map[string]any{"Fn::GetAtt": []any{id, a}} }
 
@@ -178,8 +194,8 @@ func equal(t *testing.T, what string, got, want any) {
 
 func TestFunctions(t *testing.T) {
 	s := full(t)
-	if got := s.ofType("AWS::Lambda::Function"); len(got) != 2 {
-		t.Fatalf("functions: %v, want webhook and remind only", got)
+	if got := s.ofType("AWS::Lambda::Function"); len(got) != 3 {
+		t.Fatalf("functions: %v, want webhook, remind and deliver only", got)
 	}
 	for _, tc := range []struct {
 		prefix           string
@@ -187,6 +203,7 @@ func TestFunctions(t *testing.T) {
 	}{
 		{"Webhook", 256, 10},
 		{"Remind", 256, 30},
+		{"Deliver", 256, 30},
 	} {
 		t.Run(tc.prefix, func(t *testing.T) {
 			id, fn := s.one(t, "AWS::Lambda::Function", tc.prefix)
@@ -232,13 +249,18 @@ func TestEnvironment(t *testing.T) {
 		"SECRETS_ARN":        secretsARN,
 		"STATE_STORE":        map[string]any{"Fn::Join": []any{"", []any{"dynamodb:", ref(tableID)}}},
 	}
+	queueID, _ := s.named(t, "AWS::SQS::Queue", "Deliveries")
+	common["DELIVERY_QUEUE"] = map[string]any{"Fn::Join": []any{"", []any{"sqs:", ref(queueID)}}}
 	webhook := maps.Clone(common)
 	webhook["ROTATION_CACHE_TTL"] = "5m"
 	remind := maps.Clone(common)
 	remind["REMINDER_DESTINATIONS"] = "slack:C0456ONCALL"
 	remind["ONCALL_MANUAL_URL"] = "https://wiki.example.com/oncall"
+	// deliver posts alerts and reminders: the settings of both.
+	deliver := maps.Clone(remind)
+	deliver["ROTATION_CACHE_TTL"] = "5m"
 
-	for prefix, want := range map[string]map[string]any{"Webhook": webhook, "Remind": remind} {
+	for prefix, want := range map[string]map[string]any{"Webhook": webhook, "Remind": remind, "Deliver": deliver} {
 		id, fn := s.one(t, "AWS::Lambda::Function", prefix)
 		equal(t, id+" Environment", fn.Properties["Environment"], map[string]any{"Variables": want})
 	}
@@ -362,7 +384,7 @@ func TestSchedules(t *testing.T) {
 			"WeeklyDigest":    "cron(30 9 ? * MON,WED,FRI *)",
 			"AckFollowups":    "cron(* 9-17 ? * MON,WED,FRI *)",
 		})
-		for _, prefix := range []string{"Webhook", "Remind"} {
+		for _, prefix := range []string{"Webhook", "Remind", "Deliver"} {
 			_, fn := syn.one(t, "AWS::Lambda::Function", prefix)
 			vars := fn.Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
 			equal(t, prefix+" TIMEZONE", vars["TIMEZONE"], "Europe/Berlin")
@@ -485,9 +507,56 @@ func TestLeastPrivilege(t *testing.T) {
 		users = append(users, p)
 	}
 	sort.Strings(users)
-	if len(users) != 2 || !strings.HasPrefix(users[0], "RemindRole") || !strings.HasPrefix(users[1], "WebhookRole") {
-		t.Errorf("the table is used by %v, want the webhook and remind roles", users)
+	if len(users) != 3 || !strings.HasPrefix(users[0], "DeliverRole") || !strings.HasPrefix(users[1], "RemindRole") || !strings.HasPrefix(users[2], "WebhookRole") {
+		t.Errorf("the table is used by %v, want the webhook, remind and deliver roles", users)
 	}
+
+	// SQS: the webhook and remind may only send to the deliveries queue;
+	// deliver consumes it and sends to its DLQ (which it finds from the
+	// queue's RedrivePolicy: GetQueueUrl and GetQueueAttributes on both).
+	queueID, _ := s.named(t, "AWS::SQS::Queue", "Deliveries")
+	dlqID, _ := s.named(t, "AWS::SQS::Queue", "DeliveriesDLQ")
+	reminderDLQID, _ := s.named(t, "AWS::SQS::Queue", "ReminderDLQ")
+	queues := map[string]string{queueID: "Deliveries", dlqID: "DeliveriesDLQ", reminderDLQID: "ReminderDLQ"}
+	sqsActions := map[string]map[string][]string{} // role, queue: actions
+	for policy, sts := range s.statements(t) {
+		role, _, _ := strings.Cut(policy, "DefaultPolicy")
+		for _, st := range sts {
+			for _, a := range list(st["Action"]) {
+				if !strings.HasPrefix(fmt.Sprint(a), "sqs:") {
+					continue
+				}
+				for _, r := range list(st["Resource"]) {
+					b, _ := json.Marshal(r)
+					q := string(b)
+					for id, name := range queues {
+						if reflect.DeepEqual(r, getAtt(id, "Arn")) {
+							q = name
+						}
+					}
+					if sqsActions[role] == nil {
+						sqsActions[role] = map[string][]string{}
+					}
+					sqsActions[role][q] = append(sqsActions[role][q], fmt.Sprint(a))
+				}
+			}
+		}
+	}
+	for _, byQueue := range sqsActions {
+		for _, actions := range byQueue {
+			slices.Sort(actions)
+		}
+	}
+	send := []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"} // grantSendMessages
+	equal(t, "SQS actions by role and queue", sqsActions, map[string]map[string][]string{
+		"WebhookRole": {"Deliveries": {"sqs:SendMessage"}},
+		"RemindRole":  {"Deliveries": {"sqs:SendMessage"}, "ReminderDLQ": send},
+		"DeliverRole": {
+			"Deliveries":    {"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage"},
+			"DeliveriesDLQ": send,
+		},
+		"SchedulerRole": {"ReminderDLQ": {"sqs:SendMessage"}},
+	})
 
 	// A complete ARN is granted as it is, and handed to the functions as it is.
 	t.Run("secret by ARN", func(t *testing.T) {
@@ -517,8 +586,8 @@ func TestLeastPrivilege(t *testing.T) {
 func TestLogRetention(t *testing.T) {
 	s := full(t)
 	groups := s.ofType("AWS::Logs::LogGroup")
-	if len(groups) != 3 {
-		t.Errorf("log groups %v, want the two functions' and the API's access log", groups)
+	if len(groups) != 4 {
+		t.Errorf("log groups %v, want the three functions' and the API's access log", groups)
 	}
 	for _, id := range groups {
 		equal(t, id+" RetentionInDays", s.resources[id].Properties["RetentionInDays"], 90)
@@ -539,17 +608,34 @@ func TestAlarms(t *testing.T) {
 	apiID, _ := s.one(t, "AWS::ApiGatewayV2::Api", "Api")
 	webhookID, _ := s.one(t, "AWS::Lambda::Function", "Webhook")
 	remindID, _ := s.one(t, "AWS::Lambda::Function", "Remind")
+	deliverID, _ := s.one(t, "AWS::Lambda::Function", "Deliver")
 	dlqID, _ := s.one(t, "AWS::SQS::Queue", "ReminderDLQ")
-	want := map[string]struct {
+	queueID, _ := s.named(t, "AWS::SQS::Queue", "Deliveries")
+	deliveriesDLQID, _ := s.named(t, "AWS::SQS::Queue", "DeliveriesDLQ")
+	fn := func(id string) []any { return []any{map[string]any{"Name": "FunctionName", "Value": ref(id)}} }
+	queue := func(id string) []any {
+		return []any{map[string]any{"Name": "QueueName", "Value": getAtt(id, "QueueName")}}
+	}
+	type metric struct {
 		namespace, metric, stat string
 		dimension               []any
-	}{
-		"Webhook5xxAlarm":       {"AWS/ApiGateway", "5xx", "Sum", []any{map[string]any{"Name": "ApiId", "Value": ref(apiID)}}},
-		"WebhookErrorsAlarm":    {"AWS/Lambda", "Errors", "Sum", []any{map[string]any{"Name": "FunctionName", "Value": ref(webhookID)}}},
-		"WebhookThrottlesAlarm": {"AWS/Lambda", "Throttles", "Sum", []any{map[string]any{"Name": "FunctionName", "Value": ref(webhookID)}}},
-		"RemindErrorsAlarm":     {"AWS/Lambda", "Errors", "Sum", []any{map[string]any{"Name": "FunctionName", "Value": ref(remindID)}}},
-		"RemindThrottlesAlarm":  {"AWS/Lambda", "Throttles", "Sum", []any{map[string]any{"Name": "FunctionName", "Value": ref(remindID)}}},
-		"ReminderDLQAlarm":      {"AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum", []any{map[string]any{"Name": "QueueName", "Value": getAtt(dlqID, "QueueName")}}},
+		period                  int    // seconds; 300 when 0
+		above                   string // GreaterThanThreshold of this many; ≥ 1 when ""
+		describes               string // in the description
+	}
+	want := map[string]metric{
+		"Webhook5xxAlarm":       {namespace: "AWS/ApiGateway", metric: "5xx", stat: "Sum", dimension: []any{map[string]any{"Name": "ApiId", "Value": ref(apiID)}}},
+		"WebhookErrorsAlarm":    {namespace: "AWS/Lambda", metric: "Errors", stat: "Sum", dimension: fn(webhookID)},
+		"WebhookThrottlesAlarm": {namespace: "AWS/Lambda", metric: "Throttles", stat: "Sum", dimension: fn(webhookID)},
+		"RemindErrorsAlarm":     {namespace: "AWS/Lambda", metric: "Errors", stat: "Sum", dimension: fn(remindID)},
+		"RemindThrottlesAlarm":  {namespace: "AWS/Lambda", metric: "Throttles", stat: "Sum", dimension: fn(remindID)},
+		"DeliverErrorsAlarm":    {namespace: "AWS/Lambda", metric: "Errors", stat: "Sum", dimension: fn(deliverID)},
+		"DeliverThrottlesAlarm": {namespace: "AWS/Lambda", metric: "Throttles", stat: "Sum", dimension: fn(deliverID)},
+		"ReminderDLQAlarm":      {namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", dimension: queue(dlqID)},
+		"DeliveryDLQAlarm": {namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", dimension: queue(deliveriesDLQID),
+			period: 60, above: "0", describes: "an alert could not be delivered; see the deliver log's `undeliverable` lines for the reason, fix it, then redrive"},
+		"DeliveryAgeAlarm": {namespace: "AWS/SQS", metric: "ApproximateAgeOfOldestMessage", stat: "Maximum", dimension: queue(queueID),
+			period: 60, above: "900", describes: "deliveries are waiting: a chat is failing temporarily"},
 	}
 	alarms := s.ofType("AWS::CloudWatch::Alarm")
 	if len(alarms) != len(want) {
@@ -558,10 +644,19 @@ func TestAlarms(t *testing.T) {
 	for prefix, w := range want {
 		id, a := s.one(t, "AWS::CloudWatch::Alarm", prefix)
 		p := a.Properties
+		period, threshold := 300, []any{"GreaterThanOrEqualToThreshold", 1, 1, "notBreaching"}
+		if w.period != 0 {
+			period = w.period
+		}
+		if w.above != "" {
+			threshold = []any{"GreaterThanThreshold", json.Number(w.above), 1, "notBreaching"}
+		}
 		equal(t, id+" metric", []any{p["Namespace"], p["MetricName"], p["Statistic"], p["Period"], p["Dimensions"]},
-			[]any{w.namespace, w.metric, w.stat, 300, w.dimension})
-		equal(t, id+" threshold", []any{p["ComparisonOperator"], p["Threshold"], p["EvaluationPeriods"], p["TreatMissingData"]},
-			[]any{"GreaterThanOrEqualToThreshold", 1, 1, "notBreaching"})
+			[]any{w.namespace, w.metric, w.stat, period, w.dimension})
+		equal(t, id+" threshold", []any{p["ComparisonOperator"], p["Threshold"], p["EvaluationPeriods"], p["TreatMissingData"]}, threshold)
+		if d, _ := p["AlarmDescription"].(string); !strings.Contains(d, w.describes) {
+			t.Errorf("%s description %q lacks %q", id, d, w.describes)
+		}
 		equal(t, id+" actions", []any{p["AlarmActions"], p["OKActions"]}, []any{[]any{ref(topicID)}, []any{ref(topicID)}})
 		if d, _ := p["AlarmDescription"].(string); !strings.HasPrefix(d, "pd2chat: ") {
 			t.Errorf("%s has no description for the person it wakes", id)
@@ -598,6 +693,7 @@ func TestNag(t *testing.T) {
 	want := []string{
 		"AwsSolutions-APIG4 on ApiPOSTpagerduty",
 		"AwsSolutions-IAM5 on SchedulerRoleDefaultPolicy",
+		"AwsSolutions-SQS3 on DeliveriesDLQ",
 		"AwsSolutions-SQS3 on ReminderDLQ",
 	}
 	if keys := slices.Sorted(maps.Keys(got)); !slices.Equal(keys, want) {
@@ -606,4 +702,78 @@ func TestNag(t *testing.T) {
 	for k, reason := range got {
 		t.Logf("%s: %s", k, reason)
 	}
+}
+
+// TestDeliveryQueues: the storage-first path. The deliveries queue is FIFO
+// with the senders' deduplication IDs, encrypted, TLS only, kept 14 days,
+// and dead-letters to a FIFO DLQ of the same kind; deliver consumes it in
+// batches of 10, reporting the items that failed.
+func TestDeliveryQueues(t *testing.T) {
+	s := full(t)
+	if got := s.ofType("AWS::SQS::Queue"); len(got) != 3 {
+		t.Errorf("queues %v, want Deliveries, DeliveriesDLQ and ReminderDLQ", got)
+	}
+	queueID, queue := s.named(t, "AWS::SQS::Queue", "Deliveries")
+	dlqID, dlq := s.named(t, "AWS::SQS::Queue", "DeliveriesDLQ")
+	const fortnight = 14 * 24 * 3600
+	equal(t, queueID+" properties", untagged(queue.Properties), map[string]any{
+		"FifoQueue":                 true,
+		"ContentBasedDeduplication": false,
+		"DeduplicationScope":        "messageGroup",
+		"FifoThroughputLimit":       "perMessageGroupId",
+		"SqsManagedSseEnabled":      true,
+		"MessageRetentionPeriod":    fortnight,
+		"VisibilityTimeout":         6 * 30, // 6 × deliver's timeout
+		"RedrivePolicy":             map[string]any{"deadLetterTargetArn": getAtt(dlqID, "Arn"), "maxReceiveCount": 50},
+	})
+	equal(t, dlqID+" properties", untagged(dlq.Properties), map[string]any{
+		"FifoQueue":              true,
+		"SqsManagedSseEnabled":   true,
+		"MessageRetentionPeriod": fortnight,
+	})
+
+	// Each queue denies every request not made over TLS.
+	policies := map[string]any{}
+	for _, id := range s.ofType("AWS::SQS::QueuePolicy") {
+		p := s.resources[id].Properties
+		for _, q := range list(p["Queues"]) {
+			b, _ := json.Marshal(q)
+			policies[string(b)] = p["PolicyDocument"]
+		}
+	}
+	for _, id := range []string{queueID, dlqID} {
+		b, _ := json.Marshal(ref(id))
+		equal(t, id+" queue policy", policies[string(b)], map[string]any{
+			"Version": "2012-10-17",
+			"Statement": []any{map[string]any{
+				"Action":    "sqs:*",
+				"Condition": map[string]any{"Bool": map[string]any{"aws:SecureTransport": "false"}},
+				"Effect":    "Deny",
+				"Principal": map[string]any{"AWS": "*"},
+				"Resource":  getAtt(id, "Arn"),
+			}},
+		})
+	}
+
+	deliverID, _ := s.one(t, "AWS::Lambda::Function", "Deliver")
+	if got := s.ofType("AWS::Lambda::EventSourceMapping"); len(got) != 1 {
+		t.Fatalf("event source mappings %v, want deliver's only", got)
+	}
+	_, esm := s.one(t, "AWS::Lambda::EventSourceMapping", "Deliver")
+	equal(t, "deliver's event source", untagged(esm.Properties), map[string]any{
+		"BatchSize":             10,
+		"EventSourceArn":        getAtt(queueID, "Arn"),
+		"FunctionName":          ref(deliverID),
+		"FunctionResponseTypes": []string{"ReportBatchItemFailures"},
+	})
+
+	equal(t, "DeliveryQueueUrl output", s.outputs["DeliveryQueueUrl"].(map[string]any)["Value"], ref(queueID))
+	equal(t, "DeliveryDLQUrl output", s.outputs["DeliveryDLQUrl"].(map[string]any)["Value"], ref(dlqID))
+}
+
+// untagged is p without its Tags (the stack's project tag).
+func untagged(p map[string]any) map[string]any {
+	out := maps.Clone(p)
+	delete(out, "Tags")
+	return out
 }
