@@ -1,38 +1,32 @@
 // Package relay is the webhook use case: a PagerDuty delivery comes in, is
-// authenticated and decoded, and each incident event in it is rendered for
-// every destination and posted, with the on-call people mentioned inside
-// business hours. It depends on interfaces only; the mains wire it.
+// authenticated and decoded, and each incident event in it is put on the
+// delivery queue once per destination — nothing more. The answer goes out
+// as soon as the queue has the events; the deliver package posts them. It
+// depends on interfaces only; the mains wire it.
 package relay
 
 import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
-	"github.com/pd2chat/pd2chat/shared/chat"
-	"github.com/pd2chat/pd2chat/shared/fanout"
+	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/pagerduty"
-	"github.com/pd2chat/pd2chat/shared/rotation"
-	"github.com/pd2chat/pd2chat/shared/state"
-	"github.com/pd2chat/pd2chat/shared/workday"
+	"github.com/pd2chat/pd2chat/shared/queue"
 )
 
 // MaxBody is the largest delivery accepted; a larger one is answered 413.
 const MaxBody = 1 << 20
 
-// Defaults of Config's durations.
-const (
-	DefaultBudget        = 4 * time.Second // PagerDuty waits 5 s for an answer
-	DefaultLookupTimeout = 1 * time.Second
-)
-
-// Destination is one chat the alerts go to.
-type Destination = fanout.Destination
+// DefaultBudget bounds the enqueue: PagerDuty waits 5 s for an answer.
+const DefaultBudget = 3 * time.Second
 
 // Config wires a Handler.
 type Config struct {
@@ -40,29 +34,22 @@ type Config struct {
 	// (local runs only; the mains refuse it in Lambda).
 	Secrets []string
 	// V2Token is what a legacy V2 delivery must carry as ?token=. Empty: V2 refused.
-	V2Token      string
-	Calendar     *workday.Calendar
-	Rotation     rotation.Source
-	Destinations []Destination
-	Log          *slog.Logger
-	// Budget bounds the whole answer, retries included; the request's own
-	// deadline (the Lambda's) bounds it too. Zero: DefaultBudget.
+	V2Token string
+	// Destinations are the chats every event goes to ("slack:C0123"…).
+	Destinations []string
+	// Queue takes the events, one message per event and destination.
+	Queue queue.Sender
+	Log   *slog.Logger
+	// Budget bounds the enqueue; the request's own deadline (the
+	// Lambda's) bounds it too. Zero: DefaultBudget.
 	Budget time.Duration
-	// LookupTimeout bounds the on-call lookup. Zero: DefaultLookupTimeout.
-	LookupTimeout time.Duration
-	Retry         chat.RetryPolicy
-	// Now is the clock for events that carry no time. Nil: time.Now.
+	// Now is the clock: when a delivery was received. Nil: time.Now.
 	Now func() time.Time
-	// State remembers deliveries (to post each once) and incidents (tags,
-	// Slack threads). Nil: an in-memory store. A networked store bounds
-	// each of its calls itself, well inside Budget.
-	State state.Store
 }
 
 // Handler serves POST deliveries from PagerDuty.
 type Handler struct {
 	cfg     Config
-	names   []string // destination names, for the log line
 	v2Token [32]byte
 }
 
@@ -71,24 +58,13 @@ func New(c Config) *Handler {
 	if c.Budget <= 0 {
 		c.Budget = DefaultBudget
 	}
-	if c.LookupTimeout <= 0 {
-		c.LookupTimeout = DefaultLookupTimeout
-	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	if c.State == nil {
-		c.State = state.NewMemory()
-	}
-
-	names := make([]string, len(c.Destinations))
-	for i, d := range c.Destinations {
-		names[i] = d.Name
-	}
-	return &Handler{cfg: c, names: names, v2Token: sha256.Sum256([]byte(c.V2Token))}
+	return &Handler{cfg: c, v2Token: sha256.Sum256([]byte(c.V2Token))}
 }
 
 // problem is an answer that ends a delivery early: status and a short,
@@ -104,11 +80,10 @@ func refuse(status int, reason string) error { return &problem{status, reason} }
 
 // outcome of one delivery, for the answer and the log line.
 type outcome struct {
-	version   int
-	types     string
-	numbers   []int
-	stateDown bool // the store failed: posted without idempotency
-	fanout.Result
+	version  int
+	types    string
+	numbers  []int
+	enqueued int // queue messages: events × destinations
 }
 
 // ServeHTTP answers a PagerDuty delivery.
@@ -128,9 +103,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status, reason = p.status, p.reason
 	case err != nil:
 		status, reason = http.StatusInternalServerError, "internal error"
-	case out.Temporary > 0:
-		status, reason = http.StatusServiceUnavailable, "a destination is unavailable; retry later"
-	case len(out.numbers) == 0 && out.Posted == 0 && out.Failed == 0:
+	case out.enqueued == 0:
 		reason = "ignored: not an incident event"
 	}
 	attrs := []any{
@@ -138,24 +111,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"version", out.version,
 		"type", out.types,
 		"incident", out.numbers,
-		"destinations", h.names,
-		"posted", out.Posted,
-		"skipped", out.Skipped,
-		"failed", out.Failed,
-		"temporary", out.Temporary,
+		"destinations", h.cfg.Destinations,
+		"enqueued", out.enqueued,
 		"ms", time.Since(start).Milliseconds(),
-	}
-	if out.stateDown {
-		attrs = append(attrs, "state", "unavailable: posted without duplicate check")
-	}
-	if len(out.Errors) > 0 {
-		attrs = append(attrs, "errors", out.Errors)
 	}
 	if err != nil {
 		attrs = append(attrs, "reason", err.Error())
 	}
 	level := slog.LevelInfo
-	if status >= 400 || out.Failed > 0 {
+	if status >= 400 {
 		level = slog.LevelWarn
 	}
 	log.Log(r.Context(), level, "delivery", attrs...)
@@ -219,14 +183,33 @@ func (h *Handler) deliver(r *http.Request) (outcome, error) {
 	if len(d.Events) == 0 {
 		return out, nil
 	}
-	ctx, cancel := h.budget(r.Context())
+	received := h.cfg.Now()
+	webhookID := r.Header.Get("X-Webhook-Id")
+	var msgs []queue.Message
+	for n, ev := range d.Events {
+		out.numbers = append(out.numbers, ev.Incident.Number)
+		key := ev.ID
+		if key == "" && webhookID != "" {
+			key = webhookID + "#" + strconv.Itoa(n)
+		}
+		if key == "" { // nothing identifies the event: its content does
+			sum := sha256.Sum256(body)
+			key = "body-" + hex.EncodeToString(sum[:12]) + "#" + strconv.Itoa(n)
+		}
+		for _, dest := range h.cfg.Destinations {
+			m, err := deliver.Job{Destination: dest, Key: key, ReceivedAt: received, Event: &ev}.Message()
+			if err != nil {
+				return out, err
+			}
+			msgs = append(msgs, m)
+		}
+	}
+	ctx, cancel := context.WithTimeoutCause(r.Context(), h.cfg.Budget, errors.New("relay: enqueue took too long"))
 	defer cancel()
-	jobs := h.plan(ctx, d.Events, r.Header.Get("X-Webhook-Id"), &out)
-	out.Result = fanout.Run(ctx, h.cfg.Destinations, jobs, h.cfg.Retry)
+	if err := h.cfg.Queue.Send(ctx, msgs...); err != nil {
+		h.cfg.Log.Error("enqueue failed", "error", err.Error())
+		return out, refuse(http.StatusServiceUnavailable, "cannot take the delivery now; retry later")
+	}
+	out.enqueued = len(msgs)
 	return out, nil
-}
-
-// budget is the context every outbound call of a delivery runs under.
-func (h *Handler) budget(parent context.Context) (context.Context, context.CancelFunc) {
-	return fanout.Budget(parent, h.cfg.Budget, errors.New("relay: delivery budget spent"))
 }

@@ -5,11 +5,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/state"
 )
@@ -27,30 +30,43 @@ func TestRedeliveryPostsNothing(t *testing.T) {
 	}
 }
 
-func TestRetryAfterPartialFailurePostsOnlyWhatIsMissing(t *testing.T) {
+// TestSlackDownThenBack: PagerDuty gets 200 at once; Slack's message
+// waits on the queue and is posted once when Slack is back; Typetalk's is
+// not posted again.
+func TestSlackDownThenBack(t *testing.T) {
 	hs := newHarness(t, nil)
 	var mu sync.Mutex
 	down := true
-	hs.slack.fail = func(w http.ResponseWriter) bool {
+	hs.slack.fail(func(w http.ResponseWriter) bool {
 		mu.Lock()
 		defer mu.Unlock()
 		if down {
 			http.Error(w, "unavailable", http.StatusServiceUnavailable)
 		}
 		return down
-	}
+	})
 	body := fixture(t, "v3/incident.triggered.json")
-	if rec := hs.do("POST", "/pagerduty", signed(body, secret), body); rec.Code != 503 {
-		t.Fatalf("Slack down: status %d, want 503 so that PagerDuty retries", rec.Code)
+	req := httptest.NewRequest("POST", "/pagerduty", bytes.NewReader(body))
+	req.Header = signed(body, secret)
+	rec := httptest.NewRecorder()
+	hs.h.ServeHTTP(rec, req) // answered before anything is posted
+	if rec.Code != 200 {
+		t.Fatalf("status %d, want 200: the queue has it", rec.Code)
+	}
+	ctx := context.Background()
+	for range 3 { // Slack fails a few times
+		batch, _ := hs.queue.Receive(ctx, 10, time.Second)
+		deliver.Apply(ctx, hs.queue, batch, hs.deliver.Handle(ctx, batch), true, nil)
+	}
+	if s, tt := len(hs.slack.got()), len(hs.typetalk.got()); s != 0 || tt != 1 {
+		t.Fatalf("while Slack is down: Slack %d, Typetalk %d posts", s, tt)
 	}
 	mu.Lock()
 	down = false
 	mu.Unlock()
-	if rec := hs.do("POST", "/pagerduty", signed(body, secret), body); rec.Code != 200 {
-		t.Fatalf("retry: status %d", rec.Code)
-	}
+	hs.drain()
 	if s, tt := len(hs.slack.got()), len(hs.typetalk.got()); s != 1 || tt != 1 {
-		t.Errorf("after the retry: Slack %d, Typetalk %d posts; want 1 each (Typetalk not again)", s, tt)
+		t.Errorf("after Slack is back: Slack %d, Typetalk %d posts; want 1 each", s, tt)
 	}
 }
 
@@ -129,44 +145,65 @@ func TestAcknowledgedBeforeTriggered(t *testing.T) {
 	}
 }
 
-// brokenStore fails every call as an unreachable DynamoDB would.
-type brokenStore struct{ calls int }
+// flakyStore is a Memory store that fails every call, as an unreachable
+// DynamoDB would, while down is set.
+type flakyStore struct {
+	*state.Memory
+	down  atomic.Bool
+	calls atomic.Int64
+}
 
-func (b *brokenStore) err() error {
-	b.calls++
+func (f *flakyStore) err() error {
+	if !f.down.Load() {
+		return nil
+	}
+	f.calls.Add(1)
 	return fmt.Errorf("%w: dial tcp: i/o timeout", state.ErrUnavailable)
 }
-func (b *brokenStore) Claim(context.Context, string, string, time.Duration) (state.ClaimResult, error) {
-	return 0, b.err()
-}
-func (b *brokenStore) Done(context.Context, string, string, bool, string) error { return b.err() }
-func (b *brokenStore) Release(context.Context, string, string) error            { return b.err() }
-func (b *brokenStore) Record(context.Context, incident.Event) (state.Incident, error) {
-	return state.Incident{}, b.err()
-}
-func (b *brokenStore) Incident(context.Context, string) (state.Incident, bool, error) {
-	return state.Incident{}, false, b.err()
-}
-func (b *brokenStore) SetThread(context.Context, string, string, string) (string, error) {
-	return "", b.err()
+
+func (f *flakyStore) Claim(ctx context.Context, key, dest string, lease time.Duration) (state.ClaimResult, error) {
+	if err := f.err(); err != nil {
+		return 0, err
+	}
+	return f.Memory.Claim(ctx, key, dest, lease)
 }
 
-func TestStoreDownStillPosts(t *testing.T) {
-	store := &brokenStore{}
-	hs := newHarness(t, func(c *Config) { c.State = store })
+func (f *flakyStore) Record(ctx context.Context, ev incident.Event) (state.Incident, error) {
+	if err := f.err(); err != nil {
+		return state.Incident{}, err
+	}
+	return f.Memory.Record(ctx, ev)
+}
+
+// TestStoreDownWaits: with the store down nothing is posted blindly; the
+// messages wait on the queue and are posted once each when it is back.
+func TestStoreDownWaits(t *testing.T) {
+	store := &flakyStore{Memory: state.NewMemory()}
+	store.down.Store(true)
+	hs := newHarness(t, func(c *setup) { c.Deliver.State = store })
 	body := fixture(t, "v3/incident.triggered.json")
-	rec := hs.do("POST", "/pagerduty", signed(body, secret), body)
+	req := httptest.NewRequest("POST", "/pagerduty", bytes.NewReader(body))
+	req.Header = signed(body, secret)
+	rec := httptest.NewRecorder()
+	hs.h.ServeHTTP(rec, req)
 	if rec.Code != 200 {
 		t.Fatalf("status %d", rec.Code)
 	}
+	ctx := context.Background()
+	for range 3 {
+		batch, _ := hs.queue.Receive(ctx, 10, time.Second)
+		deliver.Apply(ctx, hs.queue, batch, hs.deliver.Handle(ctx, batch), true, nil)
+	}
+	if s, tt := len(hs.slack.got()), len(hs.typetalk.got()); s != 0 || tt != 0 {
+		t.Fatalf("store down: Slack %d, Typetalk %d posts; want none (never posted blindly)", s, tt)
+	}
+	if store.calls.Load() == 0 || hs.queue.Len() != 2 {
+		t.Fatalf("store calls %d, queued %d: the messages should wait", store.calls.Load(), hs.queue.Len())
+	}
+	store.down.Store(false)
+	hs.drain()
 	if s, tt := len(hs.slack.got()), len(hs.typetalk.got()); s != 1 || tt != 1 {
-		t.Errorf("Slack %d, Typetalk %d posts; want 1 each", s, tt)
-	}
-	if store.calls != 1 {
-		t.Errorf("the store was asked %d times after it failed; once is enough", store.calls)
-	}
-	if !strings.Contains(hs.logs.String(), "duplicate check") {
-		t.Errorf("the log should say the post went out without the duplicate check:\n%s", hs.logs)
+		t.Errorf("store back: Slack %d, Typetalk %d posts; want 1 each", s, tt)
 	}
 }
 
@@ -208,12 +245,9 @@ func TestFaultInjection(t *testing.T) {
 					}
 					return fail
 				}
-				hs := newHarness(t, func(c *Config) {
-					c.Budget = 4 * time.Second
-					c.Retry.AttemptTimeout = 300 * time.Millisecond
-				})
+				hs := newHarness(t, func(c *setup) { c.Deliver.AttemptTimeout = 300 * time.Millisecond })
 				if target == "slack" {
-					hs.slack.failReq = failing
+					hs.slack.SetBefore(failing)
 				} else {
 					hs.typetalk.fail = failing
 				}
@@ -229,18 +263,6 @@ func TestFaultInjection(t *testing.T) {
 		}
 	}
 }
-func (b *brokenStore) Seen(context.Context, string, string, time.Time) (state.Sighting, error) {
-	return state.Sighting{}, b.err()
-}
-func (b *brokenStore) Append(context.Context, state.HistoryEvent) error { return b.err() }
-func (b *brokenStore) Between(context.Context, time.Time, time.Time) ([]state.HistoryEvent, error) {
-	return nil, b.err()
-}
-func (b *brokenStore) Await(context.Context, state.Pending) error           { return b.err() }
-func (b *brokenStore) Settle(context.Context, string) error                 { return b.err() }
-func (b *brokenStore) Waiting(context.Context) ([]state.Pending, error)     { return nil, b.err() }
-func (b *brokenStore) Mentioned(context.Context, string, int) (bool, error) { return false, b.err() }
-
 // TestFirstSeenAndRunbooks: the first trigger of an alert says so; the same
 // alert again (another incident, other numbers in its title) says it was
 // seen before; the sheet's runbook for the service is linked on both.
@@ -279,7 +301,7 @@ func TestFirstSeenAndRunbooks(t *testing.T) {
 // ends the wait.
 func TestHistoryAndFollowups(t *testing.T) {
 	store := state.NewMemory()
-	hs := newHarness(t, func(c *Config) { c.State = store })
+	hs := newHarness(t, func(c *setup) { c.Deliver.State = store })
 	ctx := context.Background()
 	send := func(name string) {
 		body := fixture(t, "v3/"+name+".json")

@@ -1,0 +1,511 @@
+package deliver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/chat"
+	"github.com/pd2chat/pd2chat/shared/fanout"
+	"github.com/pd2chat/pd2chat/shared/fingerprint"
+	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/message"
+	"github.com/pd2chat/pd2chat/shared/queue"
+	"github.com/pd2chat/pd2chat/shared/rotation"
+	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/workday"
+)
+
+// Defaults of Config's durations.
+const (
+	DefaultRetryFor       = time.Hour
+	DefaultAttemptTimeout = 10 * time.Second
+	DefaultLookupTimeout  = 2 * time.Second
+	DefaultLease          = 30 * time.Second
+	DefaultBaseDelay      = 2 * time.Second
+	DefaultMaxDelay       = 15 * time.Minute
+	// lookBack is subtracted from a job's first instant when looking for
+	// an earlier post of it: the chat's clock and ours may differ.
+	lookBack = time.Minute
+)
+
+// Config wires a Handler.
+type Config struct {
+	Destinations []fanout.Destination
+	Calendar     *workday.Calendar
+	Rotation     rotation.Source
+	// State remembers what was posted, incidents and their threads. A
+	// failure of it leaves the message on the queue: never posted blindly.
+	State state.Store
+	Log   *slog.Logger
+	// RetryFor is how long a destination may fail temporarily (counted
+	// from the start of its continuous failure, and from a message's first
+	// send) before its messages go to the dead-letter queue. Zero:
+	// DefaultRetryFor.
+	RetryFor time.Duration
+	// AttemptTimeout bounds one post (and one look-up). Zero: DefaultAttemptTimeout.
+	AttemptTimeout time.Duration
+	// LookupTimeout bounds the on-call lookup. Zero: DefaultLookupTimeout.
+	LookupTimeout time.Duration
+	// Lease is how long a claim on a post holds if its holder dies: longer
+	// than a post takes. Zero: DefaultLease.
+	Lease time.Duration
+	// BaseDelay and MaxDelay bound the exponential backoff between tries
+	// of one message (doubling from BaseDelay, jittered; a chat's
+	// Retry-After wins when longer). Zero: the defaults.
+	BaseDelay, MaxDelay time.Duration
+	// Now is the clock. Nil: time.Now.
+	Now func() time.Time
+}
+
+// Handler delivers queue messages. It is safe for concurrent use.
+type Handler struct {
+	cfg   Config
+	dests map[string]fanout.Destination
+
+	mu      sync.Mutex
+	failing map[string]failure // destination → its continuous temporary failure
+}
+
+type failure struct {
+	since  time.Time // first temporary failure of the run
+	lastAt time.Time // latest one
+	last   string    // its error
+}
+
+// New returns a Handler for c.
+func New(c Config) *Handler {
+	if c.RetryFor <= 0 {
+		c.RetryFor = DefaultRetryFor
+	}
+	if c.AttemptTimeout <= 0 {
+		c.AttemptTimeout = DefaultAttemptTimeout
+	}
+	if c.LookupTimeout <= 0 {
+		c.LookupTimeout = DefaultLookupTimeout
+	}
+	if c.Lease <= 0 {
+		c.Lease = DefaultLease
+	}
+	if c.BaseDelay <= 0 {
+		c.BaseDelay = DefaultBaseDelay
+	}
+	if c.MaxDelay <= 0 {
+		c.MaxDelay = DefaultMaxDelay
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.State == nil {
+		c.State = state.NewMemory()
+	}
+	h := &Handler{cfg: c, dests: map[string]fanout.Destination{}, failing: map[string]failure{}}
+	for _, d := range c.Destinations {
+		h.dests[d.Name] = d
+	}
+	return h
+}
+
+// Verdict is what becomes of a message.
+type Verdict int
+
+const (
+	// Done: delete it (posted, or posted before).
+	Done Verdict = iota
+	// Retry: leave it on the queue; it comes back after Outcome.Delay.
+	Retry
+	// DeadLetter: move it to the dead-letter queue with Outcome.Reason.
+	DeadLetter
+)
+
+func (v Verdict) String() string {
+	return [...]string{"done", "retry", "dead-letter"}[v]
+}
+
+// Outcome of one message.
+type Outcome struct {
+	Verdict Verdict
+	Delay   time.Duration // Retry: when to try again
+	Reason  string        // Retry and DeadLetter: why (no secrets: posters redact them)
+}
+
+func done() Outcome { return Outcome{Verdict: Done} }
+
+// deliver handles one message: decide → take stock → look → post → record.
+func (h *Handler) deliver(ctx context.Context, r queue.Received) (out Outcome) {
+	job, err := decode(r.Body)
+	if err != nil {
+		return Outcome{Verdict: DeadLetter, Reason: err.Error()}
+	}
+	d, ok := h.dests[job.Destination]
+	if !ok {
+		return Outcome{Verdict: DeadLetter, Reason: "destination " + job.Destination + " is not configured (ALERT_DESTINATIONS, REMINDER_DESTINATIONS)"}
+	}
+	// A destination failing for RetryFor already: the messages that were
+	// waiting at its last failed try go without another try; a newer one
+	// is tried, and ends the failure when it succeeds.
+	if f, ok := h.failure(d.Name); ok && f.lastAt.Sub(f.since) >= h.cfg.RetryFor && !r.SentAt.After(f.lastAt) {
+		return Outcome{Verdict: DeadLetter, Reason: fmt.Sprintf("%s has failed since %s (DELIVERY_RETRY_FOR %s): %s",
+			d.Name, f.since.UTC().Format(time.RFC3339), h.cfg.RetryFor, f.last)}
+	}
+
+	p, err := h.prepare(ctx, job, d)
+	if err != nil {
+		return h.retry(r, nil, "state store: "+err.Error())
+	}
+	if !p.post {
+		return done()
+	}
+	m := chat.Message{Text: p.text, ThreadTS: p.parent, Key: job.Key + "/" + d.Name}
+
+	// The parent's edit is cosmetic and runs beside the reply.
+	var edit sync.WaitGroup
+	if t, ok := d.Poster.(chat.Threader); ok && p.parent != "" && p.inc != nil {
+		edit.Go(func() { h.editParent(ctx, t, d, p.parent, *p.inc) })
+	}
+	defer edit.Wait()
+
+	ref, err := h.post(ctx, d, m, r, job)
+	if err != nil {
+		h.release(ctx, job.Key, d.Name)
+		if temporary, after := chat.IsTemporary(err); temporary {
+			h.fail(d.Name, err)
+			if h.cfg.Now().Sub(r.SentAt) >= h.cfg.RetryFor && !r.SentAt.IsZero() {
+				return Outcome{Verdict: DeadLetter, Reason: fmt.Sprintf("still failing after %s (DELIVERY_RETRY_FOR): %s", h.cfg.RetryFor, err)}
+			}
+			return h.retry(r, &after, err.Error())
+		}
+		return Outcome{Verdict: DeadLetter, Reason: err.Error()}
+	}
+	h.recover(d.Name)
+	return h.record(ctx, job, d, p, ref, r)
+}
+
+// prepared is what the store and the rotation said before a post.
+type prepared struct {
+	post   bool            // claimed: post it (false: posted before)
+	text   string          // rendered for the destination
+	parent string          // thread parent to reply under ("" for a new thread or none)
+	inc    *state.Incident // the incident as stored, for the parent's edit
+}
+
+// prepare decides the message and takes stock in the store, concurrently:
+// the claim, the incident, the alert's first-seen, the history and the
+// follow-up list. An error means the store failed: nothing was posted and
+// the claim, if taken, was given back.
+func (h *Handler) prepare(ctx context.Context, job Job, d fanout.Destination) (prepared, error) {
+	var (
+		wg       sync.WaitGroup
+		claim    state.ClaimResult
+		claimErr error
+		p        prepared
+	)
+	wg.Go(func() { claim, claimErr = h.cfg.State.Claim(ctx, job.Key, d.Name, h.cfg.Lease) })
+
+	var err error
+	if job.Event != nil {
+		err = h.prepareEvent(ctx, job, d, &p)
+	} else {
+		err = h.prepareText(ctx, job, d, &p)
+	}
+	wg.Wait()
+	if err = errors.Join(claimErr, err); err != nil {
+		if claim == state.Claimed {
+			h.release(ctx, job.Key, d.Name)
+		}
+		return p, err
+	}
+	switch claim {
+	case state.Claimed:
+		p.post = true
+	case state.InFlight:
+		return p, errors.New("another attempt holds the claim on this post (its holder may have died; the claim lapses)")
+	}
+	return p, nil
+}
+
+// prepareEvent renders an incident event: the instant is the event's own
+// (occurred_at), or when the webhook took it.
+func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destination, p *prepared) error {
+	ev := *job.Event
+	at := ev.OccurredAt
+	if at.IsZero() {
+		at = job.ReceivedAt
+	}
+	in, working, lookupErr := h.decide(ctx, ev, at)
+	trigger := ev.Kind == incident.Triggered
+	fp := ""
+	if trigger {
+		fp = fingerprint.Of(ev.Incident.Service.ID, ev.Incident.Title)
+	}
+
+	var (
+		wg                           sync.WaitGroup
+		inc                          state.Incident
+		recErr, seenErr, rememberErr error
+		seen                         state.Sighting
+	)
+	wg.Go(func() { inc, recErr = h.cfg.State.Record(ctx, ev) })
+	if trigger {
+		wg.Go(func() { seen, seenErr = h.cfg.State.Seen(ctx, fp, job.Key, at) })
+	}
+	wg.Go(func() { rememberErr = h.remember(ctx, ev, job.Key, at, fp, working, in) })
+	wg.Wait()
+	if err := errors.Join(recErr, seenErr, rememberErr); err != nil {
+		return err
+	}
+	if lookupErr != nil {
+		h.cfg.Log.Warn("on-call lookup failed; posting without mentions (a follow-up mentions them later)",
+			"destination", d.Name, "key", job.Key, "error", lookupErr.Error())
+	}
+	if ev.Incident.Number == 0 {
+		ev.Incident.Number = inc.Number
+		in.Event = ev
+	}
+	in.Tag = message.Tag(ev.Incident.Number)
+	in.Elapsed = sinceTrigger(inc, ev)
+	if trigger {
+		in.Seen = &message.Sighting{Count: seen.Count, Last: seen.Last, Now: at}
+	}
+	p.text = message.Render(d.Dialect, in)
+	if _, threaded := d.Poster.(chat.Threader); threaded && inc.ID != "" {
+		p.parent = inc.Threads[d.Name]
+		p.inc = &inc
+	}
+	return nil
+}
+
+// decide is the message's input before the store is asked: whether to
+// mention (working time, company days off), whom, and the runbooks.
+func (h *Handler) decide(ctx context.Context, ev incident.Event, at time.Time) (in message.Input, working bool, lookupErr error) {
+	in = message.Input{Event: ev}
+	trigger := ev.Kind == incident.Triggered
+	working = h.cfg.Calendar.IsWorkingTime(at)
+	var roster *rotation.Roster
+	if working || trigger { // a trigger wants its runbooks at any hour
+		roster, lookupErr = h.lookup(ctx)
+	}
+	day := rotation.DateOf(at.In(h.cfg.Calendar.Location()))
+	if _, dayOff := roster.IsHoliday(day); dayOff {
+		working = false // a company day off
+	}
+	switch {
+	case working && lookupErr != nil:
+		in.Notice = "On-call lookup failed: posted without mentions."
+	case working:
+		in.Mention = true
+		in.OnCall = roster.OnCall(day)
+	}
+	if trigger {
+		in.Runbooks = roster.Runbooks(ev.Incident.Title, ev.Incident.Service.Name)
+	}
+	return in, working, lookupErr
+}
+
+// prepareText finds the thread of a rendered text's incident.
+func (h *Handler) prepareText(ctx context.Context, job Job, d fanout.Destination, p *prepared) error {
+	p.text = job.Text
+	if _, threaded := d.Poster.(chat.Threader); !threaded || job.IncidentID == "" {
+		return nil
+	}
+	inc, _, err := h.cfg.State.Incident(ctx, job.IncidentID)
+	if err != nil {
+		return err
+	}
+	p.parent = inc.Threads[d.Name]
+	return nil
+}
+
+// remember appends the event to the incident history (for the weekly
+// digest) and keeps the follow-up list: a trigger inside business hours
+// waits for an acknowledgement — whatever the on-call lookup did, so that
+// a sweep mentions the pair later — and an acknowledgement or resolution
+// ends the wait. Every write is idempotent per event.
+func (h *Handler) remember(ctx context.Context, ev incident.Event, key string, at time.Time, fp string, working bool, in message.Input) error {
+	if ev.Incident.ID == "" {
+		return nil
+	}
+	st := h.cfg.State
+	he := state.HistoryEvent{
+		EventID: key, IncidentID: ev.Incident.ID, Number: ev.Incident.Number, Kind: ev.Kind, At: at,
+		Agent: ev.Agent, ServiceID: ev.Incident.Service.ID, Service: ev.Incident.Service.Name,
+		Urgency: ev.Incident.Urgency, Title: ev.Incident.Title, Fingerprint: fp, WorkingTime: working,
+	}
+	for _, m := range in.OnCall {
+		he.OnCall = append(he.OnCall, m.Name)
+	}
+	if err := st.Append(ctx, he); err != nil {
+		return err
+	}
+	switch ev.Kind {
+	case incident.Triggered:
+		if working {
+			return st.Await(ctx, state.Pending{IncidentID: ev.Incident.ID, Number: ev.Incident.Number, Title: ev.Incident.Title, TriggeredAt: at})
+		}
+	case incident.Acknowledged, incident.Resolved:
+		return st.Settle(ctx, ev.Incident.ID)
+	}
+	return nil
+}
+
+// post sends m once. A message received before (its earlier attempt may
+// have reached the chat: a timeout, a crash after the post) is looked for
+// first on a chat that can (chat.Finder), and not posted again when found.
+func (h *Handler) post(ctx context.Context, d fanout.Destination, m chat.Message, r queue.Received, job Job) (string, error) {
+	actx, cancel := context.WithTimeoutCause(ctx, h.cfg.AttemptTimeout, errors.New("deliver: post timed out"))
+	defer cancel()
+	if f, ok := d.Poster.(chat.Finder); ok && r.ReceiveCount > 1 {
+		since := job.ReceivedAt
+		if since.IsZero() || (!r.SentAt.IsZero() && r.SentAt.Before(since)) {
+			since = r.SentAt
+		}
+		ref, found, err := f.Find(actx, m, since.Add(-lookBack))
+		if err != nil {
+			return "", classify(actx, err)
+		}
+		if found {
+			h.cfg.Log.Info("found the earlier post; not posting again", "destination", d.Name, "key", job.Key)
+			return ref, nil
+		}
+	}
+	var ref string
+	var err error
+	if t, ok := d.Poster.(chat.Threader); ok {
+		ref, err = t.PostRef(actx, m)
+	} else {
+		err = d.Poster.Post(actx, m)
+	}
+	return ref, classify(actx, err)
+}
+
+// classify makes a timeout of the attempt temporary even when the poster
+// did not say so.
+func classify(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ok, _ := chat.IsTemporary(err); !ok && ctx.Err() != nil {
+		return chat.Temporary(err, 0)
+	}
+	return err
+}
+
+// record keeps the outcome: the post is done, and a new thread's parent is
+// remembered (a failure there retries the message: the look-up finds the
+// post, and the thread is remembered then, so no thread is ever split).
+func (h *Handler) record(ctx context.Context, job Job, d fanout.Destination, p prepared, ref string, r queue.Received) Outcome {
+	ctx = context.WithoutCancel(ctx) // the post happened: keep what it did
+	var (
+		wg             sync.WaitGroup
+		doneErr, thErr error
+	)
+	wg.Go(func() { doneErr = h.cfg.State.Done(ctx, job.Key, d.Name, true, ref) })
+	if p.inc != nil && p.parent == "" && ref != "" {
+		wg.Go(func() { _, thErr = h.cfg.State.SetThread(ctx, p.inc.ID, d.Name, ref) })
+	}
+	wg.Wait()
+	if thErr != nil {
+		return h.retry(r, nil, "state store: remember the thread: "+thErr.Error())
+	}
+	if doneErr != nil {
+		// Posted; the claim lapses. A redelivery of the event finds the
+		// post (Slack) or the lapsed claim.
+		h.cfg.Log.Warn("posted, but the state store did not record it", "destination", d.Name, "key", job.Key, "error", doneErr.Error())
+	}
+	return done()
+}
+
+// editParent edits the thread parent to show the incident's state. It is
+// cosmetic: a failure is logged, never retried.
+func (h *Handler) editParent(ctx context.Context, t chat.Threader, d fanout.Destination, parent string, inc state.Incident) {
+	if len(inc.Steps) == 0 {
+		return
+	}
+	steps := make([]message.Step, len(inc.Steps))
+	for k, st := range inc.Steps {
+		steps[k] = message.Step{Kind: st.Kind, Agent: st.Agent, At: st.At}
+	}
+	text := message.RenderSummary(d.Dialect, message.Summary{
+		Incident: incident.Incident{ID: inc.ID, Number: inc.Number, Title: inc.Title, Urgency: inc.Urgency,
+			Priority: inc.Priority, Service: incident.Service{Name: inc.Service}, URL: inc.URL},
+		Tag: message.Tag(inc.Number), Steps: steps, Location: h.cfg.Calendar.Location(),
+	})
+	actx, cancel := context.WithTimeout(ctx, h.cfg.AttemptTimeout)
+	defer cancel()
+	if err := t.Update(actx, parent, chat.Message{Text: text}); err != nil {
+		h.cfg.Log.Warn("could not update the incident's thread parent", "destination", d.Name, "error", err.Error())
+	}
+}
+
+// sinceTrigger is the time from the incident's trigger to ev, for an
+// acknowledgement or resolution; 0 otherwise or when unknown.
+func sinceTrigger(inc state.Incident, ev incident.Event) time.Duration {
+	if ev.Kind != incident.Acknowledged && ev.Kind != incident.Resolved || ev.OccurredAt.IsZero() {
+		return 0
+	}
+	for _, st := range inc.Steps {
+		if st.Kind == incident.Triggered && st.At.Before(ev.OccurredAt) {
+			return ev.OccurredAt.Sub(st.At)
+		}
+	}
+	return 0
+}
+
+func (h *Handler) lookup(ctx context.Context) (*rotation.Roster, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, h.cfg.LookupTimeout, errors.New("deliver: on-call lookup took too long"))
+	defer cancel()
+	return h.cfg.Rotation.Roster(ctx)
+}
+
+// release gives a claim back so that the retry can post.
+func (h *Handler) release(ctx context.Context, key, dest string) {
+	if err := h.cfg.State.Release(context.WithoutCancel(ctx), key, dest); err != nil {
+		h.cfg.Log.Warn("could not release the claim (it lapses)", "destination", dest, "key", key, "error", err.Error())
+	}
+}
+
+// retry is a Retry outcome with exponential backoff on the message's
+// receive count, jittered; a chat's Retry-After wins when longer.
+func (h *Handler) retry(r queue.Received, retryAfter *time.Duration, reason string) Outcome {
+	d := h.cfg.BaseDelay
+	for i := 1; i < r.ReceiveCount && d < h.cfg.MaxDelay; i++ {
+		d *= 2
+	}
+	d = min(d, h.cfg.MaxDelay)
+	d = d/2 + rand.N(d/2+1)
+	if retryAfter != nil && *retryAfter > d {
+		d = *retryAfter
+	}
+	return Outcome{Verdict: Retry, Delay: d, Reason: reason}
+}
+
+func (h *Handler) failure(dest string) (failure, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f, ok := h.failing[dest]
+	return f, ok
+}
+
+func (h *Handler) fail(dest string, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f, ok := h.failing[dest]
+	if !ok {
+		f.since = h.cfg.Now()
+	}
+	f.lastAt, f.last = h.cfg.Now(), err.Error()
+	h.failing[dest] = f
+}
+
+func (h *Handler) recover(dest string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.failing, dest)
+}

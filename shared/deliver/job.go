@@ -1,0 +1,82 @@
+// Package deliver is the delivery use case: it takes one message off the
+// delivery queue — an incident event (or a reminder's text) for one chat —
+// and posts it there exactly once, in its incident's order and thread.
+//
+// One message flows top to bottom (see Handler.deliver): decide (working
+// time, on-call people, runbooks) → take stock in the store (claim the
+// post, record the incident, its first-seen and history, concurrently) →
+// look before posting again (Slack metadata) → post → record the outcome
+// and the thread. A temporary failure leaves the message on the queue with
+// a backoff; a permanent one moves it to the dead-letter queue with its
+// reason. The store being down never posts blindly: the message waits.
+package deliver
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/queue"
+)
+
+// Job is the body of one delivery-queue message: one event (or one
+// rendered text) for one destination. It is JSON on the queue.
+type Job struct {
+	// Destination is the chat, as in the settings ("slack:C0123").
+	Destination string `json:"destination"`
+	// Key makes the post idempotent: the PagerDuty event id (or webhook
+	// id#n), or a reminder's "kind/date".
+	Key string `json:"key"`
+	// ReceivedAt is when the webhook took the delivery: the instant of an
+	// event that carries none, and the start of the look-before-repost.
+	ReceivedAt time.Time `json:"received_at"`
+	// Event is the incident event to render and post.
+	Event *incident.Event `json:"event,omitempty"`
+	// Text is a message rendered already (reminders, follow-ups), posted
+	// as is; in the thread of IncidentID when set.
+	Text       string `json:"text,omitempty"`
+	IncidentID string `json:"incident_id,omitempty"`
+}
+
+// ErrMalformed says a queue message is not a Job.
+var ErrMalformed = errors.New("deliver: malformed job")
+
+// incidentID is the incident the job belongs to ("" for none).
+func (j Job) incidentID() string {
+	if j.Event != nil {
+		return j.Event.Incident.ID
+	}
+	return j.IncidentID
+}
+
+// Message is j as a queue message: grouped by destination and incident
+// (one incident's events reach one chat in order, one at a time; a dead
+// chat holds only its own groups), deduplicated by key and destination.
+func (j Job) Message() (queue.Message, error) {
+	if j.Destination == "" || j.Key == "" || (j.Event == nil) == (j.Text == "") {
+		return queue.Message{}, fmt.Errorf("%w: needs a destination, a key, and an event or a text", ErrMalformed)
+	}
+	body, err := json.Marshal(j)
+	if err != nil {
+		return queue.Message{}, fmt.Errorf("deliver: encode job %s: %w", j.Key, err)
+	}
+	group := j.incidentID()
+	if group == "" {
+		group = "key/" + j.Key
+	}
+	return queue.Message{Body: body, Group: j.Destination + "/" + group, DedupID: j.Key + "/" + j.Destination}, nil
+}
+
+// decode reads a queue message's Job.
+func decode(body []byte) (Job, error) {
+	var j Job
+	if err := json.Unmarshal(body, &j); err != nil {
+		return j, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if j.Destination == "" || j.Key == "" || (j.Event == nil) == (j.Text == "") {
+		return j, fmt.Errorf("%w: needs a destination, a key, and an event or a text", ErrMalformed)
+	}
+	return j, nil
+}
