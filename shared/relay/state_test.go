@@ -263,6 +263,7 @@ func TestFaultInjection(t *testing.T) {
 		}
 	}
 }
+
 // TestFirstSeenAndRunbooks: the first trigger of an alert says so; the same
 // alert again (another incident, other numbers in its title) says it was
 // seen before; the sheet's runbook for the service is linked on both.
