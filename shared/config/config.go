@@ -89,6 +89,23 @@ type Config struct {
 
 	AckReminderAfter time.Duration // ACK_REMINDER_AFTER
 	AckReminderMax   int           // ACK_REMINDER_MAX; 0: no follow-ups
+
+	Queue            DeliveryQueue // DELIVERY_QUEUE
+	SQSEndpoint      string        // SQS_ENDPOINT; "" → AWS's
+	DeliveryRetryFor time.Duration // DELIVERY_RETRY_FOR
+}
+
+// DeliveryQueue says where the webhook puts events for the deliver code.
+type DeliveryQueue struct {
+	Kind string // "memory" or "sqs"
+	URL  string // for sqs: the FIFO queue's URL
+}
+
+func (q DeliveryQueue) String() string {
+	if q.Kind == "sqs" {
+		return "sqs:" + q.URL
+	}
+	return q.Kind
 }
 
 // StateStore says where pd2chat keeps its state.
@@ -118,6 +135,7 @@ const (
 	DefaultDestinations     = "console"
 	DefaultSlackAPIURL      = "https://slack.com/api/"
 	DefaultTypetalkAPIURL   = "https://typetalk.com"
+	DefaultDeliveryRetryFor = time.Hour
 )
 
 // Load reads every setting through getenv (os.Getenv in the mains, a map in
@@ -169,6 +187,11 @@ func Load(getenv func(string) string, inLambda bool) (Config, error) {
 	if v := strings.TrimSpace(getenv("DYNAMODB_ENDPOINT")); v != "" {
 		c.DynamoDBEndpoint = l.url("DYNAMODB_ENDPOINT", "")
 	}
+	c.Queue = l.queue("DELIVERY_QUEUE", inLambda)
+	if v := strings.TrimSpace(getenv("SQS_ENDPOINT")); v != "" {
+		c.SQSEndpoint = l.url("SQS_ENDPOINT", "")
+	}
+	c.DeliveryRetryFor = l.duration("DELIVERY_RETRY_FOR", DefaultDeliveryRetryFor)
 
 	if len(l.problems) > 0 {
 		return c, fmt.Errorf("config: %d problem(s):\n%w", len(l.problems), errors.Join(l.problems...))
@@ -319,6 +342,29 @@ func (l *loader) state(name string, inLambda bool) StateStore {
 		return StateStore{Kind: "memory"}
 	}
 	return StateStore{Kind: kind, Table: table}
+}
+
+// queue reads memory or sqs:URL, the URL of a FIFO queue.
+func (l *loader) queue(name string, inLambda bool) DeliveryQueue {
+	v := l.get(name, "")
+	switch {
+	case v == "" && inLambda:
+		l.fail(name, "is required in Lambda: sqs:QUEUE_URL (memory would lose what it holds)")
+		return DeliveryQueue{Kind: "memory"}
+	case v == "" || v == "memory":
+		return DeliveryQueue{Kind: "memory"}
+	}
+	kind, raw, _ := strings.Cut(v, ":")
+	u, err := url.Parse(strings.TrimSpace(raw))
+	switch {
+	case kind != "sqs" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		l.fail(name, fmt.Sprintf("%q must be memory or sqs:QUEUE_URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME.fifo)", v))
+	case !strings.HasSuffix(u.Path, ".fifo"):
+		l.fail(name, fmt.Sprintf("%q is not a FIFO queue (its name must end in .fifo): per-incident order needs one", v))
+	default:
+		return DeliveryQueue{Kind: "sqs", URL: u.String()}
+	}
+	return DeliveryQueue{Kind: "memory"}
 }
 
 func validTable(s string) bool {

@@ -20,10 +20,12 @@ const (
 )
 
 // Cache keeps one snapshot of a Source's roster for a TTL. However many
-// callers ask at once, one refresh runs (single flight). When a refresh
-// fails, the last good snapshot keeps serving, whatever its age, and the
-// source is not asked again before a short back-off; only with no snapshot
-// at all does Roster fail. A caller's context bounds its own wait, not the
+// callers ask at once, one refresh runs (single flight). Once a good read
+// exists no caller waits for the source again: a snapshot older than the
+// TTL is served while a refresh runs in the background (stale while
+// revalidate). When a refresh fails, the last good snapshot keeps serving,
+// whatever its age, and the source is not asked again before a short
+// back-off; only with no snapshot at all does Roster fail (and wait). A caller's context bounds its own wait, not the
 // refresh, which goes on (up to FetchTimeout) for the callers after it.
 type Cache struct {
 	src Source
@@ -74,7 +76,17 @@ func (c *Cache) now() time.Time {
 func (c *Cache) Roster(ctx context.Context) (*Roster, error) {
 	now := c.now()
 	snap := c.snap.Load()
-	if snap != nil && now.Sub(snap.at) < c.ttl {
+	if snap != nil {
+		// Stale while revalidate: a good read serves at once; an old one
+		// starts a refresh that the next callers see.
+		if now.Sub(snap.at) >= c.ttl && c.backingOff(now) == nil {
+			ch := c.group.DoChan("roster", func() (any, error) { return c.refresh(context.WithoutCancel(ctx)) })
+			go func() {
+				if res := <-ch; res.Err != nil {
+					_, _ = c.stale(snap, c.now(), res.Err) // logs the warning
+				}
+			}()
+		}
 		return snap.roster, nil
 	}
 	if err := c.backingOff(now); err != nil {

@@ -24,6 +24,16 @@ func (s *countingSource) Roster(ctx context.Context) (*Roster, error) {
 
 func (s *countingSource) String() string { return "fake:sheet" }
 
+// lockedBuffer is a bytes.Buffer the background refresh may log to while
+// the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
+func (l *lockedBuffer) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
 type clock struct {
 	mu sync.Mutex
 	t  time.Time
@@ -84,7 +94,7 @@ func TestCacheTTLAndStaleOnError(t *testing.T) {
 		}
 		return roster(t, "Sato"), nil
 	}}
-	var logs bytes.Buffer
+	var logs lockedBuffer
 	c := NewCache(src, time.Minute, slog.New(slog.NewTextHandler(&logs, nil)))
 	c.Now = clk.now
 	ctx := context.Background()
@@ -94,6 +104,11 @@ func TestCacheTTLAndStaleOnError(t *testing.T) {
 		r, err := c.Roster(ctx)
 		if (err != nil) != wantErr {
 			t.Fatalf("%s: err = %v, want error %v", desc, err, wantErr)
+		}
+		// An expired snapshot is served at once and refreshed in the
+		// background: wait for that refresh to reach the source.
+		for deadline := time.Now().Add(2 * time.Second); src.calls.Load() < wantCalls && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
 		}
 		if n := src.calls.Load(); n != wantCalls {
 			t.Fatalf("%s: %d source calls, want %d", desc, n, wantCalls)
@@ -112,6 +127,9 @@ func TestCacheTTLAndStaleOnError(t *testing.T) {
 	clk.add(time.Minute)
 	if r := check("Sheets down: stale", 3, false); r == nil {
 		t.Fatal("no stale roster")
+	}
+	for deadline := time.Now().Add(2 * time.Second); !strings.Contains(logs.String(), "age=") && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond) // the background refresh logs its failure
 	}
 	if !strings.Contains(logs.String(), "serving the last good roster") || !strings.Contains(logs.String(), "age=1m0s") {
 		t.Errorf("want a warning with the snapshot's age, got:\n%s", logs.String())
