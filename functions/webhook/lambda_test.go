@@ -6,48 +6,19 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/pd2chat/pd2chat/shared/testserver"
 	"github.com/pd2chat/pd2chat/shared/lambdatest"
+	"github.com/pd2chat/pd2chat/shared/queue"
 )
-
-// slackRecorder is a fake Slack Web API that records chat.postMessage calls.
-type slackRecorder struct {
-	mu    sync.Mutex
-	posts []url.Values
-}
-
-func (s *slackRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/api/chat.postMessage" {
-		http.NotFound(w, r)
-		return
-	}
-	_ = r.ParseForm()
-	s.mu.Lock()
-	s.posts = append(s.posts, r.PostForm)
-	s.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = io.WriteString(w, `{"ok":true,"channel":"`+r.PostForm.Get("channel")+`","ts":"1763604900.000100"}`)
-}
-
-func (s *slackRecorder) texts() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []string
-	for _, p := range s.posts {
-		out = append(out, p.Get("text"))
-	}
-	return out
-}
 
 func sign(secret string, body []byte) string {
 	mac := hmac.New(sha256.New, []byte(secret))
@@ -90,9 +61,34 @@ func apiGatewayEvent(t *testing.T, method, rawQuery string, headers map[string]s
 func TestBootstrapOnLambdaRuntime(t *testing.T) {
 	bin := lambdatest.Build(t, ".")
 	rt := lambdatest.NewRuntime(t)
-	slack := &slackRecorder{}
-	slackSrv := httptest.NewServer(slack)
-	defer slackSrv.Close()
+	endpoint := testserver.SQS(t)
+	client := sqs.New(sqs.Options{BaseEndpoint: aws.String(endpoint), Region: "ap-northeast-1",
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	url, err := queue.Create(t.Context(), client, "webhook-test", queue.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := queue.NewSQS(client, url)
+	var enqueued []queue.Received
+	// received drains the queue (deleting what it takes) and says how many
+	// messages the webhook put there in all.
+	received := func() int {
+		for {
+			batch, err := q.Receive(t.Context(), 10, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(batch) == 0 {
+				return len(enqueued)
+			}
+			for _, r := range batch {
+				enqueued = append(enqueued, r)
+				if err := q.Delete(t.Context(), r); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
 
 	const oldSecret, newSecret = "old-signing-secret", "new-signing-secret"
 	fn := rt.Start(t, bin, []string{
@@ -103,9 +99,11 @@ func TestBootstrapOnLambdaRuntime(t *testing.T) {
 		"PAGERDUTY_WEBHOOK_SECRETS=" + oldSecret + "," + newSecret,
 		"ALERT_DESTINATIONS=slack:C0ALERTS",
 		"SLACK_BOT_TOKEN=xoxb-test-token",
-		"SLACK_API_URL=" + slackSrv.URL + "/api/",
 		"ROTATION_SOURCE=csv:../../testdata/sheet",
-		"STATE_STORE=memory",
+		"STATE_STORE=dynamodb:unused", // the webhook never reads it
+		"DELIVERY_QUEUE=sqs:" + url,
+		"SQS_ENDPOINT=" + endpoint,
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
 	})
 
 	body, err := os.ReadFile("../../testdata/pagerduty/v3/incident.triggered.json")
@@ -119,12 +117,12 @@ func TestBootstrapOnLambdaRuntime(t *testing.T) {
 		headers    map[string]string
 		b64        bool
 		wantStatus int
-		wantPosts  int
+		wantQueued int // messages on the queue in all so far
 	}{
 		// During rotation PagerDuty signs with both secrets; API Gateway
 		// keeps the header as one comma-joined value.
 		{"base64 body, two signatures, second valid", "POST", map[string]string{"X-PagerDuty-Signature": forged + "," + sign(newSecret, body)}, true, 200, 1},
-		// The same event again (PagerDuty redelivers): accepted, not posted twice.
+		// The same event again (PagerDuty redelivers): accepted, not queued twice.
 		{"plain body, old secret, a redelivery", "POST", map[string]string{"X-PagerDuty-Signature": sign(oldSecret, body)}, false, 200, 1},
 		{"forged signature", "POST", map[string]string{"X-PagerDuty-Signature": forged}, true, 403, 1},
 		{"no signature", "POST", nil, false, 401, 1},
@@ -143,20 +141,18 @@ func TestBootstrapOnLambdaRuntime(t *testing.T) {
 			if resp.StatusCode != tc.wantStatus {
 				t.Errorf("status %d (%q), want %d", resp.StatusCode, resp.Body, tc.wantStatus)
 			}
-			if got := len(slack.texts()); got != tc.wantPosts {
-				t.Errorf("Slack got %d posts in all, want %d", got, tc.wantPosts)
+			if got := received(); got != tc.wantQueued {
+				t.Errorf("%d messages queued in all, want %d", got, tc.wantQueued)
 			}
 		})
 	}
-	texts := slack.texts()
-	if len(texts) == 0 {
-		t.Fatal("nothing posted")
+	if len(enqueued) == 0 {
+		t.Fatal("nothing queued")
 	}
-	// 2026-11-20 11:15 JST, a Friday: Takahashi and Tanaka are on call.
-	for _, want := range []string{"#pd1234", "<@U01TAKAHASH>", "<@U01TANAKA01>"} {
-		if !strings.Contains(texts[0], want) {
-			t.Errorf("Slack message lacks %q:\n%s", want, texts[0])
-		}
+	// One message for the one destination, grouped by destination and
+	// incident, deduplicated by event and destination.
+	if r := enqueued[0]; r.Group != "slack:C0ALERTS/Q1ABCDEF" || !strings.Contains(string(r.Body), `"key":"01JD5K2M3N4P5Q6R7S8T9V0W1X"`) {
+		t.Errorf("queued %+v\n%s", r, r.Body)
 	}
 	if logs := fn.Output(); strings.Contains(logs, "xoxb-test-token") || strings.Contains(logs, newSecret) {
 		t.Errorf("a secret reached the logs:\n%s", logs)

@@ -1,8 +1,10 @@
 // Command webhook is pd2chat's webhook function. In AWS Lambda (when
 // AWS_LAMBDA_RUNTIME_API is set) it serves API Gateway HTTP API (payload
 // v2.0) events; anywhere else it serves HTTP on $PORT. Either way, POST
-// /pagerduty is the same relay.Handler. This file only reads the settings
-// and wires the pieces.
+// /pagerduty is the same relay.Handler: verify, decode, enqueue. With
+// DELIVERY_QUEUE=memory (the default outside Lambda) the deliver code runs
+// in this process too; with sqs:URL the deliver function posts. This file
+// only reads the settings and wires the pieces.
 package main
 
 import (
@@ -22,8 +24,8 @@ import (
 
 	"github.com/akrylysov/algnhsa"
 
-	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/config"
+	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/relay"
 	"github.com/pd2chat/pd2chat/shared/wiring"
 )
@@ -31,11 +33,13 @@ import (
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	inLambda := os.Getenv("AWS_LAMBDA_RUNTIME_API") != ""
-	getenv, err := wiring.Env(context.Background(), os.Getenv)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	getenv, err := wiring.Env(ctx, os.Getenv)
 	var h *relay.Handler
 	var cfg config.Config
 	if err == nil {
-		h, cfg, err = setup(getenv, inLambda, os.Stdout, log)
+		h, cfg, err = setup(ctx, getenv, inLambda, os.Stdout, log)
 	}
 	if err != nil {
 		log.Error("webhook: cannot start", "error", err.Error())
@@ -49,7 +53,7 @@ func main() {
 		algnhsa.ListenAndServe(mux, &algnhsa.Options{RequestType: algnhsa.RequestTypeAPIGatewayV2})
 		return
 	}
-	if err := serve(cfg.Port, mux, log); err != nil {
+	if err := serve(ctx, cfg.Port, mux, log); err != nil {
 		log.Error("webhook: server stopped", "error", err.Error())
 		os.Exit(1)
 	}
@@ -64,19 +68,28 @@ func routes(h http.Handler) *http.ServeMux {
 	return mux
 }
 
-// setup reads the settings and wires the relay.
-func setup(getenv func(string) string, inLambda bool, stdout io.Writer, log *slog.Logger) (*relay.Handler, config.Config, error) {
+// setup reads the settings and wires the relay; with the in-memory queue
+// it also starts the deliver code, which runs until ctx ends.
+func setup(ctx context.Context, getenv func(string) string, inLambda bool, stdout io.Writer, log *slog.Logger) (*relay.Handler, config.Config, error) {
 	cfg, err := config.Load(getenv, inLambda)
 	if err = errors.Join(err, cfg.CheckWebhook()); err != nil {
 		return nil, cfg, err
 	}
-	src, err := wiring.Rotation(cfg, log)
+	q, err := wiring.Queue(ctx, cfg)
 	if err != nil {
 		return nil, cfg, err
 	}
-	store, err := wiring.State(context.Background(), cfg)
-	if err != nil {
-		return nil, cfg, err
+	if cfg.Queue.Kind == "memory" {
+		store, err := wiring.State(ctx, cfg)
+		if err != nil {
+			return nil, cfg, err
+		}
+		d, err := wiring.Deliver(ctx, cfg, store, stdout, log)
+		if err != nil {
+			return nil, cfg, err
+		}
+		log.Warn("DELIVERY_QUEUE=memory: deliveries are posted from this process and lost if it dies (use sqs:URL for durability)")
+		go func() { _ = deliver.Poll(ctx, q, d, time.Second) }()
 	}
 	var secrets []string
 	for _, s := range cfg.WebhookSecrets {
@@ -85,26 +98,26 @@ func setup(getenv func(string) string, inLambda bool, stdout io.Writer, log *slo
 	if len(secrets) == 0 {
 		log.Warn("PAGERDUTY_WEBHOOK_SECRETS is not set: deliveries are NOT authenticated (local use only)")
 	}
+	var dests []string
+	for _, d := range cfg.AlertDestinations {
+		dests = append(dests, d.String())
+	}
 	h := relay.New(relay.Config{
 		Secrets:      secrets,
 		V2Token:      cfg.V2Token.Reveal(),
-		Calendar:     wiring.Calendar(cfg),
-		Rotation:     src,
-		Destinations: wiring.Destinations(cfg, cfg.AlertDestinations, wiring.HTTPClient(), stdout),
+		Destinations: dests,
+		Queue:        q,
 		Log:          log,
-		Retry:        chat.DefaultRetry,
-		State:        store,
 	})
 	log.Info("webhook ready", "lambda", inLambda, "rotation", cfg.Rotation.String(),
 		"destinations", fmt.Sprint(cfg.AlertDestinations), "timezone", cfg.Location.String(),
-		"business_hours", cfg.Hours.String(), "holidays", cfg.Holidays, "v2", cfg.V2Token != "", "state", cfg.State.String())
+		"business_hours", cfg.Hours.String(), "holidays", cfg.Holidays, "v2", cfg.V2Token != "",
+		"state", cfg.State.String(), "queue", cfg.Queue.String())
 	return h, cfg, nil
 }
 
-// serve runs the local HTTP server until SIGINT or SIGTERM.
-func serve(port int, h http.Handler, log *slog.Logger) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+// serve runs the local HTTP server until ctx ends (SIGINT or SIGTERM).
+func serve(ctx context.Context, port int, h http.Handler, log *slog.Logger) error {
 	srv := &http.Server{
 		Addr:              net.JoinHostPort("", strconv.Itoa(port)),
 		Handler:           h,

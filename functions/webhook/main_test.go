@@ -23,7 +23,7 @@ func TestSetupRefusesBrokenSettings(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := setup(func(k string) string { return tc.env[k] }, tc.inLambda, io.Discard, slog.New(slog.DiscardHandler))
+			_, _, err := setup(t.Context(), func(k string) string { return tc.env[k] }, tc.inLambda, io.Discard, slog.New(slog.DiscardHandler))
 			if tc.want == nil {
 				if err != nil {
 					t.Fatalf("a missing CSV directory must not stop start-up (alerts still flow): %v", err)
@@ -43,7 +43,7 @@ func TestSetupRefusesBrokenSettings(t *testing.T) {
 }
 
 func TestLocalRoutes(t *testing.T) {
-	h, _, err := setup(func(string) string { return "" }, false, io.Discard, slog.New(slog.DiscardHandler))
+	h, _, err := setup(t.Context(), func(string) string { return "" }, false, io.Discard, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/pd2chat/pd2chat/shared/internal/testserver"
+	"github.com/pd2chat/pd2chat/shared/testserver"
 	"github.com/pd2chat/pd2chat/shared/queue"
 )
 

@@ -10,19 +10,23 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/pd2chat/pd2chat/shared/chat/console"
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
 	"github.com/pd2chat/pd2chat/shared/chat/typetalk"
 	"github.com/pd2chat/pd2chat/shared/config"
+	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/message"
+	"github.com/pd2chat/pd2chat/shared/queue"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
 	"github.com/pd2chat/pd2chat/shared/rotation/sheets"
@@ -151,8 +155,64 @@ func State(ctx context.Context, cfg config.Config) (state.Store, error) {
 		}
 	})
 	s := state.NewDynamoDB(client, cfg.State.Table)
-	// A hung store must leave time to post inside PagerDuty's 5 s: after
-	// one failure a delivery goes on without it.
-	s.Timeout = time.Second
+	// A hung store must not hold a message long: it is retried.
+	s.Timeout = 2 * time.Second
 	return s, nil
+}
+
+// Queue is the delivery queue DELIVERY_QUEUE names: in memory (the deliver
+// code then runs in the same process), or an SQS FIFO queue (SQS_ENDPOINT
+// overrides AWS's endpoint, for tests and local servers).
+func Queue(ctx context.Context, cfg config.Config) (queue.Queue, error) {
+	if cfg.Queue.Kind != "sqs" {
+		return queue.NewMemory(), nil
+	}
+	client, err := SQSClient(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return queue.NewSQS(client, cfg.Queue.URL), nil
+}
+
+// SQSClient is the SQS client of the settings.
+func SQSClient(ctx context.Context, cfg config.Config) (*sqs.Client, error) {
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("queue: AWS configuration for DELIVERY_QUEUE: %w", err)
+	}
+	return sqs.NewFromConfig(awsCfg, func(o *sqs.Options) {
+		if cfg.SQSEndpoint != "" {
+			o.BaseEndpoint = &cfg.SQSEndpoint
+		}
+	}), nil
+}
+
+// Deliver is the deliver use case of the settings: the alert and reminder
+// destinations, the calendar, the rotation and the store. The roster is
+// read once here (at start-up: Lambda's init), so that the first alert of
+// a fresh process does not wait for the sheet.
+func Deliver(ctx context.Context, cfg config.Config, store state.Store, stdout io.Writer, log *slog.Logger) (*deliver.Handler, error) {
+	src, err := Rotation(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := src.Roster(pctx); err != nil {
+		log.Warn("could not read the rotation at start-up; the first alerts may go out without mentions (follow-ups mention later)", "error", err.Error())
+	}
+	dests := Destinations(cfg, cfg.AlertDestinations, HTTPClient(), stdout)
+	for _, d := range Destinations(cfg, cfg.ReminderDestinations, HTTPClient(), stdout) {
+		if !slices.ContainsFunc(dests, func(o fanout.Destination) bool { return o.Name == d.Name }) {
+			dests = append(dests, d)
+		}
+	}
+	return deliver.New(deliver.Config{
+		Destinations: dests,
+		Calendar:     Calendar(cfg),
+		Rotation:     src,
+		State:        store,
+		Log:          log,
+		RetryFor:     cfg.DeliveryRetryFor,
+	}), nil
 }

@@ -28,7 +28,7 @@ import (
 // launch scripts.
 func Dir() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "testdata", "servers")
+	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "servers")
 }
 
 // ErrMissingTool says node or npm is not installed.
@@ -41,6 +41,11 @@ type server struct {
 }
 
 var dynalite, fauxqs server
+
+var (
+	pipesMu sync.Mutex
+	pipes   []io.Closer // the servers' stdin
+)
 
 // Dynalite returns the endpoint ("http://127.0.0.1:PORT") of this test
 // binary's DynamoDB-compatible server, starting it on first use.
@@ -122,6 +127,9 @@ func Start(script, ready string, args ...string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("start %s: %w", script, err)
 	}
+	pipesMu.Lock()
+	pipes = append(pipes, stdin) // kept: a collected pipe would close, and end the server
+	pipesMu.Unlock()
 	if err := cmd.Start(); err != nil {
 		return "", fmt.Errorf("start %s: %w", script, err)
 	}
