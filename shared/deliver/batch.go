@@ -35,9 +35,9 @@ func (h *Handler) Handle(ctx context.Context, batch []queue.Received) []Outcome 
 			for _, i := range groups[g] {
 				if stop != nil {
 					outcomes[i] = Outcome{Verdict: stop.Verdict, Delay: stop.Delay, Reason: "behind an earlier message of its incident: " + stop.Reason}
-					continue
+				} else {
+					outcomes[i] = h.safely(ctx, batch[i])
 				}
-				outcomes[i] = h.safely(ctx, batch[i])
 				h.log(ctx, batch[i], outcomes[i])
 				if outcomes[i].Verdict != Done {
 					stop = &outcomes[i]
