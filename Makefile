@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 BUILD ?= build
 # Lambda functions: one bootstrap each under $(BUILD)/<name>/.
-FUNCTIONS := webhook remind
+FUNCTIONS := webhook deliver remind
 
 # Local development defaults: `make run` signs nothing by itself, `make send`
 # signs with the same secret, so the pair works with no configuration.
@@ -17,7 +17,7 @@ SAMPLES    ?= testdata/pagerduty/v3/incident.triggered.json \
               testdata/pagerduty/v2/trigger.json
 FUZZTIME   ?= 5m
 
-.PHONY: help run send test bench fuzz build lint clean
+.PHONY: help run run-stack send test chaos bench fuzz build lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -26,6 +26,32 @@ run: ## serve the webhook locally on $PORT (rotation from testdata/sheet, chat t
 	PAGERDUTY_WEBHOOK_SECRETS="$${PAGERDUTY_WEBHOOK_SECRETS-$(DEV_SECRET)}" \
 	PAGERDUTY_V2_TOKEN="$${PAGERDUTY_V2_TOKEN-$(DEV_TOKEN)}" \
 	PORT=$(PORT) $(GO) run ./functions/webhook
+
+# run-stack: the production topology on this machine, on loopback: an
+# SQS-compatible server (fauxqs) and a DynamoDB-compatible one (dynalite)
+# from testdata/servers, the webhook on $PORT and the deliver poller.
+STACK_SQS_PORT    ?= 9324
+STACK_DDB_PORT    ?= 8000
+STACK_ENV = AWS_REGION=ap-northeast-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
+	SQS_ENDPOINT=http://127.0.0.1:$(STACK_SQS_PORT) DYNAMODB_ENDPOINT=http://127.0.0.1:$(STACK_DDB_PORT) \
+	STATE_STORE=dynamodb:pd2chat-local
+
+run-stack: ## webhook + deliver + local SQS and DynamoDB servers (durable topology; Ctrl-C stops all)
+	@test -d testdata/servers/node_modules/fauxqs || (cd testdata/servers && npm ci --no-audit --no-fund --loglevel=error)
+	@mkdir -p $(BUILD)/local
+	$(GO) build -o $(BUILD)/local/webhook ./functions/webhook
+	$(GO) build -o $(BUILD)/local/deliver ./functions/deliver
+	@trap 'kill 0' INT TERM EXIT; \
+	(cd testdata/servers && exec node fauxqs.mjs --port $(STACK_SQS_PORT) < /dev/zero) & \
+	(cd testdata/servers && exec node dynalite.js --host 127.0.0.1 --port $(STACK_DDB_PORT) < /dev/zero) & \
+	sleep 1; \
+	url=$$($(STACK_ENV) $(BUILD)/local/deliver --create pd2chat-local) || exit 1; \
+	echo "queue: $$url"; \
+	export $(STACK_ENV) DELIVERY_QUEUE=sqs:$$url \
+	  PAGERDUTY_WEBHOOK_SECRETS="$${PAGERDUTY_WEBHOOK_SECRETS-$(DEV_SECRET)}" \
+	  PAGERDUTY_V2_TOKEN="$${PAGERDUTY_V2_TOKEN-$(DEV_TOKEN)}" PORT=$(PORT); \
+	$(BUILD)/local/deliver & \
+	$(BUILD)/local/webhook
 
 send: ## sign the sample deliveries and POST them to `make run`
 	PAGERDUTY_WEBHOOK_SECRETS="$${PAGERDUTY_WEBHOOK_SECRETS-$(DEV_SECRET)}" \
@@ -41,6 +67,9 @@ test: ## vet and test everything (installs what it needs)
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	@$(MAKE) --no-print-directory infra-test
+
+chaos: ## the delivery contract under faults (crashes, redeliveries, chat and store outages); PD2CHAT_CHAOS_EVENTS=300
+	PD2CHAT_CHAOS=1 $(GO) test -count=1 -run TestChaos -v -timeout 20m ./functions/deliver/
 
 bench: ## relay overhead and the other benchmarks, with allocations
 	$(GO) test -run='^$$' -bench=. -benchmem ./shared/...

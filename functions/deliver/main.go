@@ -5,7 +5,7 @@
 // long-polls DELIVERY_QUEUE (an SQS FIFO queue) until SIGINT or SIGTERM.
 //
 //	deliver                  poll and deliver
-//	deliver --create NAME    create NAME.fifo and its dead-letter queue NAME-dlq.fifo if missing, print the URL, exit (local servers)
+//	deliver --create NAME    create NAME.fifo, its dead-letter queue NAME-dlq.fifo and the STATE_STORE table if missing, print the queue URL, exit (local servers)
 //	deliver --dead-letters   list the dead-letter queue's messages and their reasons, exit
 //	deliver --redrive        move the dead-letter queue's messages back to the queue (after the fix), exit
 package main
@@ -70,6 +70,9 @@ func run(ctx context.Context, args []string, inLambda bool, env func(string) str
 		}
 		url, err := queue.Create(ctx, client, *create, queue.CreateOptions{})
 		if err != nil {
+			return err
+		}
+		if err := wiring.CreateTable(ctx, cfg); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, url)

@@ -6,6 +6,7 @@ package wiring
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dynamodbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -145,15 +147,10 @@ func State(ctx context.Context, cfg config.Config) (state.Store, error) {
 	if cfg.State.Kind != "dynamodb" {
 		return state.NewMemory(), nil
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	client, err := dynamoClient(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("state: AWS configuration for STATE_STORE: %w", err)
+		return nil, err
 	}
-	client := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
-		if cfg.DynamoDBEndpoint != "" {
-			o.BaseEndpoint = &cfg.DynamoDBEndpoint
-		}
-	})
 	s := state.NewDynamoDB(client, cfg.State.Table)
 	// A hung store must not hold a message long: it is retried.
 	s.Timeout = 2 * time.Second
@@ -214,5 +211,37 @@ func Deliver(ctx context.Context, cfg config.Config, store state.Store, stdout i
 		State:        store,
 		Log:          log,
 		RetryFor:     cfg.DeliveryRetryFor,
+	}), nil
+}
+
+// CreateTable creates the STATE_STORE table when it is DynamoDB and
+// missing (local servers; in AWS the stack makes it).
+func CreateTable(ctx context.Context, cfg config.Config) error {
+	if cfg.State.Kind != "dynamodb" {
+		return nil
+	}
+	client, err := dynamoClient(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	_, err = client.CreateTable(ctx, state.CreateTableInput(cfg.State.Table))
+	var inUse *dynamodbtypes.ResourceInUseException
+	if err != nil && !errors.As(err, &inUse) {
+		return fmt.Errorf("state: create table %s: %w", cfg.State.Table, err)
+	}
+	return nil
+}
+
+// dynamoClient is the DynamoDB client of the settings (DYNAMODB_ENDPOINT
+// overrides AWS's endpoint).
+func dynamoClient(ctx context.Context, cfg config.Config) (*dynamodb.Client, error) {
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("state: AWS configuration for STATE_STORE: %w", err)
+	}
+	return dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		if cfg.DynamoDBEndpoint != "" {
+			o.BaseEndpoint = &cfg.DynamoDBEndpoint
+		}
 	}), nil
 }
