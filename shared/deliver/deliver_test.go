@@ -1,0 +1,328 @@
+package deliver_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+	_ "time/tzdata"
+
+	"github.com/pd2chat/pd2chat/shared/chat"
+	"github.com/pd2chat/pd2chat/shared/chat/slack"
+	"github.com/pd2chat/pd2chat/shared/deliver"
+	"github.com/pd2chat/pd2chat/shared/fakeslack"
+	"github.com/pd2chat/pd2chat/shared/fanout"
+	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/message"
+	"github.com/pd2chat/pd2chat/shared/queue"
+	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
+	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/workday"
+)
+
+const dest = "slack:C0ALERTS"
+
+var friday = time.Date(2026, 11, 20, 2, 15, 0, 0, time.UTC) // 11:15 JST, on call: Takahashi, Tanaka
+
+type rig struct {
+	slack *fakeslack.Server
+	q     *queue.Memory
+	store *state.Memory
+	h     *deliver.Handler
+	logs  *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func newRig(t *testing.T, mod func(*deliver.Config)) *rig {
+	t.Helper()
+	r := &rig{slack: fakeslack.New(t), q: queue.NewMemory(), store: state.NewMemory(), logs: &syncBuffer{}}
+	loc, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hours, _ := workday.ParseHours("Mon-Fri 10:00-17:00")
+	c := deliver.Config{
+		Destinations: []fanout.Destination{{Name: dest, Dialect: message.Slack,
+			Poster: slack.New(slack.Options{Token: "xoxb-t", APIURL: r.slack.APIURL(), Channel: "C0ALERTS"})}},
+		Calendar:       workday.New(loc, hours, workday.JP()),
+		Rotation:       csvfile.New("../../testdata/sheet"),
+		State:          r.store,
+		Log:            slog.New(slog.NewJSONHandler(r.logs, nil)),
+		AttemptTimeout: 300 * time.Millisecond,
+		Lease:          200 * time.Millisecond,
+		BaseDelay:      time.Millisecond,
+		MaxDelay:       5 * time.Millisecond,
+	}
+	if mod != nil {
+		mod(&c)
+	}
+	r.h = deliver.New(c)
+	return r
+}
+
+func event(id string, kind incident.Kind, incidentID string, minutes int) deliver.Job {
+	ev := incident.Event{ID: id, Kind: kind, OccurredAt: friday.Add(time.Duration(minutes) * time.Minute),
+		Incident: incident.Incident{ID: incidentID, Title: "checkout-api: 5xx on " + incidentID, Service: incident.Service{ID: "PSVC", Name: "checkout-api"}}}
+	if kind == incident.Triggered {
+		ev.Incident.Number = 1000 + len(incidentID)
+	}
+	if kind == incident.Annotated {
+		ev.Note = "looking"
+	}
+	return deliver.Job{Destination: dest, Key: id, ReceivedAt: time.Now(), Event: &ev}
+}
+
+func (r *rig) send(t *testing.T, jobs ...deliver.Job) {
+	t.Helper()
+	for _, j := range jobs {
+		m, err := j.Message()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.q.Send(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// run polls with workers concurrent deliverers until the queue is empty.
+func (r *rig) run(t *testing.T, workers int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() { _ = deliver.Poll(ctx, r.q, r.h, 10*time.Millisecond) })
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for r.q.Len() > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	wg.Wait()
+	if n := r.q.Len(); n > 0 {
+		t.Fatalf("%d messages still queued", n)
+	}
+}
+
+// keys counts the posts per metadata key.
+func (r *rig) keys() map[string]int {
+	out := map[string]int{}
+	for _, p := range r.slack.Posts() {
+		out[p.Key]++
+	}
+	return out
+}
+
+// TestNoSplitThreads: a new incident's trigger and note sent at the same
+// moment, for many incidents at once and four deliverers: one top-level
+// message per incident, every reply in its thread, in order.
+func TestNoSplitThreads(t *testing.T) {
+	r := newRig(t, nil)
+	const incidents = 30
+	for i := range incidents {
+		id := "Q" + strings.Repeat("x", i%5) + string(rune('A'+i%26)) + string(rune('a'+i/26))
+		r.send(t, event(id+"-t", incident.Triggered, id, 0), event(id+"-n", incident.Annotated, id, 1), event(id+"-a", incident.Acknowledged, id, 2))
+	}
+	r.run(t, 4)
+	posts := r.slack.Posts()
+	if len(posts) != 3*incidents {
+		t.Fatalf("%d posts, want %d", len(posts), 3*incidents)
+	}
+	parents := map[string]string{} // incident id (from the key) → parent ts
+	for _, p := range posts {
+		id := p.Key[:strings.LastIndex(p.Key, "-")]
+		switch {
+		case strings.HasSuffix(p.Key, "-t/"+dest):
+			if p.ThreadTS != "" {
+				t.Errorf("trigger %s is a reply", p.Key)
+			}
+			parents[id] = p.TS
+		default:
+			if p.ThreadTS == "" || p.ThreadTS != parents[id] {
+				t.Errorf("%s: thread %q, want its incident's parent %q (posted before it)", p.Key, p.ThreadTS, parents[id])
+			}
+		}
+	}
+	for k, n := range r.keys() {
+		if n != 1 {
+			t.Errorf("%s posted %d times", k, n)
+		}
+	}
+}
+
+// TestAmbiguousPostsAreLookedUpNotRepeated: the answer lost after Slack
+// took the post, Slack slower than the attempt timeout, an HTML page from
+// a proxy after the post: each event is posted exactly once.
+func TestAmbiguousPostsAreLookedUpNotRepeated(t *testing.T) {
+	cases := map[string]func(w http.ResponseWriter, r *http.Request) bool{
+		"answer lost (500 after the post)": func(w http.ResponseWriter, _ *http.Request) bool {
+			http.Error(w, "upstream reset", http.StatusBadGateway)
+			return true
+		},
+		"slower than the attempt timeout": func(w http.ResponseWriter, r *http.Request) bool {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(time.Second):
+			}
+			return false
+		},
+		"a proxy's HTML page": func(w http.ResponseWriter, _ *http.Request) bool {
+			w.Header().Set("Content-Type", "text/html")
+			_, _ = io.WriteString(w, "<html><body>Gateway</body></html>")
+			return true
+		},
+	}
+	for name, after := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := newRig(t, nil)
+			var n atomic.Int64
+			r.slack.SetAfterPost(func(w http.ResponseWriter, req *http.Request) bool {
+				if n.Add(1) > 1 {
+					return false
+				}
+				return after(w, req)
+			})
+			r.send(t, event("E1", incident.Triggered, "Q1", 0), event("E2", incident.Acknowledged, "Q1", 2))
+			r.run(t, 1)
+			posts := r.slack.Posts()
+			if len(posts) != 2 || posts[1].ThreadTS != posts[0].TS {
+				t.Fatalf("posts %+v, want the trigger once and its acknowledgement in its thread", posts)
+			}
+			if !strings.Contains(r.logs.String(), "found the earlier post") {
+				t.Errorf("no look-up in the logs:\n%s", r.logs)
+			}
+		})
+	}
+}
+
+// TestCrashAfterThePost: a deliverer that dies after the post and before
+// recording it leaves a claim; the message comes back, waits for the
+// claim to lapse, finds the post and posts nothing.
+func TestCrashAfterThePost(t *testing.T) {
+	r := newRig(t, nil)
+	r.q.Visibility = 50 * time.Millisecond
+	r.send(t, event("E1", incident.Triggered, "Q1", 0))
+	ctx := context.Background()
+	batch, _ := r.q.Receive(ctx, 10, 0)
+	// The crashed deliverer: claimed and posted, then gone.
+	if res, err := r.store.Claim(ctx, "E1", dest, 200*time.Millisecond); err != nil || res != state.Claimed {
+		t.Fatal(res, err)
+	}
+	if _, err := slack.New(slack.Options{Token: "x", APIURL: r.slack.APIURL(), Channel: "C0ALERTS"}).PostTS(ctx,
+		chat.Message{Text: "trigger", Key: "E1/" + dest}); err != nil {
+		t.Fatal(err)
+	}
+	_ = batch // never deleted: it comes back after the visibility timeout
+	r.run(t, 1)
+	if k := r.keys(); k["E1/"+dest] != 1 {
+		t.Errorf("posted %d times, want 1", k["E1/"+dest])
+	}
+}
+
+// TestFailures: what becomes of a message, and the rest of its group.
+func TestFailures(t *testing.T) {
+	t.Run("permanent: dead-lettered at once with the reason, the rest of the group too", func(t *testing.T) {
+		r := newRig(t, nil)
+		r.slack.SetBefore(func(w http.ResponseWriter, _ *http.Request) bool {
+			_, _ = io.WriteString(w, `{"ok":false,"error":"not_in_channel"}`)
+			return true
+		})
+		r.send(t, event("E1", incident.Triggered, "Q1", 0), event("E2", incident.Acknowledged, "Q1", 2))
+		r.run(t, 1)
+		_, reasons := r.q.DeadLettered()
+		if len(reasons) != 2 || !strings.Contains(reasons[0], "not_in_channel") || !strings.Contains(reasons[1], "not_in_channel") {
+			t.Errorf("dead letters %q", reasons)
+		}
+		if !strings.Contains(r.logs.String(), `"msg":"undeliverable"`) || !strings.Contains(r.logs.String(), "checkout-api: 5xx on Q1") {
+			t.Errorf("the undeliverable line must name the alert:\n%s", r.logs)
+		}
+	})
+	t.Run("temporary past DELIVERY_RETRY_FOR: dead-lettered, and the waiting ones without another try", func(t *testing.T) {
+		r := newRig(t, func(c *deliver.Config) { c.RetryFor = 100 * time.Millisecond })
+		var tries atomic.Int64
+		r.slack.SetBefore(func(w http.ResponseWriter, _ *http.Request) bool {
+			tries.Add(1)
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return true
+		})
+		for i := range 5 {
+			id := string(rune('A' + i))
+			r.send(t, event("E"+id, incident.Triggered, "Q"+id, 0))
+		}
+		r.run(t, 1)
+		_, reasons := r.q.DeadLettered()
+		if len(reasons) != 5 {
+			t.Fatalf("dead letters %q, want 5", reasons)
+		}
+		for _, reason := range reasons {
+			if !strings.Contains(reason, "DELIVERY_RETRY_FOR") {
+				t.Errorf("reason %q", reason)
+			}
+		}
+	})
+	t.Run("store down: nothing posted blindly; posted once when it is back", func(t *testing.T) {
+		down := &downStore{Memory: state.NewMemory()}
+		down.down.Store(true)
+		r := newRig(t, func(c *deliver.Config) { c.State = down })
+		r.send(t, event("E1", incident.Triggered, "Q1", 0))
+		time.AfterFunc(100*time.Millisecond, func() { down.down.Store(false) })
+		r.run(t, 1)
+		if k := r.keys(); len(k) != 1 || k["E1/"+dest] != 1 {
+			t.Errorf("posts %v", k)
+		}
+		if down.failed.Load() == 0 {
+			t.Error("the store was never down")
+		}
+	})
+	t.Run("a panic fails that message only", func(t *testing.T) {
+		r := newRig(t, nil)
+		var once atomic.Bool
+		r.h = deliver.New(deliver.Config{
+			Destinations: []fanout.Destination{{Name: dest, Dialect: message.Slack, Poster: chat.PosterFunc(func(ctx context.Context, m chat.Message) error {
+				if strings.Contains(m.Text, "5xx on QP") && once.CompareAndSwap(false, true) {
+					panic("boom")
+				}
+				return nil
+			})}},
+			Calendar: workday.New(time.UTC, workday.Hours{}, workday.None()), Rotation: csvfile.New("../../testdata/sheet"),
+			Log: slog.New(slog.NewJSONHandler(r.logs, nil)), BaseDelay: time.Millisecond, MaxDelay: time.Millisecond,
+		})
+		r.send(t, event("E1", incident.Triggered, "QP", 0), event("E2", incident.Triggered, "QF", 0))
+		r.run(t, 1)
+		if !strings.Contains(r.logs.String(), "panic while delivering") || !strings.Contains(r.logs.String(), `"msg":"delivered"`) {
+			t.Errorf("logs:\n%s", r.logs)
+		}
+	})
+}
+
+type downStore struct {
+	*state.Memory
+	down   atomic.Bool
+	failed atomic.Int64
+}
+
+func (d *downStore) Claim(ctx context.Context, key, dest string, lease time.Duration) (state.ClaimResult, error) {
+	if d.down.Load() {
+		d.failed.Add(1)
+		return 0, errors.New("dial tcp: connection refused")
+	}
+	return d.Memory.Claim(ctx, key, dest, lease)
+}
