@@ -72,4 +72,3 @@ func newTable(tb testing.TB, c *dynamodb.Client) string {
 		}
 	}
 }
-
