@@ -73,6 +73,10 @@ func (h *Handler) log(ctx context.Context, r queue.Received, o Outcome) {
 	}
 	switch o.Verdict {
 	case Done:
+		if o.Reason != "" {
+			h.cfg.Log.Info("already posted", attrs...)
+			return
+		}
 		h.cfg.Log.Info("delivered", attrs...)
 	case Retry:
 		h.cfg.Log.Warn("retry", append(attrs, "in", o.Delay.Round(time.Millisecond).String(), "reason", o.Reason)...)

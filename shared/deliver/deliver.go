@@ -133,7 +133,7 @@ func (v Verdict) String() string {
 type Outcome struct {
 	Verdict Verdict
 	Delay   time.Duration // Retry: when to try again
-	Reason  string        // Retry and DeadLetter: why (no secrets: posters redact them)
+	Reason  string        // why (no secrets: posters redact them); Done: "posted before" when nothing was posted
 }
 
 func done() Outcome { return Outcome{Verdict: Done} }
@@ -161,7 +161,7 @@ func (h *Handler) deliver(ctx context.Context, r queue.Received) (out Outcome) {
 		return h.retry(r, nil, "state store: "+err.Error())
 	}
 	if !p.post {
-		return done()
+		return Outcome{Verdict: Done, Reason: "posted before"}
 	}
 	m := chat.Message{Text: p.text, ThreadTS: p.parent, Key: job.Key + "/" + d.Name}
 
