@@ -187,7 +187,7 @@ func Load(getenv func(string) string, inLambda bool) (Config, error) {
 	if v := strings.TrimSpace(getenv("DYNAMODB_ENDPOINT")); v != "" {
 		c.DynamoDBEndpoint = l.url("DYNAMODB_ENDPOINT", "")
 	}
-	c.Queue = l.queue("DELIVERY_QUEUE", inLambda)
+	c.Queue = l.queue("DELIVERY_QUEUE")
 	if v := strings.TrimSpace(getenv("SQS_ENDPOINT")); v != "" {
 		c.SQSEndpoint = l.url("SQS_ENDPOINT", "")
 	}
@@ -200,12 +200,17 @@ func Load(getenv func(string) string, inLambda bool) (Config, error) {
 }
 
 // CheckWebhook is what the webhook function needs beyond Load: in Lambda,
-// the signing secrets (unsigned deliveries are accepted only locally).
+// the signing secrets (unsigned deliveries are accepted only locally) and
+// a durable delivery queue.
 func (c Config) CheckWebhook() error {
+	var errs []error
 	if c.InLambda && len(c.WebhookSecrets) == 0 {
-		return errors.New("PAGERDUTY_WEBHOOK_SECRETS is required in Lambda (set it directly or as a key of the SECRETS_ARN secret): unsigned deliveries are accepted only locally")
+		errs = append(errs, errors.New("PAGERDUTY_WEBHOOK_SECRETS is required in Lambda (set it directly or as a key of the SECRETS_ARN secret): unsigned deliveries are accepted only locally"))
 	}
-	return nil
+	if c.InLambda && c.Queue.Kind != "sqs" {
+		errs = append(errs, errors.New("DELIVERY_QUEUE is required in Lambda: sqs:QUEUE_URL (an in-memory queue would lose what it holds)"))
+	}
+	return errors.Join(errs...)
 }
 
 // loader collects problems instead of stopping at the first.
@@ -345,13 +350,9 @@ func (l *loader) state(name string, inLambda bool) StateStore {
 }
 
 // queue reads memory or sqs:URL, the URL of a FIFO queue.
-func (l *loader) queue(name string, inLambda bool) DeliveryQueue {
+func (l *loader) queue(name string) DeliveryQueue {
 	v := l.get(name, "")
-	switch {
-	case v == "" && inLambda:
-		l.fail(name, "is required in Lambda: sqs:QUEUE_URL (memory would lose what it holds)")
-		return DeliveryQueue{Kind: "memory"}
-	case v == "" || v == "memory":
+	if v == "" || v == "memory" {
 		return DeliveryQueue{Kind: "memory"}
 	}
 	kind, raw, _ := strings.Cut(v, ":")

@@ -106,18 +106,52 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 		"ALERT_DESTINATIONS":    "slack:#general,teams:1",
 		"REMINDER_DESTINATIONS": "typetalk:abc,console,console",
 		"SLACK_API_URL":         "not a url",
+		"SQS_ENDPOINT":          "localhost:9324",
+		"DELIVERY_RETRY_FOR":    "forever",
 	}), true)
 	if err == nil {
 		t.Fatal("Load accepted broken settings")
 	}
 	for _, name := range []string{"PORT", "ROTATION_SOURCE", "ROTATION_CACHE_TTL", "STATE_STORE", "ACK_REMINDER_MAX", "TIMEZONE", "BUSINESS_HOURS", "HOLIDAYS",
-		"ALERT_DESTINATIONS", "REMINDER_DESTINATIONS", "SLACK_API_URL"} {
+		"ALERT_DESTINATIONS", "REMINDER_DESTINATIONS", "SLACK_API_URL", "SQS_ENDPOINT", "DELIVERY_RETRY_FOR"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}
 	}
 	if !strings.Contains(err.Error(), `"teams:1"`) || !strings.Contains(err.Error(), "listed twice") {
 		t.Errorf("error should say which item is wrong:\n%v", err)
+	}
+}
+
+func TestDeliveryQueue(t *testing.T) {
+	cases := []struct {
+		value, want, problem string
+	}{
+		{"", "memory", ""},
+		{"memory", "memory", ""},
+		{"sqs:https://sqs.ap-northeast-1.amazonaws.com/123456789012/pd2chat-Deliveries.fifo", "sqs:https://sqs.ap-northeast-1.amazonaws.com/123456789012/pd2chat-Deliveries.fifo", ""},
+		{"sqs:https://sqs.ap-northeast-1.amazonaws.com/123456789012/standard", "", "not a FIFO queue"},
+		{"sqs:sqs.ap-northeast-1.amazonaws.com/1/q.fifo", "", "must be memory or sqs:QUEUE_URL"},
+		{"kafka:x", "", "must be memory or sqs:QUEUE_URL"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.value, func(t *testing.T) {
+			c, err := Load(env(map[string]string{"DELIVERY_QUEUE": tc.value}), false)
+			if tc.problem != "" {
+				if err == nil || !strings.Contains(err.Error(), "DELIVERY_QUEUE") || !strings.Contains(err.Error(), tc.problem) {
+					t.Fatalf("err %v, want DELIVERY_QUEUE … %s", err, tc.problem)
+				}
+				return
+			}
+			if err != nil || c.Queue.String() != tc.want {
+				t.Fatalf("queue %s, err %v; want %s", c.Queue, err, tc.want)
+			}
+		})
+	}
+	// The webhook in Lambda needs a durable queue; remind does not (yet).
+	c, _ := Load(env(map[string]string{"PAGERDUTY_WEBHOOK_SECRETS": "s", "STATE_STORE": "dynamodb:t"}), true)
+	if err := c.CheckWebhook(); err == nil || !strings.Contains(err.Error(), "DELIVERY_QUEUE") {
+		t.Errorf("CheckWebhook in Lambda without a queue: %v", err)
 	}
 }
 
