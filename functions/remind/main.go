@@ -47,6 +47,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/chat/console"
 	"github.com/pd2chat/pd2chat/shared/config"
+	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/followup"
 	"github.com/pd2chat/pd2chat/shared/message"
@@ -132,6 +133,15 @@ func setup(getenv func(string) string, inLambda bool, stdout io.Writer, log *slo
 		Log:           log,
 		State:         store,
 	}
+	if cfg.Queue.Kind == "sqs" {
+		// One path for every post: the deliver function takes them off the
+		// queue, posts once, retries and dead-letters.
+		q, err := wiring.Queue(context.Background(), cfg)
+		if err != nil {
+			return nil, err
+		}
+		a.run.Outbox = deliver.Outbox{Queue: q}
+	}
 	a.history = store
 	a.follow = followup.Config{
 		Calendar:     wiring.Calendar(cfg),
@@ -142,6 +152,7 @@ func setup(getenv func(string) string, inLambda bool, stdout io.Writer, log *slo
 		Max:          cfg.AckReminderMax,
 		Retry:        retry,
 		Log:          log,
+		Outbox:       a.run.Outbox,
 	}
 	return a, nil
 }

@@ -326,3 +326,33 @@ func (d *downStore) Claim(ctx context.Context, key, dest string, lease time.Dura
 	}
 	return d.Memory.Claim(ctx, key, dest, lease)
 }
+
+// TestOutbox: reminders and follow-ups go through the same queue and
+// deliver code: a follow-up lands in its incident's thread, once, however
+// often the sweep that enqueued it runs again.
+func TestOutbox(t *testing.T) {
+	r := newRig(t, nil)
+	r.send(t, event("E1", incident.Triggered, "Q1", 0))
+	r.run(t, 1)
+	out := deliver.Outbox{Queue: r.q}
+	d := fanout.Destination{Name: dest}
+	for range 2 { // a retried sweep
+		res := out.Post(context.Background(), "followup/Q1#1", []fanout.Item{{Destination: d, Message: chat.Message{Text: "still waiting"}, IncidentID: "Q1"}})
+		if res.Queued != 1 || res.Temporary != 0 {
+			t.Fatalf("result %+v", res)
+		}
+	}
+	res := out.Post(context.Background(), "reminder/morning/2026-11-20", []fanout.Item{{Destination: d, Message: chat.Message{Text: "on call today"}}})
+	if res.Queued != 1 {
+		t.Fatalf("result %+v", res)
+	}
+	r.run(t, 1)
+	posts := map[string]fakeslack.Post{}
+	for _, p := range r.slack.Posts() {
+		posts[p.Key] = p
+	}
+	trigger, follow, remind := posts["E1/"+dest], posts["followup/Q1#1/"+dest], posts["reminder/morning/2026-11-20/"+dest]
+	if len(posts) != 3 || len(r.slack.Posts()) != 3 || follow.ThreadTS != trigger.TS || remind.ThreadTS != "" || remind.Text != "on call today" {
+		t.Errorf("posts %+v: want the follow-up once in the trigger's thread, the reminder top-level", r.slack.Posts())
+	}
+}

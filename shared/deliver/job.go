@@ -12,11 +12,13 @@
 package deliver
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/queue"
 )
@@ -79,4 +81,42 @@ func decode(body []byte) (Job, error) {
 		return j, fmt.Errorf("%w: needs a destination, a key, and an event or a text", ErrMalformed)
 	}
 	return j, nil
+}
+
+// Outbox is the fanout.Outbox of the reminders and follow-ups in AWS: it
+// puts one Job per item on the delivery queue, for the deliver function to
+// post once (a retried run enqueues the same keys: deduplicated). Queued
+// counts what the queue took; on an error every item counts as Temporary,
+// and the caller's retry sends them again (safely).
+type Outbox struct {
+	Queue queue.Sender
+	// Now is the clock. Nil: time.Now.
+	Now func() time.Time
+}
+
+// Post enqueues items.
+func (o Outbox) Post(ctx context.Context, key string, items []fanout.Item) fanout.Result {
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	at := now()
+	msgs := make([]queue.Message, 0, len(items))
+	var res fanout.Result
+	for _, it := range items {
+		m, err := Job{Destination: it.Destination.Name, Key: key, ReceivedAt: at, Text: it.Message.Text, IncidentID: it.IncidentID}.Message()
+		if err != nil {
+			res.Failed++
+			res.Errors = append(res.Errors, it.Destination.Name+": "+err.Error())
+			continue
+		}
+		msgs = append(msgs, m)
+	}
+	if err := o.Queue.Send(ctx, msgs...); err != nil {
+		res.Temporary += len(msgs)
+		res.Errors = append(res.Errors, "delivery queue: "+err.Error())
+		return res
+	}
+	res.Queued += len(msgs)
+	return res
 }

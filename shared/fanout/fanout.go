@@ -26,6 +26,7 @@ type Result struct {
 	Skipped   int      // messages a Job's Before hook skipped (e.g. posted before)
 	Failed    int      // messages that failed for good (a retry cannot help)
 	Temporary int      // messages that failed but may succeed on a later try
+	Queued    int      // messages handed to the delivery queue (posted by the deliver function)
 	Errors    []string // "destination: error" for each failure; no secrets (posters redact them)
 }
 

@@ -50,6 +50,8 @@ type Config struct {
 	Max          int           // ACK_REMINDER_MAX; zero: DefaultMax
 	Retry        chat.RetryPolicy
 	Log          *slog.Logger
+	// Outbox posts the follow-ups; nil: fanout.Direct with Store and Retry.
+	Outbox fanout.Outbox
 }
 
 // Result counts what a sweep did.
@@ -124,11 +126,12 @@ func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
 			f.Incident.Number, f.Incident.Title, f.Incident.URL = inc.Number, inc.Title, inc.URL
 			f.Tag = message.Tag(inc.Number)
 		}
-		r := post(ctx, cfg, f, inc, p.IncidentID+"#"+strconv.Itoa(n))
+		r := post(ctx, cfg, f, p.IncidentID, inc, p.IncidentID+"#"+strconv.Itoa(n))
 		res.Result.Posted += r.Posted
 		res.Result.Skipped += r.Skipped
 		res.Result.Failed += r.Failed
 		res.Result.Temporary += r.Temporary
+		res.Result.Queued += r.Queued
 		res.Result.Errors = append(res.Result.Errors, r.Errors...)
 		if r.Temporary > 0 {
 			continue // the next sweep posts where it is missing
@@ -136,12 +139,12 @@ func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
 		ok, err := cfg.Store.Mentioned(ctx, p.IncidentID, n)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("followup: record follow-up %d of %s: %w", n, p.IncidentID, err))
-		} else if ok && r.Posted > 0 {
+		} else if ok && r.Posted+r.Queued > 0 {
 			res.Mentioned++
 		}
 	}
 	log.Info("followup sweep", "waiting", res.Waiting, "mentioned", res.Mentioned, "settled", res.Settled,
-		"posted", res.Posted, "failed", res.Failed, "temporary", res.Temporary)
+		"posted", res.Posted, "queued", res.Queued, "failed", res.Failed, "temporary", res.Temporary)
 	if err := errors.Join(errs...); err != nil || res.Temporary > 0 {
 		return res, chat.Temporary(fmt.Errorf("followup: sweep incomplete (%d destination(s) to retry): %w", res.Temporary, err), 0)
 	}
@@ -162,15 +165,18 @@ func settle(ctx context.Context, s Store, id string) error {
 
 // post sends follow-up f to every destination once (key), in the
 // incident's Slack thread where it has one.
-func post(ctx context.Context, cfg Config, f message.Followup, inc state.Incident, key string) fanout.Result {
-	ledger := fanout.NewLedger(cfg.Store, cfg.Log)
-	jobs := make([][]fanout.Job, len(cfg.Destinations))
+func post(ctx context.Context, cfg Config, f message.Followup, incidentID string, inc state.Incident, key string) fanout.Result {
+	items := make([]fanout.Item, len(cfg.Destinations))
 	for i, d := range cfg.Destinations {
 		m := chat.Message{Text: message.RenderFollowup(d.Dialect, f)}
 		if _, threaded := d.Poster.(chat.Threader); threaded {
 			m.ThreadTS = inc.Threads[d.Name]
 		}
-		jobs[i] = []fanout.Job{ledger.Once("followup/"+key, d.Name, m)}
+		items[i] = fanout.Item{Destination: d, Message: m, IncidentID: incidentID}
 	}
-	return fanout.Run(ctx, cfg.Destinations, jobs, cfg.Retry)
+	outbox := cfg.Outbox
+	if outbox == nil {
+		outbox = fanout.Direct{Store: cfg.Store, Retry: cfg.Retry, Log: cfg.Log}
+	}
+	return outbox.Post(ctx, "followup/"+key, items)
 }

@@ -154,15 +154,14 @@ func RunDigest(ctx context.Context, cfg DigestConfig, at time.Time, week rotatio
 	}
 	res.Report = digest.Compute(events, d.From, d.To, cfg.Location)
 
-	ledger := fanout.NewLedger(cfg.State, log)
 	key := "digest/" + d.Week.String()
-	jobs := make([][]fanout.Job, len(cfg.Destinations))
+	items := make([]fanout.Item, len(cfg.Destinations))
 	names := make([]string, len(cfg.Destinations))
 	for i, dest := range cfg.Destinations {
-		jobs[i] = []fanout.Job{ledger.Once(key, dest.Name, chat.Message{Text: message.RenderDigest(dest.Dialect, res.Report)})}
+		items[i] = fanout.Item{Destination: dest, Message: chat.Message{Text: message.RenderDigest(dest.Dialect, res.Report)}}
 		names[i] = dest.Name
 	}
-	res.Result = fanout.Run(ctx, cfg.Destinations, jobs, cfg.Retry)
+	res.Result = cfg.outbox(log).Post(ctx, key, items)
 
 	attrs := []any{
 		"week", d.Week.String(),
@@ -170,6 +169,7 @@ func RunDigest(ctx context.Context, cfg DigestConfig, at time.Time, week rotatio
 		"incidents", res.Report.Incidents,
 		"destinations", names,
 		"posted", res.Posted,
+		"queued", res.Queued,
 		"skipped", res.Skipped,
 		"failed", res.Failed,
 		"temporary", res.Temporary,

@@ -7,8 +7,8 @@
 //
 // Plan decides what to say, purely, from the scheduled instant; Run reads
 // the rotation, plans, renders for each destination (package message) and
-// posts through fanout.Post, the same path and retry policy as the alert
-// relay. The package depends on interfaces only; the remind function wires
+// posts through its fanout.Outbox: in AWS the delivery queue, the same
+// path as the alerts. The package depends on interfaces only; the remind function wires
 // it.
 package reminder
 
@@ -75,6 +75,16 @@ type Config struct {
 	// State makes a retried run post only where the reminder is missing;
 	// nil posts every time.
 	State state.Deliveries
+	// Outbox posts the reminder; nil: fanout.Direct with State and Retry.
+	Outbox fanout.Outbox
+}
+
+// outbox is cfg.Outbox, or the in-process one.
+func (cfg Config) outbox(log *slog.Logger) fanout.Outbox {
+	if cfg.Outbox != nil {
+		return cfg.Outbox
+	}
+	return fanout.Direct{Store: cfg.State, Retry: cfg.Retry, Log: log}
 }
 
 // Result is what a run decided and what happened to its posts.
@@ -140,15 +150,14 @@ func Run(ctx context.Context, cfg Config, k Kind, at time.Time) (Result, error) 
 	r := d.Reminder(cfg.Hours, cfg.AlertChannels, cfg.ManualURL, checklist)
 	// At most one post per (kind, scheduled date, destination): a retried
 	// invocation posts only where the reminder is missing.
-	ledger := fanout.NewLedger(cfg.State, log)
 	key := "reminder/" + string(k) + "/" + d.Today.String()
-	jobs := make([][]fanout.Job, len(cfg.Destinations))
+	items := make([]fanout.Item, len(cfg.Destinations))
 	names := make([]string, len(cfg.Destinations))
 	for i, dest := range cfg.Destinations {
-		jobs[i] = []fanout.Job{ledger.Once(key, dest.Name, chat.Message{Text: message.RenderReminder(dest.Dialect, r)})}
+		items[i] = fanout.Item{Destination: dest, Message: chat.Message{Text: message.RenderReminder(dest.Dialect, r)}}
 		names[i] = dest.Name
 	}
-	res.Result = fanout.Run(ctx, cfg.Destinations, jobs, cfg.Retry)
+	res.Result = cfg.outbox(log).Post(ctx, key, items)
 
 	attrs := []any{
 		"kind", string(k),
@@ -158,6 +167,7 @@ func Run(ctx context.Context, cfg Config, k Kind, at time.Time) (Result, error) 
 		"empty", d.Empty(),
 		"destinations", names,
 		"posted", res.Posted,
+		"queued", res.Queued,
 		"skipped", res.Skipped,
 		"failed", res.Failed,
 		"temporary", res.Temporary,
