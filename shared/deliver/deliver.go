@@ -161,6 +161,11 @@ func (h *Handler) deliver(ctx context.Context, r queue.Received) (out Outcome) {
 		return h.retry(r, nil, "state store: "+err.Error())
 	}
 	if !p.post {
+		// Posted before; what the store knows of the incident may not be
+		// (a failure after the post): record it again, idempotently.
+		if err := h.recordIncident(ctx, p); err != nil {
+			return h.retry(r, nil, "state store: record the incident: "+err.Error())
+		}
 		return Outcome{Verdict: Done, Reason: "posted before"}
 	}
 	m := chat.Message{Text: p.text, ThreadTS: p.parent, Key: job.Key + "/" + d.Name}
@@ -193,13 +198,16 @@ type prepared struct {
 	post   bool            // claimed: post it (false: posted before)
 	text   string          // rendered for the destination
 	parent string          // thread parent to reply under ("" for a new thread or none)
-	inc    *state.Incident // the incident as stored, for the parent's edit
+	ev     *incident.Event // the event, to record after the post
+	base   state.Incident  // the incident as read before the post
+	inc    *state.Incident // the incident with the event, for the parent's edit and the new thread
 }
 
-// prepare decides the message and takes stock in the store, concurrently:
-// the claim, the incident, the alert's first-seen, the history and the
-// follow-up list. An error means the store failed: nothing was posted and
-// the claim, if taken, was given back.
+// prepare decides the message and takes stock in the store, concurrently
+// (one round trip): the claim, a read of the incident, the alert's
+// first-seen, the history and the follow-up list. The incident itself is
+// written after the post, beside its outcome. An error means the store
+// failed: nothing was posted and the claim, if taken, was given back.
 func (h *Handler) prepare(ctx context.Context, job Job, d fanout.Destination) (prepared, error) {
 	var (
 		wg       sync.WaitGroup
@@ -247,20 +255,23 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 	}
 
 	var (
-		wg                           sync.WaitGroup
-		inc                          state.Incident
-		recErr, seenErr, rememberErr error
-		seen                         state.Sighting
+		wg                            sync.WaitGroup
+		base                          state.Incident
+		readErr, seenErr, rememberErr error
+		seen                          state.Sighting
 	)
-	wg.Go(func() { inc, recErr = h.cfg.State.Record(ctx, ev) })
+	if ev.Incident.ID != "" {
+		wg.Go(func() { base, _, readErr = h.cfg.State.Incident(ctx, ev.Incident.ID) })
+	}
 	if trigger {
 		wg.Go(func() { seen, seenErr = h.cfg.State.Seen(ctx, fp, job.Key, at) })
 	}
 	wg.Go(func() { rememberErr = h.remember(ctx, ev, job.Key, at, fp, working, in) })
 	wg.Wait()
-	if err := errors.Join(recErr, seenErr, rememberErr); err != nil {
+	if err := errors.Join(readErr, seenErr, rememberErr); err != nil {
 		return err
 	}
+	inc := base.With(ev, job.ReceivedAt)
 	if lookupErr != nil {
 		h.cfg.Log.Warn("on-call lookup failed; posting without mentions (a follow-up mentions them later)",
 			"destination", d.Name, "key", job.Key, "error", lookupErr.Error())
@@ -275,9 +286,12 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 		in.Seen = &message.Sighting{Count: seen.Count, Last: seen.Last, Now: at}
 	}
 	p.text = message.Render(d.Dialect, in)
-	if _, threaded := d.Poster.(chat.Threader); threaded && inc.ID != "" {
-		p.parent = inc.Threads[d.Name]
-		p.inc = &inc
+	if ev.Incident.ID != "" {
+		p.ev, p.base = job.Event, base
+		if _, threaded := d.Poster.(chat.Threader); threaded {
+			p.parent = inc.Threads[d.Name]
+			p.inc = &inc
+		}
 	}
 	return nil
 }
@@ -397,22 +411,24 @@ func classify(ctx context.Context, err error) error {
 	return err
 }
 
-// record keeps the outcome: the post is done, and a new thread's parent is
-// remembered (a failure there retries the message: the look-up finds the
-// post, and the thread is remembered then, so no thread is ever split).
+// record keeps the outcome, concurrently (one round trip): the post is
+// done, the incident recorded, and a new thread's parent remembered (a
+// failure of the last two retries the message: the look-up finds the post,
+// and they are written then, so no thread is ever split).
 func (h *Handler) record(ctx context.Context, job Job, d fanout.Destination, p prepared, ref string, r queue.Received) Outcome {
 	ctx = context.WithoutCancel(ctx) // the post happened: keep what it did
 	var (
-		wg             sync.WaitGroup
-		doneErr, thErr error
+		wg                     sync.WaitGroup
+		doneErr, thErr, recErr error
 	)
 	wg.Go(func() { doneErr = h.cfg.State.Done(ctx, job.Key, d.Name, true, ref) })
+	wg.Go(func() { recErr = h.recordIncident(ctx, p) })
 	if p.inc != nil && p.parent == "" && ref != "" {
 		wg.Go(func() { _, thErr = h.cfg.State.SetThread(ctx, p.inc.ID, d.Name, ref) })
 	}
 	wg.Wait()
-	if thErr != nil {
-		return h.retry(r, nil, "state store: remember the thread: "+thErr.Error())
+	if err := errors.Join(thErr, recErr); err != nil {
+		return h.retry(r, nil, "state store: remember the incident and its thread: "+err.Error())
 	}
 	if doneErr != nil {
 		// Posted; the claim lapses. A redelivery of the event finds the
@@ -420,6 +436,16 @@ func (h *Handler) record(ctx context.Context, job Job, d fanout.Destination, p p
 		h.cfg.Log.Warn("posted, but the state store did not record it", "destination", d.Name, "key", job.Key, "error", doneErr.Error())
 	}
 	return done()
+}
+
+// recordIncident merges the event into its incident, over what prepare read
+// (one conditional write when nobody wrote in between).
+func (h *Handler) recordIncident(ctx context.Context, p prepared) error {
+	if p.ev == nil {
+		return nil
+	}
+	_, err := h.cfg.State.RecordOver(context.WithoutCancel(ctx), p.base, *p.ev)
+	return err
 }
 
 // editParent edits the thread parent to show the incident's state. It is

@@ -571,6 +571,9 @@ func (passStore) Release(context.Context, string, string) error            { ret
 func (passStore) Record(_ context.Context, ev incident.Event) (state.Incident, error) {
 	return state.Incident{ID: ev.Incident.ID, Number: ev.Incident.Number}, nil
 }
+func (passStore) RecordOver(_ context.Context, _ state.Incident, ev incident.Event) (state.Incident, error) {
+	return state.Incident{ID: ev.Incident.ID, Number: ev.Incident.Number}, nil
+}
 func (passStore) Incident(context.Context, string) (state.Incident, bool, error) {
 	return state.Incident{}, false, nil
 }

@@ -391,6 +391,19 @@ func (d *DynamoDB) getIncident(ctx context.Context, id string) (map[string]types
 
 // Record implements Incidents.
 func (d *DynamoDB) Record(ctx context.Context, ev incident.Event) (Incident, error) {
+	return d.record(ctx, ev, nil)
+}
+
+// RecordOver implements Incidents: one conditional UpdateItem when base is
+// still the stored version.
+func (d *DynamoDB) RecordOver(ctx context.Context, base Incident, ev incident.Event) (Incident, error) {
+	return d.record(ctx, ev, &base)
+}
+
+// record merges ev into the incident with a conditional write on its
+// version, starting from base when given (else reading it), and merging
+// again into whatever another writer stored in between.
+func (d *DynamoDB) record(ctx context.Context, ev incident.Event, base *Incident) (Incident, error) {
 	id := ev.Incident.ID
 	if id == "" {
 		return Incident{}, fmt.Errorf("state: record event %s: %w", ev.ID, errNoIncidentID)
@@ -398,24 +411,30 @@ func (d *DynamoDB) Record(ctx context.Context, ev incident.Event) (Incident, err
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
 
-	var item map[string]types.AttributeValue // the item as last seen
-	read := false
+	var (
+		inc     Incident // the incident as last seen
+		version int64
+		known   bool // inc is known without a read
+	)
+	if base != nil && (base.ID == "" || base.ID == id) {
+		inc, version, known = base.clone(), base.version, true
+	}
 	for attempt := range recordAttempts {
 		if attempt > 0 {
 			if err := backoff(ctx, attempt); err != nil {
 				return Incident{}, fmt.Errorf("state: record incident#%s: %w", id, classify(ctx, err))
 			}
 		}
-		if !read {
-			var err error
-			if item, err = d.getIncident(ctx, id); err != nil {
+		if !known {
+			item, err := d.getIncident(ctx, id)
+			if err != nil {
 				return Incident{}, fmt.Errorf("state: record incident#%s: read: %w", id, err)
 			}
+			if inc, version, err = decodeIncident(item); err != nil {
+				return Incident{}, fmt.Errorf("state: record incident#%s: %w", id, err)
+			}
 		}
-		inc, version, err := decodeIncident(item)
-		if err != nil {
-			return Incident{}, fmt.Errorf("state: record incident#%s: %w", id, err)
-		}
+		known = false
 		now := d.now()
 		merge(&inc, ev, now)
 		in, err := d.recordInput(inc, version, now)
@@ -426,13 +445,19 @@ func (d *DynamoDB) Record(ctx context.Context, ev incident.Event) (Incident, err
 		var ccf *types.ConditionalCheckFailedException
 		switch {
 		case err == nil:
-			stored, _, err := decodeIncident(out.Attributes)
+			stored, v, err := decodeIncident(out.Attributes)
 			if err != nil {
 				return Incident{}, fmt.Errorf("state: record incident#%s: stored: %w", id, err)
 			}
+			stored.version = v
 			return stored, nil
 		case errors.As(err, &ccf): // another writer won: merge into its item
-			item, read = ccf.Item, ccf.Item != nil
+			if ccf.Item != nil {
+				if inc, version, err = decodeIncident(ccf.Item); err != nil {
+					return Incident{}, fmt.Errorf("state: record incident#%s: %w", id, err)
+				}
+				known = true
+			}
 		default:
 			return Incident{}, fmt.Errorf("state: record incident#%s: %w", id, classify(ctx, err))
 		}
@@ -523,10 +548,11 @@ func (d *DynamoDB) Incident(ctx context.Context, id string) (Incident, bool, err
 	if item == nil {
 		return Incident{}, false, nil
 	}
-	inc, _, err := decodeIncident(item)
+	inc, version, err := decodeIncident(item)
 	if err != nil {
 		return Incident{}, false, fmt.Errorf("state: read incident#%s: %w", id, err)
 	}
+	inc.version = version
 	return inc, true, nil
 }
 

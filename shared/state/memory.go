@@ -183,6 +183,11 @@ func (m *Memory) Record(ctx context.Context, ev incident.Event) (Incident, error
 	return mi.inc.clone(), nil
 }
 
+// RecordOver implements Incidents: in memory it is Record.
+func (m *Memory) RecordOver(ctx context.Context, _ Incident, ev incident.Event) (Incident, error) {
+	return m.Record(ctx, ev)
+}
+
 // Incident implements Incidents.
 func (m *Memory) Incident(ctx context.Context, id string) (Incident, bool, error) {
 	m.mu.Lock()

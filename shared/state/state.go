@@ -107,6 +107,20 @@ type Incident struct {
 	// Threads maps a destination ("slack:C0123") to the chat id (Slack ts)
 	// of the incident's first message there: its thread parent.
 	Threads map[string]string
+
+	// version is the stored item's version as read (DynamoDB), so that
+	// RecordOver can write without reading first.
+	version int64
+}
+
+// With is the incident after ev, as Record would store it (the one merge
+// rule of both stores), without storing it: what a message renders from
+// before the store is written. now stands in for an event without an
+// instant.
+func (i Incident) With(ev incident.Event, now time.Time) Incident {
+	i = i.clone()
+	merge(&i, ev, now)
+	return i
 }
 
 // MaxSteps bounds Incident.Steps.
@@ -132,6 +146,11 @@ type Incidents interface {
 	// is not added twice, so a redelivery changes nothing). It returns the
 	// incident as now stored.
 	Record(ctx context.Context, ev incident.Event) (Incident, error)
+	// RecordOver is Record starting from base, the incident as Incident
+	// read it (the zero Incident when it was not found): it writes without
+	// reading first, and when the incident changed since it merges ev into
+	// the newer one. The result is the same as Record's.
+	RecordOver(ctx context.Context, base Incident, ev incident.Event) (Incident, error)
 	// Incident returns the incident, and false when it was never seen.
 	Incident(ctx context.Context, id string) (Incident, bool, error)
 	// SetThread records ref as the thread parent of incident id in dest,

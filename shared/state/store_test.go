@@ -53,6 +53,7 @@ func testStore(t *testing.T, newStore newStoreFunc) {
 	t.Run("concurrent claims", func(t *testing.T) { testConcurrentClaims(t, newStore) })
 	t.Run("record", func(t *testing.T) { testRecord(t, newStore) })
 	t.Run("incident", func(t *testing.T) { testIncident(t, newStore) })
+	t.Run("record over a read", func(t *testing.T) { testRecordOver(t, newStore) })
 	t.Run("threads", func(t *testing.T) { testThreads(t, newStore) })
 	t.Run("concurrent incident writes", func(t *testing.T) { testConcurrentIncidentWrites(t, newStore) })
 	t.Run("bad arguments", func(t *testing.T) { testBadArguments(t, newStore) })
@@ -342,6 +343,53 @@ func testIncident(t *testing.T, newStore newStoreFunc) {
 	}
 	if d := diffIncident(again, with(fields, step(incident.Triggered, "Monitoring", t0.Add(-time.Hour)))); d != "" {
 		t.Errorf("after changing a returned copy: %s", d)
+	}
+}
+
+// testRecordOver: RecordOver from what Incident read gives what Record
+// gives, also when another writer changed the incident in between, and
+// With shows the same incident before anything is written.
+func testRecordOver(t *testing.T, newStore newStoreFunc) {
+	ctx := t.Context()
+	s := newStore(t, newClock().Now)
+	base, ok, err := s.Incident(ctx, "Q1")
+	if err != nil || ok {
+		t.Fatalf("Incident = %v, %v", ok, err)
+	}
+	trig := full()
+	if d := diffIncident(base.With(trig, t0), with(fields, step(incident.Triggered, "Monitoring", t0.Add(-time.Hour)))); d != "" {
+		t.Errorf("With: %s", d)
+	}
+	got, err := s.RecordOver(ctx, base, trig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := diffIncident(got, with(fields, step(incident.Triggered, "Monitoring", t0.Add(-time.Hour)))); d != "" {
+		t.Errorf("over nothing: %s", d)
+	}
+	// Read, then another writer acknowledges, then a stale RecordOver.
+	stale, _, err := s.Incident(ctx, "Q1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Record(ctx, event(incident.Acknowledged, "Ann", t0)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetThread(ctx, "Q1", "slack:C1", "1.1"); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.RecordOver(ctx, stale, event(incident.Resolved, "Bob", t0.Add(time.Hour)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := with(fields, step(incident.Triggered, "Monitoring", t0.Add(-time.Hour)),
+		step(incident.Acknowledged, "Ann", t0), step(incident.Resolved, "Bob", t0.Add(time.Hour)))
+	want.Threads = map[string]string{"slack:C1": "1.1"}
+	if d := diffIncident(got, want); d != "" {
+		t.Errorf("over a stale read: %s", d)
+	}
+	if again, _, _ := s.Incident(ctx, "Q1"); diffIncident(again, want) != "" {
+		t.Errorf("stored: %s", diffIncident(again, want))
 	}
 }
 
