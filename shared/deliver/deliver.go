@@ -355,18 +355,23 @@ func (h *Handler) remember(ctx context.Context, ev incident.Event, key string, a
 	for _, m := range in.OnCall {
 		he.OnCall = append(he.OnCall, m.Name)
 	}
-	if err := st.Append(ctx, he); err != nil {
-		return err
-	}
+	var (
+		wg                 sync.WaitGroup
+		appendErr, waitErr error
+	)
+	wg.Go(func() { appendErr = st.Append(ctx, he) })
 	switch ev.Kind {
 	case incident.Triggered:
 		if working {
-			return st.Await(ctx, state.Pending{IncidentID: ev.Incident.ID, Number: ev.Incident.Number, Title: ev.Incident.Title, TriggeredAt: at})
+			wg.Go(func() {
+				waitErr = st.Await(ctx, state.Pending{IncidentID: ev.Incident.ID, Number: ev.Incident.Number, Title: ev.Incident.Title, TriggeredAt: at})
+			})
 		}
 	case incident.Acknowledged, incident.Resolved:
-		return st.Settle(ctx, ev.Incident.ID)
+		wg.Go(func() { waitErr = st.Settle(ctx, ev.Incident.ID) })
 	}
-	return nil
+	wg.Wait()
+	return errors.Join(appendErr, waitErr)
 }
 
 // post sends m once. A message received before (its earlier attempt may

@@ -356,3 +356,5 @@ func TestOutbox(t *testing.T) {
 		t.Errorf("posts %+v: want the follow-up once in the trigger's thread, the reminder top-level", r.slack.Posts())
 	}
 }
+
+func chatMessage(text string) chat.Message { return chat.Message{Text: text} }
