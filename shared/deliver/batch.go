@@ -33,12 +33,16 @@ func (h *Handler) Handle(ctx context.Context, batch []queue.Received) []Outcome 
 		wg.Go(func() {
 			var stop *Outcome
 			for _, i := range groups[g] {
-				if stop != nil {
+				job, err := decode(batch[i].Body)
+				switch {
+				case stop != nil:
 					outcomes[i] = Outcome{Verdict: stop.Verdict, Delay: stop.Delay, Reason: "behind an earlier message of its incident: " + stop.Reason}
-				} else {
-					outcomes[i] = h.safely(ctx, batch[i])
+				case err != nil:
+					outcomes[i] = Outcome{Verdict: DeadLetter, Reason: err.Error()}
+				default:
+					outcomes[i] = h.safely(ctx, batch[i], job)
 				}
-				h.log(ctx, batch[i], outcomes[i])
+				h.log(batch[i], job, outcomes[i])
 				if outcomes[i].Verdict != Done {
 					stop = &outcomes[i]
 				}
@@ -50,7 +54,7 @@ func (h *Handler) Handle(ctx context.Context, batch []queue.Received) []Outcome 
 }
 
 // safely is deliver with a panic turned into a failure of that message only.
-func (h *Handler) safely(ctx context.Context, r queue.Received) (out Outcome) {
+func (h *Handler) safely(ctx context.Context, r queue.Received, job Job) (out Outcome) {
 	defer func() {
 		if p := recover(); p != nil {
 			h.cfg.Log.Error("panic while delivering a message", "message", r.ID, "group", r.Group,
@@ -58,18 +62,18 @@ func (h *Handler) safely(ctx context.Context, r queue.Received) (out Outcome) {
 			out = h.retry(r, nil, fmt.Sprintf("panic: %v", p))
 		}
 	}()
-	return h.deliver(ctx, r)
+	return h.deliver(ctx, r, job)
 }
 
 // log writes one line per message: "delivered", "retry", or
 // "undeliverable" (an error: it pages through the dead-letter alarm).
-func (h *Handler) log(ctx context.Context, r queue.Received, o Outcome) {
+func (h *Handler) log(r queue.Received, job Job, o Outcome) {
 	attrs := []any{"message", r.ID, "group", r.Group, "receive", r.ReceiveCount}
-	if job, err := decode(r.Body); err == nil {
+	if job.Destination != "" {
 		attrs = append(attrs, "destination", job.Destination, "key", job.Key)
-		if job.Event != nil {
-			attrs = append(attrs, "type", string(job.Event.Kind), "incident", job.Event.Incident.Number, "title", job.Event.Incident.Title)
-		}
+	}
+	if job.Event != nil {
+		attrs = append(attrs, "type", string(job.Event.Kind), "incident", job.Event.Incident.Number, "title", job.Event.Incident.Title)
 	}
 	switch o.Verdict {
 	case Done:

@@ -139,11 +139,7 @@ type Outcome struct {
 func done() Outcome { return Outcome{Verdict: Done} }
 
 // deliver handles one message: decide → take stock → look → post → record.
-func (h *Handler) deliver(ctx context.Context, r queue.Received) (out Outcome) {
-	job, err := decode(r.Body)
-	if err != nil {
-		return Outcome{Verdict: DeadLetter, Reason: err.Error()}
-	}
+func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out Outcome) {
 	d, ok := h.dests[job.Destination]
 	if !ok {
 		return Outcome{Verdict: DeadLetter, Reason: "destination " + job.Destination + " is not configured (ALERT_DESTINATIONS, REMINDER_DESTINATIONS)"}
