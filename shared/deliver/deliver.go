@@ -173,7 +173,7 @@ func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out O
 	}
 	defer edit.Wait()
 
-	ref, err := h.post(ctx, d, m, r, job)
+	ref, err := h.post(ctx, d, m, r.ReceiveCount > 1 || p.lookFirst, r, job)
 	if err != nil {
 		h.release(ctx, job.Key, d.Name)
 		if temporary, after := chat.IsTemporary(err); temporary {
@@ -191,12 +191,13 @@ func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out O
 
 // prepared is what the store and the rotation said before a post.
 type prepared struct {
-	post   bool            // claimed: post it (false: posted before)
-	text   string          // rendered for the destination
-	parent string          // thread parent to reply under ("" for a new thread or none)
-	ev     *incident.Event // the event, to record after the post
-	base   state.Incident  // the incident as read before the post
-	inc    *state.Incident // the incident with the event, for the parent's edit and the new thread
+	post      bool            // claimed: post it (false: posted before)
+	lookFirst bool            // the claim was taken over from a holder that died: it may have posted
+	text      string          // rendered for the destination
+	parent    string          // thread parent to reply under ("" for a new thread or none)
+	ev        *incident.Event // the event, to record after the post
+	base      state.Incident  // the incident as read before the post
+	inc       *state.Incident // the incident with the event, for the parent's edit and the new thread
 }
 
 // prepare decides the message and takes stock in the store, concurrently
@@ -221,7 +222,7 @@ func (h *Handler) prepare(ctx context.Context, job Job, d fanout.Destination) (p
 	}
 	wg.Wait()
 	if err = errors.Join(claimErr, err); err != nil {
-		if claim == state.Claimed {
+		if claim == state.Claimed || claim == state.TakenOver {
 			h.release(ctx, job.Key, d.Name)
 		}
 		return p, err
@@ -229,6 +230,8 @@ func (h *Handler) prepare(ctx context.Context, job Job, d fanout.Destination) (p
 	switch claim {
 	case state.Claimed:
 		p.post = true
+	case state.TakenOver:
+		p.post, p.lookFirst = true, true
 	case state.InFlight:
 		return p, errors.New("another attempt holds the claim on this post (its holder may have died; the claim lapses)")
 	}
@@ -370,13 +373,14 @@ func (h *Handler) remember(ctx context.Context, ev incident.Event, key string, a
 	return errors.Join(appendErr, waitErr)
 }
 
-// post sends m once. A message received before (its earlier attempt may
-// have reached the chat: a timeout, a crash after the post) is looked for
-// first on a chat that can (chat.Finder), and not posted again when found.
-func (h *Handler) post(ctx context.Context, d fanout.Destination, m chat.Message, r queue.Received, job Job) (string, error) {
+// post sends m once. When look is set (the message was received before, or
+// its claim taken over: an earlier attempt may have reached the chat — a
+// timeout, a crash after the post) it is looked for first on a chat that
+// can (chat.Finder), and not posted again when found.
+func (h *Handler) post(ctx context.Context, d fanout.Destination, m chat.Message, look bool, r queue.Received, job Job) (string, error) {
 	actx, cancel := context.WithTimeoutCause(ctx, h.cfg.AttemptTimeout, errors.New("deliver: post timed out"))
 	defer cancel()
-	if f, ok := d.Poster.(chat.Finder); ok && r.ReceiveCount > 1 {
+	if f, ok := d.Poster.(chat.Finder); ok && look {
 		since := job.ReceivedAt
 		if since.IsZero() || (!r.SentAt.IsZero() && r.SentAt.Before(since)) {
 			since = r.SentAt

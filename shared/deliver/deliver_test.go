@@ -237,6 +237,27 @@ func TestCrashAfterThePost(t *testing.T) {
 	}
 }
 
+// TestTakenOverClaimLooksFirst: a later redelivery of the event (a new
+// queue message, received once) finds the dead holder's claim lapsed: it
+// takes it over and looks before posting.
+func TestTakenOverClaimLooksFirst(t *testing.T) {
+	r := newRig(t, nil)
+	ctx := context.Background()
+	if res, err := r.store.Claim(ctx, "E1", dest, 50*time.Millisecond); err != nil || res != state.Claimed {
+		t.Fatal(res, err)
+	}
+	if _, err := slack.New(slack.Options{Token: "x", APIURL: r.slack.APIURL(), Channel: "C0ALERTS"}).PostTS(ctx,
+		chat.Message{Text: "trigger", Key: "E1/" + dest}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(60 * time.Millisecond) // the dead holder's lease lapses
+	r.send(t, event("E1", incident.Triggered, "Q1", 0))
+	r.run(t, 1)
+	if k := r.keys(); k["E1/"+dest] != 1 {
+		t.Errorf("posted %d times, want 1", k["E1/"+dest])
+	}
+}
+
 // TestFailures: what becomes of a message, and the rest of its group.
 func TestFailures(t *testing.T) {
 	t.Run("permanent: dead-lettered at once with the reason, the rest of the group too", func(t *testing.T) {

@@ -64,7 +64,7 @@ func (l *Ledger) Claim(ctx context.Context, key, dest string) (post, claimed boo
 	case err != nil:
 		l.Fail("claim "+dest, err)
 		return true, false
-	case res != state.Claimed:
+	case res != state.Claimed && res != state.TakenOver:
 		return false, false
 	}
 	return true, true

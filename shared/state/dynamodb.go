@@ -224,11 +224,15 @@ func (d *DynamoDB) Claim(ctx context.Context, key, dest string, lease time.Durat
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":claimed": str(statusClaimed), ":now": num(now.UnixMilli()),
 		},
+		ReturnValues:                        types.ReturnValueAllOld,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
 	for range claimAttempts {
-		_, err := d.client.PutItem(ctx, in)
+		out, err := d.client.PutItem(ctx, in)
 		if err == nil {
+			if len(out.Attributes) > 0 { // an expired claim was there
+				return TakenOver, nil
+			}
 			return Claimed, nil
 		}
 		var ccf *types.ConditionalCheckFailedException

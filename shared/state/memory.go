@@ -85,6 +85,7 @@ func (m *Memory) Claim(ctx context.Context, key, dest string, lease time.Duratio
 	m.expireDeliveries(now)
 
 	id := deliveryID{key, dest}
+	result := Claimed
 	if e, ok := m.deliveries[id]; ok {
 		d := e.Value.(*memDelivery)
 		switch d.status {
@@ -97,9 +98,10 @@ func (m *Memory) Claim(ctx context.Context, key, dest string, lease time.Duratio
 			return InFlight, nil
 		}
 		// The holder's lease ended: take the claim over.
+		result = TakenOver
 	}
 	m.writeDelivery(&memDelivery{id: id, status: statusClaimed, leaseUntil: now.Add(lease), written: now})
-	return Claimed, nil
+	return result, nil
 }
 
 // Done implements Deliveries. A post overrides anything but an earlier post

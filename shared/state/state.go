@@ -46,6 +46,9 @@ const (
 	// AlreadyFailed: an earlier attempt failed for good (e.g. the channel
 	// is gone); post nothing.
 	AlreadyFailed
+	// TakenOver: Claimed, from an earlier holder whose lease ended (it died
+	// mid-way): it may have posted, so look before posting (chat.Finder).
+	TakenOver
 )
 
 func (r ClaimResult) String() string {
@@ -58,6 +61,8 @@ func (r ClaimResult) String() string {
 		return "in flight"
 	case AlreadyFailed:
 		return "already failed"
+	case TakenOver:
+		return "taken over"
 	}
 	return "unknown"
 }
