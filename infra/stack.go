@@ -172,6 +172,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 		timeoutS:    remindTimeoutS,
 		env:         remindEnv,
 		enqueue:     deliveries.queue,
+		state:       true,
 		// EventBridge Scheduler invokes asynchronously: a failed run is
 		// retried by Lambda, then recorded in the DLQ.
 		async: &awslambda.EventInvokeConfigOptions{
@@ -193,6 +194,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 		memoryMB:    deliverMemoryMB,
 		timeoutS:    deliverTimeoutS,
 		env:         deliverEnv,
+		state:       true,
 	}, s, table, secretPolicyARN)
 	// The event source grants what consuming needs on the queue
 	// (grantConsumeMessages: Receive, Delete, ChangeMessageVisibility,
@@ -294,11 +296,12 @@ type functionSpec struct {
 	env                   map[string]string
 	async                 *awslambda.EventInvokeConfigOptions
 	enqueue               awssqs.IQueue // may SendMessage to it, nothing else
+	state                 bool          // may use the state table (the webhook only enqueues)
 }
 
 // newFunction defines one Go function with its own log group and role.
 // The role has no managed policy: it may write to its log group, read the
-// one secret, use the state table and send to f.enqueue; anything else
+// one secret, use the state table (f.state) and send to f.enqueue; anything else
 // (the deliver function's queues) is granted by the caller.
 func newFunction(stack awscdk.Stack, f functionSpec, s Settings, table awsdynamodb.Table, secretPolicyARN *string) awslambda.Function {
 	logs := awslogs.NewLogGroup(stack, jsii.String(f.id+"Logs"), &awslogs.LogGroupProps{
@@ -319,11 +322,13 @@ func newFunction(stack awscdk.Stack, f functionSpec, s Settings, table awsdynamo
 		Actions:   jsii.Strings("secretsmanager:GetSecretValue"),
 		Resources: jsii.Strings(*secretPolicyARN),
 	}))
-	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("UseStateTable"),
-		Actions:   jsii.Strings(stateActions...),
-		Resources: jsii.Strings(*table.TableArn()),
-	}))
+	if f.state {
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("UseStateTable"),
+			Actions:   jsii.Strings(stateActions...),
+			Resources: jsii.Strings(*table.TableArn()),
+		}))
+	}
 	if f.enqueue != nil {
 		// SendMessage only: the function has the queue's URL (DELIVERY_QUEUE),
 		// so it needs neither GetQueueUrl nor GetQueueAttributes.
@@ -525,7 +530,7 @@ func newAlarms(stack awscdk.Stack, s Settings, api awsapigatewayv2.HttpApi, dlq 
 	}
 	sum := &awscloudwatch.MetricOptions{Period: fiveMinutes, Statistic: jsii.String("Sum")}
 
-	atLeastOne("Webhook5xxAlarm", "pd2chat: the webhook answered 5xx (the deliveries queue or the state table was unreachable, or the function failed); PagerDuty retries such deliveries.",
+	atLeastOne("Webhook5xxAlarm", "pd2chat: the webhook answered 5xx (the deliveries queue was unreachable, or the function failed); PagerDuty retries such deliveries.",
 		api.MetricServerError(sum))
 	for _, fn := range fns {
 		name := *fn.Node().Id()
