@@ -30,23 +30,33 @@ run: ## serve the webhook locally on $PORT (rotation from testdata/sheet, chat t
 # run-stack: the production topology on this machine, on loopback: an
 # SQS-compatible server (fauxqs) and a DynamoDB-compatible one (dynalite)
 # from testdata/servers, the webhook on $PORT and the deliver poller.
+# STACK_SQS_PORT and STACK_DDB_PORT move the servers.
 STACK_SQS_PORT    ?= 9324
 STACK_DDB_PORT    ?= 8000
 STACK_ENV = AWS_REGION=ap-northeast-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
 	SQS_ENDPOINT=http://127.0.0.1:$(STACK_SQS_PORT) DYNAMODB_ENDPOINT=http://127.0.0.1:$(STACK_DDB_PORT) \
 	STATE_STORE=dynamodb:pd2chat-local
+# open PORT: whether something listens on 127.0.0.1:PORT.
+STACK_OPEN = (exec 3<>/dev/tcp/127.0.0.1/$$1) 2>/dev/null
 
-run-stack: ## webhook + deliver + local SQS and DynamoDB servers (durable topology; Ctrl-C stops all)
+run-stack: ## webhook + deliver + local SQS and DynamoDB servers (STACK_SQS_PORT, STACK_DDB_PORT; Ctrl-C stops all)
 	@test -d testdata/servers/node_modules/fauxqs || (cd testdata/servers && npm ci --no-audit --no-fund --loglevel=error)
 	@mkdir -p $(BUILD)/local
 	$(GO) build -o $(BUILD)/local/webhook ./functions/webhook
 	$(GO) build -o $(BUILD)/local/deliver ./functions/deliver
-	@trap 'kill 0' INT TERM EXIT; \
-	(cd testdata/servers && exec node fauxqs.mjs --port $(STACK_SQS_PORT) < /dev/zero) & \
-	(cd testdata/servers && exec node dynalite.js --host 127.0.0.1 --port $(STACK_DDB_PORT) < /dev/zero) & \
-	sleep 1; \
+	@open() { $(STACK_OPEN); }; \
+	for p in $(STACK_SQS_PORT) $(STACK_DDB_PORT) $(PORT); do \
+	  if open $$p; then echo "run-stack: port $$p is in use (set STACK_SQS_PORT, STACK_DDB_PORT or PORT)" >&2; exit 1; fi; \
+	done; \
+	trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
+	(cd testdata/servers && sleep infinity | exec node fauxqs.mjs --port $(STACK_SQS_PORT)) & \
+	(cd testdata/servers && sleep infinity | exec node dynalite.js --host 127.0.0.1 --port $(STACK_DDB_PORT)) & \
+	for p in $(STACK_SQS_PORT) $(STACK_DDB_PORT); do \
+	  for i in $$(seq 100); do open $$p && break; sleep 0.1; done; \
+	  open $$p || { echo "run-stack: no server on port $$p after 10 s" >&2; exit 1; }; \
+	done; \
 	url=$$($(STACK_ENV) $(BUILD)/local/deliver --create pd2chat-local) || exit 1; \
-	echo "queue: $$url"; \
+	printf '\nLocal stack up. For the deliver and remind commands in another terminal:\n  export %s DELIVERY_QUEUE=sqs:%s\n\n' "$$(echo $(STACK_ENV))" "$$url"; \
 	export $(STACK_ENV) DELIVERY_QUEUE=sqs:$$url \
 	  PAGERDUTY_WEBHOOK_SECRETS="$${PAGERDUTY_WEBHOOK_SECRETS-$(DEV_SECRET)}" \
 	  PAGERDUTY_V2_TOKEN="$${PAGERDUTY_V2_TOKEN-$(DEV_TOKEN)}" PORT=$(PORT); \
@@ -77,7 +87,7 @@ bench: ## relay overhead and the other benchmarks, with allocations
 fuzz: ## fuzz the delivery decoder for $FUZZTIME (default 5m)
 	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./shared/pagerduty/
 
-build: ## Lambda binaries: $(BUILD)/<function>/bootstrap for linux/arm64
+build: ## Lambda binaries: build/<function>/bootstrap for linux/arm64
 	@for f in $(FUNCTIONS); do \
 	  echo "build $(BUILD)/$$f/bootstrap"; \
 	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
@@ -128,5 +138,5 @@ $(CDK): infra/package.json infra/package-lock.json
 $(ACTIONLINT):
 	GOBIN="$(abspath $(dir $(ACTIONLINT)))" $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
-clean:
+clean: ## remove the built binaries
 	rm -rf $(BUILD)

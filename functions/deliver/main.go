@@ -64,6 +64,8 @@ func run(ctx context.Context, args []string, inLambda bool, env func(string) str
 		return err
 	}
 	if *create != "" {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
 		client, err := wiring.SQSClient(ctx, cfg)
 		if err != nil {
 			return err
@@ -90,15 +92,24 @@ func run(ctx context.Context, args []string, inLambda bool, env func(string) str
 	switch {
 	case *redrive:
 		n, err := q.Redrive(ctx)
-		fmt.Fprintf(stdout, "moved %d message(s) back to %s\n", n, cfg.Queue.URL)
+		if n > 0 || err == nil {
+			fmt.Fprintf(stdout, "moved %d message(s) back to %s\n", n, cfg.Queue.URL)
+		}
 		return err
 	case *list:
 		msgs, reasons, err := sq.DeadLettered(ctx)
+		if err != nil {
+			return err
+		}
 		for i, m := range msgs {
 			fmt.Fprintf(stdout, "%s\t%s\t%s\n", m.SentAt.UTC().Format(time.RFC3339), m.Group, reasons[i])
 		}
-		fmt.Fprintf(stdout, "%d message(s) in the dead-letter queue\n", len(msgs))
-		return err
+		n, err := sq.DeadLetterCount(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d message(s) in the dead-letter queue; above, the first waiting of each incident and chat (FIFO shows no more at once)\n", n)
+		return nil
 	}
 	store, err := wiring.State(ctx, cfg)
 	if err != nil {

@@ -352,3 +352,27 @@ func Create(ctx context.Context, client CreateAPI, name string, o CreateOptions)
 	}
 	return aws.ToString(out.QueueUrl), nil
 }
+
+// DeadLetterCount is how many messages the dead-letter queue holds (SQS's
+// ApproximateNumberOfMessages, in flight included).
+func (q *SQS) DeadLetterCount(ctx context.Context) (int, error) {
+	dlq, err := q.DeadLetterURL(ctx)
+	if err != nil {
+		return 0, err
+	}
+	out, err := q.client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: &dlq,
+		AttributeNames: []types.QueueAttributeName{
+			types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
+		},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("queue: count the dead-letter queue: %w", err)
+	}
+	n := 0
+	for _, a := range []types.QueueAttributeName{types.QueueAttributeNameApproximateNumberOfMessages, types.QueueAttributeNameApproximateNumberOfMessagesNotVisible} {
+		v, _ := strconv.Atoi(out.Attributes[string(a)])
+		n += v
+	}
+	return n, nil
+}
