@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -48,8 +49,11 @@ import (
 // event posted exactly once, one thread per incident, the dead chat's
 // messages dead-lettered with a reason, and the webhook never refusing.
 //
-// It runs only with PD2CHAT_CHAOS set (make chaos); PD2CHAT_CHAOS_EVENTS is
-// the number of events (default 300), PD2CHAT_CHAOS_SEED fixes the plan.
+// It runs only with PD2CHAT_CHAOS set (make chaos). PD2CHAT_CHAOS_EVENTS is
+// the number of events (default 300), PD2CHAT_CHAOS_SEED fixes the plan
+// (not the timing), PD2CHAT_CHAOS_RETRY_FOR is DELIVERY_RETRY_FOR (default
+// 20s: the dead chat's messages reach the dead-letter queue within the
+// run), PD2CHAT_CHAOS_LOGS a folder that keeps the processes' logs.
 func TestChaos(t *testing.T) {
 	if os.Getenv("PD2CHAT_CHAOS") == "" {
 		t.Skip("set PD2CHAT_CHAOS=1 to run (make chaos)")
@@ -99,7 +103,11 @@ func TestChaos(t *testing.T) {
 	// The servers.
 	creds := credentials.NewStaticCredentialsProvider("test", "test", "")
 	sqsEndpoint := testserver.SQS(t)
-	sqsClient := sqs.New(sqs.Options{BaseEndpoint: aws.String(sqsEndpoint), Region: "ap-northeast-1", Credentials: creds})
+	var sdkLog syncLines // why the SDK retried the test's own SQS calls
+	sqsClient := sqs.New(sqs.Options{BaseEndpoint: aws.String(sqsEndpoint), Region: "ap-northeast-1", Credentials: creds,
+		Retryer: loggingRetryer{retry.NewStandard(), func(err error) {
+			sdkLog.add(fmt.Sprintf("%.1fs %v", time.Since(began).Seconds(), err))
+		}}})
 	name := fmt.Sprintf("chaos-%d", time.Now().UnixNano())
 	queueURL, err := queue.Create(ctx, sqsClient, name, queue.CreateOptions{Visibility: visibility})
 	if err != nil {
@@ -132,7 +140,12 @@ func TestChaos(t *testing.T) {
 		"PAGERDUTY_WEBHOOK_SECRETS=" + secret,
 		"PORT=" + strconv.Itoa(webhookPort),
 	}
-	logDir := t.TempDir()
+	logDir := os.Getenv("PD2CHAT_CHAOS_LOGS") // keep the processes' logs there
+	if logDir == "" {
+		logDir = t.TempDir()
+	} else if err := os.MkdirAll(logDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	webhook := &proc{name: "webhook", bin: webhookBin, env: env, logDir: logDir}
 	worker := &proc{name: "deliver", bin: deliverBin, args: []string{"--visibility", visibility.String()}, env: env, logDir: logDir}
 	t.Cleanup(func() {
@@ -192,7 +205,12 @@ func TestChaos(t *testing.T) {
 		chaosErr = append(chaosErr, fmt.Sprintf(format, args...))
 	}
 	snd := newSender(webhookURL+"/pagerduty", secret)
-	var faultsDone sync.WaitGroup
+	var (
+		faultsDone sync.WaitGroup
+		stopFaults = make(chan struct{})
+		// When the webhook was down: PagerDuty's connection errors belong there.
+		webhookDown, webhookBack time.Time
+	)
 	faultsDone.Go(func() {
 		type step struct {
 			name  string
@@ -203,11 +221,17 @@ func TestChaos(t *testing.T) {
 		steps := []step{
 			{"kill the webhook", func() bool { return snd.answered.Load() >= int64(nEvents*2/5) }, func() {
 				note("SIGKILL webhook (%d deliveries answered)", snd.answered.Load())
+				chaosMu.Lock()
+				webhookDown = time.Now()
+				chaosMu.Unlock()
 				webhook.kill()
 				time.Sleep(time.Second) // PagerDuty meets a closed port meanwhile
 				if err := startWebhook(); err != nil {
 					problem("restart the webhook: %v", err)
 				}
+				chaosMu.Lock()
+				webhookBack = time.Now()
+				chaosMu.Unlock()
 				note("webhook back")
 			}},
 			{"stop the store", func() bool { return posts() >= nEvents*3/20 }, func() {
@@ -233,6 +257,11 @@ func TestChaos(t *testing.T) {
 			select {
 			case <-ctx.Done():
 				return
+			case <-stopFaults:
+				for _, s := range steps {
+					problem("fault %q never came due", s.name)
+				}
+				return
 			case <-time.After(50 * time.Millisecond):
 			}
 			for i := 0; i < len(steps); i++ {
@@ -242,14 +271,14 @@ func TestChaos(t *testing.T) {
 					i--
 				}
 			}
-			if time.Since(began) > 4*time.Minute {
-				for _, s := range steps {
-					problem("fault %q never came due", s.name)
-				}
-				return
-			}
 		}
 	})
+
+	endFaults := sync.OnceFunc(func() {
+		close(stopFaults)
+		faultsDone.Wait()
+	})
+	defer endFaults() // before the clean-ups stop the processes, even on t.Fatal
 
 	// Send, as PagerDuty does: 16 at a time, retrying on errors.
 	sendStart := time.Now()
@@ -261,8 +290,9 @@ func TestChaos(t *testing.T) {
 	// quiet for a while.
 	drainStart := time.Now()
 	drained := false
-	quietSince, lastPosts := time.Now(), -1
-	for deadline := time.Now().Add(4 * time.Minute); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+	quietSince, lastPosts, lastPostAt := time.Now(), -1, time.Now()
+	const drainFor = 6 * time.Minute
+	for deadline := time.Now().Add(drainFor); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
 		if p := webhook.unexpectedExit(); p != "" {
 			t.Fatalf("the webhook exited on its own: %s", p)
 		}
@@ -271,7 +301,7 @@ func TestChaos(t *testing.T) {
 		}
 		n := len(slack.Posts())
 		if n != lastPosts {
-			lastPosts, quietSince = n, time.Now()
+			lastPosts, quietSince, lastPostAt = n, time.Now(), time.Now()
 		}
 		depth, err := queueDepth(ctx, sqsClient, queueURL)
 		if err != nil {
@@ -283,7 +313,7 @@ func TestChaos(t *testing.T) {
 			break
 		}
 	}
-	faultsDone.Wait()
+	endFaults()
 	drainTook := time.Since(drainStart)
 	chaosMu.Lock()
 	for _, l := range chaosLog {
@@ -295,7 +325,7 @@ func TestChaos(t *testing.T) {
 	chaosMu.Unlock()
 	if !drained {
 		depth, _ := queueDepth(ctx, sqsClient, queueURL)
-		t.Errorf("the queue did not drain within 4 minutes of the last delivery: %d message(s) left", depth)
+		t.Errorf("the queue did not drain within %s of the last delivery: %d message(s) left", drainFor, depth)
 	}
 
 	// The contract.
@@ -344,7 +374,7 @@ func TestChaos(t *testing.T) {
 			perIncident[ev.incident] = append(perIncident[ev.incident], p)
 		}
 	}
-	var splitThreads, misthreaded []string
+	var splitThreads, splitGroups, misthreaded []string
 	for _, inc := range plan.incidents {
 		ps := perIncident[inc.id]
 		if len(ps) == 0 {
@@ -358,6 +388,7 @@ func TestChaos(t *testing.T) {
 		}
 		if top > 1 {
 			splitThreads = append(splitThreads, fmt.Sprintf("%s (%d top-level messages)", inc.id, top))
+			splitGroups = append(splitGroups, slackDest+"/"+inc.id)
 		}
 		if ps[0].ThreadTS != "" {
 			misthreaded = append(misthreaded, fmt.Sprintf("%s: its first message %s replies under %s", inc.id, ps[0].Key, ps[0].ThreadTS))
@@ -370,6 +401,7 @@ func TestChaos(t *testing.T) {
 	}
 	if len(splitThreads) > 0 {
 		t.Errorf("%d incident(s) with two top-level messages: %s", len(splitThreads), brief(splitThreads))
+		worker.explain(t, splitGroups)
 	}
 	if len(misthreaded) > 0 {
 		t.Errorf("%d post(s) outside their incident's thread: %s", len(misthreaded), brief(misthreaded))
@@ -378,13 +410,22 @@ func TestChaos(t *testing.T) {
 	// The dead chat's messages, all in the dead-letter queue with a reason
 	// (and nothing of the live one).
 	sq := queue.NewSQS(sqsClient, queueURL)
-	listed, _, err := sq.DeadLettered(ctx)
+	listed, listedReasons, err := sq.DeadLettered(ctx)
 	if err != nil {
 		t.Errorf("DeadLettered: %v", err)
+	}
+	counted, err := sq.DeadLetterCount(ctx)
+	if err != nil {
+		t.Errorf("DeadLetterCount: %v", err)
 	}
 	dead, err := drainDLQ(ctx, sq, sqsClient)
 	if err != nil {
 		t.Errorf("read the dead-letter queue: %v", err)
+	}
+	if dlq, err := sq.DeadLetterURL(ctx); err == nil {
+		if a, err := queueAttrs(ctx, sqsClient, dlq); err == nil && a.total() > 0 {
+			t.Errorf("the dead-letter queue still holds %+v after reading it all", a)
+		}
 	}
 	deadKeys := map[string]int{}
 	var noReason, deadLive []string
@@ -412,6 +453,7 @@ func TestChaos(t *testing.T) {
 	}
 	if len(notDead) > 0 {
 		t.Errorf("%d message(s) for %s not in the dead-letter queue: %s", len(notDead), deadDest, brief(notDead))
+		worker.explain(t, notDead)
 	}
 	if len(deadTwice) > 0 {
 		t.Errorf("%d message(s) for %s dead-lettered more than once: %s", len(deadTwice), deadDest, brief(deadTwice))
@@ -419,14 +461,43 @@ func TestChaos(t *testing.T) {
 	if len(noReason) > 0 {
 		t.Errorf("%d dead-lettered message(s) without a reason: %s", len(noReason), brief(noReason))
 	}
-	if len(listed) != len(dead) {
-		t.Errorf("queue.SQS.DeadLettered listed %d message(s); the dead-letter queue held %d", len(listed), len(dead))
+	// deliver --dead-letters: the count is the whole queue; the listing
+	// shows the first message of each group (FIFO), each with its reason.
+	if counted != len(dead) {
+		t.Errorf("queue.SQS.DeadLetterCount said %d; the dead-letter queue held %d", counted, len(dead))
+	}
+	groups := map[string]bool{}
+	for _, d := range dead {
+		if m, err := d.job.Message(); err == nil {
+			groups[m.Group] = true
+		}
+	}
+	if len(listed) != len(groups) {
+		t.Errorf("queue.SQS.DeadLettered listed %d message(s), want the first of each of the %d groups", len(listed), len(groups))
+	}
+	for i, r := range listedReasons {
+		if strings.TrimSpace(r) == "" {
+			t.Errorf("DeadLettered listed %s without a reason", listed[i].Group)
+		}
 	}
 
 	// The webhook never refused a delivery: only connection errors (the
 	// kill) were retried.
 	if n := snd.non2xx.Load(); n > 0 {
 		t.Errorf("the webhook answered non-2xx %d time(s): %s", n, brief(snd.samples()))
+	}
+	chaosMu.Lock()
+	down, back := webhookDown, webhookBack
+	chaosMu.Unlock()
+	var stray []string
+	for _, at := range snd.connErrorTimes() {
+		if down.IsZero() || at.Before(down) || at.After(back.Add(time.Second)) {
+			stray = append(stray, fmt.Sprintf("%.1fs", at.Sub(began).Seconds()))
+		}
+	}
+	if len(stray) > 0 {
+		t.Errorf("%d connection error(s) while the webhook was up (down %.1fs-%.1fs): at %s",
+			len(stray), down.Sub(began).Seconds(), back.Sub(began).Seconds(), brief(stray))
 	}
 	if n := snd.gaveUp.Load(); n > 0 {
 		t.Errorf("%d delivery(ies) never accepted by the webhook", n)
@@ -439,16 +510,29 @@ func TestChaos(t *testing.T) {
 		t.Errorf("the Slack token reached the logs")
 	}
 
+	if l := sdkLog.all(); len(l) > 0 {
+		t.Logf("the test's SQS client retried %d time(s): %s", len(l), brief(l))
+	}
+
 	// The numbers.
 	stats := countLogs(logs)
-	t.Logf("events %d (incidents %d), deliveries sent %d (redeliveries %d, connection errors %d, non-2xx %d), send %s",
+	t.Logf("events %d (incidents %d), deliveries accepted %d (redeliveries %d, connection errors %d, non-2xx %d), send %s",
 		len(plan.events), len(plan.incidents), snd.answered.Load(), snd.redelivered.Load(), snd.connErrs.Load(), snd.non2xx.Load(), sendTook.Round(time.Millisecond))
 	t.Logf("slack: %d posts for %d events (lost %d, duplicates %d); faults injected: %s",
 		len(posts), len(plan.events), len(lost), len(dups), faults)
 	t.Logf("deliver: %d delivered, retries seen %d on %s and %d on %s, %d found the earlier post, %d undeliverable, %d post-unrecorded, %d queue-operation failures, %d runs",
 		stats.delivered, stats.retries[slackDest], slackDest, stats.retries[deadDest], deadDest, stats.found, stats.undeliverable, stats.unrecorded, stats.queueFailed, worker.runs)
-	t.Logf("dead-letter queue: %d message(s) (%d listed by DeadLettered), e.g. %q", len(dead), len(listed), firstReason(dead))
-	t.Logf("duration: %s total, drain %s after the last delivery", time.Since(began).Round(time.Millisecond), drainTook.Round(time.Millisecond))
+	t.Logf("dead-letter queue: %d message(s) (DeadLetterCount %d; DeadLettered lists %d, the first of each group), e.g. %q",
+		len(dead), counted, len(listed), firstReason(dead))
+	var lastDead time.Time
+	for _, d := range dead {
+		if d.at.After(lastDead) {
+			lastDead = d.at
+		}
+	}
+	t.Logf("duration: %s total, drain %s after the last delivery; the last post at %s, the last dead-letter at %s",
+		time.Since(began).Round(time.Millisecond), drainTook.Round(time.Millisecond),
+		lastPostAt.Sub(began).Round(100*time.Millisecond), lastDead.Sub(began).Round(100*time.Millisecond))
 }
 
 // chaosBuild compiles the main package in dir for this host.
@@ -652,8 +736,15 @@ type sender struct {
 
 	answered, redelivered, connErrs, non2xx, gaveUp atomic.Int64
 
-	mu   sync.Mutex
-	seen []string // non-2xx answers
+	mu        sync.Mutex
+	seen      []string    // non-2xx answers
+	connErrAt []time.Time // when connections failed
+}
+
+func (s *sender) connErrorTimes() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.connErrAt...)
 }
 
 func newSender(url, secret string) *sender {
@@ -679,6 +770,9 @@ func (s *sender) send(ctx context.Context, body []byte) {
 			s.mu.Unlock()
 		default:
 			s.connErrs.Add(1)
+			s.mu.Lock()
+			s.connErrAt = append(s.connErrAt, time.Now())
+			s.mu.Unlock()
 		}
 		if time.Now().After(deadline) || !sleepCtx(ctx, time.Duration(200+rand.IntN(300))*time.Millisecond) {
 			s.gaveUp.Add(1)
@@ -717,6 +811,7 @@ func (s *sender) samples() []string {
 
 type slackFaults struct {
 	err500, rateLimited, slow500, lost500, lostClosed, lostHang atomic.Int64
+	hangs                                                       atomic.Int64 // tries at a long hang (at most 3 hang)
 }
 
 func (f *slackFaults) String() string {
@@ -737,6 +832,13 @@ func injectSlackFaults(s *fakeslack.Server) *slackFaults {
 		}
 	}
 	s.SetBefore(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path == "/api/users.lookupByEmail" {
+			// The roster's members without a Slack ID are found by email.
+			name, _, _ := strings.Cut(r.FormValue("email"), "@")
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "user": map[string]any{"id": "U0" + strings.ToUpper(name)}})
+			return true
+		}
 		if r.URL.Path != "/api/chat.postMessage" {
 			return false
 		}
@@ -767,7 +869,8 @@ func injectSlackFaults(s *fakeslack.Server) *slackFaults {
 			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
 				conn.Close()
 			}
-		case x < 0.09 && f.lostHang.Add(1) <= 3:
+		case x < 0.09 && f.hangs.Add(1) <= 3:
+			f.lostHang.Add(1)
 			wait(r, 6*time.Second)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 		default:
@@ -997,7 +1100,7 @@ func (p *proc) currentOutput() string {
 	return string(out)
 }
 
-// explain logs what the process said about a few event ids.
+// explain logs what the process said about a few event ids (or groups).
 func (p *proc) explain(t *testing.T, ids []string) {
 	t.Helper()
 	out := p.output()
@@ -1033,8 +1136,17 @@ func closedPort(t *testing.T) string {
 
 // ---- the queues ----
 
+type queueCounts struct{ Visible, InFlight, Delayed int }
+
+func (c queueCounts) total() int { return c.Visible + c.InFlight + c.Delayed }
+
 // queueDepth is every message of the queue: visible, in flight, delayed.
 func queueDepth(ctx context.Context, client *sqs.Client, url string) (int, error) {
+	c, err := queueAttrs(ctx, client, url)
+	return c.total(), err
+}
+
+func queueAttrs(ctx context.Context, client *sqs.Client, url string) (queueCounts, error) {
 	out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
 		QueueUrl: aws.String(url),
 		AttributeNames: []sqstypes.QueueAttributeName{
@@ -1044,48 +1156,75 @@ func queueDepth(ctx context.Context, client *sqs.Client, url string) (int, error
 		},
 	})
 	if err != nil {
-		return 0, err
+		return queueCounts{}, err
 	}
-	total := 0
-	for _, v := range out.Attributes {
-		n, err := strconv.Atoi(v)
+	var c queueCounts
+	for k, p := range map[sqstypes.QueueAttributeName]*int{
+		sqstypes.QueueAttributeNameApproximateNumberOfMessages:           &c.Visible,
+		sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible: &c.InFlight,
+		sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed:    &c.Delayed,
+	} {
+		n, err := strconv.Atoi(out.Attributes[string(k)])
 		if err != nil {
-			return 0, fmt.Errorf("queue attribute %q: %w", v, err)
+			return c, fmt.Errorf("queue attribute %s %q: %w", k, out.Attributes[string(k)], err)
 		}
-		total += n
+		*p = n
 	}
-	return total, nil
+	return c, nil
+}
+
+// loggingRetryer tells why the SDK retries a call.
+type loggingRetryer struct {
+	aws.RetryerV2
+	log func(error)
+}
+
+func (r loggingRetryer) IsErrorRetryable(err error) bool {
+	ok := r.RetryerV2.IsErrorRetryable(err)
+	if ok {
+		r.log(err)
+	}
+	return ok
 }
 
 type deadMessage struct {
 	job    deliver.Job
 	reason string
+	at     time.Time // when it was dead-lettered
 }
 
 // drainDLQ receives and deletes every message of the dead-letter queue
 // (the test's own): unlike a listing that leaves them there, it sees past
-// the first message of each FIFO group.
+// the first message of each FIFO group. Messages in flight (a receive whose
+// answer was lost keeps them hidden) are waited for, up to 40 s.
 func drainDLQ(ctx context.Context, q *queue.SQS, client *sqs.Client) ([]deadMessage, error) {
 	dlq, err := q.DeadLetterURL(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []deadMessage
-	for {
+	for deadline := time.Now().Add(40 * time.Second); ; {
 		resp, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(dlq), MaxNumberOfMessages: 10, VisibilityTimeout: 30,
-			MessageAttributeNames: []string{"reason"},
+			QueueUrl: aws.String(dlq), MaxNumberOfMessages: 10, VisibilityTimeout: 5, WaitTimeSeconds: 1,
+			MessageAttributeNames:       []string{"reason"},
+			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameSentTimestamp},
 		})
 		if err != nil {
 			return out, err
 		}
 		if len(resp.Messages) == 0 {
-			return out, nil
+			if c, err := queueAttrs(ctx, client, dlq); err != nil || c.total() == 0 || time.Now().After(deadline) {
+				return out, err
+			}
+			continue // some are in flight: they come back
 		}
 		for _, m := range resp.Messages {
 			var d deadMessage
 			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &d.job); err != nil {
 				return out, fmt.Errorf("a dead-lettered message is not a job: %w", err)
+			}
+			if ms, err := strconv.ParseInt(m.Attributes["SentTimestamp"], 10, 64); err == nil {
+				d.at = time.UnixMilli(ms)
 			}
 			if a, ok := m.MessageAttributes["reason"]; ok {
 				d.reason = aws.ToString(a.StringValue)
@@ -1106,6 +1245,23 @@ func firstReason(dead []deadMessage) string {
 }
 
 // ---- the logs ----
+
+type syncLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (s *syncLines) add(l string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lines = append(s.lines, l)
+}
+
+func (s *syncLines) all() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.lines...)
+}
 
 type logStats struct {
 	delivered, found, undeliverable, unrecorded, queueFailed int
