@@ -59,7 +59,7 @@ func (h *Handler) safely(ctx context.Context, r queue.Received, job Job) (out Ou
 		if p := recover(); p != nil {
 			h.cfg.Log.Error("panic while delivering a message", "message", r.ID, "group", r.Group,
 				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			out = h.retry(r, nil, fmt.Sprintf("panic: %v", p))
+			out = h.retry(r, fmt.Sprintf("panic: %v", p))
 		}
 	}()
 	return h.deliver(ctx, r, job)

@@ -153,14 +153,18 @@ func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out O
 	}
 
 	p, err := h.prepare(ctx, job, d)
-	if err != nil {
-		return h.retry(r, nil, "state store: "+err.Error())
+	switch {
+	case errors.Is(err, errInFlight):
+		// Its holder may have died: try again when its lease has lapsed.
+		return Outcome{Verdict: Retry, Delay: h.cfg.Lease/2 + rand.N(h.cfg.Lease/2+1), Reason: err.Error()}
+	case err != nil:
+		return h.retry(r, "state store: "+err.Error())
 	}
 	if !p.post {
 		// Posted before; what the store knows of the incident may not be
 		// (a failure after the post): record it again, idempotently.
 		if err := h.recordIncident(ctx, p); err != nil {
-			return h.retry(r, nil, "state store: record the incident: "+err.Error())
+			return h.retry(r, "state store: record the incident: "+err.Error())
 		}
 		return Outcome{Verdict: Done, Reason: "posted before"}
 	}
@@ -175,19 +179,27 @@ func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out O
 
 	ref, err := h.post(ctx, d, m, r.ReceiveCount > 1 || p.lookFirst, r, job)
 	if err != nil {
-		h.release(ctx, job.Key, d.Name)
-		if temporary, after := chat.IsTemporary(err); temporary {
-			h.fail(d.Name, err)
-			if h.cfg.Now().Sub(r.SentAt) >= h.cfg.RetryFor && !r.SentAt.IsZero() {
-				return Outcome{Verdict: DeadLetter, Reason: fmt.Sprintf("still failing after %s (DELIVERY_RETRY_FOR): %s", h.cfg.RetryFor, err)}
-			}
-			return h.retry(r, &after, err.Error())
+		// The post may have reached the chat (a timeout, an answer lost):
+		// the claim stays, lapsed, so that whoever posts this next — a
+		// retry, a redrive — looks for it first.
+		h.abandon(ctx, job.Key, d.Name)
+		temporary, after := chat.IsTemporary(err)
+		if !temporary {
+			return Outcome{Verdict: DeadLetter, Reason: err.Error()}
 		}
-		return Outcome{Verdict: DeadLetter, Reason: err.Error()}
+		f := h.fail(d.Name, err)
+		if failing := f.lastAt.Sub(f.since); failing >= h.cfg.RetryFor {
+			return Outcome{Verdict: DeadLetter, Reason: fmt.Sprintf("%s has failed since %s (DELIVERY_RETRY_FOR %s): %s",
+				d.Name, f.since.UTC().Format(time.RFC3339), h.cfg.RetryFor, err)}
+		}
+		return h.retryChat(f, after, err.Error())
 	}
 	h.recover(d.Name)
 	return h.record(ctx, job, d, p, ref, r)
 }
+
+// errInFlight says another attempt holds the claim on the post.
+var errInFlight = errors.New("another attempt holds the claim on this post (its holder may have died: the claim lapses)")
 
 // prepared is what the store and the rotation said before a post.
 type prepared struct {
@@ -233,7 +245,7 @@ func (h *Handler) prepare(ctx context.Context, job Job, d fanout.Destination) (p
 	case state.TakenOver:
 		p.post, p.lookFirst = true, true
 	case state.InFlight:
-		return p, errors.New("another attempt holds the claim on this post (its holder may have died; the claim lapses)")
+		return p, errInFlight
 	}
 	return p, nil
 }
@@ -433,7 +445,7 @@ func (h *Handler) record(ctx context.Context, job Job, d fanout.Destination, p p
 	}
 	wg.Wait()
 	if err := errors.Join(thErr, recErr); err != nil {
-		return h.retry(r, nil, "state store: remember the incident and its thread: "+err.Error())
+		return h.retry(r, "state store: remember the incident and its thread: "+err.Error())
 	}
 	if doneErr != nil {
 		// Posted; the claim lapses. A redelivery of the event finds the
@@ -495,6 +507,13 @@ func (h *Handler) lookup(ctx context.Context) (*rotation.Roster, error) {
 	return h.cfg.Rotation.Roster(ctx)
 }
 
+// abandon lapses a claim after a post that may have gone out.
+func (h *Handler) abandon(ctx context.Context, key, dest string) {
+	if err := h.cfg.State.Abandon(context.WithoutCancel(ctx), key, dest); err != nil {
+		h.cfg.Log.Warn("could not abandon the claim (it lapses)", "destination", dest, "key", key, "error", err.Error())
+	}
+}
+
 // release gives a claim back so that the retry can post.
 func (h *Handler) release(ctx context.Context, key, dest string) {
 	if err := h.cfg.State.Release(context.WithoutCancel(ctx), key, dest); err != nil {
@@ -503,19 +522,26 @@ func (h *Handler) release(ctx context.Context, key, dest string) {
 }
 
 // retry is a Retry outcome with exponential backoff on the message's
-// receive count, jittered; a chat's Retry-After wins when longer.
-func (h *Handler) retry(r queue.Received, retryAfter *time.Duration, reason string) Outcome {
+// receive count, jittered (a store failure, a panic).
+func (h *Handler) retry(r queue.Received, reason string) Outcome {
 	d := h.cfg.BaseDelay
 	for i := 1; i < r.ReceiveCount && d < h.cfg.MaxDelay; i++ {
 		d *= 2
 	}
-	d = min(d, h.cfg.MaxDelay)
-	d = d/2 + rand.N(d/2+1)
-	if retryAfter != nil && *retryAfter > d {
-		d = *retryAfter
-	}
-	return Outcome{Verdict: Retry, Delay: d, Reason: reason}
+	return Outcome{Verdict: Retry, Delay: jitter(min(d, h.cfg.MaxDelay)), Reason: reason}
 }
+
+// retryChat is the Retry outcome after a chat failed temporarily: the
+// wait grows with how long the chat has been failing (so it doubles from
+// BaseDelay while the failure lasts, whatever else made the message come
+// back), up to MaxDelay; the chat's Retry-After wins when longer.
+func (h *Handler) retryChat(f failure, retryAfter time.Duration, reason string) Outcome {
+	d := min(max(f.lastAt.Sub(f.since), h.cfg.BaseDelay), h.cfg.MaxDelay)
+	return Outcome{Verdict: Retry, Delay: max(jitter(d), retryAfter), Reason: reason}
+}
+
+// jitter draws a wait in [d/2, d].
+func jitter(d time.Duration) time.Duration { return d/2 + rand.N(d/2+1) }
 
 func (h *Handler) failure(dest string) (failure, bool) {
 	h.mu.Lock()
@@ -524,7 +550,8 @@ func (h *Handler) failure(dest string) (failure, bool) {
 	return f, ok
 }
 
-func (h *Handler) fail(dest string, err error) {
+// fail notes a temporary failure of dest and returns its failure so far.
+func (h *Handler) fail(dest string, err error) failure {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	f, ok := h.failing[dest]
@@ -533,6 +560,7 @@ func (h *Handler) fail(dest string, err error) {
 	}
 	f.lastAt, f.last = h.cfg.Now(), err.Error()
 	h.failing[dest] = f
+	return f
 }
 
 func (h *Handler) recover(dest string) {

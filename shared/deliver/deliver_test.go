@@ -324,7 +324,7 @@ func TestFailures(t *testing.T) {
 				return nil
 			})}},
 			Calendar: workday.New(time.UTC, workday.Hours{}, workday.None()), Rotation: csvfile.New("../../testdata/sheet"),
-			Log: slog.New(slog.NewJSONHandler(r.logs, nil)), BaseDelay: time.Millisecond, MaxDelay: time.Millisecond,
+			Log: slog.New(slog.NewJSONHandler(r.logs, nil)), BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, Lease: 100 * time.Millisecond,
 		})
 		r.send(t, event("E1", incident.Triggered, "QP", 0), event("E2", incident.Triggered, "QF", 0))
 		r.run(t, 1)
@@ -379,3 +379,56 @@ func TestOutbox(t *testing.T) {
 }
 
 func chatMessage(text string) chat.Message { return chat.Message{Text: text} }
+
+// TestRedriveAfterAnAmbiguousFailure: a post that reached Slack although
+// the answer said otherwise, dead-lettered, then redriven: found, not
+// posted again, and the incident's next event replies in its thread.
+func TestRedriveAfterAnAmbiguousFailure(t *testing.T) {
+	r := newRig(t, nil)
+	var n atomic.Int64
+	r.slack.SetAfterPost(func(w http.ResponseWriter, _ *http.Request) bool {
+		if n.Add(1) > 1 {
+			return false
+		}
+		_, _ = io.WriteString(w, `{"ok":false,"error":"not_in_channel"}`) // after the post: a lie, or a race with a kick
+		return true
+	})
+	r.send(t, event("E1", incident.Triggered, "Q1", 0))
+	r.run(t, 1)
+	if _, reasons := r.q.DeadLettered(); len(reasons) != 1 {
+		t.Fatalf("dead letters %q", reasons)
+	}
+	if _, err := r.q.Redrive(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r.send(t, event("E2", incident.Acknowledged, "Q1", 2))
+	r.run(t, 1)
+	posts := r.slack.Posts()
+	if len(posts) != 2 || posts[0].Key != "E1/"+dest || posts[1].ThreadTS != posts[0].TS {
+		t.Errorf("posts %+v: want the trigger once and the acknowledgement in its thread", posts)
+	}
+}
+
+// TestWaitingIsNotFailing: DELIVERY_RETRY_FOR counts how long the chat has
+// been failing, not how long a message waited: a message older than it
+// that meets one failure of a healthy chat is retried, not dead-lettered.
+func TestWaitingIsNotFailing(t *testing.T) {
+	r := newRig(t, func(c *deliver.Config) { c.RetryFor = 100 * time.Millisecond })
+	var n atomic.Int64
+	r.slack.SetBefore(func(w http.ResponseWriter, _ *http.Request) bool {
+		if n.Add(1) > 1 {
+			return false
+		}
+		http.Error(w, "once", http.StatusInternalServerError)
+		return true
+	})
+	r.send(t, event("E1", incident.Triggered, "Q1", 0))
+	time.Sleep(150 * time.Millisecond) // waited longer than DELIVERY_RETRY_FOR
+	r.run(t, 1)
+	if _, reasons := r.q.DeadLettered(); len(reasons) != 0 {
+		t.Fatalf("dead-lettered %q", reasons)
+	}
+	if k := r.keys(); k["E1/"+dest] != 1 {
+		t.Errorf("posts %v", k)
+	}
+}

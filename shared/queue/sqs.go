@@ -259,8 +259,11 @@ func (q *SQS) Redrive(ctx context.Context) (int, error) {
 	}
 }
 
-// DeadLettered lists the dead-letter queue's messages and their reasons,
-// leaving them there (each is received, then made visible again).
+// DeadLettered lists messages of the dead-letter queue and their reasons,
+// leaving them there (each is received, then made visible again). A FIFO
+// queue hands out one message of a group at a time, so this is the first
+// waiting message of each group (incident and chat); DeadLetterCount
+// counts them all.
 func (q *SQS) DeadLettered(ctx context.Context) ([]Received, []string, error) {
 	dlq, err := q.DeadLetterURL(ctx)
 	if err != nil {

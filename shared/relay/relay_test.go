@@ -568,6 +568,7 @@ func (passStore) Claim(context.Context, string, string, time.Duration) (state.Cl
 }
 func (passStore) Done(context.Context, string, string, bool, string) error { return nil }
 func (passStore) Release(context.Context, string, string) error            { return nil }
+func (passStore) Abandon(context.Context, string, string) error            { return nil }
 func (passStore) Record(_ context.Context, ev incident.Event) (state.Incident, error) {
 	return state.Incident{ID: ev.Incident.ID, Number: ev.Incident.Number}, nil
 }

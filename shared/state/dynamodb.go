@@ -357,6 +357,30 @@ type stepItem struct {
 	At    string `dynamodbav:"at"`
 }
 
+// Abandon implements Deliveries: the claim's lease ends now.
+func (d *DynamoDB) Abandon(ctx context.Context, key, dest string) error {
+	name := deliveryName(key, dest)
+	if err := checkDelivery(key, dest); err != nil {
+		return fmt.Errorf("state: abandon %s: %w", name, err)
+	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
+
+	_, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(d.table),
+		Key:                       deliveryKey(key, dest),
+		UpdateExpression:          aws.String("SET #lease_until = :zero"),
+		ConditionExpression:       aws.String("#status = :claimed"),
+		ExpressionAttributeNames:  map[string]string{"#status": "status", "#lease_until": "lease_until"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":claimed": str(statusClaimed), ":zero": num(0)},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &ccf) { // on ccf there is no claim to abandon
+		return fmt.Errorf("state: abandon %s: %w", name, classify(ctx, err))
+	}
+	return nil
+}
+
 // decodeIncident reads an incident item, and its version.
 func decodeIncident(item map[string]types.AttributeValue) (Incident, int64, error) {
 	var it incidentItem

@@ -146,6 +146,21 @@ func (m *Memory) Release(ctx context.Context, key, dest string) error {
 	return nil
 }
 
+// Abandon implements Deliveries.
+func (m *Memory) Abandon(ctx context.Context, key, dest string) error {
+	if err := checkDelivery(key, dest); err != nil {
+		return fmt.Errorf("state: abandon %s: %w", deliveryName(key, dest), err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.deliveries[deliveryID{key, dest}]; ok {
+		if d := e.Value.(*memDelivery); d.status == statusClaimed {
+			d.leaseUntil = time.Time{}
+		}
+	}
+	return nil
+}
+
 // writeDelivery stores d as the newest write. m.mu is held.
 func (m *Memory) writeDelivery(d *memDelivery) {
 	if e, ok := m.deliveries[d.id]; ok {

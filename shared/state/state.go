@@ -77,9 +77,14 @@ type Deliveries interface {
 	// Done records the outcome of a claimed post: posted (true) or failed
 	// for good (false). ref is the chat's id of the message (Slack ts), if any.
 	Done(ctx context.Context, key, dest string, posted bool, ref string) error
-	// Release gives a claim back after a temporary failure, so that the
-	// sender's retry can post.
+	// Release gives a claim back when nothing was sent, so that a retry
+	// can post.
 	Release(ctx context.Context, key, dest string) error
+	// Abandon ends a claim's lease at once but keeps it, after a post that
+	// failed in a way that may have reached the chat (a timeout, a lost
+	// answer): the next Claim takes it over (TakenOver) and so looks for
+	// the post before making it again. Nothing but a claim is changed.
+	Abandon(ctx context.Context, key, dest string) error
 }
 
 // DeliveryTTL is how long a delivery record is kept: PagerDuty retries for

@@ -69,7 +69,7 @@ const lease = 30 * time.Second
 
 // A delivery op, for scripts of deliveries.
 type op struct {
-	do   string        // claim, posted, failed, release, wait
+	do   string        // claim, posted, failed, release, abandon, wait
 	dest string        // "" means "slack:C1"
 	wait time.Duration // for wait
 	want state.ClaimResult
@@ -77,7 +77,7 @@ type op struct {
 
 func testDeliveries(t *testing.T, newStore newStoreFunc) {
 	claim := func(want state.ClaimResult) op { return op{do: "claim", want: want} }
-	posted, failed, release := op{do: "posted"}, op{do: "failed"}, op{do: "release"}
+	posted, failed, release, abandon := op{do: "posted"}, op{do: "failed"}, op{do: "release"}, op{do: "abandon"}
 	wait := func(d time.Duration) op { return op{do: "wait", wait: d} }
 	tests := []struct {
 		name   string
@@ -90,6 +90,9 @@ func testDeliveries(t *testing.T, newStore newStoreFunc) {
 		{"expired lease is taken over", []op{claim(state.Claimed), wait(lease + time.Millisecond), claim(state.TakenOver), claim(state.InFlight)}},
 		{"taken-over claim gets its own lease", []op{claim(state.Claimed), wait(lease + time.Millisecond), claim(state.TakenOver), wait(lease), claim(state.InFlight), wait(time.Millisecond), claim(state.TakenOver)}},
 		{"failed stays failed", []op{claim(state.Claimed), failed, claim(state.AlreadyFailed), release, wait(lease * 2), claim(state.AlreadyFailed)}},
+		{"abandoned: taken over at once", []op{claim(state.Claimed), abandon, claim(state.TakenOver), claim(state.InFlight), abandon, claim(state.TakenOver), posted, claim(state.AlreadyPosted)}},
+		{"abandon does not undo a post", []op{claim(state.Claimed), posted, abandon, claim(state.AlreadyPosted)}},
+		{"abandon of nothing does nothing", []op{abandon, claim(state.Claimed)}},
 		{"release does not undo a post", []op{claim(state.Claimed), posted, release, claim(state.AlreadyPosted)}},
 		{"release of nothing does nothing", []op{release, claim(state.Claimed)}},
 		{"a late failure does not undo a post", []op{claim(state.Claimed), posted, failed, claim(state.AlreadyPosted)}},
@@ -119,6 +122,8 @@ func testDeliveries(t *testing.T, newStore newStoreFunc) {
 					err = s.Done(ctx, "ev1", dest, o.do == "posted", "1700000000.000100")
 				case "release":
 					err = s.Release(ctx, "ev1", dest)
+				case "abandon":
+					err = s.Abandon(ctx, "ev1", dest)
 				case "wait":
 					clk.Add(o.wait)
 				}
