@@ -160,15 +160,10 @@ func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out O
 	case err != nil:
 		return h.retry(r, "state store: "+err.Error())
 	}
-	if !p.post {
-		// Posted before; what the store knows of the incident may not be
-		// (a failure after the post): record it again, idempotently.
-		if err := h.recordIncident(ctx, p); err != nil {
-			return h.retry(r, "state store: record the incident: "+err.Error())
-		}
-		return Outcome{Verdict: Done, Reason: "posted before"}
-	}
 	m := chat.Message{Text: p.text, ThreadTS: p.parent, Key: job.Key + "/" + d.Name}
+	if !p.post {
+		return h.recordAgain(ctx, d, m, p, r, job)
+	}
 
 	// The parent's edit is cosmetic and runs beside the reply.
 	var edit sync.WaitGroup
@@ -393,11 +388,7 @@ func (h *Handler) post(ctx context.Context, d fanout.Destination, m chat.Message
 	actx, cancel := context.WithTimeoutCause(ctx, h.cfg.AttemptTimeout, errors.New("deliver: post timed out"))
 	defer cancel()
 	if f, ok := d.Poster.(chat.Finder); ok && look {
-		since := job.ReceivedAt
-		if since.IsZero() || (!r.SentAt.IsZero() && r.SentAt.Before(since)) {
-			since = r.SentAt
-		}
-		ref, found, err := f.Find(actx, m, since.Add(-lookBack))
+		ref, found, err := f.Find(actx, m, h.since(r, job))
 		if err != nil {
 			return "", classify(actx, err)
 		}
@@ -453,6 +444,48 @@ func (h *Handler) record(ctx context.Context, job Job, d fanout.Destination, p p
 		h.cfg.Log.Warn("posted, but the state store did not record it", "destination", d.Name, "key", job.Key, "error", doneErr.Error())
 	}
 	return done()
+}
+
+// recordAgain handles a message posted before: what the store knows of the
+// incident may lag (a failure after the post), so the incident is recorded
+// again, idempotently — and when the post would have started the
+// incident's thread but no thread is known, the post is looked up (Slack
+// metadata) and its thread remembered, so that no later event starts a
+// second one.
+func (h *Handler) recordAgain(ctx context.Context, d fanout.Destination, m chat.Message, p prepared, r queue.Received, job Job) Outcome {
+	var thErr error
+	if f, ok := d.Poster.(chat.Finder); ok && p.inc != nil && p.parent == "" {
+		actx, cancel := context.WithTimeout(ctx, h.cfg.AttemptTimeout)
+		ref, found, err := f.Find(actx, m, h.since(r, job))
+		cancel()
+		if err != nil {
+			return h.retry(r, "look up the earlier post: "+err.Error())
+		}
+		if found {
+			_, thErr = h.cfg.State.SetThread(context.WithoutCancel(ctx), p.inc.ID, d.Name, ref)
+		}
+	}
+	if err := errors.Join(thErr, h.recordIncident(ctx, p)); err != nil {
+		return h.retry(r, "state store: remember the incident and its thread: "+err.Error())
+	}
+	return Outcome{Verdict: Done, Reason: "posted before"}
+}
+
+// since is the earliest a first attempt at a job may have posted, less a
+// margin for the chat's clock: when this copy was taken or sent, or, for a
+// redelivery by PagerDuty (a new copy), when the event occurred — at most
+// a day before.
+func (h *Handler) since(r queue.Received, job Job) time.Time {
+	since := job.ReceivedAt
+	if since.IsZero() || (!r.SentAt.IsZero() && r.SentAt.Before(since)) {
+		since = r.SentAt
+	}
+	if job.Event != nil {
+		if at := job.Event.OccurredAt; !at.IsZero() && at.Before(since) && since.Sub(at) < 24*time.Hour {
+			since = at
+		}
+	}
+	return since.Add(-lookBack)
 }
 
 // recordIncident merges the event into its incident, over what prepare read
