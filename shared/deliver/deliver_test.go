@@ -432,3 +432,31 @@ func TestWaitingIsNotFailing(t *testing.T) {
 		t.Errorf("posts %v", k)
 	}
 }
+
+// threadOnceDown fails its first SetThread, as a store outage right after
+// the post would.
+type threadOnceDown struct {
+	*state.Memory
+	failed atomic.Bool
+}
+
+func (s *threadOnceDown) SetThread(ctx context.Context, id, dest, ref string) (string, error) {
+	if s.failed.CompareAndSwap(false, true) {
+		return "", errors.New("dial tcp: connection refused")
+	}
+	return s.Memory.SetThread(ctx, id, dest, ref)
+}
+
+// TestThreadRememberedAfterAStoreFailure: the post of a thread starter is
+// recorded but its thread is not (the store failed in between); the retry
+// finds the post and remembers the thread, so the next event replies in it.
+func TestThreadRememberedAfterAStoreFailure(t *testing.T) {
+	store := &threadOnceDown{Memory: state.NewMemory()}
+	r := newRig(t, func(c *deliver.Config) { c.State = store })
+	r.send(t, event("E1", incident.Triggered, "Q1", 0), event("E2", incident.Acknowledged, "Q1", 2))
+	r.run(t, 1)
+	posts := r.slack.Posts()
+	if !store.failed.Load() || len(posts) != 2 || posts[1].ThreadTS != posts[0].TS {
+		t.Errorf("posts %+v: want the acknowledgement in the trigger's thread", posts)
+	}
+}
