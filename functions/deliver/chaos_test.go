@@ -473,6 +473,16 @@ func TestChaos(t *testing.T) {
 		}
 	}
 	if len(listed) != len(groups) {
+		// A receive of the test's own whose answer was lost on loopback
+		// (the SDK retries it, logged below) leaves what it took hidden
+		// for 30 s: list again once that has passed.
+		t.Logf("DeadLettered listed %d of %d groups; listing again in 31 s", len(listed), len(groups))
+		time.Sleep(31 * time.Second)
+		if listed, listedReasons, err = sq.DeadLettered(ctx); err != nil {
+			t.Errorf("DeadLettered: %v", err)
+		}
+	}
+	if len(listed) != len(groups) {
 		t.Errorf("queue.SQS.DeadLettered listed %d message(s), want the first of each of the %d groups", len(listed), len(groups))
 	}
 	for i, r := range listedReasons {
