@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,7 +37,10 @@ func (h *Handler) Handle(ctx context.Context, batch []queue.Received) []Outcome 
 				job, err := decode(batch[i].Body)
 				switch {
 				case stop != nil:
-					outcomes[i] = Outcome{Verdict: stop.Verdict, Delay: stop.Delay, Reason: "behind an earlier message of its incident: " + stop.Reason}
+					outcomes[i] = Outcome{Verdict: stop.Verdict, Delay: stop.Delay, Reason: stop.Reason}
+					if !strings.HasPrefix(stop.Reason, behind) {
+						outcomes[i].Reason = behind + stop.Reason
+					}
 				case err != nil:
 					outcomes[i] = Outcome{Verdict: DeadLetter, Reason: err.Error()}
 				default:
@@ -52,6 +56,10 @@ func (h *Handler) Handle(ctx context.Context, batch []queue.Received) []Outcome 
 	wg.Wait()
 	return outcomes
 }
+
+// behind starts the reason of a message that followed an earlier one of
+// its group.
+const behind = "behind an earlier message of its incident: "
 
 // safely is deliver with a panic turned into a failure of that message only.
 func (h *Handler) safely(ctx context.Context, r queue.Received, job Job) (out Outcome) {

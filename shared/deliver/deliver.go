@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -157,6 +158,10 @@ func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out O
 	case errors.Is(err, errInFlight):
 		// Its holder may have died: try again when its lease has lapsed.
 		return Outcome{Verdict: Retry, Delay: h.cfg.Lease/2 + rand.N(h.cfg.Lease/2+1), Reason: err.Error()}
+	case err != nil && !storeDown(err):
+		// The store refused this message (a bad event, a missing table, no
+		// permission): retrying cannot help; a person must look.
+		return Outcome{Verdict: DeadLetter, Reason: "state store refused it: " + err.Error()}
 	case err != nil:
 		return h.retry(r, "state store: "+err.Error())
 	}
@@ -166,11 +171,18 @@ func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out O
 	}
 
 	// The parent's edit is cosmetic and runs beside the reply.
-	var edit sync.WaitGroup
+	var (
+		edit    sync.WaitGroup
+		editErr error
+	)
 	if t, ok := d.Poster.(chat.Threader); ok && p.parent != "" && p.inc != nil {
-		edit.Go(func() { h.editParent(ctx, t, d, p.parent, *p.inc) })
+		goSafe(&edit, &editErr, func() error { h.editParent(ctx, t, d, p.parent, *p.inc); return nil })
 	}
-	defer edit.Wait()
+	defer func() {
+		if edit.Wait(); editErr != nil {
+			h.cfg.Log.Error("editing the thread parent failed", "destination", d.Name, "error", editErr.Error())
+		}
+	}()
 
 	ref, err := h.post(ctx, d, m, r.ReceiveCount > 1 || p.lookFirst, r, job)
 	if err != nil {
@@ -192,6 +204,29 @@ func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out O
 	h.recover(d.Name)
 	return h.record(ctx, job, d, p, ref, r)
 }
+
+// storeDown reports whether err is the store being unavailable (or slow,
+// or a recovered panic): worth another try later.
+func storeDown(err error) bool {
+	return errors.Is(err, state.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, errPanic)
+}
+
+// goSafe runs f on wg, as wg.Go does, with a panic turned into *errp: a
+// bug in a store or a chat fails its message, never the process.
+func goSafe(wg *sync.WaitGroup, errp *error, f func() error) {
+	wg.Go(func() {
+		defer func() {
+			if p := recover(); p != nil {
+				*errp = fmt.Errorf("%w: %v\n%s", errPanic, p, debug.Stack())
+			}
+		}()
+		*errp = f()
+	})
+}
+
+// errPanic marks a panic recovered by goSafe.
+var errPanic = errors.New("panic")
 
 // errInFlight says another attempt holds the claim on the post.
 var errInFlight = errors.New("another attempt holds the claim on this post (its holder may have died: the claim lapses)")
@@ -219,7 +254,10 @@ func (h *Handler) prepare(ctx context.Context, job Job, d fanout.Destination) (p
 		claimErr error
 		p        prepared
 	)
-	wg.Go(func() { claim, claimErr = h.cfg.State.Claim(ctx, job.Key, d.Name, h.cfg.Lease) })
+	goSafe(&wg, &claimErr, func() (err error) {
+		claim, err = h.cfg.State.Claim(ctx, job.Key, d.Name, h.cfg.Lease)
+		return err
+	})
 
 	var err error
 	if job.Event != nil {
@@ -267,12 +305,12 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 		seen                          state.Sighting
 	)
 	if ev.Incident.ID != "" {
-		wg.Go(func() { base, _, readErr = h.cfg.State.Incident(ctx, ev.Incident.ID) })
+		goSafe(&wg, &readErr, func() (err error) { base, _, err = h.cfg.State.Incident(ctx, ev.Incident.ID); return err })
 	}
 	if trigger {
-		wg.Go(func() { seen, seenErr = h.cfg.State.Seen(ctx, fp, job.Key, at) })
+		goSafe(&wg, &seenErr, func() (err error) { seen, err = h.cfg.State.Seen(ctx, fp, job.Key, at); return err })
 	}
-	wg.Go(func() { rememberErr = h.remember(ctx, ev, job.Key, at, fp, working, in) })
+	goSafe(&wg, &rememberErr, func() error { return h.remember(ctx, ev, job.Key, at, fp, working, in) })
 	wg.Wait()
 	if err := errors.Join(readErr, seenErr, rememberErr); err != nil {
 		return err
@@ -365,16 +403,16 @@ func (h *Handler) remember(ctx context.Context, ev incident.Event, key string, a
 		wg                 sync.WaitGroup
 		appendErr, waitErr error
 	)
-	wg.Go(func() { appendErr = st.Append(ctx, he) })
+	goSafe(&wg, &appendErr, func() error { return st.Append(ctx, he) })
 	switch ev.Kind {
 	case incident.Triggered:
 		if working {
-			wg.Go(func() {
-				waitErr = st.Await(ctx, state.Pending{IncidentID: ev.Incident.ID, Number: ev.Incident.Number, Title: ev.Incident.Title, TriggeredAt: at})
+			goSafe(&wg, &waitErr, func() error {
+				return st.Await(ctx, state.Pending{IncidentID: ev.Incident.ID, Number: ev.Incident.Number, Title: ev.Incident.Title, TriggeredAt: at})
 			})
 		}
 	case incident.Acknowledged, incident.Resolved:
-		wg.Go(func() { waitErr = st.Settle(ctx, ev.Incident.ID) })
+		goSafe(&wg, &waitErr, func() error { return st.Settle(ctx, ev.Incident.ID) })
 	}
 	wg.Wait()
 	return errors.Join(appendErr, waitErr)
@@ -388,13 +426,18 @@ func (h *Handler) post(ctx context.Context, d fanout.Destination, m chat.Message
 	actx, cancel := context.WithTimeoutCause(ctx, h.cfg.AttemptTimeout, errors.New("deliver: post timed out"))
 	defer cancel()
 	if f, ok := d.Poster.(chat.Finder); ok && look {
-		ref, found, err := f.Find(actx, m, h.since(r, job))
-		if err != nil {
-			return "", classify(actx, err)
-		}
-		if found {
+		ref, found, err := find(actx, f, m, h.since(r, job))
+		switch err = classify(actx, err); {
+		case err == nil && found:
 			h.cfg.Log.Info("found the earlier post; not posting again", "destination", d.Name, "key", job.Key)
 			return ref, nil
+		case err != nil:
+			if temporary, _ := chat.IsTemporary(err); temporary {
+				return "", err
+			}
+			// The chat will not say (a scope missing): a rare duplicate
+			// beats an alert never posted.
+			h.cfg.Log.Error("cannot look for an earlier post; posting (a duplicate is possible)", "destination", d.Name, "key", job.Key, "error", err.Error())
 		}
 	}
 	var ref string
@@ -405,6 +448,18 @@ func (h *Handler) post(ctx context.Context, d fanout.Destination, m chat.Message
 		err = d.Poster.Post(actx, m)
 	}
 	return ref, classify(actx, err)
+}
+
+// find looks for m's earlier post in its thread and, not found there, among
+// the channel's top-level messages: an attempt made before the thread was
+// known (a redrive, a thread starter) posted it there.
+func find(ctx context.Context, f chat.Finder, m chat.Message, since time.Time) (string, bool, error) {
+	ref, found, err := f.Find(ctx, m, since)
+	if err != nil || found || m.ThreadTS == "" {
+		return ref, found, err
+	}
+	m.ThreadTS = ""
+	return f.Find(ctx, m, since)
 }
 
 // classify makes a timeout of the attempt temporary even when the poster
@@ -429,10 +484,10 @@ func (h *Handler) record(ctx context.Context, job Job, d fanout.Destination, p p
 		wg                     sync.WaitGroup
 		doneErr, thErr, recErr error
 	)
-	wg.Go(func() { doneErr = h.cfg.State.Done(ctx, job.Key, d.Name, true, ref) })
-	wg.Go(func() { recErr = h.recordIncident(ctx, p) })
+	goSafe(&wg, &doneErr, func() error { return h.cfg.State.Done(ctx, job.Key, d.Name, true, ref) })
+	goSafe(&wg, &recErr, func() error { return h.recordIncident(ctx, p) })
 	if p.inc != nil && p.parent == "" && ref != "" {
-		wg.Go(func() { _, thErr = h.cfg.State.SetThread(ctx, p.inc.ID, d.Name, ref) })
+		goSafe(&wg, &thErr, func() (err error) { _, err = h.cfg.State.SetThread(ctx, p.inc.ID, d.Name, ref); return err })
 	}
 	wg.Wait()
 	if err := errors.Join(thErr, recErr); err != nil {
@@ -456,7 +511,7 @@ func (h *Handler) recordAgain(ctx context.Context, d fanout.Destination, m chat.
 	var thErr error
 	if f, ok := d.Poster.(chat.Finder); ok && p.inc != nil && p.parent == "" {
 		actx, cancel := context.WithTimeout(ctx, h.cfg.AttemptTimeout)
-		ref, found, err := f.Find(actx, m, h.since(r, job))
+		ref, found, err := find(actx, f, m, h.since(r, job))
 		cancel()
 		if err != nil {
 			return h.retry(r, "look up the earlier post: "+err.Error())

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -343,7 +344,7 @@ type downStore struct {
 func (d *downStore) Claim(ctx context.Context, key, dest string, lease time.Duration) (state.ClaimResult, error) {
 	if d.down.Load() {
 		d.failed.Add(1)
-		return 0, errors.New("dial tcp: connection refused")
+		return 0, fmt.Errorf("%w: dial tcp: connection refused", state.ErrUnavailable)
 	}
 	return d.Memory.Claim(ctx, key, dest, lease)
 }
@@ -442,7 +443,7 @@ type threadOnceDown struct {
 
 func (s *threadOnceDown) SetThread(ctx context.Context, id, dest, ref string) (string, error) {
 	if s.failed.CompareAndSwap(false, true) {
-		return "", errors.New("dial tcp: connection refused")
+		return "", fmt.Errorf("%w: dial tcp: connection refused", state.ErrUnavailable)
 	}
 	return s.Memory.SetThread(ctx, id, dest, ref)
 }
@@ -458,5 +459,100 @@ func TestThreadRememberedAfterAStoreFailure(t *testing.T) {
 	posts := r.slack.Posts()
 	if !store.failed.Load() || len(posts) != 2 || posts[1].ThreadTS != posts[0].TS {
 		t.Errorf("posts %+v: want the acknowledgement in the trigger's thread", posts)
+	}
+}
+
+// TestMalformedJobsAreDeadLettered: what the webhook never makes (no kind,
+// no incident, nothing to post) is dead-lettered at once, never posted and
+// never left to block its incident.
+func TestMalformedJobsAreDeadLettered(t *testing.T) {
+	r := newRig(t, nil)
+	for i, body := range []string{
+		`not json`, `{}`, `{"destination":"slack:C0ALERTS","key":"k1","event":{}}`,
+		`{"destination":"slack:C0ALERTS","key":"k2","event":{"Kind":"triggered"}}`,
+		`{"destination":"slack:C0ALERTS","key":"k3","text":"x","event":{"Kind":"triggered","Incident":{"ID":"Q"}}}`,
+	} {
+		if err := r.q.Send(context.Background(), queue.Message{Body: []byte(body), Group: fmt.Sprint("g", i), DedupID: fmt.Sprint(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.run(t, 1)
+	if _, reasons := r.q.DeadLettered(); len(reasons) != 5 || len(r.slack.Posts()) != 0 {
+		t.Errorf("dead letters %q, posts %d", reasons, len(r.slack.Posts()))
+	}
+}
+
+// TestStoreRefusalIsDeadLettered: a store error that is no outage (a
+// missing table, a permission) cannot pass by waiting: dead-lettered, with
+// the store's reason.
+func TestStoreRefusalIsDeadLettered(t *testing.T) {
+	r := newRig(t, func(c *deliver.Config) { c.State = refusingStore{state.NewMemory()} })
+	r.send(t, event("E1", incident.Triggered, "Q1", 0))
+	r.run(t, 1)
+	if _, reasons := r.q.DeadLettered(); len(reasons) != 1 || !strings.Contains(reasons[0], "AccessDenied") {
+		t.Errorf("dead letters %q", reasons)
+	}
+}
+
+type refusingStore struct{ *state.Memory }
+
+func (refusingStore) Claim(context.Context, string, string, time.Duration) (state.ClaimResult, error) {
+	return 0, errors.New("state: claim: AccessDeniedException: not authorized to perform dynamodb:PutItem")
+}
+
+// TestHugeEventsFitTheQueue: an event whose title alone is over the
+// queue's limit is kept, its title cut.
+func TestHugeEventsFitTheQueue(t *testing.T) {
+	j := event("E1", incident.Triggered, "Q1", 0)
+	j.Event.Incident.Title = strings.Repeat("日", 200_000)
+	m, err := j.Message()
+	if err != nil || len(m.Body) > queue.MaxBody {
+		t.Fatalf("message of %d bytes, %v", len(m.Body), err)
+	}
+}
+
+// TestRedriveAfterLaterEvents: a thread starter dead-lettered after its
+// post went out, a later event of its incident posted meanwhile, then the
+// redrive: the starter is looked for in the thread and in the channel, and
+// not posted again.
+func TestRedriveAfterLaterEvents(t *testing.T) {
+	r := newRig(t, nil)
+	var n atomic.Int64
+	r.slack.SetAfterPost(func(w http.ResponseWriter, _ *http.Request) bool {
+		if n.Add(1) > 1 {
+			return false
+		}
+		_, _ = io.WriteString(w, `{"ok":false,"error":"not_in_channel"}`)
+		return true
+	})
+	r.send(t, event("E1", incident.Triggered, "Q1", 0))
+	r.run(t, 1)
+	r.send(t, event("E2", incident.Acknowledged, "Q1", 2))
+	r.run(t, 1)
+	if _, err := r.q.Redrive(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r.run(t, 1)
+	if k := r.keys(); k["E1/"+dest] != 1 || k["E2/"+dest] != 1 {
+		t.Errorf("posts %v, want each once", k)
+	}
+}
+
+// panicStore panics in Claim: a bug in a store fails the message, never
+// the process.
+type panicStore struct{ *state.Memory }
+
+func (panicStore) Claim(context.Context, string, string, time.Duration) (state.ClaimResult, error) {
+	panic("store bug")
+}
+
+func TestAPanicInAStoreCallFailsOnlyItsMessage(t *testing.T) {
+	r := newRig(t, func(c *deliver.Config) { c.State = panicStore{state.NewMemory()} })
+	j, _ := event("E1", incident.Triggered, "Q1", 0).Message()
+	_ = r.q.Send(context.Background(), j)
+	batch, _ := r.q.Receive(context.Background(), 10, time.Second)
+	out := r.h.Handle(context.Background(), batch)
+	if len(out) != 1 || out[0].Verdict != deliver.Retry || !strings.Contains(out[0].Reason, "store bug") {
+		t.Errorf("outcomes %+v", out)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	json "github.com/go-json-experiment/json/v1"
 
@@ -58,12 +59,22 @@ func (j Job) incidentID() string {
 // (one incident's events reach one chat in order, one at a time; a dead
 // chat holds only its own groups), deduplicated by key and destination.
 func (j Job) Message() (queue.Message, error) {
-	if j.Destination == "" || j.Key == "" || (j.Event == nil) == (j.Text == "") {
-		return queue.Message{}, fmt.Errorf("%w: needs a destination, a key, and an event or a text", ErrMalformed)
+	if err := j.check(); err != nil {
+		return queue.Message{}, err
 	}
 	body, err := json.Marshal(j)
 	if err != nil {
 		return queue.Message{}, fmt.Errorf("deliver: encode job %s: %w", j.Key, err)
+	}
+	if len(body) > queue.MaxBody && j.Event != nil {
+		// A huge title or note (the webhook takes up to 1 MiB): the chats
+		// show only the start of it anyway; keep what fits the queue.
+		ev := *j.Event
+		ev.Incident.Title, ev.Note = cut(ev.Incident.Title, maxField), cut(ev.Note, maxField)
+		j.Event = &ev
+		if body, err = json.Marshal(j); err != nil {
+			return queue.Message{}, fmt.Errorf("deliver: encode job %s: %w", j.Key, err)
+		}
 	}
 	group := j.incidentID()
 	if group == "" {
@@ -72,16 +83,44 @@ func (j Job) Message() (queue.Message, error) {
 	return queue.Message{Body: body, Group: j.Destination + "/" + group, DedupID: j.Key + "/" + j.Destination}, nil
 }
 
+// maxField is how much of an event's title or note a queue message keeps
+// when the whole event would not fit (Slack shows 4,000 characters of a
+// message at most before "Show more"; Typetalk takes 4,000).
+const maxField = 16 << 10
+
+// cut keeps the first n bytes of s, on a character boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
 // decode reads a queue message's Job.
 func decode(body []byte) (Job, error) {
 	var j Job
 	if err := json.Unmarshal(body, &j); err != nil {
 		return j, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	if j.Destination == "" || j.Key == "" || (j.Event == nil) == (j.Text == "") {
-		return j, fmt.Errorf("%w: needs a destination, a key, and an event or a text", ErrMalformed)
+	if err := j.check(); err != nil {
+		return j, err
 	}
 	return j, nil
+}
+
+// check says what a Job lacks: a destination, a key, and an event (of an
+// incident, with a kind) or a text.
+func (j Job) check() error {
+	switch {
+	case j.Destination == "" || j.Key == "" || (j.Event == nil) == (j.Text == ""):
+		return fmt.Errorf("%w: needs a destination, a key, and an event or a text", ErrMalformed)
+	case j.Event != nil && (j.Event.Kind == "" || j.Event.Incident.ID == ""):
+		return fmt.Errorf("%w: the event has no kind or no incident id", ErrMalformed)
+	}
+	return nil
 }
 
 // Outbox is the fanout.Outbox of the reminders and follow-ups in AWS: it
