@@ -1,7 +1,6 @@
 package deliver_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -25,6 +24,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/queue"
 	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
 	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/testlog"
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
 
@@ -37,24 +37,12 @@ type rig struct {
 	q     *queue.Memory
 	store *state.Memory
 	h     *deliver.Handler
-	logs  *syncBuffer
+	logs  *testlog.Buffer
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func newRig(t *testing.T, mod func(*deliver.Config)) *rig {
 	t.Helper()
-	r := &rig{slack: fakeslack.New(t), q: queue.NewMemory(), store: state.NewMemory(), logs: &syncBuffer{}}
+	r := &rig{slack: fakeslack.New(t), q: queue.NewMemory(), store: state.NewMemory(), logs: &testlog.Buffer{}}
 	loc, err := time.LoadLocation("Asia/Tokyo")
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,6 @@
 package lambdatest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -22,6 +21,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pd2chat/pd2chat/shared/testlog"
 )
 
 // Build compiles the main package in dir (relative to the test's directory,
@@ -127,7 +128,7 @@ func (rt *Runtime) Invoke(t testing.TB, event []byte) Result {
 
 // Process is a running bootstrap.
 type Process struct {
-	out syncBuffer
+	out testlog.Buffer
 }
 
 // Output is what the function wrote to stdout and stderr so far.
@@ -155,22 +156,4 @@ func (rt *Runtime) Start(t testing.TB, bin string, env []string) *Process {
 		}
 	})
 	return p
-}
-
-// syncBuffer is a bytes.Buffer safe to read while the process writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

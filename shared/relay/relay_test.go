@@ -31,6 +31,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
 	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/testlog"
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
 
@@ -130,7 +131,7 @@ type harness struct {
 	queue    *queue.Memory
 	slack    fakeSlack
 	typetalk *fakeTypetalk
-	logs     *bytes.Buffer
+	logs     *testlog.Buffer
 }
 
 // setup is what a test may change before the harness is built.
@@ -144,10 +145,10 @@ type setup struct {
 // servers, with the rotation from testdata/sheet.
 func newHarness(t *testing.T, mod func(*setup)) *harness {
 	t.Helper()
-	hs := &harness{slack: fakeSlack{fakeslack.New(t)}, typetalk: &fakeTypetalk{}, logs: &bytes.Buffer{}, queue: queue.NewMemory()}
+	hs := &harness{slack: fakeSlack{fakeslack.New(t)}, typetalk: &fakeTypetalk{}, logs: &testlog.Buffer{}, queue: queue.NewMemory()}
 	ttSrv := httptest.NewServer(hs.typetalk)
 	t.Cleanup(ttSrv.Close)
-	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: hs.logs}, nil))
+	log := slog.New(slog.NewJSONHandler(hs.logs, nil))
 	src := csvfile.New("../../testdata/sheet")
 	src.Logger = log
 	dests := []fanout.Destination{
@@ -178,17 +179,6 @@ func newHarness(t *testing.T, mod func(*setup)) *harness {
 type sourceFunc func(ctx context.Context) (*rotation.Roster, error)
 
 func (f sourceFunc) Roster(ctx context.Context) (*rotation.Roster, error) { return f(ctx) }
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
 
 // do sends one delivery to the handler and returns the answer.
 func (hs *harness) do(method, target string, header http.Header, body []byte) *httptest.ResponseRecorder {

@@ -1,7 +1,6 @@
 package rotation
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -10,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pd2chat/pd2chat/shared/testlog"
 )
 
 // countingSource counts calls; each call answers with next().
@@ -23,20 +24,6 @@ func (s *countingSource) Roster(ctx context.Context) (*Roster, error) {
 }
 
 func (s *countingSource) String() string { return "fake:sheet" }
-
-// lockedBuffer is a bytes.Buffer the background refresh may log to while
-// the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 type clock struct {
 	mu sync.Mutex
@@ -98,7 +85,7 @@ func TestCacheTTLAndStaleOnError(t *testing.T) {
 		}
 		return roster(t, "Sato"), nil
 	}}
-	var logs lockedBuffer
+	var logs testlog.Buffer
 	c := NewCache(src, time.Minute, slog.New(slog.NewTextHandler(&logs, nil)))
 	c.Now = clk.now
 	ctx := context.Background()
