@@ -14,7 +14,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/deliver"
@@ -72,11 +74,29 @@ func New(c Config) *Handler {
 type problem struct {
 	status int
 	reason string
+	// auth, for a delivery refused as not PagerDuty's, is a fixed code for
+	// the log line the signature-failure alarm counts ("auth_failure").
+	auth string
 }
 
 func (p *problem) Error() string { return p.reason }
 
-func refuse(status int, reason string) error { return &problem{status, reason} }
+func refuse(status int, reason string) error { return &problem{status: status, reason: reason} }
+
+// The auth_failure codes of the log line: one metric filter counts them
+// (infra/), so their names are an interface.
+const (
+	authMissingSignature = "missing signature"
+	authNoMatchingSecret = "no matching secret"
+	authV2Disabled       = "V2 not enabled"
+	authMissingV2Token   = "missing V2 token"
+	authBadV2Token       = "bad V2 token"
+)
+
+// refuseAuth is refuse for a delivery that is not proven PagerDuty's.
+func refuseAuth(status int, code, reason string) error {
+	return &problem{status: status, reason: reason, auth: code}
+}
 
 // outcome of one delivery, for the answer and the log line.
 type outcome struct {
@@ -118,6 +138,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		attrs = append(attrs, "reason", err.Error())
 	}
+	if p != nil && p.auth != "" {
+		attrs = append(attrs, "auth_failure", p.auth)
+	}
 	level := slog.LevelInfo
 	if status >= 400 {
 		level = slog.LevelWarn
@@ -145,17 +168,12 @@ func (h *Handler) deliver(r *http.Request) (outcome, error) {
 		return out, refuse(http.StatusBadRequest, "cannot read body")
 	}
 	sigs := r.Header.Values("X-PagerDuty-Signature")
-	var token []string
-	var hasToken bool
-	if r.URL.RawQuery != "" {
-		token, hasToken = r.URL.Query()["token"]
-	}
 	if len(sigs) > 0 && len(h.cfg.Secrets) > 0 {
 		if err := pagerduty.Verify(body, sigs, h.cfg.Secrets); err != nil {
 			if errors.Is(err, pagerduty.ErrNoSignature) {
-				return out, refuse(http.StatusUnauthorized, "missing or malformed X-PagerDuty-Signature")
+				return out, refuseAuth(http.StatusUnauthorized, authMissingSignature, "missing or malformed X-PagerDuty-Signature")
 			}
-			return out, refuse(http.StatusForbidden, "signature does not match")
+			return out, refuseAuth(http.StatusForbidden, authNoMatchingSecret, "signature does not match")
 		}
 	}
 	d, err := pagerduty.Decode(body)
@@ -166,18 +184,18 @@ func (h *Handler) deliver(r *http.Request) (outcome, error) {
 	switch d.Version {
 	case 3:
 		if len(h.cfg.Secrets) > 0 && len(sigs) == 0 {
-			return out, refuse(http.StatusUnauthorized, "missing X-PagerDuty-Signature")
+			return out, refuseAuth(http.StatusUnauthorized, authMissingSignature, "missing X-PagerDuty-Signature")
 		}
 	case 2:
 		if h.cfg.V2Token == "" {
-			return out, refuse(http.StatusForbidden, "V2 deliveries are not enabled (PAGERDUTY_V2_TOKEN)")
+			return out, refuseAuth(http.StatusForbidden, authV2Disabled, "V2 deliveries are not enabled (PAGERDUTY_V2_TOKEN)")
 		}
-		if !hasToken || len(token) != 1 {
-			return out, refuse(http.StatusUnauthorized, "missing ?token= for a V2 delivery")
+		tokens := v2Tokens(r.URL.RawQuery)
+		if tokens == nil {
+			return out, refuseAuth(http.StatusUnauthorized, authMissingV2Token, "missing ?token= for a V2 delivery")
 		}
-		got := sha256.Sum256([]byte(token[0]))
-		if subtle.ConstantTimeCompare(got[:], h.v2Token[:]) != 1 {
-			return out, refuse(http.StatusForbidden, "token does not match")
+		if !h.v2TokenMatches(tokens) {
+			return out, refuseAuth(http.StatusForbidden, authBadV2Token, "token does not match")
 		}
 	}
 	if len(d.Events) == 0 {
@@ -212,4 +230,43 @@ func (h *Handler) deliver(r *http.Request) (outcome, error) {
 	}
 	out.enqueued = len(msgs)
 	return out, nil
+}
+
+// v2Tokens are the readings of the one ?token= of a raw query: as a form
+// value ("+" is a space) and as pasted ("+" is a plus), so that a token
+// made by `openssl rand -base64` works whether or not it was
+// percent-encoded in the extension's URL. Nil when there is not exactly
+// one token parameter.
+func v2Tokens(rawQuery string) []string {
+	var raw []string
+	for _, kv := range strings.Split(rawQuery, "&") {
+		if k, v, _ := strings.Cut(kv, "="); k == "token" {
+			raw = append(raw, v)
+		}
+	}
+	if len(raw) != 1 {
+		return nil
+	}
+	var out []string
+	if v, err := url.QueryUnescape(raw[0]); err == nil {
+		out = append(out, v)
+	}
+	if v, err := url.PathUnescape(raw[0]); err == nil {
+		out = append(out, v)
+	}
+	if out == nil {
+		out = []string{raw[0]}
+	}
+	return out
+}
+
+// v2TokenMatches compares every reading with PAGERDUTY_V2_TOKEN in
+// constant time (SHA-256 of each, so lengths leak nothing).
+func (h *Handler) v2TokenMatches(tokens []string) bool {
+	ok := 0
+	for _, t := range tokens {
+		got := sha256.Sum256([]byte(t))
+		ok |= subtle.ConstantTimeCompare(got[:], h.v2Token[:])
+	}
+	return ok == 1
 }

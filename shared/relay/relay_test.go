@@ -580,3 +580,68 @@ func (passStore) Await(context.Context, state.Pending) error           { return 
 func (passStore) Settle(context.Context, string) error                 { return nil }
 func (passStore) Waiting(context.Context) ([]state.Pending, error)     { return nil, nil }
 func (passStore) Mentioned(context.Context, string, int) (bool, error) { return true, nil }
+
+// TestV2TokenAsPasted: a token with "+", "/" and "=" (openssl rand -base64)
+// works in the extension's URL as pasted and percent-encoded alike.
+func TestV2TokenAsPasted(t *testing.T) {
+	const tok = "Qa+Tok/9xZ=="
+	body := fixture(t, "v2/trigger.json")
+	for _, tc := range []struct {
+		query  string
+		status int
+	}{
+		{"token=Qa+Tok/9xZ==", 200},
+		{"token=Qa%2BTok%2F9xZ%3D%3D", 200},
+		{"token=Qa%20Tok/9xZ==", 403}, // a space is not a plus
+		{"token=Qa+Tok/9xZ=", 403},
+		{"token=Qa+Tok/9xZ==&token=Qa+Tok/9xZ==", 401},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			hs := newHarness(t, func(c *setup) { c.Relay.V2Token = tok })
+			if rec := hs.do("POST", "/pagerduty?"+tc.query, nil, body); rec.Code != tc.status {
+				t.Errorf("status %d %q, want %d", rec.Code, rec.Body, tc.status)
+			}
+			if strings.Contains(hs.logs.String(), "Tok/9xZ") {
+				t.Errorf("the token reached the log:\n%s", hs.logs)
+			}
+		})
+	}
+}
+
+// TestAuthFailuresAreLogged: every delivery refused as not PagerDuty's logs
+// a fixed auth_failure code (the signature-failure alarm counts them), never
+// the secret or the signature.
+func TestAuthFailuresAreLogged(t *testing.T) {
+	triggered := fixture(t, "v3/incident.triggered.json")
+	v2 := fixture(t, "v2/trigger.json")
+	forged := sign("guess", triggered)
+	for _, tc := range []struct {
+		name, target string
+		header       http.Header
+		body         []byte
+		code         string
+	}{
+		{"no signature", "/pagerduty", nil, triggered, "missing signature"},
+		{"malformed signature", "/pagerduty", http.Header{"X-Pagerduty-Signature": {"v2=abc"}}, triggered, "missing signature"},
+		{"another secret", "/pagerduty", http.Header{"X-Pagerduty-Signature": {forged}}, triggered, "no matching secret"},
+		{"V2 without token", "/pagerduty", nil, v2, "missing V2 token"},
+		{"V2 wrong token", "/pagerduty?token=nope", nil, v2, "bad V2 token"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hs := newHarness(t, nil)
+			rec := hs.do("POST", tc.target, tc.header, tc.body)
+			if rec.Code != 401 && rec.Code != 403 {
+				t.Fatalf("status %d", rec.Code)
+			}
+			logs := hs.logs.String()
+			if !strings.Contains(logs, `"auth_failure":"`+tc.code+`"`) {
+				t.Errorf("log lacks auth_failure %q:\n%s", tc.code, logs)
+			}
+			for _, s := range []string{secret, v2Token, strings.TrimPrefix(forged, "v1=")} {
+				if strings.Contains(logs, s) {
+					t.Errorf("log holds %q", s)
+				}
+			}
+		})
+	}
+}
