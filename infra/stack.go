@@ -210,7 +210,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 
 	api := newAPI(stack, webhook)
 	newSchedules(stack, s, remind, dlq)
-	newAlarms(stack, s, api, dlq, deliveries, webhook, remind, deliver)
+	newAlarms(stack, s, api, dlq, deliveries, webhook.LogGroup(), webhook, remind, deliver)
 
 	awscdk.NewCfnOutput(stack, jsii.String("WebhookUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("URL of the PagerDuty V3 webhook subscription (and, with ?token=, of a V2 extension)"),
@@ -499,7 +499,11 @@ func newSchedules(stack awscdk.Stack, s Settings, remind awslambda.Function, dlq
 // delivery PagerDuty had to retry), a function failing or throttled, a
 // reminder in the DLQ, a message in the deliveries' DLQ, deliveries
 // waiting too long. Each alarm and its recovery go to one SNS topic.
-func newAlarms(stack awscdk.Stack, s Settings, api awsapigatewayv2.HttpApi, dlq awssqs.Queue, deliveries deliveryQueues, fns ...awslambda.Function) {
+// signatureFailuresMax is how many refused deliveries in 5 minutes pass
+// without an alarm (a probe of the URL now and then).
+const signatureFailuresMax = 3
+
+func newAlarms(stack awscdk.Stack, s Settings, api awsapigatewayv2.HttpApi, dlq awssqs.Queue, deliveries deliveryQueues, webhookLogs awslogs.ILogGroup, fns ...awslambda.Function) {
 	topic := awssns.NewTopic(stack, jsii.String("Alarms"), &awssns.TopicProps{
 		DisplayName: jsii.String("pd2chat alarms"),
 		EnforceSSL:  jsii.Bool(true),
@@ -546,6 +550,21 @@ func newAlarms(stack awscdk.Stack, s Settings, api awsapigatewayv2.HttpApi, dlq 
 	above("DeliveryDLQAlarm", "pd2chat: an alert could not be delivered; see the deliver log's `undeliverable` lines for the reason, "+
 		"fix it, then redrive the deliveries' dead-letter queue (README, Deploy: Sizing, logs and alarms).",
 		deliveries.dlq.MetricApproximateNumberOfMessagesVisible(maxPerMinute), 0)
+	// Every delivery the webhook refuses as not PagerDuty's logs an
+	// auth_failure code (shared/relay): a signing secret or V2 token that
+	// differs from PagerDuty's refuses every delivery, and PagerDuty does
+	// not retry a 4xx.
+	failures := awslogs.NewMetricFilter(stack, jsii.String("SignatureFailures"), &awslogs.MetricFilterProps{
+		LogGroup:        webhookLogs,
+		FilterPattern:   awslogs.FilterPattern_Exists(jsii.String("$.auth_failure")),
+		MetricNamespace: jsii.String("pd2chat"),
+		MetricName:      jsii.String("SignatureFailures"),
+		MetricValue:     jsii.String("1"),
+	})
+	above("SignatureFailuresAlarm", "pd2chat: more than "+strconv.Itoa(signatureFailuresMax)+" PagerDuty deliveries refused in 5 minutes "+
+		"(see the webhook log's auth_failure: a signing secret or V2 token that differs from PagerDuty's, or someone probing the URL); "+
+		"PagerDuty does not retry them. Rotate the secret as the README says.",
+		failures.Metric(sum), signatureFailuresMax)
 	above("DeliveryAgeAlarm", "pd2chat: deliveries are waiting: a chat is failing temporarily (the oldest message in the deliveries queue is over "+
 		strconv.Itoa(deliveryMaxAgeM)+" min old); see the deliver log.",
 		deliveries.queue.MetricApproximateAgeOfOldestMessage(maxPerMinute), deliveryMaxAgeM*60)

@@ -634,9 +634,20 @@ func TestAlarms(t *testing.T) {
 		"ReminderDLQAlarm":      {namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", dimension: queue(dlqID)},
 		"DeliveryDLQAlarm": {namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", dimension: queue(deliveriesDLQID),
 			period: 60, above: "0", describes: "an alert could not be delivered; see the deliver log's `undeliverable` lines for the reason, fix it, then redrive"},
+		"SignatureFailuresAlarm": {namespace: "pd2chat", metric: "SignatureFailures", stat: "Sum",
+			above: "3", describes: "PagerDuty deliveries refused in 5 minutes"},
 		"DeliveryAgeAlarm": {namespace: "AWS/SQS", metric: "ApproximateAgeOfOldestMessage", stat: "Maximum", dimension: queue(queueID),
 			period: 60, above: "900", describes: "deliveries are waiting: a chat is failing temporarily"},
 	}
+	// The signature-failure metric counts the webhook's log lines with an
+	// auth_failure code (shared/relay's TestAuthFailuresAreLogged).
+	logsID, _ := s.one(t, "AWS::Logs::LogGroup", "WebhookLogs")
+	_, mf := s.one(t, "AWS::Logs::MetricFilter", "SignatureFailures")
+	equal(t, "metric filter", mf.Properties, map[string]any{
+		"LogGroupName":          ref(logsID),
+		"FilterPattern":         "{ $.auth_failure = \"*\" }",
+		"MetricTransformations": []any{map[string]any{"MetricNamespace": "pd2chat", "MetricName": "SignatureFailures", "MetricValue": "1"}},
+	})
 	alarms := s.ofType("AWS::CloudWatch::Alarm")
 	if len(alarms) != len(want) {
 		t.Errorf("alarms %v, want %d", alarms, len(want))
