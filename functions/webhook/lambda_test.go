@@ -154,6 +154,12 @@ func TestBootstrapOnLambdaRuntime(t *testing.T) {
 	if r := enqueued[0]; r.Group != "slack:C0ALERTS/Q1ABCDEF" || !strings.Contains(string(r.Body), `"key":"01JD5K2M3N4P5Q6R7S8T9V0W1X"`) {
 		t.Errorf("queued %+v\n%s", r, r.Body)
 	}
+	// The refusals are counted by the signature-failure alarm (infra/).
+	for _, code := range []string{`"auth_failure":"no matching secret"`, `"auth_failure":"missing signature"`} {
+		if !strings.Contains(fn.Output(), code) {
+			t.Errorf("no %s in the log:\n%s", code, fn.Output())
+		}
+	}
 	if logs := fn.Output(); strings.Contains(logs, "xoxb-test-token") || strings.Contains(logs, newSecret) {
 		t.Errorf("a secret reached the logs:\n%s", logs)
 	}
