@@ -6,7 +6,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/digest"
 	"github.com/pd2chat/pd2chat/shared/reminder"
 	"github.com/pd2chat/pd2chat/shared/rotation"
@@ -29,10 +28,9 @@ func (a *app) handleDigest(ctx context.Context, at time.Time) (response, error) 
 	if res.Week != (rotation.Date{}) {
 		out.Week = res.Week.String()
 	}
-	if temporary, _ := chat.IsTemporary(err); temporary {
-		return out, err
-	}
-	return out, nil
+	// Any failure is an error: the invocation is retried, then its
+	// dead-letter queue alarms (a refused post must never pass as done).
+	return out, err
 }
 
 // localDigest posts (or, dry, prints) the digest of the week starting on

@@ -224,9 +224,9 @@ func parsePayload(raw []byte) (reminder.Kind, time.Time, error) {
 }
 
 // handle serves one Scheduler invocation. It returns an error — so that
-// the invocation is retried — for a malformed payload and when a retry may
-// deliver what is missing; a destination that refused the post for good is
-// logged (by reminder.Run) and not retried.
+// the invocation is retried, and then dead-lettered with an alarm — for a
+// malformed payload and whenever a post failed, for now or for good (a
+// revoked token, a channel gone: a person must act).
 func (a *app) handle(ctx context.Context, raw json.RawMessage) (response, error) {
 	kind, at, err := parsePayload(raw)
 	if err != nil {
@@ -247,10 +247,9 @@ func (a *app) handle(ctx context.Context, raw json.RawMessage) (response, error)
 	if res.Skip == "" && res.Date != (rotation.Date{}) {
 		out.Date = res.Date.String()
 	}
-	if temporary, _ := chat.IsTemporary(err); temporary {
-		return out, err
-	}
-	return out, nil
+	// Any failure is an error: the invocation is retried, then its
+	// dead-letter queue alarms (a refused post must never pass as done).
+	return out, err
 }
 
 // local runs the command line once and gives the exit status.

@@ -378,11 +378,19 @@ func TestHandle(t *testing.T) {
 	fake.mu.Unlock()
 	a.run.Destinations = a.run.Destinations[:1] // Slack only
 	out, err = a.handle(ctx, json.RawMessage(`{"kind":"morning","scheduledTime":"2026-11-24T01:00:00Z"}`))
-	if err != nil || out.Failed != 1 {
-		t.Errorf("refused for good: %+v, %v; want no error (a retry would not help)", out, err)
+	if err == nil || !strings.Contains(err.Error(), "not_in_channel") || out.Failed != 1 {
+		t.Errorf("refused for good: %+v, %v; want an error, so that the invocation fails loudly (retries, then its DLQ alarm)", out, err)
 	}
 	if !strings.Contains(logs.String(), "not_in_channel") {
 		t.Errorf("the refusal is not logged:\n%s", logs.String())
+	}
+	// The bot is invited: the rerun posts; nothing is "already posted".
+	fake.mu.Lock()
+	fake.slackError = ""
+	fake.mu.Unlock()
+	out, err = a.handle(ctx, json.RawMessage(`{"kind":"morning","scheduledTime":"2026-11-24T01:00:00Z"}`))
+	if err != nil || out.Posted != 1 || out.AlreadyPosted != 0 {
+		t.Errorf("after the fix: %+v, %v; want it posted", out, err)
 	}
 }
 

@@ -70,17 +70,18 @@ func (l *Ledger) Claim(ctx context.Context, key, dest string) (post, claimed boo
 	return true, true
 }
 
-// Settle records the outcome of a claimed post: posted or failed for good
-// are kept; a temporary failure gives the claim back for the retry.
+// Settle records the outcome of a claimed post: a post is kept; a failure,
+// temporary or final, gives the claim back, so that a rerun (after the fix,
+// for a final one) posts — "already posted" is only ever said of a post.
 func (l *Ledger) Settle(ctx context.Context, key, dest string, err error, ref string) {
 	if ctx.Err() != nil { // the budget is spent, but the outcome must be kept
 		ctx = context.WithoutCancel(ctx)
 	}
 	var serr error
-	if temporary, _ := chat.IsTemporary(err); err != nil && temporary {
+	if err != nil {
 		serr = l.Store.Release(ctx, key, dest)
 	} else {
-		serr = l.Store.Done(ctx, key, dest, err == nil, ref)
+		serr = l.Store.Done(ctx, key, dest, true, ref)
 	}
 	if serr != nil {
 		l.Fail("record the post to "+dest, serr)
