@@ -93,6 +93,9 @@ type Config struct {
 	Queue            DeliveryQueue // DELIVERY_QUEUE
 	SQSEndpoint      string        // SQS_ENDPOINT; "" → AWS's
 	DeliveryRetryFor time.Duration // DELIVERY_RETRY_FOR
+
+	FallbackTopicARN string // FALLBACK_TOPIC_ARN; "" → the console
+	SNSEndpoint      string // SNS_ENDPOINT; "" → AWS's
 }
 
 // DeliveryQueue says where the webhook puts events for the deliver code.
@@ -192,6 +195,16 @@ func Load(getenv func(string) string, inLambda bool) (Config, error) {
 		c.SQSEndpoint = l.url("SQS_ENDPOINT", "")
 	}
 	c.DeliveryRetryFor = l.duration("DELIVERY_RETRY_FOR", DefaultDeliveryRetryFor)
+	if v := strings.TrimSpace(getenv("FALLBACK_TOPIC_ARN")); v != "" {
+		if parts := strings.Split(v, ":"); len(parts) != 6 || parts[0] != "arn" || parts[2] != "sns" {
+			l.fail("FALLBACK_TOPIC_ARN", fmt.Sprintf("%q is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", v))
+		} else {
+			c.FallbackTopicARN = v
+		}
+	}
+	if v := strings.TrimSpace(getenv("SNS_ENDPOINT")); v != "" {
+		c.SNSEndpoint = l.url("SNS_ENDPOINT", "")
+	}
 
 	if len(l.problems) > 0 {
 		return c, fmt.Errorf("config: %d problem(s):\n%w", len(l.problems), errors.Join(l.problems...))

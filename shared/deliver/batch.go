@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/pd2chat/pd2chat/shared/fallback"
 	"github.com/pd2chat/pd2chat/shared/queue"
 )
 
@@ -47,6 +48,9 @@ func (h *Handler) Handle(ctx context.Context, batch []queue.Received) []Outcome 
 					outcomes[i] = h.safely(ctx, batch[i], job)
 				}
 				h.log(batch[i], job, outcomes[i])
+				if outcomes[i].Verdict == DeadLetter {
+					h.page(ctx, batch[i], job, outcomes[i])
+				}
 				if outcomes[i].Verdict != Done {
 					stop = &outcomes[i]
 				}
@@ -94,6 +98,23 @@ func (h *Handler) log(r queue.Received, job Job, o Outcome) {
 		h.cfg.Log.Warn("retry", append(attrs, "in", o.Delay.Round(time.Millisecond).String(), "reason", o.Reason)...)
 	case DeadLetter:
 		h.cfg.Log.Error("undeliverable", append(attrs, "reason", o.Reason)...)
+	}
+}
+
+// page sends the fallback notification of a dead-lettered message. Its
+// failure is logged: the dead-letter queue's alarm still fires.
+func (h *Handler) page(ctx context.Context, r queue.Received, job Job, o Outcome) {
+	if h.cfg.Fallback == nil {
+		return
+	}
+	u := fallback.Undeliverable{Destination: job.Destination, Reason: o.Reason, Key: job.Key, Attempts: r.ReceiveCount, Event: job.Event, Text: job.Text}
+	if u.Destination == "" {
+		u.Destination = "(unreadable message " + r.ID + ")"
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := h.cfg.Fallback.Notify(ctx, u); err != nil {
+		h.cfg.Log.Error("fallback notification failed (the dead-letter alarm still fires)", "message", r.ID, "error", err.Error())
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
+	"github.com/pd2chat/pd2chat/shared/fallback"
 	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/fingerprint"
 	"github.com/pd2chat/pd2chat/shared/incident"
@@ -61,6 +62,9 @@ type Config struct {
 	BaseDelay, MaxDelay time.Duration
 	// Now is the clock. Nil: time.Now.
 	Now func() time.Time
+	// Fallback pages a human for each dead-lettered message, with the
+	// alert's content and the fix. Nil: the log line only.
+	Fallback fallback.Notifier
 }
 
 // Handler delivers queue messages. It is safe for concurrent use.

@@ -18,6 +18,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
 	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/fakeslack"
+	"github.com/pd2chat/pd2chat/shared/fallback"
 	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/message"
@@ -542,5 +543,36 @@ func TestAPanicInAStoreCallFailsOnlyItsMessage(t *testing.T) {
 	out := r.h.Handle(context.Background(), batch)
 	if len(out) != 1 || out[0].Verdict != deliver.Retry || !strings.Contains(out[0].Reason, "store bug") {
 		t.Errorf("outcomes %+v", out)
+	}
+}
+
+type pages struct {
+	mu  sync.Mutex
+	got []fallback.Undeliverable
+}
+
+func (p *pages) Notify(_ context.Context, u fallback.Undeliverable) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.got = append(p.got, u)
+	return nil
+}
+
+// TestUndeliverablePages: each dead-lettered message pages a human through
+// the fallback, with the alert and the reason; delivered ones do not.
+func TestUndeliverablePages(t *testing.T) {
+	p := &pages{}
+	r := newRig(t, func(c *deliver.Config) { c.Fallback = p })
+	r.slack.SetBefore(func(w http.ResponseWriter, req *http.Request) bool {
+		if strings.Contains(req.FormValue("text"), "on QGONE") {
+			_, _ = io.WriteString(w, `{"ok":false,"error":"not_in_channel"}`)
+			return true
+		}
+		return false
+	})
+	r.send(t, event("E1", incident.Triggered, "QGONE", 0), event("E2", incident.Triggered, "QOK", 0))
+	r.run(t, 1)
+	if len(p.got) != 1 || p.got[0].Event == nil || p.got[0].Event.Incident.ID != "QGONE" || !strings.Contains(p.got[0].Reason, "not_in_channel") {
+		t.Errorf("pages %+v", p.got)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dynamodbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/pd2chat/pd2chat/shared/chat/console"
@@ -26,6 +27,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/chat/typetalk"
 	"github.com/pd2chat/pd2chat/shared/config"
 	"github.com/pd2chat/pd2chat/shared/deliver"
+	"github.com/pd2chat/pd2chat/shared/fallback"
 	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/queue"
@@ -204,6 +206,10 @@ func Deliver(ctx context.Context, cfg config.Config, store state.Store, stdout i
 			dests = append(dests, d)
 		}
 	}
+	notifier, err := Fallback(ctx, cfg, stdout)
+	if err != nil {
+		return nil, err
+	}
 	return deliver.New(deliver.Config{
 		Destinations: dests,
 		Calendar:     Calendar(cfg),
@@ -211,7 +217,27 @@ func Deliver(ctx context.Context, cfg config.Config, store state.Store, stdout i
 		State:        store,
 		Log:          log,
 		RetryFor:     cfg.DeliveryRetryFor,
+		Fallback:     notifier,
 	}), nil
+}
+
+// Fallback is where an undeliverable alert pages a human: the SNS topic
+// FALLBACK_TOPIC_ARN (SNS_ENDPOINT overrides AWS's endpoint), or the
+// console.
+func Fallback(ctx context.Context, cfg config.Config, stdout io.Writer) (fallback.Notifier, error) {
+	if cfg.FallbackTopicARN == "" {
+		return &fallback.Console{W: stdout}, nil
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("fallback: AWS configuration for FALLBACK_TOPIC_ARN: %w", err)
+	}
+	client := sns.NewFromConfig(awsCfg, func(o *sns.Options) {
+		if cfg.SNSEndpoint != "" {
+			o.BaseEndpoint = &cfg.SNSEndpoint
+		}
+	})
+	return fallback.SNS{Client: client, Topic: cfg.FallbackTopicARN}, nil
 }
 
 // CreateTable creates the STATE_STORE table when it is DynamoDB and
