@@ -183,10 +183,19 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	}, s, table, secretPolicyARN)
 
 	// deliver posts alerts and reminders alike: it gets the settings of both.
+	// An alert deliver cannot post pages a human here, with its content.
+	fallbackTopic := awssns.NewTopic(stack, jsii.String("Fallback"), &awssns.TopicProps{
+		DisplayName: jsii.String("pd2chat undeliverable alerts"),
+		EnforceSSL:  jsii.Bool(true),
+	})
+	if s.AlarmEmail != "" {
+		fallbackTopic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(s.AlarmEmail), nil))
+	}
 	deliverEnv := clone(remindEnv)
 	if s.RotationCacheTTL != "" {
 		deliverEnv["ROTATION_CACHE_TTL"] = s.RotationCacheTTL
 	}
+	deliverEnv["FALLBACK_TOPIC_ARN"] = *fallbackTopic.TopicArn()
 	deliver := newFunction(stack, functionSpec{
 		id:          "Deliver",
 		name:        "deliver",
@@ -207,10 +216,11 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 		ReportBatchItemFailures: jsii.Bool(true),
 	}))
 	deliveries.dlq.GrantSendMessages(deliver)
+	fallbackTopic.GrantPublish(deliver)
 
 	api := newAPI(stack, webhook)
 	newSchedules(stack, s, remind, dlq)
-	newAlarms(stack, s, api, dlq, deliveries, webhook.LogGroup(), webhook, remind, deliver)
+	newAlarms(stack, s, api, dlq, deliveries, webhook.LogGroup(), deliver.LogGroup(), webhook, remind, deliver)
 
 	awscdk.NewCfnOutput(stack, jsii.String("WebhookUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("URL of the PagerDuty V3 webhook subscription (and, with ?token=, of a V2 extension)"),
@@ -503,7 +513,7 @@ func newSchedules(stack awscdk.Stack, s Settings, remind awslambda.Function, dlq
 // without an alarm (a probe of the URL now and then).
 const signatureFailuresMax = 3
 
-func newAlarms(stack awscdk.Stack, s Settings, api awsapigatewayv2.HttpApi, dlq awssqs.Queue, deliveries deliveryQueues, webhookLogs awslogs.ILogGroup, fns ...awslambda.Function) {
+func newAlarms(stack awscdk.Stack, s Settings, api awsapigatewayv2.HttpApi, dlq awssqs.Queue, deliveries deliveryQueues, webhookLogs, deliverLogs awslogs.ILogGroup, fns ...awslambda.Function) {
 	topic := awssns.NewTopic(stack, jsii.String("Alarms"), &awssns.TopicProps{
 		DisplayName: jsii.String("pd2chat alarms"),
 		EnforceSSL:  jsii.Bool(true),
@@ -565,6 +575,16 @@ func newAlarms(stack awscdk.Stack, s Settings, api awsapigatewayv2.HttpApi, dlq 
 		"(see the webhook log's auth_failure: a signing secret or V2 token that differs from PagerDuty's, or someone probing the URL); "+
 		"PagerDuty does not retry them. Rotate the secret as the README says.",
 		failures.Metric(sum), signatureFailuresMax)
+	// deliver logs one "undeliverable" line per dead-lettered message.
+	undeliverable := awslogs.NewMetricFilter(stack, jsii.String("Undeliverable"), &awslogs.MetricFilterProps{
+		LogGroup:        deliverLogs,
+		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String("undeliverable")),
+		MetricNamespace: jsii.String("pd2chat"),
+		MetricName:      jsii.String("Undeliverable"),
+		MetricValue:     jsii.String("1"),
+	})
+	atLeastOne("UndeliverableAlarm", "pd2chat: an alert could not be posted to a chat (the deliver log's `undeliverable` line and the fallback e-mail say which, why and the fix); "+
+		"fix it, then redrive the deliveries' dead-letter queue.", undeliverable.Metric(sum))
 	above("DeliveryAgeAlarm", "pd2chat: deliveries are waiting: a chat is failing temporarily (the oldest message in the deliveries queue is over "+
 		strconv.Itoa(deliveryMaxAgeM)+" min old); see the deliver log.",
 		deliveries.queue.MetricApproximateAgeOfOldestMessage(maxPerMinute), deliveryMaxAgeM*60)

@@ -259,6 +259,8 @@ func TestEnvironment(t *testing.T) {
 	// deliver posts alerts and reminders: the settings of both.
 	deliver := maps.Clone(remind)
 	deliver["ROTATION_CACHE_TTL"] = "5m"
+	fallbackID, _ := s.one(t, "AWS::SNS::Topic", "Fallback")
+	deliver["FALLBACK_TOPIC_ARN"] = ref(fallbackID)
 
 	for prefix, want := range map[string]map[string]any{"Webhook": webhook, "Remind": remind, "Deliver": deliver} {
 		id, fn := s.one(t, "AWS::Lambda::Function", prefix)
@@ -634,6 +636,7 @@ func TestAlarms(t *testing.T) {
 		"ReminderDLQAlarm":      {namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", dimension: queue(dlqID)},
 		"DeliveryDLQAlarm": {namespace: "AWS/SQS", metric: "ApproximateNumberOfMessagesVisible", stat: "Maximum", dimension: queue(deliveriesDLQID),
 			period: 60, above: "0", describes: "an alert could not be delivered; see the deliver log's `undeliverable` lines for the reason, fix it, then redrive"},
+		"UndeliverableAlarm": {namespace: "pd2chat", metric: "Undeliverable", stat: "Sum", describes: "an alert could not be posted to a chat"},
 		"SignatureFailuresAlarm": {namespace: "pd2chat", metric: "SignatureFailures", stat: "Sum",
 			above: "3", describes: "PagerDuty deliveries refused in 5 minutes"},
 		"DeliveryAgeAlarm": {namespace: "AWS/SQS", metric: "ApproximateAgeOfOldestMessage", stat: "Maximum", dimension: queue(queueID),
@@ -647,6 +650,13 @@ func TestAlarms(t *testing.T) {
 		"LogGroupName":          ref(logsID),
 		"FilterPattern":         "{ $.auth_failure = \"*\" }",
 		"MetricTransformations": []any{map[string]any{"MetricNamespace": "pd2chat", "MetricName": "SignatureFailures", "MetricValue": "1"}},
+	})
+	deliverLogsID, _ := s.one(t, "AWS::Logs::LogGroup", "DeliverLogs")
+	_, uf := s.one(t, "AWS::Logs::MetricFilter", "Undeliverable")
+	equal(t, "undeliverable filter", uf.Properties, map[string]any{
+		"LogGroupName":          ref(deliverLogsID),
+		"FilterPattern":         "{ $.msg = \"undeliverable\" }",
+		"MetricTransformations": []any{map[string]any{"MetricNamespace": "pd2chat", "MetricName": "Undeliverable", "MetricValue": "1"}},
 	})
 	alarms := s.ofType("AWS::CloudWatch::Alarm")
 	if len(alarms) != len(want) {
@@ -677,6 +687,40 @@ func TestAlarms(t *testing.T) {
 
 // TestNag: cdk-nag's AwsSolutions pack finds no unsuppressed error or
 // warning, and each suppression is one we know, with its reason.
+// TestFallback: the topic an undeliverable alert pages, TLS only, mailed
+// to alarmEmail, published to by deliver alone.
+func TestFallback(t *testing.T) {
+	s := full(t)
+	topicID, topic := s.one(t, "AWS::SNS::Topic", "Fallback")
+	equal(t, "topic name", topic.Properties["DisplayName"], "pd2chat undeliverable alerts")
+	_, deliver := s.one(t, "AWS::Lambda::Function", "Deliver")
+	env := deliver.Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+	equal(t, "FALLBACK_TOPIC_ARN", env["FALLBACK_TOPIC_ARN"], ref(topicID))
+	subs := 0
+	for _, id := range s.ofType("AWS::SNS::Subscription") {
+		if p := s.resources[id].Properties; fmt.Sprint(p["TopicArn"]) == fmt.Sprint(ref(topicID)) {
+			subs++
+			equal(t, "fallback subscription", p, map[string]any{"Protocol": "email", "Endpoint": "sre@example.com", "TopicArn": ref(topicID)})
+		}
+	}
+	if subs != 1 {
+		t.Errorf("%d subscriptions to the fallback topic, want 1", subs)
+	}
+	publishers := 0
+	for _, id := range s.ofType("AWS::IAM::Policy") {
+		b, _ := json.Marshal(s.resources[id].Properties)
+		if strings.Contains(string(b), `"sns:Publish"`) && strings.Contains(string(b), topicID) {
+			publishers++
+			if !strings.HasPrefix(id, "DeliverRole") {
+				t.Errorf("%s may publish to the fallback topic", id)
+			}
+		}
+	}
+	if publishers != 1 {
+		t.Errorf("%d policies publish to the fallback topic, want deliver's", publishers)
+	}
+}
+
 func TestNag(t *testing.T) {
 	s := full(t)
 	for _, m := range s.nagErrors {
