@@ -225,7 +225,7 @@ func TestSlackManifest(t *testing.T) {
 			inBot = false
 		}
 	}
-	if want := []string{"channels:history", "chat:write", "groups:history", "users:read", "users:read.email"}; !reflect.DeepEqual(scopes, want) {
+	if want := []string{"channels:history", "channels:read", "chat:write", "groups:history", "groups:read", "users:read", "users:read.email"}; !reflect.DeepEqual(scopes, want) {
 		t.Errorf("bot scopes %v, want %v", scopes, want)
 	}
 	for _, line := range strings.Split(string(b), "\n") {

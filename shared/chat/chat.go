@@ -68,6 +68,15 @@ type Threader interface {
 	Update(ctx context.Context, ref string, m Message) error
 }
 
+// Checker is a Poster that can tell, without posting, whether posting can
+// work at all (Slack: the token is valid, the channel exists, is not
+// archived and has the bot as a member). Check errors are classified like
+// Post's: a final one names what a person must fix.
+type Checker interface {
+	Poster
+	Check(ctx context.Context) error
+}
+
 // PosterFunc adapts a function to Poster, e.g. to retry a poster method that
 // returns more than an error:
 //

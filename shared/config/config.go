@@ -171,6 +171,10 @@ func Load(getenv func(string) string, inLambda bool) (Config, error) {
 	c.SlackAPIURL = l.url("SLACK_API_URL", DefaultSlackAPIURL)
 	c.TypetalkToken = Secret(strings.TrimSpace(getenv("TYPETALK_TOKEN")))
 	c.TypetalkAPIURL = l.url("TYPETALK_API_URL", DefaultTypetalkAPIURL)
+	if t := c.SlackBotToken.Reveal(); t != "" && !strings.HasPrefix(t, "xoxb-") {
+		// The value is not echoed: it is a secret.
+		l.fail("SLACK_BOT_TOKEN", "is not a bot token (xoxb-…): a user token (xoxp-), an app-level token (xapp-) or an incoming-webhook URL cannot post as the app")
+	}
 	for _, d := range append(append([]Destination(nil), c.AlertDestinations...), c.ReminderDestinations...) {
 		switch {
 		case d.Kind == "slack" && c.SlackBotToken == "":

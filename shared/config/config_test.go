@@ -155,6 +155,21 @@ func TestDeliveryQueue(t *testing.T) {
 	}
 }
 
+func TestSlackTokenMustBeABotToken(t *testing.T) {
+	for token, ok := range map[string]bool{
+		"xoxb-1-2-abc": true, "xoxp-1-2-abc": false, "xapp-1-abc": false,
+		"https://hooks.slack.com/services/T0/B0/abc": false,
+	} {
+		_, err := Load(env(map[string]string{"SLACK_BOT_TOKEN": token, "ALERT_DESTINATIONS": "slack:C1"}), false)
+		if ok != (err == nil) {
+			t.Errorf("%.8s…: err %v", token, err)
+		}
+		if err != nil && (!strings.Contains(err.Error(), "SLACK_BOT_TOKEN") || strings.Contains(err.Error(), token)) {
+			t.Errorf("the error must name SLACK_BOT_TOKEN and not show it: %v", err)
+		}
+	}
+}
+
 func TestLoadNeedsTokensForChats(t *testing.T) {
 	_, err := Load(env(map[string]string{"ALERT_DESTINATIONS": "slack:C1", "REMINDER_DESTINATIONS": "typetalk:7"}), false)
 	if err == nil || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN is required for destination slack:C1") ||

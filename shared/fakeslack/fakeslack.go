@@ -102,6 +102,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			msgs = append(msgs, m)
 		}
 		writeJSON(w, map[string]any{"ok": true, "messages": msgs, "has_more": false})
+	case "/api/auth.test":
+		writeJSON(w, map[string]any{"ok": true, "user_id": "U0BOT", "team": "Acme", "bot_id": "B0BOT"})
+	case "/api/conversations.info":
+		writeJSON(w, map[string]any{"ok": true, "channel": map[string]any{
+			"id": f.Get("channel"), "is_member": true, "is_archived": false,
+		}})
 	default:
 		writeJSON(w, map[string]any{"ok": false, "error": "unknown_method"})
 	}

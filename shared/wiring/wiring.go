@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -22,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/chat/console"
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
 	"github.com/pd2chat/pd2chat/shared/chat/typetalk"
@@ -195,11 +197,6 @@ func Deliver(ctx context.Context, cfg config.Config, store state.Store, stdout i
 	if err != nil {
 		return nil, err
 	}
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if _, err := src.Roster(pctx); err != nil {
-		log.Warn("could not read the rotation at start-up; the first alerts may go out without mentions (follow-ups mention later)", "error", err.Error())
-	}
 	dests := Destinations(cfg, cfg.AlertDestinations, HTTPClient(), stdout)
 	for _, d := range Destinations(cfg, cfg.ReminderDestinations, HTTPClient(), stdout) {
 		if !slices.ContainsFunc(dests, func(o fanout.Destination) bool { return o.Name == d.Name }) {
@@ -210,6 +207,14 @@ func Deliver(ctx context.Context, cfg config.Config, store state.Store, stdout i
 	if err != nil {
 		return nil, err
 	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Go(func() { CheckDestinations(pctx, dests, notifier, log) })
+	if _, err := src.Roster(pctx); err != nil {
+		log.Warn("could not read the rotation at start-up; the first alerts may go out without mentions (follow-ups mention later)", "error", err.Error())
+	}
+	wg.Wait()
 	return deliver.New(deliver.Config{
 		Destinations: dests,
 		Calendar:     Calendar(cfg),
@@ -219,6 +224,40 @@ func Deliver(ctx context.Context, cfg config.Config, store state.Store, stdout i
 		RetryFor:     cfg.DeliveryRetryFor,
 		Fallback:     notifier,
 	}), nil
+}
+
+// CheckDestinations asks each chat that can (chat.Checker: Slack's
+// auth.test and conversations.info) whether posting can work at all. A
+// destination that cannot — a revoked token, a channel gone or archived,
+// the bot not invited — is logged as an error and paged through notifier
+// with the fix; start-up goes on (deliveries must still be taken and
+// queued, and the other destinations work).
+func CheckDestinations(ctx context.Context, dests []fanout.Destination, notifier fallback.Notifier, log *slog.Logger) {
+	var wg sync.WaitGroup
+	for _, d := range dests {
+		c, ok := d.Poster.(chat.Checker)
+		if !ok {
+			continue
+		}
+		wg.Go(func() {
+			err := c.Check(ctx)
+			if err == nil {
+				return
+			}
+			if temporary, _ := chat.IsTemporary(err); temporary {
+				log.Warn("could not check a destination at start-up", "destination", d.Name, "error", err.Error())
+				return
+			}
+			log.Error("destination check failed: its alerts will be dead-lettered until this is fixed", "destination", d.Name,
+				"error", err.Error(), "fix", fallback.Fix(d.Name, err.Error()))
+			if notifier != nil {
+				if nerr := notifier.Notify(ctx, fallback.Undeliverable{Destination: d.Name, Reason: "start-up check: " + err.Error(), Key: "start-up check"}); nerr != nil {
+					log.Error("fallback notification failed", "error", nerr.Error())
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // Fallback is where an undeliverable alert pages a human: the SNS topic

@@ -202,6 +202,29 @@ func (p *Poster) Find(ctx context.Context, m chat.Message, since time.Time) (ref
 	return "", false, nil
 }
 
+var _ chat.Checker = (*Poster)(nil)
+
+// Check calls auth.test (the token is valid) and conversations.info (the
+// channel exists, is not archived, and the bot is a member), so that a
+// setting that can never work is reported at start-up rather than on the
+// first alert. Errors read "slack: check C123: not_in_channel" and carry
+// Slack's code, as a post's would.
+func (p *Poster) Check(ctx context.Context) error {
+	if _, err := p.client.AuthTestContext(ctx); err != nil {
+		return p.wrap("check", classify(err))
+	}
+	ch, err := p.client.GetConversationInfoContext(ctx, &slackapi.GetConversationInfoInput{ChannelID: p.channel})
+	switch {
+	case err != nil:
+		return p.wrap("check", classify(err))
+	case ch.IsArchived:
+		return p.wrap("check", errors.New("is_archived"))
+	case !ch.IsMember:
+		return p.wrap("check", errors.New("not_in_channel"))
+	}
+	return nil
+}
+
 // hasKey reports whether msg carries pd2chat's metadata for key.
 func hasKey(msg slackapi.Message, key string) bool {
 	if msg.Metadata.EventType != eventType {

@@ -1,0 +1,55 @@
+package wiring
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pd2chat/pd2chat/shared/chat/slack"
+	"github.com/pd2chat/pd2chat/shared/fakeslack"
+	"github.com/pd2chat/pd2chat/shared/fallback"
+	"github.com/pd2chat/pd2chat/shared/fanout"
+	"github.com/pd2chat/pd2chat/shared/message"
+	"github.com/pd2chat/pd2chat/shared/testlog"
+)
+
+type pages struct {
+	mu  sync.Mutex
+	got []fallback.Undeliverable
+}
+
+func (p *pages) Notify(_ context.Context, u fallback.Undeliverable) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.got = append(p.got, u)
+	return nil
+}
+
+// TestCheckDestinations: a channel the bot was never invited to is an
+// error line and a page at start-up, with the fix; a good one is silent.
+func TestCheckDestinations(t *testing.T) {
+	fake := fakeslack.New(t)
+	fake.SetBefore(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path == "/api/conversations.info" && r.FormValue("channel") == "C0NOBOT" {
+			_, _ = io.WriteString(w, `{"ok":true,"channel":{"id":"C0NOBOT","is_member":false}}`)
+			return true
+		}
+		return false
+	})
+	dest := func(ch string) fanout.Destination {
+		return fanout.Destination{Name: "slack:" + ch, Dialect: message.Slack, Poster: slack.New(slack.Options{Token: "xoxb-t", APIURL: fake.APIURL(), Channel: ch})}
+	}
+	var logs testlog.Buffer
+	p := &pages{}
+	CheckDestinations(context.Background(), []fanout.Destination{dest("C0NOBOT"), dest("C0FINE")}, p, slog.New(slog.NewJSONHandler(&logs, nil)))
+	if len(p.got) != 1 || p.got[0].Destination != "slack:C0NOBOT" || !strings.Contains(p.got[0].Reason, "not_in_channel") {
+		t.Errorf("pages %+v", p.got)
+	}
+	if !strings.Contains(logs.String(), "/invite @pd2chat") || strings.Contains(logs.String(), "C0FINE") {
+		t.Errorf("logs:\n%s", logs.String())
+	}
+}
