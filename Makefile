@@ -17,7 +17,7 @@ SAMPLES    ?= testdata/pagerduty/v3/incident.triggered.json \
               testdata/pagerduty/v2/trigger.json
 FUZZTIME   ?= 5m
 
-.PHONY: help run run-stack send test chaos bench fuzz build lint clean
+.PHONY: help run run-stack send ping test chaos bench fuzz build lint clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -67,6 +67,10 @@ send: ## sign the sample deliveries and POST them to `make run`
 	PAGERDUTY_WEBHOOK_SECRETS="$${PAGERDUTY_WEBHOOK_SECRETS-$(DEV_SECRET)}" \
 	PAGERDUTY_V2_TOKEN="$${PAGERDUTY_V2_TOKEN-$(DEV_TOKEN)}" \
 	$(GO) run ./shared/cmd/pdsend -url http://localhost:$(PORT)/pagerduty $(SAMPLES)
+
+ping: ## send a signed test event (pagey.ping) to `make run` or `make run-stack`: every chat says it arrived
+	PAGERDUTY_WEBHOOK_SECRETS="$${PAGERDUTY_WEBHOOK_SECRETS-$(DEV_SECRET)}" \
+	$(GO) run ./shared/cmd/pdsend -url http://localhost:$(PORT)/pagerduty testdata/pagerduty/v3/pagey.ping.json
 
 .PHONY: oncall
 oncall: ## check the sheet: who is on call today and next working day, days off, problems (AT=RFC3339 to pick the instant)

@@ -172,6 +172,10 @@ func decodeV3(e *v3Event, typeErr *json.UnmarshalTypeError) (Delivery, error) {
 		}
 		return d, fmt.Errorf("%w: event.event_type missing", ErrMalformed)
 	}
+	if e.EventType == "pagey.ping" {
+		d.Ping = &Ping{ID: e.ID, OccurredAt: e.OccurredAt.Time}
+		return d, nil
+	}
 	kind, sh, ok := v3Kind(e.EventType)
 	if !ok {
 		return d, nil // not ours: whatever its shape, answer 2xx

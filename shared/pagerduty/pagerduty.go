@@ -17,6 +17,7 @@ package pagerduty
 
 import (
 	"errors"
+	"time"
 
 	"github.com/pd2chat/pd2chat/shared/incident"
 )
@@ -50,4 +51,14 @@ type Delivery struct {
 	// holds none that pd2chat knows (service.updated, pagey.ping, a future
 	// incident.* type): the handler logs it and answers 2xx.
 	Events []incident.Event
+	// Ping is set for a test event (V3 "pagey.ping": PagerDuty's "Send
+	// Test Event", or `make ping`), which has no incident: pd2chat answers
+	// it with a message in every chat, proving the path end to end.
+	Ping *Ping
+}
+
+// Ping is a test event.
+type Ping struct {
+	ID         string
+	OccurredAt time.Time // zero when absent
 }

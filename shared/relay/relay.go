@@ -198,6 +198,9 @@ func (h *Handler) deliver(r *http.Request) (outcome, error) {
 			return out, refuseAuth(http.StatusForbidden, authBadV2Token, "token does not match")
 		}
 	}
+	if d.Ping != nil {
+		return out, h.ping(r.Context(), d.Ping, body, &out)
+	}
 	if len(d.Events) == 0 {
 		return out, nil
 	}
@@ -222,14 +225,20 @@ func (h *Handler) deliver(r *http.Request) (outcome, error) {
 			msgs = append(msgs, m)
 		}
 	}
-	ctx, cancel := context.WithTimeoutCause(r.Context(), h.cfg.Budget, errors.New("relay: enqueue took too long"))
+	return out, h.enqueue(r.Context(), msgs, &out)
+}
+
+// enqueue puts msgs on the delivery queue within the budget; 503 when the
+// queue cannot take them (PagerDuty retries).
+func (h *Handler) enqueue(ctx context.Context, msgs []queue.Message, out *outcome) error {
+	ctx, cancel := context.WithTimeoutCause(ctx, h.cfg.Budget, errors.New("relay: enqueue took too long"))
 	defer cancel()
 	if err := h.cfg.Queue.Send(ctx, msgs...); err != nil {
 		h.cfg.Log.Error("enqueue failed", "error", err.Error())
-		return out, refuse(http.StatusServiceUnavailable, "cannot take the delivery now; retry later")
+		return refuse(http.StatusServiceUnavailable, "cannot take the delivery now; retry later")
 	}
 	out.enqueued = len(msgs)
-	return out, nil
+	return nil
 }
 
 // v2Tokens are the readings of the one ?token= of a raw query: as a form
@@ -269,4 +278,26 @@ func (h *Handler) v2TokenMatches(tokens []string) bool {
 		ok |= subtle.ConstantTimeCompare(got[:], h.v2Token[:])
 	}
 	return ok == 1
+}
+
+// ping answers a test event with a message in every chat, through the
+// same queue and deliver code as an alert.
+func (h *Handler) ping(ctx context.Context, p *pagerduty.Ping, body []byte, out *outcome) error {
+	received := h.cfg.Now()
+	key := "ping/" + p.ID
+	if p.ID == "" {
+		sum := sha256.Sum256(body)
+		key = "ping/body-" + hex.EncodeToString(sum[:12])
+	}
+	text := "PagerDuty test event received " + received.UTC().Format(time.RFC3339) +
+		": PagerDuty → pd2chat → this chat works. Nobody needs to do anything."
+	var msgs []queue.Message
+	for _, dest := range h.cfg.Destinations {
+		m, err := deliver.Job{Destination: dest, Key: key, ReceivedAt: received, Text: text}.Message()
+		if err != nil {
+			return err
+		}
+		msgs = append(msgs, m)
+	}
+	return h.enqueue(ctx, msgs, out)
 }

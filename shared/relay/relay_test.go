@@ -645,3 +645,23 @@ func TestAuthFailuresAreLogged(t *testing.T) {
 		})
 	}
 }
+
+// TestPing: PagerDuty's test event (pagey.ping) goes through the whole
+// path and says so in every chat, once however often it comes.
+func TestPing(t *testing.T) {
+	hs := newHarness(t, nil)
+	body := fixture(t, "v3/pagey.ping.json")
+	for range 2 {
+		if rec := hs.do("POST", "/pagerduty", signed(body, secret), body); rec.Code != 200 {
+			t.Fatalf("status %d %q", rec.Code, rec.Body)
+		}
+	}
+	for name, got := range map[string][]string{"slack": hs.slack.got(), "typetalk": hs.typetalk.got()} {
+		if len(got) != 1 || !strings.Contains(got[0], "PagerDuty test event received") {
+			t.Errorf("%s got %q", name, got)
+		}
+	}
+	if rec := hs.do("POST", "/pagerduty", signed(body, "guess"), body); rec.Code != 403 {
+		t.Errorf("a forged ping: %d", rec.Code)
+	}
+}
