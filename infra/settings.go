@@ -31,6 +31,10 @@ type Settings struct {
 	BusinessHours        string   // BUSINESS_HOURS; the reminders run at its start and end
 	Holidays             string   // HOLIDAYS: "jp" or "none"
 	BuildDir             string   // holds NAME/bootstrap of each of functionNames
+	// HeartbeatDays alarms when no delivery at all reached the webhook for
+	// this many days (PagerDuty sends nothing when all is quiet: point a
+	// scheduled test event at it); 0, the default, turns it off.
+	HeartbeatDays int
 
 	// Derived from BusinessHours.
 	Schedule ReminderSchedule
@@ -60,7 +64,7 @@ const (
 var settingKeys = []string{
 	"stackName", "alertDestinations", "reminderDestinations", "spreadsheetId",
 	"rotationCacheTtl", "oncallManualUrl", "secret", "alarmEmail", "timezone",
-	"businessHours", "holidays", "buildDir",
+	"businessHours", "holidays", "buildDir", "heartbeatDays",
 }
 
 // LoadSettings reads the settings through getContext (the app's
@@ -126,6 +130,13 @@ func LoadSettings(getContext func(key string) any) (Settings, error) {
 		}
 	case !secretNameRE.MatchString(s.Secret):
 		r.fail("secret", fmt.Sprintf("%q is not a secret name (letters, digits and /_+=.@-, at most 512)", s.Secret))
+	}
+	if v := r.get("heartbeatDays", "0"); v != "0" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 30 {
+			r.fail("heartbeatDays", fmt.Sprintf("%q is not a number of days from 1 to 30 (0 or absent: off)", v))
+		}
+		s.HeartbeatDays = n
 	}
 	if s.AlarmEmail != "" {
 		if a, err := mail.ParseAddress(s.AlarmEmail); err != nil || a.Address != s.AlarmEmail {

@@ -95,6 +95,7 @@ func TestLoadSettingsProblems(t *testing.T) {
 		"businessHours":        "Mon-Fri 10:00-24:00",
 		"holidays":             "us",
 		"buildDir":             t.TempDir(),
+		"heartbeatDays":        "a week",
 		"alertDestination":     "slack:C0123ABCD", // a typo
 		"extra":                42,
 	}}))
@@ -114,6 +115,7 @@ func TestLoadSettingsProblems(t *testing.T) {
 		`pd2chat.timezone "Asia/Tokio" is not a known time zone`,
 		`pd2chat.businessHours "Mon-Fri 10:00-24:00": an end of 24:00`,
 		`pd2chat.holidays "us" is not one of jp, none`,
+		`pd2chat.heartbeatDays "a week" is not a number of days from 1 to 30`,
 		`/webhook/bootstrap is missing: run ` + "`make build`",
 		`/remind/bootstrap is missing: run ` + "`make build`",
 		`/deliver/bootstrap is missing: run ` + "`make build`",

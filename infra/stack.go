@@ -585,6 +585,21 @@ func newAlarms(stack awscdk.Stack, s Settings, api awsapigatewayv2.HttpApi, dlq 
 	})
 	atLeastOne("UndeliverableAlarm", "pd2chat: an alert could not be posted to a chat (the deliver log's `undeliverable` line and the fallback e-mail say which, why and the fix); "+
 		"fix it, then redrive the deliveries' dead-letter queue.", undeliverable.Metric(sum))
+	if s.HeartbeatDays > 0 {
+		// No request at all for HeartbeatDays days: PagerDuty cannot reach
+		// pd2chat (a subscription disabled or deleted, a URL changed).
+		quiet := awscloudwatch.NewAlarm(stack, jsii.String("HeartbeatAlarm"), &awscloudwatch.AlarmProps{
+			AlarmDescription: jsii.String("pd2chat: no PagerDuty delivery reached the webhook for " + strconv.Itoa(s.HeartbeatDays) +
+				" day(s): check the webhook subscription in PagerDuty (disabled after failures? URL changed?), then send a test event."),
+			Metric:             api.MetricCount(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Days(jsii.Number(1)), Statistic: jsii.String("Sum")}),
+			Threshold:          jsii.Number(1),
+			EvaluationPeriods:  jsii.Number(float64(s.HeartbeatDays)),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_LESS_THAN_THRESHOLD,
+			TreatMissingData:   awscloudwatch.TreatMissingData_BREACHING,
+		})
+		quiet.AddAlarmAction(action)
+		quiet.AddOkAction(action)
+	}
 	above("DeliveryAgeAlarm", "pd2chat: deliveries are waiting: a chat is failing temporarily (the oldest message in the deliveries queue is over "+
 		strconv.Itoa(deliveryMaxAgeM)+" min old); see the deliver log.",
 		deliveries.queue.MetricApproximateAgeOfOldestMessage(maxPerMinute), deliveryMaxAgeM*60)

@@ -687,6 +687,24 @@ func TestAlarms(t *testing.T) {
 
 // TestNag: cdk-nag's AwsSolutions pack finds no unsuppressed error or
 // warning, and each suppression is one we know, with its reason.
+// TestHeartbeat: with heartbeatDays, no request to the API for that many
+// days alarms (missing data too); without it, no such alarm.
+func TestHeartbeat(t *testing.T) {
+	set := fullSettings(t)
+	set.HeartbeatDays = 7
+	s := synth(t, set)
+	apiID, _ := s.one(t, "AWS::ApiGatewayV2::Api", "Api")
+	id, a := s.one(t, "AWS::CloudWatch::Alarm", "HeartbeatAlarm")
+	p := a.Properties
+	equal(t, id, []any{p["Namespace"], p["MetricName"], p["Statistic"], p["Period"], p["EvaluationPeriods"], p["ComparisonOperator"], p["Threshold"], p["TreatMissingData"], p["Dimensions"]},
+		[]any{"AWS/ApiGateway", "Count", "Sum", 86400, 7, "LessThanThreshold", 1, "breaching", []any{map[string]any{"Name": "ApiId", "Value": ref(apiID)}}})
+	for _, id := range full(t).ofType("AWS::CloudWatch::Alarm") {
+		if strings.HasPrefix(id, "HeartbeatAlarm") {
+			t.Errorf("%s without heartbeatDays", id)
+		}
+	}
+}
+
 // TestFallback: the topic an undeliverable alert pages, TLS only, mailed
 // to alarmEmail, published to by deliver alone.
 func TestFallback(t *testing.T) {
