@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdadestinations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
@@ -184,9 +185,12 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 
 	// deliver posts alerts and reminders alike: it gets the settings of both.
 	// An alert deliver cannot post pages a human here, with its content.
+	// Encrypted with the AWS managed key: only deliver publishes to it (a
+	// CloudWatch alarm could not, which is why the alarm topic is not).
 	fallbackTopic := awssns.NewTopic(stack, jsii.String("Fallback"), &awssns.TopicProps{
 		DisplayName: jsii.String("pd2chat undeliverable alerts"),
 		EnforceSSL:  jsii.Bool(true),
+		MasterKey:   awskms.Alias_FromAliasName(stack, jsii.String("SnsManagedKey"), jsii.String("alias/aws/sns")),
 	})
 	if s.AlarmEmail != "" {
 		fallbackTopic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(s.AlarmEmail), nil))
@@ -216,7 +220,13 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 		ReportBatchItemFailures: jsii.Bool(true),
 	}))
 	deliveries.dlq.GrantSendMessages(deliver)
-	fallbackTopic.GrantPublish(deliver)
+	// sns:Publish only: the AWS managed key's own policy lets SNS use it for
+	// any principal of the account (grantPublish would add kms:* on key/*).
+	deliver.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("PageFallback"),
+		Actions:   jsii.Strings("sns:Publish"),
+		Resources: jsii.Strings(*fallbackTopic.TopicArn()),
+	}))
 
 	api := newAPI(stack, webhook)
 	newSchedules(stack, s, remind, dlq)

@@ -711,6 +711,19 @@ func TestFallback(t *testing.T) {
 	s := full(t)
 	topicID, topic := s.one(t, "AWS::SNS::Topic", "Fallback")
 	equal(t, "topic name", topic.Properties["DisplayName"], "pd2chat undeliverable alerts")
+	if k := fmt.Sprint(topic.Properties["KmsMasterKeyId"]); !strings.Contains(k, "alias/aws/sns") {
+		t.Errorf("the fallback topic is not encrypted: KmsMasterKeyId %s", k)
+	}
+	tls := false
+	for _, id := range s.ofType("AWS::SNS::TopicPolicy") {
+		b, _ := json.Marshal(s.resources[id].Properties)
+		if strings.Contains(string(b), topicID) && strings.Contains(string(b), `"aws:SecureTransport":"false"`) {
+			tls = true
+		}
+	}
+	if !tls {
+		t.Error("the fallback topic does not refuse plain HTTP")
+	}
 	_, deliver := s.one(t, "AWS::Lambda::Function", "Deliver")
 	env := deliver.Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
 	equal(t, "FALLBACK_TOPIC_ARN", env["FALLBACK_TOPIC_ARN"], ref(topicID))
