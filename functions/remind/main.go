@@ -48,6 +48,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/chat/console"
 	"github.com/pd2chat/pd2chat/shared/config"
 	"github.com/pd2chat/pd2chat/shared/deliver"
+	"github.com/pd2chat/pd2chat/shared/fallback"
 	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/followup"
 	"github.com/pd2chat/pd2chat/shared/message"
@@ -379,8 +380,40 @@ func (a *app) check(ctx context.Context, at time.Time, stderr io.Writer) int {
 	report := reminder.Check(cal, roster, at)
 	fmt.Fprintf(a.stdout, "Sheet: %s\n", a.cfg.Rotation)
 	_, _ = io.WriteString(a.stdout, report.String())
-	if len(report.Problems) > 0 {
+	chatsOK := a.checkChats(ctx)
+	if len(report.Problems) > 0 || !chatsOK {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// checkChats prints whether each chat of the alerts and reminders can be
+// posted to at all (chat.Checker: Slack's token, channel, membership),
+// with the fix; false when one cannot.
+func (a *app) checkChats(ctx context.Context) bool {
+	ok := true
+	seen := map[string]bool{}
+	_, _ = io.WriteString(a.stdout, "\nChats:\n")
+	for _, d := range append(append([]fanout.Destination(nil), a.follow.Destinations...), a.run.Destinations...) {
+		if seen[d.Name] {
+			continue
+		}
+		seen[d.Name] = true
+		c, can := d.Poster.(chat.Checker)
+		if !can {
+			fmt.Fprintf(a.stdout, "  %-20s nothing to check\n", d.Name)
+			continue
+		}
+		err := c.Check(ctx)
+		switch temporary, _ := chat.IsTemporary(err); {
+		case err == nil:
+			fmt.Fprintf(a.stdout, "  %-20s ok\n", d.Name)
+		case temporary:
+			fmt.Fprintf(a.stdout, "  %-20s could not check now: %v\n", d.Name, err)
+		default:
+			ok = false
+			fmt.Fprintf(a.stdout, "  %-20s %v\n  %-20s Fix: %s\n", d.Name, err, "", fallback.Fix(d.Name, err.Error()))
+		}
+	}
+	return ok
 }

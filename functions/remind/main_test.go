@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
+	"github.com/pd2chat/pd2chat/shared/fakeslack"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/reminder"
 )
@@ -424,5 +425,27 @@ func TestHandleReadsTheSheetEachTime(t *testing.T) {
 	posts := fake.received()
 	if len(posts) != 2 || !strings.Contains(posts[0].text, "<@U01ITO00001>") || !strings.Contains(posts[1].text, "Nobody is on call today") {
 		t.Errorf("posts %+v", posts)
+	}
+}
+
+// TestCheckChats: --check asks each Slack channel whether it can be posted
+// to, says the fix, and fails when one cannot.
+func TestCheckChats(t *testing.T) {
+	fake := fakeslack.New(t)
+	fake.SetBefore(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path == "/api/conversations.info" && r.FormValue("channel") == "C0ONCALL" {
+			_, _ = io.WriteString(w, `{"ok":true,"channel":{"id":"C0ONCALL","is_member":false}}`)
+			return true
+		}
+		return false
+	})
+	vars := map[string]string{
+		"ROTATION_SOURCE": "csv:../../testdata/sheet", "SLACK_BOT_TOKEN": "xoxb-remind-token", "SLACK_API_URL": fake.APIURL(),
+		"REMINDER_DESTINATIONS": "slack:C0ONCALL", "ALERT_DESTINATIONS": "slack:C0ALERTS",
+	}
+	res := runLocal(t, vars, "--check", "--at", "2026-12-14T09:00:00+09:00")
+	if res.code != exitFailed || !strings.Contains(res.stdout, "slack:C0ALERTS       ok") ||
+		!strings.Contains(res.stdout, "not_in_channel") || !strings.Contains(res.stdout, "/invite @pd2chat") {
+		t.Errorf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
