@@ -13,6 +13,7 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/fallback"
 	"github.com/pd2chat/pd2chat/shared/queue"
+	"github.com/pd2chat/pd2chat/shared/rotation"
 )
 
 // Handle delivers a batch of messages and returns each one's outcome,
@@ -108,6 +109,7 @@ func (h *Handler) page(ctx context.Context, r queue.Received, job Job, o Outcome
 		return
 	}
 	u := fallback.Undeliverable{Destination: job.Destination, Reason: o.Reason, Key: job.Key, Attempts: r.ReceiveCount, Event: job.Event, Text: job.Text}
+	u.OnCall = h.onCall(ctx, job)
 	if u.Destination == "" {
 		u.Destination = "(unreadable message " + r.ID + ")"
 	}
@@ -116,6 +118,27 @@ func (h *Handler) page(ctx context.Context, r queue.Received, job Job, o Outcome
 	if err := h.cfg.Fallback.Notify(ctx, u); err != nil {
 		h.cfg.Log.Error("fallback notification failed (the dead-letter alarm still fires)", "message", r.ID, "error", err.Error())
 	}
+}
+
+// onCall names who the sheet has on call at a job's event instant, for the
+// page (nil when unknown: no event, the sheet unreadable).
+func (h *Handler) onCall(ctx context.Context, job Job) []string {
+	if job.Event == nil || h.cfg.Rotation == nil {
+		return nil
+	}
+	at := job.Event.OccurredAt
+	if at.IsZero() {
+		at = job.ReceivedAt
+	}
+	roster, err := h.lookup(ctx)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, m := range roster.OnCall(rotation.DateOf(at.In(h.cfg.Calendar.Location()))) {
+		names = append(names, m.Name)
+	}
+	return names
 }
 
 // Apply carries out the outcomes on q: delete, retry after the delay, or

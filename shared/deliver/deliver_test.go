@@ -575,4 +575,7 @@ func TestUndeliverablePages(t *testing.T) {
 	if len(p.got) != 1 || p.got[0].Event == nil || p.got[0].Event.Incident.ID != "QGONE" || !strings.Contains(p.got[0].Reason, "not_in_channel") {
 		t.Errorf("pages %+v", p.got)
 	}
+	if len(p.got) == 1 && strings.Join(p.got[0].OnCall, ",") != "Takahashi,Tanaka" {
+		t.Errorf("the page names on call %v, want Takahashi,Tanaka (Friday 2026-11-20)", p.got[0].OnCall)
+	}
 }

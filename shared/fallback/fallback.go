@@ -28,6 +28,7 @@ type Undeliverable struct {
 	Attempts    int             // receives of the queue message
 	Event       *incident.Event // nil for a reminder's text
 	Text        string          // a reminder's text
+	OnCall      []string        // who the sheet has on call at the event's instant, when known
 }
 
 // Fix says what a person should do about reason at dest, from the error
@@ -80,6 +81,9 @@ func Text(u Undeliverable) (subject, body string) {
 			ev.Incident.Title, ev.Incident.Service.Name, ev.Incident.Urgency, ev.Incident.URL, ev.OccurredAt.Format("2006-01-02 15:04:05 MST"))
 		if ev.Note != "" {
 			fmt.Fprintf(&b, "  Note:     %s\n", ev.Note)
+		}
+		if len(u.OnCall) > 0 {
+			fmt.Fprintf(&b, "  On call:  %s\n", strings.Join(u.OnCall, ", "))
 		}
 	} else if u.Text != "" {
 		fmt.Fprintf(&b, "The message\n%s\n", u.Text)

@@ -23,6 +23,7 @@ var trigger = fallback.Undeliverable{
 	Event: &incident.Event{ID: "01E", Kind: incident.Triggered, OccurredAt: time.Date(2026, 11, 20, 2, 15, 0, 0, time.UTC),
 		Incident: incident.Incident{ID: "Q1", Number: 1234, Title: "checkout-api: 5xx", Urgency: "high",
 			Service: incident.Service{Name: "checkout-api"}, URL: "https://acme.pagerduty.com/incidents/Q1"}},
+	OnCall: []string{"Takahashi", "Tanaka"},
 }
 
 func TestFix(t *testing.T) {
@@ -75,7 +76,7 @@ func TestSNS(t *testing.T) {
 	}
 	body := aws.ToString(out.Messages[0].Body)
 	for _, want := range []string{"#1234 checkout-api: 5xx", "slack:C0ALERTS", "not_in_channel", "/invite @pd2chat",
-		"checkout-api", "high", "https://acme.pagerduty.com/incidents/Q1"} {
+		"checkout-api", "high", "https://acme.pagerduty.com/incidents/Q1", "On call:  Takahashi, Tanaka"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page lacks %q:\n%s", want, body)
 		}
