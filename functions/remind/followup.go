@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/followup"
 	"github.com/pd2chat/pd2chat/shared/reminder"
 )
@@ -18,8 +17,8 @@ const followupBudget = 20 * time.Second
 
 // handleFollowup serves a Scheduler invocation of kind "followup": it
 // re-mentions the incidents still unacknowledged (package followup). It
-// returns an error only when a retry may post what is missing; the next
-// minute's sweep would too.
+// returns an error whenever a follow-up was not posted (the next minute's
+// sweep tries again, after the fix for a refusal).
 func (a *app) handleFollowup(ctx context.Context, at time.Time) (response, error) {
 	out := response{Kind: string(kindFollowup), At: at.Format(time.RFC3339)}
 	if a.cfg.AckReminderMax == 0 {
@@ -30,11 +29,10 @@ func (a *app) handleFollowup(ctx context.Context, at time.Time) (response, error
 	defer cancel()
 	res, err := followup.Sweep(ctx, a.follow, at)
 	out.Posted, out.AlreadyPosted, out.Failed, out.Temporary = res.Posted, res.Skipped, res.Failed, res.Temporary
-	if temporary, _ := chat.IsTemporary(err); temporary {
-		return out, err
-	}
 	if err != nil {
+		// Any failure fails the invocation (retries, then the reminder
+		// dead-letter queue's alarm): a refused follow-up must be loud.
 		a.log.Error("followup sweep failed", "error", err.Error())
 	}
-	return out, nil
+	return out, err
 }

@@ -42,3 +42,37 @@ func TestHandleFollowup(t *testing.T) {
 		t.Errorf("want one follow-up in the alert channel mentioning the on-call pair, got %+v", posts)
 	}
 }
+
+// TestFollowupRefusedIsLoud: a follow-up Slack refuses for good
+// (invalid_auth) fails the invocation and is not counted as sent: the
+// sweep after the fix posts it.
+func TestFollowupRefusedIsLoud(t *testing.T) {
+	fake, srv := newFakeChat(t)
+	vars := chatEnv(srv)
+	a, err := setup(func(k string) string { return vars[k] }, true, io.Discard, slog.New(slog.DiscardHandler), noWait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	triggered := time.Date(2026, 11, 20, 2, 15, 0, 0, time.UTC)
+	store := a.follow.Store
+	if _, err := store.Record(ctx, incident.Event{ID: "ev1", Kind: incident.Triggered, OccurredAt: triggered,
+		Incident: incident.Incident{ID: "Q1ABCDEF", Number: 1234, Title: "checkout-api: 5xx"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Await(ctx, state.Pending{IncidentID: "Q1ABCDEF", Number: 1234, TriggeredAt: triggered}); err != nil {
+		t.Fatal(err)
+	}
+	fake.mu.Lock()
+	fake.slackError = "invalid_auth"
+	fake.mu.Unlock()
+	if out, err := a.handle(ctx, json.RawMessage(`{"kind":"followup","scheduledTime":"2026-11-20T02:25:00Z"}`)); err == nil || !strings.Contains(err.Error(), "invalid_auth") {
+		t.Errorf("refused for good: %+v, %v; want an error", out, err)
+	}
+	fake.mu.Lock()
+	fake.slackError = ""
+	fake.mu.Unlock()
+	if out, err := a.handle(ctx, json.RawMessage(`{"kind":"followup","scheduledTime":"2026-11-20T02:26:00Z"}`)); err != nil || len(fake.received()) != 1 {
+		t.Errorf("after the fix: %+v, %v, posts %+v; want the follow-up posted", out, err, fake.received())
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
@@ -133,8 +134,10 @@ func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
 		res.Result.Temporary += r.Temporary
 		res.Result.Queued += r.Queued
 		res.Result.Errors = append(res.Result.Errors, r.Errors...)
-		if r.Temporary > 0 {
-			continue // the next sweep posts where it is missing
+		if r.Temporary > 0 || r.Failed > 0 {
+			// Not recorded as sent: the next sweep posts where it is
+			// missing (after the fix, for a refusal).
+			continue
 		}
 		ok, err := cfg.Store.Mentioned(ctx, p.IncidentID, n)
 		if err != nil {
@@ -147,6 +150,9 @@ func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
 		"posted", res.Posted, "queued", res.Queued, "failed", res.Failed, "temporary", res.Temporary)
 	if err := errors.Join(errs...); err != nil || res.Temporary > 0 {
 		return res, chat.Temporary(fmt.Errorf("followup: sweep incomplete (%d destination(s) to retry): %w", res.Temporary, err), 0)
+	}
+	if res.Failed > 0 {
+		return res, fmt.Errorf("followup: %d follow-up post(s) refused for good: %s", res.Failed, strings.Join(res.Errors, "; "))
 	}
 	return res, nil
 }
