@@ -35,6 +35,9 @@ type Settings struct {
 	// this many days (PagerDuty sends nothing when all is quiet: point a
 	// scheduled test event at it); 0, the default, turns it off.
 	HeartbeatDays int
+	// SignatureFailures is how many deliveries refused as not PagerDuty's
+	// in 5 minutes pass without an alarm; default 3.
+	SignatureFailures int
 
 	// Derived from BusinessHours.
 	Schedule ReminderSchedule
@@ -55,7 +58,10 @@ const (
 	DefaultBusinessHours = "Mon-Fri 10:00-17:00"
 	DefaultHolidays      = "jp"
 	DefaultBuildDir      = "../build"
-	contextKey           = "pd2chat"
+	// DefaultSignatureFailures refused deliveries in 5 minutes pass
+	// without an alarm (a probe of the URL now and then).
+	DefaultSignatureFailures = 3
+	contextKey               = "pd2chat"
 )
 
 // settingKeys are the keys of the "pd2chat" context object, in the order
@@ -64,7 +70,7 @@ const (
 var settingKeys = []string{
 	"stackName", "alertDestinations", "reminderDestinations", "spreadsheetId",
 	"rotationCacheTtl", "oncallManualUrl", "secret", "alarmEmail", "timezone",
-	"businessHours", "holidays", "buildDir", "heartbeatDays",
+	"businessHours", "holidays", "buildDir", "heartbeatDays", "signatureFailures",
 }
 
 // LoadSettings reads the settings through getContext (the app's
@@ -137,6 +143,14 @@ func LoadSettings(getContext func(key string) any) (Settings, error) {
 			r.fail("heartbeatDays", fmt.Sprintf("%q is not a number of days from 1 to 30 (0 or absent: off)", v))
 		}
 		s.HeartbeatDays = n
+	}
+	s.SignatureFailures = DefaultSignatureFailures
+	if v := r.get("signatureFailures", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1000 {
+			r.fail("signatureFailures", fmt.Sprintf("%q is not a number from 0 to 1000 (refusals in 5 minutes that pass without an alarm)", v))
+		}
+		s.SignatureFailures = n
 	}
 	if s.AlarmEmail != "" {
 		if a, err := mail.ParseAddress(s.AlarmEmail); err != nil || a.Address != s.AlarmEmail {

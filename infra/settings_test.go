@@ -49,6 +49,7 @@ func TestLoadSettingsDefaults(t *testing.T) {
 		BusinessHours:        "Mon-Fri 10:00-17:00",
 		Holidays:             "jp",
 		BuildDir:             build,
+		SignatureFailures:    3,
 		Schedule:             ReminderSchedule{Days: "MON-FRI", MorningHour: 10, EveningHour: 17},
 	}
 	if !reflect.DeepEqual(s, want) {
@@ -96,6 +97,7 @@ func TestLoadSettingsProblems(t *testing.T) {
 		"holidays":             "us",
 		"buildDir":             t.TempDir(),
 		"heartbeatDays":        "a week",
+		"signatureFailures":    "-1",
 		"alertDestination":     "slack:C0123ABCD", // a typo
 		"extra":                42,
 	}}))
@@ -116,6 +118,7 @@ func TestLoadSettingsProblems(t *testing.T) {
 		`pd2chat.businessHours "Mon-Fri 10:00-24:00": an end of 24:00`,
 		`pd2chat.holidays "us" is not one of jp, none`,
 		`pd2chat.heartbeatDays "a week" is not a number of days from 1 to 30`,
+		`pd2chat.signatureFailures "-1" is not a number from 0 to 1000`,
 		`/webhook/bootstrap is missing: run ` + "`make build`",
 		`/remind/bootstrap is missing: run ` + "`make build`",
 		`/deliver/bootstrap is missing: run ` + "`make build`",

@@ -519,10 +519,6 @@ func newSchedules(stack awscdk.Stack, s Settings, remind awslambda.Function, dlq
 // delivery PagerDuty had to retry), a function failing or throttled, a
 // reminder in the DLQ, a message in the deliveries' DLQ, deliveries
 // waiting too long. Each alarm and its recovery go to one SNS topic.
-// signatureFailuresMax is how many refused deliveries in 5 minutes pass
-// without an alarm (a probe of the URL now and then).
-const signatureFailuresMax = 3
-
 func newAlarms(stack awscdk.Stack, s Settings, api awsapigatewayv2.HttpApi, dlq awssqs.Queue, deliveries deliveryQueues, webhookLogs, deliverLogs awslogs.ILogGroup, fns ...awslambda.Function) {
 	topic := awssns.NewTopic(stack, jsii.String("Alarms"), &awssns.TopicProps{
 		DisplayName: jsii.String("pd2chat alarms"),
@@ -581,10 +577,10 @@ func newAlarms(stack awscdk.Stack, s Settings, api awsapigatewayv2.HttpApi, dlq 
 		MetricName:      jsii.String("SignatureFailures"),
 		MetricValue:     jsii.String("1"),
 	})
-	above("SignatureFailuresAlarm", "pd2chat: more than "+strconv.Itoa(signatureFailuresMax)+" PagerDuty deliveries refused in 5 minutes "+
+	above("SignatureFailuresAlarm", "pd2chat: more than "+strconv.Itoa(s.SignatureFailures)+" PagerDuty deliveries refused in 5 minutes "+
 		"(see the webhook log's auth_failure: a signing secret or V2 token that differs from PagerDuty's, or someone probing the URL); "+
 		"PagerDuty does not retry them. Rotate the secret as the README says.",
-		failures.Metric(sum), signatureFailuresMax)
+		failures.Metric(sum), float64(s.SignatureFailures))
 	// deliver logs one "undeliverable" line per dead-lettered message.
 	undeliverable := awslogs.NewMetricFilter(stack, jsii.String("Undeliverable"), &awslogs.MetricFilterProps{
 		LogGroup:        deliverLogs,
