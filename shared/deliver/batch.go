@@ -110,6 +110,9 @@ func (h *Handler) page(ctx context.Context, r queue.Received, job Job, o Outcome
 	}
 	u := fallback.Undeliverable{Destination: job.Destination, Reason: o.Reason, Key: job.Key, Attempts: r.ReceiveCount, Event: job.Event, Text: job.Text}
 	u.OnCall = h.onCall(ctx, job)
+	if h.cfg.Calendar != nil {
+		u.Location = h.cfg.Calendar.Location()
+	}
 	if u.Destination == "" {
 		u.Destination = "(unreadable message " + r.ID + ")"
 	}

@@ -579,3 +579,30 @@ func TestUndeliverablePages(t *testing.T) {
 		t.Errorf("the page names on call %v, want Takahashi,Tanaka (Friday 2026-11-20)", p.got[0].OnCall)
 	}
 }
+
+// TestEveryPermanentSlackError: each code Slack answers for a post that can
+// never work dead-letters at once (one try), pages with the code, and
+// leaves the next incident's post alone.
+func TestEveryPermanentSlackError(t *testing.T) {
+	for _, code := range []string{"invalid_auth", "token_revoked", "account_inactive", "channel_not_found", "not_in_channel", "is_archived", "missing_scope"} {
+		t.Run(code, func(t *testing.T) {
+			p := &pages{}
+			r := newRig(t, func(c *deliver.Config) { c.Fallback = p })
+			var tries atomic.Int64
+			r.slack.SetBefore(func(w http.ResponseWriter, req *http.Request) bool {
+				if req.URL.Path != "/api/chat.postMessage" {
+					return false
+				}
+				tries.Add(1)
+				_, _ = io.WriteString(w, `{"ok":false,"error":"`+code+`"}`)
+				return true
+			})
+			r.send(t, event("E1", incident.Triggered, "Q1", 0))
+			r.run(t, 1)
+			_, reasons := r.q.DeadLettered()
+			if tries.Load() != 1 || len(reasons) != 1 || !strings.Contains(reasons[0], code) || len(p.got) != 1 {
+				t.Errorf("tries %d, dead letters %q, pages %d", tries.Load(), reasons, len(p.got))
+			}
+		})
+	}
+}

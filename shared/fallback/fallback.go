@@ -14,6 +14,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
@@ -29,6 +30,7 @@ type Undeliverable struct {
 	Event       *incident.Event // nil for a reminder's text
 	Text        string          // a reminder's text
 	OnCall      []string        // who the sheet has on call at the event's instant, when known
+	Location    *time.Location  // TIMEZONE, for the instant shown; nil: UTC
 }
 
 // Fix says what a person should do about reason at dest, from the error
@@ -76,9 +78,13 @@ func Text(u Undeliverable) (subject, body string) {
 	subject = cut("pd2chat: not posted to "+u.Destination+": "+what, 99)
 	fmt.Fprintf(&b, "%s could not be posted to %s.\n\n", what, u.Destination)
 	fmt.Fprintf(&b, "Why: %s\nFix: %s\n\n", u.Reason, Fix(u.Destination, u.Reason))
+	loc := u.Location
+	if loc == nil {
+		loc = time.UTC
+	}
 	if ev := u.Event; ev != nil {
 		fmt.Fprintf(&b, "The alert\n  Title:    %s\n  Service:  %s\n  Urgency:  %s\n  Link:     %s\n  Occurred: %s\n",
-			ev.Incident.Title, ev.Incident.Service.Name, ev.Incident.Urgency, ev.Incident.URL, ev.OccurredAt.Format("2006-01-02 15:04:05 MST"))
+			ev.Incident.Title, ev.Incident.Service.Name, ev.Incident.Urgency, ev.Incident.URL, ev.OccurredAt.In(loc).Format("2006-01-02 15:04:05 MST"))
 		if ev.Note != "" {
 			fmt.Fprintf(&b, "  Note:     %s\n", ev.Note)
 		}

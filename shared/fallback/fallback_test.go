@@ -23,7 +23,8 @@ var trigger = fallback.Undeliverable{
 	Event: &incident.Event{ID: "01E", Kind: incident.Triggered, OccurredAt: time.Date(2026, 11, 20, 2, 15, 0, 0, time.UTC),
 		Incident: incident.Incident{ID: "Q1", Number: 1234, Title: "checkout-api: 5xx", Urgency: "high",
 			Service: incident.Service{Name: "checkout-api"}, URL: "https://acme.pagerduty.com/incidents/Q1"}},
-	OnCall: []string{"Takahashi", "Tanaka"},
+	OnCall:   []string{"Takahashi", "Tanaka"},
+	Location: time.FixedZone("JST", 9*60*60),
 }
 
 func TestFix(t *testing.T) {
@@ -76,7 +77,7 @@ func TestSNS(t *testing.T) {
 	}
 	body := aws.ToString(out.Messages[0].Body)
 	for _, want := range []string{"#1234 checkout-api: 5xx", "slack:C0ALERTS", "not_in_channel", "/invite @pd2chat",
-		"checkout-api", "high", "https://acme.pagerduty.com/incidents/Q1", "On call:  Takahashi, Tanaka"} {
+		"checkout-api", "high", "https://acme.pagerduty.com/incidents/Q1", "On call:  Takahashi, Tanaka", "2026-11-20 11:15:00 JST"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page lacks %q:\n%s", want, body)
 		}
