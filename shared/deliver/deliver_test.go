@@ -546,22 +546,10 @@ func TestAPanicInAStoreCallFailsOnlyItsMessage(t *testing.T) {
 	}
 }
 
-type pages struct {
-	mu  sync.Mutex
-	got []fallback.Undeliverable
-}
-
-func (p *pages) Notify(_ context.Context, u fallback.Undeliverable) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.got = append(p.got, u)
-	return nil
-}
-
 // TestUndeliverablePages: each dead-lettered message pages a human through
 // the fallback, with the alert and the reason; delivered ones do not.
 func TestUndeliverablePages(t *testing.T) {
-	p := &pages{}
+	p := &fallback.Memory{}
 	r := newRig(t, func(c *deliver.Config) { c.Fallback = p })
 	r.slack.SetBefore(func(w http.ResponseWriter, req *http.Request) bool {
 		if strings.Contains(req.FormValue("text"), "on QGONE") {
@@ -572,11 +560,12 @@ func TestUndeliverablePages(t *testing.T) {
 	})
 	r.send(t, event("E1", incident.Triggered, "QGONE", 0), event("E2", incident.Triggered, "QOK", 0))
 	r.run(t, 1)
-	if len(p.got) != 1 || p.got[0].Event == nil || p.got[0].Event.Incident.ID != "QGONE" || !strings.Contains(p.got[0].Reason, "not_in_channel") {
-		t.Errorf("pages %+v", p.got)
+	got := p.Pages()
+	if len(got) != 1 || got[0].Event == nil || got[0].Event.Incident.ID != "QGONE" || !strings.Contains(got[0].Reason, "not_in_channel") {
+		t.Fatalf("pages %+v", got)
 	}
-	if len(p.got) == 1 && strings.Join(p.got[0].OnCall, ",") != "Takahashi,Tanaka" {
-		t.Errorf("the page names on call %v, want Takahashi,Tanaka (Friday 2026-11-20)", p.got[0].OnCall)
+	if strings.Join(got[0].OnCall, ",") != "Takahashi,Tanaka" {
+		t.Errorf("the page names on call %v, want Takahashi,Tanaka (Friday 2026-11-20)", got[0].OnCall)
 	}
 }
 
@@ -586,7 +575,7 @@ func TestUndeliverablePages(t *testing.T) {
 func TestEveryPermanentSlackError(t *testing.T) {
 	for _, code := range []string{"invalid_auth", "token_revoked", "account_inactive", "channel_not_found", "not_in_channel", "is_archived", "missing_scope"} {
 		t.Run(code, func(t *testing.T) {
-			p := &pages{}
+			p := &fallback.Memory{}
 			r := newRig(t, func(c *deliver.Config) { c.Fallback = p })
 			var tries atomic.Int64
 			r.slack.SetBefore(func(w http.ResponseWriter, req *http.Request) bool {
@@ -600,8 +589,8 @@ func TestEveryPermanentSlackError(t *testing.T) {
 			r.send(t, event("E1", incident.Triggered, "Q1", 0))
 			r.run(t, 1)
 			_, reasons := r.q.DeadLettered()
-			if tries.Load() != 1 || len(reasons) != 1 || !strings.Contains(reasons[0], code) || len(p.got) != 1 {
-				t.Errorf("tries %d, dead letters %q, pages %d", tries.Load(), reasons, len(p.got))
+			if tries.Load() != 1 || len(reasons) != 1 || !strings.Contains(reasons[0], code) || len(p.Pages()) != 1 {
+				t.Errorf("tries %d, dead letters %q, pages %d", tries.Load(), reasons, len(p.Pages()))
 			}
 		})
 	}

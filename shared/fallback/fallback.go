@@ -150,3 +150,25 @@ func (c *Console) Notify(_ context.Context, u Undeliverable) error {
 	_, err := fmt.Fprintf(c.W, "--- FALLBACK: %s ---\n%s\n", subject, body)
 	return err
 }
+
+// Memory keeps the notifications in memory (tests, and a process that
+// wants to show them itself). Safe for concurrent use.
+type Memory struct {
+	mu    sync.Mutex
+	pages []Undeliverable
+}
+
+// Notify keeps u.
+func (m *Memory) Notify(_ context.Context, u Undeliverable) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pages = append(m.pages, u)
+	return nil
+}
+
+// Pages are the notifications so far, oldest first.
+func (m *Memory) Pages() []Undeliverable {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]Undeliverable(nil), m.pages...)
+}

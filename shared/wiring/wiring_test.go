@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
@@ -16,18 +15,6 @@ import (
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/testlog"
 )
-
-type pages struct {
-	mu  sync.Mutex
-	got []fallback.Undeliverable
-}
-
-func (p *pages) Notify(_ context.Context, u fallback.Undeliverable) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.got = append(p.got, u)
-	return nil
-}
 
 // TestCheckDestinations: a channel the bot was never invited to is an
 // error line and a page at start-up, with the fix; a good one is silent.
@@ -44,10 +31,10 @@ func TestCheckDestinations(t *testing.T) {
 		return fanout.Destination{Name: "slack:" + ch, Dialect: message.Slack, Poster: slack.New(slack.Options{Token: "xoxb-t", APIURL: fake.APIURL(), Channel: ch})}
 	}
 	var logs testlog.Buffer
-	p := &pages{}
+	p := &fallback.Memory{}
 	CheckDestinations(context.Background(), []fanout.Destination{dest("C0NOBOT"), dest("C0FINE")}, p, slog.New(slog.NewJSONHandler(&logs, nil)))
-	if len(p.got) != 1 || p.got[0].Destination != "slack:C0NOBOT" || !strings.Contains(p.got[0].Reason, "not_in_channel") {
-		t.Errorf("pages %+v", p.got)
+	if got := p.Pages(); len(got) != 1 || got[0].Destination != "slack:C0NOBOT" || !strings.Contains(got[0].Reason, "not_in_channel") {
+		t.Errorf("pages %+v", got)
 	}
 	if !strings.Contains(logs.String(), "/invite @pd2chat") || strings.Contains(logs.String(), "C0FINE") {
 		t.Errorf("logs:\n%s", logs.String())
