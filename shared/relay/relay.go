@@ -156,7 +156,7 @@ func answer(w http.ResponseWriter, status int, reason string) {
 	_, _ = io.WriteString(w, reason+"\n")
 }
 
-// deliver authenticates, decodes and posts one delivery.
+// deliver authenticates, decodes and enqueues one delivery.
 func (h *Handler) deliver(r *http.Request) (outcome, error) {
 	var out outcome
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBody))
@@ -219,8 +219,8 @@ func (h *Handler) deliver(r *http.Request) (outcome, error) {
 		}
 		for _, dest := range h.cfg.Destinations {
 			m, err := deliver.Job{Destination: dest, Key: key, ReceivedAt: received, Event: &ev}.Message()
-			if err != nil {
-				return out, err
+			if err != nil { // an event that can never be posted: say why, not "retry"
+				return out, refuse(http.StatusBadRequest, err.Error())
 			}
 			msgs = append(msgs, m)
 		}
