@@ -13,7 +13,11 @@ import (
 	"github.com/pd2chat/pd2chat/shared/state"
 )
 
-func TestHandleFollowup(t *testing.T) {
+// waitingIncident wires the remind function in Lambda mode against a fake
+// chat, with incident Q1ABCDEF (#1234) triggered on Friday 11:15 JST and
+// waiting for an acknowledgement.
+func waitingIncident(t *testing.T) (*fakeChat, *app) {
+	t.Helper()
 	fake, srv := newFakeChat(t)
 	vars := chatEnv(srv)
 	a, err := setup(func(k string) string { return vars[k] }, true, io.Discard, slog.New(slog.DiscardHandler), noWait)
@@ -30,6 +34,12 @@ func TestHandleFollowup(t *testing.T) {
 	if err := store.Await(ctx, state.Pending{IncidentID: "Q1ABCDEF", Number: 1234, TriggeredAt: triggered}); err != nil {
 		t.Fatal(err)
 	}
+	return fake, a
+}
+
+func TestHandleFollowup(t *testing.T) {
+	fake, a := waitingIncident(t)
+	ctx := context.Background()
 	for _, at := range []string{"2026-11-20T02:20:00Z", "2026-11-20T02:25:00Z", "2026-11-20T02:25:00Z"} {
 		out, err := a.handle(ctx, json.RawMessage(`{"kind":"followup","scheduledTime":"`+at+`"}`))
 		if err != nil {
@@ -47,22 +57,8 @@ func TestHandleFollowup(t *testing.T) {
 // (invalid_auth) fails the invocation and is not counted as sent: the
 // sweep after the fix posts it.
 func TestFollowupRefusedIsLoud(t *testing.T) {
-	fake, srv := newFakeChat(t)
-	vars := chatEnv(srv)
-	a, err := setup(func(k string) string { return vars[k] }, true, io.Discard, slog.New(slog.DiscardHandler), noWait)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fake, a := waitingIncident(t)
 	ctx := context.Background()
-	triggered := time.Date(2026, 11, 20, 2, 15, 0, 0, time.UTC)
-	store := a.follow.Store
-	if _, err := store.Record(ctx, incident.Event{ID: "ev1", Kind: incident.Triggered, OccurredAt: triggered,
-		Incident: incident.Incident{ID: "Q1ABCDEF", Number: 1234, Title: "checkout-api: 5xx"}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := store.Await(ctx, state.Pending{IncidentID: "Q1ABCDEF", Number: 1234, TriggeredAt: triggered}); err != nil {
-		t.Fatal(err)
-	}
 	fake.mu.Lock()
 	fake.slackError = "invalid_auth"
 	fake.mu.Unlock()
