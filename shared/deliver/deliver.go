@@ -141,8 +141,6 @@ type Outcome struct {
 	Reason  string        // why (no secrets: posters redact them); Done: "posted before" when nothing was posted
 }
 
-func done() Outcome { return Outcome{Verdict: Done} }
-
 // deliver handles one message: decide → take stock → look → post → record.
 func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out Outcome) {
 	d, ok := h.dests[job.Destination]
@@ -502,7 +500,7 @@ func (h *Handler) record(ctx context.Context, job Job, d fanout.Destination, p p
 		// post (Slack) or the lapsed claim.
 		h.cfg.Log.Warn("posted, but the state store did not record it", "destination", d.Name, "key", job.Key, "error", doneErr.Error())
 	}
-	return done()
+	return Outcome{Verdict: Done}
 }
 
 // recordAgain handles a message posted before: what the store knows of the

@@ -42,9 +42,6 @@ func NewLedger(store state.Deliveries, log *slog.Logger) *Ledger {
 	return l
 }
 
-// Down reports whether the store failed.
-func (l *Ledger) Down() bool { return l.down.Load() }
-
 // Fail marks the store as failed; the rest of the run goes on without it.
 func (l *Ledger) Fail(action string, err error) {
 	l.down.Store(true)
