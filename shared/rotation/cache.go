@@ -87,6 +87,9 @@ func (c *Cache) Roster(ctx context.Context) (*Roster, error) {
 				}
 			}()
 		}
+		if err := c.failing(); err != nil {
+			return snap.roster.stale(snap.at, err), nil
+		}
 		return snap.roster, nil
 	}
 	if err := c.backingOff(now); err != nil {
@@ -144,6 +147,14 @@ func (c *Cache) backingOff(now time.Time) error {
 	return nil
 }
 
+// failing is the error of the last refresh when it failed, nil after a
+// success.
+func (c *Cache) failing() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastErr
+}
+
 // ErrNoRoster wraps the refresh error when there is no snapshot to fall back on.
 var ErrNoRoster = errors.New("rotation: no on-call roster available")
 
@@ -153,5 +164,5 @@ func (c *Cache) stale(snap *snapshot, now time.Time, err error) (*Roster, error)
 	}
 	c.log.Warn("rotation source failing; serving the last good roster",
 		"source", fmt.Sprint(c.src), "age", now.Sub(snap.at).Round(time.Second).String(), "error", err.Error())
-	return snap.roster, nil
+	return snap.roster.stale(snap.at, err), nil
 }

@@ -64,6 +64,11 @@ func columnName(col int) string {
 // empty one (Holidays and Runbooks are nil when the sheet has no such tab).
 type Tabs struct {
 	Rotation, Members, Holidays, Runbooks [][]string
+
+	// Today is the day the sheet is read: a date written without its year
+	// ("11/20(金)") takes the year that puts it nearest to Today. Zero: such
+	// a date is a problem.
+	Today Date
 }
 
 // Tab is the field of t that holds the tab named name (RotationTab,

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Roster is one snapshot of the sheet: the members, who is on call on each
@@ -17,6 +18,44 @@ type Roster struct {
 	holidays map[Date]string // the holidays tab: date → name
 	runbooks []runbook       // the runbooks tab, in sheet order
 	problems []error
+
+	// unmatched is, per date, the rotation cells (or parts) that name no
+	// member, as written (without invisible characters).
+	unmatched map[Date][]string
+
+	// Set on a copy by Cache when it serves this roster because the source
+	// fails: when the roster was read, and why it could not be read since.
+	readAt  time.Time
+	readErr error
+}
+
+// Unmatched is the text of day d's rotation cells that name no member of
+// the members tab ("休み", "#N/A", "Tanaka (swap)" with no member Tanaka),
+// as written without invisible characters, in column order; nil when every
+// name matched. Each is also one of Problems. The people in OnCall(d) are
+// only the matched ones.
+func (r *Roster) Unmatched(d Date) []string {
+	if r == nil {
+		return nil
+	}
+	return slices.Clone(r.unmatched[d])
+}
+
+// Stale reports whether r is an old read served because the source now
+// fails: since is when r was read, err why it could not be read again.
+// A fresh roster gives the zero time and nil.
+func (r *Roster) Stale() (since time.Time, err error) {
+	if r == nil {
+		return time.Time{}, nil
+	}
+	return r.readAt, r.readErr
+}
+
+// stale is a copy of r marked as read at readAt and failing since with err.
+func (r *Roster) stale(readAt time.Time, err error) *Roster {
+	out := *r
+	out.readAt, out.readErr = readAt, err
+	return &out
 }
 
 // OnCall is the people on call on day d, in the sheet's column order.
