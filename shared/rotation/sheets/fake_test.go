@@ -3,6 +3,7 @@ package sheets
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -14,19 +15,26 @@ import (
 
 // fakeSheets is the part of the Sheets API v4 the source uses, as an
 // httptest server: GET /v4/spreadsheets/{id}/values:batchGet over whole tabs,
-// and, for service-account keys, a token endpoint at /token. It records what
-// it receives.
+// GET /v4/spreadsheets/{id} (spreadsheets.get: each tab's sheetId, title and
+// merges, whatever the fields asked), and, for service-account keys, a
+// token endpoint at /token. It records what it receives.
 type fakeSheets struct {
 	URL string
 
 	mu       sync.Mutex
 	id       string
-	tabs     map[string][][]any // tab → rows of cells, as Sheets holds them
-	answers  []answer           // the next requests' answers, before the sheet's
-	token    string             // when set: issued by /token and required on the API
+	tabs     map[string][][]any         // tab → rows of cells, as Sheets holds them
+	merges   map[string]json.RawMessage // tab → its merges, a JSON array of GridRange
+	answers  []answer                   // the next requests' answers, before the sheet's
+	token    string                     // when set: issued by /token and required on the API
 	requests []request
+	gets     []getRequest
 	tokens   int // token requests
 	hung     chan struct{}
+
+	// Closed at the first request of each endpoint.
+	valuesAsked, getAsked chan struct{}
+	valuesOnce, getOnce   sync.Once
 }
 
 // request is what the fake saw of one values:batchGet.
@@ -39,12 +47,26 @@ type request struct {
 	Authorization        string
 }
 
-// answer is a canned reply: an error status with the API's JSON error, or
-// hang (no answer until the client gives up).
+// getRequest is what the fake saw of one spreadsheets.get.
+type getRequest struct {
+	ID              string
+	Fields          string
+	IncludeGridData []string // nil when not asked
+	Ranges          []string
+	Authorization   string
+}
+
+// answer is a canned reply to the next values:batchGet, or with get to the
+// next spreadsheets.get: an error status with the API's JSON error, hang
+// (no answer until the client gives up), or await (the sheet's answer once
+// the other endpoint has been asked too, or none until the client gives
+// up: the two requests must be concurrent).
 type answer struct {
+	get     bool
 	status  int
 	message string
 	hang    bool
+	await   bool
 }
 
 var statusName = map[int]string{
@@ -54,7 +76,10 @@ var statusName = map[int]string{
 
 func newFake(t testing.TB, id string, tabs map[string][][]any) *fakeSheets {
 	t.Helper()
-	f := &fakeSheets{id: id, tabs: tabs, hung: make(chan struct{})}
+	f := &fakeSheets{
+		id: id, tabs: tabs, merges: make(map[string]json.RawMessage), hung: make(chan struct{}),
+		valuesAsked: make(chan struct{}), getAsked: make(chan struct{}),
+	}
 	srv := httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(f.hung) }) // runs first: frees hanging handlers
@@ -68,30 +93,55 @@ func (f *fakeSheets) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/v4/spreadsheets/")
-	id, ok2 := strings.CutSuffix(rest, "/values:batchGet")
-	if !ok || !ok2 || r.Method != http.MethodGet {
+	id, values := strings.CutSuffix(rest, "/values:batchGet")
+	if !ok || (!values && strings.Contains(id, "/")) || r.Method != http.MethodGet {
 		http.Error(w, "fake Sheets: no such method "+r.Method+" "+r.URL.Path, http.StatusNotFound)
 		return
 	}
 	q := r.URL.Query()
 	f.mu.Lock()
-	f.requests = append(f.requests, request{
-		ID:                   id,
-		Ranges:               q["ranges"],
-		ValueRenderOption:    q.Get("valueRenderOption"),
-		DateTimeRenderOption: q.Get("dateTimeRenderOption"),
-		MajorDimension:       q.Get("majorDimension"),
-		Authorization:        r.Header.Get("Authorization"),
-	})
+	if values {
+		f.requests = append(f.requests, request{
+			ID:                   id,
+			Ranges:               q["ranges"],
+			ValueRenderOption:    q.Get("valueRenderOption"),
+			DateTimeRenderOption: q.Get("dateTimeRenderOption"),
+			MajorDimension:       q.Get("majorDimension"),
+			Authorization:        r.Header.Get("Authorization"),
+		})
+		f.valuesOnce.Do(func() { close(f.valuesAsked) })
+	} else {
+		f.gets = append(f.gets, getRequest{
+			ID:              id,
+			Fields:          q.Get("fields"),
+			IncludeGridData: q["includeGridData"],
+			Ranges:          q["ranges"],
+			Authorization:   r.Header.Get("Authorization"),
+		})
+		f.getOnce.Do(func() { close(f.getAsked) })
+	}
 	var a *answer
-	if len(f.answers) > 0 {
-		a = &f.answers[0]
-		f.answers = f.answers[1:]
+	if i := slices.IndexFunc(f.answers, func(a answer) bool { return a.get == !values }); i >= 0 {
+		a = &answer{}
+		*a = f.answers[i]
+		f.answers = slices.Delete(f.answers, i, i+1)
 	}
 	token, sheetID := f.token, f.id
 	f.mu.Unlock()
 
 	switch {
+	case a != nil && a.await:
+		other := f.getAsked
+		if !values {
+			other = f.valuesAsked
+		}
+		select {
+		case <-other:
+		case <-r.Context().Done():
+			return
+		case <-f.hung:
+			return
+		}
 	case a != nil && a.hang:
 		select {
 		case <-r.Context().Done():
@@ -101,6 +151,8 @@ func (f *fakeSheets) serve(w http.ResponseWriter, r *http.Request) {
 	case a != nil:
 		apiError(w, a.status, a.message)
 		return
+	}
+	switch {
 	case token != "" && r.Header.Get("Authorization") != "Bearer "+token:
 		apiError(w, 401, "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
 		return
@@ -109,6 +161,9 @@ func (f *fakeSheets) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	case q.Get("alt") != "json":
 		apiError(w, 400, "alt must be json")
+		return
+	case !values:
+		f.serveGet(w)
 		return
 	}
 
@@ -139,6 +194,44 @@ func (f *fakeSheets) serve(w http.ResponseWriter, r *http.Request) {
 			MajorDimension: "ROWS",
 			Values:         trimmed(cells),
 		})
+	}
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	json.NewEncoder(w).Encode(resp)
+}
+
+// serveGet answers a spreadsheets.get: the tabs' sheetId, title and merges.
+// (The API would leave out what fields does not ask for; the source asks for
+// all of it but sheetId, which it ignores.)
+func (f *fakeSheets) serveGet(w http.ResponseWriter) {
+	type sheet struct {
+		Properties struct {
+			SheetID int    `json:"sheetId"`
+			Title   string `json:"title"`
+		} `json:"properties"`
+		Merges json.RawMessage `json:"merges,omitempty"`
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	// The required tabs first, as a sheet made from the template has them.
+	titles := slices.Sorted(maps.Keys(f.tabs))
+	slices.SortStableFunc(titles, func(a, b string) int {
+		rank := func(t string) int {
+			if i := slices.Index([]string{"rotation", "members", "holidays", "runbooks"}, t); i >= 0 {
+				return i
+			}
+			return 4
+		}
+		return rank(a) - rank(b)
+	})
+	resp := struct {
+		SpreadsheetID string  `json:"spreadsheetId"`
+		Sheets        []sheet `json:"sheets"`
+	}{SpreadsheetID: f.id}
+	for i, title := range titles {
+		var sh sheet
+		sh.Properties.SheetID, sh.Properties.Title = i, title
+		sh.Merges = f.merges[title]
+		resp.Sheets = append(resp.Sheets, sh)
 	}
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	json.NewEncoder(w).Encode(resp)
@@ -204,7 +297,29 @@ func (f *fakeSheets) setTab(name string, rows [][]any) {
 	f.tabs[name] = rows
 }
 
-// take gives the requests received since the last take.
+// setMerges sets the merged ranges of tab: a JSON array of the API's
+// GridRange, like [{"sheetId":0,"startRowIndex":1,"endRowIndex":6,
+// "startColumnIndex":1,"endColumnIndex":2}].
+func (f *fakeSheets) setMerges(tab string, merges string) {
+	if !json.Valid([]byte(merges)) {
+		panic("fake Sheets: merges of " + tab + " are not JSON: " + merges)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.merges[tab] = json.RawMessage(merges)
+}
+
+// takeGets gives the spreadsheets.get requests received since the last
+// takeGets.
+func (f *fakeSheets) takeGets() []getRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	g := f.gets
+	f.gets = nil
+	return g
+}
+
+// take gives the values:batchGet requests received since the last take.
 func (f *fakeSheets) take() []request {
 	f.mu.Lock()
 	defer f.mu.Unlock()

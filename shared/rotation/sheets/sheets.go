@@ -1,9 +1,20 @@
 // Package sheets is the Google Sheets rotation source
 // (ROTATION_SOURCE=sheets:SPREADSHEET_ID). It reads the tabs "rotation",
-// "members" and, when the sheet has them, "holidays" and "runbooks" with one
-// spreadsheets.values.batchGet of the Sheets API v4 per Roster call, and
-// parses them with rotation.ParseTabs, exactly as the csvfile source parses
-// their CSV copies.
+// "members" and, when the sheet has them, "holidays" and "runbooks" with two
+// concurrent requests to the Sheets API v4 per Roster call, and parses them
+// with rotation.ParseTabs, exactly as the csvfile source parses their CSV
+// copies:
+//
+//   - spreadsheets.values.batchGet gives the cells' values;
+//   - spreadsheets.get, with fields limited to the sheets' titles and merges
+//     (no grid data), gives each tab's merged ranges.
+//
+// The values hold a merged range's value only in its top-left cell: a
+// week's primary typed once in B2 and merged down over B2:B6 would be on
+// call on Monday only. So before parsing, every cell of each merged range
+// of the tabs read takes the value of its top-left cell, as the sheet shows
+// it (see fillMerges). The CSV source has no merges: its files hold each
+// cell typed out.
 //
 // Cells are asked for unformatted (valueRenderOption UNFORMATTED_VALUE,
 // dateTimeRenderOption SERIAL_NUMBER): a date comes back as its serial number
@@ -12,16 +23,18 @@
 // decimal text, booleans "TRUE" and "FALSE".
 //
 // The holidays and runbooks tabs (rotation.OptionalTabs) are optional.
-// Asked for a tab it lacks, the API refuses the whole request (400 "Unable
-// to parse range: holidays"); the source then asks again at once without
-// that tab, remembers that it is missing, and looks for it again at most
-// every OptionalTabRecheck, so a tab added later is picked up while a sheet
-// without one costs one request per refresh. Each optional tab is
-// remembered on its own.
+// Asked for the values of a tab it lacks, the API refuses the whole
+// batchGet (400 "Unable to parse range: holidays"); the source then asks
+// again at once without that tab, remembers that it is missing, and looks
+// for it again at most every OptionalTabRecheck, so a tab added later is
+// picked up while a sheet without one costs one batchGet per refresh. Each
+// optional tab is remembered on its own. (The spreadsheets.get names no
+// tab: it answers for all of them.)
 //
-// There is no caching here: each Roster call is a request (wrap the source in
-// a rotation.Cache). Errors and problems are kept apart, as in csvfile.
-// Roster fails only when the sheet cannot be read; IsTemporary tells a
+// There is no caching here: each Roster call reads the sheet (wrap the
+// source in a rotation.Cache). Errors and problems are kept apart, as in
+// csvfile. Roster fails only when the sheet cannot be read, by either
+// request, and classifies both requests' failures alike; IsTemporary tells a
 // failure that may pass by itself (HTTP 429, 5xx, no answer in time, network)
 // from one someone must fix (the sheet not shared with the service account,
 // a wrong spreadsheet ID, a missing tab, refused credentials), and the
@@ -58,6 +71,7 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/google"
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/option"
 	sheetsapi "google.golang.org/api/sheets/v4"
@@ -181,31 +195,53 @@ func New(ctx context.Context, o Options) (*Source, error) {
 func (s *Source) String() string { return "sheets:" + s.id }
 
 // Roster reads the sheet with one values:batchGet (one more for each
-// optional tab that has just gone missing) and gives the roster of its good
-// rows. It fails only when the sheet cannot be read; see IsTemporary. The
-// call is bounded by ctx, and by 30 seconds when ctx has no earlier
-// deadline.
+// optional tab that has just gone missing) and, at the same time, one
+// spreadsheets.get of the tabs' merges, fills the merged cells, and gives
+// the roster of the good rows. It fails only when the sheet cannot be read,
+// by either request; see IsTemporary. The call is bounded by ctx, and by 30
+// seconds when ctx has no earlier deadline.
 func (s *Source) Roster(ctx context.Context) (*rotation.Roster, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, callTimeout,
 		fmt.Errorf("sheets: no answer within %v: %w", callTimeout, context.DeadlineExceeded))
 	defer cancel()
+	today := rotation.DateOf(s.now())
 
-	optional := s.optionalTabs()
-	vrs, err := s.batchGet(ctx, optional)
-	// Each round drops one tab: at most len(rotation.OptionalTabs)+1 requests.
-	for tab := missingTab(err); slices.Contains(optional, tab); tab = missingTab(err) {
-		s.tabMissing(ctx, tab)
-		optional = slices.DeleteFunc(slices.Clone(optional), func(t string) bool { return t == tab })
-		vrs, err = s.batchGet(ctx, optional)
-	}
-	if err != nil {
+	// The first request to fail cancels the other; its error is the one
+	// reported.
+	g, gctx := errgroup.WithContext(ctx)
+	var merges map[string][]*sheetsapi.GridRange
+	g.Go(func() (err error) {
+		merges, err = s.merges(gctx)
+		return err
+	})
+	var (
+		optional = s.optionalTabs()
+		vrs      []*sheetsapi.ValueRange
+	)
+	g.Go(func() (err error) {
+		vrs, err = s.batchGet(gctx, optional)
+		// Each round drops one tab: at most len(rotation.OptionalTabs)+1
+		// requests.
+		for tab := missingTab(err); slices.Contains(optional, tab); tab = missingTab(err) {
+			s.tabMissing(gctx, tab)
+			optional = slices.DeleteFunc(slices.Clone(optional), func(t string) bool { return t == tab })
+			vrs, err = s.batchGet(gctx, optional)
+		}
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, s.fail(ctx, err)
 	}
 	s.tabsFound(ctx, optional)
 
-	tabs := rotation.Tabs{Rotation: rows(vrs[0]), Members: rows(vrs[1])}
-	for i, tab := range optional {
-		*tabs.Tab(tab) = rows(vrs[2+i])
+	tabs := rotation.Tabs{Today: today}
+	for i, tab := range append([]string{rotation.RotationTab, rotation.MembersTab}, optional...) {
+		// The answer names the tab as the sheet titles it.
+		title := tab
+		if vrs[i] != nil && rangeTab(vrs[i].Range) != "" {
+			title = rangeTab(vrs[i].Range)
+		}
+		*tabs.Tab(tab) = fillMerges(rows(vrs[i]), merges[title])
 	}
 	r, problems := rotation.ParseTabs(tabs)
 	for _, p := range problems {
@@ -233,6 +269,128 @@ func (s *Source) batchGet(ctx context.Context, optional []string) ([]*sheetsapi.
 		return nil, fmt.Errorf("the answer has %d ranges for the %d asked (%s)", len(resp.ValueRanges), len(ranges), strings.Join(ranges, ", "))
 	}
 	return resp.ValueRanges, nil
+}
+
+// mergesFields is the spreadsheets.get's fields: each sheet's title and
+// merged ranges, nothing else (no cells, no formats).
+const mergesFields = "sheets(properties(title),merges)"
+
+// merges asks for the merged ranges of every tab of the sheet, by tab title.
+func (s *Source) merges(ctx context.Context) (map[string][]*sheetsapi.GridRange, error) {
+	resp, err := s.svc.Spreadsheets.Get(s.id).
+		Fields(mergesFields).
+		Context(ctx).
+		Do()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]*sheetsapi.GridRange, len(resp.Sheets))
+	for _, sh := range resp.Sheets {
+		if sh == nil || sh.Properties == nil || len(sh.Merges) == 0 {
+			continue
+		}
+		out[sh.Properties.Title] = sh.Merges
+	}
+	return out, nil
+}
+
+// rangeTab is the tab title of an A1 range as the API writes it:
+// "rotation!A1:Z1000", or "'on call'!A1:Z1000" with the title in single
+// quotes, a quote in it doubled; "" when a1 names no tab.
+func rangeTab(a1 string) string {
+	if rest, ok := strings.CutPrefix(a1, "'"); ok {
+		var b strings.Builder
+		for i := 0; i < len(rest); i++ {
+			if rest[i] != '\'' {
+				b.WriteByte(rest[i])
+				continue
+			}
+			if i+1 < len(rest) && rest[i+1] == '\'' { // '' is a quote
+				b.WriteByte('\'')
+				i++
+				continue
+			}
+			return b.String()
+		}
+		return "" // no closing quote
+	}
+	tab, _, ok := strings.Cut(a1, "!")
+	if !ok {
+		return ""
+	}
+	return tab
+}
+
+// fillMerges is rows with every cell of each merged range holding the value
+// of the range's top-left cell, as the sheet shows them; rows is not
+// changed. Rows are a tab's cells as values:batchGet gives them: from A1,
+// ragged, without trailing empty cells and rows. A GridRange is 0-based and
+// end-exclusive; an index the API leaves out (0 in Go) is 0 for a start
+// and unbounded for an end, and an unbounded end stops at the rows
+// (columns) present. A range whose top-left cell is empty fills nothing.
+// Rows are extended as a range needs, but never past twice the rows and
+// the widest row present: a range over a whole column of a million rows
+// fills only what can hold a value of the tab. Top-left values are read
+// before any filling, so overlapping ranges (which Sheets does not allow)
+// give the later range's value where they overlap; nonsense ranges (start
+// after end, negative indexes) fill nothing.
+func fillMerges(rows [][]string, merges []*sheetsapi.GridRange) [][]string {
+	nrows, ncols := int64(len(rows)), int64(0)
+	for _, row := range rows {
+		ncols = max(ncols, int64(len(row)))
+	}
+	cell := func(r, c int64) string {
+		if r < nrows && c < int64(len(rows[r])) {
+			return rows[r][c]
+		}
+		return ""
+	}
+	type fill struct {
+		r0, r1, c0, c1 int64
+		value          string
+	}
+	var fills []fill
+	for _, m := range merges {
+		if m == nil || m.StartRowIndex < 0 || m.StartColumnIndex < 0 || m.EndRowIndex < 0 || m.EndColumnIndex < 0 {
+			continue
+		}
+		f := fill{r0: m.StartRowIndex, r1: m.EndRowIndex, c0: m.StartColumnIndex, c1: m.EndColumnIndex}
+		if f.r1 == 0 {
+			f.r1 = nrows
+		}
+		if f.c1 == 0 {
+			f.c1 = ncols
+		}
+		f.r1, f.c1 = min(f.r1, 2*nrows), min(f.c1, 2*ncols)
+		if f.r0 >= f.r1 || f.c0 >= f.c1 {
+			continue
+		}
+		if f.value = cell(f.r0, f.c0); f.value != "" {
+			fills = append(fills, f)
+		}
+	}
+	if len(fills) == 0 {
+		return rows
+	}
+
+	out := make([][]string, len(rows))
+	for i, row := range rows {
+		out[i] = slices.Clone(row)
+	}
+	for _, f := range fills {
+		for int64(len(out)) < f.r1 {
+			out = append(out, nil)
+		}
+		for r := f.r0; r < f.r1; r++ {
+			if n := int64(len(out[r])); n < f.c1 {
+				out[r] = append(out[r], make([]string, f.c1-n)...)
+			}
+			for c := f.c0; c < f.c1; c++ {
+				out[r][c] = f.value
+			}
+		}
+	}
+	return out
 }
 
 // withoutTab says what pd2chat does without each optional tab, for the log.

@@ -680,6 +680,11 @@ func TestServiceAccountKey(t *testing.T) {
 					t.Errorf("ranges %q", r.Ranges)
 				}
 			}
+			for _, g := range f.takeGets() {
+				if g.Authorization != "Bearer "+token {
+					t.Errorf("a spreadsheets.get with Authorization %q", g.Authorization)
+				}
+			}
 			if n := f.tokenRequests(); n != 1 {
 				t.Errorf("%d token requests, want 1 (the token is reused)", n)
 			}
