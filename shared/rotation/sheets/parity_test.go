@@ -19,7 +19,13 @@ import (
 // readCSV is the rows of a CSV file of testdata/sheet.
 func readCSV(t *testing.T, name string) [][]string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "sheet", name))
+	return readCSVFile(t, filepath.Join("..", "..", "..", "testdata", "sheet", name))
+}
+
+// readCSVFile is the rows of a CSV file.
+func readCSVFile(t *testing.T, path string) [][]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,11 +40,15 @@ func readCSV(t *testing.T, name string) [][]string {
 
 // TestSameAsCSV runs the same tabs through the csvfile source (files) and
 // the sheets source (the fake API, cells typed as Sheets types them) and
-// wants the same roster, problems and logged problems from both.
+// wants the same roster, problems and logged problems from both. A sheet
+// with merged cells equals the CSV where they are typed out.
 func TestSameAsCSV(t *testing.T) {
 	tests := []struct {
 		desc                                  string
 		rotation, members, holidays, runbooks [][]string // holidays, runbooks nil: no tab, no file
+
+		sheet  map[string][][]string // tab → what the sheet holds instead, with merged cells
+		merges map[string]string     // tab → its merges, a JSON array of GridRange
 	}{
 		{
 			desc:     "testdata/sheet",
@@ -114,6 +124,21 @@ func TestSameAsCSV(t *testing.T) {
 			runbooks: [][]string{{"match", "url"}, {"disk", "https://wiki.example.com/disk"}},
 		},
 		{
+			desc: "sheet-cases/merged-weekly-primary, the merged primary typed out",
+			rotation: [][]string{
+				{"date", "primary", "secondary"},
+				{"2026-11-16", "Tanaka", "Sato"},
+				{"2026-11-17", "Tanaka", "Ito"},
+				{"2026-11-18", "Tanaka", "Suzuki"},
+				{"2026-11-19", "Tanaka", "Sato"},
+				{"2026-11-20", "Tanaka", "Ito"},
+				{"2026-11-24", "Suzuki", "Sato"},
+			},
+			members: readCSVFile(t, filepath.Join(caseDir, "members.csv")),
+			sheet:   map[string][][]string{"rotation": readCSVFile(t, filepath.Join(caseDir, "rotation.csv"))},
+			merges:  map[string]string{"rotation": string(must(os.ReadFile(filepath.Join(caseDir, "rotation.merges.json"))))},
+		},
+		{
 			desc:    "members header without a name column",
 			members: [][]string{{"slack", "email"}, {"U01SATO0001", "sato@example.com"}},
 			rotation: [][]string{
@@ -150,8 +175,15 @@ func TestSameAsCSV(t *testing.T) {
 			if tt.runbooks != nil {
 				tabs["runbooks"] = typed(tt.runbooks)
 			}
+			for tab, rows := range tt.sheet {
+				tabs[tab] = typed(rows)
+			}
+			f := newFake(t, sheetID, tabs)
+			for tab, merges := range tt.merges {
+				f.setMerges(tab, merges)
+			}
 			var sheetsLog logs
-			s := newSource(t, newFake(t, sheetID, tabs), &sheetsLog, nil)
+			s := newSource(t, f, &sheetsLog, nil)
 			fromSheets, err := s.Roster(t.Context())
 			if err != nil {
 				t.Fatal(err)

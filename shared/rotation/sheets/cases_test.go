@@ -1,0 +1,74 @@
+package sheets
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/pd2chat/pd2chat/shared/rotation"
+)
+
+// caseDir is the merged-weekly-primary case: a week's primary typed once
+// and merged down over the week (rotation!B2:B6).
+var caseDir = filepath.Join("..", "..", "..", "testdata", "sheet-cases", "merged-weekly-primary")
+
+// TestMergedWeeklyPrimary serves the case's tabs and merges through the
+// fake: the primary is on call every day of the merged week.
+func TestMergedWeeklyPrimary(t *testing.T) {
+	merges, err := os.ReadFile(filepath.Join(caseDir, "rotation.merges.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tabs := func() map[string][][]any {
+		return map[string][][]any{
+			"rotation": typed(readCSVFile(t, filepath.Join(caseDir, "rotation.csv"))),
+			"members":  typed(readCSVFile(t, filepath.Join(caseDir, "members.csv"))),
+		}
+	}
+	want := map[string][]string{
+		"2026-11-16": {"Tanaka", "Sato"},
+		"2026-11-17": {"Tanaka", "Ito"},
+		"2026-11-18": {"Tanaka", "Suzuki"},
+		"2026-11-19": {"Tanaka", "Sato"},
+		"2026-11-20": {"Tanaka", "Ito"},
+		"2026-11-23": nil,
+		"2026-11-24": {"Suzuki", "Sato"},
+	}
+	onCall := func(r *rotation.Roster, d string) []string {
+		var names []string
+		for _, m := range r.OnCall(day(d)) {
+			names = append(names, m.Name)
+		}
+		return names
+	}
+
+	f := newFake(t, sheetID, tabs())
+	f.setMerges("rotation", string(merges))
+	var log logs
+	r, err := newSource(t, f, &log, nil).Roster(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d, names := range want {
+		if got := onCall(r, d); !reflect.DeepEqual(got, names) {
+			t.Errorf("OnCall(%s) = %q, want %q", d, got, names)
+		}
+	}
+	if p := r.Problems(); len(p) > 0 {
+		t.Errorf("Problems() = %q", p)
+	}
+	if tanaka := r.OnCall(day("2026-11-18")); len(tanaka) == 0 || tanaka[0].Slack != "U01TANAKA" {
+		t.Errorf("OnCall(2026-11-18) = %+v: want Tanaka as the members tab has him", tanaka)
+	}
+
+	// The same sheet read without its merges: Tanaka on Monday only.
+	f = newFake(t, sheetID, tabs())
+	r, err = newSource(t, f, nil, nil).Roster(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := onCall(r, "2026-11-17"); !reflect.DeepEqual(got, []string{"Ito"}) {
+		t.Errorf("without merges: OnCall(2026-11-17) = %q, want only the secondary", got)
+	}
+}
