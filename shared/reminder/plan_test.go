@@ -73,6 +73,7 @@ func sheet(t testing.TB, rows ...string) *rotation.Roster {
 		{"name", "slack", "typetalk"},
 		{"Ito", "U01ITO00001", "ito"},
 		{"Watanabe", "", "watanabe"},
+		{"Holiday"}, {"Worker"}, {"Saturday Person"}, {"Sunday Person"}, {"Holiday Person"},
 	}
 	r, problems := rotation.Parse(cells, members)
 	if len(problems) > 0 {
@@ -175,7 +176,7 @@ func TestPlanWeekdaySheet(t *testing.T) {
 
 	// What the sheet says for the day.
 	check("one person", Morning, jst("2026-12-08 10:00"), want{Date: "2026-12-08", People: []string{"Sato"}})
-	check("a contractor not in members is still named", Evening, jst("2026-12-14 17:00"), want{Date: "2026-12-15", People: []string{"Watanabe", "Yamamoto"}})
+	check("a member without any handle is still named", Evening, jst("2026-12-14 17:00"), want{Date: "2026-12-15", People: []string{"Watanabe", "Yamamoto"}})
 	check("a working day missing from the sheet: empty warning", Morning, jst("2026-10-30 10:00"), want{Date: "2026-10-30"})
 	check("next working day past the sheet's end: empty warning", Evening, jst("2027-01-29 17:00"), want{Date: "2027-02-01"})
 }

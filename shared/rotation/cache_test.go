@@ -38,7 +38,7 @@ func (c *clock) add(d time.Duration) {
 }
 
 func roster(t testing.TB, name string) *Roster {
-	r, problems := Parse([][]string{{"2026-11-20", name}}, nil)
+	r, problems := Parse([][]string{{"2026-11-20", name}}, [][]string{{name}})
 	if len(problems) > 0 {
 		t.Fatal(problems)
 	}

@@ -3,14 +3,11 @@ package rotation
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/url"
 	"regexp"
 	"regexp/syntax"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 )
 
 // The sheet's tab names, as sources read them and problems name them.
@@ -138,14 +135,14 @@ func (t *Tabs) Tab(name string) *[][]string {
 // A row with an invalid regular expression or URL is reported and left out.
 func ParseTabs(t Tabs) (*Roster, []error) {
 	var p parser
-	r := &Roster{days: make(map[Date][]Member)}
+	r := &Roster{}
 	r.members = p.members(t.Members)
 	byKey := make(map[string]Member, len(r.members))
 	for _, m := range r.members {
 		byKey[nameKey(m.Name)] = m
 	}
-	p.rotation(t.Rotation, r.days, byKey)
-	r.holidays = p.holidays(t.Holidays)
+	r.days, r.unmatched = p.rotation(t.Rotation, t.Today, byKey)
+	r.holidays = p.holidays(t.Holidays, t.Today)
 	r.runbooks = p.runbooks(t.Runbooks)
 	r.problems = slices.Clone(p.problems)
 	return r, p.problems
@@ -179,88 +176,6 @@ func blank(row []string) bool {
 		}
 	}
 	return true
-}
-
-// dated walks a tab whose column A is a date (rotation, holidays): it skips
-// blank rows and a header, reports a row without a date (noDate says what
-// it had), a cell that is not a date and a date seen on an earlier row, and
-// calls row for each good one.
-func (p *parser) dated(tab string, rows [][]string, noDate string, row func(i int, r []string, d Date)) {
-	firstRow := make(map[Date]int)
-	first := true
-	for i, r := range rows {
-		if blank(r) {
-			continue
-		}
-		a := cell(r, 0)
-		if first {
-			first = false
-			if isDateHeader(a) {
-				continue
-			}
-		}
-		if a == "" {
-			p.report(tab, i, 0, "no date for %s; row ignored", noDate)
-			continue
-		}
-		d, err := parseDate(a)
-		if err != nil {
-			p.report(tab, i, 0, "%v", err)
-			continue
-		}
-		if prev, dup := firstRow[d]; dup {
-			p.report(tab, i, 0, "%s is already on row %d; row ignored", d, prev+1)
-			continue
-		}
-		firstRow[d] = i
-		row(i, r, d)
-	}
-}
-
-func (p *parser) rotation(rows [][]string, days map[Date][]Member, members map[string]Member) {
-	p.dated(RotationTab, rows, "the names in this row", func(i int, row []string, d Date) {
-		var onCall []Member
-		seen := make(map[string]int)
-		for j := 1; j < len(row); j++ {
-			name := cell(row, j)
-			if name == "" {
-				continue
-			}
-			key := nameKey(name)
-			if prev, dup := seen[key]; dup {
-				p.report(RotationTab, i, j, "%q is already on call this day in %s%d", name, columnName(prev+1), i+1)
-				continue
-			}
-			seen[key] = j
-			m, ok := members[key]
-			if !ok {
-				m = Member{Name: name}
-			}
-			onCall = append(onCall, m)
-		}
-		days[d] = onCall
-	})
-}
-
-// isDateHeader reports whether a, column A of a tab's first non-blank row,
-// is a header ("date", "日付"): text without digits.
-func isDateHeader(a string) bool {
-	return a != "" && !strings.ContainsAny(a, "0123456789")
-}
-
-// defaultHolidayName names a holiday whose row has no name.
-const defaultHolidayName = "Company holiday"
-
-func (p *parser) holidays(rows [][]string) map[Date]string {
-	days := make(map[Date]string)
-	p.dated(HolidaysTab, rows, "this holiday", func(_ int, row []string, d Date) {
-		name := strings.Join(strings.Fields(cell(row, 1)), " ")
-		if name == "" {
-			name = defaultHolidayName
-		}
-		days[d] = name
-	})
-	return days
 }
 
 // Runbook columns.
@@ -473,7 +388,7 @@ func (p *parser) members(rows [][]string) []Member {
 				continue
 			}
 		}
-		name := cell(row, cols[colName])
+		name := clean(cell(row, cols[colName]))
 		if name == "" {
 			p.report(MembersTab, i, cols[colName], "no name for this member; row ignored")
 			continue
@@ -486,9 +401,9 @@ func (p *parser) members(rows [][]string) []Member {
 		firstRow[key] = i
 		m := Member{
 			Name:     name,
-			Slack:    cell(row, cols[colSlack]),
-			Typetalk: strings.TrimPrefix(cell(row, cols[colTypetalk]), "@"),
-			Email:    cell(row, cols[colEmail]),
+			Slack:    clean(cell(row, cols[colSlack])),
+			Typetalk: strings.TrimPrefix(clean(cell(row, cols[colTypetalk])), "@"),
+			Email:    clean(cell(row, cols[colEmail])),
 		}
 		if m.Slack != "" && !isSlackUserID(m.Slack) {
 			p.report(MembersTab, i, cols[colSlack], "slack %q is not a Slack user ID (like U012AB3CD); %s is shown without a Slack mention", m.Slack, name)
@@ -536,70 +451,6 @@ func isSlackUserID(s string) bool {
 	}
 	for _, r := range s[1:] {
 		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
-			return false
-		}
-	}
-	return true
-}
-
-// ParseDate reads a date as the sheet may hold it: "2026-11-20",
-// "2026/11/20", "2026/1/5" (also "2026-1-5"), or a Sheets date serial number,
-// the days since 1899-12-30 ("46346" is 2026-11-20; a fraction, the time of
-// day, is ignored). Spaces around it are trimmed.
-func ParseDate(s string) (Date, error) {
-	d, err := parseDate(s)
-	if err != nil {
-		return Date{}, fmt.Errorf("rotation: %w", err)
-	}
-	return d, nil
-}
-
-// Serials accepted: 1 (1899-12-31) to 2958465 (9999-12-31).
-const maxSerial = 2958465
-
-var serialEpoch = time.Date(1899, time.December, 30, 12, 0, 0, 0, time.UTC)
-
-func parseDate(s string) (Date, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return Date{}, errors.New("empty date")
-	}
-	if isDigits(s) || (strings.Count(s, ".") == 1 && isDigits(strings.Replace(s, ".", "", 1))) {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || f < 1 || f >= maxSerial+1 {
-			return Date{}, fmt.Errorf("%q is not a date (as a Sheets date serial it is out of range)", s)
-		}
-		return DateOf(serialEpoch.AddDate(0, 0, int(math.Floor(f)))), nil
-	}
-	sep := "-"
-	if strings.Contains(s, "/") {
-		sep = "/"
-	}
-	bad := fmt.Errorf("%q is not a date", s)
-	parts := strings.Split(s, sep)
-	if len(parts) != 3 || len(parts[0]) != 4 || len(parts[1]) < 1 || len(parts[1]) > 2 || len(parts[2]) < 1 || len(parts[2]) > 2 {
-		return Date{}, bad
-	}
-	var n [3]int
-	for i, part := range parts {
-		if !isDigits(part) {
-			return Date{}, bad
-		}
-		n[i], _ = strconv.Atoi(part)
-	}
-	d := Date{Year: n[0], Month: time.Month(n[1]), Day: n[2]}
-	if d.Year < 1 || DateOf(time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC)) != d {
-		return Date{}, bad
-	}
-	return d, nil
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
 			return false
 		}
 	}

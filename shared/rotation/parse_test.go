@@ -41,23 +41,23 @@ func TestParseDate(t *testing.T) {
 
 func TestParseDateErrors(t *testing.T) {
 	tests := []struct{ in, want string }{
-		{"2026-13-01", `rotation: "2026-13-01" is not a date`},
-		{"2026-02-29", `rotation: "2026-02-29" is not a date`},
-		{"2026-11-31", `rotation: "2026-11-31" is not a date`},
-		{"2026-00-10", `rotation: "2026-00-10" is not a date`},
-		{"2026-11-00", `rotation: "2026-11-00" is not a date`},
-		{"26/11/20", `rotation: "26/11/20" is not a date`},
-		{"11/20/2026", `rotation: "11/20/2026" is not a date`},
-		{"2026-11/20", `rotation: "2026-11/20" is not a date`},
-		{"2026-11-20T10:00", `rotation: "2026-11-20T10:00" is not a date`},
-		{"2026-011-20", `rotation: "2026-011-20" is not a date`},
-		{"2026-+1-20", `rotation: "2026-+1-20" is not a date`},
-		{"next monday", `rotation: "next monday" is not a date`},
+		{"2026-13-01", "rotation: \"2026-13-01\" is not a date; " + DateForms},
+		{"2026-02-29", "rotation: \"2026-02-29\" is not a date; " + DateForms},
+		{"2026-11-31", "rotation: \"2026-11-31\" is not a date; " + DateForms},
+		{"2026-00-10", "rotation: \"2026-00-10\" is not a date; " + DateForms},
+		{"2026-11-00", "rotation: \"2026-11-00\" is not a date; " + DateForms},
+		{"26/11/20", "rotation: \"26/11/20\" is not a date; " + DateForms},
+		{"11/20/2026", "rotation: \"11/20/2026\" is not a date; " + DateForms},
+		{"2026-11/20", "rotation: \"2026-11/20\" is not a date; " + DateForms},
+		{"2026-11-20T10:00", "rotation: \"2026-11-20T10:00\" is not a date; " + DateForms},
+		{"2026-011-20", "rotation: \"2026-011-20\" is not a date; " + DateForms},
+		{"2026-+1-20", "rotation: \"2026-+1-20\" is not a date; " + DateForms},
+		{"next monday", "rotation: \"next monday\" is not a date; " + DateForms},
 		{"", `rotation: empty date`},
-		{"0", `rotation: "0" is not a date (as a Sheets date serial it is out of range)`},
-		{"20261120", `rotation: "20261120" is not a date (as a Sheets date serial it is out of range)`},
-		{"46346.5.1", `rotation: "46346.5.1" is not a date`},
-		{"-46346", `rotation: "-46346" is not a date`},
+		{"0", "rotation: \"0\" is not a date (as a Sheets date serial it is out of range); " + DateForms},
+		{"20261120", "rotation: \"20261120\" is not a date (as a Sheets date serial it is out of range); " + DateForms},
+		{"46346.5.1", "rotation: \"46346.5.1\" is not a date; " + DateForms},
+		{"-46346", "rotation: \"-46346\" is not a date; " + DateForms},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -99,15 +99,18 @@ func TestParse(t *testing.T) {
 		{"2026-11-30", "Sato", "Suzuki", "Watanabe"},
 	}
 	r, problems := Parse(rotationRows, goodMembers)
-	if len(problems) > 0 {
-		t.Fatalf("problems: %v", problems)
+	if len(problems) != 1 || !strings.Contains(problems[0].Error(), `rotation!C3: "Yamamoto" matches no member`) {
+		t.Fatalf("problems: %v, want only Yamamoto's", problems)
+	}
+	if got := r.Unmatched(d(2026, 11, 24)); !reflect.DeepEqual(got, []string{"Yamamoto"}) {
+		t.Errorf("Unmatched(2026-11-24) = %q, want [Yamamoto]", got)
 	}
 	tests := []struct {
 		day  Date
 		want []Member
 	}{
 		{d(2026, 11, 20), []Member{sato, suzuki}},
-		{d(2026, 11, 24), []Member{suzuki, {Name: "Yamamoto"}}},
+		{d(2026, 11, 24), []Member{suzuki}}, // Yamamoto is a problem (below)
 		{d(2026, 11, 25), []Member{watanabe}},
 		{d(2026, 11, 26), []Member{sato}},
 		{d(2026, 11, 19), []Member{suzuki, sato}},
@@ -218,7 +221,7 @@ func TestParseRotationHeader(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			r, problems := Parse(tt.rows, nil)
+			r, problems := Parse(tt.rows, [][]string{{"Sato"}})
 			if len(problems) > 0 {
 				t.Fatalf("problems: %v", problems)
 			}
@@ -256,12 +259,12 @@ func TestParseProblems(t *testing.T) {
 		`members!A4: no name for this member; row ignored`,
 		`members!A5: member "sato" is already on row 2; row ignored`,
 		`members!B6: slack "u01watanabe" is not a Slack user ID (like U012AB3CD); Watanabe is shown without a Slack mention`,
-		`rotation!A3: "2026-13-01" is not a date`,
+		`rotation!A3: "2026-13-01" is not a date; ` + DateForms,
 		`rotation!A4: 2026-11-20 is already on row 2; row ignored`,
 		`rotation!A5: no date for the names in this row; row ignored`,
-		`rotation!C6: "sato" is already on call this day in B6`,
-		`rotation!A7: "tomorrow" is not a date`,
-		`rotation!AB8: "suzuki" is already on call this day in H8`,
+		`rotation!C6: "Sato" is already on call this day in B6`,
+		`rotation!A7: "tomorrow" is not a date; ` + DateForms,
+		`rotation!AB8: "Suzuki" is already on call this day in H8`,
 	}
 	var got []string
 	for _, p := range problems {
@@ -392,11 +395,11 @@ func TestParseTabsProblems(t *testing.T) {
 	r, problems := ParseTabs(tabs)
 	want := []string{
 		`members!B2: slack "sato" is not a Slack user ID (like U012AB3CD); Sato is shown without a Slack mention`,
-		`rotation!A3: "2026-13-01" is not a date`,
+		`rotation!A3: "2026-13-01" is not a date; ` + DateForms,
 		`holidays!A3: 2026-12-29 is already on row 2; row ignored`,
 		`holidays!A4: no date for this holiday; row ignored`,
-		`holidays!A5: "2026-12-32" is not a date`,
-		`holidays!A6: "tomorrow" is not a date`,
+		`holidays!A5: "2026-12-32" is not a date; ` + DateForms,
+		`holidays!A6: "tomorrow" is not a date; ` + DateForms,
 	}
 	for name, got := range map[string][]error{"returned": problems, "Problems()": r.Problems()} {
 		var texts []string

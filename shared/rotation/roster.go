@@ -89,12 +89,6 @@ func (r *Roster) Scheduled(d Date) bool {
 	return ok
 }
 
-// nameKey is how names are matched: case and runs of spaces (including the
-// full-width space U+3000) do not matter.
-func nameKey(name string) string {
-	return strings.ToLower(strings.Join(strings.Fields(name), " "))
-}
-
 // IsHoliday reports whether d is a company day off listed in the holidays
 // tab, and its name there ("Company holiday" when the row names none).
 // With this method a *Roster is a workday.Holidays.
@@ -156,9 +150,9 @@ func (r *Roster) Runbooks(title, service string) []Runbook {
 	return out
 }
 
-// matchKey is how keywords and titles are compared: case and runs of
-// spaces do not matter.
-func matchKey(s string) string { return nameKey(s) }
+// matchKey is how keywords and titles are compared (normalize): width,
+// case and runs of spaces do not matter.
+func matchKey(s string) string { return normalize(s) }
 
 // Problems is the problems ParseTabs found in the sheet when it built r,
 // each a *CellError such as `rotation!A17: "2026-13-01" is not a date`, in

@@ -21,7 +21,7 @@ func (s staticSource) Roster(context.Context) (*Roster, error) { return s.r, nil
 
 func TestWithSlackIDs(t *testing.T) {
 	r, problems := Parse(
-		[][]string{{"date", "a", "b", "c"}, {"2026-11-20", "Sato", "watanabe", "Kimura"}},
+		[][]string{{"date", "oncall 1", "oncall 2", "oncall 3"}, {"2026-11-20", "Sato", "watanabe", "Kimura"}},
 		[][]string{{"name", "slack", "typetalk", "email"},
 			{"Sato", "U01SATO0001", "sato", "sato@example.com"},
 			{"Watanabe", "", "watanabe", "watanabe@example.com"},

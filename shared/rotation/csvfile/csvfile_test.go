@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -48,8 +49,8 @@ func TestTestdataSheet(t *testing.T) {
 	if p := s.Problems(); len(p) > 0 {
 		t.Fatalf("testdata/sheet has problems: %v", p)
 	}
-	if got := len(r.Members()); got != 6 {
-		t.Errorf("%d members, want 6", got)
+	if got := len(r.Members()); got != 7 {
+		t.Errorf("%d members, want 7", got)
 	}
 	tests := []struct {
 		day  string
@@ -200,11 +201,11 @@ func TestHolidaysFile(t *testing.T) {
 			t.Errorf("IsHoliday(%s) = %q, %v; want %q", d, name, ok, want)
 		}
 	}
-	wantProblems := []string{`"holidays!A4: \"2026-12-32\" is not a date"`}
+	wantProblems := []string{strconv.Quote(`holidays!A4: "2026-12-32" is not a date; ` + rotation.DateForms)}
 	if got := log.take(); !reflect.DeepEqual(got, wantProblems) {
 		t.Errorf("logged %q, want %q", got, wantProblems)
 	}
-	if got := r.Problems(); len(got) != 1 || got[0].Error() != `holidays!A4: "2026-12-32" is not a date` {
+	if got := r.Problems(); len(got) != 1 || got[0].Error() != `holidays!A4: "2026-12-32" is not a date; `+rotation.DateForms {
 		t.Errorf("Roster.Problems() = %v", got)
 	}
 	if r2, _ := s.Roster(t.Context()); r2 != r || len(log.take()) != 0 {
@@ -356,7 +357,8 @@ func TestProblems(t *testing.T) {
 		"Sato,U01SATO0001,sato,sato@example.com\n"+
 		"Ito,U01ITO00001,ito,ito@example.com\n"+
 		"Watanabe,,watanabe,watanabe@example.com\n"+
-		"Sato,U01SATO0002,sato2\n")
+		"Sato,U01SATO0002,sato2\n"+
+		"Tanaka\n")
 	var log logged
 	s := New(dir)
 	s.Logger = log.logger()
@@ -367,7 +369,7 @@ func TestProblems(t *testing.T) {
 	}
 	want := []string{
 		`members!A5: member "Sato" is already on row 2; row ignored`,
-		`rotation!A4: "2026-13-01" is not a date`,
+		`rotation!A4: "2026-13-01" is not a date; ` + rotation.DateForms,
 		`rotation!A6: 2026-11-20 is already on row 2; row ignored`,
 	}
 	var got []string

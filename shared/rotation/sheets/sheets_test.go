@@ -165,7 +165,7 @@ func TestRoster(t *testing.T) {
 		"2026-11-24": {suzuki, sato},
 		"2026-11-25": {sato},
 		"2026-11-26": {suzuki},
-		"2026-11-27": {{Name: "TRUE"}},
+		"2026-11-27": nil, // the checkbox is a problem (below)
 		"2026-11-21": nil,
 	} {
 		if got := r.OnCall(day(d)); !reflect.DeepEqual(got, want) {
@@ -184,11 +184,12 @@ func TestRoster(t *testing.T) {
 	if got := r.Runbooks("Disk full: HTTP 500 on upload", "files"); !reflect.DeepEqual(got, wantRunbooks) {
 		t.Errorf("Runbooks = %+v, want %+v", got, wantRunbooks)
 	}
-	if p := r.Problems(); len(p) > 0 {
-		t.Errorf("Problems() = %v", p)
+	wantProblem := `rotation!B7: "TRUE" matches no member`
+	if p := r.Problems(); len(p) != 1 || !strings.HasPrefix(p[0].Error(), wantProblem) {
+		t.Errorf("Problems() = %v, want only %s…", p, wantProblem)
 	}
-	if p := log.problems(); len(p) > 0 {
-		t.Errorf("logged problems %q", p)
+	if p := log.problems(); len(p) != 1 || !strings.HasPrefix(p[0], wantProblem) {
+		t.Errorf("logged problems %q, want only %s…", p, wantProblem)
 	}
 
 	want := []request{{
@@ -498,11 +499,11 @@ func TestMalformedSheet(t *testing.T) {
 	s := newSource(t, f, &log, nil)
 	want := []string{
 		`members!B3: slack "@suzuki" is not a Slack user ID (like U012AB3CD); Suzuki is shown without a Slack mention`,
-		`rotation!A3: "2026-13-01" is not a date`,
+		`rotation!A3: "2026-13-01" is not a date; ` + rotation.DateForms,
 		`rotation!A4: 2026-11-20 is already on row 2; row ignored`,
 		`rotation!A5: no date for the names in this row; row ignored`,
-		`rotation!A6: "0" is not a date (as a Sheets date serial it is out of range)`,
-		`holidays!A2: "2026-12-32" is not a date`,
+		`rotation!A6: "0" is not a date (as a Sheets date serial it is out of range); ` + rotation.DateForms,
+		`holidays!A2: "2026-12-32" is not a date; ` + rotation.DateForms,
 		"runbooks!A2: \"/([/\" is not a valid regular expression: missing closing ]: `[`; row ignored",
 		`runbooks!B3: "wiki.example.com/disk" is not an http(s) URL; row ignored`,
 	}
