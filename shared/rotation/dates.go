@@ -38,7 +38,7 @@ func ParseDate(s string) (Date, error) {
 // span is the days a date cell covers, first to last (equal for one date).
 type span struct {
 	first, last Date
-	ranged      bool // written as a range (or a week): a date row overrides it
+	ranged      bool // written as a range, or a week
 }
 
 // days is how many days s covers.
@@ -104,8 +104,8 @@ func parseSpan(s string, today Date, week bool) (span, error) {
 }
 
 // parseEnd reads the end of a range that starts on first: a whole date, a
-// date without its year (taking the first year that puts it on or after
-// first), or a day of the month alone (first's month, or the next).
+// date without its year (taking the year that puts it nearest to first),
+// or a day of the month alone (first's month, or the next).
 func parseEnd(s string, first Date) (Date, error) {
 	if len(s) <= 2 && isDigits(s) {
 		day, _ := strconv.Atoi(s)
@@ -120,15 +120,7 @@ func parseEnd(s string, first Date) (Date, error) {
 		}
 		return Date{}, fmt.Errorf("%q is not a day after %s", s, first)
 	}
-	if m, day, ok := yearless(s); ok {
-		for y := first.Year; y <= first.Year+1; y++ {
-			if d, ok := validDate(y, m, day); ok && !before(d, first) {
-				return d, nil
-			}
-		}
-		return Date{}, fmt.Errorf("%q is not a date after %s", s, first)
-	}
-	return parseDate(s, Date{})
+	return parseDate(s, first)
 }
 
 var (

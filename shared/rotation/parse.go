@@ -95,14 +95,38 @@ func (t *Tabs) Tab(name string) *[][]string {
 // member name, match, url) is left out; a bad handle leaves the member in
 // without that handle.
 //
-// Tab rotation: column A is the date (see ParseDate), columns B… the people
-// on call that day (usually two; empty cells are skipped, spaces trimmed).
-// Rows may come in any order; blank rows are skipped. The first non-blank
-// row is a header when its column A is text without digits ("date", "日付");
-// a first row without a date is otherwise reported like any other. A date on
-// two rows is a problem: the first row counts and the later one is ignored
-// (merging would silently put three or four people on call). A name twice
-// in one row is reported and kept once.
+// Tab rotation (see also the README's "The sheet"):
+//   - The header is the first row whose column A is a date header ("date",
+//     "日付", "day", "期間"…, or "week", "週", "week of"…) above the first
+//     dated row; rows above it are titles and are skipped. Without one, a
+//     first row whose column A is text without digits is the header, and
+//     with no header at all every column from B holds people.
+//   - Column A of each row is a date or a range (see parseSpan and
+//     ParseDate: "2026-11-20", "11/20(金)", "2026年11月20日",
+//     "2026/11/16〜2026/11/20"…; a year-less date takes the year nearest to
+//     Tabs.Today). Under a week header a date is the first day of a week
+//     and covers seven days; weeks start on the weekday of the first row,
+//     and a date on another weekday is that day alone. A date row overrides
+//     a range or week covering it (a one-day swap is one extra row, or a
+//     one-day range "11/23〜11/23" for a week's first day); a date on two
+//     rows, or two ranges over one day, are problems and the first row
+//     counts.
+//   - People columns are those whose header reads as people ("oncall",
+//     "担当", "当番", "primary", "secondary", "person", "name"…, with a
+//     number or not: "担当1", "oncall 2"), or is empty. Notes ("note",
+//     "備考", "memo", "comment"…), "backup" (the escalation step, not on
+//     call) and the weekday are skipped. Any other column is skipped too,
+//     and reported once when a cell under it names a member.
+//   - A people cell names one member, or several separated by "・", "、",
+//     ",", "/", "&" or " and " when every part names one. Names match the
+//     members tab after normalisation (see normalize: NFKC, so full width
+//     does not matter; zero-width characters and the BOM removed; spaces
+//     and case folded; a leading "@" dropped); text in parentheses is a
+//     comment ("Tanaka (swap with sato)"). A formula's error ("#N/A",
+//     "#REF!"…) and a cell that names no member ("休み") are problems, kept
+//     for the day in Roster.Unmatched; the day's people are the members
+//     named (Roster.OnCall). A member twice in one row is reported and kept
+//     once.
 //
 // Tab members: columns name, slack, typetalk, email. A first row naming any
 // of those columns (in any order and case; "Slack ID", "e-mail" and "名前"
@@ -115,8 +139,8 @@ func (t *Tabs) Tab(name string) *[][]string {
 // dropped.
 //
 // Tab holidays (optional): company days off that are not working days, one
-// a row. Column A is the date (as in the rotation tab, with the same
-// optional header), column B an optional name ("Year-end closure"; empty
+// a row. Column A is the date or a range of them ("2026/12/29〜2027/1/3",
+// as in the rotation tab, with the same optional header), column B an optional name ("Year-end closure"; empty
 // means "Company holiday"); further columns are ignored (notes). A date on
 // two rows is reported and the first row counts. A holiday may have a
 // rotation row too: the row is kept, and callers that ask the calendar

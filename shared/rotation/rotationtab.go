@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
@@ -159,6 +160,9 @@ func (p *parser) rotation(rows [][]string, today Date, members map[string]Member
 		dated  []spanRow        // one date each, in row order
 		ranged []spanRow        // ranges and weeks, in row order
 		named  = map[int]bool{} // unknown columns already reported
+
+		weekStart      time.Weekday // under a week header: the weekday weeks start on
+		weekStartKnown bool
 	)
 	for i, r := range rows {
 		if i <= l.header || blank(r) {
@@ -171,10 +175,21 @@ func (p *parser) rotation(rows [][]string, today Date, members map[string]Member
 			}
 			continue
 		}
-		sp, err := parseSpan(a, today, l.week)
+		sp, err := parseSpan(a, today, false)
 		if err != nil {
 			p.report(RotationTab, i, 0, "%v", err)
 			continue
+		}
+		if l.week && !sp.ranged {
+			// Weeks start on the weekday of the first week row; a date on
+			// another weekday is that day alone (a swap).
+			wd := weekday(sp.first)
+			if !weekStartKnown {
+				weekStart, weekStartKnown = wd, true
+			}
+			if wd == weekStart {
+				sp = span{sp.first, addDays(sp.first, 6), true}
+			}
 		}
 		sr := spanRow{row: i, span: sp, day: p.people(i, r, &l, members)}
 		for j, header := range l.unknown {
@@ -185,7 +200,7 @@ func (p *parser) rotation(rows [][]string, today Date, members map[string]Member
 				}
 			}
 		}
-		if sp.ranged {
+		if sp.days() > 1 { // a one-day range is that date, as a date row
 			ranged = append(ranged, sr)
 		} else {
 			dated = append(dated, sr)

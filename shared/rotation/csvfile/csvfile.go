@@ -30,6 +30,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pd2chat/pd2chat/shared/rotation"
 )
@@ -65,11 +66,15 @@ type Source struct {
 	// Logger receives one warning per row problem each time the files
 	// change. Nil means slog.Default(). Set it before the first Roster call.
 	Logger *slog.Logger
+	// Now is the clock that dates the read: a date written without its
+	// year takes the year nearest to today. Nil means time.Now.
+	Now func() time.Time
 
 	dir string
 
 	mu       sync.Mutex
-	raw      contents // the files the cached roster was built from
+	raw      contents      // the files the cached roster was built from
+	today    rotation.Date // the day it was built
 	roster   *rotation.Roster
 	problems []error
 }
@@ -103,13 +108,19 @@ func (s *Source) Roster(ctx context.Context) (*rotation.Roster, error) {
 		raw[i] = b
 	}
 
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	today := rotation.DateOf(now())
+
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// A missing optional file and an empty one read the same.
-	if s.roster != nil && raw.equal(&s.raw) {
+	if s.roster != nil && raw.equal(&s.raw) && today == s.today {
 		return s.roster, nil
 	}
-	var tabs rotation.Tabs
+	tabs := rotation.Tabs{Today: today}
 	for i, f := range files {
 		rows, err := s.records(f.tab+".csv", raw[i])
 		if err != nil {
@@ -118,7 +129,7 @@ func (s *Source) Roster(ctx context.Context) (*rotation.Roster, error) {
 		*tabs.Tab(f.tab) = rows
 	}
 	roster, problems := rotation.ParseTabs(tabs)
-	s.raw, s.roster, s.problems = raw, roster, problems
+	s.raw, s.today, s.roster, s.problems = raw, today, roster, problems
 	log := s.Logger
 	if log == nil {
 		log = slog.Default()
