@@ -94,6 +94,9 @@ func (h *Handler) log(r queue.Received, job Job, o Outcome) {
 			h.cfg.Log.Info("already posted", attrs...)
 			return
 		}
+		if o.Unmentioned != "" {
+			attrs = append(attrs, "unmentioned", o.Unmentioned)
+		}
 		h.cfg.Log.Info("delivered", attrs...)
 	case Retry:
 		h.cfg.Log.Warn("retry", append(attrs, "in", o.Delay.Round(time.Millisecond).String(), "reason", o.Reason)...)

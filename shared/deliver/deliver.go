@@ -139,6 +139,10 @@ type Outcome struct {
 	Verdict Verdict
 	Delay   time.Duration // Retry: when to try again
 	Reason  string        // why (no secrets: posters redact them); Done: "posted before" when nothing was posted
+	// Unmentioned says why a posted alert that was due to mention the
+	// on-call people mentions nobody ("the rotation sheet has nobody on
+	// call for Fri 2026-11-20 (no row covers it)."); "" otherwise.
+	Unmentioned string
 }
 
 // deliver handles one message: decide → take stock → look → post → record.
@@ -204,7 +208,9 @@ func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out O
 		return h.retryChat(f, after, err.Error())
 	}
 	h.recover(d.Name)
-	return h.record(ctx, job, d, p, ref, r)
+	out = h.record(ctx, job, d, p, ref, r)
+	out.Unmentioned = p.unmentioned
+	return out
 }
 
 // storeDown reports whether err is the store being unavailable (or slow,
@@ -242,6 +248,9 @@ type prepared struct {
 	ev        *incident.Event // the event, to record after the post
 	base      state.Incident  // the incident as read before the post
 	inc       *state.Incident // the incident with the event, for the parent's edit and the new thread
+	// unmentioned says why an alert due to mention the on-call people
+	// mentions nobody (see unmentioned); "" otherwise.
+	unmentioned string
 }
 
 // prepare decides the message and takes stock in the store, concurrently
@@ -293,7 +302,8 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 	if at.IsZero() {
 		at = job.ReceivedAt
 	}
-	in, working, lookupErr := h.decide(ctx, ev, at)
+	in, working, why, lookupErr := h.decide(ctx, ev, at)
+	p.unmentioned = why
 	trigger := ev.Kind == incident.Triggered
 	fp := ""
 	if trigger {
@@ -344,7 +354,10 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 
 // decide is the message's input before the store is asked: whether to
 // mention (working time, company days off), whom, and the runbooks.
-func (h *Handler) decide(ctx context.Context, ev incident.Event, at time.Time) (in message.Input, working bool, lookupErr error) {
+//
+// why says why the alert mentions nobody when it is due to mention (see
+// unmentioned); "" otherwise.
+func (h *Handler) decide(ctx context.Context, ev incident.Event, at time.Time) (in message.Input, working bool, why string, lookupErr error) {
 	in = message.Input{Event: ev}
 	trigger := ev.Kind == incident.Triggered
 	working = h.cfg.Calendar.IsWorkingTime(at)
@@ -358,15 +371,60 @@ func (h *Handler) decide(ctx context.Context, ev incident.Event, at time.Time) (
 	}
 	switch {
 	case working && lookupErr != nil:
-		in.Notice = "On-call lookup failed: posted without mentions."
+		why = unmentioned(nil, day, lookupErr, h.cfg.Now())
 	case working:
 		in.Mention = true
 		in.OnCall = roster.OnCall(day)
+		in.Unmatched = roster.Unmatched(day)
+		why = unmentioned(roster, day, nil, h.cfg.Now())
+	}
+	if why != "" {
+		in.Notice = "Nobody mentioned: " + why
 	}
 	if trigger {
 		in.Runbooks = roster.Runbooks(ev.Incident.Title, ev.Incident.Service.Name)
 	}
-	return in, working, lookupErr
+	return in, working, why, lookupErr
+}
+
+// unmentioned says why an alert inside business hours on a working day
+// mentions nobody on day, in one short line for the chat and the log; ""
+// when roster has someone on call. lookupErr is the on-call lookup's
+// failure (then roster is nil); a stale roster (rotation.Roster.Stale) says
+// how old its read is.
+func unmentioned(roster *rotation.Roster, day rotation.Date, lookupErr error, now time.Time) string {
+	if lookupErr != nil {
+		return "the rotation sheet could not be read."
+	}
+	if len(roster.OnCall(day)) > 0 {
+		return ""
+	}
+	when := day.Weekday().String()[:3] + " " + day.String()
+	var why string
+	switch {
+	case !roster.Scheduled(day):
+		why = "the rotation sheet has nobody on call for " + when + " (no row covers it)"
+	case len(roster.Unmatched(day)) > 0:
+		why = "no name in the rotation sheet for " + when + " matches a member"
+	default:
+		why = "the rotation sheet's row for " + when + " names nobody"
+	}
+	if since, err := roster.Stale(); err != nil {
+		why += fmt.Sprintf(" (as of the last good read of the sheet, %s ago: it cannot be read now)", ago(now.Sub(since)))
+	}
+	return why + "."
+}
+
+// ago is d rounded for people: "45s", "12m", "3h 5m".
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return d.Round(time.Second).String()
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	default:
+		return fmt.Sprintf("%dh %dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
 }
 
 // prepareText finds the thread of a rendered text's incident.

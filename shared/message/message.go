@@ -109,8 +109,15 @@ type Input struct {
 	// not shown.
 	Elapsed time.Duration
 
+	// Unmatched are the texts of the day's rotation cells that name no
+	// member (rotation.Roster.Unmatched). With Mention each is shown as a
+	// warning line, `⚠ "休み" in the sheet matches no member`, escaped like
+	// any text, at most MaxUnmatched of them.
+	Unmatched []string
+
 	// Notice is an optional short operational note shown at the end, e.g.
-	// "On-call lookup failed: mentions skipped."; empty for none.
+	// "Nobody mentioned: the rotation sheet could not be read."; empty for
+	// none.
 	Notice string
 
 	// Seen is what is known of this alert's earlier firings, shown under a
@@ -184,7 +191,7 @@ func estimate(in *Input) int {
 	ev := &in.Event
 	n := 256 + len(ev.Agent) + len(ev.Note) + len(ev.Responder) + len(ev.Escalation) + len(string(ev.Kind)) +
 		len(ev.Incident.ID) + len(ev.Incident.Title) + len(ev.Incident.Service.Name) + len(ev.Incident.Urgency) +
-		len(ev.Incident.Priority) + 2*len(ev.Incident.URL) + len(in.Tag) + len(in.Notice)
+		len(ev.Incident.Priority) + 2*len(ev.Incident.URL) + len(in.Tag) + len(in.Notice) + 100*min(len(in.Unmatched), MaxUnmatched+1)
 	for _, a := range ev.Assignees {
 		n += len(a) + 2
 	}
@@ -214,7 +221,9 @@ const (
 	nameMax   = 100
 	fieldMax  = 200
 	noticeMax = 500
-	listMax   = 10 // names listed before "and N more"
+	// unmatchedMax bounds one unmatched cell's text.
+	unmatchedMax = 40
+	listMax      = 10 // names listed before "and N more"
 )
 
 // headline writes what happened and to which incident.
@@ -646,6 +655,21 @@ func (w *writer) footer(in *Input) {
 			w.member(&in.OnCall[i])
 		}
 	}
+	if in.Mention {
+		for i, u := range in.Unmatched {
+			if i == MaxUnmatched {
+				if n := len(in.Unmatched) - i; n == 1 {
+					w.raw("\n⚠ and 1 more cell of the sheet matches no member")
+				} else {
+					w.raw("\n⚠ and " + strconv.Itoa(n) + " more cells of the sheet match no member")
+				}
+				break
+			}
+			w.raw("\n⚠ \"")
+			w.text(u, unmatchedMax)
+			w.raw("\" in the sheet matches no member")
+		}
+	}
 	if in.Notice != "" {
 		w.b.WriteByte('\n')
 		if w.d == Slack {
@@ -699,6 +723,9 @@ func anyShown(members []rotation.Member) bool {
 	}
 	return false
 }
+
+// MaxUnmatched is how many unmatched sheet cells a message shows.
+const MaxUnmatched = 3
 
 // tagged reports whether tag has a letter or digit to show.
 func tagged(tag string) bool {

@@ -245,7 +245,19 @@ func goldenCases() []goldenCase {
 			Event:  event(incident.Triggered, full(), nil),
 			Tag:    "pd1234",
 			OnCall: nil, Mention: true,
-			Notice: "On-call lookup failed: mentions skipped.",
+			Notice: "Nobody mentioned: the rotation sheet could not be read.",
+		}},
+		{"unmatched_names", Input{
+			Event:  event(incident.Triggered, full(), nil),
+			Tag:    "pd1234",
+			OnCall: pair[:1], Mention: true,
+			Unmatched: []string{"休み", "<!channel> @here", "#N/A", "Tanaka (swap with sato)"},
+		}},
+		{"nobody_for_the_day", Input{
+			Event:  event(incident.Triggered, full(), nil),
+			Tag:    "pd1234",
+			OnCall: nil, Mention: true,
+			Notice: "Nobody mentioned: the rotation sheet has nobody on call for Fri 2026-11-20 (no row covers it).",
 		}},
 		{"unsafe_url", Input{
 			Event: event(incident.Triggered, func() incident.Incident {

@@ -491,7 +491,7 @@ func TestRotationDownStillPosts(t *testing.T) {
 				t.Fatalf("status %d", rec.Code)
 			}
 			got := hs.slack.got()
-			if len(got) != 1 || strings.Contains(got[0], "<@") || !strings.Contains(got[0], "On-call lookup failed") {
+			if len(got) != 1 || strings.Contains(got[0], "<@") || !strings.Contains(got[0], "Nobody mentioned: the rotation sheet could not be read.") {
 				t.Errorf("want one post without mentions and with a notice, got %q", got)
 			}
 		})
@@ -505,7 +505,7 @@ func TestRotationDownStillPosts(t *testing.T) {
 func BenchmarkRelay(b *testing.B) {
 	body := fixture(b, "v3/incident.triggered.json")
 	roster, problems := rotation.Parse(
-		[][]string{{"date", "a", "b"}, {"2026-11-20", "Takahashi", "Tanaka"}},
+		[][]string{{"date", "oncall", "oncall"}, {"2026-11-20", "Takahashi", "Tanaka"}},
 		[][]string{{"name", "slack", "typetalk", "email"}, {"Takahashi", "U01TAKAHASH", "takahashi", ""}, {"Tanaka", "U01TANAKA01", "tanaka", ""}})
 	if len(problems) > 0 {
 		b.Fatal(problems)

@@ -32,6 +32,9 @@ func DateOf(t time.Time) Date {
 	return Date{y, m, d}
 }
 
+// Weekday is d's day of the week.
+func (d Date) Weekday() time.Weekday { return weekday(d) }
+
 // String formats d as 2006-01-02.
 func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
 
