@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -139,6 +140,32 @@ func TestHolidaysWithCalendar(t *testing.T) {
 	at := time.Date(2026, time.December, 28, 17, 0, 0, 0, loc)
 	if got := cal.NextWorkingDay(at); got != day("2027-01-05") {
 		t.Errorf("NextWorkingDay(Mon 28 Dec 17:00) = %s, want 2027-01-05 (29 Dec .. 4 Jan off)", got)
+	}
+}
+
+// The weekly example of the template: a title row, weeks, a one-day swap,
+// two names in one cell and a note column.
+func TestSheetTemplateWeekly(t *testing.T) {
+	s := New(filepath.Join("..", "..", "..", "testdata", "sheet-template", "weekly"))
+	r, err := s.Roster(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := r.Problems(); len(p) > 0 {
+		t.Errorf("the weekly template has problems: %v", p)
+	}
+	for d, want := range map[string][]string{
+		"2027-04-05": {"Sato", "Suzuki"}, "2027-04-09": {"Sato", "Suzuki"},
+		"2027-04-13": {"Takahashi", "Tanaka"}, "2027-04-14": {"Suzuki", "Tanaka"}, "2027-04-15": {"Takahashi", "Tanaka"},
+		"2027-04-20": {"Suzuki", "Takahashi"}, "2027-04-30": {"Tanaka", "Sato"}, "2027-05-03": nil,
+	} {
+		var got []string
+		for _, m := range r.OnCall(day(d)) {
+			got = append(got, m.Name)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("OnCall(%s) = %v, want %v", d, got, want)
+		}
 	}
 }
 
