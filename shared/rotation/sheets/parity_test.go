@@ -111,6 +111,27 @@ func TestSameAsCSV(t *testing.T) {
 			},
 		},
 		{
+			desc: "the forms people type: title rows, weeks, ranges, text dates, swaps, messy names, notes",
+			rotation: [][]string{
+				{"2026年度 オンコール当番表"},
+				{},
+				{"week of", "担当1", "担当2", "備考", "Engineer"},
+				{"2026/11/16(月)", "Sato・Suzuki", "", "", "Sato"},
+				{"11/18(水)", "​Sato", "Ｓｕｚｕｋｉ", "swap with sato"},
+				{"2026年11月23日", "sato (remote)", "休み"},
+				{"2026/11/30〜2026/12/4", "#N/A", "Suzuki"},
+				{"2026.12.1", "@Sato"},
+				{"２０２６/１２/３", "Sato, Suzuki"},
+				{"11/20(木)", "Sato"},
+				{"2026/12/2〜2026/12/10", "Suzuki"},
+			},
+			members: [][]string{{"name", "slack"}, {"Sato", "U01SATO0001"}, {"Suzuki", "U01SUZUKI01"}},
+			holidays: [][]string{
+				{"date", "name"},
+				{"2026/12/29〜2027/1/3", "年末年始"},
+			},
+		},
+		{
 			desc:     "empty tabs",
 			rotation: [][]string{},
 			members:  [][]string{},
