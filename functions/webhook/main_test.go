@@ -19,14 +19,14 @@ func TestSetupRefusesBrokenSettings(t *testing.T) {
 		{"Lambda without signing secrets", nil, true, []string{"PAGERDUTY_WEBHOOK_SECRETS"}},
 		{"several problems at once", map[string]string{"PORT": "x", "ALERT_DESTINATIONS": "slack:C1"}, false,
 			[]string{"PORT", "SLACK_BOT_TOKEN"}},
-		{"missing rotation directory", map[string]string{"ROTATION_SOURCE": "csv:/nonexistent"}, false, nil},
+		{"missing rotation directory", map[string]string{"ROTATION_SOURCE": "csv:/nonexistent"}, false, []string{"ROTATION_SOURCE"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := setup(t.Context(), func(k string) string { return tc.env[k] }, tc.inLambda, io.Discard, slog.New(slog.DiscardHandler))
 			if tc.want == nil {
 				if err != nil {
-					t.Fatalf("a missing CSV directory must not stop start-up (alerts still flow): %v", err)
+					t.Fatalf("setup refused good settings: %v", err)
 				}
 				return
 			}
@@ -43,7 +43,8 @@ func TestSetupRefusesBrokenSettings(t *testing.T) {
 }
 
 func TestLocalRoutes(t *testing.T) {
-	h, _, err := setup(t.Context(), func(string) string { return "" }, false, io.Discard, slog.New(slog.DiscardHandler))
+	getenv := func(k string) string { return map[string]string{"ROTATION_SOURCE": "csv:../../testdata/sheet"}[k] }
+	h, _, err := setup(t.Context(), getenv, false, io.Discard, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

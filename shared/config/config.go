@@ -6,12 +6,16 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
 
@@ -51,7 +55,7 @@ func (d Destination) String() string {
 // RotationSource says where the on-call rotation comes from.
 type RotationSource struct {
 	Kind  string // "csv" or "sheets"
-	Value string // DIR for csv, SPREADSHEET_ID for sheets
+	Value string // DIR for csv; for sheets the SPREADSHEET_ID, even when the setting gave the sheet's URL
 }
 
 func (r RotationSource) String() string { return r.Kind + ":" + r.Value }
@@ -145,6 +149,12 @@ const (
 // tests). inLambda tightens the rules that keep a deployed relay safe. The
 // error, when not nil, lists every problem found, one per line, each naming
 // its variable.
+//
+// ROTATION_SOURCE is checked on disk too: csv:DIR must be a directory with
+// rotation.csv and members.csv. A relative DIR is read from the working
+// directory, as the default csv:testdata/sheet is by `make run` at the
+// repository's root; in Lambda the default is not checked: there it means
+// that the stack has no sheet (nobody is mentioned, alerts still flow).
 func Load(getenv func(string) string, inLambda bool) (Config, error) {
 	l := loader{getenv: getenv}
 	c := Config{InLambda: inLambda}
@@ -155,7 +165,7 @@ func Load(getenv func(string) string, inLambda bool) (Config, error) {
 	}
 	c.V2Token = Secret(strings.TrimSpace(getenv("PAGERDUTY_V2_TOKEN")))
 
-	c.Rotation = l.rotation("ROTATION_SOURCE")
+	c.Rotation = l.rotation("ROTATION_SOURCE", inLambda)
 	c.RotationCacheTTL = l.duration("ROTATION_CACHE_TTL", DefaultRotationCacheTTL)
 	c.SheetsEndpoint = l.url("GOOGLE_SHEETS_ENDPOINT", DefaultSheetsEndpoint)
 	c.GoogleCredentialsJSON = Secret(getenv("GOOGLE_CREDENTIALS_JSON"))
@@ -337,16 +347,98 @@ func (l *loader) hours(name string) workday.Hours {
 	return h
 }
 
-func (l *loader) rotation(name string) RotationSource {
+// rotation reads csv:DIR or sheets:SPREADSHEET_ID (or sheets: and the
+// sheet's URL, from which the ID is taken). DIR must exist and hold the two
+// tabs a roster cannot do without; so must the default's, except in Lambda,
+// where an unset ROTATION_SOURCE means that the stack has no sheet.
+func (l *loader) rotation(name string, inLambda bool) RotationSource {
+	set := strings.TrimSpace(l.getenv(name)) != ""
 	v := l.get(name, DefaultRotation)
 	kind, value, ok := strings.Cut(v, ":")
+	src := RotationSource{Kind: kind, Value: strings.TrimSpace(value)}
 	switch {
-	case !ok || strings.TrimSpace(value) == "":
+	case !ok || src.Value == "":
 		l.fail(name, fmt.Sprintf("%q must be csv:DIR or sheets:SPREADSHEET_ID", v))
-	case kind != "csv" && kind != "sheets":
+	case kind == "csv" && !set && inLambda:
+		// The default, in Lambda: no rotation, nobody is mentioned (infra
+		// warns when spreadsheetId is not set); alerts still flow.
+	case kind == "csv":
+		for _, why := range csvDirProblems(src.Value) {
+			if !set {
+				why += " (ROTATION_SOURCE is not set and its default is relative to the working directory: run from the repository's root, or set it)"
+			}
+			l.fail(name, fmt.Sprintf("%q: %s", v, why))
+		}
+	case kind == "sheets":
+		id, ok := spreadsheetID(src.Value)
+		if !ok {
+			l.fail(name, fmt.Sprintf("%q: not a spreadsheet ID (letters, digits, - and _) nor the sheet's URL (https://docs.google.com/spreadsheets/d/ID/edit)", v))
+		}
+		src.Value = id
+	default:
 		l.fail(name, fmt.Sprintf("%q: unknown source %q (csv or sheets)", v, kind))
 	}
-	return RotationSource{Kind: kind, Value: strings.TrimSpace(value)}
+	return src
+}
+
+// csvDirProblems says what keeps dir from being a csv: rotation source:
+// not there, not a directory, or without one of the required files.
+func csvDirProblems(dir string) []string {
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return []string{"no such directory"}
+	case err != nil:
+		return []string{fmt.Sprintf("cannot read it: %v", err)}
+	case !info.IsDir():
+		return []string{"is not a directory"}
+	}
+	var out []string
+	for _, f := range []string{csvfile.RotationFile, csvfile.MembersFile} {
+		if _, err := os.Stat(filepath.Join(dir, f)); errors.Is(err, fs.ErrNotExist) {
+			out = append(out, "has no "+f)
+		} else if err != nil {
+			out = append(out, fmt.Sprintf("cannot read %s: %v", f, err))
+		}
+	}
+	return out
+}
+
+// spreadsheetID is the ID in s: s itself when it is an ID, or the ID in the
+// sheet's URL (https://docs.google.com/spreadsheets/d/ID/edit#gid=0, also
+// with /u/N/ before /d/). ok is false when s is neither.
+func spreadsheetID(s string) (id string, ok bool) {
+	if validSpreadsheetID(s) {
+		return s, true
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host != "docs.google.com" {
+		return s, false
+	}
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	if len(parts) < 3 || parts[0] != "spreadsheets" {
+		return s, false
+	}
+	for i := 1; i+1 < len(parts); i++ {
+		if parts[i] == "d" && validSpreadsheetID(parts[i+1]) {
+			return parts[i+1], true
+		}
+	}
+	return s, false
+}
+
+// validSpreadsheetID accepts what Google Sheets IDs are made of: letters,
+// digits, - and _.
+func validSpreadsheetID(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func (l *loader) state(name string, inLambda bool) StateStore {

@@ -4,17 +4,32 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 	_ "time/tzdata"
 )
 
+// testSheet is the repository's sheet, seen from this package's directory.
+const testSheet = "csv:../../testdata/sheet"
+
+// env is getenv of m, where ROTATION_SOURCE, unless m has it, is the
+// repository's sheet: its default, csv:testdata/sheet, is relative to the
+// repository's root (see TestLoadDefaults).
 func env(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
+	return func(k string) string {
+		if v, ok := m[k]; ok || k != "ROTATION_SOURCE" {
+			return v
+		}
+		return testSheet
+	}
 }
 
 func TestLoadDefaults(t *testing.T) {
+	t.Chdir("../..") // the default rotation is testdata/sheet, from the repository's root, as `make run` has it
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	c, err := Load(env(nil), false)
 	if err != nil {
 		t.Fatalf("Load with nothing set: %v", err)
@@ -199,5 +214,95 @@ func TestSecretsNeverPrint(t *testing.T) {
 		if strings.Contains(s, secret) {
 			t.Errorf("%s shows the secret: %s", name, s)
 		}
+	}
+}
+
+func TestRotationSource(t *testing.T) {
+	dir := t.TempDir()
+	write := func(path string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte("x\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	full, noMembers, empty := filepath.Join(dir, "full"), filepath.Join(dir, "no-members"), filepath.Join(dir, "empty")
+	write(filepath.Join(full, "rotation.csv"))
+	write(filepath.Join(full, "members.csv"))
+	write(filepath.Join(noMembers, "rotation.csv"))
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing", "folder")
+
+	cases := []struct {
+		value string
+		want  RotationSource
+		// problems are the lines the error must have, each naming ROTATION_SOURCE.
+		problems []string
+	}{
+		{"csv:" + full, RotationSource{"csv", full}, nil},
+		{"csv:" + missing, RotationSource{}, []string{`ROTATION_SOURCE "csv:` + missing + `": no such directory`}},
+		{"csv:" + empty, RotationSource{}, []string{
+			`ROTATION_SOURCE "csv:` + empty + `": has no rotation.csv`,
+			`ROTATION_SOURCE "csv:` + empty + `": has no members.csv`}},
+		{"csv:" + noMembers, RotationSource{}, []string{`ROTATION_SOURCE "csv:` + noMembers + `": has no members.csv`}},
+		{"csv:" + filepath.Join(full, "rotation.csv"), RotationSource{}, []string{`": is not a directory`}},
+		{"sheets:1AbC-dEf_9", RotationSource{"sheets", "1AbC-dEf_9"}, nil},
+		{"sheets:https://docs.google.com/spreadsheets/d/1AbC-dEf_9/edit#gid=0", RotationSource{"sheets", "1AbC-dEf_9"}, nil},
+		{"sheets:https://docs.google.com/spreadsheets/d/1AbC-dEf_9/edit?usp=sharing", RotationSource{"sheets", "1AbC-dEf_9"}, nil},
+		{"sheets:https://docs.google.com/spreadsheets/u/0/d/1AbC-dEf_9/", RotationSource{"sheets", "1AbC-dEf_9"}, nil},
+		{"sheets:my sheet", RotationSource{}, []string{`ROTATION_SOURCE "sheets:my sheet": not a spreadsheet ID (letters, digits, - and _) nor the sheet's URL`}},
+		{"sheets:1AbC/edit", RotationSource{}, []string{`ROTATION_SOURCE "sheets:1AbC/edit": not a spreadsheet ID`}},
+		{"sheets:https://example.com/spreadsheets/d/1AbC/edit", RotationSource{}, []string{`ROTATION_SOURCE "sheets:https://example.com/spreadsheets/d/1AbC/edit": not a spreadsheet ID`}},
+		{"sheets:https://docs.google.com/document/d/1AbC/edit", RotationSource{}, []string{`not a spreadsheet ID`}},
+		{"sheets:", RotationSource{}, []string{`ROTATION_SOURCE "sheets:" must be csv:DIR or sheets:SPREADSHEET_ID`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.value, func(t *testing.T) {
+			c, err := Load(env(map[string]string{"ROTATION_SOURCE": tc.value, "PORT": "x"}), false)
+			if err == nil || !strings.Contains(err.Error(), "PORT") {
+				t.Fatalf("the other problems are reported too: %v", err)
+			}
+			var lines []string
+			for _, l := range strings.Split(err.Error(), "\n") {
+				if strings.HasPrefix(l, "ROTATION_SOURCE ") {
+					lines = append(lines, l)
+				}
+			}
+			if len(lines) != len(tc.problems) {
+				t.Fatalf("ROTATION_SOURCE problems %q, want %q", lines, tc.problems)
+			}
+			for i, want := range tc.problems {
+				if !strings.Contains(lines[i], want) {
+					t.Errorf("problem %q, want %q", lines[i], want)
+				}
+			}
+			if tc.problems == nil && c.Rotation != tc.want {
+				t.Errorf("rotation %+v, want %+v", c.Rotation, tc.want)
+			}
+		})
+	}
+}
+
+// The default, csv:testdata/sheet, is checked too outside Lambda (run from
+// elsewhere than the repository's root, it is not there), but not in
+// Lambda: there an unset ROTATION_SOURCE is a stack without a sheet, which
+// still relays alerts.
+func TestRotationSourceDefault(t *testing.T) {
+	t.Chdir(t.TempDir())
+	unset := map[string]string{"ROTATION_SOURCE": "", "STATE_STORE": "memory"}
+	_, err := Load(env(unset), false)
+	if err == nil || !strings.Contains(err.Error(), `ROTATION_SOURCE "csv:testdata/sheet": no such directory (ROTATION_SOURCE is not set and its default is relative to the working directory`) {
+		t.Errorf("the default, away from the repository's root: %v", err)
+	}
+	if c, err := Load(env(unset), true); err != nil || c.Rotation.String() != DefaultRotation {
+		t.Errorf("in Lambda, no sheet: %v %v", c.Rotation, err)
+	}
+	set := map[string]string{"ROTATION_SOURCE": "csv:testdata/sheet", "STATE_STORE": "memory"}
+	if _, err := Load(env(set), true); err == nil || !strings.Contains(err.Error(), `ROTATION_SOURCE "csv:testdata/sheet": no such directory`) {
+		t.Errorf("in Lambda, a csv: directory that is set is checked: %v", err)
 	}
 }
