@@ -1,6 +1,7 @@
 // Package config reads and validates every pd2chat setting in one place.
 // Load reports all problems at once, each naming its variable, and never
-// repeats a secret's value.
+// repeats a secret's value. LoadForCheck does the same for the check of the
+// sheet (remind --check), which posts nothing and so needs no chat token.
 package config
 
 import (
@@ -156,6 +157,33 @@ const (
 // repository's root; in Lambda the default is not checked: there it means
 // that the stack has no sheet (nobody is mentioned, alerts still flow).
 func Load(getenv func(string) string, inLambda bool) (Config, error) {
+	return load(getenv, inLambda, false)
+}
+
+// LoadForCheck reads the settings as Load does outside Lambda, for the
+// check of the sheet (remind --check), which posts nothing: a chat
+// destination whose token is not set is not a problem there. MissingToken
+// names that token, so that the check can skip that chat's own checks and
+// say why.
+func LoadForCheck(getenv func(string) string) (Config, error) {
+	return load(getenv, false, true)
+}
+
+// MissingToken is the variable that destination d needs to post and that
+// is not set ("SLACK_BOT_TOKEN", "TYPETALK_TOKEN"), or "" when d has what
+// it needs.
+func (c Config) MissingToken(d Destination) string {
+	switch {
+	case d.Kind == "slack" && c.SlackBotToken == "":
+		return "SLACK_BOT_TOKEN"
+	case d.Kind == "typetalk" && c.TypetalkToken == "":
+		return "TYPETALK_TOKEN"
+	}
+	return ""
+}
+
+// load is Load; forCheck lets chat destinations go without their token.
+func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 	l := loader{getenv: getenv}
 	c := Config{InLambda: inLambda}
 
@@ -186,11 +214,8 @@ func Load(getenv func(string) string, inLambda bool) (Config, error) {
 		l.fail("SLACK_BOT_TOKEN", "is not a bot token (xoxb-…): a user token (xoxp-), an app-level token (xapp-) or an incoming-webhook URL cannot post as the app")
 	}
 	for _, d := range append(append([]Destination(nil), c.AlertDestinations...), c.ReminderDestinations...) {
-		switch {
-		case d.Kind == "slack" && c.SlackBotToken == "":
-			l.fail("SLACK_BOT_TOKEN", "is required for destination "+d.String())
-		case d.Kind == "typetalk" && c.TypetalkToken == "":
-			l.fail("TYPETALK_TOKEN", "is required for destination "+d.String())
+		if name := c.MissingToken(d); name != "" && !forCheck {
+			l.fail(name, "is required for destination "+d.String())
 		}
 	}
 

@@ -306,3 +306,35 @@ func TestRotationSourceDefault(t *testing.T) {
 		t.Errorf("in Lambda, a csv: directory that is set is checked: %v", err)
 	}
 }
+
+// LoadForCheck lets a chat go without its token (the check posts nothing);
+// MissingToken names what it lacks.
+func TestLoadForCheck(t *testing.T) {
+	vars := map[string]string{"ALERT_DESTINATIONS": "slack:C1,console", "REMINDER_DESTINATIONS": "typetalk:7"}
+	if _, err := Load(env(vars), false); err == nil {
+		t.Fatal("Load accepted chats without their tokens")
+	}
+	c, err := LoadForCheck(env(vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d, want := range map[Destination]string{
+		c.AlertDestinations[0]: "SLACK_BOT_TOKEN", c.AlertDestinations[1]: "", c.ReminderDestinations[0]: "TYPETALK_TOKEN",
+	} {
+		if got := c.MissingToken(d); got != want {
+			t.Errorf("MissingToken(%s) = %q, want %q", d, got, want)
+		}
+	}
+	vars["SLACK_BOT_TOKEN"] = "xoxb-1"
+	if c, _ := LoadForCheck(env(vars)); c.MissingToken(c.AlertDestinations[0]) != "" {
+		t.Error("a token that is set is not missing")
+	}
+	// Every other setting is checked as Load checks it.
+	vars["SLACK_BOT_TOKEN"], vars["TIMEZONE"], vars["ROTATION_SOURCE"] = "xoxp-1", "Mars/Olympus", "csv:/missing/folder"
+	_, err = LoadForCheck(env(vars))
+	for _, want := range []string{"SLACK_BOT_TOKEN is not a bot token", "TIMEZONE", `ROTATION_SOURCE "csv:/missing/folder": no such directory`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}
