@@ -72,9 +72,13 @@ ping: ## send a signed test event (pagey.ping) to `make run` or `make run-stack`
 	PAGERDUTY_WEBHOOK_SECRETS="$${PAGERDUTY_WEBHOOK_SECRETS-$(DEV_SECRET)}" \
 	$(GO) run ./shared/cmd/pdsend -url http://localhost:$(PORT)/pagerduty testdata/pagerduty/v3/pagey.ping.json
 
+# oncall runs the built command rather than `go run`, so that its exit
+# status (0 clean, 1 a problem, 2 a usage error) is make's to report as is.
 .PHONY: oncall
-oncall: ## check the sheet: who is on call today and next working day, days off, problems (AT=RFC3339 to pick the instant)
-	$(GO) run ./functions/remind --check $(if $(AT),--at $(AT))
+oncall: ## check the sheet: on call today, next working day, the week ahead, problems; exit 1 on any (AT=YYYY-MM-DD or RFC3339, DAYS=N passes --days)
+	@mkdir -p $(BUILD)/local
+	@$(GO) build -o $(BUILD)/local/remind ./functions/remind
+	$(BUILD)/local/remind --check $(if $(AT),--at $(AT)) $(if $(DAYS),--days $(DAYS))
 
 test: ## vet and test everything (installs what it needs)
 	$(GO) mod download

@@ -157,7 +157,7 @@ func TestLocalDigestUsage(t *testing.T) {
 		{[]string{"--digest", "--week", "last"}, `--week "last" is not a date`},
 	} {
 		res := runDigest(t, chatEnv(srv), weekHistory(t), tc.args...)
-		if res.code != exitUsage || !strings.Contains(res.stderr, tc.want) || !strings.Contains(res.stderr, "remind --digest [--week YYYY-MM-DD] [--dry-run]") {
+		if res.code != exitUsage || !strings.Contains(res.stderr, tc.want) || !strings.HasSuffix(res.stderr, "\nrun remind -h for usage\n") {
 			t.Errorf("%q: exit %d, want %d and %q\n%s", tc.args, res.code, exitUsage, tc.want, res.stderr)
 		}
 	}

@@ -12,18 +12,31 @@
 // and on the first working day of the week it posts the digest of the week
 // before (see reminder.RunDigest). Anywhere else it runs once and exits:
 //
-//	remind --kind morning|evening [--at RFC3339] [--dry-run]
-//	remind --check [--at RFC3339]
+//	remind --kind morning|evening [--at YYYY-MM-DD|RFC3339] [--dry-run]
+//	remind --check [--at YYYY-MM-DD|RFC3339] [--days N]
 //	remind --digest [--week YYYY-MM-DD] [--dry-run]
 //
-// --at is the scheduled instant (default now); --dry-run prints what would be
-// posted and posts nothing. The exit status is 1 when a post failed. --check
-// prints the sheet as its editors check it — who is on call today and on the
-// next working day with their handle in each chat, the days off in the next
-// 30 days, and every problem found in the sheet — and exits 1 when there is a
-// problem (`make oncall`). --digest posts the digest of the week that starts
-// on Monday --week (default: the week before this one), whatever the day; the
-// digest's own file is digest.go.
+// --at is the scheduled instant (default now): an RFC 3339 time, or a date
+// alone, meaning the start of that day's business hours in TIMEZONE.
+// --dry-run prints what would be posted and posts nothing. The exit status
+// is 1 when a post failed, 2 on a usage error (told in one line, with a
+// hint to run remind -h for the usage).
+//
+// --check (`make oncall`) prints the sheet as its editors check it: who is
+// on call today and on the next working day with their handle in each
+// chat, the week ahead as a table (date, weekday, people, day off), the
+// days off and the working days with nobody on call in the next --days
+// days (default 14, today included), every problem found in the sheet with
+// its cell, and whether each chat can be posted to. A name that matches no
+// member is shown as such and does not count as someone on call. It exits
+// 1 when the sheet has a problem, when a working day of those --days has
+// nobody on call, or when a chat cannot be posted to. It posts nothing, so
+// a chat's token is not required: the checks of a chat without its token
+// are skipped, with a line that says so (config.LoadForCheck).
+//
+// --digest posts the digest of the week that starts on Monday --week
+// (default: the week before this one), whatever the day; the digest's own
+// file is digest.go, the check's check.go.
 //
 // This file only reads the settings and wires package reminder.
 package main
@@ -48,7 +61,6 @@ import (
 	"github.com/pd2chat/pd2chat/shared/chat/console"
 	"github.com/pd2chat/pd2chat/shared/config"
 	"github.com/pd2chat/pd2chat/shared/deliver"
-	"github.com/pd2chat/pd2chat/shared/fallback"
 	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/followup"
 	"github.com/pd2chat/pd2chat/shared/message"
@@ -56,6 +68,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/state"
 	"github.com/pd2chat/pd2chat/shared/wiring"
+	"github.com/pd2chat/pd2chat/shared/workday"
 )
 
 // Exit statuses of the local command.
@@ -64,9 +77,6 @@ const (
 	exitFailed = 1 // a post failed, the sheet has problems, or a setting is wrong
 	exitUsage  = 2 // bad flags
 )
-
-// checkTimeout bounds reading the sheet for --check.
-const checkTimeout = 10 * time.Second
 
 func main() {
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
@@ -113,6 +123,11 @@ func setup(getenv func(string) string, inLambda bool, stdout io.Writer, log *slo
 	if err != nil {
 		return nil, err
 	}
+	return wire(cfg, stdout, log, retry)
+}
+
+// wire builds the reminder of settings cfg.
+func wire(cfg config.Config, stdout io.Writer, log *slog.Logger, retry chat.RetryPolicy) (*app, error) {
 	src, err := wiring.Rotation(cfg, log)
 	if err != nil {
 		return nil, err
@@ -256,38 +271,44 @@ func (a *app) handle(ctx context.Context, raw json.RawMessage) (response, error)
 // local runs the command line once and gives the exit status.
 func local(ctx context.Context, args []string, e env) int {
 	fs := flag.NewFlagSet("remind", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
 	kindFlag := fs.String("kind", "", `the reminder to post: "morning" (today's on-call people) or "evening" (the next working day's)`)
-	atFlag := fs.String("at", "", "the scheduled instant, RFC 3339 (e.g. 2026-11-20T17:00:00+09:00); default now")
+	atFlag := fs.String("at", "", "the scheduled instant: a date (2026-11-20: the start of that day's business hours in TIMEZONE) or an RFC 3339 time (2026-11-20T17:00:00+09:00); default now")
 	dryRun := fs.Bool("dry-run", false, "print what would be posted; post nothing")
-	check := fs.Bool("check", false, "print today's and the next working day's on-call people, the days off ahead and the sheet's problems; exit 1 on a problem")
+	check := fs.Bool("check", false, "print who is on call today, the next working day and the week ahead, the days off and the sheet's problems; exit 1 on a problem or a working day with nobody on call within --days")
+	days := fs.Int("days", reminder.DefaultCheckDays, "with --check: how many days, from today, must have someone on call each working day")
 	digestFlag := fs.Bool("digest", false, "post the weekly digest of incidents, of --week")
 	weekFlag := fs.String("week", "", "with --digest: the Monday that starts the week to report (e.g. 2026-11-16); default the week before this one")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: remind --kind morning|evening [--at RFC3339] [--dry-run]\n       remind --check [--at RFC3339]\n       remind --digest [--week YYYY-MM-DD] [--dry-run]")
-		fs.PrintDefaults()
+	// Parse reports nothing itself: a mistake is told in one line below,
+	// and the usage only when asked for (-h).
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	usage := func(format string, args ...any) int {
+		fmt.Fprintf(e.stderr, "remind: "+format+"\nrun remind -h for usage\n", args...)
+		return exitUsage
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(e.stdout)
+			fmt.Fprintln(e.stdout, "usage: remind --kind morning|evening [--at YYYY-MM-DD|RFC3339] [--dry-run]\n       remind --check [--at YYYY-MM-DD|RFC3339] [--days N]\n       remind --digest [--week YYYY-MM-DD] [--dry-run]")
+			fs.PrintDefaults()
 			return exitOK
 		}
-		return exitUsage
+		return usage("%v", err)
 	}
-	usage := func(format string, args ...any) int {
-		fmt.Fprintf(e.stderr, "remind: "+format+"\n", args...)
-		fs.Usage()
-		return exitUsage
-	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if fs.NArg() > 0 {
 		return usage("unexpected argument %q", fs.Arg(0))
 	}
 	var kind reminder.Kind
 	var week rotation.Date
 	switch {
-	case *digestFlag && (*check || *kindFlag != "" || *atFlag != ""):
+	case *digestFlag && (*check || *kindFlag != "" || *atFlag != "" || set["days"]):
 		return usage("--digest takes only --week and --dry-run")
 	case *weekFlag != "" && !*digestFlag:
 		return usage("--week goes with --digest")
+	case set["days"] && !*check:
+		return usage("--days goes with --check")
 	case *digestFlag && *weekFlag != "":
 		w, err := parseWeek(*weekFlag)
 		if err != nil {
@@ -297,6 +318,8 @@ func local(ctx context.Context, args []string, e env) int {
 	case *digestFlag:
 	case *check && (*kindFlag != "" || *dryRun):
 		return usage("--check takes no --kind or --dry-run")
+	case *check && (*days < 1 || *days > maxCheckDays):
+		return usage("--days %d: want a number of days from 1 to %d", *days, maxCheckDays)
 	case *check:
 	case *kindFlag == "":
 		return usage("--kind morning or --kind evening is required (or --check, or --digest)")
@@ -307,43 +330,38 @@ func local(ctx context.Context, args []string, e env) int {
 		}
 		kind = k
 	}
-	at := e.now()
+	at := instant{t: e.now()}
 	if *atFlag != "" {
-		t, err := time.Parse(time.RFC3339, *atFlag)
+		i, err := parseInstant(*atFlag)
 		if err != nil {
-			return usage("--at %q is not an RFC 3339 time (e.g. 2026-11-20T17:00:00+09:00)", *atFlag)
+			return usage("--at %v", err)
 		}
-		at = t
+		at = i
 	}
 
-	// The check prints a report for people: logs only on errors, to stderr
-	// (the sheet's problems are in the report).
-	log := slog.New(slog.NewJSONHandler(e.stdout, nil))
-	if *check {
-		log = slog.New(slog.NewJSONHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	}
 	getenv, err := wiring.Env(ctx, e.getenv)
-	var a *app
-	if err == nil {
-		a, err = setup(getenv, false, e.stdout, log, e.retry)
-	}
 	if err != nil {
 		fmt.Fprintln(e.stderr, "remind: cannot start:", err)
 		return exitFailed
 	}
 	if *check {
-		return a.check(ctx, at, e.stderr)
+		return checkSheet(ctx, getenv, at, *days, e)
+	}
+	a, err := setup(getenv, false, e.stdout, slog.New(slog.NewJSONHandler(e.stdout, nil)), e.retry)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "remind: cannot start:", err)
+		return exitFailed
 	}
 	if *digestFlag {
 		if e.history != nil {
 			a.history = e.history
 		}
-		return a.localDigest(ctx, at, week, *dryRun, e.stdout, e.stderr)
+		return a.localDigest(ctx, at.in(a.cfg.Location, a.cfg.Hours), week, *dryRun, e.stdout, e.stderr)
 	}
 	if *dryRun {
 		a.dryRun()
 	}
-	res, err := reminder.Run(ctx, a.run, kind, at)
+	res, err := reminder.Run(ctx, a.run, kind, at.in(a.cfg.Location, a.cfg.Hours))
 	switch {
 	case err != nil:
 		fmt.Fprintln(e.stderr, err)
@@ -352,6 +370,35 @@ func local(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stdout, "nothing would be posted: %s\n", res.Skip)
 	}
 	return exitOK
+}
+
+// instant is the --at flag: an RFC 3339 time, or a date alone, which means
+// the start of that day's business hours in TIMEZONE (known only once the
+// settings are read: see in).
+type instant struct {
+	t    time.Time     // the time given (or now)
+	date rotation.Date // or the date given
+}
+
+// parseInstant reads --at.
+func parseInstant(s string) (instant, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return instant{t: t}, nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return instant{date: rotation.DateOf(t)}, nil
+	}
+	return instant{}, fmt.Errorf("%q is not a date (2026-11-20) or an RFC 3339 time (2026-11-20T17:00:00+09:00)", s)
+}
+
+// in is the instant, a date taken as the start of its business hours h in
+// zone loc.
+func (i instant) in(loc *time.Location, h workday.Hours) time.Time {
+	if i.date == (rotation.Date{}) {
+		return i.t
+	}
+	start := h.Start()
+	return time.Date(i.date.Year, i.date.Month, i.date.Day, int(start/time.Hour), int(start%time.Hour/time.Minute), 0, 0, loc)
 }
 
 // dryRun swaps every destination's poster for one that prints the message,
@@ -364,56 +411,4 @@ func (a *app) dryRun() {
 	}
 	a.run.Destinations = dests
 	a.run.State = nil // printing is not posting: record nothing
-}
-
-// check prints the report of the sheet at instant at: 0 when the sheet is
-// clean, 1 when it has problems or cannot be read.
-func (a *app) check(ctx context.Context, at time.Time, stderr io.Writer) int {
-	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
-	defer cancel()
-	roster, err := a.run.Rotation.Roster(ctx)
-	if err != nil {
-		fmt.Fprintln(stderr, "remind: read the rotation:", err)
-		return exitFailed
-	}
-	cal := reminder.NewCalendar(a.run.Location, a.run.Hours, a.run.Holidays, roster)
-	report := reminder.Check(cal, roster, at)
-	fmt.Fprintf(a.stdout, "Sheet: %s\n", a.cfg.Rotation)
-	_, _ = io.WriteString(a.stdout, report.String())
-	chatsOK := a.checkChats(ctx)
-	if len(report.Problems) > 0 || !chatsOK {
-		return exitFailed
-	}
-	return exitOK
-}
-
-// checkChats prints whether each chat of the alerts and reminders can be
-// posted to at all (chat.Checker: Slack's token, channel, membership),
-// with the fix; false when one cannot.
-func (a *app) checkChats(ctx context.Context) bool {
-	ok := true
-	seen := map[string]bool{}
-	_, _ = io.WriteString(a.stdout, "\nChats:\n")
-	for _, d := range append(append([]fanout.Destination(nil), a.follow.Destinations...), a.run.Destinations...) {
-		if seen[d.Name] {
-			continue
-		}
-		seen[d.Name] = true
-		c, can := d.Poster.(chat.Checker)
-		if !can {
-			fmt.Fprintf(a.stdout, "  %-20s nothing to check\n", d.Name)
-			continue
-		}
-		err := c.Check(ctx)
-		switch temporary, _ := chat.IsTemporary(err); {
-		case err == nil:
-			fmt.Fprintf(a.stdout, "  %-20s ok\n", d.Name)
-		case temporary:
-			fmt.Fprintf(a.stdout, "  %-20s could not check now: %v\n", d.Name, err)
-		default:
-			ok = false
-			fmt.Fprintf(a.stdout, "  %-20s %v\n  %-20s Fix: %s\n", d.Name, err, "", fallback.Fix(d.Name, err.Error()))
-		}
-	}
-	return ok
 }

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
-	"github.com/pd2chat/pd2chat/shared/fakeslack"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/reminder"
 )
@@ -231,20 +230,37 @@ func TestLocalFailures(t *testing.T) {
 	})
 }
 
+// A usage error is one line and a hint, not the whole usage; -h gives the
+// usage.
 func TestLocalUsage(t *testing.T) {
 	_, srv := newFakeChat(t)
-	for _, args := range [][]string{
-		{},
-		{"--kind", "noon"},
-		{"--kind", "morning", "--at", "tomorrow"},
-		{"--kind", "morning", "extra"},
-		{"--check", "--kind", "morning"},
-		{"--check", "--dry-run"},
-		{"--no-such-flag"},
+	for _, tc := range []struct {
+		args []string
+		line string
+	}{
+		{nil, "--kind morning or --kind evening is required (or --check, or --digest)"},
+		{[]string{"--kind", "noon"}, `--kind "noon": want morning or evening`},
+		{[]string{"--kind", "x"}, `--kind "x": want morning or evening`},
+		{[]string{"--kind", "morning", "--at", "tomorrow"}, `--at "tomorrow" is not a date (2026-11-20) or an RFC 3339 time (2026-11-20T17:00:00+09:00)`},
+		{[]string{"--kind", "morning", "--at", "2026-11-31"}, `--at "2026-11-31" is not a date`},
+		{[]string{"--kind", "morning", "extra"}, `unexpected argument "extra"`},
+		{[]string{"--check", "--kind", "morning"}, "--check takes no --kind or --dry-run"},
+		{[]string{"--check", "--dry-run"}, "--check takes no --kind or --dry-run"},
+		{[]string{"--check", "--days", "0"}, "--days 0: want a number of days from 1 to 366"},
+		{[]string{"--check", "--days", "x"}, `invalid value "x" for flag -days`},
+		{[]string{"--kind", "morning", "--days", "3"}, "--days goes with --check"},
+		{[]string{"--digest", "--days", "3"}, "--digest takes only --week and --dry-run"},
+		{[]string{"--no-such-flag"}, "flag provided but not defined: -no-such-flag"},
 	} {
-		if res := runLocal(t, chatEnv(srv), args...); res.code != exitUsage || !strings.Contains(res.stderr, "usage: remind") {
-			t.Errorf("%q: exit %d, want %d\n%s", args, res.code, exitUsage, res.stderr)
+		res := runLocal(t, chatEnv(srv), tc.args...)
+		lines := strings.Split(strings.TrimSuffix(res.stderr, "\n"), "\n")
+		if res.code != exitUsage || len(lines) != 2 || !strings.HasPrefix(lines[0], "remind: "+tc.line) || lines[1] != "run remind -h for usage" || res.stdout != "" {
+			t.Errorf("%q: exit %d, want %d, and one line %q and the hint:\n%s", tc.args, res.code, exitUsage, tc.line, res.stderr)
 		}
+	}
+	if res := runLocal(t, chatEnv(srv), "-h"); res.code != exitOK || !strings.HasPrefix(res.stdout, "usage: remind --kind") ||
+		!strings.Contains(res.stdout, "-days int") || res.stderr != "" {
+		t.Errorf("-h: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	if res := runLocal(t, chatEnv(srv, "REMINDER_DESTINATIONS", "slack:C1", "SLACK_BOT_TOKEN", "", "TIMEZONE", "Mars/Olympus"), "--kind", "morning"); res.code != exitFailed ||
 		!strings.Contains(res.stderr, "SLACK_BOT_TOKEN") || !strings.Contains(res.stderr, "TIMEZONE") {
@@ -257,59 +273,6 @@ func TestLocalDefaultsToNow(t *testing.T) {
 	res := runLocal(t, map[string]string{"ROTATION_SOURCE": "csv:../../testdata/sheet"}, "--kind", "morning", "--dry-run")
 	if res.code != exitOK || !strings.Contains(res.stdout, "On call today — Friday 2026-11-20") || !strings.Contains(res.stdout, "Hi @Takahashi @Tanaka:") {
 		t.Errorf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
-	}
-}
-
-func TestCheck(t *testing.T) {
-	res := runLocal(t, map[string]string{"ROTATION_SOURCE": "csv:../../testdata/sheet"}, "--check", "--at", "2026-12-14T09:00:00+09:00")
-	if res.code != exitOK {
-		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
-	}
-	for _, want := range []string{
-		"Sheet: csv:../../testdata/sheet\n",
-		"Today, Monday 2026-12-14:\n  Tanaka ",
-		"Next working day, Tuesday 2026-12-15:\n",
-		"  Yamamoto  not in the members tab",
-		"  Tuesday    2026-12-29  Year-end closure\n",
-		"  Friday     2027-01-01  New Year's Day\n",
-		"Problems in the sheet: none\n",
-	} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("check lacks %q:\n%s", want, res.stdout)
-		}
-	}
-
-	// A sheet with problems: listed, exit 1.
-	dir := t.TempDir()
-	for name, text := range map[string]string{
-		"rotation.csv": "date,primary,secondary\n2026-11-20,Ito,Watanabe\n2026-13-01,Ito\n2026-11-20,Ito\n",
-		"members.csv":  "name,slack,typetalk\nIto,U01ITO00001,ito\nWatanabe,@watanabe,watanabe\n",
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	res = runLocal(t, map[string]string{"ROTATION_SOURCE": "csv:" + dir}, "--check", "--at", "2026-11-20T09:00:00+09:00")
-	if res.code != exitFailed {
-		t.Errorf("exit %d, want %d", res.code, exitFailed)
-	}
-	for _, want := range []string{
-		"Problems in the sheet: 3\n",
-		`  members!B3: slack "@watanabe" is not a Slack user ID`,
-		`  rotation!A3: "2026-13-01" is not a date`,
-		"  rotation!A4: 2026-11-20 is already on row 2; row ignored\n",
-	} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("check lacks %q:\n%s", want, res.stdout)
-		}
-	}
-	if res.stderr != "" {
-		t.Errorf("the check logged the problems again:\n%s", res.stderr)
-	}
-
-	res = runLocal(t, map[string]string{"ROTATION_SOURCE": "csv:/nonexistent"}, "--check")
-	if res.code != exitFailed || !strings.Contains(res.stderr, "read the rotation") {
-		t.Errorf("missing sheet: exit %d\n%s", res.code, res.stderr)
 	}
 }
 
@@ -406,7 +369,7 @@ func TestHandleReadsTheSheetEachTime(t *testing.T) {
 			}
 		}
 	}
-	write("date,a\n2026-11-20,Ito\n")
+	write("date,oncall\n2026-11-20,Ito\n")
 	fake, srv := newFakeChat(t)
 	vars := chatEnv(srv, "ROTATION_SOURCE", "csv:"+dir, "REMINDER_DESTINATIONS", "slack:C0ONCALL")
 	a, err := setup(func(k string) string { return vars[k] }, true, io.Discard, slog.New(slog.DiscardHandler), noWait)
@@ -417,7 +380,7 @@ func TestHandleReadsTheSheetEachTime(t *testing.T) {
 	if _, err := a.handle(context.Background(), payload); err != nil {
 		t.Fatal(err)
 	}
-	write("date,a\n2026-11-20,Ito\n2026-11-24,\n")
+	write("date,oncall\n2026-11-20,Ito\n2026-11-24,\n")
 	payload = json.RawMessage(`{"kind":"morning","scheduledTime":"2026-11-24T01:00:00Z"}`)
 	if _, err := a.handle(context.Background(), payload); err != nil {
 		t.Fatal(err)
@@ -425,27 +388,5 @@ func TestHandleReadsTheSheetEachTime(t *testing.T) {
 	posts := fake.received()
 	if len(posts) != 2 || !strings.Contains(posts[0].text, "<@U01ITO00001>") || !strings.Contains(posts[1].text, "Nobody is on call today") {
 		t.Errorf("posts %+v", posts)
-	}
-}
-
-// TestCheckChats: --check asks each Slack channel whether it can be posted
-// to, says the fix, and fails when one cannot.
-func TestCheckChats(t *testing.T) {
-	fake := fakeslack.New(t)
-	fake.SetBefore(func(w http.ResponseWriter, r *http.Request) bool {
-		if r.URL.Path == "/api/conversations.info" && r.FormValue("channel") == "C0ONCALL" {
-			_, _ = io.WriteString(w, `{"ok":true,"channel":{"id":"C0ONCALL","is_member":false}}`)
-			return true
-		}
-		return false
-	})
-	vars := map[string]string{
-		"ROTATION_SOURCE": "csv:../../testdata/sheet", "SLACK_BOT_TOKEN": "xoxb-remind-token", "SLACK_API_URL": fake.APIURL(),
-		"REMINDER_DESTINATIONS": "slack:C0ONCALL", "ALERT_DESTINATIONS": "slack:C0ALERTS",
-	}
-	res := runLocal(t, vars, "--check", "--at", "2026-12-14T09:00:00+09:00")
-	if res.code != exitFailed || !strings.Contains(res.stdout, "slack:C0ALERTS       ok") ||
-		!strings.Contains(res.stdout, "not_in_channel") || !strings.Contains(res.stdout, "/invite @pd2chat") {
-		t.Errorf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }

@@ -3,37 +3,68 @@ package reminder
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
+
+	"github.com/mattn/go-runewidth"
 
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 )
 
-// CheckDays is how many days ahead Check looks for days off and for working
-// days nobody is on call.
-const CheckDays = 30
+// DefaultCheckDays is how many days, from today, Check looks at unless told
+// otherwise (remind --check --days): a working day among them with nobody
+// on call fails the check, and their days off are listed.
+const DefaultCheckDays = 14
+
+// weekAhead is how many days, from today, the report's table shows.
+const weekAhead = 7
+
+// Sheet is what Check reads of the rotation; *rotation.Roster is one.
+type Sheet interface {
+	// OnCall is the people of day d matched to the members tab.
+	OnCall(d rotation.Date) []rotation.Member
+	// Unmatched is the names of day d that match no member.
+	Unmatched(d rotation.Date) []string
+	// Scheduled reports whether the rotation tab has a row for d.
+	Scheduled(d rotation.Date) bool
+	// Problems is the sheet's located problems.
+	Problems() []error
+	// Stale reports, for an old read served because the sheet fails now,
+	// when it was read and why it cannot be read since.
+	Stale() (since time.Time, err error)
+}
 
 // Report is the sheet as its editors check it (remind --check): who is on
-// call today and on the next working day, the days off coming up, and every
-// problem found in the sheet.
+// call today and on the next working day, the week ahead, the days off and
+// the working days nobody is on call in the days checked, and every problem
+// found in the sheet. Failed says whether the check fails.
 type Report struct {
 	At    time.Time // the instant checked, in the calendar's zone
 	Hours string    // business hours, as BUSINESS_HOURS reads
+	Days  int       // the days checked: today and the Days-1 days after it
 
 	Today Day
 	// Next is the first working day after today; its Date is zero when
 	// there is none within a year.
 	Next Day
+	// Week is today and the days after it, weekAhead days in all.
+	Week []Day
 
-	// DaysOff are the public and company holidays from today to CheckDays
-	// days later, whatever their weekday.
+	// DaysOff are the public and company holidays of the days checked,
+	// whatever their weekday.
 	DaysOff []message.DayOff
-	// Unstaffed are the working days in the same span that the sheet has
-	// nobody for: their reminders will be warnings and alerts mention no one.
-	Unstaffed []rotation.Date
-	// Problems are the sheet's located problems (Roster.Problems).
+	// Unstaffed are the working days of the days checked that have nobody
+	// on call (Day.Nobody): their reminders will be warnings and alerts
+	// mention no one.
+	Unstaffed []Day
+	// Problems are the sheet's located problems (Sheet.Problems), such as
+	// `rotation!A17: "2026-13-01" is not a date`.
 	Problems []error
+
+	// StaleErr, when not nil, is why the sheet could not be read: the
+	// report is of the copy read at StaleSince.
+	StaleSince time.Time
+	StaleErr   error
 }
 
 // Day is one day of the report.
@@ -41,43 +72,59 @@ type Day struct {
 	Date    rotation.Date
 	Working bool
 	Why     string // why it is not a working day
-	OnCall  []Person
+	DayOff  string // the public or company holiday's name, when it is one
+
+	// Scheduled reports whether the rotation tab has a row for the day.
+	Scheduled bool
+	// OnCall is the people the day names who match the members tab: the
+	// ones mentioned.
+	OnCall []rotation.Member
+	// Unmatched is the names the day gives that match no member (each is
+	// also one of the sheet's problems).
+	Unmatched []string
 }
 
-// Person is one person on call, as each chat will show them.
-type Person struct {
-	rotation.Member
-	Listed bool // found in the members tab; otherwise shown as plain text everywhere
+// Nobody reports whether d is a working day with nobody on call: no name
+// of the day matches a member (names that match none do not count).
+func (d Day) Nobody() bool { return d.Working && len(d.OnCall) == 0 }
+
+// Failed reports whether the check fails: the sheet has problems, could not
+// be read, or a working day of the days checked has nobody on call.
+func (r Report) Failed() bool {
+	return len(r.Problems) > 0 || len(r.Unstaffed) > 0 || r.StaleErr != nil
 }
 
-// Check builds the report of roster at instant at. It is pure.
-func Check(cal Calendar, roster *rotation.Roster, at time.Time) Report {
+// Check builds the report of sheet at instant at, looking days days ahead
+// from today (today included; fewer than 1 counts as 1). It is pure.
+func Check(cal Calendar, sheet Sheet, at time.Time, days int) Report {
 	at = at.In(cal.Location())
+	days = max(days, 1)
 	today := rotation.DateOf(at)
-	listed := map[string]bool{}
-	for _, m := range roster.Members() {
-		listed[m.Name] = true
-	}
 	day := func(d rotation.Date) Day {
-		out := Day{Date: d, Working: cal.IsWorkingDate(d)}
+		out := Day{
+			Date: d, Working: cal.IsWorkingDate(d), Scheduled: sheet.Scheduled(d),
+			OnCall: sheet.OnCall(d), Unmatched: sheet.Unmatched(d),
+		}
+		out.DayOff, _ = cal.IsHoliday(d)
 		if !out.Working {
 			out.Why = cal.whyNotWorking(d)
 		}
-		for _, m := range roster.OnCall(d) {
-			out.OnCall = append(out.OnCall, Person{Member: m, Listed: listed[m.Name]})
-		}
 		return out
 	}
-	r := Report{At: at, Hours: cal.Hours().String(), Today: day(today), Problems: roster.Problems()}
+	r := Report{At: at, Hours: cal.Hours().String(), Days: days, Today: day(today), Problems: sheet.Problems()}
+	r.StaleSince, r.StaleErr = sheet.Stale()
 	if next := cal.NextWorkingDate(today); next != (rotation.Date{}) {
 		r.Next = day(next)
 	}
-	for i := 0; i <= CheckDays; i++ {
-		d := addDays(today, i)
-		if name, ok := cal.IsHoliday(d); ok {
-			r.DaysOff = append(r.DaysOff, message.DayOff{Date: d, Name: name})
+	for i := range weekAhead {
+		r.Week = append(r.Week, day(addDays(today, i)))
+	}
+	for i := range days {
+		d := day(addDays(today, i))
+		if d.DayOff != "" {
+			r.DaysOff = append(r.DaysOff, message.DayOff{Date: d.Date, Name: d.DayOff})
 		}
-		if cal.IsWorkingDate(d) && len(roster.OnCall(d)) == 0 {
+		if d.Nobody() {
 			r.Unstaffed = append(r.Unstaffed, d)
 		}
 	}
@@ -89,45 +136,58 @@ func (r Report) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Rotation check at %s %s (%s); business hours %s\n",
 		r.At.Weekday(), r.At.Format("2006-01-02 15:04"), r.At.Location(), r.Hours)
+	if r.StaleErr != nil {
+		fmt.Fprintf(&b, "⚠ The sheet cannot be read now (%s): this is the copy read at %s\n",
+			oneLine(r.StaleErr.Error()), r.StaleSince.In(r.At.Location()).Format("2006-01-02 15:04"))
+	}
 
 	fmt.Fprintf(&b, "\nToday, %s %s", weekday(r.Today.Date), r.Today.Date)
 	if !r.Today.Working {
 		fmt.Fprintf(&b, ": not a working day (%s): no reminders, no mentions\n", r.Today.Why)
 	} else {
 		b.WriteString(":\n")
-		writePeople(&b, r.Today.OnCall)
+		writePeople(&b, r.Today)
 	}
 
 	if r.Next.Date == (rotation.Date{}) {
 		b.WriteString("\nNext working day: none within a year\n")
 	} else {
 		fmt.Fprintf(&b, "\nNext working day, %s %s:\n", weekday(r.Next.Date), r.Next.Date)
-		writePeople(&b, r.Next.OnCall)
+		writePeople(&b, r.Next)
 	}
 
-	fmt.Fprintf(&b, "\nDays off in the next %d days:", CheckDays)
+	b.WriteString("\nThe week ahead:\n")
+	rows := [][]string{{"date", "day", "on call", "day off"}}
+	for _, d := range r.Week {
+		rows = append(rows, []string{d.Date.String(), weekday(d.Date).String()[:3], weekPeople(d), weekDayOff(d)})
+	}
+	writeTable(&b, rows)
+
+	fmt.Fprintf(&b, "\nDays off in the next %s:", plural(r.Days, "day"))
 	if len(r.DaysOff) == 0 {
 		b.WriteString(" none\n")
 	} else {
 		b.WriteByte('\n')
-		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+		rows := make([][]string, 0, len(r.DaysOff))
 		for _, off := range r.DaysOff {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", weekday(off.Date), off.Date, oneLine(off.Name))
+			rows = append(rows, []string{weekday(off.Date).String(), off.Date.String(), oneLine(off.Name)})
 		}
-		_ = tw.Flush()
+		writeTable(&b, rows)
 	}
 
-	fmt.Fprintf(&b, "\nWorking days in the next %d days with nobody on call:", CheckDays)
+	fmt.Fprintf(&b, "\nWorking days in the next %s with nobody on call: ", plural(r.Days, "day"))
 	if len(r.Unstaffed) == 0 {
-		b.WriteString(" none\n")
+		b.WriteString("none\n")
 	} else {
-		b.WriteByte('\n')
+		fmt.Fprintf(&b, "%d\n", len(r.Unstaffed))
+		rows := make([][]string, 0, len(r.Unstaffed))
 		for _, d := range r.Unstaffed {
-			fmt.Fprintf(&b, "  %s %s\n", weekday(d), d)
+			rows = append(rows, []string{weekday(d.Date).String(), d.Date.String(), whyNobody(d)})
 		}
+		writeTable(&b, rows)
 	}
 
-	fmt.Fprintf(&b, "\nProblems in the sheet: ")
+	b.WriteString("\nProblems in the sheet: ")
 	if len(r.Problems) == 0 {
 		b.WriteString("none\n")
 	} else {
@@ -139,18 +199,14 @@ func (r Report) String() string {
 	return b.String()
 }
 
-// writePeople writes one line per person with their handle in each chat.
-func writePeople(b *strings.Builder, people []Person) {
-	if len(people) == 0 {
+// writePeople writes one line per person of working day d with their
+// handle in each chat, then one per name that matches no member.
+func writePeople(b *strings.Builder, d Day) {
+	if len(d.OnCall) == 0 {
 		b.WriteString("  nobody: the reminder warns that the rotation is empty, and alerts mention no one\n")
-		return
 	}
-	tw := tabwriter.NewWriter(b, 0, 4, 2, ' ', 0)
-	for _, p := range people {
-		if !p.Listed {
-			fmt.Fprintf(tw, "  %s\tnot in the members tab: shown as plain text, mentioned nowhere\n", oneLine(p.Name))
-			continue
-		}
+	var rows [][]string
+	for _, p := range d.OnCall {
 		slack, typetalk := "Slack: no user ID, shown as plain text", "Typetalk: no account, shown as plain text"
 		if p.Slack != "" {
 			slack = "Slack <@" + p.Slack + ">"
@@ -158,9 +214,101 @@ func writePeople(b *strings.Builder, people []Person) {
 		if p.Typetalk != "" {
 			typetalk = "Typetalk @" + oneLine(p.Typetalk)
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", oneLine(p.Name), slack, typetalk)
+		rows = append(rows, []string{oneLine(p.Name), slack, typetalk})
 	}
-	_ = tw.Flush()
+	writeTable(b, rows)
+	for _, name := range d.Unmatched {
+		fmt.Fprintf(b, "  %s\n", unmatched(name))
+	}
+}
+
+// unmatched is how the report shows a name that matches no member.
+func unmatched(name string) string { return fmt.Sprintf("⚠ %q matches no member", oneLine(name)) }
+
+// weekPeople is the on-call cell of d in the week's table.
+func weekPeople(d Day) string {
+	var cells []string
+	for _, p := range d.OnCall {
+		cells = append(cells, oneLine(p.Name))
+	}
+	if d.Nobody() {
+		cells = append(cells, "⚠ nobody")
+	}
+	for _, name := range d.Unmatched {
+		cells = append(cells, unmatched(name))
+	}
+	if len(cells) == 0 {
+		return "-"
+	}
+	return strings.Join(cells, ", ")
+}
+
+// weekDayOff is the day-off cell of d in the week's table.
+func weekDayOff(d Day) string {
+	switch {
+	case d.DayOff != "":
+		return oneLine(d.DayOff)
+	case !d.Working:
+		return "not a business day"
+	}
+	return ""
+}
+
+// whyNobody says why working day d has nobody on call.
+func whyNobody(d Day) string {
+	switch {
+	case len(d.Unmatched) == 1:
+		return fmt.Sprintf("only %q, which matches no member", oneLine(d.Unmatched[0]))
+	case len(d.Unmatched) > 1:
+		quoted := make([]string, len(d.Unmatched))
+		for i, name := range d.Unmatched {
+			quoted[i] = fmt.Sprintf("%q", oneLine(name))
+		}
+		return "only " + strings.Join(quoted, ", ") + ", which match no member"
+	case d.Scheduled:
+		return "its row in the rotation tab names nobody"
+	}
+	return "no row in the rotation tab"
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// width measures text as a terminal shows it: a Japanese character takes
+// two columns (text/tabwriter would count one per rune, and the columns
+// after a Japanese name would not line up). Characters of ambiguous width
+// count one, as most terminals show them, whatever the locale.
+var width = &runewidth.Condition{EastAsianWidth: false, StrictEmojiNeutral: true}
+
+// writeTable writes rows indented by two spaces, as left-aligned columns
+// two spaces apart, each column as wide as its widest cell in display
+// width. Rows may have fewer cells; no line ends in spaces.
+func writeTable(b *strings.Builder, rows [][]string) {
+	var widths []int
+	for _, row := range rows {
+		for i, cell := range row {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], width.StringWidth(cell))
+		}
+	}
+	for _, row := range rows {
+		var line strings.Builder
+		line.WriteString("  ")
+		for i, cell := range row {
+			line.WriteString(cell)
+			if i < len(row)-1 {
+				line.WriteString(strings.Repeat(" ", widths[i]-width.StringWidth(cell)+2))
+			}
+		}
+		b.WriteString(strings.TrimRight(line.String(), " "))
+		b.WriteByte('\n')
+	}
 }
 
 // oneLine keeps sheet text on one line of the report.
