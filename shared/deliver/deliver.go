@@ -396,17 +396,16 @@ func unmentioned(roster *rotation.Roster, day rotation.Date, lookupErr error, no
 	if lookupErr != nil {
 		return "the rotation sheet could not be read."
 	}
-	if len(roster.OnCall(day)) > 0 {
-		return ""
-	}
 	when := day.Weekday().String()[:3] + " " + day.String()
 	var why string
-	switch {
-	case !roster.Scheduled(day):
+	switch roster.Vacancy(day) {
+	case rotation.Staffed:
+		return ""
+	case rotation.NoRow:
 		why = "the rotation sheet has nobody on call for " + when + " (no row covers it)"
-	case len(roster.Unmatched(day)) > 0:
+	case rotation.OnlyUnmatched:
 		why = "no name in the rotation sheet for " + when + " matches a member"
-	default:
+	case rotation.EmptyRow:
 		why = "the rotation sheet's row for " + when + " names nobody"
 	}
 	if since, err := roster.Stale(); err != nil {

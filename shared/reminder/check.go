@@ -25,8 +25,8 @@ type Sheet interface {
 	OnCall(d rotation.Date) []rotation.Member
 	// Unmatched is the names of day d that match no member.
 	Unmatched(d rotation.Date) []string
-	// Scheduled reports whether the rotation tab has a row for d.
-	Scheduled(d rotation.Date) bool
+	// Vacancy says whether anyone is on call on d, and if not why.
+	Vacancy(d rotation.Date) rotation.Vacancy
 	// Problems is the sheet's located problems.
 	Problems() []error
 	// Stale reports, for an old read served because the sheet fails now,
@@ -74,8 +74,8 @@ type Day struct {
 	Why     string // why it is not a working day
 	DayOff  string // the public or company holiday's name, when it is one
 
-	// Scheduled reports whether the rotation tab has a row for the day.
-	Scheduled bool
+	// Vacancy says whether anyone is on call, and if not why.
+	Vacancy rotation.Vacancy
 	// OnCall is the people the day names who match the members tab: the
 	// ones mentioned.
 	OnCall []rotation.Member
@@ -86,7 +86,7 @@ type Day struct {
 
 // Nobody reports whether d is a working day with nobody on call: no name
 // of the day matches a member (names that match none do not count).
-func (d Day) Nobody() bool { return d.Working && len(d.OnCall) == 0 }
+func (d Day) Nobody() bool { return d.Working && d.Vacancy != rotation.Staffed }
 
 // Failed reports whether the check fails: the sheet has problems, could not
 // be read, or a working day of the days checked has nobody on call.
@@ -102,7 +102,7 @@ func Check(cal Calendar, sheet Sheet, at time.Time, days int) Report {
 	today := rotation.DateOf(at)
 	day := func(d rotation.Date) Day {
 		out := Day{
-			Date: d, Working: cal.IsWorkingDate(d), Scheduled: sheet.Scheduled(d),
+			Date: d, Working: cal.IsWorkingDate(d), Vacancy: sheet.Vacancy(d),
 			OnCall: sheet.OnCall(d), Unmatched: sheet.Unmatched(d),
 		}
 		out.DayOff, _ = cal.IsHoliday(d)
@@ -254,18 +254,19 @@ func weekDayOff(d Day) string {
 	return ""
 }
 
-// whyNobody says why working day d has nobody on call.
+// whyNobody says why working day d has nobody on call (rotation.Vacancy).
 func whyNobody(d Day) string {
-	switch {
-	case len(d.Unmatched) == 1:
-		return fmt.Sprintf("only %q, which matches no member", oneLine(d.Unmatched[0]))
-	case len(d.Unmatched) > 1:
+	switch d.Vacancy {
+	case rotation.OnlyUnmatched:
 		quoted := make([]string, len(d.Unmatched))
 		for i, name := range d.Unmatched {
 			quoted[i] = fmt.Sprintf("%q", oneLine(name))
 		}
+		if len(quoted) == 1 {
+			return "only " + quoted[0] + ", which matches no member"
+		}
 		return "only " + strings.Join(quoted, ", ") + ", which match no member"
-	case d.Scheduled:
+	case rotation.EmptyRow:
 		return "its row in the rotation tab names nobody"
 	}
 	return "no row in the rotation tab"

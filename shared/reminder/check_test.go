@@ -28,10 +28,18 @@ func (f fakeSheet) OnCall(d rotation.Date) []rotation.Member { return slices.Clo
 func (f fakeSheet) Unmatched(d rotation.Date) []string       { return slices.Clone(f.unmatched[d]) }
 func (f fakeSheet) Problems() []error                        { return slices.Clone(f.problems) }
 func (f fakeSheet) Stale() (time.Time, error)                { return f.staleSince, f.staleErr }
-func (f fakeSheet) Scheduled(d rotation.Date) bool {
-	_, ok := f.onCall[d]
+func (f fakeSheet) Vacancy(d rotation.Date) rotation.Vacancy {
+	ms, ok := f.onCall[d]
 	_, unmatched := f.unmatched[d]
-	return ok || unmatched
+	switch {
+	case len(ms) > 0:
+		return rotation.Staffed
+	case unmatched:
+		return rotation.OnlyUnmatched
+	case ok:
+		return rotation.EmptyRow
+	}
+	return rotation.NoRow
 }
 
 // The sheet's own roster is what remind --check gives Check.

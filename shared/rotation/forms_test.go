@@ -296,3 +296,28 @@ func TestNameKey(t *testing.T) {
 		}
 	}
 }
+
+func TestVacancy(t *testing.T) {
+	r, _ := ParseTabs(Tabs{Rotation: [][]string{
+		{"date", "oncall", "oncall"},
+		{"2026-11-20", "Sato", "休み"},
+		{"2026-11-24", "休み"},
+		{"2026-11-25", ""},
+	}, Members: caseMembers, Today: readOn})
+	var nilRoster *Roster
+	for _, tt := range []struct {
+		r    *Roster
+		day  Date
+		want Vacancy
+	}{
+		{r, d(2026, 11, 20), Staffed},
+		{r, d(2026, 11, 24), OnlyUnmatched},
+		{r, d(2026, 11, 25), EmptyRow},
+		{r, d(2026, 11, 26), NoRow},
+		{nilRoster, d(2026, 11, 20), NoRow},
+	} {
+		if got := tt.r.Vacancy(tt.day); got != tt.want {
+			t.Errorf("Vacancy(%s) = %d, want %d", tt.day, got, tt.want)
+		}
+	}
+}

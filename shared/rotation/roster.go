@@ -41,6 +41,32 @@ func (r *Roster) Unmatched(d Date) []string {
 	return slices.Clone(r.unmatched[d])
 }
 
+// Vacancy is why a day has nobody on call, or Staffed.
+type Vacancy int
+
+// The vacancies of Roster.Vacancy.
+const (
+	Staffed       Vacancy = iota // someone on call
+	NoRow                        // no row covers the day
+	EmptyRow                     // the day's row names nobody
+	OnlyUnmatched                // the day's row names only text that matches no member (Unmatched)
+)
+
+// Vacancy says whether anyone is on call on day d, and if not, why: the
+// one rule behind an alert's "Nobody mentioned: …" and the check's
+// unstaffed days.
+func (r *Roster) Vacancy(d Date) Vacancy {
+	switch {
+	case len(r.OnCall(d)) > 0:
+		return Staffed
+	case !r.Scheduled(d):
+		return NoRow
+	case len(r.Unmatched(d)) > 0:
+		return OnlyUnmatched
+	}
+	return EmptyRow
+}
+
 // Stale reports whether r is an old read served because the source now
 // fails: since is when r was read, err why it could not be read again.
 // A fresh roster gives the zero time and nil.
