@@ -92,8 +92,9 @@ chaos: ## the delivery contract under faults (crashes, redeliveries, chat and st
 bench: ## relay overhead and the other benchmarks, with allocations
 	$(GO) test -run='^$$' -bench=. -benchmem ./shared/...
 
-fuzz: ## fuzz the delivery decoder for $FUZZTIME (default 5m)
+fuzz: ## fuzz the delivery decoder and the sheet parser, $FUZZTIME each (default 5m)
 	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./shared/pagerduty/
+	$(GO) test -run='^$$' -fuzz=FuzzParseTabs -fuzztime=$(FUZZTIME) ./shared/rotation/
 
 build: ## Lambda binaries: build/<function>/bootstrap for linux/arm64
 	@for f in $(FUNCTIONS); do \
