@@ -656,19 +656,7 @@ func (w *writer) footer(in *Input) {
 		}
 	}
 	if in.Mention {
-		for i, u := range in.Unmatched {
-			if i == MaxUnmatched {
-				if n := len(in.Unmatched) - i; n == 1 {
-					w.raw("\n⚠ and 1 more cell of the sheet matches no member")
-				} else {
-					w.raw("\n⚠ and " + strconv.Itoa(n) + " more cells of the sheet match no member")
-				}
-				break
-			}
-			w.raw("\n⚠ \"")
-			w.text(u, unmatchedMax)
-			w.raw("\" in the sheet matches no member")
-		}
+		w.unmatched(in.Unmatched)
 	}
 	if in.Notice != "" {
 		w.b.WriteByte('\n')
@@ -679,6 +667,26 @@ func (w *writer) footer(in *Input) {
 		} else {
 			w.text(strings.TrimSpace(in.Notice), noticeMax)
 		}
+	}
+}
+
+// unmatched writes one warning line per rotation cell that names no member,
+// at most MaxUnmatched, then how many more:
+//
+//	⚠ "休み" in the sheet matches no member
+func (w *writer) unmatched(cells []string) {
+	for i, u := range cells {
+		if i == MaxUnmatched {
+			if n := len(cells) - i; n == 1 {
+				w.raw("\n⚠ and 1 more cell of the sheet matches no member")
+			} else {
+				w.raw("\n⚠ and " + strconv.Itoa(n) + " more cells of the sheet match no member")
+			}
+			return
+		}
+		w.raw("\n⚠ \"")
+		w.text(u, unmatchedMax)
+		w.raw("\" in the sheet matches no member")
 	}
 }
 

@@ -47,6 +47,11 @@ type Reminder struct {
 	// rotation is empty for Date, mentioning no one, so someone fills it.
 	OnCall []rotation.Member
 
+	// Unmatched are the texts of Date's rotation cells that name no member
+	// (rotation.Roster.Unmatched), each shown as a warning line, as on an
+	// alert (see Input.Unmatched).
+	Unmatched []string
+
 	// DaysOff are the holidays on business weekdays between today and Date
 	// (evening reminder): they explain why the next working day is not the
 	// next weekday.
@@ -102,6 +107,8 @@ func RenderReminder(d Dialect, r Reminder) string {
 	} else {
 		w.morning(&r)
 	}
+	w.unmatched(r.Unmatched)
+	w.manual(r.ManualURL)
 	s := w.b.String()
 	return fit(s, len(s), d)
 }
@@ -128,7 +135,6 @@ func (w *writer) morning(r *Reminder) {
 		w.clock(r.Until)
 		w.raw(".")
 	}
-	w.manual(r.ManualURL)
 }
 
 // evening:
@@ -178,7 +184,6 @@ func (w *writer) evening(r *Reminder) {
 		}
 		w.text(item, fieldMax)
 	}
-	w.manual(r.ManualURL)
 }
 
 // emptyRotation is the warning that nobody is on call on r.Date:
@@ -199,13 +204,16 @@ func (w *writer) emptyRotation(r *Reminder) {
 	if r.Kind == EveningReminder {
 		w.daysOff(r.DaysOff)
 	}
-	w.raw("\nThe rotation sheet has no one for that day: please add the on-call people.")
+	if len(r.Unmatched) > 0 {
+		w.raw("\nNo name in the rotation sheet for that day matches a member: correct the names below, or add the people to the members tab.")
+	} else {
+		w.raw("\nThe rotation sheet has no one for that day: please add the on-call people.")
+	}
 	if w.channels(r.AlertChannels, " Until then alerts in ") {
 		w.raw(" mention no one.")
 	} else {
 		w.raw(" Until then alerts mention no one.")
 	}
-	w.manual(r.ManualURL)
 }
 
 // symbol writes an emoji and a space: a Slack short code, a Unicode emoji

@@ -52,6 +52,8 @@ func reminderCases() []struct {
 		{"morning", morning},
 		{"evening", evening},
 		{"morning_empty", with(morning, func(r *Reminder) { r.OnCall = nil })},
+		{"morning_only_unmatched", with(morning, func(r *Reminder) { r.OnCall = nil; r.Unmatched = []string{"休み", "<!here>"} })},
+		{"morning_one_unmatched", with(morning, func(r *Reminder) { r.OnCall = r.OnCall[:1]; r.Unmatched = []string{"Tanaka (swap)"} })},
 		{"evening_empty", with(evening, func(r *Reminder) { r.OnCall = []rotation.Member{{}} })},
 		{"evening_no_manual", with(evening, func(r *Reminder) { r.ManualURL = ""; r.DaysOff = nil; r.AlertChannels = nil })},
 		{"morning_member_without_handle", with(morning, func(r *Reminder) {

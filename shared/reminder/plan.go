@@ -95,6 +95,9 @@ type Decision struct {
 	// OnCall are the people the sheet names for Date; nobody means the
 	// reminder is the empty-rotation warning (see Empty).
 	OnCall []rotation.Member
+	// Unmatched are Date's rotation cells that name no member: warnings
+	// in the reminder.
+	Unmatched []string
 	// DaysOff are the holidays on business weekdays between Today and Date
 	// (evening only): why the next working day is not the next weekday.
 	DaysOff []message.DayOff
@@ -142,6 +145,7 @@ func Plan(cal Calendar, roster *rotation.Roster, k Kind, at time.Time) Decision 
 		d.DaysOff = cal.daysOff(d.Today, d.Date)
 	}
 	d.OnCall = roster.OnCall(d.Date)
+	d.Unmatched = roster.Unmatched(d.Date)
 	return d
 }
 
@@ -155,6 +159,7 @@ func (d Decision) Reminder(hours workday.Hours, alerts []message.Channel, manual
 		From:          hours.Start(),
 		Until:         hours.End(),
 		OnCall:        d.OnCall,
+		Unmatched:     d.Unmatched,
 		DaysOff:       d.DaysOff,
 		AlertChannels: alerts,
 		ManualURL:     manualURL,
