@@ -214,7 +214,7 @@ func parseDate(s string, today Date) (Date, error) {
 		if today == (Date{}) {
 			return Date{}, fmt.Errorf("%q has no year; write it as 2026/%d/%d", s, mo, day)
 		}
-		if d, ok = nearest(mo, day, today); !ok {
+		if d, ok = nearest(mo, day, today, named, hasName); !ok {
 			return Date{}, bad
 		}
 	} else {
@@ -244,9 +244,35 @@ func yearless(t string) (time.Month, int, bool) {
 	return time.Month(mo), day, true
 }
 
+// weekdayWindow bounds how far from today a written weekday may move a
+// year-less date: far enough to settle the half-year either side, not so far
+// that a wrong weekday sends this year's row a year back.
+const weekdayWindow = 200
+
 // nearest is month/day in the year that puts it nearest to today (last
-// year, this year or next): read on 2026-12-28, "1/4" is 2027-01-04.
-func nearest(m time.Month, day int, today Date) (Date, bool) {
+// year, this year or next): read on 2026-12-28, "1/4" is 2027-01-04. With
+// a weekday written beside it, the nearest year where it falls on that
+// weekday, within weekdayWindow days ("6/1(火)" read on 2026-11-30 is
+// 2027-06-01, the nearer 2026-06-01 being a Monday).
+func nearest(m time.Month, day int, today Date, wd time.Weekday, hasWD bool) (Date, bool) {
+	if hasWD {
+		if d, ok := nearest(m, day, today, 0, false); ok && weekday(d) == wd {
+			return d, true
+		}
+		var (
+			best  Date
+			found bool
+		)
+		for y := today.Year - 1; y <= today.Year+1; y++ {
+			if d, ok := validDate(y, m, day); ok && weekday(d) == wd && abs(daysBetween(today, d)) <= weekdayWindow &&
+				(!found || abs(daysBetween(today, d)) < abs(daysBetween(today, best))) {
+				best, found = d, true
+			}
+		}
+		if found {
+			return best, true
+		}
+	}
 	var (
 		best  Date
 		found bool

@@ -52,6 +52,9 @@ func TestParseSpan(t *testing.T) {
 		{"6/1", d(2026, 11, 30), false, d(2026, 6, 1), d(2026, 6, 1)},
 		{"6/1", d(2026, 12, 2), false, d(2027, 6, 1), d(2027, 6, 1)},
 		{"2/29", d(2027, 12, 1), false, d(2028, 2, 29), d(2028, 2, 29)},
+		// A weekday beside it picks the year it is right for.
+		{"6/1(火)", d(2027, 5, 31), false, d(2027, 6, 1), d(2027, 6, 1)},
+		{"6/1(月)", d(2026, 12, 2), false, d(2026, 6, 1), d(2026, 6, 1)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -73,6 +76,8 @@ func TestParseSpanErrors(t *testing.T) {
 		{"2026/11/20〜2026/11/16", readOn, `"2026/11/20〜2026/11/16" ends before it starts (2026-11-20 to 2026-11-16)`},
 		{"2026/11/16〜2027/12/20", readOn, `"2026/11/16〜2027/12/20" covers 400 days, more than a year: is a year mistyped?`},
 		{"11/20", Date{}, `"11/20" has no year; write it as 2026/11/20`},
+		// A year away is too far for the weekday to move it: a wrong weekday.
+		{"12/28(月)", d(2026, 1, 10), `"12/28(月)": 2025-12-28 is a Sunday: correct the date or the weekday`},
 		{"2026/11/31〜2026/12/4", readOn, `"2026/11/31〜2026/12/4" is not a date; ` + DateForms},
 		{"来週", readOn, `"来週" is not a date; ` + DateForms},
 		{"13/1", readOn, `"13/1" is not a date; ` + DateForms},
@@ -96,6 +101,7 @@ var caseMembers = [][]string{
 	{"Ito", "U04ITO", "ito_k", "ito@example.com"},
 	{"田中", ""},
 	{"鈴木", ""},
+	{"さとう", ""},
 }
 
 // onCallNames is who r has on call on each date, by name.
@@ -167,6 +173,24 @@ func TestParseRotationForms(t *testing.T) {
 			{"日付", "当番", "当番"},
 			{"2026/11/20", "Tanaka", "Sato"},
 		}, map[Date][]string{nov(20): {"Tanaka", "Sato"}}, nil},
+		{"the weeks survive a stray swap row above them", [][]string{
+			{"週", "担当", "担当", "備考"},
+			{"2026/11/25(水)", "Ito", "Sato", "old swap"},
+			{"2026/11/30(月)", "Tanaka", "Sato"},
+			{"2026/12/7(月)", "Suzuki", "Ito"},
+			{"2026/12/9(水)", "Sato", "Ito", "swap"},
+			{"2026/12/14(月)", "Tanaka", "Suzuki"},
+		}, map[Date][]string{nov(25): {"Ito", "Sato"}, nov(26): nil, d(2026, 12, 4): {"Tanaka", "Sato"}, d(2026, 12, 8): {"Suzuki", "Ito"},
+			d(2026, 12, 9): {"Sato", "Ito"}, d(2026, 12, 10): {"Suzuki", "Ito"}, d(2026, 12, 15): {"Tanaka", "Suzuki"}}, nil},
+		{"a header pd2chat does not know, above the dates", [][]string{
+			{"2026年度 当番表"},
+			{"Shift", "担当", "担当", "備考"},
+			{"2026/11/20", "Tanaka", "Sato", "swap: 鈴木 off"},
+		}, map[Date][]string{nov(20): {"Tanaka", "Sato"}}, nil},
+		{"hiragana names are not split", [][]string{
+			{"date", "oncall"},
+			{"2026-11-20", "さとう・鈴木"},
+		}, map[Date][]string{nov(20): {"さとう", "鈴木"}}, nil},
 		{"two names in one cell", [][]string{
 			{"date", "primary", "secondary"},
 			{"2026-11-20", "Tanaka・Suzuki", ""},
@@ -181,9 +205,10 @@ func TestParseRotationForms(t *testing.T) {
 			{"2026-11-20", "Tanaka\u200b", "\ufeffSuzuki"},
 			{"2026-11-24", "Sato\u00a0", "\u3000Ito"},
 			{"2026-11-25", "Ｔａｎａｋａ", "@sato"},
-			{"2026-11-26", "TANAKA  ", "s a t o"}, // a name spelled apart is not the name
-		}, map[Date][]string{nov(20): {"Tanaka", "Suzuki"}, nov(24): {"Sato", "Ito"}, nov(25): {"Tanaka", "Sato"}, nov(26): {"Tanaka"}},
-			[]string{`rotation!C5: "s a t o" matches no member`}},
+			{"2026-11-26", "TANAKA  ", "s a t o"}, // spaces never matter: "田中 太郎" is "田中太郎"
+			{"2026-11-27", "Satoo"},
+		}, map[Date][]string{nov(20): {"Tanaka", "Suzuki"}, nov(24): {"Sato", "Ito"}, nov(25): {"Tanaka", "Sato"}, nov(26): {"Tanaka", "Sato"}, nov(27): nil},
+			[]string{`rotation!B6: "Satoo" matches no member`}},
 		{"the note column is not read as people", [][]string{
 			{"date", "oncall1", "oncall2", "note"},
 			{"2026-11-20", "Sato", "Suzuki", "swap with sato"},
@@ -289,7 +314,7 @@ func TestHolidayRanges(t *testing.T) {
 func TestNameKey(t *testing.T) {
 	for in, want := range map[string]string{
 		"Tanaka": "tanaka", "Ｔａｎａｋａ": "tanaka", "\u200bTanaka\ufeff": "tanaka", "@tanaka": "tanaka",
-		"Mary  Ann": "mary ann", "Mary\u3000Ann": "mary ann", "ﾀﾅｶ": "タナカ", "STRASSE": "strasse",
+		"Mary  Ann": "maryann", "Mary\u3000Ann": "maryann", "田中 太郎": "田中太郎", "ﾀﾅｶ": "タナカ", "STRASSE": "strasse",
 	} {
 		if got := nameKey(in); got != want {
 			t.Errorf("nameKey(%q) = %q, want %q", in, got, want)

@@ -42,10 +42,11 @@ func normalize(s string) string {
 	return fold.String(clean(norm.NFKC.String(s)))
 }
 
-// nameKey is a name as names are matched (normalize), without a leading
-// '@' (a handle pasted from chat).
+// nameKey is a name as names are matched: normalize, without a leading
+// '@' (a handle pasted from chat) and without spaces ("田中 太郎" and
+// "田中太郎" are one person).
 func nameKey(name string) string {
-	return strings.TrimSpace(strings.TrimPrefix(normalize(name), "@"))
+	return strings.ReplaceAll(strings.TrimPrefix(normalize(name), "@"), " ", "")
 }
 
 // formulaErrors are the texts Google Sheets (and Excel) show in a cell
@@ -83,7 +84,7 @@ func withoutComments(s string) string {
 // so "、" and "，" count too).
 var nameSeparators = strings.NewReplacer(
 	"・", "\x00", "、", "\x00", ",", "\x00", "/", "\x00", "&", "\x00", ";", "\x00",
-	" and ", "\x00", " AND ", "\x00", " And ", "\x00", "と", "\x00",
+	" and ", "\x00", " AND ", "\x00", " And ", "\x00",
 )
 
 // splitNames is the parts of a cell that may name several people, empty

@@ -20,6 +20,7 @@ var (
 	dateHeaders = map[string]bool{
 		"date": true, "dates": true, "day": true, "days": true, "when": true, "period": true, "range": true,
 		"日付": true, "日": true, "日にち": true, "年月日": true, "月日": true, "期間": true, "当番日": true, "対象日": true,
+		"日程": true, "日時": true, "開始日": true, "勤務日": true, "担当日": true, "オンコール日": true,
 	}
 	weekHeaders = map[string]bool{
 		"week": true, "weekof": true, "weeks": true, "weekstarting": true, "weekstart": true, "weekbeginning": true,
@@ -84,13 +85,10 @@ type layout struct {
 // it); otherwise there is no header and every column from B holds people.
 func findLayout(rows [][]string, today Date) layout {
 	l := layout{header: -1}
-	first := -1
+	end := len(rows) // the first dated row, or the end
 	for i, r := range rows {
 		if blank(r) {
 			continue
-		}
-		if first < 0 {
-			first = i
 		}
 		a := cell(r, 0)
 		if ok, week := isDateHeader(a); ok {
@@ -98,12 +96,18 @@ func findLayout(rows [][]string, today Date) layout {
 			break
 		}
 		if _, err := parseSpan(a, today, false); err == nil {
+			end = i
 			break
 		}
 	}
-	if l.header < 0 && first >= 0 {
-		if a := cell(rows[first], 0); a != "" && !strings.ContainsAny(norm.NFKC.String(a), "0123456789") {
-			l.header = first
+	if l.header < 0 {
+		// No known header: the last row above the first date whose column A
+		// is text without digits ("Shift"), as sheets written for earlier
+		// versions have it.
+		for i := range rows[:end] {
+			if a := cell(rows[i], 0); a != "" && !strings.ContainsAny(norm.NFKC.String(a), "0123456789") {
+				l.header = i
+			}
 		}
 	}
 	if l.header < 0 {
@@ -160,9 +164,15 @@ func (p *parser) rotation(rows [][]string, today Date, members map[string]Member
 		dated  []spanRow        // one date each, in row order
 		ranged []spanRow        // ranges and weeks, in row order
 		named  = map[int]bool{} // unknown columns already reported
-
-		weekStart      time.Weekday // under a week header: the weekday weeks start on
-		weekStartKnown bool
+	)
+	// Read column A first: under a week header, weeks start on the weekday
+	// most single dates fall on (ties: the earliest row's), so that a stray
+	// swap row cannot turn the weeks into single days.
+	spans := make(map[int]span)
+	var (
+		starts    [7]int
+		firstWD   = make(map[time.Weekday]int)
+		weekStart time.Weekday
 	)
 	for i, r := range rows {
 		if i <= l.header || blank(r) {
@@ -180,16 +190,28 @@ func (p *parser) rotation(rows [][]string, today Date, members map[string]Member
 			p.report(RotationTab, i, 0, "%v", err)
 			continue
 		}
-		if l.week && !sp.ranged {
-			// Weeks start on the weekday of the first week row; a date on
-			// another weekday is that day alone (a swap).
+		spans[i] = sp
+		if !sp.ranged {
 			wd := weekday(sp.first)
-			if !weekStartKnown {
-				weekStart, weekStartKnown = wd, true
+			starts[wd]++
+			if _, seen := firstWD[wd]; !seen {
+				firstWD[wd] = i
 			}
-			if wd == weekStart {
-				sp = span{sp.first, addDays(sp.first, 6), true}
-			}
+		}
+	}
+	for wd := range time.Weekday(7) {
+		if starts[wd] > starts[weekStart] || starts[wd] == starts[weekStart] && starts[wd] > 0 && firstWD[wd] < firstWD[weekStart] {
+			weekStart = wd
+		}
+	}
+	for i, r := range rows {
+		sp, ok := spans[i]
+		if !ok {
+			continue
+		}
+		if l.week && !sp.ranged && weekday(sp.first) == weekStart {
+			// A week; a date on another weekday is that day alone (a swap).
+			sp = span{sp.first, addDays(sp.first, 6), true}
 		}
 		sr := spanRow{row: i, span: sp, day: p.people(i, r, &l, members)}
 		for j, header := range l.unknown {
@@ -241,7 +263,12 @@ func (p *parser) rotation(rows [][]string, today Date, members map[string]Member
 			if len(overlap) > 1 {
 				what = fmt.Sprintf("%s to %s", overlap[0], overlap[len(overlap)-1])
 			}
-			p.report(RotationTab, sr.row, 0, "%s is already covered by row %d, which counts for those days (a one-day swap is a row with just that date)", what, overlapRow+1)
+			hint := "a one-day swap is a row with just that date"
+			if l.week {
+				hint = fmt.Sprintf("to swap only the first day of a week, write it as a one-day range such as %d/%d/%d〜%d/%d/%d",
+					sr.span.first.Year, sr.span.first.Month, sr.span.first.Day, sr.span.first.Year, sr.span.first.Month, sr.span.first.Day)
+			}
+			p.report(RotationTab, sr.row, 0, "%s is already covered by row %d, which counts for those days (%s)", what, overlapRow+1, hint)
 		}
 	}
 

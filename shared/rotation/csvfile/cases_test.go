@@ -76,8 +76,15 @@ func TestYearlessDates(t *testing.T) {
 	if got := r.OnCall(rotation.Date{Year: 2027, Month: 1, Day: 4}); len(got) != 2 {
 		t.Errorf("read on 2026-12-28: OnCall(2027-01-04) = %v, want Sato and Ito", got)
 	}
-	now = time.Date(2028, 1, 3, 9, 0, 0, 0, time.UTC) // 2028-01-04 is a Tuesday
+	// Read a year later, a weekday that is wrong for the nearest year is a
+	// problem: it does not send the row a year back (2028-01-04 is a
+	// Tuesday).
+	now = time.Date(2028, 1, 3, 9, 0, 0, 0, time.UTC)
 	if r, _ = s.Roster(t.Context()); len(r.Problems()) != 1 {
 		t.Errorf("read on 2028-01-03: problems %v, want the weekday's", r.Problems())
+	}
+	write(t, dir, RotationFile, "日付,担当,担当\n1/4,Sato,Ito\n")
+	if r, _ = s.Roster(t.Context()); len(r.OnCall(rotation.Date{Year: 2028, Month: 1, Day: 4})) != 2 {
+		t.Error("read on 2028-01-03 without a weekday: want 2028-01-04")
 	}
 }
