@@ -36,7 +36,7 @@ var peopleHeaders = map[string]bool{
 	"member": true, "members": true, "engineer": true, "responder": true, "responders": true, "pair": true,
 	"primary": true, "secondary": true, "tertiary": true, "main": true, "sub": true,
 	"1st": true, "2nd": true, "3rd": true, "first": true, "second": true,
-	"担当": true, "担当者": true, "当番": true, "当番者": true, "オンコール": true, "オンコール担当": true,
+	"担当": true, "担当者": true, "担当者名": true, "当番": true, "当番者": true, "当番者名": true, "オンコール": true, "オンコール担当": true,
 	"名前": true, "氏名": true, "メンバー": true, "正": true, "副": true, "主": true, "メイン": true, "サブ": true, "ペア": true,
 	"プライマリ": true, "セカンダリ": true, "プライマリー": true, "セカンダリー": true,
 }
