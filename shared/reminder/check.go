@@ -208,8 +208,14 @@ func writePeople(b *strings.Builder, d Day) {
 	var rows [][]string
 	for _, p := range d.OnCall {
 		slack, typetalk := "Slack: no user ID, shown as plain text", "Typetalk: no account, shown as plain text"
-		if p.Slack != "" {
+		switch {
+		case p.Slack != "":
 			slack = "Slack <@" + p.Slack + ">"
+		case p.Email != "":
+			// With a Slack destination and its token, the ID is looked up
+			// by email before the check: none was found, or there is no
+			// token to ask with.
+			slack = "Slack: no user ID found for " + oneLine(p.Email) + ", shown as plain text"
 		}
 		if p.Typetalk != "" {
 			typetalk = "Typetalk @" + oneLine(p.Typetalk)
