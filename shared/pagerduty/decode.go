@@ -1,9 +1,9 @@
 package pagerduty
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
-	json "github.com/go-json-experiment/json/v1"
 	"slices"
 	"strings"
 	"time"

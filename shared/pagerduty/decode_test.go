@@ -386,11 +386,11 @@ func TestDecodeMalformed(t *testing.T) {
 		{"note with incident a string", `{"event":{"id":"e1","event_type":"incident.annotated","data":{"incident":"Q1"}}}`, "event.data.incident has the wrong JSON type"},
 		{"messages not array", `{"messages":{"id":"m1"}}`, "messages has the wrong JSON type"},
 		{"messages null", `{"messages":null}`, "neither event nor messages"},
-		{"message not object", `{"messages":["incident.trigger"]}`, "messages.0 has the wrong JSON type"},
+		{"message not object", `{"messages":["incident.trigger"]}`, "messages has the wrong JSON type"},
 		{"message without id", `{"messages":[{"event":"incident.trigger","incident":{"id":"Q1"}}]}`, "messages[0].id missing"},
 		{"message without incident", `{"messages":[{"id":"m1","event":"incident.trigger"}]}`, "messages[0].incident.id missing"},
 		{"second message without incident id", `{"messages":[{"id":"m1","event":"incident.trigger","incident":{"id":"Q1"}},{"id":"m2","event":"incident.resolve","incident":{}}]}`, "messages[1].incident.id missing"},
-		{"incident_number not a number", `{"messages":[{"id":"m1","event":"incident.trigger","incident":{"id":"Q1","incident_number":"7"}}]}`, "messages.0.incident.incident_number has the wrong JSON type"},
+		{"incident_number not a number", `{"messages":[{"id":"m1","event":"incident.trigger","incident":{"id":"Q1","incident_number":"7"}}]}`, "messages.incident.incident_number has the wrong JSON type"},
 		{"deep nesting", strings.Repeat(`{"event":`, 20000) + strings.Repeat(`}`, 20000), "invalid JSON"},
 	}
 	for _, tt := range tests {
