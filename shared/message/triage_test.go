@@ -198,16 +198,3 @@ func TestTriageCut(t *testing.T) {
 		}
 	}
 }
-
-// TestRenderAllocsTriage holds a trigger with every triage aid to the one
-// allocation.
-func TestRenderAllocsTriage(t *testing.T) {
-	in := triggeredInput()
-	in.Seen = &Sighting{Count: 14, Last: at.Add(-72 * time.Hour), Now: at}
-	in.Runbooks = []rotation.Runbook{replicationRunbook, serviceRunbook, diskRunbook, fourthRunbook}
-	for _, d := range dialects {
-		if n := testing.AllocsPerRun(100, func() { Render(d, in) }); n > 1 {
-			t.Errorf("%v: Render makes %v allocations, want 1", d, n)
-		}
-	}
-}
