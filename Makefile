@@ -17,7 +17,7 @@ SAMPLES    ?= testdata/pagerduty/v3/incident.triggered.json \
               testdata/pagerduty/v2/trigger.json
 FUZZTIME   ?= 5m
 
-.PHONY: help run run-stack send ping test chaos bench fuzz build lint clean
+.PHONY: help run run-stack send ping test chaos bench fuzz build lint race clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -103,11 +103,18 @@ build: ## Lambda binaries: build/<function>/bootstrap for linux/arm64
 	    -o $(BUILD)/$$f/bootstrap ./functions/$$f || exit 1; \
 	done
 
-lint: ## gofmt, go vet, and actionlint on .github/workflows
+lint: ## gofmt, go mod tidy, go vet, staticcheck, and actionlint on .github/workflows
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
+	@test -x $(STATICCHECK) || $(MAKE) --no-print-directory $(STATICCHECK)
+	$(STATICCHECK) ./...
 	@test -x $(ACTIONLINT) || $(MAKE) --no-print-directory $(ACTIONLINT)
 	$(ACTIONLINT)
+
+race: ## the core packages' tests under the race detector (delivery, queue, state, rotation, chats)
+	$(GO) test -race -count=1 ./shared/deliver/... ./shared/queue/... ./shared/state/... ./shared/relay/... \
+	  ./shared/rotation/... ./shared/fanout/... ./shared/chat/... ./shared/followup/... ./shared/reminder/...
 
 # infra/ is its own Go module (CDK and jsii never reach the functions'
 # binaries). The CDK CLI is pinned in infra/package-lock.json and installed
@@ -117,6 +124,8 @@ INFRA_TOOLS        := infra/.tools
 CDK                := $(INFRA_TOOLS)/node_modules/.bin/cdk
 ACTIONLINT_VERSION := v1.7.12
 ACTIONLINT         := $(INFRA_TOOLS)/actionlint-$(ACTIONLINT_VERSION)/actionlint
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK         := $(INFRA_TOOLS)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 # jsii copies the environment when the Go program starts node: set it here.
 INFRA_ENV := JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
 # The CLI stays offline unless it deploys: no notices, no telemetry.
@@ -146,6 +155,9 @@ $(CDK): infra/package.json infra/package-lock.json
 
 $(ACTIONLINT):
 	GOBIN="$(abspath $(dir $(ACTIONLINT)))" $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+
+$(STATICCHECK):
+	GOBIN="$(abspath $(dir $(STATICCHECK)))" $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 clean: ## remove the built binaries
 	rm -rf $(BUILD)

@@ -216,10 +216,10 @@ func TestFaultInjection(t *testing.T) {
 		fail func(w http.ResponseWriter, r *http.Request)
 	}
 	faults := []fault{
-		{"500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "oops", 500) }},
+		{"500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "oops", http.StatusInternalServerError) }},
 		{"429 Retry-After 1", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", "1")
-			http.Error(w, "slow down", 429)
+			http.Error(w, "slow down", http.StatusTooManyRequests)
 		}},
 		{"timeout", func(w http.ResponseWriter, r *http.Request) {
 			select { // hold the request past the poster's attempt timeout

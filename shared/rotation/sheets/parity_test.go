@@ -117,7 +117,7 @@ func TestSameAsCSV(t *testing.T) {
 				{},
 				{"week of", "担当1", "担当2", "備考", "Engineer"},
 				{"2026/11/16(月)", "Sato・Suzuki", "", "", "Sato"},
-				{"11/18(水)", "​Sato", "Ｓｕｚｕｋｉ", "swap with sato"},
+				{"11/18(水)", "\u200bSato", "Ｓｕｚｕｋｉ", "swap with sato"},
 				{"2026年11月23日", "sato (remote)", "休み"},
 				{"2026/11/30〜2026/12/4", "#N/A", "Suzuki"},
 				{"2026.12.1", "@Sato"},

@@ -72,18 +72,6 @@ func (l *logs) problems() []string {
 	return out
 }
 
-// messages gives the messages logged since the last call, and forgets them.
-func (l *logs) messages() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []string
-	for _, r := range l.records {
-		out = append(out, r.Message)
-	}
-	l.records = nil
-	return out
-}
-
 // clock is a settable Now.
 type clock struct {
 	mu sync.Mutex
