@@ -20,7 +20,8 @@ FUZZTIME   ?= 5m
 .PHONY: help run run-stack send ping test chaos bench fuzz build lint race clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}' | \
+	  sed -e 's|\$$PORT|$(PORT)|g' -e 's|\$$FUZZTIME|$(FUZZTIME)|g' -e 's|build/<function>|$(BUILD)/<function>|g'
 
 run: ## serve the webhook locally on $PORT (rotation from testdata/sheet, chat to the console)
 	PAGERDUTY_WEBHOOK_SECRETS="$${PAGERDUTY_WEBHOOK_SECRETS-$(DEV_SECRET)}" \
@@ -92,13 +93,14 @@ chaos: ## the delivery contract under faults (crashes, redeliveries, chat and st
 bench: ## relay overhead and the other benchmarks, with allocations
 	$(GO) test -run='^$$' -bench=. -benchmem ./shared/...
 
-fuzz: ## fuzz the delivery decoder and the sheet parser, $FUZZTIME each (default 5m)
+fuzz: ## fuzz the delivery decoder and the sheet parser, $FUZZTIME each (FUZZTIME=5m)
 	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./shared/pagerduty/
 	$(GO) test -run='^$$' -fuzz=FuzzParseTabs -fuzztime=$(FUZZTIME) ./shared/rotation/
 
 build: ## Lambda binaries: build/<function>/bootstrap for linux/arm64
+	@echo "build: modules (the first time downloads them: a minute or more)"; $(GO) mod download
 	@for f in $(FUNCTIONS); do \
-	  echo "build $(BUILD)/$$f/bootstrap"; \
+	  echo "build $(BUILD)/$$f/bootstrap (linux/arm64)"; \
 	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
 	    -o $(BUILD)/$$f/bootstrap ./functions/$$f || exit 1; \
 	done
