@@ -143,10 +143,37 @@ func TestParseRotationForms(t *testing.T) {
 			{"11/16(月)", "Tanaka", "Sato"},
 			{"2026/11/23", "Suzuki", "Ito"},
 		}, map[Date][]string{nov(16): {"Tanaka", "Sato"}, nov(22): {"Tanaka", "Sato"}, nov(23): {"Suzuki", "Ito"}, nov(29): {"Suzuki", "Ito"}, nov(30): nil}, nil},
-		{"a header below the first date row is a bad date", [][]string{
+		{"a row of names above the header is reported, not read", [][]string{
 			{"2026-11-18", "Ito"},
 			{"date", "primary", "secondary"},
-		}, nil, []string{`rotation!A2: "date" is not a date`}},
+			{"2026-11-20", "Sato"},
+		}, map[Date][]string{nov(18): nil, nov(20): {"Sato"}}, []string{`rotation!A1: this row is above the header (row 2), so it is not read`}},
+		{"a date in the title, a header without A1, notes and a blank column", [][]string{
+			{"2026/11/20", "最終更新"},
+			{"", "担当", "担当", "備考", ""},
+			{"2026/11/20", "Tanaka", "", "Sato is off", ""},
+		}, map[Date][]string{nov(20): {"Tanaka"}}, nil},
+		{"headers with comments, numbers and separators in the way", [][]string{
+			{"date", "On-call (primary)", "当番（正）", "note", "note"},
+			{"2026/11/20", "Tanaka", "Sato", "Ito", "Ito"},
+			{"12月"},
+			{"----"},
+			{"date", "On-call (primary)", "当番（正）"},
+			{"2026/11/24", "Suzuki"},
+		}, map[Date][]string{nov(20): {"Tanaka", "Sato"}, nov(24): {"Suzuki"}}, nil},
+		{"a start-date header: each shift runs until the next", [][]string{
+			{"開始日", "担当", "担当"},
+			{"2026/11/16", "Tanaka", "Sato"},
+			{"2026/11/24", "Suzuki", "Ito"},
+			{"2026/11/19", "Ito"},
+		}, map[Date][]string{nov(16): {"Tanaka", "Sato"}, nov(18): {"Tanaka", "Sato"}, nov(19): {"Ito"}, nov(23): {"Ito"}, nov(24): {"Suzuki", "Ito"}, nov(30): {"Suzuki", "Ito"}, d(2026, 12, 1): nil}, nil},
+		{"a week after a Monday holiday starts on Tuesday", [][]string{
+			{"week", "oncall", "oncall"},
+			{"2026-11-24", "Suzuki", "Ito"}, // newest first, a Tuesday on top
+			{"2026-11-16", "Tanaka", "Sato"},
+			{"2026-11-09", "Ito", "Sato"},
+			{"2026-11-30", "Tanaka", "Suzuki"},
+		}, map[Date][]string{nov(16): {"Tanaka", "Sato"}, nov(22): {"Tanaka", "Sato"}, nov(24): {"Suzuki", "Ito"}, nov(27): {"Suzuki", "Ito"}, nov(29): {"Suzuki", "Ito"}, nov(30): {"Tanaka", "Suzuki"}}, nil},
 		{"one-day swaps in a weekly sheet", [][]string{
 			{"week of", "primary", "secondary"},
 			{"2026-11-16", "Tanaka", "Sato"}, // weeks start on Mondays
@@ -180,7 +207,7 @@ func TestParseRotationForms(t *testing.T) {
 			{"2026/12/7(月)", "Suzuki", "Ito"},
 			{"2026/12/9(水)", "Sato", "Ito", "swap"},
 			{"2026/12/14(月)", "Tanaka", "Suzuki"},
-		}, map[Date][]string{nov(25): {"Ito", "Sato"}, nov(26): nil, d(2026, 12, 4): {"Tanaka", "Sato"}, d(2026, 12, 8): {"Suzuki", "Ito"},
+		}, map[Date][]string{nov(25): {"Ito", "Sato"}, nov(26): {"Ito", "Sato"}, d(2026, 12, 4): {"Tanaka", "Sato"}, d(2026, 12, 8): {"Suzuki", "Ito"},
 			d(2026, 12, 9): {"Sato", "Ito"}, d(2026, 12, 10): {"Suzuki", "Ito"}, d(2026, 12, 15): {"Tanaka", "Suzuki"}}, nil},
 		{"a header pd2chat does not know, above the dates", [][]string{
 			{"2026年度 当番表"},

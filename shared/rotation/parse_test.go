@@ -87,7 +87,7 @@ var goodMembers = [][]string{
 
 func TestParse(t *testing.T) {
 	rotationRows := [][]string{
-		{"date", "primary", "secondary"},
+		{"date", "primary", "secondary", "oncall"},
 		{"2026-11-20", "Sato", "Suzuki"},
 		{"2026/11/24", " suzuki ", "Yamamoto"}, // case and spaces; a contractor not in members
 		{},                                     // blank rows are fine
@@ -259,12 +259,13 @@ func TestParseProblems(t *testing.T) {
 		`members!A4: no name for this member; row ignored`,
 		`members!A5: member "sato" is already on row 2; row ignored`,
 		`members!B6: slack "u01watanabe" is not a Slack user ID (like U012AB3CD); Watanabe is shown without a Slack mention`,
+		`rotation!H1: column H has no header, so it is not read as people on call (only columns headed oncall, 担当, primary… are), yet H8 names Suzuki: give it such a header to read it`,
+		`rotation!AB1: column AB has no header, so it is not read as people on call (only columns headed oncall, 担当, primary… are), yet AB8 names Suzuki: give it such a header to read it`,
 		`rotation!A3: "2026-13-01" is not a date; ` + DateForms,
 		`rotation!A4: 2026-11-20 is already on row 2; row ignored`,
 		`rotation!A5: no date for the names in this row; row ignored`,
 		`rotation!C6: "Sato" is already on call this day in B6`,
 		`rotation!A7: "tomorrow" is not a date; ` + DateForms,
-		`rotation!AB8: "Suzuki" is already on call this day in H8`,
 	}
 	var got []string
 	for _, p := range problems {
@@ -286,7 +287,7 @@ func TestParseProblems(t *testing.T) {
 	onCall := map[Date][]string{
 		d(2026, 11, 20): {"Sato", "Suzuki"}, // the first row wins
 		d(2026, 11, 24): {"Sato"},
-		d(2026, 11, 25): {"Watanabe", "Suzuki"},
+		d(2026, 11, 25): {"Watanabe"}, // Suzuki is in columns without a header
 		d(2026, 11, 26): {"Watanabe"},
 	}
 	for day, want := range onCall {
@@ -310,6 +311,75 @@ func TestParseMembersHeaderWithoutName(t *testing.T) {
 	}
 	if len(r.Members()) != 0 {
 		t.Errorf("Members() = %v, want none", r.Members())
+	}
+}
+
+func TestValidSlackUserID(t *testing.T) {
+	long := "U" + strings.Repeat("A", MaxSlackUserID-1) // 32 characters
+	for s, want := range map[string]bool{
+		"U012AB3CD": true, "W012AB3CD": true, "U02UD2WE3HA": true, "U12": true, long: true,
+		"": false, "U": false, "U1": false, long + "A": false,
+		"u012ab3cd": false, "U012ab3cd": false, "X012AB3CD": false, "@U012AB3CD": false,
+		"U012AB3CD ": false, "U012-AB3CD": false, "<@U012AB3CD>": false, "UＡＢＣ": false, "U田中": false,
+	} {
+		if got := ValidSlackUserID(s); got != want {
+			t.Errorf("ValidSlackUserID(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestValidTypetalkAccount(t *testing.T) {
+	long := strings.Repeat("a", MaxTypetalkAccount)
+	for s, want := range map[string]bool{
+		"sato": true, "Sato": true, "suzuki-h": true, "s.tanaka": true, "s_tanaka": true, "7sato": true, "a": true, long: true,
+		"": false, "田中": false, "sato h": false, "@sato": false, "-sato": false, ".sato": false, "_sato": false,
+		"sato!": false, "sato@example.com": false, "ｓａｔｏ": false, "sato\u200b": false, long + "a": false,
+	} {
+		if got := ValidTypetalkAccount(s); got != want {
+			t.Errorf("ValidTypetalkAccount(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// A handle that a chat would not read as a mention is reported, like a bad
+// Slack ID, and dropped: the member stays, shown by name in that chat.
+func TestParseMemberHandles(t *testing.T) {
+	long := "U" + strings.Repeat("A", MaxSlackUserID) // 33 characters
+	r, problems := Parse(nil, [][]string{
+		{"name", "slack", "typetalk"},     // 1
+		{"Tanaka", "U01TANAKA01", "田中"},   // 2
+		{"Sato", "U01SATO0001", "sato h"}, // 3
+		{"Ito", long, "@ito"},             // 4
+		{"Kato", "", "＠kato"},             // 5: a full-width @ is not a Typetalk mention
+		{"Suzuki", "U01SUZUKI01", "suzuki-h"},
+	})
+	want := []string{
+		`members!C2: typetalk "田中" is not a Typetalk account name (letters, digits, '-', '_' and '.'); Tanaka is shown without a Typetalk mention`,
+		`members!C3: typetalk "sato h" is not a Typetalk account name (letters, digits, '-', '_' and '.'); Sato is shown without a Typetalk mention`,
+		`members!B4: slack "` + long + `" is not a Slack user ID (like U012AB3CD); Ito is shown without a Slack mention`,
+		`members!C5: typetalk "＠kato" is not a Typetalk account name (letters, digits, '-', '_' and '.'); Kato is shown without a Typetalk mention`,
+	}
+	var got []string
+	for _, p := range problems {
+		got = append(got, p.Error())
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems\n got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	wantMembers := []Member{
+		{Name: "Tanaka", Slack: "U01TANAKA01"},
+		{Name: "Sato", Slack: "U01SATO0001"},
+		{Name: "Ito", Typetalk: "ito"},
+		{Name: "Kato"},
+		{Name: "Suzuki", Slack: "U01SUZUKI01", Typetalk: "suzuki-h"},
+	}
+	if got := r.Members(); !reflect.DeepEqual(got, wantMembers) {
+		t.Errorf("Members() = %+v, want %+v", got, wantMembers)
+	}
+	for _, m := range r.Members() {
+		if m.Slack != "" && !ValidSlackUserID(m.Slack) || m.Typetalk != "" && !ValidTypetalkAccount(m.Typetalk) {
+			t.Errorf("member %+v keeps a handle its chat would not mention", m)
+		}
 	}
 }
 
@@ -430,7 +500,7 @@ func TestParseTabsProblems(t *testing.T) {
 }
 
 func TestParseIsParseTabs(t *testing.T) {
-	rot := [][]string{{"date", "primary"}, {"2026-11-20", "Sato", "Suzuki"}, {"2026-13-01", "Sato"}}
+	rot := [][]string{{"date", "primary", "secondary"}, {"2026-11-20", "Sato", "Suzuki"}, {"2026-13-01", "Sato"}}
 	r1, p1 := Parse(rot, goodMembers)
 	r2, p2 := ParseTabs(Tabs{Rotation: rot, Members: goodMembers})
 	if !reflect.DeepEqual(r1, r2) || !reflect.DeepEqual(p1, p2) {

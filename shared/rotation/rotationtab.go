@@ -20,11 +20,17 @@ var (
 	dateHeaders = map[string]bool{
 		"date": true, "dates": true, "day": true, "days": true, "when": true, "period": true, "range": true,
 		"日付": true, "日": true, "日にち": true, "年月日": true, "月日": true, "期間": true, "当番日": true, "対象日": true,
-		"日程": true, "日時": true, "開始日": true, "勤務日": true, "担当日": true, "オンコール日": true,
+		"日程": true, "日時": true, "勤務日": true, "担当日": true, "オンコール日": true,
+	}
+	// startHeaders say each date starts a shift that runs until the next
+	// row's date.
+	startHeaders = map[string]bool{
+		"startdate": true, "start": true, "from": true, "starting": true, "startingfrom": true, "effectivefrom": true,
+		"開始日": true, "開始": true, "適用開始日": true, "交代日": true, "から": true,
 	}
 	weekHeaders = map[string]bool{
 		"week": true, "weekof": true, "weeks": true, "weekstarting": true, "weekstart": true, "weekbeginning": true,
-		"週": true, "週開始": true, "週の初め": true, "開始週": true, "週開始日": true,
+		"週": true, "週開始": true, "週の初め": true, "開始週": true, "週開始日": true, "週の開始日": true,
 	}
 )
 
@@ -52,52 +58,79 @@ var otherHeaders = map[string]bool{
 }
 
 // columnKey is a header cell as the column rules read it: headerKey of its
-// NFKC form ("Ｐｒｉｍａｒｙ" is "primary"), without a trailing number or
-// '#' ("担当1", "oncall #2").
+// NFKC form ("Ｐｒｉｍａｒｙ" is "primary"), without a parenthesised
+// comment ("当番（正）", "On-call (primary)") and a trailing number or '#'
+// ("担当1", "oncall #2").
 func columnKey(s string) string {
-	k := headerKey(clean(norm.NFKC.String(s)))
+	k := headerKey(withoutComments(s))
 	return strings.TrimRightFunc(k, func(r rune) bool { return unicode.IsDigit(r) || r == '#' || r == '.' })
 }
 
 // isDateHeader reports whether a, column A of a row, is the header of the
-// rotation's dates; week when it says the rows are weeks.
-func isDateHeader(a string) (ok, week bool) {
-	k := headerKey(clean(norm.NFKC.String(a)))
-	return dateHeaders[k] || weekHeaders[k], weekHeaders[k]
+// rotation's dates, and what a date under it covers.
+func isDateHeader(a string) (bool, dateMode) {
+	k := columnKey(a)
+	switch {
+	case weekHeaders[k]:
+		return true, weekly
+	case startHeaders[k]:
+		return true, untilNext
+	}
+	return dateHeaders[k], oneDay
 }
 
 // layout is how a dated tab's rows are read, from its header.
 type layout struct {
-	header int  // the header's row index; -1: no header
-	week   bool // column A holds the first day of each week
+	header int      // the header's row index; -1: no header
+	mode   dateMode // what a date alone in column A covers
 	// people[j] is true for the columns that hold people (rotation tab).
 	people []bool
-	// unknown are the columns whose header is neither people nor a known
-	// other column: skipped, but named in a problem when they hold names.
-	unknown map[int]string
+	// other[j] is true for the columns known not to hold people (notes,
+	// backup); the rest that are not people are unknown (see unknown).
+	other []bool
+	// emptyIsPeople: columns without a header hold people (no header
+	// names a people column).
+	emptyIsPeople bool
 }
 
-// findLayout finds the header of a dated tab: the first row whose column A
-// is a date header (isDateHeader) before any row whose column A is a date;
-// the rows above it are titles and are skipped. Without such a row, the
-// first non-blank row is the header when its column A is text without
-// digits that is not a date (as sheets written for earlier versions have
-// it); otherwise there is no header and every column from B holds people.
+// dateMode is what a single date in column A covers, from the header.
+type dateMode int
+
+const (
+	oneDay    dateMode = iota // "date", "日付": that day
+	weekly                    // "week", "週": the seven days from it
+	untilNext                 // "start date", "開始日", "from": until the next row's date
+)
+
+// headerScan is how many rows from the top may hold the header: rows above
+// it are titles ("2026年度 オンコール当番表", "最終更新 2026/11/20").
+const headerScan = 20
+
+// findLayout finds the header of a dated tab: the first of its top
+// headerScan rows whose column A is a date header (isDateHeader), or whose
+// column A is empty and whose other cells name a people column ("", "担当",
+// "備考"); the rows above it are titles and are skipped. Without such a
+// row, the last row above the first date whose column A is text without
+// digits is the header (as sheets written for earlier versions have it);
+// otherwise there is no header and every column from B holds people.
 func findLayout(rows [][]string, today Date) layout {
 	l := layout{header: -1}
 	end := len(rows) // the first dated row, or the end
-	for i, r := range rows {
+	for i, r := range rows[:min(len(rows), headerScan)] {
 		if blank(r) {
 			continue
 		}
 		a := cell(r, 0)
 		if ok, week := isDateHeader(a); ok {
-			l.header, l.week = i, week
+			l.header, l.mode = i, week
 			break
 		}
-		if _, err := parseSpan(a, today, false); err == nil {
-			end = i
+		if a == "" && namesPeopleColumn(r) {
+			l.header = i
 			break
+		}
+		if _, err := parseSpan(a, today, false); err == nil && end == len(rows) {
+			end = i
 		}
 	}
 	if l.header < 0 {
@@ -115,29 +148,61 @@ func findLayout(rows [][]string, today Date) layout {
 	}
 	row := rows[l.header]
 	l.people = make([]bool, len(row))
+	l.other = make([]bool, len(row))
+	named := false // a header cell names a people column
 	for j := 1; j < len(row); j++ {
 		switch k := columnKey(cell(row, j)); {
-		case k == "" || peopleHeaders[k]:
-			l.people[j] = true
+		case k == "":
+		case peopleHeaders[k]:
+			l.people[j], named = true, true
 		case otherHeaders[k]:
-		default:
-			if l.unknown == nil {
-				l.unknown = make(map[int]string)
-			}
-			l.unknown[j] = clean(cell(row, j))
+			l.other[j] = true
+		}
+	}
+	// Empty headers hold people only when no header names a people column
+	// ("date" alone above the names); past the header's last cell, too.
+	l.emptyIsPeople = !named
+	for j := 1; j < len(row); j++ {
+		if columnKey(cell(row, j)) == "" {
+			l.people[j] = l.emptyIsPeople
 		}
 	}
 	return l
 }
 
+// unknown reports whether column j is neither a people column nor a known
+// other one (a note, the backup), and its header ("" for none): skipped,
+// but reported when it names members.
+func (l *layout) unknown(j int, header []string) (string, bool) {
+	switch {
+	case j < 1 || l.isPeople(j):
+		return "", false
+	case j < len(l.other) && l.other[j]:
+		return "", false
+	}
+	return clean(cell(header, j)), true
+}
+
+// namesPeopleColumn reports whether a row's cells from B name a people
+// column: a header row whose column A was left empty.
+func namesPeopleColumn(row []string) bool {
+	for j := 1; j < len(row); j++ {
+		if peopleHeaders[columnKey(cell(row, j))] {
+			return true
+		}
+	}
+	return false
+}
+
 // isPeople reports whether column j holds people.
 func (l *layout) isPeople(j int) bool {
-	if j < 1 {
+	switch {
+	case j < 1:
 		return false
-	}
-	if l.header < 0 || j >= len(l.people) {
-		// No header, or past the header's last cell (an empty header).
-		return true
+	case l.header < 0:
+		return true // no header: every column from B
+	case j >= len(l.people):
+		return l.emptyIsPeople // past the header's last cell: an empty header
 	}
 	return l.people[j]
 }
@@ -147,6 +212,97 @@ func (l *layout) isPeople(j int) bool {
 type day struct {
 	people    []Member
 	unmatched []string
+}
+
+// sniffRows is how many rows under the header are looked at for member
+// names in a column whose header is not a people column.
+const sniffRows = 50
+
+// maxShift bounds a shift under a start-date header: until the next row's
+// date, at most this many days (and a week for the last row).
+const maxShift = 31
+
+// weeks turns the single dates of a weekly tab into weeks. Weeks start on
+// the weekday most of its single dates fall on (ties: the earliest row's),
+// so that neither a stray swap row nor the rows' order can move them. A
+// date on another weekday inside a week is a swap of that day alone; one
+// outside every week (a Tuesday after a Monday holiday) starts a week that
+// ends before the next week does.
+func weeks(rows [][]string, spans map[int]span) {
+	var (
+		starts  [7]int
+		firstWD = make(map[time.Weekday]int)
+		start   time.Weekday
+	)
+	for i := range rows {
+		if sp, ok := spans[i]; ok && !sp.ranged {
+			wd := weekday(sp.first)
+			starts[wd]++
+			if _, seen := firstWD[wd]; !seen {
+				firstWD[wd] = i
+			}
+		}
+	}
+	for wd := range time.Weekday(7) {
+		if starts[wd] > starts[start] || starts[wd] == starts[start] && starts[wd] > 0 && firstWD[wd] < firstWD[start] {
+			start = wd
+		}
+	}
+	var weekStarts []Date
+	for _, sp := range spans {
+		if !sp.ranged && weekday(sp.first) == start {
+			weekStarts = append(weekStarts, sp.first)
+		}
+	}
+	slices.SortFunc(weekStarts, func(a, b Date) int { return daysBetween(b, a) })
+	for i, sp := range spans {
+		if sp.ranged {
+			continue
+		}
+		d := sp.first
+		if weekday(d) == start {
+			spans[i] = span{d, addDays(d, 6), true}
+			continue
+		}
+		// The week before d, if any, covers it: a swap.
+		k, _ := slices.BinarySearchFunc(weekStarts, d, func(a, b Date) int { return daysBetween(b, a) })
+		if k > 0 && daysBetween(weekStarts[k-1], d) < 7 {
+			continue
+		}
+		last := addDays(d, 6)
+		if k < len(weekStarts) && before(weekStarts[k], addDays(last, 1)) {
+			last = addDays(weekStarts[k], -1)
+		}
+		spans[i] = span{d, last, true}
+	}
+}
+
+// untilNextRow turns the single dates of a tab headed "start date" into
+// shifts: each runs until the day before the next later date of the tab,
+// at most maxShift days; the last one runs a week.
+func untilNextRow(rows [][]string, spans map[int]span) {
+	var starts []Date
+	for _, sp := range spans {
+		if !sp.ranged {
+			starts = append(starts, sp.first)
+		}
+	}
+	slices.SortFunc(starts, func(a, b Date) int { return daysBetween(b, a) })
+	for i, sp := range spans {
+		if sp.ranged {
+			continue
+		}
+		d := sp.first
+		last := addDays(d, 6)
+		k, _ := slices.BinarySearchFunc(starts, addDays(d, 1), func(a, b Date) int { return daysBetween(b, a) })
+		if k < len(starts) {
+			last = addDays(starts[k], -1)
+			if daysBetween(d, last) >= maxShift {
+				last = addDays(d, maxShift-1)
+			}
+		}
+		spans[i] = span{d, last, last != d}
+	}
 }
 
 // spanRow is a rotation row read: the days it covers and its people.
@@ -165,16 +321,22 @@ func (p *parser) rotation(rows [][]string, today Date, members map[string]Member
 		ranged []spanRow        // ranges and weeks, in row order
 		named  = map[int]bool{} // unknown columns already reported
 	)
-	// Read column A first: under a week header, weeks start on the weekday
-	// most single dates fall on (ties: the earliest row's), so that a stray
-	// swap row cannot turn the weeks into single days.
+	// Read column A first: a week's or a shift's end depends on the other
+	// rows.
+	var headerRow []string
+	if l.header >= 0 {
+		headerRow = rows[l.header]
+	}
 	spans := make(map[int]span)
-	var (
-		starts    [7]int
-		firstWD   = make(map[time.Weekday]int)
-		weekStart time.Weekday
-	)
 	for i, r := range rows {
+		if i < l.header && !blank(r) {
+			// A title row above the header; one that reads like a row of the
+			// rotation is said to be ignored.
+			if _, err := parseSpan(cell(r, 0), today, false); err == nil && p.namesMember(r, members) {
+				p.report(RotationTab, i, 0, "this row is above the header (row %d), so it is not read: move it below", l.header+1)
+			}
+			continue
+		}
 		if i <= l.header || blank(r) {
 			continue
 		}
@@ -185,40 +347,46 @@ func (p *parser) rotation(rows [][]string, today Date, members map[string]Member
 			}
 			continue
 		}
+		if ok, _ := isDateHeader(a); ok {
+			continue // the header again (a sheet pasted together): not a row
+		}
 		sp, err := parseSpan(a, today, false)
 		if err != nil {
-			p.report(RotationTab, i, 0, "%v", err)
+			if p.hasPeople(r, &l) {
+				p.report(RotationTab, i, 0, "%v", err)
+			}
+			// Without names it is a section or separator row ("12月",
+			// "----"): nothing to read, nothing lost.
 			continue
 		}
 		spans[i] = sp
-		if !sp.ranged {
-			wd := weekday(sp.first)
-			starts[wd]++
-			if _, seen := firstWD[wd]; !seen {
-				firstWD[wd] = i
-			}
-		}
 	}
-	for wd := range time.Weekday(7) {
-		if starts[wd] > starts[weekStart] || starts[wd] == starts[weekStart] && starts[wd] > 0 && firstWD[wd] < firstWD[weekStart] {
-			weekStart = wd
-		}
+	switch l.mode {
+	case weekly:
+		weeks(rows, spans)
+	case untilNext:
+		untilNextRow(rows, spans)
 	}
 	for i, r := range rows {
 		sp, ok := spans[i]
 		if !ok {
 			continue
 		}
-		if l.week && !sp.ranged && weekday(sp.first) == weekStart {
-			// A week; a date on another weekday is that day alone (a swap).
-			sp = span{sp.first, addDays(sp.first, 6), true}
-		}
 		sr := spanRow{row: i, span: sp, day: p.people(i, r, &l, members)}
-		for j, header := range l.unknown {
-			if !named[j] {
+		if i-l.header <= sniffRows {
+			for j := 1; j < len(r); j++ {
+				header, unknown := l.unknown(j, headerRow)
+				if !unknown || named[j] {
+					continue
+				}
 				if ms, ok := matchPeople(cell(r, j), members); ok && len(ms) > 0 {
 					named[j] = true
-					p.report(RotationTab, l.header, j, "column %q is not read as people on call (its header is not oncall, 担当, primary…), yet %s%d names %s: rename the header to read it", header, columnName(j+1), i+1, ms[0].Name)
+					what := fmt.Sprintf("column %q is", header)
+					if header == "" {
+						what = fmt.Sprintf("column %s has no header, so it is", columnName(j+1))
+					}
+					p.report(RotationTab, max(l.header, 0), j, "%s not read as people on call (only columns headed oncall, 担当, primary… are), yet %s%d names %s: give it such a header to read it",
+						what, columnName(j+1), i+1, ms[0].Name)
 				}
 			}
 		}
@@ -264,7 +432,7 @@ func (p *parser) rotation(rows [][]string, today Date, members map[string]Member
 				what = fmt.Sprintf("%s to %s", overlap[0], overlap[len(overlap)-1])
 			}
 			hint := "a one-day swap is a row with just that date"
-			if l.week {
+			if l.mode == weekly {
 				hint = fmt.Sprintf("to swap only the first day of a week, write it as a one-day range such as %d/%d/%d〜%d/%d/%d",
 					sr.span.first.Year, sr.span.first.Month, sr.span.first.Day, sr.span.first.Year, sr.span.first.Month, sr.span.first.Day)
 			}
@@ -296,6 +464,16 @@ func (p *parser) sortFrom(n int) {
 		}
 		return cmp.Or(cmp.Compare(ca.Row, cb.Row), cmp.Compare(ca.Col, cb.Col))
 	})
+}
+
+// namesMember reports whether a cell of row from column B names a member.
+func (p *parser) namesMember(row []string, members map[string]Member) bool {
+	for j := 1; j < len(row); j++ {
+		if ms, ok := matchPeople(cell(row, j), members); ok && len(ms) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // hasPeople reports whether row has a non-empty people cell.
