@@ -23,9 +23,10 @@ const maxSpan = 366
 
 // ParseDate reads one date as the sheet may hold it (see parseDate):
 // "2026-11-20", "2026/11/20", "2026.11.20", "2026年11月20日", each with an
-// optional weekday ("(金)", "(Fri)"), full-width digits too, or a Sheets
-// date serial number, the days since 1899-12-30 ("46346" is 2026-11-20; a
-// fraction, the time of day, is ignored). A date without its year is
+// optional weekday ("(金)", "(Fri)", "(月・祝)"), full-width digits too, or
+// a Sheets date serial number, the days since 1899-12-30, of a date in
+// 2000–2099 ("46346" is 2026-11-20; a fraction, the time of day, is
+// ignored). A date without its year is
 // refused: ParseDate has no day to take the year from.
 func ParseDate(s string) (Date, error) {
 	d, err := parseDate(s, Date{})
@@ -57,6 +58,9 @@ func parseSpan(s string, today Date, week bool) (span, error) {
 	t := dateText(s)
 	if t == "" {
 		return span{}, errors.New("empty date")
+	}
+	if len(t) > maxDateText {
+		return span{}, fmt.Errorf("%q is not a date; %s", cut(s), DateForms)
 	}
 	if d, err := parseDate(t, today); err == nil {
 		if week {
@@ -103,10 +107,25 @@ func parseSpan(s string, today Date, week bool) (span, error) {
 	return span{}, err
 }
 
+// maxDateText bounds a date cell: no date or range is longer, and a longer
+// cell is not searched for separators.
+const maxDateText = 64
+
+// cut is s cut for an error message.
+func cut(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
+}
+
 // parseEnd reads the end of a range that starts on first: a whole date, a
-// date without its year (taking the year that puts it nearest to first),
-// or a day of the month alone (first's month, or the next).
+// date without its year (the first on or after first: "4/1〜3/31" is a
+// fiscal year), or a day of the month alone ("20", "20日", "20(金)": first's
+// month, or the next).
 func parseEnd(s string, first Date) (Date, error) {
+	s, wd, hasWD := stripWeekday(dateText(s))
+	s = strings.TrimSuffix(s, "日")
 	if len(s) <= 2 && isDigits(s) {
 		day, _ := strconv.Atoi(s)
 		for i := range 2 {
@@ -115,12 +134,58 @@ func parseEnd(s string, first Date) (Date, error) {
 				y, m = y+1, m-12
 			}
 			if d, ok := validDate(y, m, day); ok && !before(d, first) {
+				if hasWD && weekday(d) != wd {
+					return Date{}, fmt.Errorf("%s is a %s, not a %s", d, weekday(d), wd)
+				}
 				return d, nil
 			}
 		}
 		return Date{}, fmt.Errorf("%q is not a day after %s", s, first)
 	}
+	if m, day, ok := yearless(s); ok {
+		for y := first.Year; y <= first.Year+1; y++ {
+			if d, ok := validDate(y, m, day); ok && !before(d, first) {
+				if hasWD && weekday(d) != wd {
+					return Date{}, fmt.Errorf("%s is a %s, not a %s", d, weekday(d), wd)
+				}
+				return d, nil
+			}
+		}
+		return Date{}, fmt.Errorf("%q is not a date after %s", s, first)
+	}
+	if hasWD {
+		s += "(" + wd.String() + ")"
+	}
 	return parseDate(s, first)
+}
+
+// stripWeekday is t (after dateText) without a weekday written after it,
+// and that weekday: "11/20(金)", "11/20（金・祝）", "2026-11-20 Fri". A
+// bracket of holiday marks alone ("(祝)") is dropped without a weekday.
+func stripWeekday(t string) (string, time.Weekday, bool) {
+	m := weekdaySuffix.FindStringSubmatchIndex(t)
+	if m == nil {
+		return t, 0, false
+	}
+	word := t[m[2]:m[3]]
+	if m[4] >= 0 {
+		word = t[m[4]:m[5]]
+	} else if m[6] >= 0 {
+		word = t[m[6]:m[7]]
+	}
+	word = strings.ToLower(strings.TrimSpace(word))
+	// Holiday marks: "(月・祝)", "(祝)", "(月祝)", "(振休)".
+	for _, mark := range []string{"・祝", "祝日", "祝", "・振休", "振休", "・休", "休"} {
+		word = strings.TrimSuffix(word, mark)
+	}
+	word = strings.TrimSpace(strings.TrimSuffix(word, "."))
+	if word == "" {
+		return strings.TrimSpace(t[:m[0]]), 0, false
+	}
+	if wd, ok := weekdays[word]; ok {
+		return strings.TrimSpace(t[:m[0]]), wd, true
+	}
+	return t, 0, false
 }
 
 var (
@@ -132,7 +197,7 @@ var (
 	mdPattern = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})$`)
 	mdKanji   = regexp.MustCompile(`^(\d{1,2})月(\d{1,2})日?$`)
 	// A weekday after the date: "(金)", "（金曜日）", "(Fri)", " Fri".
-	weekdaySuffix = regexp.MustCompile(`(?i)\s*(\(\s*([^()]*?)\s*\)|\s([a-z]{3,9}|[月火水木金土日](曜日?)?))$`)
+	weekdaySuffix = regexp.MustCompile(`(?i)\s*(\(\s*([^()]*?)\s*\)|\s([a-z]{3,9}\.?|[月火水木金土日](曜日?)?))$`)
 )
 
 // weekdays are the names a weekday suffix may use.
@@ -171,27 +236,12 @@ func parseDate(s string, today Date) (Date, error) {
 	}
 	if isDigits(t) || (strings.Count(t, ".") == 1 && isDigits(strings.Replace(t, ".", "", 1))) {
 		f, err := strconv.ParseFloat(t, 64)
-		if err != nil || f < 1 || f >= maxSerial+1 {
+		if err != nil || f < minSerial || f >= maxSerial+1 {
 			return Date{}, fmt.Errorf("%q is not a date (as a Sheets date serial it is out of range); %s", s, DateForms)
 		}
 		return DateOf(serialEpoch.AddDate(0, 0, int(math.Floor(f)))), nil
 	}
-	var (
-		named   time.Weekday
-		hasName bool
-	)
-	if m := weekdaySuffix.FindStringSubmatchIndex(t); m != nil {
-		word := t[m[2]:m[3]]
-		if m[4] >= 0 {
-			word = t[m[4]:m[5]]
-		} else if m[6] >= 0 {
-			word = t[m[6]:m[7]]
-		}
-		if wd, ok := weekdays[strings.TrimSuffix(strings.ToLower(word), ".")]; ok {
-			named, hasName = wd, true
-			t = strings.TrimSpace(t[:m[0]])
-		}
-	}
+	t, named, hasName := stripWeekday(t)
 	bad := fmt.Errorf("%q is not a date; %s", s, DateForms)
 	var d Date
 	if m := ymdPattern.FindStringSubmatch(t); m != nil && m[2] == m[4] {
@@ -319,8 +369,13 @@ func abs(n int) int {
 	return n
 }
 
-// Serials accepted: 1 (1899-12-31) to 2958465 (9999-12-31).
-const maxSerial = 2958465
+// Serials accepted: 36526 (2000-01-01) to 73050 (2099-12-31). A rotation
+// is never dated outside them, and a smaller number in column A is a week
+// number, a year or a count ("47", "2026"), not a day of 1900.
+const (
+	minSerial = 36526
+	maxSerial = 73050
+)
 
 var serialEpoch = time.Date(1899, time.December, 30, 12, 0, 0, 0, time.UTC)
 

@@ -52,6 +52,13 @@ func TestParseSpan(t *testing.T) {
 		{"6/1", d(2026, 11, 30), false, d(2026, 6, 1), d(2026, 6, 1)},
 		{"6/1", d(2026, 12, 2), false, d(2027, 6, 1), d(2027, 6, 1)},
 		{"2/29", d(2027, 12, 1), false, d(2028, 2, 29), d(2028, 2, 29)},
+		// Holiday marks, weekdays and days on a range's end.
+		{"11/23(月・祝)", readOn, false, d(2026, 11, 23), d(2026, 11, 23)},
+		{"2026/11/23（祝）", readOn, false, d(2026, 11, 23), d(2026, 11, 23)},
+		{"11/16(月)〜20(金)", readOn, false, d(2026, 11, 16), d(2026, 11, 20)},
+		{"2026年11月16日〜20日", readOn, false, d(2026, 11, 16), d(2026, 11, 20)},
+		{"2026/4/1〜3/31", readOn, false, d(2026, 4, 1), d(2027, 3, 31)}, // a fiscal year
+		{"2026-11-20 Fri.", readOn, false, d(2026, 11, 20), d(2026, 11, 20)},
 		// A weekday beside it picks the year it is right for.
 		{"6/1(火)", d(2027, 5, 31), false, d(2027, 6, 1), d(2027, 6, 1)},
 		{"6/1(月)", d(2026, 12, 2), false, d(2026, 6, 1), d(2026, 6, 1)},
@@ -81,6 +88,8 @@ func TestParseSpanErrors(t *testing.T) {
 		{"2026/11/31〜2026/12/4", readOn, `"2026/11/31〜2026/12/4" is not a date; ` + DateForms},
 		{"来週", readOn, `"来週" is not a date; ` + DateForms},
 		{"13/1", readOn, `"13/1" is not a date; ` + DateForms},
+		{"11/16(月)〜20(木)", readOn, `"11/16(月)〜20(木)" is not a date; ` + DateForms},
+		{"2026/11/20" + strings.Repeat("-", 5000), readOn, `"2026/11/20------------------------------…" is not a date; ` + DateForms},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

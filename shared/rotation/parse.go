@@ -134,9 +134,11 @@ func (t *Tabs) Tab(name string) *[][]string {
 // the columns are in that order. Names are matched ignoring case and
 // repeated spaces; a name on two rows is a problem and the first row
 // counts. A Slack handle must be a user ID (U… or W…, as Slack's "Copy
-// member ID" gives it): anything else is reported and dropped, as a mention
-// of it would not notify anyone. A leading "@" on a Typetalk account is
-// dropped.
+// member ID" gives it; see ValidSlackUserID) and a Typetalk handle an
+// account name (letters, digits, "-", "_" and "."; see
+// ValidTypetalkAccount; a leading "@" is dropped): anything else is
+// reported and dropped, as a mention of it would not notify anyone, and the
+// member is shown by name in that chat.
 //
 // Tab holidays (optional): company days off that are not working days, one
 // a row. Column A is the date or a range of them ("2026/12/29〜2027/1/3",
@@ -429,9 +431,13 @@ func (p *parser) members(rows [][]string) []Member {
 			Typetalk: strings.TrimPrefix(clean(cell(row, cols[colTypetalk])), "@"),
 			Email:    clean(cell(row, cols[colEmail])),
 		}
-		if m.Slack != "" && !isSlackUserID(m.Slack) {
+		if m.Slack != "" && !ValidSlackUserID(m.Slack) {
 			p.report(MembersTab, i, cols[colSlack], "slack %q is not a Slack user ID (like U012AB3CD); %s is shown without a Slack mention", m.Slack, name)
 			m.Slack = ""
+		}
+		if m.Typetalk != "" && !ValidTypetalkAccount(m.Typetalk) {
+			p.report(MembersTab, i, cols[colTypetalk], "typetalk %q is not a Typetalk account name (letters, digits, '-', '_' and '.'); %s is shown without a Typetalk mention", m.Typetalk, name)
+			m.Typetalk = ""
 		}
 		out = append(out, m)
 	}
@@ -467,14 +473,49 @@ func (p *parser) header(tab string, i int, row []string, recognise func(string) 
 	return found
 }
 
-// isSlackUserID reports whether s looks like a Slack user ID: U or W, then
-// upper-case letters and digits.
-func isSlackUserID(s string) bool {
-	if len(s) < 3 || (s[0] != 'U' && s[0] != 'W') {
+// MaxSlackUserID is the longest Slack user ID ValidSlackUserID accepts.
+// Slack documents no length (IDs were 9 characters, newer ones are longer,
+// and Slack asks apps not to assume a format); 32 leaves room for growth and
+// still refuses a pasted sentence.
+const MaxSlackUserID = 32
+
+// ValidSlackUserID reports whether s is a Slack user ID that "<@s>"
+// mentions, as Slack's "Copy member ID" gives it (U012AB3CD): U, or W on
+// Enterprise Grid (https://api.slack.com/changelog/2016-08-11-user-id-format-changes),
+// then upper-case ASCII letters and digits, 3 to MaxSlackUserID characters
+// in all. It is the one rule for Slack handles: the members tab reports and
+// drops any other, alerts and reminders mention only such an ID, and
+// remind --check shows only such an ID as a mention.
+func ValidSlackUserID(s string) bool {
+	if len(s) < 3 || len(s) > MaxSlackUserID || s[0] != 'U' && s[0] != 'W' {
 		return false
 	}
-	for _, r := range s[1:] {
-		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !('A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// MaxTypetalkAccount is the longest Typetalk account name
+// ValidTypetalkAccount accepts.
+const MaxTypetalkAccount = 64
+
+// ValidTypetalkAccount reports whether s is a Typetalk account name that
+// "@s" mentions: ASCII letters, digits, '-', '_' and '.', starting with a
+// letter or digit, 1 to MaxTypetalkAccount characters, without the leading
+// '@'. It is the rule pd2chat's messages have always mentioned by (package
+// message's former typetalkName): "@田中" or "@sato h" would mention nobody,
+// or someone else. It is the one rule for Typetalk handles: the members tab
+// reports and drops any other, alerts and reminders mention only such a
+// name, and remind --check shows only such a name as a mention.
+func ValidTypetalkAccount(s string) bool {
+	if s == "" || len(s) > MaxTypetalkAccount || !isAlnumByte(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !isAlnumByte(c) && c != '-' && c != '_' && c != '.' {
 			return false
 		}
 	}

@@ -26,8 +26,8 @@ func TestParseDate(t *testing.T) {
 		{"46346.75", d(2026, 11, 20)}, // a date-time serial: the day counts
 		{"46387", d(2026, 12, 31)},
 		{"46388", d(2027, 1, 1)},
-		{"1", d(1899, 12, 31)},
-		{"2958465", d(9999, 12, 31)},
+		{"36526", d(2000, 1, 1)},
+		{"73050", d(2099, 12, 31)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -55,6 +55,8 @@ func TestParseDateErrors(t *testing.T) {
 		{"next monday", "rotation: \"next monday\" is not a date; " + DateForms},
 		{"", `rotation: empty date`},
 		{"0", "rotation: \"0\" is not a date (as a Sheets date serial it is out of range); " + DateForms},
+		{"47", "rotation: \"47\" is not a date (as a Sheets date serial it is out of range); " + DateForms},
+		{"2026", "rotation: \"2026\" is not a date (as a Sheets date serial it is out of range); " + DateForms},
 		{"20261120", "rotation: \"20261120\" is not a date (as a Sheets date serial it is out of range); " + DateForms},
 		{"46346.5.1", "rotation: \"46346.5.1\" is not a date; " + DateForms},
 		{"-46346", "rotation: \"-46346\" is not a date; " + DateForms},
