@@ -695,12 +695,12 @@ func (w *writer) unmatched(cells []string) {
 // "@Name").
 func (w *writer) member(m *rotation.Member) {
 	switch {
-	case w.d == Slack && slackID(m.Slack):
+	case w.d == Slack && rotation.ValidSlackUserID(m.Slack):
 		w.raw(" <@")
 		w.raw(m.Slack)
 		w.b.WriteByte('>')
 		return
-	case w.d == Typetalk && typetalkName(m.Typetalk):
+	case w.d == Typetalk && rotation.ValidTypetalkAccount(m.Typetalk):
 		w.raw(" @")
 		w.raw(m.Typetalk)
 		return
@@ -747,32 +747,4 @@ func tagged(tag string) bool {
 
 func isAlnum(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-}
-
-// slackID reports whether id looks like a Slack user ID (U012AB3CD, or
-// W… on Enterprise Grid), so that "<@id>" is a mention and nothing else.
-func slackID(id string) bool {
-	if len(id) < 3 || len(id) > 32 || id[0] != 'U' && id[0] != 'W' {
-		return false
-	}
-	for i := 1; i < len(id); i++ {
-		if c := id[i]; !('A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
-
-// typetalkName reports whether name is a plausible Typetalk account name:
-// ASCII letters, digits, '-', '_' and '.', starting with a letter or digit.
-func typetalkName(name string) bool {
-	if name == "" || len(name) > 64 || !isAlnum(name[0]) {
-		return false
-	}
-	for i := 1; i < len(name); i++ {
-		if c := name[i]; !isAlnum(c) && c != '-' && c != '_' && c != '.' {
-			return false
-		}
-	}
-	return true
 }

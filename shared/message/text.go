@@ -200,8 +200,9 @@ func cut(s string, n int, d Dialect) string {
 			s = s[:i]
 		}
 	case Typetalk:
-		// A run of handle characters at the end, right after a bare @ or
-		// #, is one of our mentions or the tag, cut short: drop it.
+		// A run of handle characters (those of
+		// rotation.ValidTypetalkAccount) at the end, right after a bare @
+		// or #, is one of our mentions or the tag, cut short: drop it.
 		j := len(s)
 		for j > 0 && (isAlnum(s[j-1]) || s[j-1] == '-' || s[j-1] == '_' || s[j-1] == '.') {
 			j--

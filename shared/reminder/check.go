@@ -207,18 +207,25 @@ func writePeople(b *strings.Builder, d Day) {
 	}
 	var rows [][]string
 	for _, p := range d.OnCall {
+		// A handle is shown as a mention only when the messages mention it:
+		// both follow rotation.ValidSlackUserID and ValidTypetalkAccount.
 		slack, typetalk := "Slack: no user ID, shown as plain text", "Typetalk: no account, shown as plain text"
 		switch {
-		case p.Slack != "":
+		case rotation.ValidSlackUserID(p.Slack):
 			slack = "Slack <@" + p.Slack + ">"
+		case p.Slack != "":
+			slack = fmt.Sprintf("Slack: %q is not a user ID, shown as plain text", oneLine(p.Slack))
 		case p.Email != "":
 			// With a Slack destination and its token, the ID is looked up
 			// by email before the check: none was found, or there is no
 			// token to ask with.
 			slack = "Slack: no user ID found for " + oneLine(p.Email) + ", shown as plain text"
 		}
-		if p.Typetalk != "" {
-			typetalk = "Typetalk @" + oneLine(p.Typetalk)
+		switch {
+		case rotation.ValidTypetalkAccount(p.Typetalk):
+			typetalk = "Typetalk @" + p.Typetalk
+		case p.Typetalk != "":
+			typetalk = fmt.Sprintf("Typetalk: %q is not an account name, shown as plain text", oneLine(p.Typetalk))
 		}
 		rows = append(rows, []string{oneLine(p.Name), slack, typetalk})
 	}

@@ -351,3 +351,52 @@ func TestCheckProblems(t *testing.T) {
 		t.Errorf("the week ahead lacks the company holiday:\n%s", got)
 	}
 }
+
+// remind --check shows a handle as a mention exactly when the messages
+// mention it (rotation.ValidSlackUserID, ValidTypetalkAccount): a handle
+// the sheet's parser would have dropped, or an ID from elsewhere, is shown
+// as not mentioning anyone.
+func TestReportHandles(t *testing.T) {
+	long := "U" + strings.Repeat("A", rotation.MaxSlackUserID) // one too many
+	f := fakeSheet{onCall: map[rotation.Date][]rotation.Member{
+		date("2026-11-20"): {
+			{Name: "Tanaka", Slack: "U01TANAKA01", Typetalk: "田中"},
+			{Name: "Sato", Slack: long, Typetalk: "sato h"},
+			{Name: "Ito", Slack: "u01ito", Typetalk: "ito", Email: "ito@example.com"},
+		},
+	}}
+	cal := NewCalendar(tokyo, hours(t, "Mon-Fri 10:00-17:00"), workday.JP(), nil)
+	got := Check(cal, f, jst("2026-11-20 09:00"), 1).String()
+	for _, cells := range [][]string{
+		{"Tanaka", "Slack <@U01TANAKA01>", `Typetalk: "田中" is not an account name, shown as plain text`},
+		{"Sato", `Slack: "` + long + `" is not a user ID, shown as plain text`, `Typetalk: "sato h" is not an account name, shown as plain text`},
+		{"Ito", `Slack: "u01ito" is not a user ID, shown as plain text`, "Typetalk @ito"},
+	} {
+		for i := range cells {
+			cells[i] = regexp.QuoteMeta(cells[i])
+		}
+		if !regexp.MustCompile(`\n  ` + strings.Join(cells, "  +") + `\n`).MatchString(got) {
+			t.Errorf("report lacks the line %q:\n%s", cells, got)
+		}
+	}
+
+	// The sheet's own roster: the bad account is a problem, so the check
+	// fails, and the member is shown without it.
+	roster, _ := rotation.ParseTabs(rotation.Tabs{
+		Rotation: [][]string{{"date", "primary"}, {"2026-11-20", "Tanaka"}},
+		Members:  [][]string{{"name", "slack", "typetalk"}, {"Tanaka", "U01TANAKA01", "田中"}},
+	})
+	r := Check(cal, roster, jst("2026-11-20 09:00"), 1)
+	got = r.String()
+	for _, want := range []string{
+		"  Tanaka  Slack <@U01TANAKA01>  Typetalk: no account, shown as plain text\n",
+		"Problems in the sheet: 1\n  members!C2: typetalk \"田中\" is not a Typetalk account name",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("report lacks %q:\n%s", want, got)
+		}
+	}
+	if !r.Failed() {
+		t.Error("a Typetalk account the alerts cannot mention passes the check")
+	}
+}
