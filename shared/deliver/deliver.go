@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -402,7 +403,11 @@ func unmentioned(roster *rotation.Roster, day rotation.Date, lookupErr error, no
 	case rotation.Staffed:
 		return ""
 	case rotation.NoRow:
-		why = "the rotation sheet has nobody on call for " + when + " (no row covers it)"
+		why = "the rotation sheet has nobody on call for " + when + " (no row covers it"
+		if n := unreadDates(roster); n > 0 {
+			why += fmt.Sprintf("; rows left out for their date: %d, the first at %s, see make oncall", n, firstUnread(roster))
+		}
+		why += ")"
 	case rotation.OnlyUnmatched:
 		why = "no name in the rotation sheet for " + when + " matches a member"
 	case rotation.EmptyRow:
@@ -412,6 +417,30 @@ func unmentioned(roster *rotation.Roster, day rotation.Date, lookupErr error, no
 		why += fmt.Sprintf(" (as of the last good read of the sheet, %s ago: it cannot be read now)", ago(now.Sub(since)))
 	}
 	return why + "."
+}
+
+// unreadDates is how many rows of the rotation tab were left out for their
+// date (problems in its column A).
+func unreadDates(r *rotation.Roster) int {
+	n := 0
+	for _, p := range r.Problems() {
+		if ce, ok := p.(*rotation.CellError); ok && ce.Tab == rotation.RotationTab && ce.Col == 1 {
+			n++
+		}
+	}
+	return n
+}
+
+// firstUnread is the cell of the first rotation row left out for its date
+// ("rotation!A12").
+func firstUnread(r *rotation.Roster) string {
+	for _, p := range r.Problems() {
+		if ce, ok := p.(*rotation.CellError); ok && ce.Tab == rotation.RotationTab && ce.Col == 1 {
+			cell, _, _ := strings.Cut(ce.Error(), ":")
+			return cell
+		}
+	}
+	return ""
 }
 
 // ago is d rounded for people: "45s", "12m", "3h 5m".

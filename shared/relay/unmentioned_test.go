@@ -36,6 +36,8 @@ func TestNobodyMentionedSaysWhy(t *testing.T) {
 	}{
 		{"no row for the day", staticRoster(t, []string{"date", "oncall"}, []string{"2026-11-24", "Sato"}),
 			"Nobody mentioned: the rotation sheet has nobody on call for Fri 2026-11-20 (no row covers it).", ""},
+		{"a row whose date cannot be read", staticRoster(t, []string{"date", "oncall"}, []string{"2026/11/20(水)", "Sato"}),
+			"Nobody mentioned: the rotation sheet has nobody on call for Fri 2026-11-20 (no row covers it; rows left out for their date: 1, the first at rotation!A2, see make oncall).", ""},
 		{"a row without names", staticRoster(t, []string{"date", "oncall"}, []string{"2026-11-20", ""}),
 			"Nobody mentioned: the rotation sheet's row for Fri 2026-11-20 names nobody.", ""},
 		{"names nobody has", staticRoster(t, []string{"date", "oncall", "oncall"}, []string{"2026-11-20", "休み", "<!channel>"}),

@@ -235,7 +235,10 @@ func TestParseRotationForms(t *testing.T) {
 			{"2026-11-26", "sato / ito"},
 			{"2026-11-27", "Sato & Suzuki"},
 			{"2026-11-30", "Tanaka and Ito"},
-		}, map[Date][]string{nov(20): {"Tanaka", "Suzuki"}, nov(24): {"Sato", "Ito"}, nov(25): {"田中", "鈴木"}, nov(26): {"Sato", "Ito"}, nov(27): {"Sato", "Suzuki"}, nov(30): {"Tanaka", "Ito"}}, nil},
+			{"2026-12-01", "Tanaka\nSato"}, // Alt+Enter in the cell
+			{"2026-12-02", "田中\r\n鈴木"},
+			{"2026-12-03", "Sato,"},
+		}, map[Date][]string{d(2026, 12, 1): {"Tanaka", "Sato"}, d(2026, 12, 2): {"田中", "鈴木"}, d(2026, 12, 3): {"Sato"},nov(20): {"Tanaka", "Suzuki"}, nov(24): {"Sato", "Ito"}, nov(25): {"田中", "鈴木"}, nov(26): {"Sato", "Ito"}, nov(27): {"Sato", "Suzuki"}, nov(30): {"Tanaka", "Ito"}}, nil},
 		{"invisible characters and odd spaces", [][]string{
 			{"date", "primary", "secondary"},
 			{"2026-11-20", "Tanaka\u200b", "\ufeffSuzuki"},

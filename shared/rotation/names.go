@@ -76,20 +76,27 @@ func withoutComments(s string) string {
 			b.WriteRune(r)
 		}
 	}
-	return clean(b.String())
+	return strings.TrimSpace(b.String())
 }
+
+// maxNamesCell bounds the cell splitNames splits: longer text is no list
+// of names.
+const maxNamesCell = 512
 
 // nameSeparators split a cell that names several people: "田中・鈴木",
 // "Sato, Ito", "Sato / Ito", "Sato & Ito", "Sato and Ito" (after NFKC,
 // so "、" and "，" count too).
 var nameSeparators = strings.NewReplacer(
-	"・", "\x00", "、", "\x00", ",", "\x00", "/", "\x00", "&", "\x00", ";", "\x00",
+	"・", "\x00", "、", "\x00", ",", "\x00", "/", "\x00", "&", "\x00", ";", "\x00", "\n", "\x00", "\r", "\x00",
 	" and ", "\x00", " AND ", "\x00", " And ", "\x00",
 )
 
 // splitNames is the parts of a cell that may name several people, empty
 // parts dropped; nil when s has no separator.
 func splitNames(s string) []string {
+	if len(s) > maxNamesCell {
+		return nil
+	}
 	sep := nameSeparators.Replace(norm.NFKC.String(s))
 	if !strings.Contains(sep, "\x00") {
 		return nil
@@ -112,8 +119,14 @@ func matchPeople(cell string, members map[string]Member) (ms []Member, ok bool) 
 	if m, found := members[nameKey(name)]; found {
 		return []Member{m}, true
 	}
-	parts := splitNames(name)
-	if len(parts) < 2 {
+	// Split the cell as typed: a line break (Alt+Enter) separates names.
+	parts := splitNames(strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' {
+			return r
+		}
+		return visible(r)
+	}, name))
+	if len(parts) == 0 {
 		return nil, false
 	}
 	for _, part := range parts {

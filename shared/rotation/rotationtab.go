@@ -505,7 +505,7 @@ func (p *parser) people(i int, row []string, l *layout, members map[string]Membe
 			out.unmatched = append(out.unmatched, text)
 			continue
 		}
-		ms, ok := matchPeople(text, members)
+		ms, ok := matchPeople(cell(row, j), members)
 		if !ok {
 			p.report(RotationTab, i, j, "%q matches no member of the %s tab: nobody is mentioned for it (add the person there, or fix the spelling)", text, MembersTab)
 			out.unmatched = append(out.unmatched, text)
