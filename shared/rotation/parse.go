@@ -129,9 +129,10 @@ func (t *Tabs) Tab(name string) *[][]string {
 //     once.
 //
 // Tab members: columns name, slack, typetalk, email. A first row naming any
-// of those columns (in any order and case; "Slack ID", "e-mail" and "名前"
-// are understood too, other columns are ignored) is the header; without one
-// the columns are in that order. Names are matched ignoring case and
+// of those columns (in any order and case; "member", "who", "名前",
+// "メンバー", "担当者", "Slack ID", "e-mail"… are understood too, a
+// parenthesised comment as in "Name (Japanese)" is ignored, other columns
+// are ignored) is the header; without one the columns are in that order. Names are matched ignoring case and
 // repeated spaces; a name on two rows is a problem and the first row
 // counts. A Slack handle must be a user ID (U… or W…, as Slack's "Copy
 // member ID" gives it; see ValidSlackUserID) and a Typetalk handle an
@@ -379,16 +380,19 @@ const (
 
 var columnNames = [numCols]string{"name", "slack", "typetalk", "email"}
 
-// headerColumn recognises a members header cell.
+// headerColumn recognises a members header cell: its headerKey, once
+// NFKC-normalised ("Ｎａｍｅ" is "name") and without a parenthesised
+// comment ("Name (Japanese)", "名前（漢字）", "Slack ID (U…)").
 func headerColumn(s string) (int, bool) {
-	switch headerKey(s) {
-	case "name", "member", "名前", "氏名":
+	switch headerKey(withoutComments(s)) {
+	case "name", "names", "fullname", "member", "members", "membername", "person", "who",
+		"名前", "氏名", "メンバー", "メンバー名", "担当者", "担当者名":
 		return colName, true
-	case "slack", "slackid", "slackuserid", "slackmemberid", "slackuser":
+	case "slack", "slackid", "slackuserid", "slackmemberid", "slackuser", "slackメンバーid", "slackユーザーid":
 		return colSlack, true
-	case "typetalk", "typetalkaccount", "typetalkid", "typetalkname":
+	case "typetalk", "typetalkaccount", "typetalkid", "typetalkname", "typetalkアカウント":
 		return colTypetalk, true
-	case "email", "mail", "emailaddress", "メール", "メールアドレス":
+	case "email", "mail", "emailaddress", "mailaddress", "メール", "メールアドレス":
 		return colEmail, true
 	}
 	return 0, false

@@ -1,0 +1,67 @@
+package rotation
+
+import (
+	"reflect"
+	"testing"
+)
+
+// The members header is recognised under the names people give its
+// columns, in English and Japanese, with a parenthesised comment or not;
+// before, each of these headers read as no header at all or as one
+// without a name column, and every member was dropped.
+func TestParseMembersHeaderSynonyms(t *testing.T) {
+	tanaka := Member{Name: "田中", Slack: "U01TANAKA01", Typetalk: "tanaka", Email: "tanaka@example.com"}
+	for _, name := range []string{
+		"name", "Name", "NAME", "Ｎａｍｅ", "Names", "Full name", "Member", "Members", "Member name", "member_name", "Person", "who", "Who",
+		"名前", "氏名", "メンバー", "メンバー名", "担当者", "担当者名",
+		"Name (Japanese)", "名前（漢字）", "名前(漢字)", "氏名【フルネーム】", "Member [JP]", " 担当者 （正） ",
+	} {
+		t.Run(name, func(t *testing.T) {
+			rows := [][]string{
+				{name, "Slack ID (U…)", "Typetalk", "E-mail"},
+				{"田中", "U01TANAKA01", "tanaka", "tanaka@example.com"},
+			}
+			r, problems := Parse(nil, rows)
+			if len(problems) > 0 {
+				t.Fatalf("problems: %v", problems)
+			}
+			if got := r.Members(); !reflect.DeepEqual(got, []Member{tanaka}) {
+				t.Errorf("Members() = %+v, want %+v", got, []Member{tanaka})
+			}
+		})
+	}
+	for _, c := range []struct {
+		cell string
+		col  int
+	}{
+		{"Slack", colSlack}, {"Slack member ID", colSlack}, {"slack_user_id", colSlack}, {"SlackメンバーID", colSlack}, {"Slack ID（U から始まる）", colSlack},
+		{"Typetalk account", colTypetalk}, {"Typetalk ID", colTypetalk}, {"Typetalkアカウント", colTypetalk}, {"typetalk (without @)", colTypetalk},
+		{"email", colEmail}, {"E-mail address", colEmail}, {"Mail address", colEmail}, {"メールアドレス（会社）", colEmail},
+	} {
+		if got, ok := headerColumn(c.cell); !ok || got != c.col {
+			t.Errorf("headerColumn(%q) = %d, %v; want %d (%s)", c.cell, got, ok, c.col, columnNames[c.col])
+		}
+	}
+	// Not headers: a member's row stays a member, and comments alone name
+	// nothing.
+	for _, cell := range []string{"", "(name)", "（名前）", "Tanaka", "田中 (lead)", "U01TANAKA01", "note", "備考"} {
+		if c, ok := headerColumn(cell); ok {
+			t.Errorf("headerColumn(%q) = %s, want no column", cell, columnNames[c])
+		}
+	}
+}
+
+// Two columns that both read as the name, once their comments are set
+// aside, are one name column and a reported second one.
+func TestParseMembersHeaderTwoNames(t *testing.T) {
+	r, problems := Parse(nil, [][]string{
+		{"Name (Japanese)", "Name (English)", "slack"},
+		{"田中", "Tanaka", "U01TANAKA01"},
+	})
+	if len(problems) != 1 || problems[0].Error() != `members!B1: a second "name" column; column A is used` {
+		t.Errorf("problems = %v", problems)
+	}
+	if got, want := r.Members(), []Member{{Name: "田中", Slack: "U01TANAKA01"}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Members() = %+v, want %+v", got, want)
+	}
+}
