@@ -72,3 +72,40 @@ func TestMergedWeeklyPrimary(t *testing.T) {
 		t.Errorf("without merges: OnCall(2026-11-17) = %q, want only the secondary", got)
 	}
 }
+
+// A date merged down two rows, the primary on one and the secondary on the
+// next (a common layout), is one day with both people; a person merged
+// down both rows is not counted twice.
+func TestDateMergedOverRows(t *testing.T) {
+	f := newFake(t, sheetID, map[string][][]any{
+		"rotation": {
+			{"date", "oncall", "note"},
+			{46345.0, "Tanaka", "swap"}, // A2:A3 merged: 2026-11-19
+			{nil, "Sato", "swap"},
+			{46346.0, "Ito", "x"}, // A4:A5 merged, B4:B5 merged
+			{nil, nil, nil},
+			{46349.0, "Suzuki"},
+		},
+		"members": {{"name"}, {"Tanaka"}, {"Sato"}, {"Ito"}, {"Suzuki"}},
+	})
+	f.setMerges("rotation", `[
+		{"sheetId":0,"startRowIndex":1,"endRowIndex":3,"startColumnIndex":0,"endColumnIndex":1},
+		{"sheetId":0,"startRowIndex":3,"endRowIndex":5,"startColumnIndex":0,"endColumnIndex":1},
+		{"sheetId":0,"startRowIndex":3,"endRowIndex":5,"startColumnIndex":1,"endColumnIndex":2}]`)
+	r, err := newSource(t, f, nil, nil).Roster(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d, want := range map[string][]string{"2026-11-19": {"Tanaka", "Sato"}, "2026-11-20": {"Ito"}, "2026-11-23": {"Suzuki"}} {
+		var got []string
+		for _, m := range r.OnCall(day(d)) {
+			got = append(got, m.Name)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("OnCall(%s) = %q, want %q", d, got, want)
+		}
+	}
+	if p := r.Problems(); len(p) > 0 {
+		t.Errorf("Problems() = %q", p)
+	}
+}

@@ -241,7 +241,11 @@ func (s *Source) Roster(ctx context.Context) (*rotation.Roster, error) {
 		if vrs[i] != nil && rangeTab(vrs[i].Range) != "" {
 			title = rangeTab(vrs[i].Range)
 		}
-		*tabs.Tab(tab) = fillMerges(rows(vrs[i]), merges[title])
+		filled := fillMerges(rows(vrs[i]), merges[title])
+		if tab == rotation.RotationTab {
+			filled = joinDateRows(filled, merges[title])
+		}
+		*tabs.Tab(tab) = filled
 	}
 	r, problems := rotation.ParseTabs(tabs)
 	for _, p := range problems {
@@ -389,6 +393,52 @@ func fillMerges(rows [][]string, merges []*sheetsapi.GridRange) [][]string {
 				out[r][c] = f.value
 			}
 		}
+	}
+	return out
+}
+
+// joinDateRows makes one row of each date merged down several rows of the
+// rotation tab (the primary on one row, the secondary on the next, the date
+// merged over both): each cell of the merge's first row gets the other
+// rows' values of its column on new lines (which the parser reads as more
+// names), without repeating one, and the other rows are left blank, so the
+// problems keep their row numbers. rows is filled (fillMerges) and not
+// changed.
+func joinDateRows(rows [][]string, merges []*sheetsapi.GridRange) [][]string {
+	var out [][]string
+	for _, m := range merges {
+		if m == nil || m.StartColumnIndex != 0 || m.EndColumnIndex < 1 || m.StartRowIndex < 0 ||
+			m.EndRowIndex-m.StartRowIndex < 2 || m.StartRowIndex >= int64(len(rows)) {
+			continue
+		}
+		if out == nil {
+			out = make([][]string, len(rows))
+			for i, row := range rows {
+				out[i] = slices.Clone(row)
+			}
+		}
+		r0, r1 := m.StartRowIndex, min(m.EndRowIndex, int64(len(out)))
+		for r := r0 + 1; r < r1; r++ {
+			for c := 1; c < len(out[r]); c++ {
+				v := strings.TrimSpace(out[r][c])
+				if v == "" {
+					continue
+				}
+				for int64(len(out[r0])) <= int64(c) {
+					out[r0] = append(out[r0], "")
+				}
+				switch top := out[r0][c]; {
+				case top == "":
+					out[r0][c] = v
+				case !slices.Contains(strings.Split(top, "\n"), v):
+					out[r0][c] = top + "\n" + v
+				}
+			}
+			out[r] = nil
+		}
+	}
+	if out == nil {
+		return rows
 	}
 	return out
 }
