@@ -238,7 +238,7 @@ func TestParseRotationForms(t *testing.T) {
 			{"2026-12-01", "Tanaka\nSato"}, // Alt+Enter in the cell
 			{"2026-12-02", "田中\r\n鈴木"},
 			{"2026-12-03", "Sato,"},
-		}, map[Date][]string{d(2026, 12, 1): {"Tanaka", "Sato"}, d(2026, 12, 2): {"田中", "鈴木"}, d(2026, 12, 3): {"Sato"},nov(20): {"Tanaka", "Suzuki"}, nov(24): {"Sato", "Ito"}, nov(25): {"田中", "鈴木"}, nov(26): {"Sato", "Ito"}, nov(27): {"Sato", "Suzuki"}, nov(30): {"Tanaka", "Ito"}}, nil},
+		}, map[Date][]string{d(2026, 12, 1): {"Tanaka", "Sato"}, d(2026, 12, 2): {"田中", "鈴木"}, d(2026, 12, 3): {"Sato"}, nov(20): {"Tanaka", "Suzuki"}, nov(24): {"Sato", "Ito"}, nov(25): {"田中", "鈴木"}, nov(26): {"Sato", "Ito"}, nov(27): {"Sato", "Suzuki"}, nov(30): {"Tanaka", "Ito"}}, nil},
 		{"invisible characters and odd spaces", [][]string{
 			{"date", "primary", "secondary"},
 			{"2026-11-20", "Tanaka\u200b", "\ufeffSuzuki"},
