@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mattn/go-runewidth"
 
@@ -143,7 +144,7 @@ func (r Report) String() string {
 
 	fmt.Fprintf(&b, "\nToday, %s %s", weekday(r.Today.Date), r.Today.Date)
 	if !r.Today.Working {
-		fmt.Fprintf(&b, ": not a working day (%s): no reminders, no mentions\n", r.Today.Why)
+		fmt.Fprintf(&b, ": not a working day (%s): no reminders, no mentions\n", oneLine(r.Today.Why)) // a holiday's name is sheet text
 	} else {
 		b.WriteString(":\n")
 		writePeople(&b, r.Today)
@@ -325,7 +326,22 @@ func writeTable(b *strings.Builder, rows [][]string) {
 	}
 }
 
-// oneLine keeps sheet text on one line of the report.
+// oneLine keeps sheet text on one line of the report, and out of the
+// terminal's control: line breaks and tabs (also NEL, U+2028 and U+2029)
+// become one space, and the characters a terminal or a CI log would act on
+// rather than show become U+FFFD: the other C0 controls (ESC starts colour,
+// cursor and title sequences), DEL, the C1 controls (CSI, OSC…), the
+// bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+// U+2066–U+2069), which reorder what follows them, and invalid UTF-8 bytes.
 func oneLine(s string) string {
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' || r == '\t' }), " ")
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t' || r == '\u0085' || r == '\u2028' || r == '\u2029':
+			return '\n'
+		case r < 0x20 || 0x7f <= r && r <= 0x9f || 0x202a <= r && r <= 0x202e || 0x2066 <= r && r <= 0x2069:
+			return utf8.RuneError
+		}
+		return r // an invalid byte is utf8.RuneError already
+	}, s)
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' }), " ")
 }

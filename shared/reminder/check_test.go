@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/workday"
@@ -398,5 +399,60 @@ func TestReportHandles(t *testing.T) {
 	}
 	if !r.Failed() {
 		t.Error("a Typetalk account the alerts cannot mention passes the check")
+	}
+}
+
+func TestOneLine(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Tanaka", "Tanaka"},
+		{"田中 太郎", "田中 太郎"},
+		{"two\nlines\r\n\tand a tab", "two lines and a tab"},
+		{"a\u2028b\u2029c\u0085d", "a b c d"},
+		{"\x1b[2J\x1b]0;pwned\x07Tanaka\x1b[0m", "\ufffd[2J\ufffd]0;pwned\ufffdTanaka\ufffd[0m"},
+		{"nul\x00 bs\x08 vt\v ff\f del\x7f", "nul\ufffd bs\ufffd vt\ufffd ff\ufffd del\ufffd"},
+		{"c1 \u009b31m \u009d0;x\u009c", "c1 \ufffd31m \ufffd0;x\ufffd"},
+		{"raw c1 \x9b31m", "raw c1 \ufffd31m"}, // an invalid UTF-8 byte
+		{"\u202eevil\u202c \u202a\u202b\u202d \u2066\u2067\u2068\u2069", "\ufffdevil\ufffd \ufffd\ufffd\ufffd \ufffd\ufffd\ufffd\ufffd"},
+		{"kept: \u200b\u200e\u00a0é😀", "kept: \u200b\u200e\u00a0é😀"},
+	} {
+		if got := oneLine(c.in); got != c.want {
+			t.Errorf("oneLine(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// No text of the sheet reaches the terminal of remind --check with a
+// control character or a bidirectional override in it: names, handles,
+// emails, unmatched cells, holiday names, problems and the stale error.
+func TestReportHasNoControls(t *testing.T) {
+	const evil = "\x1b]0;pwned\x07\x1b[31m\u202e\u2066\x7f\u0085\u009b"
+	m := rotation.Member{Name: "Tanaka" + evil, Slack: "U01" + evil, Typetalk: "tanaka" + evil, Email: "t@example.com" + evil}
+	f := fakeSheet{
+		onCall: map[rotation.Date][]rotation.Member{
+			date("2026-11-20"): {m, {Name: "Ito", Email: "ito" + evil}},
+			date("2026-11-24"): {m},
+		},
+		unmatched:  map[rotation.Date][]string{date("2026-11-20"): {"休み" + evil}, date("2026-11-25"): {evil}},
+		problems:   []error{errors.New("rotation!B2: " + evil)},
+		staleSince: jst("2026-11-20 08:00"), staleErr: errors.New("sheets: " + evil),
+	}
+	company := workday.HolidayFunc(func(d rotation.Date) (string, bool) {
+		return "Offsite" + evil, d == date("2026-11-20") || d == date("2026-11-26")
+	})
+	cal := NewCalendar(tokyo, hours(t, "Mon-Fri 10:00-17:00"), workday.JP(), company)
+	for _, at := range []time.Time{jst("2026-11-20 09:00"), jst("2026-11-19 09:00")} {
+		report := Check(cal, f, at, DefaultCheckDays).String()
+		for i, r := range report {
+			if r < 0x20 && r != '\n' || 0x7f <= r && r <= 0x9f || 0x202a <= r && r <= 0x202e || 0x2066 <= r && r <= 0x2069 || r == 0x2028 || r == 0x2029 {
+				t.Errorf("report at %v has %U at byte %d:\n%q", at, r, i, report)
+				break
+			}
+		}
+		if !utf8.ValidString(report) {
+			t.Errorf("report at %v is not valid UTF-8:\n%q", at, report)
+		}
+		if !strings.Contains(report, "Offsite\ufffd]0;pwned") {
+			t.Errorf("report at %v does not show the holiday's name, made inert:\n%s", at, report)
+		}
 	}
 }
