@@ -171,8 +171,9 @@ func ParseTabs(t Tabs) (*Roster, []error) {
 	r.days, r.unmatched = p.rotation(t.Rotation, t.Today, byKey)
 	r.holidays = p.holidays(t.Holidays, t.Today)
 	r.runbooks = p.runbooks(t.Runbooks)
-	r.problems = slices.Clone(p.problems)
-	return r, p.problems
+	problems := p.done()
+	r.problems = slices.Clone(problems)
+	return r, problems
 }
 
 // Parse is ParseTabs of a sheet without a holidays tab.
@@ -182,10 +183,33 @@ func Parse(rotationRows, memberRows [][]string) (*Roster, []error) {
 
 type parser struct {
 	problems []error
+	more     int        // problems past MaxProblems, not kept
+	firstOut *CellError // the first of them
 }
 
+// MaxProblems is how many problems ParseTabs lists; past it, the last one
+// says how many more there are (a sheet pasted wrong can hold millions).
+const MaxProblems = 500
+
 func (p *parser) report(tab string, row, col int, format string, args ...any) {
+	if len(p.problems) >= MaxProblems {
+		if p.more == 0 {
+			p.firstOut = &CellError{Tab: tab, Row: row + 1, Col: col + 1}
+		}
+		p.more++
+		return
+	}
 	p.problems = append(p.problems, &CellError{Tab: tab, Row: row + 1, Col: col + 1, Err: fmt.Errorf(format, args...)})
+}
+
+// done is the problems, with one more that counts those not listed.
+func (p *parser) done() []error {
+	if p.more > 0 {
+		out := *p.firstOut
+		out.Err = fmt.Errorf("and %d more problems from here on, not listed (only the first %d are)", p.more, MaxProblems)
+		p.problems = append(p.problems, &out)
+	}
+	return p.problems
 }
 
 // cell is row[i] trimmed, or "" past the end of a ragged row.

@@ -214,6 +214,11 @@ type day struct {
 	unmatched []string
 }
 
+// maxColumns bounds the columns of the rotation tab that are read: no
+// rotation has more people (or notes) in a row, and a sheet pasted wrong
+// must not take minutes to read.
+const maxColumns = 64
+
 // sniffRows is how many rows under the header are looked at for member
 // names in a column whose header is not a people column.
 const sniffRows = 50
@@ -374,7 +379,7 @@ func (p *parser) rotation(rows [][]string, today Date, members map[string]Member
 		}
 		sr := spanRow{row: i, span: sp, day: p.people(i, r, &l, members)}
 		if i-l.header <= sniffRows {
-			for j := 1; j < len(r); j++ {
+			for j := 1; j < min(len(r), maxColumns); j++ {
 				header, unknown := l.unknown(j, headerRow)
 				if !unknown || named[j] {
 					continue
@@ -478,7 +483,7 @@ func (p *parser) namesMember(row []string, members map[string]Member) bool {
 
 // hasPeople reports whether row has a non-empty people cell.
 func (p *parser) hasPeople(row []string, l *layout) bool {
-	for j := 1; j < len(row); j++ {
+	for j := 1; j < min(len(row), maxColumns); j++ {
 		if l.isPeople(j) && clean(cell(row, j)) != "" {
 			return true
 		}
@@ -492,7 +497,7 @@ func (p *parser) hasPeople(row []string, l *layout) bool {
 func (p *parser) people(i int, row []string, l *layout, members map[string]Member) day {
 	var out day
 	seen := make(map[string]int) // member → column
-	for j := 1; j < len(row); j++ {
+	for j := 1; j < min(len(row), maxColumns); j++ {
 		if !l.isPeople(j) {
 			continue
 		}
