@@ -152,6 +152,12 @@ func Start(script, ready string, args ...string) (string, error) {
 	select {
 	case line, ok := <-lines:
 		if ok {
+			// A server that dies under a test would look like an outage
+			// that never ends: say so, with what it printed.
+			go func() {
+				err := cmd.Wait()
+				fmt.Fprintf(os.Stderr, "testserver: %s %s exited early (%v): %s\n", script, strings.Join(args, " "), err, tail(stderr.String(), 2000))
+			}()
 			return line, nil
 		}
 	case <-timer.C:
@@ -221,4 +227,12 @@ func copyFile(from, to string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// tail is the last n bytes of s.
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
 }
