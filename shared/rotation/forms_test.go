@@ -175,7 +175,14 @@ func TestParseRotationForms(t *testing.T) {
 			{"2026/11/16", "Tanaka", "Sato"},
 			{"2026/11/24", "Suzuki", "Ito"},
 			{"2026/11/19", "Ito"},
-		}, map[Date][]string{nov(16): {"Tanaka", "Sato"}, nov(18): {"Tanaka", "Sato"}, nov(19): {"Ito"}, nov(23): {"Ito"}, nov(24): {"Suzuki", "Ito"}, nov(30): {"Suzuki", "Ito"}, d(2026, 12, 1): nil}, nil},
+		}, map[Date][]string{nov(16): {"Tanaka", "Sato"}, nov(18): {"Tanaka", "Sato"}, nov(19): {"Ito"}, nov(23): {"Ito"}, nov(24): {"Suzuki", "Ito"},
+			nov(28): {"Suzuki", "Ito"}, nov(29): nil}, nil}, // the last shift runs as long as they usually do (5 days here)
+		{"a monthly start-date sheet", [][]string{
+			{"start date", "oncall"},
+			{"2026/10/1", "Tanaka"},
+			{"2026/11/1", "Sato"},
+			{"2026/12/1", "Ito"},
+		}, map[Date][]string{d(2026, 10, 31): {"Tanaka"}, nov(30): {"Sato"}, d(2026, 12, 31): {"Ito"}, d(2027, 1, 1): nil}, nil},
 		{"a week after a Monday holiday starts on Tuesday", [][]string{
 			{"week", "oncall", "oncall"},
 			{"2026-11-24", "Suzuki", "Ito"}, // newest first, a Tuesday on top
@@ -217,7 +224,22 @@ func TestParseRotationForms(t *testing.T) {
 			{"2026/12/9(水)", "Sato", "Ito", "swap"},
 			{"2026/12/14(月)", "Tanaka", "Suzuki"},
 		}, map[Date][]string{nov(25): {"Ito", "Sato"}, nov(26): {"Ito", "Sato"}, d(2026, 12, 4): {"Tanaka", "Sato"}, d(2026, 12, 8): {"Suzuki", "Ito"},
-			d(2026, 12, 9): {"Sato", "Ito"}, d(2026, 12, 10): {"Suzuki", "Ito"}, d(2026, 12, 15): {"Tanaka", "Suzuki"}}, nil},
+			d(2026, 12, 9): {"Sato", "Ito"}, d(2026, 12, 10): {"Suzuki", "Ito"}, d(2026, 12, 15): {"Tanaka", "Suzuki"}},
+			[]string{"rotation!A1: weeks are read as starting on Monday (3 rows), but 2 rows are on Wednesday"}},
+		{"a tie goes to Monday, whatever the order", [][]string{
+			{"週", "当番"},
+			{"2026/10/13(火)", "田中"}, // 10/12 was a holiday
+			{"2026/10/15(木)", "鈴木"}, // a swap
+			{"2026/10/19(月)", "Sato"},
+		}, map[Date][]string{d(2026, 10, 13): {"田中"}, d(2026, 10, 15): {"鈴木"}, d(2026, 10, 18): {"田中"}, d(2026, 10, 19): {"Sato"}, d(2026, 10, 25): {"Sato"}}, nil},
+		{"swaps inside a week that starts late, and a two-day swap", [][]string{
+			{"week", "oncall"},
+			{"2026/11/9", "Ito"},
+			{"2026/11/17(火)", "Sato"},
+			{"2026/11/19(木)", "Ito"},
+			{"2026/11/23", "Tanaka"},
+			{"2026/11/25〜2026/11/26", "Suzuki"},
+		}, map[Date][]string{nov(18): {"Sato"}, nov(19): {"Ito"}, nov(20): {"Sato"}, nov(24): {"Tanaka"}, nov(25): {"Suzuki"}, nov(26): {"Suzuki"}, nov(27): {"Tanaka"}}, nil},
 		{"a header pd2chat does not know, above the dates", [][]string{
 			{"2026年度 当番表"},
 			{"Shift", "担当", "担当", "備考"},

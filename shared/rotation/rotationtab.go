@@ -224,59 +224,77 @@ const maxColumns = 64
 const sniffRows = 50
 
 // maxShift bounds a shift under a start-date header: until the next row's
-// date, at most this many days (and a week for the last row).
-const maxShift = 31
+// date, at most this many days (a quarter).
+const maxShift = 93
 
-// weeks turns the single dates of a weekly tab into weeks. Weeks start on
-// the weekday most of its single dates fall on (ties: the earliest row's),
-// so that neither a stray swap row nor the rows' order can move them. A
-// date on another weekday inside a week is a swap of that day alone; one
-// outside every week (a Tuesday after a Monday holiday) starts a week that
-// ends before the next week does.
-func weeks(rows [][]string, spans map[int]span) {
+// weeks turns the single dates of a weekly tab into weeks, and reports
+// when the weekday weeks start on is a guess. Weeks start on the weekday
+// most single dates fall on (a tie goes to the earliest weekday from
+// Monday, whatever the rows' order). Walking the dates in order, a date on
+// that weekday starts a week; a date on another weekday inside the current
+// week (or inside a range row) is a swap of that day alone; one outside
+// every week (a Tuesday after a Monday holiday) starts a week too. Each
+// week ends after seven days or before the next week, whichever is first.
+func (p *parser) weeks(spans map[int]span, header int) {
 	var (
-		starts  [7]int
-		firstWD = make(map[time.Weekday]int)
-		start   time.Weekday
+		count   [7]int
+		covered = make(map[Date]bool) // days of explicit ranges
+		singles []int                 // rows of single dates
 	)
-	for i := range rows {
-		if sp, ok := spans[i]; ok && !sp.ranged {
-			wd := weekday(sp.first)
-			starts[wd]++
-			if _, seen := firstWD[wd]; !seen {
-				firstWD[wd] = i
+	for i, sp := range spans {
+		if sp.ranged {
+			// A one-day range is a swap, not a range to swap inside.
+			for d := sp.first; sp.days() > 1 && !before(sp.last, d); d = addDays(d, 1) {
+				covered[d] = true
 			}
+			continue
+		}
+		singles = append(singles, i)
+	}
+	for _, i := range singles {
+		if !covered[spans[i].first] {
+			count[weekday(spans[i].first)]++
 		}
 	}
-	for wd := range time.Weekday(7) {
-		if starts[wd] > starts[start] || starts[wd] == starts[start] && starts[wd] > 0 && firstWD[wd] < firstWD[start] {
+	fromMonday := func(wd time.Weekday) int { return (int(wd) + 6) % 7 }
+	start, second := time.Monday, time.Weekday(-1)
+	for _, wd := range []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday} {
+		if count[wd] > count[start] {
 			start = wd
 		}
 	}
-	var weekStarts []Date
-	for _, sp := range spans {
-		if !sp.ranged && weekday(sp.first) == start {
-			weekStarts = append(weekStarts, sp.first)
+	for wd := range time.Weekday(7) {
+		if wd != start && (second < 0 || count[wd] > count[second] || count[wd] == count[second] && fromMonday(wd) < fromMonday(second)) {
+			second = wd
 		}
 	}
-	slices.SortFunc(weekStarts, func(a, b Date) int { return daysBetween(b, a) })
-	for i, sp := range spans {
-		if sp.ranged {
-			continue
+	if count[second] >= 2 && 2*count[second] >= count[start] {
+		p.report(RotationTab, max(header, 0), 0, "weeks are read as starting on %s (%d rows), but %d rows are on %s: if weeks start on %s, write the %s swaps as one-day ranges (2026/11/18〜2026/11/18)",
+			start, count[start], count[second], second, second, start)
+	}
+	slices.SortFunc(singles, func(a, b int) int {
+		return cmp.Or(daysBetween(spans[b].first, spans[a].first), cmp.Compare(a, b))
+	})
+	var weekRows []int // rows that start a week, by date
+	cur := span{}      // the current week
+	for _, i := range singles {
+		d := spans[i].first
+		switch {
+		case covered[d]:
+			continue // a swap inside a range row
+		case weekday(d) != start && cur.first != (Date{}) && !before(cur.last, d):
+			continue // a swap inside the current week
 		}
-		d := sp.first
-		if weekday(d) == start {
-			spans[i] = span{d, addDays(d, 6), true}
-			continue
-		}
-		// The week before d, if any, covers it: a swap.
-		k, _ := slices.BinarySearchFunc(weekStarts, d, func(a, b Date) int { return daysBetween(b, a) })
-		if k > 0 && daysBetween(weekStarts[k-1], d) < 7 {
-			continue
-		}
+		cur = span{d, addDays(d, 6), true}
+		weekRows = append(weekRows, i)
+	}
+	for k, i := range weekRows {
+		d := spans[i].first
 		last := addDays(d, 6)
-		if k < len(weekStarts) && before(weekStarts[k], addDays(last, 1)) {
-			last = addDays(weekStarts[k], -1)
+		if k+1 < len(weekRows) {
+			if next := spans[weekRows[k+1]].first; before(next, addDays(last, 1)) && next != d {
+				last = addDays(next, -1)
+			}
 		}
 		spans[i] = span{d, last, true}
 	}
@@ -284,7 +302,8 @@ func weeks(rows [][]string, spans map[int]span) {
 
 // untilNextRow turns the single dates of a tab headed "start date" into
 // shifts: each runs until the day before the next later date of the tab,
-// at most maxShift days; the last one runs a week.
+// at most maxShift days; the last one runs as long as the shifts before it
+// usually do (their median), a week when it is alone.
 func untilNextRow(rows [][]string, spans map[int]span) {
 	var starts []Date
 	for _, sp := range spans {
@@ -293,12 +312,22 @@ func untilNextRow(rows [][]string, spans map[int]span) {
 		}
 	}
 	slices.SortFunc(starts, func(a, b Date) int { return daysBetween(b, a) })
+	starts = slices.Compact(starts)
+	usual := 7
+	if len(starts) > 1 {
+		gaps := make([]int, 0, len(starts)-1)
+		for k := 1; k < len(starts); k++ {
+			gaps = append(gaps, daysBetween(starts[k-1], starts[k]))
+		}
+		slices.Sort(gaps)
+		usual = min(gaps[len(gaps)/2], maxShift)
+	}
 	for i, sp := range spans {
 		if sp.ranged {
 			continue
 		}
 		d := sp.first
-		last := addDays(d, 6)
+		last := addDays(d, usual-1)
 		k, _ := slices.BinarySearchFunc(starts, addDays(d, 1), func(a, b Date) int { return daysBetween(b, a) })
 		if k < len(starts) {
 			last = addDays(starts[k], -1)
@@ -368,7 +397,7 @@ func (p *parser) rotation(rows [][]string, today Date, members map[string]Member
 	}
 	switch l.mode {
 	case weekly:
-		weeks(rows, spans)
+		p.weeks(spans, l.header)
 	case untilNext:
 		untilNextRow(rows, spans)
 	}
@@ -412,10 +441,13 @@ func (p *parser) rotation(rows [][]string, today Date, members map[string]Member
 		}
 		from[d], days[d] = sr.row, sr.day
 	}
-	// A date row overrides a range or week covering it; two ranges
-	// over one day are a mistake, and the first row counts.
-	fromRange := make(map[Date]int)
-	for _, sr := range ranged {
+	// A date row overrides a range or week covering it, and a range inside
+	// a longer one overrides it (a two-day swap in a week); two ranges that
+	// overlap otherwise are a mistake, and the shorter (then the first) row
+	// counts.
+	slices.SortStableFunc(ranged, func(a, b spanRow) int { return cmp.Compare(a.span.days(), b.span.days()) })
+	fromRange := make(map[Date]int) // day → index in ranged
+	for k, sr := range ranged {
 		var overlap []Date
 		overlapRow := -1
 		for d := sr.span.first; !before(sr.span.last, d); d = addDays(d, 1) {
@@ -423,13 +455,16 @@ func (p *parser) rotation(rows [][]string, today Date, members map[string]Member
 				continue
 			}
 			if prev, taken := fromRange[d]; taken {
+				if in := ranged[prev].span; !before(in.first, sr.span.first) && !before(sr.span.last, in.last) {
+					continue // a shorter range inside this one
+				}
 				if overlapRow < 0 {
-					overlapRow = prev
+					overlapRow = ranged[prev].row
 				}
 				overlap = append(overlap, d)
 				continue
 			}
-			fromRange[d], days[d] = sr.row, sr.day
+			fromRange[d], days[d] = k, sr.day
 		}
 		if len(overlap) > 0 {
 			what := overlap[0].String()
