@@ -404,8 +404,8 @@ func unmentioned(roster *rotation.Roster, day rotation.Date, lookupErr error, no
 		return ""
 	case rotation.NoRow:
 		why = "the rotation sheet has nobody on call for " + when + " (no row covers it"
-		if n := unreadDates(roster); n > 0 {
-			why += fmt.Sprintf("; rows left out for their date: %d, the first at %s, see make oncall", n, firstUnread(roster))
+		if n, first := unreadDates(roster); n > 0 {
+			why += fmt.Sprintf("; rows left out for their date: %d, the first at %s, see make oncall", n, first)
 		}
 		why += ")"
 	case rotation.OnlyUnmatched:
@@ -419,28 +419,27 @@ func unmentioned(roster *rotation.Roster, day rotation.Date, lookupErr error, no
 	return why + "."
 }
 
-// unreadDates is how many rows of the rotation tab were left out for their
-// date (problems in its column A).
-func unreadDates(r *rotation.Roster) int {
-	n := 0
+// unreadDates is how many rows of the rotation tab were left out because
+// their date could not be read, and the cell of the first ("rotation!A12").
+func unreadDates(r *rotation.Roster) (n int, first string) {
 	for _, p := range r.Problems() {
-		if ce, ok := p.(*rotation.CellError); ok && ce.Tab == rotation.RotationTab && ce.Col == 1 {
-			n++
+		ce, ok := p.(*rotation.CellError)
+		if !ok || ce.Tab != rotation.RotationTab || ce.Col != 1 || !unreadable(ce.Err.Error()) {
+			continue
+		}
+		if n++; n == 1 {
+			first, _, _ = strings.Cut(ce.Error(), ":")
 		}
 	}
-	return n
+	return n, first
 }
 
-// firstUnread is the cell of the first rotation row left out for its date
-// ("rotation!A12").
-func firstUnread(r *rotation.Roster) string {
-	for _, p := range r.Problems() {
-		if ce, ok := p.(*rotation.CellError); ok && ce.Tab == rotation.RotationTab && ce.Col == 1 {
-			cell, _, _ := strings.Cut(ce.Error(), ":")
-			return cell
-		}
-	}
-	return ""
+// unreadable reports whether a column-A problem is a date that could not be
+// read (not a duplicate, an overlap or a title row).
+func unreadable(msg string) bool {
+	return strings.Contains(msg, "is not a date") || strings.Contains(msg, "has no year") ||
+		strings.Contains(msg, "correct the date") || strings.Contains(msg, "ends before it starts") ||
+		strings.Contains(msg, "more than a year")
 }
 
 // ago is d rounded for people: "45s", "12m", "3h 5m".

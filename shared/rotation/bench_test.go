@@ -48,7 +48,7 @@ func TestProblemsCapped(t *testing.T) {
 	if len(problems) != MaxProblems+1 {
 		t.Fatalf("%d problems, want %d and a count", len(problems), MaxProblems+1)
 	}
-	if last := problems[MaxProblems].Error(); !strings.Contains(last, "more problems from here on, not listed") {
+	if last := problems[MaxProblems].Error(); !strings.Contains(last, "more problems, not listed") {
 		t.Errorf("last problem %q does not count the rest", last)
 	}
 }

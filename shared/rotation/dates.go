@@ -36,6 +36,13 @@ func ParseDate(s string) (Date, error) {
 	return d, nil
 }
 
+// IsDate reports whether s, a cell of column A, is one date (not a range,
+// not a header), read as the rotation tab reads it on day today.
+func IsDate(s string, today Date) bool {
+	sp, err := parseSpan(s, today, false)
+	return err == nil && !sp.ranged
+}
+
 // span is the days a date cell covers, first to last (equal for one date).
 type span struct {
 	first, last Date

@@ -226,6 +226,12 @@ func TestParseRotationForms(t *testing.T) {
 		}, map[Date][]string{nov(25): {"Ito", "Sato"}, nov(26): {"Ito", "Sato"}, d(2026, 12, 4): {"Tanaka", "Sato"}, d(2026, 12, 8): {"Suzuki", "Ito"},
 			d(2026, 12, 9): {"Sato", "Ito"}, d(2026, 12, 10): {"Suzuki", "Ito"}, d(2026, 12, 15): {"Tanaka", "Suzuki"}},
 			[]string{"rotation!A1: weeks are read as starting on Monday (3 rows), but 2 rows are on Wednesday"}},
+		{"a note-only row inside a week is a note, week headers pd2chat does not list, placeholders and joined lines", [][]string{
+			{"担当週", "正担当", "副担当", "備考"},
+			{"2026/11/30(月)", "Ito", "-", ""},
+			{"12/2(水)", "", "", "リリース日"},
+			{"2026/12/7(月)", "Sato\n-", "Tanaka\nTanaka", ""},
+		}, map[Date][]string{nov(30): {"Ito"}, d(2026, 12, 2): {"Ito"}, d(2026, 12, 8): {"Sato", "Tanaka"}}, nil},
 		{"a tie goes to Monday, whatever the order", [][]string{
 			{"週", "当番"},
 			{"2026/10/13(火)", "田中"}, // 10/12 was a holiday

@@ -206,7 +206,7 @@ func (p *parser) report(tab string, row, col int, format string, args ...any) {
 func (p *parser) done() []error {
 	if p.more > 0 {
 		out := *p.firstOut
-		out.Err = fmt.Errorf("and %d more problems from here on, not listed (only the first %d are)", p.more, MaxProblems)
+		out.Err = fmt.Errorf("and %d more problems, not listed (only the first %d are)", p.more, MaxProblems)
 		p.problems = append(p.problems, &out)
 	}
 	return p.problems

@@ -460,7 +460,7 @@ func TestParseTabsProblems(t *testing.T) {
 			{"2026-12-29", "Again"},    // 3: same date
 			{"", "Forgotten date"},     // 4
 			{"2026-12-32", "Too late"}, // 5
-			{"tomorrow"},               // 6
+			{"2026/13/1"},              // 6
 			{"2027/1/4"},               // 7
 		},
 	}
@@ -471,7 +471,7 @@ func TestParseTabsProblems(t *testing.T) {
 		`holidays!A3: 2026-12-29 is already on row 2; row ignored`,
 		`holidays!A4: no date for this holiday; row ignored`,
 		`holidays!A5: "2026-12-32" is not a date; ` + DateForms,
-		`holidays!A6: "tomorrow" is not a date; ` + DateForms,
+		`holidays!A6: "2026/13/1" is not a date; ` + DateForms,
 	}
 	for name, got := range map[string][]error{"returned": problems, "Problems()": r.Problems()} {
 		var texts []string
@@ -708,7 +708,7 @@ func TestRunbooksProblems(t *testing.T) {
 func TestRunbooksAfterOtherProblems(t *testing.T) {
 	_, problems := ParseTabs(Tabs{
 		Rotation: [][]string{{"2026-13-01", "Sato"}},
-		Holidays: [][]string{{"date"}, {"tomorrow"}},
+		Holidays: [][]string{{"date"}, {"2026-12-32"}},
 		Runbooks: [][]string{{"/(/", "https://wiki/x"}},
 		Members:  [][]string{{"Sato", "sato"}},
 	})

@@ -42,7 +42,7 @@ var peopleHeaders = map[string]bool{
 	"member": true, "members": true, "engineer": true, "responder": true, "responders": true, "pair": true,
 	"primary": true, "secondary": true, "tertiary": true, "main": true, "sub": true,
 	"1st": true, "2nd": true, "3rd": true, "first": true, "second": true,
-	"担当": true, "担当者": true, "担当者名": true, "当番": true, "当番者": true, "当番者名": true, "オンコール": true, "オンコール担当": true,
+	"担当": true, "担当者": true, "担当者名": true, "正担当": true, "副担当": true, "主担当": true, "担当正": true, "担当副": true, "当番": true, "当番者": true, "当番者名": true, "オンコール": true, "オンコール担当": true,
 	"名前": true, "氏名": true, "メンバー": true, "正": true, "副": true, "主": true, "メイン": true, "サブ": true, "ペア": true,
 	"プライマリ": true, "セカンダリ": true, "プライマリー": true, "セカンダリー": true,
 }
@@ -75,8 +75,14 @@ func isDateHeader(a string) (bool, dateMode) {
 		return true, weekly
 	case startHeaders[k]:
 		return true, untilNext
+	case dateHeaders[k]:
+		return true, oneDay
+	case len([]rune(k)) <= 12 && (strings.HasSuffix(k, "週") || strings.HasPrefix(k, "week")):
+		return true, weekly // 担当週, 当番週, weekstarting…
+	case len([]rune(k)) <= 12 && (strings.HasSuffix(k, "開始日") || strings.HasPrefix(k, "start")):
+		return true, untilNext
 	}
-	return dateHeaders[k], oneDay
+	return false, oneDay
 }
 
 // layout is how a dated tab's rows are read, from its header.
@@ -221,7 +227,7 @@ const maxColumns = 64
 
 // sniffRows is how many rows under the header are looked at for member
 // names in a column whose header is not a people column.
-const sniffRows = 50
+const sniffRows = 1000
 
 // maxShift bounds a shift under a start-date header: until the next row's
 // date, at most this many days (a quarter).
@@ -433,8 +439,17 @@ func (p *parser) rotation(rows [][]string, today Date, members map[string]Member
 
 	days := make(map[Date]day)
 	from := make(map[Date]int) // date → the row that set it
+	inRange := make(map[Date]bool)
+	for _, sr := range ranged {
+		for d := sr.span.first; !before(sr.span.last, d); d = addDays(d, 1) {
+			inRange[d] = true
+		}
+	}
 	for _, sr := range dated {
 		d := sr.span.first
+		if len(sr.day.people) == 0 && len(sr.day.unmatched) == 0 && inRange[d] {
+			continue // a note on a day of a week or range (リリース日): not a swap to nobody
+		}
 		if prev, dup := from[d]; dup {
 			p.report(RotationTab, sr.row, 0, "%s is already on row %d; row ignored", d, prev+1)
 			continue
@@ -455,7 +470,7 @@ func (p *parser) rotation(rows [][]string, today Date, members map[string]Member
 				continue
 			}
 			if prev, taken := fromRange[d]; taken {
-				if in := ranged[prev].span; !before(in.first, sr.span.first) && !before(sr.span.last, in.last) {
+				if in := ranged[prev].span; in.days() < sr.span.days() && !before(in.first, sr.span.first) && !before(sr.span.last, in.last) {
 					continue // a shorter range inside this one
 				}
 				if overlapRow < 0 {
@@ -536,32 +551,45 @@ func (p *parser) people(i int, row []string, l *layout, members map[string]Membe
 		if !l.isPeople(j) {
 			continue
 		}
-		text := clean(cell(row, j))
-		if text == "" {
-			continue
-		}
-		if isFormulaError(text) {
-			p.report(RotationTab, i, j, "%q is a formula's error, not a name: fix the formula", text)
-			out.unmatched = append(out.unmatched, text)
-			continue
-		}
-		ms, ok := matchPeople(cell(row, j), members)
-		if !ok {
-			p.report(RotationTab, i, j, "%q matches no member of the %s tab: nobody is mentioned for it (add the person there, or fix the spelling)", text, MembersTab)
-			out.unmatched = append(out.unmatched, text)
-			continue
-		}
-		for _, m := range ms {
-			key := nameKey(m.Name)
-			if prev, dup := seen[key]; dup {
-				p.report(RotationTab, i, j, "%q is already on call this day in %s%d", m.Name, columnName(prev+1), i+1)
+		// Each line of a cell (Alt+Enter, or rows joined under a merged
+		// date) is read on its own: a placeholder on one line does not hide
+		// the name on another.
+		for line := range strings.Lines(cell(row, j)) {
+			text := clean(line)
+			if text == "" || isPlaceholder(text) {
 				continue
 			}
-			seen[key] = j
-			out.people = append(out.people, m)
+			if isFormulaError(text) {
+				p.report(RotationTab, i, j, "%q is a formula's error, not a name: fix the formula", text)
+				out.unmatched = append(out.unmatched, text)
+				continue
+			}
+			ms, ok := matchPeople(line, members)
+			if !ok {
+				p.report(RotationTab, i, j, "%q matches no member of the %s tab: nobody is mentioned for it (add the person there, or fix the spelling)", text, MembersTab)
+				out.unmatched = append(out.unmatched, text)
+				continue
+			}
+			for _, m := range ms {
+				key := nameKey(m.Name)
+				if prev, dup := seen[key]; dup {
+					if prev != j { // the same name twice in one cell is one person
+						p.report(RotationTab, i, j, "%q is already on call this day in %s%d", m.Name, columnName(prev+1), i+1)
+					}
+					continue
+				}
+				seen[key] = j
+				out.people = append(out.people, m)
+			}
 		}
 	}
 	return out
+}
+
+// isPlaceholder reports whether a cell only marks a slot as empty: "-",
+// "—", "ー", "…", "・".
+func isPlaceholder(s string) bool {
+	return strings.Trim(norm.NFKC.String(s), "-—―‐ー−–…・.") == ""
 }
 
 // defaultHolidayName names a holiday whose row has no name.
@@ -585,6 +613,9 @@ func (p *parser) holidays(rows [][]string, today Date) map[Date]string {
 		}
 		sp, err := parseSpan(a, today, false)
 		if err != nil {
+			if ok, _ := isDateHeader(a); ok || !strings.ContainsAny(norm.NFKC.String(a), "0123456789") {
+				continue // a section ("【臨時】") or the header again
+			}
 			p.report(HolidaysTab, i, 0, "%v", err)
 			continue
 		}

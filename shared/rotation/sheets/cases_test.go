@@ -109,3 +109,40 @@ func TestDateMergedOverRows(t *testing.T) {
 		t.Errorf("Problems() = %q", p)
 	}
 }
+
+// A header merged down two header rows is not a date to join, and a week's
+// range merged down one row per day is left as rows (its overlaps are
+// reported), never one day with everyone.
+func TestMergedHeaderAndRangeRows(t *testing.T) {
+	f := newFake(t, sheetID, map[string][][]any{
+		"rotation": {
+			{"日付", "当番", nil, "備考"}, // A1:A2 merged, B1:C1 merged
+			{nil, "正", "副"},
+			{46346.0, "Tanaka", "Sato"},
+			{"2026/11/23〜2026/11/27", "Ito"}, // A4:A5 merged: a range over two day rows
+			{nil, "Suzuki"},
+		},
+		"members": {{"name"}, {"Tanaka"}, {"Sato"}, {"Ito"}, {"Suzuki"}},
+	})
+	f.setMerges("rotation", `[
+		{"sheetId":0,"startRowIndex":0,"endRowIndex":2,"startColumnIndex":0,"endColumnIndex":1},
+		{"sheetId":0,"startRowIndex":0,"endRowIndex":1,"startColumnIndex":1,"endColumnIndex":3},
+		{"sheetId":0,"startRowIndex":3,"endRowIndex":5,"startColumnIndex":0,"endColumnIndex":1}]`)
+	r, err := newSource(t, f, nil, nil).Roster(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range r.OnCall(day("2026-11-20")) {
+		got = append(got, m.Name)
+	}
+	if !reflect.DeepEqual(got, []string{"Tanaka", "Sato"}) {
+		t.Errorf("OnCall(2026-11-20) = %q, want Tanaka and Sato under the two-row header", got)
+	}
+	if n := len(r.OnCall(day("2026-11-24"))); n != 1 {
+		t.Errorf("OnCall(2026-11-24) has %d people, want the one of the range's first row", n)
+	}
+	if len(r.Problems()) == 0 {
+		t.Error("the range merged over two rows is not reported")
+	}
+}

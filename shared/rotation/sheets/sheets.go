@@ -243,7 +243,7 @@ func (s *Source) Roster(ctx context.Context) (*rotation.Roster, error) {
 		}
 		filled := fillMerges(rows(vrs[i]), merges[title])
 		if tab == rotation.RotationTab {
-			filled = joinDateRows(filled, merges[title])
+			filled = joinDateRows(filled, merges[title], today)
 		}
 		*tabs.Tab(tab) = filled
 	}
@@ -397,18 +397,23 @@ func fillMerges(rows [][]string, merges []*sheetsapi.GridRange) [][]string {
 	return out
 }
 
-// joinDateRows makes one row of each date merged down several rows of the
-// rotation tab (the primary on one row, the secondary on the next, the date
+// joinDateRows makes one row of each single date merged down several rows
+// of the rotation tab (the primary on one row, the secondary on the next, the date
 // merged over both): each cell of the merge's first row gets the other
 // rows' values of its column on new lines (which the parser reads as more
 // names), without repeating one, and the other rows are left blank, so the
 // problems keep their row numbers. rows is filled (fillMerges) and not
 // changed.
-func joinDateRows(rows [][]string, merges []*sheetsapi.GridRange) [][]string {
+func joinDateRows(rows [][]string, merges []*sheetsapi.GridRange, today rotation.Date) [][]string {
 	var out [][]string
 	for _, m := range merges {
 		if m == nil || m.StartColumnIndex != 0 || m.EndColumnIndex < 1 || m.StartRowIndex < 0 ||
 			m.EndRowIndex-m.StartRowIndex < 2 || m.StartRowIndex >= int64(len(rows)) {
+			continue
+		}
+		// Only a single date: a merged header ("日付" over two header rows)
+		// or a range over one row per day is left as it is.
+		if top := rows[m.StartRowIndex]; len(top) == 0 || !rotation.IsDate(top[0], today) {
 			continue
 		}
 		if out == nil {
