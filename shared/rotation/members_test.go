@@ -65,3 +65,20 @@ func TestParseMembersHeaderTwoNames(t *testing.T) {
 		t.Errorf("Members() = %+v, want %+v", got, want)
 	}
 }
+
+// A title row above the members header does not make the columns
+// positional.
+func TestMembersTitleRow(t *testing.T) {
+	r, problems := ParseTabs(Tabs{Members: [][]string{
+		{"メンバー一覧 (2026年度)"},
+		{},
+		{"name", "typetalk", "slack"},
+		{"Sato", "sato", "U01SATO0001"},
+	}})
+	if len(problems) > 0 {
+		t.Fatalf("problems: %v", problems)
+	}
+	if got := r.Members(); len(got) != 1 || got[0].Slack != "U01SATO0001" || got[0].Typetalk != "sato" {
+		t.Errorf("Members() = %+v", got)
+	}
+}

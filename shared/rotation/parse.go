@@ -427,8 +427,9 @@ func (p *parser) members(rows [][]string) []Member {
 	var out []Member
 	firstRow := make(map[string]int)
 	first := true
+	title := titleRows(rows)
 	for i, row := range rows {
-		if blank(row) {
+		if blank(row) || i < title {
 			continue
 		}
 		if first {
@@ -470,6 +471,27 @@ func (p *parser) members(rows [][]string) []Member {
 		out = append(out, m)
 	}
 	return out
+}
+
+// titleRows is how many rows above the members header are titles
+// ("メンバー一覧"): the index of the first of the top rows that names the
+// name column and another one; 0 when none does (the first non-blank row is
+// then the header, or a member).
+func titleRows(rows [][]string) int {
+	for i, row := range rows[:min(len(rows), 20)] {
+		var named [numCols]bool
+		n := 0
+		for j := range row {
+			if c, ok := headerColumn(cell(row, j)); ok && !named[c] {
+				named[c] = true
+				n++
+			}
+		}
+		if named[colName] && n >= 2 {
+			return i
+		}
+	}
+	return 0
 }
 
 // memberHeader recognises row as the members header and gives the column
