@@ -361,15 +361,16 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 func (h *Handler) decide(ctx context.Context, ev incident.Event, at time.Time) (in message.Input, working bool, why string, lookupErr error) {
 	in = message.Input{Event: ev}
 	trigger := ev.Kind == incident.Triggered
-	working = h.cfg.Calendar.IsWorkingTime(at)
+	// Outside the public calendar's working time nothing is mentioned, and
+	// only a trigger reads the sheet (for its runbooks); inside it, the
+	// sheet's company days off decide (the one calendar: workday.With).
+	working = h.cfg.Calendar.With(nil).IsWorkingTime(at)
 	var roster *rotation.Roster
-	if working || trigger { // a trigger wants its runbooks at any hour
+	if working || trigger {
 		roster, lookupErr = h.lookup(ctx)
 	}
+	working = working && h.cfg.Calendar.With(roster).IsWorkingTime(at)
 	day := rotation.DateOf(at.In(h.cfg.Calendar.Location()))
-	if _, dayOff := roster.IsHoliday(day); dayOff {
-		working = false // a company day off
-	}
 	switch {
 	case working && lookupErr != nil:
 		why = unmentioned(nil, day, lookupErr, h.cfg.Now())

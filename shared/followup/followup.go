@@ -79,8 +79,8 @@ func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
 	if max <= 0 {
 		max = DefaultMax
 	}
-	if !cfg.Calendar.IsWorkingTime(now) {
-		return res, nil
+	if !cfg.Calendar.With(nil).IsWorkingTime(now) {
+		return res, nil // no business hours today by the public calendar: the sheet cannot add any
 	}
 	waiting, err := cfg.Store.Waiting(ctx)
 	if err != nil {
@@ -115,7 +115,7 @@ func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
 			}
 		}
 		day := rotation.DateOf(now.In(cfg.Calendar.Location()))
-		if _, off := roster.IsHoliday(day); off {
+		if !cfg.Calendar.With(roster).IsWorkingTime(now) {
 			return res, nil // a company day off: no business hours today
 		}
 		f := message.Followup{

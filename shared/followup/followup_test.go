@@ -188,6 +188,27 @@ func TestNoFollowUpOutsideBusinessHours(t *testing.T) {
 	}
 }
 
+// On a company day off (the sheet's holidays tab) nobody is followed up,
+// though the public calendar has business hours.
+func TestNoFollowUpOnACompanyDayOff(t *testing.T) {
+	e := newEnv(t)
+	roster, problems := rotation.ParseTabs(rotation.Tabs{
+		Rotation: [][]string{{"2026-11-20", "Takahashi"}},
+		Members:  [][]string{{"name", "slack"}, {"Takahashi", "U01TAKAHASH"}},
+		Holidays: [][]string{{"date", "name"}, {"2026-11-20", "Company anniversary"}},
+	})
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	e.cfg.Rotation = source{roster}
+	e.trigger(t, "10:00")
+	e.sweep(t, "10:30")
+	e.sweep(t, "11:30")
+	if got := e.slack.got(); len(got) != 0 {
+		t.Errorf("followed up on a company day off: %q", got)
+	}
+}
+
 func TestConcurrentSweepsMentionOnce(t *testing.T) {
 	for round := 0; round < 20; round++ {
 		e := newEnv(t)

@@ -152,3 +152,26 @@ func TestNobodyMentionedFromAStaleSheet(t *testing.T) {
 		t.Errorf("Slack got %q, want %q", got, want)
 	}
 }
+
+// On a company day off (the sheet's holidays tab) an alert in business
+// hours mentions nobody and says nothing: a day off, not a fault.
+func TestCompanyDayOffMentionsNobody(t *testing.T) {
+	r, problems := rotation.ParseTabs(rotation.Tabs{
+		Rotation: [][]string{{"date", "oncall"}, {"2026-11-20", "Sato"}},
+		Members:  [][]string{{"name", "slack"}, {"Sato", "U01SATO0001"}},
+		Holidays: [][]string{{"date", "name"}, {"2026-11-20", "Company anniversary"}},
+	})
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	hs := newHarness(t, func(c *setup) {
+		c.Deliver.Rotation = sourceFunc(func(context.Context) (*rotation.Roster, error) { return r, nil })
+	})
+	body := fixture(t, "v3/incident.triggered.json") // Friday 2026-11-20 11:15 JST
+	if rec := hs.do("POST", "/pagerduty", signed(body, secret), body); rec.Code != 200 {
+		t.Fatalf("status %d", rec.Code)
+	}
+	if got := hs.slack.got(); len(got) != 1 || strings.Contains(got[0], "<@") || strings.Contains(got[0], "Nobody mentioned") {
+		t.Errorf("Slack got %q, want one post without mentions or notice", got)
+	}
+}

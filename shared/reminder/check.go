@@ -10,6 +10,7 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/rotation"
+	"github.com/pd2chat/pd2chat/shared/workday"
 )
 
 // DefaultCheckDays is how many days, from today, Check looks at unless told
@@ -97,7 +98,7 @@ func (r Report) Failed() bool {
 
 // Check builds the report of sheet at instant at, looking days days ahead
 // from today (today included; fewer than 1 counts as 1). It is pure.
-func Check(cal Calendar, sheet Sheet, at time.Time, days int) Report {
+func Check(cal *workday.Calendar, sheet Sheet, at time.Time, days int) Report {
 	at = at.In(cal.Location())
 	days = max(days, 1)
 	today := rotation.DateOf(at)
@@ -108,7 +109,7 @@ func Check(cal Calendar, sheet Sheet, at time.Time, days int) Report {
 		}
 		out.DayOff, _ = cal.IsHoliday(d)
 		if !out.Working {
-			out.Why = cal.whyNotWorking(d)
+			out.Why = cal.WhyNotWorking(d)
 		}
 		return out
 	}

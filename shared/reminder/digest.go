@@ -14,6 +14,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/workday"
 )
 
 // Digest is the weekly digest, as the Scheduler payload names it. It is not
@@ -51,14 +52,14 @@ type DigestDecision struct {
 // Monday to Wednesday — and reports the week before, Monday to Monday in
 // the calendar's zone. On every other day Skip says why not. A week
 // without a working day has no digest.
-func PlanDigest(cal Calendar, at time.Time) DigestDecision {
+func PlanDigest(cal *workday.Calendar, at time.Time) DigestDecision {
 	at = at.In(cal.Location())
 	today := rotation.DateOf(at)
 	monday := digest.Monday(today)
 	d := weekDecision(cal, addDays(monday, -7))
 	d.At, d.Today = at, today
 	if !cal.IsWorkingDate(today) {
-		d.Skip = cal.whyNotWorking(today)
+		d.Skip = cal.WhyNotWorking(today)
 		return d
 	}
 	for day := monday; day != today; day = addDays(day, 1) {
@@ -71,7 +72,7 @@ func PlanDigest(cal Calendar, at time.Time) DigestDecision {
 }
 
 // weekDecision is the digest of the week starting on monday.
-func weekDecision(cal Calendar, monday rotation.Date) DigestDecision {
+func weekDecision(cal *workday.Calendar, monday rotation.Date) DigestDecision {
 	d := DigestDecision{Week: monday}
 	d.From, d.To = digest.Week(monday, cal.Location())
 	return d

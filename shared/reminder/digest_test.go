@@ -19,7 +19,7 @@ import (
 
 func TestPlanDigest(t *testing.T) {
 	cal := NewCalendar(tokyo, hours(t, "Mon-Fri 10:00-17:00"), workday.JP(), companyDays)
-	check := func(cal Calendar, desc string, at time.Time, week, skip string) {
+	check := func(cal *workday.Calendar, desc string, at time.Time, week, skip string) {
 		t.Helper()
 		d := PlanDigest(cal, at)
 		if skip == "" && d.Skip != "" || skip != "" && !strings.Contains(d.Skip, skip) {

@@ -34,39 +34,17 @@ func (k Kind) message() message.ReminderKind {
 	return message.MorningReminder
 }
 
-// Calendar decides working days for the reminders: business hours in one
-// zone, minus the built-in public holidays and the company's days off. It
-// keeps the holidays so that a skipped day can be named. Build it with
-// NewCalendar.
-type Calendar struct {
-	*workday.Calendar
-	holidays workday.Holidays
-}
-
-// NewCalendar is the calendar of business hours h in zone loc whose days off
-// are the built-in holidays (HOLIDAYS) and the company days (the sheet's
-// holidays tab: a *rotation.Roster). Either may be nil. Built-in holidays
-// come first, so a public holiday keeps its own name.
-func NewCalendar(loc *time.Location, h workday.Hours, builtin, company workday.Holidays) Calendar {
-	holidays := workday.Union(builtin, company)
-	return Calendar{Calendar: workday.New(loc, h, holidays), holidays: holidays}
-}
-
-// IsHoliday reports whether d is a public or company day off, and its name.
-func (c Calendar) IsHoliday(d rotation.Date) (string, bool) { return c.holidays.IsHoliday(d) }
-
-// whyNotWorking says why d is not a working day, for logs and the check.
-func (c Calendar) whyNotWorking(d rotation.Date) string {
-	if !c.Hours().HasDay(weekday(d)) {
-		return fmt.Sprintf("%s %s is not a business day (%s)", weekday(d), d, c.Hours())
-	}
-	name, _ := c.IsHoliday(d)
-	return fmt.Sprintf("%s %s is a holiday: %s", weekday(d), d, name)
+// NewCalendar is workday.New(loc, h, builtin).With(company): the calendar
+// of business hours h in zone loc whose days off are the built-in holidays
+// (HOLIDAYS) and the company days (the sheet's holidays tab: a
+// *rotation.Roster). Either may be nil.
+func NewCalendar(loc *time.Location, h workday.Hours, builtin, company workday.Holidays) *workday.Calendar {
+	return workday.New(loc, h, builtin).With(company)
 }
 
 // daysOff lists the holidays on business weekdays strictly between from
 // and to: the days that make to later than the next weekday.
-func (c Calendar) daysOff(from, to rotation.Date) []message.DayOff {
+func daysOff(c *workday.Calendar, from, to rotation.Date) []message.DayOff {
 	var out []message.DayOff
 	for i, d := 1, addDays(from, 1); i <= 366 && d != to; i, d = i+1, addDays(d, 1) {
 		if !c.Hours().HasDay(weekday(d)) {
@@ -128,11 +106,11 @@ func (d Decision) Empty() bool {
 //     that is a day of the business hours and not a holiday, whatever the
 //     sheet says for the days in between (Friday → Monday, or Tuesday when
 //     Monday is a holiday).
-func Plan(cal Calendar, roster *rotation.Roster, k Kind, at time.Time) Decision {
+func Plan(cal *workday.Calendar, roster *rotation.Roster, k Kind, at time.Time) Decision {
 	at = at.In(cal.Location())
 	d := Decision{Kind: k, At: at, Today: rotation.DateOf(at)}
 	if !cal.IsWorkingDate(d.Today) {
-		d.Skip = cal.whyNotWorking(d.Today)
+		d.Skip = cal.WhyNotWorking(d.Today)
 		return d
 	}
 	d.Date = d.Today
@@ -142,7 +120,7 @@ func Plan(cal Calendar, roster *rotation.Roster, k Kind, at time.Time) Decision 
 			d.Skip = fmt.Sprintf("no working day in the year after %s", d.Today)
 			return d
 		}
-		d.DaysOff = cal.daysOff(d.Today, d.Date)
+		d.DaysOff = daysOff(cal, d.Today, d.Date)
 	}
 	d.OnCall = roster.OnCall(d.Date)
 	d.Unmatched = roster.Unmatched(d.Date)

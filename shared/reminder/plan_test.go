@@ -101,7 +101,7 @@ func names(ms []rotation.Member) []string {
 
 // checker returns the check(desc, kind, at, want) closure for one calendar
 // and roster.
-func checker(t *testing.T, cal Calendar, roster *rotation.Roster) func(desc string, k Kind, at time.Time, w want) {
+func checker(t *testing.T, cal *workday.Calendar, roster *rotation.Roster) func(desc string, k Kind, at time.Time, w want) {
 	return func(desc string, k Kind, at time.Time, w want) {
 		t.Helper()
 		d := Plan(cal, roster, k, at)

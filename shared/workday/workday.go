@@ -10,6 +10,7 @@
 package workday
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/rotation"
@@ -17,14 +18,20 @@ import (
 
 // Calendar decides working days and working time in one zone. It is
 // immutable and safe for concurrent use.
+//
+// It is the one place that decides "is this a working day?" and "mention
+// now?": build it once per run with New (business hours and the built-in
+// public holidays, HOLIDAYS), and give each use case the calendar of the
+// sheet it read with With (the company's days off, the holidays tab).
 type Calendar struct {
 	loc      *time.Location
 	hours    Hours
-	holidays Holidays
+	builtin  Holidays // public holidays (HOLIDAYS)
+	holidays Holidays // builtin and the company's days off
 }
 
-// New is a calendar of business hours h in zone loc, minus holidays.
-// A nil loc means UTC; nil holidays means None().
+// New is a calendar of business hours h in zone loc, minus holidays (the
+// built-in public holidays). A nil loc means UTC; nil holidays means None().
 func New(loc *time.Location, h Hours, holidays Holidays) *Calendar {
 	if loc == nil {
 		loc = time.UTC
@@ -32,7 +39,36 @@ func New(loc *time.Location, h Hours, holidays Holidays) *Calendar {
 	if holidays == nil {
 		holidays = None()
 	}
-	return &Calendar{loc: loc, hours: h, holidays: holidays}
+	return &Calendar{loc: loc, hours: h, builtin: holidays, holidays: holidays}
+}
+
+// With is c with company's days off too (the sheet's holidays tab: a
+// *rotation.Roster, possibly nil): the calendar every use case decides
+// with once it has read the sheet. A public holiday keeps its own name on a
+// day that is both. With(nil) is c's public holidays alone.
+func (c *Calendar) With(company Holidays) *Calendar {
+	out := *c
+	out.holidays = c.builtin
+	if company != nil {
+		out.holidays = Union(c.builtin, company)
+	}
+	return &out
+}
+
+// IsHoliday reports whether d is a public or company day off, and its name.
+func (c *Calendar) IsHoliday(d rotation.Date) (string, bool) { return c.holidays.IsHoliday(d) }
+
+// WhyNotWorking says why d is not a working day ("Saturday 2026-11-21 is not
+// a business day (Mon-Fri 10:00-17:00)", "… is a holiday: Labor Thanksgiving
+// Day"); "" for a working day.
+func (c *Calendar) WhyNotWorking(d rotation.Date) string {
+	if !c.hours.HasDay(weekday(d)) {
+		return fmt.Sprintf("%s %s is not a business day (%s)", weekday(d), d, c.hours)
+	}
+	if name, ok := c.IsHoliday(d); ok {
+		return fmt.Sprintf("%s %s is a holiday: %s", weekday(d), d, name)
+	}
+	return ""
 }
 
 // Location is the calendar's zone; convert an instant with t.In(c.Location())

@@ -239,3 +239,41 @@ func BenchmarkIsWorkingTime(b *testing.B) {
 		})
 	}
 }
+
+// With adds the company's days off to the public ones; With(nil) is the
+// public calendar alone, and the original calendar is not changed.
+func TestWithCompanyDays(t *testing.T) {
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hours, err := ParseHours("Mon-Fri 10:00-17:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := New(tokyo, hours, JP())
+	anniversary := rotation.Date{Year: 2026, Month: 11, Day: 20}
+	company := HolidayFunc(func(d rotation.Date) (string, bool) { return "Company anniversary", d == anniversary })
+	at := time.Date(2026, 11, 20, 11, 15, 0, 0, tokyo)
+	if !cal.IsWorkingTime(at) || !cal.With(nil).IsWorkingTime(at) {
+		t.Fatal("Friday 11:15 is working time by the public calendar")
+	}
+	with := cal.With(company)
+	if with.IsWorkingTime(at) || with.IsWorkingDate(anniversary) {
+		t.Error("a company day off is working time")
+	}
+	if why := with.WhyNotWorking(anniversary); why != "Friday 2026-11-20 is a holiday: Company anniversary" {
+		t.Errorf("WhyNotWorking = %q", why)
+	}
+	if got := with.NextWorkingDate(rotation.Date{Year: 2026, Month: 11, Day: 19}); got != (rotation.Date{Year: 2026, Month: 11, Day: 24}) {
+		t.Errorf("NextWorkingDate(Thu 19) = %s, want Tue 24 (20 off, 23 Labor Thanksgiving Day)", got)
+	}
+	if !cal.IsWorkingTime(at) {
+		t.Error("With changed the calendar it was called on")
+	}
+	// A public holiday keeps its own name on a day that is both.
+	both := cal.With(HolidayFunc(func(rotation.Date) (string, bool) { return "Company", true }))
+	if name, _ := both.IsHoliday(rotation.Date{Year: 2026, Month: 11, Day: 23}); name != "Labor Thanksgiving Day" {
+		t.Errorf("IsHoliday(11-23) = %q", name)
+	}
+}
