@@ -89,7 +89,7 @@ func (a *app) check(ctx context.Context, at time.Time, days int, skipped []unche
 		fmt.Fprintln(stderr, "remind: read the rotation:", err)
 		return exitFailed
 	}
-	cal := reminder.NewCalendar(a.run.Location, a.run.Hours, a.run.Holidays, roster)
+	cal := a.run.Calendar.With(roster)
 	report := reminder.Check(cal, roster, at, days)
 	fmt.Fprintf(a.stdout, "Sheet: %s\n", a.cfg.Rotation)
 	_, _ = io.WriteString(a.stdout, report.String())

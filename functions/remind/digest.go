@@ -37,7 +37,7 @@ func (a *app) handleDigest(ctx context.Context, at time.Time) (response, error) 
 // monday; zero means the week before now's.
 func (a *app) localDigest(ctx context.Context, now time.Time, monday rotation.Date, dryRun bool, stdout, stderr io.Writer) int {
 	if monday == (rotation.Date{}) {
-		monday = lastWeek(now, a.run.Location)
+		monday = lastWeek(now, a.run.Calendar.Location())
 	}
 	if dryRun {
 		a.dryRun()

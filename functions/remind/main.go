@@ -137,10 +137,9 @@ func wire(cfg config.Config, stdout io.Writer, log *slog.Logger, retry chat.Retr
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, stdout: stdout}
+	cal := wiring.Calendar(cfg) // one calendar for the run's every use
 	a.run = reminder.Config{
-		Location:      cfg.Location,
-		Hours:         cfg.Hours,
-		Holidays:      wiring.Holidays(cfg),
+		Calendar:      cal,
 		Rotation:      src,
 		Destinations:  wiring.Destinations(cfg, cfg.ReminderDestinations, wiring.HTTPClient(), stdout),
 		AlertChannels: alertChannels(cfg.AlertDestinations),
@@ -160,7 +159,7 @@ func wire(cfg config.Config, stdout io.Writer, log *slog.Logger, retry chat.Retr
 	}
 	a.history = store
 	a.follow = followup.Config{
-		Calendar:     wiring.Calendar(cfg),
+		Calendar:     cal,
 		Rotation:     src,
 		Destinations: wiring.Destinations(cfg, cfg.AlertDestinations, wiring.HTTPClient(), stdout),
 		Store:        store,

@@ -200,9 +200,9 @@ func renderWant(t *testing.T, srv *httptest.Server, d message.Dialect, k reminde
 		t.Fatal(err)
 	}
 	when, _ := time.Parse(time.RFC3339, at)
-	cal := reminder.NewCalendar(a.run.Location, a.run.Hours, a.run.Holidays, roster)
+	cal := a.run.Calendar.With(roster)
 	plan := reminder.Plan(cal, roster, k, when)
-	return message.RenderReminder(d, plan.Reminder(a.run.Hours, a.run.AlertChannels, a.run.ManualURL, reminder.DefaultChecklist))
+	return message.RenderReminder(d, plan.Reminder(a.run.Calendar.Hours(), a.run.AlertChannels, a.run.ManualURL, reminder.DefaultChecklist))
 }
 
 func TestLocalFailures(t *testing.T) {

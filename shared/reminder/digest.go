@@ -119,14 +119,14 @@ func RunDigest(ctx context.Context, cfg DigestConfig, at time.Time, week rotatio
 
 	var d DigestDecision
 	if week != (rotation.Date{}) {
-		d = weekDecision(NewCalendar(cfg.Location, cfg.Hours, cfg.Holidays, nil), week)
+		d = weekDecision(cfg.Calendar.With(nil), week)
 	} else {
 		roster, err := lookup(ctx, cfg.Config)
 		if err != nil {
 			// Without the sheet the company days off are unknown: a day off
 			// of the built-in calendar is one still, but whether a working
 			// day is the first of its week cannot be told.
-			builtin := NewCalendar(cfg.Location, cfg.Hours, cfg.Holidays, nil)
+			builtin := cfg.Calendar.With(nil)
 			d = PlanDigest(builtin, at)
 			if !builtin.IsWorkingDate(d.Today) {
 				log.Warn("digest skipped; the rotation could not be read", "at", d.At.Format(time.RFC3339),
@@ -136,7 +136,7 @@ func RunDigest(ctx context.Context, cfg DigestConfig, at time.Time, week rotatio
 			log.Error("digest not posted: the rotation could not be read", "at", d.At.Format(time.RFC3339), "error", err.Error())
 			return DigestResult{DigestDecision: d}, chat.Temporary(fmt.Errorf("reminder: digest on %s: read the rotation: %w", d.Today, err), 0)
 		}
-		d = PlanDigest(NewCalendar(cfg.Location, cfg.Hours, cfg.Holidays, roster), at)
+		d = PlanDigest(cfg.Calendar.With(roster), at)
 		if d.Skip != "" {
 			log.Info("digest skipped", "at", d.At.Format(time.RFC3339), "week", d.Week.String(), "reason", d.Skip)
 			return DigestResult{DigestDecision: d}, nil
@@ -153,7 +153,7 @@ func RunDigest(ctx context.Context, cfg DigestConfig, at time.Time, week rotatio
 		}
 		return res, err
 	}
-	res.Report = digest.Compute(events, d.From, d.To, cfg.Location)
+	res.Report = digest.Compute(events, d.From, d.To, cfg.Calendar.Location())
 
 	key := "digest/" + d.Week.String()
 	items := make([]fanout.Item, len(cfg.Destinations))

@@ -34,14 +34,6 @@ func (k Kind) message() message.ReminderKind {
 	return message.MorningReminder
 }
 
-// NewCalendar is workday.New(loc, h, builtin).With(company): the calendar
-// of business hours h in zone loc whose days off are the built-in holidays
-// (HOLIDAYS) and the company days (the sheet's holidays tab: a
-// *rotation.Roster). Either may be nil.
-func NewCalendar(loc *time.Location, h workday.Hours, builtin, company workday.Holidays) *workday.Calendar {
-	return workday.New(loc, h, builtin).With(company)
-}
-
 // daysOff lists the holidays on business weekdays strictly between from
 // and to: the days that make to later than the next weekday.
 func daysOff(c *workday.Calendar, from, to rotation.Date) []message.DayOff {

@@ -323,3 +323,11 @@ func TestParseKind(t *testing.T) {
 		}
 	}
 }
+
+// NewCalendar, for the tests, is workday.New(loc, h, builtin).With(company): the calendar
+// of business hours h in zone loc whose days off are the built-in holidays
+// (HOLIDAYS) and the company days (the sheet's holidays tab: a
+// *rotation.Roster). Either may be nil.
+func NewCalendar(loc *time.Location, h workday.Hours, builtin, company workday.Holidays) *workday.Calendar {
+	return workday.New(loc, h, builtin).With(company)
+}

@@ -47,13 +47,10 @@ var DefaultChecklist = []string{
 
 // Config wires Run.
 type Config struct {
-	// Location and Hours are TIMEZONE and BUSINESS_HOURS.
-	Location *time.Location
-	Hours    workday.Hours
-	// Holidays are the built-in public holidays (HOLIDAYS); nil for none.
-	// The company days off of the sheet's holidays tab are added on every
-	// run, from the roster read then.
-	Holidays workday.Holidays
+	// Calendar is the run's calendar (TIMEZONE, BUSINESS_HOURS, HOLIDAYS:
+	// wiring.Calendar); the company days off of the sheet's holidays tab
+	// are added on every run, from the roster read then (Calendar.With).
+	Calendar *workday.Calendar
 
 	Rotation     rotation.Source
 	Destinations []fanout.Destination // REMINDER_DESTINATIONS
@@ -124,7 +121,7 @@ func Run(ctx context.Context, cfg Config, k Kind, at time.Time) (Result, error) 
 	if err != nil {
 		// Without the sheet the company days are unknown, but a weekend or
 		// public holiday is still a day off: nothing to retry then.
-		d := Plan(NewCalendar(cfg.Location, cfg.Hours, cfg.Holidays, nil), nil, k, at)
+		d := Plan(cfg.Calendar.With(nil), nil, k, at)
 		if d.Skip != "" {
 			log.Warn("reminder skipped; the rotation could not be read", "kind", string(k),
 				"at", d.At.Format(time.RFC3339), "reason", d.Skip, "error", err.Error())
@@ -135,7 +132,7 @@ func Run(ctx context.Context, cfg Config, k Kind, at time.Time) (Result, error) 
 		return Result{Decision: d}, chat.Temporary(fmt.Errorf("reminder: %s reminder for %s: read the rotation: %w", k, d.Today, err), 0)
 	}
 
-	cal := NewCalendar(cfg.Location, cfg.Hours, cfg.Holidays, roster)
+	cal := cfg.Calendar.With(roster)
 	d := Plan(cal, roster, k, at)
 	res := Result{Decision: d}
 	if d.Skip != "" {
@@ -147,7 +144,7 @@ func Run(ctx context.Context, cfg Config, k Kind, at time.Time) (Result, error) 
 	if checklist == nil {
 		checklist = DefaultChecklist
 	}
-	r := d.Reminder(cfg.Hours, cfg.AlertChannels, cfg.ManualURL, checklist)
+	r := d.Reminder(cfg.Calendar.Hours(), cfg.AlertChannels, cfg.ManualURL, checklist)
 	// At most one post per (kind, scheduled date, destination): a retried
 	// invocation posts only where the reminder is missing.
 	key := "reminder/" + string(k) + "/" + d.Today.String()

@@ -55,9 +55,7 @@ type runFixture struct {
 func newRun(t *testing.T, src rotation.Source) *runFixture {
 	f := &runFixture{slack: &recorder{}, tt: &recorder{}, console: &recorder{}, logs: &bytes.Buffer{}}
 	f.cfg = Config{
-		Location: tokyo,
-		Hours:    hours(t, "Mon-Fri 10:00-17:00"),
-		Holidays: workday.JP(),
+		Calendar: workday.New(tokyo, hours(t, "Mon-Fri 10:00-17:00"), workday.JP()),
 		Rotation: src,
 		Destinations: []fanout.Destination{
 			{Name: "slack:C0REMIND", Dialect: message.Slack, Poster: f.slack},
@@ -86,7 +84,7 @@ func TestRunPostsEveryDialect(t *testing.T) {
 	if res.Date != date("2026-11-24") || res.Posted != 3 || res.Failed+res.Temporary != 0 {
 		t.Errorf("result %+v", res)
 	}
-	r := res.Reminder(f.cfg.Hours, f.cfg.AlertChannels, f.cfg.ManualURL, DefaultChecklist)
+	r := res.Reminder(f.cfg.Calendar.Hours(), f.cfg.AlertChannels, f.cfg.ManualURL, DefaultChecklist)
 	for _, c := range []struct {
 		rec *recorder
 		d   message.Dialect
