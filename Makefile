@@ -139,8 +139,13 @@ infra-test: ## the CDK stack's tests: assertions and cdk-nag (CDK_VALIDATION off
 	cd infra && $(INFRA_ENV) CDK_VALIDATION=false $(GO) vet ./...
 	cd infra && $(INFRA_ENV) CDK_VALIDATION=false $(GO) test -count=1 ./...
 
+# The jsii runtime under `go run` prints "Runtime process exited abnormally:
+# waitid: no child processes" when the app exits, after a synth that
+# succeeded (the Go process reaped node first): harmless, and filtered out.
+JSII_NOISE := s/Runtime process exited abnormally: waitid: no child processes//
+
 synth: build $(CDK) ## CloudFormation template into infra/cdk.out (offline; settings in infra/cdk.json)
-	$(CDK_RUN) synth --no-notices --quiet $(CDK_FLAGS)
+	set -o pipefail; $(CDK_RUN) synth --no-notices --quiet $(CDK_FLAGS) 2>&1 | sed -u '$(JSII_NOISE)'
 	@echo "template: infra/cdk.out/$$(cd infra/cdk.out && ls *.template.json)"
 
 deploy: build $(CDK) ## cdk deploy with your AWS credentials (CDK_FLAGS="--require-approval never" in CI)
