@@ -53,7 +53,6 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/rotation"
-	"github.com/pd2chat/pd2chat/shared/state"
 )
 
 // Horizon is how far past the week the events for a digest should reach:
@@ -141,8 +140,8 @@ type Alert struct {
 
 // story is what Compute gathers of one incident.
 type story struct {
-	trigger     *state.HistoryEvent // earliest triggered event
-	ack         time.Time           // first acknowledgement at or after the trigger
+	trigger     *incident.HistoryEvent // earliest triggered event
+	ack         time.Time              // first acknowledgement at or after the trigger
 	lastResolve time.Time
 	lastReopen  time.Time
 	reopened    bool
@@ -151,7 +150,7 @@ type story struct {
 // Compute is the digest of the week [from, to) from events, which may
 // reach beyond it both ways (fetch [from, to+Horizon)); loc is the team's
 // zone (nil: UTC), in which the report gives From and To. It is pure.
-func Compute(events []state.HistoryEvent, from, to time.Time, loc *time.Location) Report {
+func Compute(events []incident.HistoryEvent, from, to time.Time, loc *time.Location) Report {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -307,13 +306,13 @@ func Compute(events []state.HistoryEvent, from, to time.Time, loc *time.Location
 
 // sortedUnique is events without repeated event ids, oldest first (ties
 // by event id).
-func sortedUnique(events []state.HistoryEvent) []state.HistoryEvent {
+func sortedUnique(events []incident.HistoryEvent) []incident.HistoryEvent {
 	out := slices.Clone(events)
-	slices.SortStableFunc(out, func(a, b state.HistoryEvent) int {
+	slices.SortStableFunc(out, func(a, b incident.HistoryEvent) int {
 		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.EventID, b.EventID))
 	})
 	seen := make(map[string]bool, len(out))
-	return slices.DeleteFunc(out, func(e state.HistoryEvent) bool {
+	return slices.DeleteFunc(out, func(e incident.HistoryEvent) bool {
 		if e.EventID == "" {
 			return false
 		}

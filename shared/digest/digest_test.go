@@ -11,7 +11,6 @@ import (
 	"github.com/pd2chat/pd2chat/shared/digest"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/rotation"
-	"github.com/pd2chat/pd2chat/shared/state"
 )
 
 var tokyo = mustZone("Asia/Tokyo")
@@ -38,7 +37,7 @@ func jst(s string) time.Time {
 
 // week builds the events of a test week; every event gets its own id.
 type week struct {
-	events []state.HistoryEvent
+	events []incident.HistoryEvent
 }
 
 var services = map[string]string{"db": "PDB0001", "web": "PWEB001", "api": "PAPI001"}
@@ -50,7 +49,7 @@ var titles = map[string]string{
 	"fp-cert":    "Certificate expires in 7 days",
 }
 
-func (w *week) add(e state.HistoryEvent) {
+func (w *week) add(e incident.HistoryEvent) {
 	e.EventID = fmt.Sprintf("E%03d", len(w.events)+1)
 	w.events = append(w.events, e)
 }
@@ -58,7 +57,7 @@ func (w *week) add(e state.HistoryEvent) {
 // trigger: incident id triggered at `at` (working: inside business hours,
 // with the people on call).
 func (w *week) trigger(id, service, urgency, fingerprint, at string, working bool, onCall ...string) {
-	w.add(state.HistoryEvent{
+	w.add(incident.HistoryEvent{
 		IncidentID: id, Kind: incident.Triggered, At: jst(at), ServiceID: services[service], Service: service,
 		Urgency: urgency, Title: titles[fingerprint], Fingerprint: fingerprint, OnCall: onCall, WorkingTime: working,
 	})
@@ -66,7 +65,7 @@ func (w *week) trigger(id, service, urgency, fingerprint, at string, working boo
 
 // then: a later event of incident id.
 func (w *week) then(id string, kind incident.Kind, agent, at string, working bool) {
-	w.add(state.HistoryEvent{IncidentID: id, Kind: kind, Agent: agent, At: jst(at), WorkingTime: working})
+	w.add(incident.HistoryEvent{IncidentID: id, Kind: kind, Agent: agent, At: jst(at), WorkingTime: working})
 }
 
 const (
@@ -77,7 +76,7 @@ const (
 // testWeek is the week of Monday 16 November 2026 (Tokyo) and the events
 // around it. Business hours are Mon–Fri 10:00–17:00; on call is named
 // only inside them.
-func testWeek() []state.HistoryEvent {
+func testWeek() []incident.HistoryEvent {
 	var w week
 	// P1: acknowledged after 4m, resolved after 30m. Its trigger is
 	// delivered twice.
@@ -205,7 +204,7 @@ func TestCompute(t *testing.T) {
 	events := testWeek()
 	// The events as Between returns them: [from, to + Horizon), and also
 	// everything, in any order.
-	var fetched []state.HistoryEvent
+	var fetched []incident.HistoryEvent
 	for _, e := range events {
 		if !e.At.Before(from) && e.At.Before(to.Add(digest.Horizon)) {
 			fetched = append(fetched, e)
@@ -213,7 +212,7 @@ func TestCompute(t *testing.T) {
 	}
 	reversed := slices.Clone(events)
 	slices.Reverse(reversed)
-	for name, evs := range map[string][]state.HistoryEvent{"fetched": fetched, "all": events, "reversed": reversed} {
+	for name, evs := range map[string][]incident.HistoryEvent{"fetched": fetched, "all": events, "reversed": reversed} {
 		t.Run(name, func(t *testing.T) {
 			got := digest.Compute(evs, from, to, tokyo)
 			if !reflect.DeepEqual(got, want) {
@@ -258,12 +257,12 @@ func TestComputeEdges(t *testing.T) {
 
 	t.Run("the week's edges", func(t *testing.T) {
 		var w week
-		w.add(state.HistoryEvent{IncidentID: "first", Kind: incident.Triggered, At: from})
-		w.add(state.HistoryEvent{IncidentID: "last", Kind: incident.Triggered, At: to.Add(-time.Nanosecond)})
-		w.add(state.HistoryEvent{IncidentID: "before", Kind: incident.Triggered, At: from.Add(-time.Nanosecond)})
-		w.add(state.HistoryEvent{IncidentID: "after", Kind: incident.Triggered, At: to})
+		w.add(incident.HistoryEvent{IncidentID: "first", Kind: incident.Triggered, At: from})
+		w.add(incident.HistoryEvent{IncidentID: "last", Kind: incident.Triggered, At: to.Add(-time.Nanosecond)})
+		w.add(incident.HistoryEvent{IncidentID: "before", Kind: incident.Triggered, At: from.Add(-time.Nanosecond)})
+		w.add(incident.HistoryEvent{IncidentID: "after", Kind: incident.Triggered, At: to})
 		// An acknowledgement before the trigger (clocks disagree) is ignored.
-		w.add(state.HistoryEvent{IncidentID: "first", Kind: incident.Acknowledged, Agent: "Ito", At: from.Add(-time.Minute)})
+		w.add(incident.HistoryEvent{IncidentID: "first", Kind: incident.Acknowledged, Agent: "Ito", At: from.Add(-time.Minute)})
 		got := digest.Compute(w.events, from, to, tokyo)
 		if got.Incidents != 2 || got.OutsideHours != 2 || got.MTTA.N != 0 || got.NotAcknowledged != 2 {
 			t.Errorf("%+v", got)
@@ -279,7 +278,7 @@ func TestComputeEdges(t *testing.T) {
 		fire := func(fp string, times int) {
 			for range times {
 				n++
-				w.add(state.HistoryEvent{IncidentID: fmt.Sprint("P", n), Kind: incident.Triggered, At: from.Add(time.Duration(n) * time.Hour), Fingerprint: fp})
+				w.add(incident.HistoryEvent{IncidentID: fmt.Sprint("P", n), Kind: incident.Triggered, At: from.Add(time.Duration(n) * time.Hour), Fingerprint: fp})
 			}
 		}
 		fire("b", 2)

@@ -65,3 +65,22 @@ type Event struct {
 	Responder  string   // responder.added / responder.replied: who was asked / who replied
 	Escalation string   // delegated / escalated: escalation policy name
 }
+
+// HistoryEvent is one incident event as the weekly digest needs it: kept
+// in the incident history (state.History) for HistoryTTL, read back by
+// digest.Compute.
+type HistoryEvent struct {
+	EventID     string
+	IncidentID  string
+	Number      int
+	Kind        Kind
+	At          time.Time
+	Agent       string // who acknowledged / resolved…
+	ServiceID   string
+	Service     string
+	Urgency     string
+	Title       string
+	Fingerprint string   // triggers: the alert's fingerprint
+	OnCall      []string // names of the people on call at At (business hours only)
+	WorkingTime bool     // At was inside business hours on a working day
+}

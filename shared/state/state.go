@@ -202,22 +202,10 @@ type History interface {
 	Between(ctx context.Context, from, to time.Time) ([]HistoryEvent, error)
 }
 
-// HistoryEvent is one incident event as the digest needs it.
-type HistoryEvent struct {
-	EventID     string
-	IncidentID  string
-	Number      int
-	Kind        incident.Kind
-	At          time.Time
-	Agent       string // who acknowledged / resolved…
-	ServiceID   string
-	Service     string
-	Urgency     string
-	Title       string
-	Fingerprint string   // triggers: the alert's fingerprint
-	OnCall      []string // names of the people on call at At (business hours only)
-	WorkingTime bool     // At was inside business hours on a working day
-}
+// HistoryEvent is one incident event as the digest needs it; the type is
+// the domain's (incident.HistoryEvent), so that the digest and rendering
+// need no storage package.
+type HistoryEvent = incident.HistoryEvent
 
 // HistoryTTL is how long history is kept.
 const HistoryTTL = 400 * 24 * time.Hour
