@@ -2,15 +2,24 @@
 // goalert's devtools/mockslack: the real slack-go client talks to it over
 // HTTP. It speaks chat.postMessage (with message metadata), chat.update,
 // conversations.history and conversations.replies (include_all_metadata),
-// records what it received, and injects faults.
+// users.lookupByEmail, auth.test and conversations.info, records every
+// request it received, and injects faults: a sequence of answers per
+// method (Answer, with Error, JSON, Status, Hang and Slow), or the Before
+// and AfterPost hooks for anything else.
 package fakeslack
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
+	"time"
 )
 
 // Post is one message the fake received.
@@ -20,6 +29,16 @@ type Post struct {
 	ThreadTS string // "" for a top-level message
 	TS       string
 	Key      string // the pd2chat_event metadata's key
+	Metadata string // the metadata field as sent; conversations.history and .replies hand it back
+	Token    string // the token the post came with
+}
+
+// Request is one Web API call the fake received, answered or not.
+type Request struct {
+	Method string     // the Web API method: "chat.postMessage"
+	Token  string     // the bearer token, or the form's token field
+	Form   url.Values // the form and query fields; a JSON body's fields as strings
+	JSON   bool       // the body was JSON
 }
 
 // Server is the fake. Its zero value is not usable: call New.
@@ -33,10 +52,19 @@ type Server struct {
 	// recorded and may answer instead: the answer lost after the post.
 	AfterPost func(w http.ResponseWriter, r *http.Request) bool
 
-	mu      sync.Mutex
-	posts   []Post
-	updates []Post
-	seq     int
+	mu       sync.Mutex
+	posts    []Post
+	updates  []Post
+	requests []Request
+	answers  map[string]*answers
+	users    func(email string) string
+	seq      int
+}
+
+// answers is one method's injected answers and how many were used.
+type answers struct {
+	hs []http.HandlerFunc
+	n  int
 }
 
 // New starts a fake; it stops when the test ends.
@@ -52,12 +80,31 @@ func (s *Server) APIURL() string { return s.URL + "/api/" }
 
 // ServeHTTP answers the Web API methods above.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rq := record(r)
 	s.mu.Lock()
-	before, after := s.Before, s.AfterPost
+	s.requests = append(s.requests, rq)
+	before := s.Before
+	var answer http.HandlerFunc
+	if a := s.answers[rq.Method]; a != nil && len(a.hs) > 0 {
+		answer = a.hs[min(a.n, len(a.hs)-1)]
+		a.n++
+	}
 	s.mu.Unlock()
 	if before != nil && before(w, r) {
 		return
 	}
+	if answer != nil {
+		answer(w, r)
+		return
+	}
+	s.serveOwn(w, r)
+}
+
+// serveOwn is the fake's own answer, with no fault injected.
+func (s *Server) serveOwn(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	after := s.AfterPost
+	s.mu.Unlock()
 	_ = r.ParseForm()
 	f := r.PostForm
 	w.Header().Set("Content-Type", "application/json")
@@ -66,7 +113,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.seq++
 		p := Post{Channel: f.Get("channel"), Text: f.Get("text"), ThreadTS: f.Get("thread_ts"),
-			TS: "1763604900." + strconv.Itoa(100000+s.seq), Key: metadataKey(f.Get("metadata"))}
+			TS: "1763604900." + strconv.Itoa(100000+s.seq), Key: metadataKey(f.Get("metadata")),
+			Metadata: f.Get("metadata"), Token: token(r)}
 		s.posts = append(s.posts, p)
 		s.mu.Unlock()
 		if after != nil && after(w, r) {
@@ -96,14 +144,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if p.ThreadTS != "" {
 				m["thread_ts"] = p.ThreadTS
 			}
-			if p.Key != "" {
-				m["metadata"] = map[string]any{"event_type": "pd2chat_event", "event_payload": map[string]any{"key": p.Key}}
+			if p.Metadata != "" && json.Valid([]byte(p.Metadata)) {
+				m["metadata"] = json.RawMessage(p.Metadata)
 			}
 			msgs = append(msgs, m)
 		}
 		writeJSON(w, map[string]any{"ok": true, "messages": msgs, "has_more": false})
 	case "/api/auth.test":
 		writeJSON(w, map[string]any{"ok": true, "user_id": "U0BOT", "team": "Acme", "bot_id": "B0BOT"})
+	case "/api/users.lookupByEmail":
+		s.mu.Lock()
+		users := s.users
+		s.mu.Unlock()
+		email := r.Form.Get("email")
+		id := ""
+		if users != nil {
+			id = users(email)
+		}
+		if id == "" {
+			writeJSON(w, map[string]any{"ok": false, "error": "users_not_found"})
+			return
+		}
+		name, _, _ := strings.Cut(email, "@")
+		writeJSON(w, map[string]any{"ok": true, "user": map[string]any{"id": id, "name": name, "profile": map[string]any{"email": email}}})
 	case "/api/conversations.info":
 		writeJSON(w, map[string]any{"ok": true, "channel": map[string]any{
 			"id": f.Get("channel"), "is_member": true, "is_archived": false,
@@ -164,4 +227,134 @@ func (s *Server) Updates() []Post {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Post(nil), s.updates...)
+}
+
+// record reads what r carries and puts its body back for the handlers.
+func record(r *http.Request) Request {
+	rq := Request{Method: strings.TrimPrefix(r.URL.Path, "/api/"), Form: url.Values{}}
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	for k, vs := range r.URL.Query() {
+		rq.Form[k] = append(rq.Form[k], vs...)
+	}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		rq.JSON = true
+		var m map[string]any
+		_ = json.Unmarshal(body, &m)
+		for k, v := range m {
+			switch v := v.(type) {
+			case string:
+				rq.Form.Set(k, v)
+			default:
+				b, _ := json.Marshal(v)
+				rq.Form.Set(k, string(b))
+			}
+		}
+	} else if form, err := url.ParseQuery(string(body)); err == nil {
+		for k, vs := range form {
+			rq.Form[k] = append(rq.Form[k], vs...)
+		}
+	}
+	rq.Token = rq.Form.Get("token")
+	if a, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		rq.Token = a
+	}
+	return rq
+}
+
+// token is the token r came with, once its form is parsed.
+func token(r *http.Request) string {
+	if a, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		return a
+	}
+	return r.PostForm.Get("token")
+}
+
+// Requests is every request received, in order, whoever answered it.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Calls is the requests received for one method ("chat.postMessage").
+func (s *Server) Calls(method string) []Request {
+	var out []Request
+	for _, rq := range s.Requests() {
+		if rq.Method == method {
+			out = append(out, rq)
+		}
+	}
+	return out
+}
+
+// Answer injects answers for one method ("chat.postMessage"): its next
+// calls are answered by hs in turn, the last one repeating. A nil answer
+// is the fake's own. An answered call is recorded as a request but posts
+// or updates nothing. Answer(method) with no answers ends the injection.
+func (s *Server) Answer(method string, hs ...http.HandlerFunc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.answers == nil {
+		s.answers = map[string]*answers{}
+	}
+	s.answers[method] = &answers{hs: hs}
+}
+
+// SetUsers sets who users.lookupByEmail knows: the Slack ID of an email,
+// "" for users_not_found. Without it nobody is known.
+func (s *Server) SetUsers(lookup func(email string) string) {
+	s.mu.Lock()
+	s.users = lookup
+	s.mu.Unlock()
+}
+
+// Error answers Slack's ok:false with code.
+func Error(code string) http.HandlerFunc {
+	b, _ := json.Marshal(map[string]any{"ok": false, "error": code})
+	return JSON(string(b))
+}
+
+// JSON answers 200 with body as it is, valid JSON or not.
+func JSON(body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, body)
+	}
+}
+
+// Status answers an HTML page with the HTTP status code, as a proxy or
+// Slack's edge does; header is name, value pairs (Retry-After).
+func Status(code int, header ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i+1 < len(header); i += 2 {
+			w.Header().Set(header[i], header[i+1])
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(code)
+		_, _ = fmt.Fprintf(w, "<html>%d</html>", code)
+	}
+}
+
+// Hang answers nothing until the client gives up.
+func Hang(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
+
+// Slow answers with h (nil: the fake's own answer) after d, or nothing if
+// the client gives up first.
+func (s *Server) Slow(d time.Duration, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return
+		}
+		if h != nil {
+			h(w, r)
+			return
+		}
+		s.serveOwn(w, r)
+	}
 }
