@@ -30,10 +30,7 @@ const (
 // sheet: they are made inert as in Render, and nobody is mentioned. Like
 // Render it is pure and never exceeds the chat's limit.
 func RenderDigest(d Dialect, r digest.Report) string {
-	if d != Slack && d != Typetalk {
-		d = Console
-	}
-	w := writer{d: d}
+	w := writer{chat: d.chat()}
 	w.b.Grow(512 + 64*(len(r.Services)+len(r.People)) + 128*len(r.Noisiest))
 
 	w.symbol(":bar_chart:", "📊")
@@ -78,19 +75,16 @@ func RenderDigest(d Dialect, r digest.Report) string {
 	w.digestPeople(r.People)
 	w.digestAlerts(r.Noisiest)
 	s := w.b.String()
-	return fit(s, len(s), d)
+	return fit(s, len(s), w.chat)
 }
 
 // digestTotals writes "12 incidents: 8 high urgency, 4 low · 8 in business
 // hours, 4 outside".
 func (w *writer) digestTotals(r *digest.Report) {
-	if w.d == Slack {
-		w.b.WriteByte('*')
-	}
+	open, close := w.chat.bold()
+	w.raw(open)
 	w.digestCount(r.Incidents, "incident", "incidents")
-	if w.d == Slack {
-		w.b.WriteByte('*')
-	}
+	w.raw(close)
 	w.raw(": ")
 	w.digestUrgencies(r.High, r.Low, r.Incidents, " urgency")
 	w.raw(" · ")
@@ -143,11 +137,8 @@ func (w *writer) digestCount(n int, one, many string) {
 
 // digestBullet starts a list item on a new line.
 func (w *writer) digestBullet() {
-	if w.d == Slack {
-		w.raw("\n• ")
-	} else {
-		w.raw("\n- ")
-	}
+	w.b.WriteByte('\n')
+	w.raw(w.chat.bullet())
 }
 
 // digestMore writes the line "and N more" after a capped list.

@@ -20,10 +20,7 @@ type Followup struct {
 // long it has waited. On Slack it goes into the incident's thread; on
 // Typetalk the tag ties it to the incident. Pure, like Render.
 func RenderFollowup(d Dialect, f Followup) string {
-	if d != Slack && d != Typetalk {
-		d = Console
-	}
-	w := writer{d: d}
+	w := writer{chat: d.chat()}
 	w.b.Grow(256 + len(f.Incident.Title) + 32*len(f.OnCall))
 	w.symbol(":bell:", "🔔")
 	w.strong("Still not acknowledged")
@@ -33,10 +30,7 @@ func RenderFollowup(d Dialect, f Followup) string {
 	}
 	w.raw(" — ")
 	w.ref(&f.Incident)
-	if d != Slack && linkable(f.Incident.URL) {
-		w.b.WriteByte('\n')
-		w.b.WriteString(f.Incident.URL)
-	}
+	w.url(&f.Incident)
 	w.raw("\nPlease acknowledge it in PagerDuty, or say here who is looking.")
 	if f.Max > 0 {
 		w.raw(" (reminder ")
@@ -47,5 +41,5 @@ func RenderFollowup(d Dialect, f Followup) string {
 	}
 	foot := w.b.Len()
 	w.footer(&Input{Tag: f.Tag, OnCall: f.OnCall, Mention: true})
-	return fit(w.b.String(), foot, d)
+	return fit(w.b.String(), foot, w.chat)
 }

@@ -59,33 +59,14 @@ const (
 
 // String is the dialect's lower-case name: console, slack, typetalk.
 func (d Dialect) String() string {
-	switch d {
-	case Console:
-		return "console"
-	case Slack:
-		return "slack"
-	case Typetalk:
-		return "typetalk"
+	if d >= 0 && int(d) < len(chats) {
+		return chats[d].name()
 	}
 	return "Dialect(" + strconv.Itoa(int(d)) + ")"
 }
 
-// Message length limits, in UTF-16 code units.
-const (
-	slackLimit    = 3900  // Slack advises keeping text under 4,000 characters
-	typetalkLimit = 4000  // Typetalk refuses longer posts
-	consoleLimit  = 10000 // keeps a log line bounded
-)
-
-func (d Dialect) limit() int {
-	switch d {
-	case Slack:
-		return slackLimit
-	case Typetalk:
-		return typetalkLimit
-	}
-	return consoleLimit
-}
+// limit is the longest message in d, in UTF-16 code units.
+func (d Dialect) limit() int { return d.chat().limit() }
 
 // Input is everything a message says.
 type Input struct {
@@ -157,10 +138,7 @@ func Tag(number int) string {
 
 // Render returns the text of the message for in, in dialect d.
 func Render(d Dialect, in Input) string {
-	if d != Slack && d != Typetalk {
-		d = Console
-	}
-	w := writer{d: d}
+	w := writer{chat: d.chat()}
 	w.b.Grow(estimate(&in))
 
 	ev := &in.Event
@@ -169,12 +147,7 @@ func Render(d Dialect, in Input) string {
 		w.seen(in.Seen, ev.OccurredAt)
 	}
 	w.facts(&ev.Incident)
-	if d != Slack {
-		if linkable(ev.Incident.URL) {
-			w.b.WriteByte('\n')
-			w.b.WriteString(ev.Incident.URL)
-		}
-	}
+	w.url(&ev.Incident)
 	w.details(ev)
 	if ev.Kind == incident.Triggered {
 		w.runbooks(in.Runbooks)
@@ -182,7 +155,7 @@ func Render(d Dialect, in Input) string {
 
 	foot := w.b.Len()
 	w.footer(&in)
-	return fit(w.b.String(), foot, d)
+	return fit(w.b.String(), foot, w.chat)
 }
 
 // estimate is the usual size of the rendered message, so that the builder
@@ -337,12 +310,9 @@ func (w *writer) headline(ev *incident.Event, elapsed time.Duration) {
 	w.ref(inc)
 }
 
-// emoji writes the kind's emoji and a space: a Slack short code, a Unicode
-// emoji on Typetalk, nothing on the console.
+// emoji writes the kind's emoji and a space, as the chat shows it (a Slack
+// short code, a Unicode emoji), or nothing in a chat without emoji.
 func (w *writer) emoji(k incident.Kind) {
-	if w.d == Console {
-		return
-	}
 	var code, char string
 	switch k {
 	case incident.Triggered:
@@ -386,12 +356,7 @@ func (w *writer) emoji(k incident.Kind) {
 	default:
 		code, char = ":information_source:", "ℹ️"
 	}
-	if w.d == Slack {
-		w.raw(code)
-	} else {
-		w.raw(char)
-	}
-	w.b.WriteByte(' ')
+	w.symbol(code, char)
 }
 
 // after writes " after 1h 25m" for a positive elapsed time.
@@ -466,20 +431,12 @@ func (w *writer) names(names []string) {
 	}
 }
 
-// ref writes the incident's number and title, linked to the incident on
-// Slack when its URL is safe to link.
+// ref writes the incident's number and title, linked to the incident when
+// its URL is safe to link and the chat has labelled links (see url).
 func (w *writer) ref(inc *incident.Incident) {
-	link := w.d == Slack && linkable(inc.URL)
-	if link {
-		w.b.WriteByte('<')
-		w.text(inc.URL, 0) // validated; escapes & as &amp;
-		w.b.WriteByte('|')
-	}
+	w.linked = linkable(inc.URL) && w.chat.openLink(w, inc.URL)
 	if inc.Number > 0 {
-		w.b.WriteByte('#')
-		if w.d == Typetalk {
-			w.raw(zwsp)
-		}
+		w.text("#", 0) // not a hashtag: inert like outside text
 		w.int(inc.Number)
 		w.b.WriteByte(' ')
 	}
@@ -492,8 +449,17 @@ func (w *writer) ref(inc *incident.Incident) {
 	default:
 		w.raw("(unknown incident)")
 	}
-	if link {
-		w.b.WriteByte('>')
+	if w.linked {
+		w.chat.closeLink(w)
+	}
+}
+
+// url writes the incident's URL on its own line when it is safe to link and
+// ref did not make the title a link to it.
+func (w *writer) url(inc *incident.Incident) {
+	if !w.linked && linkable(inc.URL) {
+		w.b.WriteByte('\n')
+		w.b.WriteString(inc.URL)
 	}
 }
 
@@ -605,8 +571,9 @@ func (w *writer) ago(d time.Duration) {
 }
 
 // runbooks writes a line per runbook, at most rotation.MaxRunbooks, those
-// with a linkable URL: "Runbook: <url|note>" on Slack, "Runbook: note —
-// url" elsewhere (the URL alone without a note).
+// with a linkable URL: "Runbook: " and a link labelled with the note (on
+// Slack "<url|note>", in plain text "note — url", the URL alone without a
+// note).
 func (w *writer) runbooks(rbs []rotation.Runbook) {
 	shown := 0
 	for i := range rbs {
@@ -620,21 +587,7 @@ func (w *writer) runbooks(rbs []rotation.Runbook) {
 		shown++
 		note := strings.TrimSpace(rb.Note)
 		w.raw("\nRunbook: ")
-		if w.d == Slack {
-			w.b.WriteByte('<')
-			w.text(rb.URL, 0) // validated; escapes & as &amp;
-			if note != "" {
-				w.b.WriteByte('|')
-				w.text(note, fieldMax)
-			}
-			w.b.WriteByte('>')
-			continue
-		}
-		if note != "" {
-			w.text(note, fieldMax)
-			w.raw(" — ")
-		}
-		w.b.WriteString(rb.URL)
+		w.chat.link(w, rb.URL, note)
 	}
 }
 
@@ -660,13 +613,10 @@ func (w *writer) footer(in *Input) {
 	}
 	if in.Notice != "" {
 		w.b.WriteByte('\n')
-		if w.d == Slack {
-			w.b.WriteByte('_')
-			w.text(strings.TrimSpace(in.Notice), noticeMax)
-			w.b.WriteByte('_')
-		} else {
-			w.text(strings.TrimSpace(in.Notice), noticeMax)
-		}
+		open, close := w.chat.italic()
+		w.raw(open)
+		w.text(strings.TrimSpace(in.Notice), noticeMax)
+		w.raw(close)
 	}
 }
 
@@ -690,21 +640,10 @@ func (w *writer) unmatched(cells []string) {
 	}
 }
 
-// member writes " " and one on-call person: a mention with their handle in
-// this chat, or their plain name when they have none (on the console, always
-// "@Name").
+// member writes " " and one on-call person as the chat mentions them: with
+// their handle in this chat, or by name (on the console, always "@Name").
+// A member with neither name nor handle is left out.
 func (w *writer) member(m *rotation.Member) {
-	switch {
-	case w.d == Slack && rotation.ValidSlackUserID(m.Slack):
-		w.raw(" <@")
-		w.raw(m.Slack)
-		w.b.WriteByte('>')
-		return
-	case w.d == Typetalk && rotation.ValidTypetalkAccount(m.Typetalk):
-		w.raw(" @")
-		w.raw(m.Typetalk)
-		return
-	}
 	name := m.Name
 	if name == "" {
 		name = m.Typetalk
@@ -712,14 +651,11 @@ func (w *writer) member(m *rotation.Member) {
 	if name == "" {
 		name = m.Slack
 	}
-	if name == "" {
+	if name == "" { // and so no handle either
 		return
 	}
 	w.b.WriteByte(' ')
-	if w.d == Console {
-		w.b.WriteByte('@')
-	}
-	w.text(name, nameMax)
+	w.chat.mention(w, m, name)
 }
 
 // anyShown reports whether one of members has a name or a handle to show.

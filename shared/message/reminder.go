@@ -95,10 +95,7 @@ const (
 // the same rules, and never exceeds the chat's limit. Reminders are inside
 // business hours by definition: the on-call people are always mentioned.
 func RenderReminder(d Dialect, r Reminder) string {
-	if d != Slack && d != Typetalk {
-		d = Console
-	}
-	w := writer{d: d}
+	w := writer{chat: d.chat()}
 	w.b.Grow(512 + len(r.ManualURL) + 64*len(r.OnCall))
 	if !anyShown(r.OnCall) {
 		w.emptyRotation(&r)
@@ -110,7 +107,7 @@ func RenderReminder(d Dialect, r Reminder) string {
 	w.unmatched(r.Unmatched)
 	w.manual(r.ManualURL)
 	s := w.b.String()
-	return fit(s, len(s), d)
+	return fit(s, len(s), w.chat)
 }
 
 // morning:
@@ -177,11 +174,7 @@ func (w *writer) evening(r *Reminder) {
 		}
 		items++
 		w.b.WriteByte('\n')
-		if w.d == Slack {
-			w.raw("• ")
-		} else {
-			w.raw("- ")
-		}
+		w.raw(w.chat.bullet())
 		w.text(item, fieldMax)
 	}
 }
@@ -216,18 +209,13 @@ func (w *writer) emptyRotation(r *Reminder) {
 	}
 }
 
-// symbol writes an emoji and a space: a Slack short code, a Unicode emoji
-// on Typetalk, nothing on the console.
+// symbol writes an emoji and a space, as the chat shows it given its Slack
+// short code and its Unicode character; nothing in a chat without emoji.
 func (w *writer) symbol(code, char string) {
-	switch w.d {
-	case Slack:
-		w.raw(code)
-	case Typetalk:
-		w.raw(char)
-	default:
-		return
+	if e := w.chat.emoji(code, char); e != "" {
+		w.raw(e)
+		w.b.WriteByte(' ')
 	}
-	w.b.WriteByte(' ')
 }
 
 // greet writes "Hi" and the people: a mention with their handle in this
@@ -320,24 +308,10 @@ func (w *writer) channels(chs []Channel, lead string) bool {
 	return true
 }
 
-// channel names one chat destination: a channel link on Slack for a Slack
-// channel, otherwise in words.
+// channel names one chat destination as its chat names it: a channel link
+// in a message to the same Slack, otherwise in words.
 func (w *writer) channel(c *Channel) {
-	id := strings.TrimSpace(c.ID)
-	switch {
-	case c.Dialect == Slack && w.d == Slack && channelID(id):
-		w.raw("<#")
-		w.raw(id)
-		w.b.WriteByte('>')
-	case c.Dialect == Slack:
-		w.raw("Slack channel ")
-		w.text(id, nameMax)
-	case c.Dialect == Typetalk:
-		w.raw("Typetalk topic ")
-		w.text(id, nameMax)
-	default:
-		w.raw("the console")
-	}
+	c.Dialect.chat().channel(w, strings.TrimSpace(c.ID))
 }
 
 // manual writes "\nOn-call manual: URL": a link when the URL is safe to
@@ -348,29 +322,9 @@ func (w *writer) manual(url string) {
 		return
 	}
 	w.raw("\nOn-call manual: ")
-	switch {
-	case !linkable(url):
+	if linkable(url) {
+		w.chat.link(w, url, "")
+	} else {
 		w.text(url, fieldMax)
-	case w.d == Slack:
-		w.b.WriteByte('<')
-		w.text(url, 0) // validated; escapes & as &amp;
-		w.b.WriteByte('>')
-	default:
-		w.raw(url) // validated: no @, and a # must stay as is to keep the link
 	}
-}
-
-// channelID reports whether id looks like a Slack conversation ID
-// (C0123ABCD, G…): upper-case letters and digits, so "<#id>" is a channel
-// link and nothing else.
-func channelID(id string) bool {
-	if len(id) < 2 || len(id) > 32 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if c := id[i]; !('A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
-			return false
-		}
-	}
-	return true
 }

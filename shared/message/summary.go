@@ -30,14 +30,11 @@ const summaryMaxSteps = 8
 // → Acknowledged by X 11:19 (4m) → Resolved by Y 12:40 (1h 25m)") with the
 // time since the trigger, and the tag. It is pure, like Render.
 func RenderSummary(d Dialect, s Summary) string {
-	if d != Slack && d != Typetalk {
-		d = Console
-	}
 	loc := s.Location
 	if loc == nil {
 		loc = time.UTC
 	}
-	w := writer{d: d}
+	w := writer{chat: d.chat()}
 	w.b.Grow(256 + len(s.Incident.Title) + 64*len(s.Steps))
 
 	var start time.Time
@@ -58,10 +55,7 @@ func RenderSummary(d Dialect, s Summary) string {
 	}
 	w.headline(&ev, elapsed)
 	w.facts(&s.Incident)
-	if d != Slack && linkable(s.Incident.URL) {
-		w.b.WriteByte('\n')
-		w.b.WriteString(s.Incident.URL)
-	}
+	w.url(&s.Incident)
 	steps := s.Steps
 	if len(steps) > summaryMaxSteps {
 		steps = steps[len(steps)-summaryMaxSteps:]
@@ -85,7 +79,7 @@ func RenderSummary(d Dialect, s Summary) string {
 	}
 	foot := w.b.Len()
 	w.footer(&Input{Tag: s.Tag})
-	return fit(w.b.String(), foot, d)
+	return fit(w.b.String(), foot, w.chat)
 }
 
 // kindName is a status change as the timeline names it.

@@ -6,29 +6,24 @@ import (
 	"unicode/utf8"
 )
 
-// zwsp (ZERO WIDTH SPACE) follows every @ and # of PagerDuty text on
-// Typetalk, so that it is never read as a mention or a hashtag.
-const zwsp = "\u200b"
-
 // writer builds one message in one dialect.
 type writer struct {
-	b strings.Builder
-	d Dialect
+	b    strings.Builder
+	chat dialect
+	// linked: ref made the incident's title a link to its URL.
+	linked bool
 }
 
 // raw writes text of ours as is. Callers only pass text that is safe in
 // every dialect: no &, <, >, @ or #.
 func (w *writer) raw(s string) { w.b.WriteString(s) }
 
-// strong writes a word of ours, bold on Slack.
+// strong writes a word of ours, bold where the chat has bold.
 func (w *writer) strong(s string) {
-	if w.d == Slack {
-		w.b.WriteByte('*')
-		w.b.WriteString(s)
-		w.b.WriteByte('*')
-		return
-	}
+	open, close := w.chat.bold()
+	w.b.WriteString(open)
 	w.b.WriteString(s)
+	w.b.WriteString(close)
 }
 
 // int writes n in decimal.
@@ -49,6 +44,7 @@ func (w *writer) quote(s string) { w.inert(s, 0, "\n> ") }
 // inert writes s so that it is shown as written and means nothing to the
 // chat: see the package documentation. newline replaces each line break.
 func (w *writer) inert(s string, max int, newline string) {
+	esc := w.chat.escapes()
 	start, n := 0, 0 // start of the run not yet written; characters seen
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -65,20 +61,7 @@ func (w *writer) inert(s string, max int, newline string) {
 		var rep string
 		switch {
 		case ' ' <= r && r < 0x7f: // printable ASCII: the usual case
-			switch {
-			case w.d == Slack && c == '&':
-				rep = "&amp;"
-			case w.d == Slack && c == '<':
-				rep = "&lt;"
-			case w.d == Slack && c == '>':
-				rep = "&gt;"
-			case w.d == Typetalk && (c == '@' || c == '#'):
-				i++
-				w.b.WriteString(s[start:i])
-				w.b.WriteString(zwsp)
-				start = i
-				continue
-			default:
+			if rep = esc.ascii[c]; rep == "" {
 				i++
 				continue
 			}
@@ -90,15 +73,11 @@ func (w *writer) inert(s string, max int, newline string) {
 		case r == utf8.RuneError && size == 1: // invalid UTF-8
 			rep = "\ufffd"
 		case '\u202a' <= r && r <= '\u202e' || '\u2066' <= r && r <= '\u2069': // bidi overrides: dropped
-		case w.d == Typetalk && (r == '＠' || r == '＃' || r == '﹫' || r == '﹟'):
-			i += size
-			w.b.WriteString(s[start:i])
-			w.b.WriteString(zwsp)
-			start = i
-			continue
 		default:
-			i += size
-			continue
+			if rep = esc.other.of(r); rep == "" {
+				i += size
+				continue
+			}
 		}
 		w.b.WriteString(s[start:i])
 		w.b.WriteString(rep)
@@ -148,11 +127,11 @@ func units(s string) int {
 	return n
 }
 
-// fit returns s if it is within d's limit. Otherwise it cuts s[:foot] (the
+// fit returns s if it is within the chat's limit. Otherwise it cuts s[:foot] (the
 // headline, facts and details) so that, followed by "…" and the footer
 // s[foot:], it is; and when even the footer alone is too long, it cuts the
 // whole message.
-func fit(s string, foot int, d Dialect) string {
+func fit(s string, foot int, d dialect) string {
 	limit := d.limit()
 	// A UTF-8 string has at least as many bytes as UTF-16 code units.
 	if len(s) <= limit || units(s) <= limit {
@@ -174,11 +153,9 @@ func fit(s string, foot int, d Dialect) string {
 }
 
 // cut returns the longest prefix of s of at most n UTF-16 code units that
-// ends on a character boundary and leaves no construct of d half written:
-// on Slack no "&amp;" or "<…>" is split; on Typetalk no @ or # loses the
-// zero-width space that makes it inert, and no "@account" or "#tag" of ours
-// is shortened into another one. Trailing spaces and line breaks go too.
-func cut(s string, n int, d Dialect) string {
+// ends on a character boundary and leaves no construct of d half written
+// (d.trimCut). Trailing spaces and line breaks go too.
+func cut(s string, n int, d dialect) string {
 	u := 0
 	for i, r := range s {
 		ru := 1
@@ -191,33 +168,5 @@ func cut(s string, n int, d Dialect) string {
 		}
 		u += ru
 	}
-	switch d {
-	case Slack:
-		if i := strings.LastIndexByte(s, '&'); i >= 0 && strings.IndexByte(s[i:], ';') < 0 {
-			s = s[:i]
-		}
-		if i := strings.LastIndexByte(s, '<'); i >= 0 && strings.IndexByte(s[i:], '>') < 0 {
-			s = s[:i]
-		}
-	case Typetalk:
-		// A run of handle characters (those of
-		// rotation.ValidTypetalkAccount) at the end, right after a bare @
-		// or #, is one of our mentions or the tag, cut short: drop it.
-		j := len(s)
-		for j > 0 && (isAlnum(s[j-1]) || s[j-1] == '-' || s[j-1] == '_' || s[j-1] == '.') {
-			j--
-		}
-		if j > 0 && (s[j-1] == '@' || s[j-1] == '#') {
-			s = s[:j-1]
-		}
-		// A neutralised sign whose zero-width space was cut off.
-		for {
-			r, size := utf8.DecodeLastRuneInString(s)
-			if r != '@' && r != '#' && r != '＠' && r != '＃' && r != '﹫' && r != '﹟' {
-				break
-			}
-			s = s[:len(s)-size]
-		}
-	}
-	return strings.TrimRight(s, " \t\n")
+	return strings.TrimRight(d.trimCut(s), " \t\n")
 }

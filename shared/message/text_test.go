@@ -12,7 +12,7 @@ import (
 )
 
 func inertText(d Dialect, s string, max int) string {
-	w := writer{d: d}
+	w := writer{chat: d.chat()}
 	w.text(s, max)
 	return w.b.String()
 }
@@ -96,7 +96,7 @@ func TestTextMax(t *testing.T) {
 }
 
 func TestQuote(t *testing.T) {
-	w := writer{d: Slack}
+	w := writer{chat: slack{}}
 	w.raw("> ")
 	w.quote("one <two>\r\nthree\n\nfour")
 	if got, want := w.b.String(), "> one &lt;two&gt;\n> three\n> \n> four"; got != want {
@@ -277,7 +277,7 @@ func TestCutAtSlackConstruct(t *testing.T) {
 		{"a🚨b", 3, "a🚨"},
 		{"abc  \n", 6, "abc"},
 	} {
-		if got := cut(c.s, c.n, Slack); got != c.want {
+		if got := cut(c.s, c.n, slack{}); got != c.want {
 			t.Errorf("cut(%q, %d, Slack) = %q, want %q", c.s, c.n, got, c.want)
 		}
 	}
@@ -291,7 +291,7 @@ func TestCutAtSlackConstruct(t *testing.T) {
 		{"#pd1234", 5, ""},
 		{"＃\u200b本番", 1, ""},
 	} {
-		if got := cut(c.s, c.n, Typetalk); got != c.want {
+		if got := cut(c.s, c.n, typetalk{}); got != c.want {
 			t.Errorf("cut(%q, %d, Typetalk) = %q, want %q", c.s, c.n, got, c.want)
 		}
 	}
