@@ -2,57 +2,35 @@ package slack
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pd2chat/pd2chat/shared/fakeslack"
 )
 
-// fakeUsers speaks users.lookupByEmail and counts the calls per email.
-type fakeUsers struct {
-	mu    sync.Mutex
-	calls map[string]int
-	fail  atomic.Bool
-}
-
-func (f *fakeUsers) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/api/users.lookupByEmail" {
-		http.NotFound(w, r)
-		return
+// count is how many times Slack was asked for email.
+func count(f *fakeslack.Server, email string) int {
+	n := 0
+	for _, rq := range f.Calls("users.lookupByEmail") {
+		if rq.Form.Get("email") == email {
+			n++
+		}
 	}
-	_ = r.ParseForm()
-	email := r.Form.Get("email")
-	f.mu.Lock()
-	f.calls[email]++
-	fail := f.fail.Load()
-	f.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	switch {
-	case fail:
-		w.WriteHeader(http.StatusServiceUnavailable)
-	case email == "watanabe@example.com":
-		_, _ = io.WriteString(w, `{"ok":true,"user":{"id":"U01WATANABE","name":"watanabe","profile":{"email":"watanabe@example.com"}}}`)
-	default:
-		_, _ = io.WriteString(w, `{"ok":false,"error":"users_not_found"}`)
-	}
-}
-
-func (f *fakeUsers) count(email string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.calls[email]
+	return n
 }
 
 func TestDirectory(t *testing.T) {
-	fake := &fakeUsers{calls: map[string]int{}}
-	srv := httptest.NewServer(fake)
-	defer srv.Close()
+	fake := fakeslack.New(t)
+	fake.SetUsers(func(email string) string {
+		if email == "watanabe@example.com" {
+			return "U01WATANABE"
+		}
+		return ""
+	})
 	now := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
-	d := NewDirectory(Options{Token: "xoxb-dir-token", APIURL: srv.URL + "/api/"})
+	d := NewDirectory(Options{Token: "xoxb-dir-token", APIURL: fake.APIURL()})
 	d.Now = func() time.Time { return now }
 	ctx := context.Background()
 
@@ -66,17 +44,17 @@ func TestDirectory(t *testing.T) {
 			t.Fatalf("unknown email: %q, %v", id, err)
 		}
 	}
-	if fake.count("watanabe@example.com") != 1 || fake.count("nobody@example.com") != 1 {
+	if count(fake, "watanabe@example.com") != 1 || count(fake, "nobody@example.com") != 1 {
 		t.Errorf("want one call per email, the rest cached")
 	}
 	now = now.Add(2 * time.Hour) // the miss expires (1 h), the hit does not (24 h)
 	_, _ = d.SlackID(ctx, "watanabe@example.com")
 	_, _ = d.SlackID(ctx, "nobody@example.com")
-	if fake.count("watanabe@example.com") != 1 || fake.count("nobody@example.com") != 2 {
+	if count(fake, "watanabe@example.com") != 1 || count(fake, "nobody@example.com") != 2 {
 		t.Errorf("after 2 h: the miss should be asked again, the hit not")
 	}
 
-	fake.fail.Store(true)
+	fake.Answer("users.lookupByEmail", fakeslack.Status(http.StatusServiceUnavailable))
 	_, err := d.SlackID(ctx, "new@example.com")
 	if err == nil || !strings.Contains(err.Error(), "users.lookupByEmail") {
 		t.Fatalf("want an error naming the method, got %v", err)
@@ -84,7 +62,7 @@ func TestDirectory(t *testing.T) {
 	if strings.Contains(err.Error(), "xoxb-dir-token") || strings.Contains(err.Error(), "new@example.com") {
 		t.Errorf("error leaks the token or the address: %v", err)
 	}
-	fake.fail.Store(false)
+	fake.Answer("users.lookupByEmail") // Slack is back
 	if id, err := d.SlackID(ctx, "new@example.com"); err != nil || id != "" {
 		t.Errorf("a failure must not be cached: %q %v", id, err)
 	}

@@ -10,12 +10,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
+	"github.com/pd2chat/pd2chat/shared/fakeslack"
 )
 
 const (
@@ -24,111 +24,12 @@ const (
 	okTS    = "1700000000.000100"
 )
 
-// request is what the fake Slack received for one Web API call.
-type request struct {
-	path, token, channel, text, threadTS, unfurlLinks, mrkdwn, ts string
-	hasMrkdwn                                                     bool
-	metadata                                                      string
-	hasMetadata                                                   bool
-	form                                                          url.Values // the whole form, for form-encoded calls
-}
+// ok answers every call with okTS, whatever the method.
+var ok = fakeslack.JSON(`{"ok":true,"channel":"C123","ts":"` + okTS + `","message":{"text":"x","ts":"` + okTS + `"}}`)
 
-// fakeSlack speaks enough of Slack's Web API (chat.postMessage, as a form
-// or as JSON; chat.update; conversations.history and .replies through the
-// respond handlers) for the real slack-go client, and records what it
-// received.
-type fakeSlack struct {
-	mu      sync.Mutex
-	got     []request
-	respond []http.HandlerFunc // one per call; the last one repeats
-}
-
-func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var rq request
-	rq.path = r.URL.Path
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-		var body map[string]any
-		_ = json.NewDecoder(r.Body).Decode(&body)
-		str := func(k string) string { s, _ := body[k].(string); return s }
-		rq.token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		rq.channel, rq.text, rq.threadTS = str("channel"), str("text"), str("thread_ts")
-		if v, ok := body["unfurl_links"]; ok {
-			rq.unfurlLinks, _ = v.(string)
-			if b, ok := v.(bool); ok && !b {
-				rq.unfurlLinks = "false"
-			}
-		}
-		_, rq.hasMrkdwn = body["mrkdwn"]
-	} else {
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		rq.token = r.PostForm.Get("token")
-		if a := r.Header.Get("Authorization"); a != "" {
-			rq.token = strings.TrimPrefix(a, "Bearer ")
-		}
-		rq.channel, rq.text, rq.threadTS = r.PostForm.Get("channel"), r.PostForm.Get("text"), r.PostForm.Get("thread_ts")
-		rq.unfurlLinks = r.PostForm.Get("unfurl_links")
-		rq.ts = r.PostForm.Get("ts")
-		rq.mrkdwn = r.PostForm.Get("mrkdwn")
-		_, rq.hasMrkdwn = r.PostForm["mrkdwn"]
-		rq.metadata = r.PostForm.Get("metadata")
-		_, rq.hasMetadata = r.PostForm["metadata"]
-		rq.form = r.PostForm
-	}
-	f.mu.Lock()
-	n := len(f.got)
-	f.got = append(f.got, rq)
-	f.mu.Unlock()
-	if len(f.respond) == 0 {
-		ok(w, r)
-		return
-	}
-	f.respond[min(n, len(f.respond)-1)](w, r)
-}
-
-func (f *fakeSlack) requests() []request {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]request(nil), f.got...)
-}
-
-func ok(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, `{"ok":true,"channel":"C123","ts":"`+okTS+`","message":{"text":"x","ts":"`+okTS+`"}}`)
-}
-
-func apiError(code string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, `{"ok":false,"error":"`+code+`"}`)
-	}
-}
-
-func status(code int, header ...string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		for i := 0; i+1 < len(header); i += 2 {
-			w.Header().Set(header[i], header[i+1])
-		}
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(code)
-		_, _ = io.WriteString(w, "<html>oops</html>")
-	}
-}
-
-func writeJSON(w http.ResponseWriter, code int, body string) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	_, _ = io.WriteString(w, body)
-}
-
-// hang answers nothing until the client gives up.
-func hang(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
-
-func newPoster(t *testing.T, f *fakeSlack) *slack.Poster {
+func newPoster(t *testing.T, f *fakeslack.Server) *slack.Poster {
 	t.Helper()
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	return slack.New(slack.Options{Token: token, APIURL: srv.URL + "/api", Channel: channel, HTTPClient: srv.Client()})
+	return slack.New(slack.Options{Token: token, APIURL: f.URL + "/api", Channel: channel, HTTPClient: f.Client()})
 }
 
 func TestPostTS(t *testing.T) {
@@ -166,35 +67,33 @@ func TestPostTS(t *testing.T) {
 			respond: ok,
 			wantTS:  okTS,
 		},
-		{name: "channel not found", respond: apiError("channel_not_found"), wantErr: "slack: post to C123: channel_not_found"},
-		{name: "invalid auth", respond: apiError("invalid_auth"), wantErr: "slack: post to C123: invalid_auth"},
-		{name: "not in channel", respond: apiError("not_in_channel"), wantErr: "slack: post to C123: not_in_channel"},
+		{name: "channel not found", respond: fakeslack.Error("channel_not_found"), wantErr: "slack: post to C123: channel_not_found"},
+		{name: "invalid auth", respond: fakeslack.Error("invalid_auth"), wantErr: "slack: post to C123: invalid_auth"},
+		{name: "not in channel", respond: fakeslack.Error("not_in_channel"), wantErr: "slack: post to C123: not_in_channel"},
 		{
-			name: "missing scope names the scope",
-			respond: func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, http.StatusOK, `{"ok":false,"error":"missing_scope","needed":"chat:write","provided":"channels:read"}`)
-			},
+			name:    "missing scope names the scope",
+			respond: fakeslack.JSON(`{"ok":false,"error":"missing_scope","needed":"chat:write","provided":"channels:read"}`),
 			wantErr: "slack: post to C123: missing_scope (needed scope: chat:write)",
 		},
-		{name: "slack internal error", respond: apiError("internal_error"), wantErr: "internal_error", wantTemp: true},
-		{name: "ratelimited in the body", respond: apiError("ratelimited"), wantErr: "ratelimited", wantTemp: true},
+		{name: "slack internal error", respond: fakeslack.Error("internal_error"), wantErr: "internal_error", wantTemp: true},
+		{name: "ratelimited in the body", respond: fakeslack.Error("ratelimited"), wantErr: "ratelimited", wantTemp: true},
 		{
 			name:     "HTTP 429 with Retry-After",
-			respond:  status(http.StatusTooManyRequests, "Retry-After", "3"),
+			respond:  fakeslack.Status(http.StatusTooManyRequests, "Retry-After", "3"),
 			wantErr:  "slack: post to C123: slack rate limit exceeded, retry after 3s",
 			wantTemp: true,
 			wantWait: 3 * time.Second,
 		},
-		{name: "HTTP 429 without Retry-After", respond: status(http.StatusTooManyRequests), wantErr: "429", wantTemp: true},
+		{name: "HTTP 429 without Retry-After", respond: fakeslack.Status(http.StatusTooManyRequests), wantErr: "429", wantTemp: true},
 		{
 			name:     "HTTP 429 with an HTTP-date Retry-After",
-			respond:  status(http.StatusTooManyRequests, "Retry-After", "Fri, 20 Nov 2026 10:00:30 GMT"),
+			respond:  fakeslack.Status(http.StatusTooManyRequests, "Retry-After", "Fri, 20 Nov 2026 10:00:30 GMT"),
 			wantErr:  "rate limited",
 			wantTemp: true,
 		},
-		{name: "HTTP 503", respond: status(http.StatusServiceUnavailable), wantErr: "slack: post to C123: slack server error: 503 Service Unavailable", wantTemp: true},
-		{name: "HTTP 500", respond: status(http.StatusInternalServerError), wantErr: "500", wantTemp: true},
-		{name: "HTTP 404 is final", respond: status(http.StatusNotFound), wantErr: "404"},
+		{name: "HTTP 503", respond: fakeslack.Status(http.StatusServiceUnavailable), wantErr: "slack: post to C123: slack server error: 503 Service Unavailable", wantTemp: true},
+		{name: "HTTP 500", respond: fakeslack.Status(http.StatusInternalServerError), wantErr: "500", wantTemp: true},
+		{name: "HTTP 404 is final", respond: fakeslack.Status(http.StatusNotFound), wantErr: "404"},
 		{
 			// Whether the post went out is unknown: the deliver code looks
 			// it up with Find before it posts again.
@@ -211,21 +110,22 @@ func TestPostTS(t *testing.T) {
 		},
 		{
 			name:     "200 with a cut-off body is temporary",
-			respond:  func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, `{"ok":true,"ts":"17`) },
+			respond:  fakeslack.JSON(`{"ok":true,"ts":"17`),
 			wantErr:  "slack: post to C123: unreadable answer: unexpected EOF",
 			wantTemp: true,
 		},
 		{
 			name:     "200 with Slack's fields of the wrong type is temporary",
-			respond:  func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, `{"ok":"yes"}`) },
+			respond:  fakeslack.JSON(`{"ok":"yes"}`),
 			wantErr:  "slack: post to C123: unreadable answer: json: cannot unmarshal",
 			wantTemp: true,
 		},
-		{name: "timeout", respond: hang, ctxLimit: 20 * time.Millisecond, wantErr: "context deadline exceeded", wantTemp: true},
+		{name: "timeout", respond: fakeslack.Hang, ctxLimit: 20 * time.Millisecond, wantErr: "context deadline exceeded", wantTemp: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := &fakeSlack{respond: []http.HandlerFunc{tt.respond}}
+			f := fakeslack.New(t)
+			f.Answer("chat.postMessage", tt.respond)
 			p := newPoster(t, f)
 			ctx := t.Context()
 			if tt.ctxLimit > 0 {
@@ -236,20 +136,20 @@ func TestPostTS(t *testing.T) {
 
 			ts, err := p.PostTS(ctx, tt.msg)
 
-			got := f.requests()
+			got := f.Requests()
 			if len(got) != 1 {
 				t.Fatalf("Slack received %d requests, want 1", len(got))
 			}
 			rq := got[0]
-			if rq.path != "/api/chat.postMessage" || rq.channel != channel || rq.text != tt.msg.Text ||
-				rq.threadTS != tt.msg.ThreadTS || rq.token != token {
+			if rq.Method != "chat.postMessage" || rq.Form.Get("channel") != channel || rq.Form.Get("text") != tt.msg.Text ||
+				rq.Form.Get("thread_ts") != tt.msg.ThreadTS || rq.Token != token {
 				t.Errorf("Slack received %+v, want channel %s, text %q, thread_ts %q and the token", rq, channel, tt.msg.Text, tt.msg.ThreadTS)
 			}
-			if rq.unfurlLinks != "false" {
-				t.Errorf("unfurl_links = %q, want false", rq.unfurlLinks)
+			if rq.Form.Get("unfurl_links") != "false" {
+				t.Errorf("unfurl_links = %q, want false", rq.Form.Get("unfurl_links"))
 			}
-			if rq.hasMrkdwn && rq.mrkdwn != "true" {
-				t.Errorf("mrkdwn = %q, want it on", rq.mrkdwn)
+			if rq.Form.Has("mrkdwn") && rq.Form.Get("mrkdwn") != "true" {
+				t.Errorf("mrkdwn = %q, want it on", rq.Form.Get("mrkdwn"))
 			}
 			checkMetadata(t, rq, tt.msg.Key)
 
@@ -280,9 +180,9 @@ func TestPostTS(t *testing.T) {
 }
 
 func TestPostConnectionRefused(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	srv.Close() // nobody listens there any more
-	p := slack.New(slack.Options{Token: token, APIURL: srv.URL + "/api/", Channel: channel})
+	f := fakeslack.New(t)
+	f.Close() // nobody listens there any more
+	p := slack.New(slack.Options{Token: token, APIURL: f.APIURL(), Channel: channel})
 
 	err := p.Post(t.Context(), chat.Message{Text: "x"})
 
@@ -301,11 +201,9 @@ func TestPostConnectionRefused(t *testing.T) {
 // TestTokenNeverInErrors makes Slack echo the token back in its error code:
 // the poster must scrub it.
 func TestTokenNeverInErrors(t *testing.T) {
-	echo := func(w http.ResponseWriter, r *http.Request) {
-		_ = r.ParseForm()
-		writeJSON(w, http.StatusOK, `{"ok":false,"error":"bad_token_`+r.PostForm.Get("token")+`"}`)
-	}
-	p := newPoster(t, &fakeSlack{respond: []http.HandlerFunc{echo}})
+	f := fakeslack.New(t)
+	f.Answer("chat.postMessage", echoToken)
+	p := newPoster(t, f)
 
 	err := p.Post(t.Context(), chat.Message{Text: "x"})
 
@@ -323,6 +221,12 @@ func TestTokenNeverInErrors(t *testing.T) {
 	}
 }
 
+// echoToken answers an error code that carries the token the call came with.
+func echoToken(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	fakeslack.Error("bad_token_"+r.PostForm.Get("token"))(w, r)
+}
+
 func TestString(t *testing.T) {
 	p := slack.New(slack.Options{Token: token, Channel: "C0ABCDEF"})
 	if got := p.String(); got != "slack:C0ABCDEF" {
@@ -332,11 +236,12 @@ func TestString(t *testing.T) {
 
 // TestSendRetries runs chat.Send over the real client: 429, 503, then ok.
 func TestSendRetries(t *testing.T) {
-	f := &fakeSlack{respond: []http.HandlerFunc{
-		status(http.StatusTooManyRequests, "Retry-After", "1"),
-		status(http.StatusServiceUnavailable),
-		ok,
-	}}
+	f := fakeslack.New(t)
+	f.Answer("chat.postMessage",
+		fakeslack.Status(http.StatusTooManyRequests, "Retry-After", "1"),
+		fakeslack.Status(http.StatusServiceUnavailable),
+		nil, // the fake's own answer: posted
+	)
 	p := newPoster(t, f)
 	var slept []time.Duration
 	pol := chat.RetryPolicy{Sleep: func(ctx context.Context, d time.Duration) error {
@@ -351,24 +256,25 @@ func TestSendRetries(t *testing.T) {
 
 	attempts, err := chat.Send(t.Context(), post, chat.Message{Text: "hello"}, pol)
 
-	if err != nil || attempts != 3 || ts != okTS {
-		t.Fatalf("Send = %d, %v (ts %q); want 3 attempts, ts %s", attempts, err, ts, okTS)
+	posts := f.Posts()
+	if err != nil || attempts != 3 || len(posts) != 1 || ts != posts[0].TS {
+		t.Fatalf("Send = %d, %v (ts %q); want 3 attempts, the one post's ts (posts %+v)", attempts, err, ts, posts)
 	}
 	if len(slept) != 2 || slept[0] != time.Second {
 		t.Errorf("slept %v, want the 1s Retry-After then a back-off", slept)
 	}
-	if n := len(f.requests()); n != 3 {
+	if n := len(f.Requests()); n != 3 {
 		t.Errorf("Slack received %d requests, want 3", n)
 	}
 }
 
 func TestThreadAndUpdate(t *testing.T) {
-	f := &fakeSlack{}
+	f := fakeslack.New(t)
 	p := newPoster(t, f)
 	ctx := context.Background()
 	ref, err := p.PostRef(ctx, chat.Message{Text: "parent"})
-	if err != nil || ref != okTS {
-		t.Fatalf("PostRef = %q, %v", ref, err)
+	if err != nil || len(f.Posts()) != 1 || ref != f.Posts()[0].TS {
+		t.Fatalf("PostRef = %q, %v; posts %+v", ref, err, f.Posts())
 	}
 	if _, err := p.PostRef(ctx, chat.Message{Text: "reply", ThreadTS: ref}); err != nil {
 		t.Fatal(err)
@@ -376,18 +282,18 @@ func TestThreadAndUpdate(t *testing.T) {
 	if err := p.Update(ctx, ref, chat.Message{Text: "parent, now resolved"}); err != nil {
 		t.Fatal(err)
 	}
-	got := f.requests()
+	got := f.Requests()
 	if len(got) != 3 {
 		t.Fatalf("%d requests", len(got))
 	}
-	if got[1].path != "/api/chat.postMessage" || got[1].threadTS != okTS {
+	if got[1].Method != "chat.postMessage" || got[1].Form.Get("thread_ts") != ref {
 		t.Errorf("reply: %+v", got[1])
 	}
-	if got[2].path != "/api/chat.update" || got[2].ts != okTS || got[2].channel != channel || got[2].text != "parent, now resolved" {
+	if got[2].Method != "chat.update" || got[2].Form.Get("ts") != ref || got[2].Form.Get("channel") != channel || got[2].Form.Get("text") != "parent, now resolved" {
 		t.Errorf("update: %+v", got[2])
 	}
 
-	f.respond = []http.HandlerFunc{apiError("message_not_found")}
+	f.Answer("chat.update", fakeslack.Error("message_not_found"))
 	err = p.Update(ctx, "1.2", chat.Message{Text: "x"})
 	if err == nil || !strings.Contains(err.Error(), "slack: update C123 1.2: message_not_found") || strings.Contains(err.Error(), token) {
 		t.Errorf("err = %v", err)
@@ -400,11 +306,12 @@ func TestThreadAndUpdate(t *testing.T) {
 // checkMetadata: a post with a key carries the metadata form field
 // {"event_type":"pd2chat_event","event_payload":{"key":key}}; one without
 // carries none.
-func checkMetadata(t *testing.T, rq request, key string) {
+func checkMetadata(t *testing.T, rq fakeslack.Request, key string) {
 	t.Helper()
+	metadata := rq.Form.Get("metadata")
 	if key == "" {
-		if rq.hasMetadata {
-			t.Errorf("metadata = %q, want none for a message without a key", rq.metadata)
+		if rq.Form.Has("metadata") {
+			t.Errorf("metadata = %q, want none for a message without a key", metadata)
 		}
 		return
 	}
@@ -412,11 +319,11 @@ func checkMetadata(t *testing.T, rq request, key string) {
 		EventType    string         `json:"event_type"`
 		EventPayload map[string]any `json:"event_payload"`
 	}
-	if err := json.Unmarshal([]byte(rq.metadata), &md); err != nil {
-		t.Fatalf("metadata = %q: %v", rq.metadata, err)
+	if err := json.Unmarshal([]byte(metadata), &md); err != nil {
+		t.Fatalf("metadata = %q: %v", metadata, err)
 	}
 	if md.EventType != "pd2chat_event" || len(md.EventPayload) != 1 || md.EventPayload["key"] != key {
-		t.Errorf("metadata = %s, want event_type pd2chat_event and payload {\"key\": %q}", rq.metadata, key)
+		t.Errorf("metadata = %s, want event_type pd2chat_event and payload {\"key\": %q}", metadata, key)
 	}
 }
 
@@ -434,14 +341,12 @@ func msgJSON(ts, eventType, key string) string {
 // page answers one page of conversations.history or .replies; a non-empty
 // next asks for another.
 func page(next string, msgs ...string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		meta := ""
-		if next != "" {
-			meta = `,"response_metadata":{"next_cursor":"` + next + `"}`
-		}
-		writeJSON(w, http.StatusOK, `{"ok":true,"has_more":`+strconv.FormatBool(next != "")+
-			`,"messages":[`+strings.Join(msgs, ",")+`]`+meta+`}`)
+	meta := ""
+	if next != "" {
+		meta = `,"response_metadata":{"next_cursor":"` + next + `"}`
 	}
+	return fakeslack.JSON(`{"ok":true,"has_more":` + strconv.FormatBool(next != "") +
+		`,"messages":[` + strings.Join(msgs, ",") + `]` + meta + `}`)
 }
 
 func TestFind(t *testing.T) {
@@ -520,21 +425,19 @@ func TestFind(t *testing.T) {
 			respond:   []http.HandlerFunc{page("more", msgJSON("1700000009.000100", "", ""))},
 			wantCalls: 5,
 		},
-		{name: "not in channel is final", msg: chat.Message{Key: key}, respond: []http.HandlerFunc{apiError("not_in_channel")},
+		{name: "not in channel is final", msg: chat.Message{Key: key}, respond: []http.HandlerFunc{fakeslack.Error("not_in_channel")},
 			wantCalls: 1, wantErr: "slack: find in C123: not_in_channel"},
-		{name: "thread not found is final", msg: chat.Message{Key: key, ThreadTS: threadTS}, respond: []http.HandlerFunc{apiError("thread_not_found")},
+		{name: "thread not found is final", msg: chat.Message{Key: key, ThreadTS: threadTS}, respond: []http.HandlerFunc{fakeslack.Error("thread_not_found")},
 			wantCalls: 1, wantErr: "slack: find in C123: thread_not_found"},
 		{
-			name: "missing scope names the scope",
-			msg:  chat.Message{Key: key},
-			respond: []http.HandlerFunc{func(w http.ResponseWriter, r *http.Request) {
-				writeJSON(w, http.StatusOK, `{"ok":false,"error":"missing_scope","needed":"channels:history","provided":"chat:write"}`)
-			}},
+			name:      "missing scope names the scope",
+			msg:       chat.Message{Key: key},
+			respond:   []http.HandlerFunc{fakeslack.JSON(`{"ok":false,"error":"missing_scope","needed":"channels:history","provided":"chat:write"}`)},
 			wantCalls: 1, wantErr: "slack: find in C123: missing_scope (needed scope: channels:history)",
 		},
-		{name: "HTTP 500 is temporary", msg: chat.Message{Key: key}, respond: []http.HandlerFunc{status(http.StatusInternalServerError)},
+		{name: "HTTP 500 is temporary", msg: chat.Message{Key: key}, respond: []http.HandlerFunc{fakeslack.Status(http.StatusInternalServerError)},
 			wantCalls: 1, wantErr: "slack: find in C123: slack server error: 500", wantTemp: true},
-		{name: "ratelimited is temporary", msg: chat.Message{Key: key, ThreadTS: threadTS}, respond: []http.HandlerFunc{status(http.StatusTooManyRequests, "Retry-After", "2")},
+		{name: "ratelimited is temporary", msg: chat.Message{Key: key, ThreadTS: threadTS}, respond: []http.HandlerFunc{fakeslack.Status(http.StatusTooManyRequests, "Retry-After", "2")},
 			wantCalls: 1, wantErr: "slack: find in C123: slack rate limit exceeded", wantTemp: true},
 		{
 			name:      "200 that is not JSON is temporary",
@@ -545,31 +448,32 @@ func TestFind(t *testing.T) {
 		{
 			name:      "an error on the second page",
 			msg:       chat.Message{Key: key},
-			respond:   []http.HandlerFunc{page("cursor2", msgJSON("1700000009.000100", "", "")), status(http.StatusBadGateway)},
+			respond:   []http.HandlerFunc{page("cursor2", msgJSON("1700000009.000100", "", "")), fakeslack.Status(http.StatusBadGateway)},
 			wantCalls: 2, wantErr: "slack: find in C123: slack server error: 502", wantTemp: true,
 		},
 		{name: "an empty key is never looked up", msg: chat.Message{Text: "x"}, wantCalls: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := &fakeSlack{respond: tt.respond}
+			f := fakeslack.New(t)
+			wantMethod := "conversations.history"
+			if tt.msg.ThreadTS != "" {
+				wantMethod = "conversations.replies"
+			}
+			f.Answer(wantMethod, tt.respond...)
 			p := newPoster(t, f)
 
 			ref, found, err := p.Find(t.Context(), tt.msg, since)
 
-			got := f.requests()
+			got := f.Requests()
 			if len(got) != tt.wantCalls {
 				t.Fatalf("Slack received %d requests, want %d", len(got), tt.wantCalls)
 			}
 			for i, rq := range got {
-				wantPath := "/api/conversations.history"
-				if tt.msg.ThreadTS != "" {
-					wantPath = "/api/conversations.replies"
+				fm := rq.Form
+				if rq.Method != wantMethod || rq.Token != token || fm.Get("channel") != channel {
+					t.Errorf("request %d: %s to %s, want %s to %s with the token", i, rq.Method, fm.Get("channel"), wantMethod, channel)
 				}
-				if rq.path != wantPath || rq.token != token || rq.channel != channel {
-					t.Errorf("request %d: %s to %s, want %s to %s with the token", i, rq.path, rq.channel, wantPath, channel)
-				}
-				fm := rq.form
 				if fm.Get("ts") != tt.msg.ThreadTS {
 					t.Errorf("request %d: ts = %q, want %q", i, fm.Get("ts"), tt.msg.ThreadTS)
 				}
@@ -626,7 +530,8 @@ func TestFind(t *testing.T) {
 // TestFindZeroSince: a zero since asks for no oldest (newest first, five
 // pages at most).
 func TestFindZeroSince(t *testing.T) {
-	f := &fakeSlack{respond: []http.HandlerFunc{page("", msgJSON("5.000001", "pd2chat_event", "K"))}}
+	f := fakeslack.New(t)
+	f.Answer("conversations.history", page("", msgJSON("5.000001", "pd2chat_event", "K")))
 	p := newPoster(t, f)
 
 	ref, found, err := p.Find(t.Context(), chat.Message{Key: "K"}, time.Time{})
@@ -634,7 +539,7 @@ func TestFindZeroSince(t *testing.T) {
 	if err != nil || !found || ref != "5.000001" {
 		t.Fatalf("Find = %q, %v, %v", ref, found, err)
 	}
-	if got := f.requests(); len(got) != 1 || got[0].form.Has("oldest") {
+	if got := f.Requests(); len(got) != 1 || got[0].Form.Has("oldest") {
 		t.Errorf("requests %+v, want one without oldest", got)
 	}
 }
@@ -642,12 +547,11 @@ func TestFindZeroSince(t *testing.T) {
 // TestFindTokenNeverInErrors makes Slack echo the token back in its error
 // code, on both look-up methods.
 func TestFindTokenNeverInErrors(t *testing.T) {
-	echo := func(w http.ResponseWriter, r *http.Request) {
-		_ = r.ParseForm()
-		writeJSON(w, http.StatusOK, `{"ok":false,"error":"bad_token_`+r.PostForm.Get("token")+`"}`)
-	}
 	for _, thread := range []string{"", "1699999000.000100"} {
-		p := newPoster(t, &fakeSlack{respond: []http.HandlerFunc{echo}})
+		f := fakeslack.New(t)
+		f.Answer("conversations.history", echoToken)
+		f.Answer("conversations.replies", echoToken)
+		p := newPoster(t, f)
 
 		_, found, err := p.Find(t.Context(), chat.Message{Key: "K", ThreadTS: thread}, time.Now())
 
@@ -666,32 +570,17 @@ func TestFindTokenNeverInErrors(t *testing.T) {
 // TestPostThenFind: what PostTS sends as metadata, Find recognises when
 // Slack hands it back.
 func TestPostThenFind(t *testing.T) {
-	var (
-		mu       sync.Mutex
-		metadata string
-	)
-	f := &fakeSlack{respond: []http.HandlerFunc{
-		func(w http.ResponseWriter, r *http.Request) {
-			mu.Lock()
-			metadata = r.PostForm.Get("metadata")
-			mu.Unlock()
-			ok(w, r)
-		},
-		func(w http.ResponseWriter, r *http.Request) {
-			mu.Lock()
-			defer mu.Unlock()
-			writeJSON(w, http.StatusOK, `{"ok":true,"messages":[{"type":"message","ts":"`+okTS+`","metadata":`+metadata+`}]}`)
-		},
-	}}
+	f := fakeslack.New(t) // hands back the metadata as it was sent
 	p := newPoster(t, f)
 	m := chat.Message{Text: "triggered", Key: "EV1/slack:C123"}
 
-	if _, err := p.PostTS(t.Context(), m); err != nil {
+	ts, err := p.PostTS(t.Context(), m)
+	if err != nil {
 		t.Fatal(err)
 	}
 	ref, found, err := p.Find(t.Context(), m, time.Now())
 
-	if err != nil || !found || ref != okTS {
-		t.Errorf("Find = %q, %v, %v; want %s, true", ref, found, err, okTS)
+	if err != nil || !found || ref != ts {
+		t.Errorf("Find = %q, %v, %v; want %s, true", ref, found, err, ts)
 	}
 }
