@@ -18,7 +18,7 @@ func (console) bullet() string               { return "- " }
 func (console) emoji(string, string) string  { return "" }
 
 func (console) openLink(*writer, string) bool { return false }
-func (console) closeLink(*writer)             {}
+func (console) closeLink(*writer, string)     {}
 
 func (console) link(w *writer, url, label string) { plainLink(w, url, label) }
 

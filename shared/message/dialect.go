@@ -25,10 +25,11 @@ type dialect interface {
 	// and its Unicode character; "" for none.
 	emoji(code, char string) string
 	// openLink starts a link to url (linkable) labelled by what the caller
-	// writes next, up to closeLink, and reports whether it did: false when
-	// the chat has no labelled links, and the caller shows the URL itself.
+	// writes next, up to closeLink(w, url), and reports whether it did:
+	// false when the chat has no labelled links, and the caller shows the
+	// URL itself.
 	openLink(w *writer, url string) bool
-	closeLink(w *writer)
+	closeLink(w *writer, url string)
 	// link writes a link to url (linkable), labelled by the outside text
 	// label when it is not empty.
 	link(w *writer, url, label string)

@@ -137,8 +137,11 @@ func Tag(number int) string {
 }
 
 // Render returns the text of the message for in, in dialect d.
-func Render(d Dialect, in Input) string {
-	w := writer{chat: d.chat()}
+func Render(d Dialect, in Input) string { return render(d.chat(), in) }
+
+// render is Render in chat c.
+func render(c dialect, in Input) string {
+	w := writer{chat: c}
 	w.b.Grow(estimate(&in))
 
 	ev := &in.Event
@@ -450,7 +453,7 @@ func (w *writer) ref(inc *incident.Incident) {
 		w.raw("(unknown incident)")
 	}
 	if w.linked {
-		w.chat.closeLink(w)
+		w.chat.closeLink(w, inc.URL)
 	}
 }
 

@@ -94,8 +94,11 @@ const (
 // is pure, escapes every text that comes from the sheet or the settings with
 // the same rules, and never exceeds the chat's limit. Reminders are inside
 // business hours by definition: the on-call people are always mentioned.
-func RenderReminder(d Dialect, r Reminder) string {
-	w := writer{chat: d.chat()}
+func RenderReminder(d Dialect, r Reminder) string { return renderReminder(d.chat(), r) }
+
+// renderReminder is RenderReminder in chat c.
+func renderReminder(c dialect, r Reminder) string {
+	w := writer{chat: c}
 	w.b.Grow(512 + len(r.ManualURL) + 64*len(r.OnCall))
 	if !anyShown(r.OnCall) {
 		w.emptyRotation(&r)

@@ -35,7 +35,7 @@ func (slack) openLink(w *writer, url string) bool {
 	return true
 }
 
-func (slack) closeLink(w *writer) { w.b.WriteByte('>') }
+func (slack) closeLink(w *writer, _ string) { w.b.WriteByte('>') }
 
 func (slack) link(w *writer, url, label string) {
 	w.b.WriteByte('<')

@@ -41,7 +41,7 @@ func (typetalk) bullet() string                 { return "- " }
 func (typetalk) emoji(code, char string) string { return char }
 
 func (typetalk) openLink(*writer, string) bool { return false }
-func (typetalk) closeLink(*writer)             {}
+func (typetalk) closeLink(*writer, string)     {}
 
 func (typetalk) link(w *writer, url, label string) { plainLink(w, url, label) }
 

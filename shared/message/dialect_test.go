@@ -1,0 +1,87 @@
+package message
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/rotation"
+)
+
+// markdown is a chat that none of the content knows: Markdown with
+// [label](url) links, which close with the URL after the label. That
+// Render and RenderReminder speak it through the dialect alone shows that
+// a new chat is one implementation of dialect.
+type markdown struct{}
+
+var markdownEscapes = escapes{ascii: [0x80]string{
+	'*': `\*`, '_': `\_`, '[': `\[`, ']': `\]`, '`': "\\`", '\\': `\\`, '@': `\@`,
+}}
+
+func (markdown) name() string                   { return "markdown" }
+func (markdown) limit() int                     { return 4000 }
+func (markdown) escapes() *escapes              { return &markdownEscapes }
+func (markdown) bold() (open, close string)     { return "**", "**" }
+func (markdown) italic() (open, close string)   { return "_", "_" }
+func (markdown) bullet() string                 { return "* " }
+func (markdown) emoji(code, char string) string { return char }
+func (markdown) openLink(w *writer, _ string) bool {
+	w.raw("[")
+	return true
+}
+func (markdown) closeLink(w *writer, url string) {
+	w.raw("](")
+	w.raw(url)
+	w.raw(")")
+}
+func (markdown) link(w *writer, url, label string) {
+	w.raw("[")
+	if label == "" {
+		label = url
+	}
+	w.text(label, fieldMax)
+	w.raw("](")
+	w.raw(url)
+	w.raw(")")
+}
+func (markdown) mention(w *writer, m *rotation.Member, name string) {
+	w.raw("@")
+	w.text(name, nameMax)
+}
+func (markdown) channel(w *writer, id string) { w.raw("~"); w.text(id, nameMax) }
+func (markdown) trimCut(s string) string      { return s }
+
+func TestNewDialect(t *testing.T) {
+	in := triggeredInput()
+	in.Event.Incident.Title = "Disk *full* on [db]"
+	in.Notice = "Nobody_else"
+	in.Runbooks = []rotation.Runbook{{URL: "https://wiki.example.com/db", Note: "DB runbook"}}
+	got := render(markdown{}, in)
+	want := "🚨 **Triggered** — [#1234 Disk \\*full\\* on \\[db\\]](https://example.pagerduty.com/incidents/Q1ABCDEF2GH3IJ)\n" +
+		"Service: checkout-api · Urgency: high · Priority: P1\n" +
+		"Assigned to: Sato Taro, Suzuki Hanako\n" +
+		"Runbook: [DB runbook](https://wiki.example.com/db)\n" +
+		"#pd1234\n" +
+		"On call: @Sato Taro @Suzuki Hanako\n" +
+		"_Nobody\\_else_"
+	if got != want {
+		t.Errorf("Render in Markdown =\n%s\nwant\n%s", got, want)
+	}
+	if n := units(got); n > (markdown{}).limit() {
+		t.Errorf("%d units, over the limit", n)
+	}
+
+	r := Reminder{
+		Kind: EveningReminder, Date: tue24, From: 10 * time.Hour, Until: 17 * time.Hour,
+		OnCall: []rotation.Member{ito}, AlertChannels: []Channel{{Dialect: Slack, ID: "C0ALERTS"}},
+		ManualURL: manualURL, Checklist: []string{"Log in_to PagerDuty"},
+	}
+	got = renderReminder(markdown{}, r)
+	want = "🌙 **On call next working day** — Tuesday 2026-11-24, 10:00–17:00\n" +
+		"Hi @Ito: you are on call on Tuesday 2026-11-24 from 10:00 to 17:00. Alerts in Slack channel C0ALERTS will mention you then.\n" +
+		"**Before your shift:**\n" +
+		"* Log in\\_to PagerDuty\n" +
+		"On-call manual: [" + manualURL + "](" + manualURL + ")"
+	if got != want {
+		t.Errorf("RenderReminder in Markdown =\n%s\nwant\n%s", got, want)
+	}
+}
