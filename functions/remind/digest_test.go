@@ -56,13 +56,13 @@ func runDigest(t *testing.T, vars map[string]string, h state.History, args ...st
 }
 
 func TestLocalDigestDryRun(t *testing.T) {
-	fake, srv := newFakeChat(t)
-	res := runDigest(t, chatEnv(srv), weekHistory(t), "--digest", "--week", "2026-11-16", "--dry-run")
+	fake := newFakeChat(t)
+	res := runDigest(t, chatEnv(fake), weekHistory(t), "--digest", "--week", "2026-11-16", "--dry-run")
 	if res.code != exitOK {
 		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	if fake.attempts != 0 {
-		t.Errorf("a dry run reached the chat %d times", fake.attempts)
+	if fake.attempts() != 0 {
+		t.Errorf("a dry run reached the chat %d times", fake.attempts())
 	}
 	for _, want := range []string{
 		"--- dry run: slack:C0ONCALL ---\n:bar_chart: *Weekly on-call digest* — Monday 2026-11-16 to Sunday 2026-11-22\n*2 incidents*: 1 high urgency, 1 low · 1 in business hours, 1 outside\n",
@@ -80,8 +80,8 @@ func TestLocalDigestDryRun(t *testing.T) {
 
 // A dry run records nothing: the real run after it still posts.
 func TestLocalDigestDryRunRecordsNothing(t *testing.T) {
-	fake, srv := newFakeChat(t)
-	vars := chatEnv(srv)
+	fake := newFakeChat(t)
+	vars := chatEnv(fake)
 	ledger := state.NewMemory()
 	newApp := func() *app {
 		a, err := setup(func(k string) string { return vars[k] }, false, io.Discard, slog.New(slog.DiscardHandler), noWait)
@@ -114,9 +114,9 @@ func parseMonday(t *testing.T, s string) rotation.Date {
 }
 
 func TestLocalDigestPosts(t *testing.T) {
-	fake, srv := newFakeChat(t)
+	fake := newFakeChat(t)
 	// No --week: the week before now's (Friday 20 November): 9 November.
-	res := runDigest(t, chatEnv(srv), weekHistory(t), "--digest")
+	res := runDigest(t, chatEnv(fake), weekHistory(t), "--digest")
 	if res.code != exitOK {
 		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
@@ -133,17 +133,15 @@ func TestLocalDigestPosts(t *testing.T) {
 		t.Errorf("log:\n%s", res.stdout)
 	}
 
-	fake.mu.Lock()
-	fake.status = http.StatusInternalServerError
-	fake.mu.Unlock()
-	res = runDigest(t, chatEnv(srv), weekHistory(t), "--digest", "--week", "2026-11-16")
+	fake.setStatus(http.StatusInternalServerError)
+	res = runDigest(t, chatEnv(fake), weekHistory(t), "--digest", "--week", "2026-11-16")
 	if res.code != exitFailed || !strings.Contains(res.stderr, "digest of the week of 2026-11-16: 2 of 2 destination(s) failed") {
 		t.Errorf("500: exit %d\n%s", res.code, res.stderr)
 	}
 }
 
 func TestLocalDigestUsage(t *testing.T) {
-	_, srv := newFakeChat(t)
+	fake := newFakeChat(t)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -156,7 +154,7 @@ func TestLocalDigestUsage(t *testing.T) {
 		{[]string{"--digest", "--week", "2026-11-17"}, "--week 2026-11-17 is a Tuesday: give the Monday that starts the week"},
 		{[]string{"--digest", "--week", "last"}, `--week "last" is not a date`},
 	} {
-		res := runDigest(t, chatEnv(srv), weekHistory(t), tc.args...)
+		res := runDigest(t, chatEnv(fake), weekHistory(t), tc.args...)
 		if res.code != exitUsage || !strings.Contains(res.stderr, tc.want) || !strings.HasSuffix(res.stderr, "\nrun remind -h for usage\n") {
 			t.Errorf("%q: exit %d, want %d and %q\n%s", tc.args, res.code, exitUsage, tc.want, res.stderr)
 		}
@@ -177,8 +175,8 @@ func TestParseDigestPayload(t *testing.T) {
 // TestHandleDigest is the Lambda handler with digest payloads, posting to a
 // recording fake Slack and Typetalk.
 func TestHandleDigest(t *testing.T) {
-	fake, srv := newFakeChat(t)
-	vars := chatEnv(srv)
+	fake := newFakeChat(t)
+	vars := chatEnv(fake)
 	var logs bytes.Buffer
 	a, err := setup(func(k string) string { return vars[k] }, true, io.Discard, slog.New(slog.NewJSONHandler(&logs, nil)), noWait)
 	if err != nil {
@@ -225,9 +223,7 @@ func TestHandleDigest(t *testing.T) {
 	}
 
 	// The chat fails: a temporary error, so that the invocation is retried.
-	fake.mu.Lock()
-	fake.status = http.StatusServiceUnavailable
-	fake.mu.Unlock()
+	fake.setStatus(http.StatusServiceUnavailable)
 	out, err = invoke(`{"kind":"digest","scheduledTime":"2026-11-30T01:00:00Z"}`)
 	if temporary, _ := chat.IsTemporary(err); !temporary || out.Temporary != 2 || out.Week != "2026-11-23" {
 		t.Errorf("503: %+v, %v", out, err)

@@ -18,8 +18,8 @@ import (
 // waiting for an acknowledgement.
 func waitingIncident(t *testing.T) (*fakeChat, *app) {
 	t.Helper()
-	fake, srv := newFakeChat(t)
-	vars := chatEnv(srv)
+	fake := newFakeChat(t)
+	vars := chatEnv(fake)
 	a, err := setup(func(k string) string { return vars[k] }, true, io.Discard, slog.New(slog.DiscardHandler), noWait)
 	if err != nil {
 		t.Fatal(err)
@@ -59,15 +59,11 @@ func TestHandleFollowup(t *testing.T) {
 func TestFollowupRefusedIsLoud(t *testing.T) {
 	fake, a := waitingIncident(t)
 	ctx := context.Background()
-	fake.mu.Lock()
-	fake.slackError = "invalid_auth"
-	fake.mu.Unlock()
+	fake.setSlackError("invalid_auth")
 	if out, err := a.handle(ctx, json.RawMessage(`{"kind":"followup","scheduledTime":"2026-11-20T02:25:00Z"}`)); err == nil || !strings.Contains(err.Error(), "invalid_auth") {
 		t.Errorf("refused for good: %+v, %v; want an error", out, err)
 	}
-	fake.mu.Lock()
-	fake.slackError = ""
-	fake.mu.Unlock()
+	fake.setSlackError("")
 	if out, err := a.handle(ctx, json.RawMessage(`{"kind":"followup","scheduledTime":"2026-11-20T02:26:00Z"}`)); err != nil || len(fake.received()) != 1 {
 		t.Errorf("after the fix: %+v, %v, posts %+v; want the follow-up posted", out, err, fake.received())
 	}

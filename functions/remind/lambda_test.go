@@ -19,7 +19,7 @@ import (
 func TestBootstrapOnLambdaRuntime(t *testing.T) {
 	bin := lambdatest.Build(t, ".")
 	rt := lambdatest.NewRuntime(t)
-	fake, srv := newFakeChat(t)
+	fake := newFakeChat(t)
 
 	// No PAGERDUTY_WEBHOOK_SECRETS: the reminder does not need it.
 	fn := rt.Start(t, bin, []string{
@@ -30,7 +30,7 @@ func TestBootstrapOnLambdaRuntime(t *testing.T) {
 		"REMINDER_DESTINATIONS=slack:C0ONCALL",
 		"ALERT_DESTINATIONS=slack:C0ALERTS",
 		"SLACK_BOT_TOKEN=xoxb-remind-token",
-		"SLACK_API_URL=" + srv.URL + "/api/",
+		"SLACK_API_URL=" + fake.slack.APIURL(),
 		"ROTATION_SOURCE=csv:../../testdata/sheet",
 		"STATE_STORE=memory",
 		"ONCALL_MANUAL_URL=https://wiki.example.com/oncall",
@@ -57,7 +57,7 @@ func TestBootstrapOnLambdaRuntime(t *testing.T) {
 		if len(posts) != 1 || posts[0].target != "C0ONCALL" {
 			t.Fatalf("posts %+v", posts)
 		}
-		if want := renderWant(t, srv, message.Slack, reminder.Evening, "2026-11-20T08:00:00Z"); posts[0].text != want {
+		if want := renderWant(t, fake, message.Slack, reminder.Evening, "2026-11-20T08:00:00Z"); posts[0].text != want {
 			t.Errorf("Slack text\n got: %q\nwant: %q", posts[0].text, want)
 		}
 		for _, want := range []string{"<@U01ITO00001> Watanabe", "Tuesday 2026-11-24", "(Labor Thanksgiving Day)", "<#C0ALERTS>", "<https://wiki.example.com/oncall>", "Before your shift"} {
@@ -82,15 +82,13 @@ func TestBootstrapOnLambdaRuntime(t *testing.T) {
 	})
 
 	t.Run("Slack answers 500: an error, so the invocation is retried", func(t *testing.T) {
-		fake.mu.Lock()
-		fake.status = http.StatusInternalServerError
-		fake.mu.Unlock()
+		fake.setStatus(http.StatusInternalServerError)
 		_, res := invoke(t, `{"kind":"morning","scheduledTime":"2026-11-20T01:00:00Z"}`)
 		if !res.Error || !strings.Contains(string(res.Body), "morning reminder for 2026-11-20") {
 			t.Errorf("%v %s", res.Error, res.Body)
 		}
-		if fake.attempts < 3 {
-			t.Errorf("%d attempts in all: the poster did not retry", fake.attempts)
+		if fake.attempts() < 3 {
+			t.Errorf("%d attempts in all: the poster did not retry", fake.attempts())
 		}
 	})
 

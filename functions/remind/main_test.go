@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
+	"github.com/pd2chat/pd2chat/shared/fakeslack"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/reminder"
 )
@@ -25,48 +26,82 @@ type post struct {
 	chat, target, text, token string
 }
 
-// fakeChat is a recording Slack Web API (POST /api/chat.postMessage) and
-// Typetalk API (POST /api/v1/topics/{id}) in one server. status, when not
-// 200, is the answer to every post (nothing is recorded then); slackError,
-// when set, is Slack's ok:false error code.
+// fakeChat is the shared fake Slack Web API (package fakeslack) and a
+// recording Typetalk API (POST /api/v1/topics/{id}). received is the posts
+// of both in the order they arrived; setStatus, when not 200, answers every
+// post with that HTTP status (nothing is recorded then); setSlackError,
+// when not "", answers Slack's posts with that ok:false error code.
 type fakeChat struct {
-	mu         sync.Mutex
-	posts      []post
-	attempts   int
-	status     int
-	slackError string
+	slack    *fakeslack.Server
+	typetalk *httptest.Server
+
+	mu               sync.Mutex
+	posts            []post
+	typetalkAttempts int
+	typetalkStatus   int
 }
 
-func (f *fakeChat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	_ = r.ParseForm()
-	if r.URL.Path == "/api/users.lookupByEmail" { // members listed by email only: Slack knows none here
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"ok":false,"error":"users_not_found"}`)
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.attempts++
-	if f.status != 0 && f.status != http.StatusOK {
-		http.Error(w, "upstream trouble", f.status)
-		return
-	}
-	switch {
-	case r.Method == http.MethodPost && r.URL.Path == "/api/chat.postMessage":
-		w.Header().Set("Content-Type", "application/json")
-		if f.slackError != "" {
-			_, _ = io.WriteString(w, `{"ok":false,"error":"`+f.slackError+`"}`)
+func newFakeChat(t *testing.T) *fakeChat {
+	f := &fakeChat{slack: fakeslack.New(t)}
+	// Members are listed by email only here, and Slack knows none of them
+	// (fakeslack's users.lookupByEmail without SetUsers).
+	f.slack.SetAfterPost(func(w http.ResponseWriter, r *http.Request) bool {
+		f.mu.Lock()
+		f.posts = append(f.posts, post{"slack", r.PostForm.Get("channel"), r.PostForm.Get("text"), r.PostForm.Get("token")})
+		f.mu.Unlock()
+		return false
+	})
+	f.typetalk = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.typetalkAttempts++
+		if f.typetalkStatus != 0 && f.typetalkStatus != http.StatusOK {
+			http.Error(w, "upstream trouble", f.typetalkStatus)
 			return
 		}
-		f.posts = append(f.posts, post{"slack", r.PostForm.Get("channel"), r.PostForm.Get("text"), r.PostForm.Get("token")})
-		_, _ = io.WriteString(w, `{"ok":true,"channel":"`+r.PostForm.Get("channel")+`","ts":"1763625600.000100"}`)
-	case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/api/v1/topics/"):
+		if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, "/api/v1/topics/") {
+			http.NotFound(w, r)
+			return
+		}
 		f.posts = append(f.posts, post{"typetalk", strings.TrimPrefix(r.URL.Path, "/api/v1/topics/"), r.PostForm.Get("message"), r.Header.Get("X-Typetalk-Token")})
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"topic":{},"post":{}}`)
-	default:
-		http.NotFound(w, r)
+	}))
+	t.Cleanup(f.typetalk.Close)
+	return f
+}
+
+// setStatus answers every post, Slack's and Typetalk's, with the HTTP
+// status code; 0 or 200 ends that.
+func (f *fakeChat) setStatus(code int) {
+	f.mu.Lock()
+	f.typetalkStatus = code
+	f.mu.Unlock()
+	if code == 0 || code == http.StatusOK {
+		f.slack.Answer("chat.postMessage")
+		return
 	}
+	f.slack.Answer("chat.postMessage", fakeslack.Status(code))
+}
+
+// setSlackError answers Slack's posts with an ok:false error code; ""
+// ends that.
+func (f *fakeChat) setSlackError(code string) {
+	if code == "" {
+		f.slack.Answer("chat.postMessage")
+		return
+	}
+	f.slack.Answer("chat.postMessage", fakeslack.Error(code))
+}
+
+// attempts is how many times the chats were asked to post (or anything
+// else but Slack's users.lookupByEmail).
+func (f *fakeChat) attempts() int {
+	n := len(f.slack.Requests()) - len(f.slack.Calls("users.lookupByEmail"))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return n + f.typetalkAttempts
 }
 
 func (f *fakeChat) received() []post {
@@ -75,24 +110,17 @@ func (f *fakeChat) received() []post {
 	return append([]post(nil), f.posts...)
 }
 
-func newFakeChat(t *testing.T) (*fakeChat, *httptest.Server) {
-	f := &fakeChat{}
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	return f, srv
-}
-
-// chatEnv is the settings of a run against srv: reminders to a Slack
+// chatEnv is the settings of a run against f: reminders to a Slack
 // channel and a Typetalk topic, alerts in another Slack channel.
-func chatEnv(srv *httptest.Server, extra ...string) map[string]string {
+func chatEnv(f *fakeChat, extra ...string) map[string]string {
 	m := map[string]string{
 		"ROTATION_SOURCE":       "csv:../../testdata/sheet",
 		"REMINDER_DESTINATIONS": "slack:C0ONCALL,typetalk:7",
 		"ALERT_DESTINATIONS":    "slack:C0ALERTS",
 		"SLACK_BOT_TOKEN":       "xoxb-remind-token",
-		"SLACK_API_URL":         srv.URL + "/api/",
+		"SLACK_API_URL":         f.slack.APIURL(),
 		"TYPETALK_TOKEN":        "typetalk-remind-token",
-		"TYPETALK_API_URL":      srv.URL,
+		"TYPETALK_API_URL":      f.typetalk.URL,
 		"ONCALL_MANUAL_URL":     "https://wiki.example.com/oncall",
 		"STATE_STORE":           "memory",
 	}
@@ -123,13 +151,13 @@ func runLocal(t *testing.T, vars map[string]string, args ...string) cmdResult {
 }
 
 func TestLocalDryRunPostsNothing(t *testing.T) {
-	fake, srv := newFakeChat(t)
-	res := runLocal(t, chatEnv(srv), "--kind", "evening", "--at", "2026-11-20T17:00:00+09:00", "--dry-run")
+	fake := newFakeChat(t)
+	res := runLocal(t, chatEnv(fake), "--kind", "evening", "--at", "2026-11-20T17:00:00+09:00", "--dry-run")
 	if res.code != exitOK {
 		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	if fake.attempts != 0 {
-		t.Errorf("a dry run reached the chat %d times", fake.attempts)
+	if fake.attempts() != 0 {
+		t.Errorf("a dry run reached the chat %d times", fake.attempts())
 	}
 	for _, want := range []string{
 		"--- dry run: slack:C0ONCALL ---\n:crescent_moon: *On call next working day* — Tuesday 2026-11-24",
@@ -146,19 +174,19 @@ func TestLocalDryRunPostsNothing(t *testing.T) {
 }
 
 func TestLocalDryRunOnADayOff(t *testing.T) {
-	fake, srv := newFakeChat(t)
-	res := runLocal(t, chatEnv(srv), "--kind=morning", "--at=2026-11-23T10:00:00+09:00", "--dry-run")
+	fake := newFakeChat(t)
+	res := runLocal(t, chatEnv(fake), "--kind=morning", "--at=2026-11-23T10:00:00+09:00", "--dry-run")
 	if res.code != exitOK || !strings.Contains(res.stdout, "nothing would be posted: Monday 2026-11-23 is a holiday: Labor Thanksgiving Day\n") {
 		t.Errorf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	if fake.attempts != 0 {
+	if fake.attempts() != 0 {
 		t.Error("posted on a holiday")
 	}
 }
 
 func TestLocalPosts(t *testing.T) {
-	fake, srv := newFakeChat(t)
-	res := runLocal(t, chatEnv(srv), "--kind", "evening", "--at", "2026-11-20T17:00:00+09:00")
+	fake := newFakeChat(t)
+	res := runLocal(t, chatEnv(fake), "--kind", "evening", "--at", "2026-11-20T17:00:00+09:00")
 	if res.code != exitOK {
 		t.Fatalf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
@@ -178,7 +206,7 @@ func TestLocalPosts(t *testing.T) {
 		t.Errorf("Typetalk post %+v", typetalk)
 	}
 	// The same renderer as the golden files.
-	want := renderWant(t, srv, message.Slack, reminder.Evening, "2026-11-20T17:00:00+09:00")
+	want := renderWant(t, fake, message.Slack, reminder.Evening, "2026-11-20T17:00:00+09:00")
 	if slack.text != want {
 		t.Errorf("Slack text\n got: %q\nwant: %q", slack.text, want)
 	}
@@ -188,9 +216,9 @@ func TestLocalPosts(t *testing.T) {
 }
 
 // renderWant is what package reminder and message make of the test sheet.
-func renderWant(t *testing.T, srv *httptest.Server, d message.Dialect, k reminder.Kind, at string) string {
+func renderWant(t *testing.T, fake *fakeChat, d message.Dialect, k reminder.Kind, at string) string {
 	t.Helper()
-	vars := chatEnv(srv)
+	vars := chatEnv(fake)
 	a, err := setup(func(k string) string { return vars[k] }, false, io.Discard, slog.New(slog.DiscardHandler), noWait)
 	if err != nil {
 		t.Fatal(err)
@@ -207,25 +235,25 @@ func renderWant(t *testing.T, srv *httptest.Server, d message.Dialect, k reminde
 
 func TestLocalFailures(t *testing.T) {
 	t.Run("500 every time: exit 1", func(t *testing.T) {
-		fake, srv := newFakeChat(t)
-		fake.status = http.StatusInternalServerError
-		res := runLocal(t, chatEnv(srv), "--kind", "morning", "--at", "2026-11-20T10:00:00+09:00")
+		fake := newFakeChat(t)
+		fake.setStatus(http.StatusInternalServerError)
+		res := runLocal(t, chatEnv(fake), "--kind", "morning", "--at", "2026-11-20T10:00:00+09:00")
 		if res.code != exitFailed {
 			t.Errorf("exit %d, want %d\n%s%s", res.code, exitFailed, res.stdout, res.stderr)
 		}
-		if fake.attempts != 2*noWait.MaxAttempts {
-			t.Errorf("%d attempts, want %d (every destination, every retry)", fake.attempts, 2*noWait.MaxAttempts)
+		if fake.attempts() != 2*noWait.MaxAttempts {
+			t.Errorf("%d attempts, want %d (every destination, every retry)", fake.attempts(), 2*noWait.MaxAttempts)
 		}
 		if !strings.Contains(res.stderr, "morning reminder for 2026-11-20: 2 of 2 destination(s) failed") {
 			t.Errorf("stderr: %s", res.stderr)
 		}
 	})
 	t.Run("refused for good: exit 1, no retry", func(t *testing.T) {
-		fake, srv := newFakeChat(t)
-		fake.slackError = "channel_not_found"
-		res := runLocal(t, chatEnv(srv, "REMINDER_DESTINATIONS", "slack:C0ONCALL"), "--kind", "morning", "--at", "2026-11-20T10:00:00+09:00")
-		if res.code != exitFailed || fake.attempts != 1 || !strings.Contains(res.stderr, "channel_not_found") {
-			t.Errorf("exit %d, %d attempts\n%s", res.code, fake.attempts, res.stderr)
+		fake := newFakeChat(t)
+		fake.setSlackError("channel_not_found")
+		res := runLocal(t, chatEnv(fake, "REMINDER_DESTINATIONS", "slack:C0ONCALL"), "--kind", "morning", "--at", "2026-11-20T10:00:00+09:00")
+		if res.code != exitFailed || fake.attempts() != 1 || !strings.Contains(res.stderr, "channel_not_found") {
+			t.Errorf("exit %d, %d attempts\n%s", res.code, fake.attempts(), res.stderr)
 		}
 	})
 }
@@ -233,7 +261,7 @@ func TestLocalFailures(t *testing.T) {
 // A usage error is one line and a hint, not the whole usage; -h gives the
 // usage.
 func TestLocalUsage(t *testing.T) {
-	_, srv := newFakeChat(t)
+	fake := newFakeChat(t)
 	for _, tc := range []struct {
 		args []string
 		line string
@@ -252,17 +280,17 @@ func TestLocalUsage(t *testing.T) {
 		{[]string{"--digest", "--days", "3"}, "--digest takes only --week and --dry-run"},
 		{[]string{"--no-such-flag"}, "flag provided but not defined: -no-such-flag"},
 	} {
-		res := runLocal(t, chatEnv(srv), tc.args...)
+		res := runLocal(t, chatEnv(fake), tc.args...)
 		lines := strings.Split(strings.TrimSuffix(res.stderr, "\n"), "\n")
 		if res.code != exitUsage || len(lines) != 2 || !strings.HasPrefix(lines[0], "remind: "+tc.line) || lines[1] != "run remind -h for usage" || res.stdout != "" {
 			t.Errorf("%q: exit %d, want %d, and one line %q and the hint:\n%s", tc.args, res.code, exitUsage, tc.line, res.stderr)
 		}
 	}
-	if res := runLocal(t, chatEnv(srv), "-h"); res.code != exitOK || !strings.HasPrefix(res.stdout, "usage: remind --kind") ||
+	if res := runLocal(t, chatEnv(fake), "-h"); res.code != exitOK || !strings.HasPrefix(res.stdout, "usage: remind --kind") ||
 		!strings.Contains(res.stdout, "-days int") || res.stderr != "" {
 		t.Errorf("-h: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	if res := runLocal(t, chatEnv(srv, "REMINDER_DESTINATIONS", "slack:C1", "SLACK_BOT_TOKEN", "", "TIMEZONE", "Mars/Olympus"), "--kind", "morning"); res.code != exitFailed ||
+	if res := runLocal(t, chatEnv(fake, "REMINDER_DESTINATIONS", "slack:C1", "SLACK_BOT_TOKEN", "", "TIMEZONE", "Mars/Olympus"), "--kind", "morning"); res.code != exitFailed ||
 		!strings.Contains(res.stderr, "SLACK_BOT_TOKEN") || !strings.Contains(res.stderr, "TIMEZONE") {
 		t.Errorf("broken settings: exit %d\n%s", res.code, res.stderr)
 	}
@@ -297,8 +325,8 @@ func TestParsePayload(t *testing.T) {
 }
 
 func TestHandle(t *testing.T) {
-	fake, srv := newFakeChat(t)
-	vars := chatEnv(srv)
+	fake := newFakeChat(t)
+	vars := chatEnv(fake)
 	var logs bytes.Buffer
 	a, err := setup(func(k string) string { return vars[k] }, true, io.Discard, slog.New(slog.NewJSONHandler(&logs, nil)), noWait)
 	if err != nil {
@@ -329,17 +357,14 @@ func TestHandle(t *testing.T) {
 		t.Errorf("malformed payload: %v", err)
 	}
 
-	fake.mu.Lock()
-	fake.status = http.StatusServiceUnavailable
-	fake.mu.Unlock()
+	fake.setStatus(http.StatusServiceUnavailable)
 	out, err = a.handle(ctx, json.RawMessage(`{"kind":"morning","scheduledTime":"2026-11-24T01:00:00Z"}`))
 	if temporary, _ := chat.IsTemporary(err); !temporary || out.Temporary != 2 {
 		t.Errorf("503: %+v, %v; want a temporary error so the invocation is retried", out, err)
 	}
 
-	fake.mu.Lock()
-	fake.status, fake.slackError = 0, "not_in_channel"
-	fake.mu.Unlock()
+	fake.setStatus(0)
+	fake.setSlackError("not_in_channel")
 	a.run.Destinations = a.run.Destinations[:1] // Slack only
 	out, err = a.handle(ctx, json.RawMessage(`{"kind":"morning","scheduledTime":"2026-11-24T01:00:00Z"}`))
 	if err == nil || !strings.Contains(err.Error(), "not_in_channel") || out.Failed != 1 {
@@ -349,9 +374,7 @@ func TestHandle(t *testing.T) {
 		t.Errorf("the refusal is not logged:\n%s", logs.String())
 	}
 	// The bot is invited: the rerun posts; nothing is "already posted".
-	fake.mu.Lock()
-	fake.slackError = ""
-	fake.mu.Unlock()
+	fake.setSlackError("")
 	out, err = a.handle(ctx, json.RawMessage(`{"kind":"morning","scheduledTime":"2026-11-24T01:00:00Z"}`))
 	if err != nil || out.Posted != 1 || out.AlreadyPosted != 0 {
 		t.Errorf("after the fix: %+v, %v; want it posted", out, err)
@@ -370,8 +393,8 @@ func TestHandleReadsTheSheetEachTime(t *testing.T) {
 		}
 	}
 	write("date,oncall\n2026-11-20,Ito\n")
-	fake, srv := newFakeChat(t)
-	vars := chatEnv(srv, "ROTATION_SOURCE", "csv:"+dir, "REMINDER_DESTINATIONS", "slack:C0ONCALL")
+	fake := newFakeChat(t)
+	vars := chatEnv(fake, "ROTATION_SOURCE", "csv:"+dir, "REMINDER_DESTINATIONS", "slack:C0ONCALL")
 	a, err := setup(func(k string) string { return vars[k] }, true, io.Discard, slog.New(slog.DiscardHandler), noWait)
 	if err != nil {
 		t.Fatal(err)
