@@ -841,14 +841,12 @@ func injectSlackFaults(s *fakeslack.Server) *slackFaults {
 		case <-r.Context().Done():
 		}
 	}
+	// The roster's members without a Slack ID are found by email.
+	s.SetUsers(func(email string) string {
+		name, _, _ := strings.Cut(email, "@")
+		return "U0" + strings.ToUpper(name)
+	})
 	s.SetBefore(func(w http.ResponseWriter, r *http.Request) bool {
-		if r.URL.Path == "/api/users.lookupByEmail" {
-			// The roster's members without a Slack ID are found by email.
-			name, _, _ := strings.Cut(r.FormValue("email"), "@")
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "user": map[string]any{"id": "U0" + strings.ToUpper(name)}})
-			return true
-		}
 		if r.URL.Path != "/api/chat.postMessage" {
 			return false
 		}

@@ -577,20 +577,13 @@ func TestEveryPermanentSlackError(t *testing.T) {
 		t.Run(code, func(t *testing.T) {
 			p := &fallback.Memory{}
 			r := newRig(t, func(c *deliver.Config) { c.Fallback = p })
-			var tries atomic.Int64
-			r.slack.SetBefore(func(w http.ResponseWriter, req *http.Request) bool {
-				if req.URL.Path != "/api/chat.postMessage" {
-					return false
-				}
-				tries.Add(1)
-				_, _ = io.WriteString(w, `{"ok":false,"error":"`+code+`"}`)
-				return true
-			})
+			r.slack.Answer("chat.postMessage", fakeslack.Error(code))
 			r.send(t, event("E1", incident.Triggered, "Q1", 0))
 			r.run(t, 1)
 			_, reasons := r.q.DeadLettered()
-			if tries.Load() != 1 || len(reasons) != 1 || !strings.Contains(reasons[0], code) || len(p.Pages()) != 1 {
-				t.Errorf("tries %d, dead letters %q, pages %d", tries.Load(), reasons, len(p.Pages()))
+			tries := len(r.slack.Calls("chat.postMessage"))
+			if tries != 1 || len(reasons) != 1 || !strings.Contains(reasons[0], code) || len(p.Pages()) != 1 {
+				t.Errorf("tries %d, dead letters %q, pages %d", tries, reasons, len(p.Pages()))
 			}
 		})
 	}
