@@ -36,6 +36,28 @@ const (
 	lookBack = time.Minute
 )
 
+// Store is what delivering asks of the state store (state.Memory and
+// state.DynamoDB are ones): the claim on each post, the incident and its
+// thread, the alert's sightings, the history and the follow-up list.
+type Store interface {
+	Claim(ctx context.Context, key, dest string, lease time.Duration) (state.ClaimResult, error)
+	Done(ctx context.Context, key, dest string, posted bool, ref string) error
+	Release(ctx context.Context, key, dest string) error
+	Abandon(ctx context.Context, key, dest string) error
+	Incident(ctx context.Context, id string) (state.Incident, bool, error)
+	RecordOver(ctx context.Context, base state.Incident, ev incident.Event) (state.Incident, error)
+	SetThread(ctx context.Context, id, dest, ref string) (string, error)
+	Seen(ctx context.Context, fingerprint, eventID string, at time.Time) (state.Sighting, error)
+	Append(ctx context.Context, e incident.HistoryEvent) error
+	Await(ctx context.Context, p state.Pending) error
+	Settle(ctx context.Context, incidentID string) error
+}
+
+var (
+	_ Store = (*state.Memory)(nil)
+	_ Store = (*state.DynamoDB)(nil)
+)
+
 // Config wires a Handler.
 type Config struct {
 	Destinations []fanout.Destination
@@ -43,7 +65,7 @@ type Config struct {
 	Rotation     rotation.Source
 	// State remembers what was posted, incidents and their threads. A
 	// failure of it leaves the message on the queue: never posted blindly.
-	State state.Store
+	State Store
 	Log   *slog.Logger
 	// RetryFor is how long a destination may fail temporarily (counted
 	// from the start of its continuous failure, and from a message's first
