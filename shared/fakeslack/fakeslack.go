@@ -10,6 +10,7 @@ package fakeslack
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -59,6 +60,8 @@ type Server struct {
 	answers  map[string]*answers
 	users    func(email string) string
 	seq      int
+	// inProcess: no socket; Client calls ServeHTTP in process.
+	inProcess bool
 }
 
 // answers is one method's injected answers and how many were used.
@@ -73,6 +76,63 @@ func New(tb interface{ Cleanup(func()) }) *Server {
 	s.Server = httptest.NewServer(s)
 	tb.Cleanup(s.Close)
 	return s
+}
+
+// NewInProcess is a fake no socket reaches: its Client serves each request
+// in process (InProcess), and its URL only names it. It is the fake for a
+// testing/synctest bubble, where a listener's goroutine, blocked on the
+// network, would keep the bubble from ever idling and its clock from
+// moving. The poster under test must be given Client().
+func NewInProcess() *Server {
+	s := &Server{inProcess: true}
+	s.Server = &httptest.Server{URL: "http://fakeslack.invalid"}
+	return s
+}
+
+// Client is an HTTP client that reaches the fake: over the loopback
+// listener, or in process for NewInProcess.
+func (s *Server) Client() *http.Client {
+	if s.inProcess {
+		return &http.Client{Transport: InProcess(s)}
+	}
+	return s.Server.Client()
+}
+
+// Close stops the listener; an in-process fake has none.
+func (s *Server) Close() {
+	if !s.inProcess {
+		s.Server.Close()
+	}
+}
+
+// InProcess is a RoundTripper that answers each request with h in the
+// caller's process, without a socket: the request's context ends the
+// wait (a Hang, a client timeout) as it would over HTTP.
+func InProcess(h http.Handler) http.RoundTripper { return inProcess{h} }
+
+type inProcess struct{ h http.Handler }
+
+func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	if r.Body == nil {
+		r.Body = http.NoBody
+	}
+	r.RequestURI = req.URL.RequestURI()
+	r.RemoteAddr = "192.0.2.1:4711"
+	rec := httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t.h.ServeHTTP(rec, r)
+	}()
+	select {
+	case <-done:
+	case <-req.Context().Done():
+		return nil, context.Cause(req.Context())
+	}
+	resp := rec.Result()
+	resp.Request = req
+	return resp, nil
 }
 
 // APIURL is the base URL to give slack-go (OptionAPIURL).

@@ -145,15 +145,41 @@ type setup struct {
 // servers, with the rotation from testdata/sheet.
 func newHarness(t *testing.T, mod func(*setup)) *harness {
 	t.Helper()
-	hs := &harness{slack: fakeSlack{fakeslack.New(t)}, typetalk: &fakeTypetalk{}, logs: &testlog.Buffer{}, queue: queue.NewMemory()}
-	ttSrv := httptest.NewServer(hs.typetalk)
-	t.Cleanup(ttSrv.Close)
+	return buildHarness(t, false, mod)
+}
+
+// newInProcessHarness is newHarness with both chats answering in process,
+// no socket between them and the posters: the harness for a
+// testing/synctest bubble, where waits (Retry-After, timeouts) take no
+// time.
+func newInProcessHarness(t *testing.T, mod func(*setup)) *harness {
+	t.Helper()
+	return buildHarness(t, true, mod)
+}
+
+func buildHarness(t *testing.T, inProcess bool, mod func(*setup)) *harness {
+	t.Helper()
+	hs := &harness{typetalk: &fakeTypetalk{}, logs: &testlog.Buffer{}, queue: queue.NewMemory()}
+	var slackOpts slack.Options
+	ttOpts := typetalk.Options{Token: ttToken, TopicID: "42"}
+	if inProcess {
+		hs.slack = fakeSlack{fakeslack.NewInProcess()}
+		slackOpts.HTTPClient = hs.slack.Client()
+		ttOpts.BaseURL = "http://typetalk.invalid"
+		ttOpts.HTTPClient = &http.Client{Transport: fakeslack.InProcess(hs.typetalk)}
+	} else {
+		hs.slack = fakeSlack{fakeslack.New(t)}
+		ttSrv := httptest.NewServer(hs.typetalk)
+		t.Cleanup(ttSrv.Close)
+		ttOpts.BaseURL = ttSrv.URL
+	}
+	slackOpts.Token, slackOpts.APIURL, slackOpts.Channel = slackToken, hs.slack.APIURL(), "C0ALERTS"
 	log := slog.New(slog.NewJSONHandler(hs.logs, nil))
 	src := csvfile.New("../../testdata/sheet")
 	src.Logger = log
 	dests := []fanout.Destination{
-		{Name: "slack:C0ALERTS", Dialect: message.Slack, Poster: slack.New(slack.Options{Token: slackToken, APIURL: hs.slack.APIURL(), Channel: "C0ALERTS"})},
-		{Name: "typetalk:42", Dialect: message.Typetalk, Poster: typetalk.New(typetalk.Options{Token: ttToken, BaseURL: ttSrv.URL, TopicID: "42"})},
+		{Name: "slack:C0ALERTS", Dialect: message.Slack, Poster: slack.New(slackOpts)},
+		{Name: "typetalk:42", Dialect: message.Typetalk, Poster: typetalk.New(ttOpts)},
 	}
 	c := setup{
 		Relay: Config{

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/deliver"
@@ -231,34 +232,38 @@ func TestFaultInjection(t *testing.T) {
 	for _, f := range faults {
 		for _, target := range []string{"slack", "typetalk"} {
 			t.Run(target+" "+f.name, func(t *testing.T) {
-				var mu sync.Mutex
-				left := 2
-				failing := func(w http.ResponseWriter, r *http.Request) bool {
-					mu.Lock()
-					fail := left > 0
-					if fail {
-						left--
+				synctest.Test(t, func(t *testing.T) {
+					var mu sync.Mutex
+					left := 2
+					failing := func(w http.ResponseWriter, r *http.Request) bool {
+						mu.Lock()
+						fail := left > 0
+						if fail {
+							left--
+						}
+						mu.Unlock()
+						if fail {
+							f.fail(w, r)
+						}
+						return fail
 					}
-					mu.Unlock()
-					if fail {
-						f.fail(w, r)
+					// In a bubble: the Retry-After and the timeouts pass on its
+					// clock, at once.
+					hs := newInProcessHarness(t, func(c *setup) { c.Deliver.AttemptTimeout = 300 * time.Millisecond })
+					if target == "slack" {
+						hs.slack.SetBefore(failing)
+					} else {
+						hs.typetalk.fail = failing
 					}
-					return fail
-				}
-				hs := newHarness(t, func(c *setup) { c.Deliver.AttemptTimeout = 300 * time.Millisecond })
-				if target == "slack" {
-					hs.slack.SetBefore(failing)
-				} else {
-					hs.typetalk.fail = failing
-				}
-				body := fixture(t, "v3/incident.triggered.json")
-				rec := hs.do("POST", "/pagerduty", signed(body, secret), body)
-				if rec.Code != 200 {
-					t.Fatalf("status %d %q", rec.Code, rec.Body)
-				}
-				if s, tt := len(hs.slack.got()), len(hs.typetalk.got()); s != 1 || tt != 1 {
-					t.Errorf("Slack %d, Typetalk %d posts; want exactly 1 each", s, tt)
-				}
+					body := fixture(t, "v3/incident.triggered.json")
+					rec := hs.do("POST", "/pagerduty", signed(body, secret), body)
+					if rec.Code != 200 {
+						t.Fatalf("status %d %q", rec.Code, rec.Body)
+					}
+					if s, tt := len(hs.slack.got()), len(hs.typetalk.got()); s != 1 || tt != 1 {
+						t.Errorf("Slack %d, Typetalk %d posts; want exactly 1 each", s, tt)
+					}
+				})
 			})
 		}
 	}
