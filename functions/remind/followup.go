@@ -8,10 +8,6 @@ import (
 	"github.com/pd2chat/pd2chat/shared/reminder"
 )
 
-// kindFollowup is the Scheduler payload kind of the follow-up sweep,
-// invoked every minute of business hours.
-const kindFollowup reminder.Kind = "followup"
-
 // followupBudget bounds one sweep (the function's timeout is 30 s).
 const followupBudget = 20 * time.Second
 
@@ -20,7 +16,7 @@ const followupBudget = 20 * time.Second
 // returns an error whenever a follow-up was not posted (the next minute's
 // sweep tries again, after the fix for a refusal).
 func (a *app) handleFollowup(ctx context.Context, at time.Time) (response, error) {
-	out := response{Kind: string(kindFollowup), At: at.Format(time.RFC3339)}
+	out := response{Kind: string(reminder.Followup), At: at.Format(time.RFC3339)}
 	if a.cfg.AckReminderMax == 0 {
 		out.Skipped = "ACK_REMINDER_MAX is 0: follow-ups are off"
 		return out, nil

@@ -222,9 +222,6 @@ func parsePayload(raw []byte) (reminder.Kind, time.Time, error) {
 		return "", time.Time{}, errors.New(`remind: payload field "kind" is missing: want "morning", "evening", "digest" or "followup"`)
 	}
 	kind, err := reminder.ParseKind(p.Kind)
-	if p.Kind == string(reminder.Digest) || p.Kind == string(kindFollowup) {
-		kind, err = reminder.Kind(p.Kind), nil
-	}
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf(`remind: payload field "kind": %q is not "morning", "evening", "digest" or "followup"`, p.Kind)
 	}
@@ -251,7 +248,7 @@ func (a *app) handle(ctx context.Context, raw json.RawMessage) (response, error)
 	switch kind {
 	case reminder.Digest:
 		return a.handleDigest(ctx, at)
-	case kindFollowup:
+	case reminder.Followup:
 		return a.handleFollowup(ctx, at)
 	}
 	res, err := reminder.Run(ctx, a.run, kind, at)
@@ -324,7 +321,7 @@ func local(ctx context.Context, args []string, e env) int {
 		return usage("--kind morning or --kind evening is required (or --check, or --digest)")
 	default:
 		k, err := reminder.ParseKind(*kindFlag)
-		if err != nil {
+		if err != nil || !k.IsReminder() {
 			return usage("--kind %q: want morning or evening", *kindFlag)
 		}
 		kind = k

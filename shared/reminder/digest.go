@@ -17,10 +17,6 @@ import (
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
 
-// Digest is the weekly digest, as the Scheduler payload names it. It is not
-// a reminder of Run: RunDigest posts it.
-const Digest Kind = "digest"
-
 // DigestConfig wires RunDigest: the reminders' settings (zone, business
 // hours, holidays, the rotation for the company's days off, destinations,
 // retries, budget, log, delivery ledger) and the incident history.

@@ -9,23 +9,30 @@ import (
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
 
-// Kind is which reminder to post.
+// Kind is what one run of the remind function does, as the Scheduler
+// payload's "kind" (and the --kind flag, for the reminders) names it: the
+// one list of them.
 type Kind string
 
-// The reminders, as the Scheduler payload and the --kind flag name them.
+// The kinds.
 const (
-	Morning Kind = "morning" // 10:00: today's on-call people
-	Evening Kind = "evening" // 17:00: the next working day's, with the manual and the checklist
+	Morning  Kind = "morning"  // 10:00: today's on-call people (Run)
+	Evening  Kind = "evening"  // 17:00: the next working day's, with the manual and the checklist (Run)
+	Digest   Kind = "digest"   // the weekly digest, on the week's first working day (RunDigest)
+	Followup Kind = "followup" // the sweep that re-mentions unacknowledged incidents (package followup)
 )
 
-// ParseKind reads "morning" or "evening".
+// ParseKind reads a kind: "morning", "evening", "digest" or "followup".
 func ParseKind(s string) (Kind, error) {
 	switch k := Kind(s); k {
-	case Morning, Evening:
+	case Morning, Evening, Digest, Followup:
 		return k, nil
 	}
-	return "", fmt.Errorf("reminder: kind %q is not %q or %q", s, Morning, Evening)
+	return "", fmt.Errorf("reminder: kind %q is not %q, %q, %q or %q", s, Morning, Evening, Digest, Followup)
 }
+
+// IsReminder reports whether k is a reminder of Run (morning, evening).
+func (k Kind) IsReminder() bool { return k == Morning || k == Evening }
 
 func (k Kind) message() message.ReminderKind {
 	if k == Evening {

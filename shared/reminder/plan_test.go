@@ -312,13 +312,17 @@ func TestDecisionReminder(t *testing.T) {
 }
 
 func TestParseKind(t *testing.T) {
-	for _, s := range []string{"morning", "evening"} {
-		if k, err := ParseKind(s); err != nil || string(k) != s {
+	for _, s := range []string{"morning", "evening", "digest", "followup"} {
+		k, err := ParseKind(s)
+		if err != nil || string(k) != s {
 			t.Errorf("ParseKind(%q) = %q, %v", s, k, err)
+		}
+		if k.IsReminder() != (s == "morning" || s == "evening") {
+			t.Errorf("%q.IsReminder() = %v", s, k.IsReminder())
 		}
 	}
 	for _, s := range []string{"", "Morning", "noon", " evening"} {
-		if _, err := ParseKind(s); err == nil || !strings.Contains(err.Error(), "is not \"morning\" or \"evening\"") {
+		if _, err := ParseKind(s); err == nil || !strings.Contains(err.Error(), "is not \"morning\", \"evening\", \"digest\" or \"followup\"") {
 			t.Errorf("ParseKind(%q): error %v", s, err)
 		}
 	}

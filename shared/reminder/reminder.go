@@ -111,8 +111,8 @@ func Run(ctx context.Context, cfg Config, k Kind, at time.Time) (Result, error) 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if _, err := ParseKind(string(k)); err != nil {
-		return Result{}, err
+	if !k.IsReminder() {
+		return Result{}, fmt.Errorf("reminder: kind %q is not %q or %q", k, Morning, Evening)
 	}
 	ctx, cancel := budget(ctx, cfg.Budget)
 	defer cancel()
