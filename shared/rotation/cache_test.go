@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/testlog"
@@ -46,6 +47,10 @@ func roster(t testing.TB, name string) *Roster {
 }
 
 func TestCacheSingleFlightOnColdStart(t *testing.T) {
+	synctest.Test(t, testCacheSingleFlightOnColdStart)
+}
+
+func testCacheSingleFlightOnColdStart(t *testing.T) {
 	release := make(chan struct{})
 	src := &countingSource{next: func(ctx context.Context, n int64) (*Roster, error) {
 		<-release
@@ -63,7 +68,7 @@ func TestCacheSingleFlightOnColdStart(t *testing.T) {
 			got[i] = r
 		})
 	}
-	time.Sleep(20 * time.Millisecond) // let the callers pile up behind the one refresh
+	synctest.Wait() // every caller is waiting behind the one refresh
 	close(release)
 	wg.Wait()
 	if n := src.calls.Load(); n != 1 {
@@ -76,7 +81,9 @@ func TestCacheSingleFlightOnColdStart(t *testing.T) {
 	}
 }
 
-func TestCacheTTLAndStaleOnError(t *testing.T) {
+func TestCacheTTLAndStaleOnError(t *testing.T) { synctest.Test(t, testCacheTTLAndStaleOnError) }
+
+func testCacheTTLAndStaleOnError(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)}
 	var fail atomic.Bool
 	src := &countingSource{next: func(ctx context.Context, n int64) (*Roster, error) {
@@ -97,10 +104,8 @@ func TestCacheTTLAndStaleOnError(t *testing.T) {
 			t.Fatalf("%s: err = %v, want error %v", desc, err, wantErr)
 		}
 		// An expired snapshot is served at once and refreshed in the
-		// background: wait for that refresh to reach the source.
-		for deadline := time.Now().Add(2 * time.Second); src.calls.Load() < wantCalls && time.Now().Before(deadline); {
-			time.Sleep(time.Millisecond)
-		}
+		// background: wait for that refresh to end.
+		synctest.Wait()
 		if n := src.calls.Load(); n != wantCalls {
 			t.Fatalf("%s: %d source calls, want %d", desc, n, wantCalls)
 		}
@@ -118,9 +123,6 @@ func TestCacheTTLAndStaleOnError(t *testing.T) {
 	clk.add(time.Minute)
 	if r := check("Sheets down: stale", 3, false); r == nil {
 		t.Fatal("no stale roster")
-	}
-	for deadline := time.Now().Add(2 * time.Second); !strings.Contains(logs.String(), "age=") && time.Now().Before(deadline); {
-		time.Sleep(time.Millisecond) // the background refresh logs its failure
 	}
 	if !strings.Contains(logs.String(), "serving the last good roster") || !strings.Contains(logs.String(), "age=1m0s") {
 		t.Errorf("want a warning with the snapshot's age, got:\n%s", logs.String())
@@ -147,6 +149,12 @@ func TestCacheWithoutSnapshotFails(t *testing.T) {
 }
 
 func TestCacheCallerDeadlineDoesNotCancelTheRefresh(t *testing.T) {
+	synctest.Test(t, testCacheCallerDeadlineDoesNotCancelTheRefresh)
+}
+
+// testCacheCallerDeadlineDoesNotCancelTheRefresh runs in a bubble: the
+// caller's 20 ms pass on its clock.
+func testCacheCallerDeadlineDoesNotCancelTheRefresh(t *testing.T) {
 	release := make(chan struct{})
 	var sawCancel atomic.Bool
 	src := &countingSource{next: func(ctx context.Context, n int64) (*Roster, error) {
