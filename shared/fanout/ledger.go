@@ -51,7 +51,7 @@ func (l *Ledger) Fail(action string, err error) {
 }
 
 // Claim says whether (key, dest) should be posted now, and whether it was
-// claimed (then Settle must follow). An empty key is never claimed.
+// claimed (then Outcome must follow). An empty key is never claimed.
 func (l *Ledger) Claim(ctx context.Context, key, dest string) (post, claimed bool) {
 	if key == "" || l.Store == nil || l.down.Load() {
 		return true, false
@@ -67,10 +67,10 @@ func (l *Ledger) Claim(ctx context.Context, key, dest string) (post, claimed boo
 	return true, true
 }
 
-// Settle records the outcome of a claimed post: a post is kept; a failure,
+// Outcome records the outcome of a claimed post: a post is kept; a failure,
 // temporary or final, gives the claim back, so that a rerun (after the fix,
 // for a final one) posts — "already posted" is only ever said of a post.
-func (l *Ledger) Settle(ctx context.Context, key, dest string, err error, ref string) {
+func (l *Ledger) Outcome(ctx context.Context, key, dest string, err error, ref string) {
 	if ctx.Err() != nil { // the budget is spent, but the outcome must be kept
 		ctx = context.WithoutCancel(ctx)
 	}
@@ -97,7 +97,7 @@ func (l *Ledger) Once(key, dest string, m chat.Message) Job {
 		},
 		After: func(ctx context.Context, _ chat.Message, ref string, err error) {
 			if claimed {
-				l.Settle(ctx, key, dest, err, ref)
+				l.Outcome(ctx, key, dest, err, ref)
 			}
 		},
 	}
