@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 	_ "time/tzdata"
 
@@ -43,7 +44,20 @@ type rig struct {
 
 func newRig(t *testing.T, mod func(*deliver.Config)) *rig {
 	t.Helper()
-	r := &rig{slack: fakeslack.New(t), q: queue.NewMemory(), store: state.NewMemory(), logs: &testlog.Buffer{}}
+	return buildRig(t, fakeslack.New(t), mod)
+}
+
+// newInProcessRig is newRig with Slack answering in process, no socket:
+// the rig for a testing/synctest bubble, where leases, visibility
+// timeouts and polling pass on the bubble's clock.
+func newInProcessRig(t *testing.T, mod func(*deliver.Config)) *rig {
+	t.Helper()
+	return buildRig(t, fakeslack.NewInProcess(), mod)
+}
+
+func buildRig(t *testing.T, fake *fakeslack.Server, mod func(*deliver.Config)) *rig {
+	t.Helper()
+	r := &rig{slack: fake, q: queue.NewMemory(), store: state.NewMemory(), logs: &testlog.Buffer{}}
 	loc, err := time.LoadLocation("Asia/Tokyo")
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +65,7 @@ func newRig(t *testing.T, mod func(*deliver.Config)) *rig {
 	hours, _ := workday.ParseHours("Mon-Fri 10:00-17:00")
 	c := deliver.Config{
 		Destinations: []fanout.Destination{{Name: dest, Dialect: message.Slack,
-			Poster: slack.New(slack.Options{Token: "xoxb-t", APIURL: r.slack.APIURL(), Channel: "C0ALERTS"})}},
+			Poster: slack.New(slack.Options{Token: "xoxb-t", APIURL: r.slack.APIURL(), Channel: "C0ALERTS", HTTPClient: r.slack.Client()})}},
 		Calendar:       workday.New(loc, hours, workday.JP()),
 		Rotation:       csvfile.New("../../testdata/sheet"),
 		State:          r.store,
@@ -230,13 +244,17 @@ func TestCrashAfterThePost(t *testing.T) {
 // TestTakenOverClaimLooksFirst: a later redelivery of the event (a new
 // queue message, received once) finds the dead holder's claim lapsed: it
 // takes it over and looks before posting.
-func TestTakenOverClaimLooksFirst(t *testing.T) {
-	r := newRig(t, nil)
+func TestTakenOverClaimLooksFirst(t *testing.T) { synctest.Test(t, testTakenOverClaimLooksFirst) }
+
+// testTakenOverClaimLooksFirst runs in a bubble: the lease lapses on its
+// clock.
+func testTakenOverClaimLooksFirst(t *testing.T) {
+	r := newInProcessRig(t, nil)
 	ctx := context.Background()
 	if res, err := r.store.Claim(ctx, "E1", dest, 50*time.Millisecond); err != nil || res != state.Claimed {
 		t.Fatal(res, err)
 	}
-	if _, err := slack.New(slack.Options{Token: "x", APIURL: r.slack.APIURL(), Channel: "C0ALERTS"}).PostTS(ctx,
+	if _, err := slack.New(slack.Options{Token: "x", APIURL: r.slack.APIURL(), Channel: "C0ALERTS", HTTPClient: r.slack.Client()}).PostTS(ctx,
 		chat.Message{Text: "trigger", Key: "E1/" + dest}); err != nil {
 		t.Fatal(err)
 	}
@@ -402,8 +420,12 @@ func TestRedriveAfterAnAmbiguousFailure(t *testing.T) {
 // TestWaitingIsNotFailing: DELIVERY_RETRY_FOR counts how long the chat has
 // been failing, not how long a message waited: a message older than it
 // that meets one failure of a healthy chat is retried, not dead-lettered.
-func TestWaitingIsNotFailing(t *testing.T) {
-	r := newRig(t, func(c *deliver.Config) { c.RetryFor = 100 * time.Millisecond })
+func TestWaitingIsNotFailing(t *testing.T) { synctest.Test(t, testWaitingIsNotFailing) }
+
+// testWaitingIsNotFailing runs in a bubble: the message waits on its
+// clock.
+func testWaitingIsNotFailing(t *testing.T) {
+	r := newInProcessRig(t, func(c *deliver.Config) { c.RetryFor = 100 * time.Millisecond })
 	var n atomic.Int64
 	r.slack.SetBefore(func(w http.ResponseWriter, _ *http.Request) bool {
 		if n.Add(1) > 1 {
