@@ -119,10 +119,10 @@ func Check(cal *workday.Calendar, sheet Sheet, at time.Time, days int) Report {
 		r.Next = day(next)
 	}
 	for i := range weekAhead {
-		r.Week = append(r.Week, day(addDays(today, i)))
+		r.Week = append(r.Week, day(today.AddDays(i)))
 	}
 	for i := range days {
-		d := day(addDays(today, i))
+		d := day(today.AddDays(i))
 		if d.DayOff != "" {
 			r.DaysOff = append(r.DaysOff, message.DayOff{Date: d.Date, Name: d.DayOff})
 		}
@@ -143,7 +143,7 @@ func (r Report) String() string {
 			oneLine(r.StaleErr.Error()), r.StaleSince.In(r.At.Location()).Format("2006-01-02 15:04"))
 	}
 
-	fmt.Fprintf(&b, "\nToday, %s %s", weekday(r.Today.Date), r.Today.Date)
+	fmt.Fprintf(&b, "\nToday, %s %s", r.Today.Date.Weekday(), r.Today.Date)
 	if !r.Today.Working {
 		fmt.Fprintf(&b, ": not a working day (%s): no reminders, no mentions\n", oneLine(r.Today.Why)) // a holiday's name is sheet text
 	} else {
@@ -154,14 +154,14 @@ func (r Report) String() string {
 	if r.Next.Date == (rotation.Date{}) {
 		b.WriteString("\nNext working day: none within a year\n")
 	} else {
-		fmt.Fprintf(&b, "\nNext working day, %s %s:\n", weekday(r.Next.Date), r.Next.Date)
+		fmt.Fprintf(&b, "\nNext working day, %s %s:\n", r.Next.Date.Weekday(), r.Next.Date)
 		writePeople(&b, r.Next)
 	}
 
 	b.WriteString("\nThe week ahead:\n")
 	rows := [][]string{{"date", "day", "on call", "day off"}}
 	for _, d := range r.Week {
-		rows = append(rows, []string{d.Date.String(), weekday(d.Date).String()[:3], weekPeople(d), weekDayOff(d)})
+		rows = append(rows, []string{d.Date.String(), d.Date.Weekday().String()[:3], weekPeople(d), weekDayOff(d)})
 	}
 	writeTable(&b, rows)
 
@@ -172,7 +172,7 @@ func (r Report) String() string {
 		b.WriteByte('\n')
 		rows := make([][]string, 0, len(r.DaysOff))
 		for _, off := range r.DaysOff {
-			rows = append(rows, []string{weekday(off.Date).String(), off.Date.String(), oneLine(off.Name)})
+			rows = append(rows, []string{off.Date.Weekday().String(), off.Date.String(), oneLine(off.Name)})
 		}
 		writeTable(&b, rows)
 	}
@@ -184,7 +184,7 @@ func (r Report) String() string {
 		fmt.Fprintf(&b, "%d\n", len(r.Unstaffed))
 		rows := make([][]string, 0, len(r.Unstaffed))
 		for _, d := range r.Unstaffed {
-			rows = append(rows, []string{weekday(d.Date).String(), d.Date.String(), whyNobody(d)})
+			rows = append(rows, []string{d.Date.Weekday().String(), d.Date.String(), whyNobody(d)})
 		}
 		writeTable(&b, rows)
 	}

@@ -146,7 +146,7 @@ func TestCheck(t *testing.T) {
 
 func TestCheckFailed(t *testing.T) {
 	f := fakeSheet{onCall: map[rotation.Date][]rotation.Member{}}
-	for d := date("2026-11-20"); d != date("2026-12-20"); d = addDays(d, 1) {
+	for d := date("2026-11-20"); d != date("2026-12-20"); d = d.AddDays(1) {
 		f.onCall[d] = []rotation.Member{tanakaEN}
 	}
 	cal := NewCalendar(tokyo, hours(t, "Mon-Fri 10:00-17:00"), workday.JP(), nil)

@@ -52,15 +52,15 @@ func PlanDigest(cal *workday.Calendar, at time.Time) DigestDecision {
 	at = at.In(cal.Location())
 	today := rotation.DateOf(at)
 	monday := digest.Monday(today)
-	d := weekDecision(cal, addDays(monday, -7))
+	d := weekDecision(cal, monday.AddDays(-7))
 	d.At, d.Today = at, today
 	if !cal.IsWorkingDate(today) {
 		d.Skip = cal.WhyNotWorking(today)
 		return d
 	}
-	for day := monday; day != today; day = addDays(day, 1) {
+	for day := monday; day != today; day = day.AddDays(1) {
 		if cal.IsWorkingDate(day) {
-			d.Skip = fmt.Sprintf("%s %s is not the first working day of its week (%s %s was)", weekday(today), today, weekday(day), day)
+			d.Skip = fmt.Sprintf("%s %s is not the first working day of its week (%s %s was)", today.Weekday(), today, day.Weekday(), day)
 			return d
 		}
 	}
@@ -107,8 +107,8 @@ func RunDigest(ctx context.Context, cfg DigestConfig, at time.Time, week rotatio
 		log.Error("digest not posted: no history store")
 		return DigestResult{}, errors.New("reminder: digest: no history store")
 	}
-	if week != (rotation.Date{}) && weekday(week) != time.Monday {
-		return DigestResult{}, fmt.Errorf("reminder: digest: week %s is a %s, not a Monday", week, weekday(week))
+	if week != (rotation.Date{}) && week.Weekday() != time.Monday {
+		return DigestResult{}, fmt.Errorf("reminder: digest: week %s is a %s, not a Monday", week, week.Weekday())
 	}
 	ctx, cancel := budget(ctx, cfg.Budget)
 	defer cancel()

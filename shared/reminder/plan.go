@@ -45,8 +45,8 @@ func (k Kind) message() message.ReminderKind {
 // and to: the days that make to later than the next weekday.
 func daysOff(c *workday.Calendar, from, to rotation.Date) []message.DayOff {
 	var out []message.DayOff
-	for i, d := 1, addDays(from, 1); i <= 366 && d != to; i, d = i+1, addDays(d, 1) {
-		if !c.Hours().HasDay(weekday(d)) {
+	for i, d := 1, from.AddDays(1); i <= 366 && d != to; i, d = i+1, d.AddDays(1) {
+		if !c.Hours().HasDay(d.Weekday()) {
 			continue
 		}
 		if name, ok := c.IsHoliday(d); ok {
@@ -145,13 +145,4 @@ func (d Decision) Reminder(hours workday.Hours, alerts []message.Channel, manual
 		r.Checklist = checklist
 	}
 	return r
-}
-
-// addDays is the calendar day n days after d.
-func addDays(d rotation.Date, n int) rotation.Date {
-	return rotation.DateOf(time.Date(d.Year, d.Month, d.Day+n, 12, 0, 0, 0, time.UTC))
-}
-
-func weekday(d rotation.Date) time.Weekday {
-	return time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Weekday()
 }

@@ -35,6 +35,9 @@ func DateOf(t time.Time) Date {
 // Weekday is d's day of the week.
 func (d Date) Weekday() time.Weekday { return weekday(d) }
 
+// AddDays is the calendar day n days after d (before it when n < 0).
+func (d Date) AddDays(n int) Date { return addDays(d, n) }
+
 // String formats d as 2006-01-02.
 func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
 

@@ -176,20 +176,20 @@ func computeJP(year int) map[rotation.Date]string {
 	extra := make(map[rotation.Date]string)
 	// Citizens' holiday: a day between two national holidays.
 	for d := range days {
-		mid, next := addDays(d, 1), addDays(d, 2)
-		if !national(mid) && national(next) && weekday(mid) != time.Sunday {
+		mid, next := d.AddDays(1), d.AddDays(2)
+		if !national(mid) && national(next) && mid.Weekday() != time.Sunday {
 			extra[mid] = "Citizens' holiday"
 		}
 	}
 	// Substitute holiday: a national holiday on a Sunday moves the day off to
 	// the first following day that is not a national holiday.
 	for d, name := range days {
-		if weekday(d) != time.Sunday {
+		if d.Weekday() != time.Sunday {
 			continue
 		}
-		sub := addDays(d, 1)
+		sub := d.AddDays(1)
 		for national(sub) {
-			sub = addDays(sub, 1)
+			sub = sub.AddDays(1)
 		}
 		extra[sub] = "Substitute holiday for " + name
 	}
@@ -199,13 +199,4 @@ func computeJP(year int) map[rotation.Date]string {
 		}
 	}
 	return days
-}
-
-// addDays is the calendar day n days after d.
-func addDays(d rotation.Date, n int) rotation.Date {
-	return rotation.DateOf(time.Date(d.Year, d.Month, d.Day+n, 12, 0, 0, 0, time.UTC))
-}
-
-func weekday(d rotation.Date) time.Weekday {
-	return time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Weekday()
 }

@@ -21,7 +21,7 @@ func date(s string) rotation.Date {
 // holidaysOf lists every holiday of year y, in order.
 func holidaysOf(h Holidays, y int) []string {
 	var out []string
-	for d := date(fmt.Sprintf("%04d-01-01", y)); d.Year == y; d = addDays(d, 1) {
+	for d := date(fmt.Sprintf("%04d-01-01", y)); d.Year == y; d = d.AddDays(1) {
 		if _, ok := h.IsHoliday(d); ok {
 			out = append(out, d.String())
 		}

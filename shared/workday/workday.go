@@ -62,11 +62,11 @@ func (c *Calendar) IsHoliday(d rotation.Date) (string, bool) { return c.holidays
 // a business day (Mon-Fri 10:00-17:00)", "… is a holiday: Labor Thanksgiving
 // Day"); "" for a working day.
 func (c *Calendar) WhyNotWorking(d rotation.Date) string {
-	if !c.hours.HasDay(weekday(d)) {
-		return fmt.Sprintf("%s %s is not a business day (%s)", weekday(d), d, c.hours)
+	if !c.hours.HasDay(d.Weekday()) {
+		return fmt.Sprintf("%s %s is not a business day (%s)", d.Weekday(), d, c.hours)
 	}
 	if name, ok := c.IsHoliday(d); ok {
-		return fmt.Sprintf("%s %s is a holiday: %s", weekday(d), d, name)
+		return fmt.Sprintf("%s %s is a holiday: %s", d.Weekday(), d, name)
 	}
 	return ""
 }
@@ -87,7 +87,7 @@ func (c *Calendar) IsWorkingDay(t time.Time) bool {
 // IsWorkingDate reports whether calendar day d is a business-hours weekday
 // and not a holiday.
 func (c *Calendar) IsWorkingDate(d rotation.Date) bool {
-	if !c.hours.HasDay(weekday(d)) {
+	if !c.hours.HasDay(d.Weekday()) {
 		return false
 	}
 	_, holiday := c.holidays.IsHoliday(d)
@@ -124,7 +124,7 @@ func (c *Calendar) NextWorkingDay(t time.Time) rotation.Date {
 // most a year ahead; the zero Date if there is none.
 func (c *Calendar) NextWorkingDate(d rotation.Date) rotation.Date {
 	for i := 1; i <= maxSearch; i++ {
-		if next := addDays(d, i); c.IsWorkingDate(next) {
+		if next := d.AddDays(i); c.IsWorkingDate(next) {
 			return next
 		}
 	}
