@@ -437,7 +437,7 @@ func unmentioned(roster *rotation.Roster, day rotation.Date, lookupErr error, no
 		why = "the rotation sheet's row for " + when + " names nobody"
 	}
 	if since, err := roster.Stale(); err != nil {
-		why += fmt.Sprintf(" (as of the last good read of the sheet, %s ago: it cannot be read now)", ago(now.Sub(since)))
+		why += fmt.Sprintf(" (as of the last good read of the sheet, %s ago: it cannot be read now)", message.Duration(now.Sub(since)))
 	}
 	return why + "."
 }
@@ -463,18 +463,6 @@ func unreadable(msg string) bool {
 	return strings.Contains(msg, "is not a date") || strings.Contains(msg, "has no year") ||
 		strings.Contains(msg, "correct the date") || strings.Contains(msg, "ends before it starts") ||
 		strings.Contains(msg, "more than a year")
-}
-
-// ago is d rounded for people: "45s", "12m", "3h 5m".
-func ago(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return d.Round(time.Second).String()
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d/time.Minute))
-	default:
-		return fmt.Sprintf("%dh %dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
-	}
 }
 
 // prepareText finds the thread of a rendered text's incident.

@@ -370,6 +370,14 @@ func (w *writer) after(elapsed time.Duration) {
 	}
 }
 
+// Duration is d as messages write it: "45s", "4m", "1h 25m" or "2d 3h",
+// the two largest units, to the nearest minute from a minute on.
+func Duration(d time.Duration) string {
+	var w writer
+	w.duration(d)
+	return w.b.String()
+}
+
 // duration writes d as "45s", "4m", "1h 25m" or "2d 3h": the two largest
 // units, to the nearest minute from a minute on.
 func (w *writer) duration(d time.Duration) {
