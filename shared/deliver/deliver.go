@@ -443,11 +443,15 @@ func unmentioned(roster *rotation.Roster, day rotation.Date, lookupErr error, no
 }
 
 // unreadDates is how many rows of the rotation tab were left out because
-// their date could not be read, and the cell of the first ("rotation!A12").
+// their date could not be read (rotation.DateError), and the cell of the
+// first ("rotation!A12").
 func unreadDates(r *rotation.Roster) (n int, first string) {
 	for _, p := range r.Problems() {
-		ce, ok := p.(*rotation.CellError)
-		if !ok || ce.Tab != rotation.RotationTab || ce.Col != 1 || !unreadable(ce.Err.Error()) {
+		var (
+			ce *rotation.CellError
+			de *rotation.DateError
+		)
+		if !errors.As(p, &ce) || ce.Tab != rotation.RotationTab || !errors.As(p, &de) {
 			continue
 		}
 		if n++; n == 1 {
@@ -455,14 +459,6 @@ func unreadDates(r *rotation.Roster) (n int, first string) {
 		}
 	}
 	return n, first
-}
-
-// unreadable reports whether a column-A problem is a date that could not be
-// read (not a duplicate, an overlap or a title row).
-func unreadable(msg string) bool {
-	return strings.Contains(msg, "is not a date") || strings.Contains(msg, "has no year") ||
-		strings.Contains(msg, "correct the date") || strings.Contains(msg, "ends before it starts") ||
-		strings.Contains(msg, "more than a year")
 }
 
 // prepareText finds the thread of a rendered text's incident.

@@ -40,6 +40,13 @@ func (e *CellError) Error() string {
 
 func (e *CellError) Unwrap() error { return e.Err }
 
+// DateError is why a rotation row was left out: its column A holds no date
+// that can be read (errors.As finds it in a *CellError).
+type DateError struct{ Err error }
+
+func (e *DateError) Error() string { return e.Err.Error() }
+func (e *DateError) Unwrap() error { return e.Err }
+
 // columnName is the sheet's letter name of 1-based column col: 1 → A,
 // 26 → Z, 27 → AA. Columns below 1 are "?".
 func columnName(col int) string {

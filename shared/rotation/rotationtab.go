@@ -393,7 +393,7 @@ func (p *parser) rotation(rows [][]string, today Date, members map[string]Member
 		sp, err := parseSpan(a, today, false)
 		if err != nil {
 			if p.hasPeople(r, &l) {
-				p.report(RotationTab, i, 0, "%v", err)
+				p.report(RotationTab, i, 0, "%w", &DateError{err})
 			}
 			// Without names it is a section or separator row ("12月",
 			// "----"): nothing to read, nothing lost.
