@@ -82,7 +82,7 @@ type Checker interface {
 //
 //	var ts string
 //	_, err := chat.Send(ctx, chat.PosterFunc(func(ctx context.Context, m chat.Message) (err error) {
-//		ts, err = slackPoster.PostTS(ctx, m)
+//		ts, err = slackPoster.PostRef(ctx, m)
 //		return err
 //	}), m, chat.DefaultRetry)
 type PosterFunc func(ctx context.Context, m Message) error

@@ -131,7 +131,7 @@ func BenchmarkDeliveryLatency(b *testing.B) {
 	// The floor's parts, measured here.
 	floor := func() time.Duration {
 		start := time.Now()
-		if _, err := slack.New(slack.Options{Token: "x", APIURL: fake.APIURL(), Channel: "C0FLOOR"}).PostTS(ctx, chatMessage("floor")); err != nil {
+		if _, err := slack.New(slack.Options{Token: "x", APIURL: fake.APIURL(), Channel: "C0FLOOR"}).PostRef(ctx, chatMessage("floor")); err != nil {
 			b.Fatal(err)
 		}
 		<-posted

@@ -230,7 +230,7 @@ func TestCrashAfterThePost(t *testing.T) {
 	if res, err := r.store.Claim(ctx, "E1", dest, 200*time.Millisecond); err != nil || res != state.Claimed {
 		t.Fatal(res, err)
 	}
-	if _, err := slack.New(slack.Options{Token: "x", APIURL: r.slack.APIURL(), Channel: "C0ALERTS"}).PostTS(ctx,
+	if _, err := slack.New(slack.Options{Token: "x", APIURL: r.slack.APIURL(), Channel: "C0ALERTS"}).PostRef(ctx,
 		chat.Message{Text: "trigger", Key: "E1/" + dest}); err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func testTakenOverClaimLooksFirst(t *testing.T) {
 	if res, err := r.store.Claim(ctx, "E1", dest, 50*time.Millisecond); err != nil || res != state.Claimed {
 		t.Fatal(res, err)
 	}
-	if _, err := slack.New(slack.Options{Token: "x", APIURL: r.slack.APIURL(), Channel: "C0ALERTS", HTTPClient: r.slack.Client()}).PostTS(ctx,
+	if _, err := slack.New(slack.Options{Token: "x", APIURL: r.slack.APIURL(), Channel: "C0ALERTS", HTTPClient: r.slack.Client()}).PostRef(ctx,
 		chat.Message{Text: "trigger", Key: "E1/" + dest}); err != nil {
 		t.Fatal(err)
 	}

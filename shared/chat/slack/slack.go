@@ -84,14 +84,14 @@ func New(o Options) *Poster {
 // String names the destination for logs: "slack:C123".
 func (p *Poster) String() string { return "slack:" + p.channel }
 
-// Post posts m once; see PostTS.
+// Post posts m once; see PostRef.
 func (p *Poster) Post(ctx context.Context, m chat.Message) error {
-	_, err := p.PostTS(ctx, m)
+	_, err := p.PostRef(ctx, m)
 	return err
 }
 
-// PostTS posts m once and returns the new message's timestamp ("ts"), which
-// identifies it for threading: pass it as chat.Message.ThreadTS to reply
+// PostRef posts m once and returns the new message's timestamp ("ts"), its
+// reference (chat.Threader), which identifies it for threading: pass it as chat.Message.ThreadTS to reply
 // under it. A non-empty m.ThreadTS posts m as a reply in that thread.
 //
 // A non-empty m.Key is attached as message metadata (event_type
@@ -103,7 +103,7 @@ func (p *Poster) Post(ctx context.Context, m chat.Message) error {
 // *chat.TemporaryError carrying Slack's Retry-After. Anything else
 // (channel_not_found, invalid_auth, not_in_channel, missing_scope…) is
 // final. Errors read "slack: post to C123: channel_not_found".
-func (p *Poster) PostTS(ctx context.Context, m chat.Message) (string, error) {
+func (p *Poster) PostRef(ctx context.Context, m chat.Message) (string, error) {
 	opts := []slackapi.MsgOption{
 		slackapi.MsgOptionText(m.Text, false), // already escaped by the renderer
 		slackapi.MsgOptionDisableLinkUnfurl(),
@@ -135,7 +135,7 @@ const (
 )
 
 // Find reports whether a message carrying m.Key (in its metadata, see
-// PostTS) was posted at or after since (less a minute for clock skew), and
+// PostRef) was posted at or after since (less a minute for clock skew), and
 // returns its ts (chat.Finder). With m.ThreadTS set it reads that thread
 // (conversations.replies), else the channel's top-level messages
 // (conversations.history); either way at most 5 pages of 200 messages,
@@ -144,7 +144,7 @@ const (
 // from the newest message back. An empty m.Key is never found.
 //
 // It needs the scopes channels:history (public channels) and
-// groups:history (private ones). Errors are classified like PostTS's and
+// groups:history (private ones). Errors are classified like PostRef's and
 // read "slack: find in C123: not_in_channel".
 func (p *Poster) Find(ctx context.Context, m chat.Message, since time.Time) (ref string, found bool, err error) {
 	if m.Key == "" {
@@ -243,14 +243,9 @@ func slackTS(t time.Time) string {
 	return fmt.Sprintf("%d.%06d", t.Unix(), t.Nanosecond()/1000)
 }
 
-// PostRef is PostTS: the message's ts is its reference (chat.Threader).
-func (p *Poster) PostRef(ctx context.Context, m chat.Message) (string, error) {
-	return p.PostTS(ctx, m)
-}
-
 // Update replaces the text of the message ts (chat.update), e.g. to show an
 // incident's current state on its thread parent. Errors are classified like
-// PostTS's and read "slack: update C123 1700000000.000100: message_not_found".
+// PostRef's and read "slack: update C123 1700000000.000100: message_not_found".
 func (p *Poster) Update(ctx context.Context, ts string, m chat.Message) error {
 	_, _, _, err := p.client.UpdateMessageContext(ctx, p.channel, ts, slackapi.MsgOptionText(m.Text, false))
 	if err != nil {

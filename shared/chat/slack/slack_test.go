@@ -134,7 +134,7 @@ func TestPostTS(t *testing.T) {
 				defer cancel()
 			}
 
-			ts, err := p.PostTS(ctx, tt.msg)
+			ts, err := p.PostRef(ctx, tt.msg)
 
 			got := f.Requests()
 			if len(got) != 1 {
@@ -155,7 +155,7 @@ func TestPostTS(t *testing.T) {
 
 			if tt.wantErr == "" {
 				if err != nil {
-					t.Fatalf("PostTS: %v", err)
+					t.Fatalf("PostRef: %v", err)
 				}
 				if ts != tt.wantTS {
 					t.Errorf("ts = %q, want %q", ts, tt.wantTS)
@@ -163,7 +163,7 @@ func TestPostTS(t *testing.T) {
 				return
 			}
 			if err == nil {
-				t.Fatalf("PostTS succeeded (ts %q), want an error containing %q", ts, tt.wantErr)
+				t.Fatalf("PostRef succeeded (ts %q), want an error containing %q", ts, tt.wantErr)
 			}
 			if !strings.Contains(err.Error(), tt.wantErr) || !strings.HasPrefix(err.Error(), "slack: post to C123: ") {
 				t.Errorf("err = %q, want it to start with the channel and contain %q", err, tt.wantErr)
@@ -250,7 +250,7 @@ func TestSendRetries(t *testing.T) {
 	}}
 	var ts string
 	post := chat.PosterFunc(func(ctx context.Context, m chat.Message) (err error) {
-		ts, err = p.PostTS(ctx, m)
+		ts, err = p.PostRef(ctx, m)
 		return err
 	})
 
@@ -567,14 +567,14 @@ func TestFindTokenNeverInErrors(t *testing.T) {
 	}
 }
 
-// TestPostThenFind: what PostTS sends as metadata, Find recognises when
+// TestPostThenFind: what PostRef sends as metadata, Find recognises when
 // Slack hands it back.
 func TestPostThenFind(t *testing.T) {
 	f := fakeslack.New(t) // hands back the metadata as it was sent
 	p := newPoster(t, f)
 	m := chat.Message{Text: "triggered", Key: "EV1/slack:C123"}
 
-	ts, err := p.PostTS(t.Context(), m)
+	ts, err := p.PostRef(t.Context(), m)
 	if err != nil {
 		t.Fatal(err)
 	}
