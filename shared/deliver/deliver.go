@@ -47,7 +47,7 @@ type Store interface {
 	Incident(ctx context.Context, id string) (state.Incident, bool, error)
 	RecordOver(ctx context.Context, base state.Incident, ev incident.Event) (state.Incident, error)
 	SetThread(ctx context.Context, id, dest, ref string) (string, error)
-	Seen(ctx context.Context, fingerprint, eventID string, at time.Time) (state.Sighting, error)
+	RecordSighting(ctx context.Context, fingerprint, eventID string, at time.Time) (state.Sighting, error)
 	Append(ctx context.Context, e incident.HistoryEvent) error
 	Await(ctx context.Context, p state.Pending) error
 	Settle(ctx context.Context, incidentID string) error
@@ -343,7 +343,7 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 		goSafe(&wg, &readErr, func() (err error) { base, _, err = h.cfg.State.Incident(ctx, ev.Incident.ID); return err })
 	}
 	if trigger {
-		goSafe(&wg, &seenErr, func() (err error) { seen, err = h.cfg.State.Seen(ctx, fp, job.Key, at); return err })
+		goSafe(&wg, &seenErr, func() (err error) { seen, err = h.cfg.State.RecordSighting(ctx, fp, job.Key, at); return err })
 	}
 	goSafe(&wg, &rememberErr, func() error { return h.remember(ctx, ev, job.Key, at, fp, working, in) })
 	wg.Wait()

@@ -595,7 +595,7 @@ func (passStore) Incident(context.Context, string) (state.Incident, bool, error)
 	return state.Incident{}, false, nil
 }
 func (passStore) SetThread(_ context.Context, _, _, ref string) (string, error) { return ref, nil }
-func (passStore) Seen(context.Context, string, string, time.Time) (state.Sighting, error) {
+func (passStore) RecordSighting(context.Context, string, string, time.Time) (state.Sighting, error) {
 	return state.Sighting{}, nil
 }
 func (passStore) Append(context.Context, state.HistoryEvent) error { return nil }

@@ -18,7 +18,7 @@ package state
 //	prev_last   N  last before the latest firing (0 when prev_count is 0)
 //	expires_at  N  epoch s: last write + AlertTTL
 //
-// Seen is ONE UpdateItem: SET prev_* from the stored values, count =
+// RecordSighting is ONE UpdateItem: SET prev_* from the stored values, count =
 // if_not_exists(count, 0) + 1, first = if_not_exists(first, :at), last,
 // last_event, expires_at, conditioned on last_event <> :event (or no item),
 // returning ALL_NEW. DynamoDB applies the updates of one item one after the
@@ -117,9 +117,9 @@ type memAlert struct {
 	written     time.Time
 }
 
-// Seen implements Alerts. Records are forgotten AlertTTL after their last
+// RecordSighting implements Alerts. Records are forgotten AlertTTL after their last
 // firing, or beyond MaxMemoryAlerts, least recently fired first.
-func (m *Memory) Seen(ctx context.Context, fingerprint, eventID string, at time.Time) (Sighting, error) {
+func (m *Memory) RecordSighting(ctx context.Context, fingerprint, eventID string, at time.Time) (Sighting, error) {
 	if fingerprint == "" || eventID == "" {
 		return Sighting{}, fmt.Errorf("state: seen %s event %q: %w", alertName(fingerprint), eventID, errNoAlert)
 	}
@@ -163,8 +163,8 @@ func alertKey(fingerprint string) map[string]types.AttributeValue {
 	}
 }
 
-// Seen implements Alerts.
-func (d *DynamoDB) Seen(ctx context.Context, fingerprint, eventID string, at time.Time) (Sighting, error) {
+// RecordSighting implements Alerts.
+func (d *DynamoDB) RecordSighting(ctx context.Context, fingerprint, eventID string, at time.Time) (Sighting, error) {
 	name := alertName(fingerprint)
 	if fingerprint == "" || eventID == "" {
 		return Sighting{}, fmt.Errorf("state: seen %s event %q: %w", name, eventID, errNoAlert)

@@ -111,12 +111,12 @@ func testSeen(t *testing.T, newStore newStoreFunc) {
 		t.Run(tt.name, func(t *testing.T) {
 			a := alerts(t, newStore(t, newClock().Now))
 			for i, f := range tt.script {
-				got, err := a.Seen(t.Context(), f.fp, f.event, f.at)
+				got, err := a.RecordSighting(t.Context(), f.fp, f.event, f.at)
 				if err != nil {
-					t.Fatalf("step %d: Seen(%s, %s): %v", i, f.fp, f.event, err)
+					t.Fatalf("step %d: RecordSighting(%s, %s): %v", i, f.fp, f.event, err)
 				}
 				if !equalSighting(got, f.want) {
-					t.Errorf("step %d: Seen(%s, %s, %s) = %+v, want %+v", i, f.fp, f.event, f.at, got, f.want)
+					t.Errorf("step %d: RecordSighting(%s, %s, %s) = %+v, want %+v", i, f.fp, f.event, f.at, got, f.want)
 				}
 				for _, at := range []time.Time{got.First, got.Last} {
 					if !at.IsZero() && at.Location() != time.UTC {
@@ -146,7 +146,7 @@ func testConcurrentFirings(t *testing.T, newStore newStoreFunc) {
 			<-start
 			for i := range perFirer {
 				at := t0.Add(time.Duration(f*perFirer+i) * time.Second)
-				s, err := a.Seen(t.Context(), "fp1", fmt.Sprintf("e%d-%d", f, i), at)
+				s, err := a.RecordSighting(t.Context(), "fp1", fmt.Sprintf("e%d-%d", f, i), at)
 				if err != nil {
 					errs <- err
 					continue
@@ -176,7 +176,7 @@ func testConcurrentFirings(t *testing.T, newStore newStoreFunc) {
 			t.Fatalf("counts told %v, want each of 0..%d once: a firing was lost or counted twice", got, firers*perFirer-1)
 		}
 	}
-	s, err := a.Seen(t.Context(), "fp1", "last", t0.Add(time.Hour))
+	s, err := a.RecordSighting(t.Context(), "fp1", "last", t0.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func testConcurrentFirings(t *testing.T, newStore newStoreFunc) {
 // and every delivery is told the same.
 func testConcurrentRedeliveries(t *testing.T, newStore newStoreFunc) {
 	a := alerts(t, newStore(t, newClock().Now))
-	if _, err := a.Seen(t.Context(), "fp1", "e0", t0); err != nil {
+	if _, err := a.RecordSighting(t.Context(), "fp1", "e0", t0); err != nil {
 		t.Fatal(err)
 	}
 	const deliveries = 16
@@ -200,7 +200,7 @@ func testConcurrentRedeliveries(t *testing.T, newStore newStoreFunc) {
 	for i := range deliveries {
 		wg.Go(func() {
 			<-start
-			got[i], errs[i] = a.Seen(t.Context(), "fp1", "e1", t0.Add(time.Hour))
+			got[i], errs[i] = a.RecordSighting(t.Context(), "fp1", "e1", t0.Add(time.Hour))
 		})
 	}
 	close(start)
@@ -214,7 +214,7 @@ func testConcurrentRedeliveries(t *testing.T, newStore newStoreFunc) {
 			t.Errorf("delivery %d: %+v, want %+v", i, s, want)
 		}
 	}
-	s, err := a.Seen(t.Context(), "fp1", "e2", t0.Add(2*time.Hour))
+	s, err := a.RecordSighting(t.Context(), "fp1", "e2", t0.Add(2*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,9 +226,9 @@ func testConcurrentRedeliveries(t *testing.T, newStore newStoreFunc) {
 func testSeenBadArguments(t *testing.T, newStore newStoreFunc) {
 	a := alerts(t, newStore(t, newClock().Now))
 	for _, c := range []struct{ fp, event string }{{"", "e1"}, {"fp1", ""}} {
-		_, err := a.Seen(t.Context(), c.fp, c.event, t0)
+		_, err := a.RecordSighting(t.Context(), c.fp, c.event, t0)
 		if err == nil {
-			t.Fatalf("Seen(%q, %q): no error", c.fp, c.event)
+			t.Fatalf("RecordSighting(%q, %q): no error", c.fp, c.event)
 		}
 		if errors.Is(err, state.ErrUnavailable) {
 			t.Errorf("%v is ErrUnavailable: callers would treat a bug as an outage", err)
@@ -248,12 +248,12 @@ func TestMemoryAlertBounds(t *testing.T) {
 		m.Now = clk.Now
 		for i, want := range []int{0, 1} {
 			clk.Add(state.AlertTTL - time.Second)
-			if s, err := m.Seen(ctx, "fp1", fmt.Sprint("e", i), time.Time{}); err != nil || s.Count != want {
+			if s, err := m.RecordSighting(ctx, "fp1", fmt.Sprint("e", i), time.Time{}); err != nil || s.Count != want {
 				t.Fatalf("firing %d, AlertTTL-1s after the last: %+v, %v; want count %d", i, s, err, want)
 			}
 		}
 		clk.Add(state.AlertTTL)
-		if s, _ := m.Seen(ctx, "fp1", "e9", time.Time{}); s.Count != 0 {
+		if s, _ := m.RecordSighting(ctx, "fp1", "e9", time.Time{}); s.Count != 0 {
 			t.Errorf("AlertTTL after the last firing: %+v, want the first time again", s)
 		}
 	})
@@ -263,7 +263,7 @@ func TestMemoryAlertBounds(t *testing.T) {
 		m.Now = clk.Now
 		fire := func(fp string) state.Sighting {
 			clk.Add(time.Millisecond)
-			s, err := m.Seen(ctx, fp, "e-"+clk.Now().String(), time.Time{})
+			s, err := m.RecordSighting(ctx, fp, "e-"+clk.Now().String(), time.Time{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -294,10 +294,10 @@ func TestDynamoDBAlertItem(t *testing.T) {
 	s := state.NewDynamoDB(calls, table) // the real clock: expires_at must be real
 	ctx := t.Context()
 	before := time.Now()
-	if _, err := s.Seen(ctx, "fp1", "e1", t0); err != nil {
+	if _, err := s.RecordSighting(ctx, "fp1", "e1", t0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Seen(ctx, "fp1", "e2", t0.Add(time.Hour)); err != nil {
+	if _, err := s.RecordSighting(ctx, "fp1", "e2", t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if n := calls.total(); n != 2 {
@@ -365,7 +365,7 @@ func TestDynamoDBAlertFaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := state.NewDynamoDB(&faulty{DynamoDBAPI: c, failures: 1, err: tt.err}, table)
 			fp := fmt.Sprint("fp", i)
-			_, err := s.Seen(t.Context(), fp, "e1", t0)
+			_, err := s.RecordSighting(t.Context(), fp, "e1", t0)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -378,7 +378,7 @@ func TestDynamoDBAlertFaults(t *testing.T) {
 			if prefix := "state: seen alert#" + fp + ": "; !strings.HasPrefix(err.Error(), prefix) {
 				t.Errorf("%q does not start %q", err, prefix)
 			}
-			if s, err := s.Seen(t.Context(), fp, "e1", t0); err != nil || s.Count != 0 {
+			if s, err := s.RecordSighting(t.Context(), fp, "e1", t0); err != nil || s.Count != 0 {
 				t.Errorf("after the fault: %+v, %v; want the first time (the failed call counted nothing)", s, err)
 			}
 		})
@@ -394,7 +394,7 @@ func BenchmarkSeen(b *testing.B) {
 			ctx := b.Context()
 			n := 0
 			for b.Loop() {
-				if _, err := a.Seen(ctx, fmt.Sprint("fp", n%64), fmt.Sprint("e", n), t0.Add(time.Duration(n)*time.Second)); err != nil {
+				if _, err := a.RecordSighting(ctx, fmt.Sprint("fp", n%64), fmt.Sprint("e", n), t0.Add(time.Duration(n)*time.Second)); err != nil {
 					b.Fatal(err)
 				}
 				n++

@@ -177,11 +177,11 @@ var ErrUnavailable = errors.New("state: store unavailable")
 // Alerts remembers alert fingerprints: how often an alert fired, and when
 // (the "first time this alert has fired" note).
 type Alerts interface {
-	// Seen records that the alert with this fingerprint fired at `at`
+	// RecordSighting records that the alert with this fingerprint fired at `at`
 	// (event eventID) and returns what was known before this firing. The
 	// same eventID again (a redelivery) changes nothing and returns the
 	// same answer as the first time.
-	Seen(ctx context.Context, fingerprint, eventID string, at time.Time) (Sighting, error)
+	RecordSighting(ctx context.Context, fingerprint, eventID string, at time.Time) (Sighting, error)
 }
 
 // Sighting is an alert's record before one firing.
