@@ -23,7 +23,7 @@ func (a *app) handleDigest(ctx context.Context, at time.Time) (response, error) 
 	res, err := reminder.RunDigest(ctx, a.digestConfig(), at, rotation.Date{})
 	out := response{
 		Kind: string(reminder.Digest), At: at.Format(time.RFC3339), Skipped: res.Skip,
-		Posted: res.Posted, AlreadyPosted: res.Skipped, Failed: res.Failed, Temporary: res.Temporary,
+		Posted: res.Posted, AlreadyPosted: res.AlreadyPosted, Failed: res.Failed, Temporary: res.Temporary,
 	}
 	if res.Week != (rotation.Date{}) {
 		out.Week = res.Week.String()

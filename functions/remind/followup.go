@@ -24,7 +24,7 @@ func (a *app) handleFollowup(ctx context.Context, at time.Time) (response, error
 	ctx, cancel := context.WithTimeout(ctx, followupBudget)
 	defer cancel()
 	res, err := followup.Sweep(ctx, a.follow, at)
-	out.Posted, out.AlreadyPosted, out.Failed, out.Temporary = res.Posted, res.Skipped, res.Failed, res.Temporary
+	out.Posted, out.AlreadyPosted, out.Failed, out.Temporary = res.Posted, res.AlreadyPosted, res.Failed, res.Temporary
 	if err != nil {
 		// Any failure fails the invocation (retries, then the reminder
 		// dead-letter queue's alarm): a refused follow-up must be loud.

@@ -254,7 +254,7 @@ func (a *app) handle(ctx context.Context, raw json.RawMessage) (response, error)
 	res, err := reminder.Run(ctx, a.run, kind, at)
 	out := response{
 		Kind: string(kind), At: at.Format(time.RFC3339), Skipped: res.Skip, Empty: res.Empty(),
-		Posted: res.Posted, AlreadyPosted: res.Skipped, Failed: res.Failed, Temporary: res.Temporary,
+		Posted: res.Posted, AlreadyPosted: res.AlreadyPosted, Failed: res.Failed, Temporary: res.Temporary,
 	}
 	if res.Skip == "" && res.Date != (rotation.Date{}) {
 		out.Date = res.Date.String()

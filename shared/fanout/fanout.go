@@ -22,12 +22,12 @@ type Destination struct {
 
 // Result counts what happened to the messages of one Post or Run.
 type Result struct {
-	Posted    int      // messages delivered
-	Skipped   int      // messages a Job's Before hook skipped (e.g. posted before)
-	Failed    int      // messages that failed for good (a retry cannot help)
-	Temporary int      // messages that failed but may succeed on a later try
-	Queued    int      // messages handed to the delivery queue (posted by the deliver function)
-	Errors    []string // "destination: error" for each failure; no secrets (posters redact them)
+	Posted        int      // messages delivered
+	AlreadyPosted int      // messages not posted because they were posted before (a Job's Before hook said so)
+	Failed        int      // messages that failed for good (a retry cannot help)
+	Temporary     int      // messages that failed but may succeed on a later try
+	Queued        int      // messages handed to the delivery queue (posted by the deliver function)
+	Errors        []string // "destination: error" for each failure; no secrets (posters redact them)
 }
 
 // Job is one message for one destination, with optional hooks around its
@@ -70,7 +70,7 @@ func Run(ctx context.Context, dests []Destination, jobs [][]Job, retry chat.Retr
 		defer mu.Unlock()
 		switch {
 		case skipped:
-			res.Skipped++
+			res.AlreadyPosted++
 		case err == nil:
 			res.Posted++
 		case temporary || ctx.Err() != nil:

@@ -114,7 +114,7 @@ func TestRunHooks(t *testing.T) {
 		}},
 	}
 	res := Run(context.Background(), []Destination{{Name: "slack:C1", Poster: th}}, [][]Job{jobs}, chat.RetryPolicy{})
-	if res.Posted != 2 || res.Skipped != 1 {
+	if res.Posted != 2 || res.AlreadyPosted != 1 {
 		t.Errorf("result %+v", res)
 	}
 	if len(refs) != 1 || refs[0] != "ts-parent" || len(threadTS) != 1 || threadTS[0] != "ts-parent" {

@@ -129,7 +129,7 @@ func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
 		}
 		r := post(ctx, cfg, f, p.IncidentID, inc, p.IncidentID+"#"+strconv.Itoa(n))
 		res.Result.Posted += r.Posted
-		res.Result.Skipped += r.Skipped
+		res.Result.AlreadyPosted += r.AlreadyPosted
 		res.Result.Failed += r.Failed
 		res.Result.Temporary += r.Temporary
 		res.Result.Queued += r.Queued

@@ -167,7 +167,7 @@ func RunDigest(ctx context.Context, cfg DigestConfig, at time.Time, week rotatio
 		"destinations", names,
 		"posted", res.Posted,
 		"queued", res.Queued,
-		"skipped", res.Skipped,
+		"already_posted", res.AlreadyPosted,
 		"failed", res.Failed,
 		"temporary", res.Temporary,
 		"ms", time.Since(start).Milliseconds(),

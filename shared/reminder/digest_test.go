@@ -146,13 +146,13 @@ func TestRunDigest(t *testing.T) {
 
 	// Retried: posted once per destination.
 	res, err = RunDigest(ctx, cfg, jst("2026-11-24 10:00"), rotation.Date{})
-	if err != nil || res.Posted != 0 || res.Skipped != 3 || len(f.slack.texts) != 1 {
+	if err != nil || res.Posted != 0 || res.AlreadyPosted != 3 || len(f.slack.texts) != 1 {
 		t.Errorf("retried: %+v, %v; want nothing posted again", res, err)
 	}
 
 	// The next day: not the first working day of the week.
 	res, err = RunDigest(ctx, cfg, jst("2026-11-25 10:00"), rotation.Date{})
-	if err != nil || !strings.Contains(res.Skip, "not the first working day") || res.Posted+res.Skipped != 0 {
+	if err != nil || !strings.Contains(res.Skip, "not the first working day") || res.Posted+res.AlreadyPosted != 0 {
 		t.Errorf("Wednesday: %+v, %v", res, err)
 	}
 	if !strings.Contains(f.logs.String(), `"msg":"digest skipped"`) {
@@ -227,7 +227,7 @@ func TestRunDigestFailures(t *testing.T) {
 			t.Fatalf("%+v, %v; want a temporary error", res, err)
 		}
 		res, err = RunDigest(ctx, cfg, tuesday, rotation.Date{})
-		if err != nil || res.Posted != 1 || res.Skipped != 2 || len(f.tt.texts) != 1 {
+		if err != nil || res.Posted != 1 || res.AlreadyPosted != 2 || len(f.tt.texts) != 1 {
 			t.Errorf("retry: %+v, %v; want Slack only", res, err)
 		}
 	})

@@ -165,7 +165,7 @@ func Run(ctx context.Context, cfg Config, k Kind, at time.Time) (Result, error) 
 		"destinations", names,
 		"posted", res.Posted,
 		"queued", res.Queued,
-		"skipped", res.Skipped,
+		"already_posted", res.AlreadyPosted,
 		"failed", res.Failed,
 		"temporary", res.Temporary,
 		"ms", time.Since(start).Milliseconds(),
