@@ -34,7 +34,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -60,11 +59,6 @@ var errNoPendingID = errors.New("empty incident id")
 
 func pendingKey(id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{PartitionKey: str(pendingPK), SortKey: str(id)}
-}
-
-func clonePending(p Pending) Pending {
-	p.Threads = maps.Clone(p.Threads)
-	return p
 }
 
 func comparePending(a, b Pending) int {
@@ -106,7 +100,6 @@ func (m *Memory) Await(ctx context.Context, p Pending) error {
 	if m.pending == nil {
 		m.pending = make(map[string]*memPending)
 	}
-	p = clonePending(p)
 	p.TriggeredAt = p.TriggeredAt.UTC().Round(0)
 	m.pending[p.IncidentID] = &memPending{p: p, expires: now.Add(PendingTTL)}
 	return nil
@@ -131,7 +124,7 @@ func (m *Memory) Waiting(ctx context.Context) ([]Pending, error) {
 
 	out := make([]Pending, 0, len(m.pending))
 	for _, mp := range m.pending {
-		out = append(out, clonePending(mp.p))
+		out = append(out, mp.p)
 	}
 	slices.SortFunc(out, comparePending)
 	return out, nil
@@ -166,14 +159,13 @@ func checkMentioned(id string, n int) error {
 
 // pendingItem is a waiting incident as stored.
 type pendingItem struct {
-	PK          string            `dynamodbav:"pk"`
-	SK          string            `dynamodbav:"sk"`
-	Number      int               `dynamodbav:"number,omitempty"`
-	Title       string            `dynamodbav:"title,omitempty"`
-	TriggeredAt string            `dynamodbav:"triggered_at"`
-	Mentions    int               `dynamodbav:"mentions"`
-	Threads     map[string]string `dynamodbav:"threads,omitempty"`
-	ExpiresAt   int64             `dynamodbav:"expires_at"`
+	PK          string `dynamodbav:"pk"`
+	SK          string `dynamodbav:"sk"`
+	Number      int    `dynamodbav:"number,omitempty"`
+	Title       string `dynamodbav:"title,omitempty"`
+	TriggeredAt string `dynamodbav:"triggered_at"`
+	Mentions    int    `dynamodbav:"mentions"`
+	ExpiresAt   int64  `dynamodbav:"expires_at"`
 }
 
 // Await implements Followups.
@@ -185,7 +177,7 @@ func (d *DynamoDB) Await(ctx context.Context, p Pending) error {
 	item, err := attributevalue.MarshalMap(pendingItem{
 		PK: pendingPK, SK: p.IncidentID, Number: p.Number, Title: p.Title,
 		TriggeredAt: p.TriggeredAt.UTC().Format(time.RFC3339Nano), Mentions: p.Mentions,
-		Threads: p.Threads, ExpiresAt: now.Add(PendingTTL).Unix(),
+		ExpiresAt: now.Add(PendingTTL).Unix(),
 	})
 	if err != nil {
 		return fmt.Errorf("state: await pending#%s: encode: %w", p.IncidentID, err)
@@ -254,7 +246,7 @@ func (d *DynamoDB) Waiting(ctx context.Context) ([]Pending, error) {
 			}
 			out = append(out, Pending{
 				IncidentID: it.SK, Number: it.Number, Title: it.Title, TriggeredAt: at,
-				Mentions: it.Mentions, Threads: it.Threads,
+				Mentions: it.Mentions,
 			})
 		}
 		if len(page.LastEvaluatedKey) == 0 {

@@ -219,8 +219,6 @@ type Pending struct {
 	TriggeredAt time.Time
 	// Mentions is how many follow-ups were posted so far.
 	Mentions int
-	// Threads is the incident's Slack thread parents, by destination.
-	Threads map[string]string
 }
 
 // Followups tracks incidents that wait for an acknowledgement.
