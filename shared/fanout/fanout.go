@@ -23,24 +23,18 @@ type Destination struct {
 // Result counts what happened to the messages of one Post or Run.
 type Result struct {
 	Posted        int      // messages delivered
-	AlreadyPosted int      // messages not posted because they were posted before (a Job's Before hook said so)
+	AlreadyPosted int      // messages not posted because they were posted before (the ledger said so)
 	Failed        int      // messages that failed for good (a retry cannot help)
 	Temporary     int      // messages that failed but may succeed on a later try
 	Queued        int      // messages handed to the delivery queue (posted by the deliver function)
 	Errors        []string // "destination: error" for each failure; no secrets (posters redact them)
 }
 
-// Job is one message for one destination, with optional hooks around its
-// post. The hooks of one destination run in order on one goroutine.
+// Job is one message for one destination. With a Key (and a Ledger given
+// to Run) it is posted at most once: claimed before, recorded after.
 type Job struct {
 	Message chat.Message
-	// Before runs first. It may change the message (set ThreadTS) or skip
-	// it by returning false. Nil: post.
-	Before func(ctx context.Context, m *chat.Message) bool
-	// After runs once the post is over: err nil on success, else the last
-	// attempt's error (chat.IsTemporary tells which kind). ref is the
-	// posted message's reference when the poster is a chat.Threader.
-	After func(ctx context.Context, m chat.Message, ref string, err error)
+	Key     string
 }
 
 // Post sends msgs[i], in order, to dests[i], all destinations at once, and
@@ -53,12 +47,14 @@ func Post(ctx context.Context, dests []Destination, msgs [][]chat.Message, retry
 			jobs[i][k] = Job{Message: m}
 		}
 	}
-	return Run(ctx, dests, jobs, retry)
+	return Run(ctx, nil, dests, jobs, retry)
 }
 
-// Run is Post with hooks: it sends jobs[i], in order, to dests[i], all
-// destinations at once, and waits for all of them.
-func Run(ctx context.Context, dests []Destination, jobs [][]Job, retry chat.RetryPolicy) Result {
+// Run sends jobs[i], in order, to dests[i], all destinations at once, and
+// waits for all of them. Each job with a Key is, in this order: claimed in
+// ledger (posted before: counted, not posted), posted, and its outcome
+// recorded. A nil ledger posts every job.
+func Run(ctx context.Context, ledger *Ledger, dests []Destination, jobs [][]Job, retry chat.RetryPolicy) Result {
 	var (
 		mu  sync.Mutex
 		wg  sync.WaitGroup
@@ -84,14 +80,14 @@ func Run(ctx context.Context, dests []Destination, jobs [][]Job, retry chat.Retr
 	for i, d := range dests {
 		send := func() {
 			for _, job := range jobs[i] {
-				m := job.Message
-				if job.Before != nil && !job.Before(ctx, &m) {
+				send, claimed := ledger.Claim(ctx, job.Key, d.Name)
+				if !send {
 					count(d, nil, true)
 					continue
 				}
-				ref, err := post(ctx, d.Poster, m, retry)
-				if job.After != nil {
-					job.After(ctx, m, ref, err)
+				ref, err := post(ctx, d.Poster, job.Message, retry)
+				if claimed {
+					ledger.Outcome(ctx, job.Key, d.Name, err, ref)
 				}
 				count(d, err, false)
 			}

@@ -3,12 +3,14 @@ package fanout
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/message"
+	"github.com/pd2chat/pd2chat/shared/state"
 )
 
 // recorder is a poster that records texts, after failing as told.
@@ -94,33 +96,39 @@ func (t *threader) PostRef(ctx context.Context, m chat.Message) (string, error) 
 
 func (t *threader) Update(context.Context, string, chat.Message) error { return nil }
 
-func TestRunHooks(t *testing.T) {
+// With a ledger, a keyed job is claimed, posted and recorded in that
+// order: run again it is counted as already posted; a failed post gives its
+// claim back, so the next run posts it; an unkeyed job always posts.
+func TestRunClaims(t *testing.T) {
 	th := &threader{}
-	var refs []string
-	var threadTS []string
-	jobs := []Job{
-		{Message: chat.Message{Text: "skip me"}, Before: func(context.Context, *chat.Message) bool { return false }},
-		{Message: chat.Message{Text: "parent"}, After: func(_ context.Context, m chat.Message, ref string, err error) {
-			if err != nil {
-				t.Error(err)
-			}
-			refs = append(refs, ref)
-		}},
-		{Message: chat.Message{Text: "reply"}, Before: func(_ context.Context, m *chat.Message) bool {
-			m.ThreadTS = refs[0] // the hooks of one destination run in order
-			return true
-		}, After: func(_ context.Context, m chat.Message, ref string, err error) {
-			threadTS = append(threadTS, m.ThreadTS)
-		}},
+	store := state.NewMemory()
+	dests := []Destination{{Name: "slack:C1", Poster: th}}
+	jobs := [][]Job{{{Message: chat.Message{Text: "once"}, Key: "k1"}, {Message: chat.Message{Text: "always"}}}}
+	ledger := NewLedger(store, nil)
+	if res := Run(t.Context(), ledger, dests, jobs, chat.RetryPolicy{}); res.Posted != 2 || res.AlreadyPosted != 0 {
+		t.Errorf("first run: %+v", res)
 	}
-	res := Run(context.Background(), []Destination{{Name: "slack:C1", Poster: th}}, [][]Job{jobs}, chat.RetryPolicy{})
-	if res.Posted != 2 || res.AlreadyPosted != 1 {
-		t.Errorf("result %+v", res)
+	if res := Run(t.Context(), ledger, dests, jobs, chat.RetryPolicy{}); res.Posted != 1 || res.AlreadyPosted != 1 {
+		t.Errorf("second run: %+v, want the keyed job already posted", res)
 	}
-	if len(refs) != 1 || refs[0] != "ts-parent" || len(threadTS) != 1 || threadTS[0] != "ts-parent" {
-		t.Errorf("refs %q thread %q", refs, threadTS)
-	}
-	if len(th.texts) != 2 || th.texts[0] != "parent" {
+	if strings.Join(th.texts, ",") != "once,always,always" {
 		t.Errorf("posted %q", th.texts)
+	}
+
+	failing := []Destination{{Name: "slack:C2", Poster: chat.PosterFunc(func(context.Context, chat.Message) error {
+		return errors.New("channel_not_found")
+	})}}
+	keyed := [][]Job{{{Message: chat.Message{Text: "x"}, Key: "k2"}}}
+	if res := Run(t.Context(), ledger, failing, keyed, chat.RetryPolicy{}); res.Failed != 1 {
+		t.Errorf("failing run: %+v", res)
+	}
+	if res := Run(t.Context(), ledger, dests[:1], [][]Job{{{Message: chat.Message{Text: "x"}, Key: "k2"}}}, chat.RetryPolicy{}); res.Posted != 1 {
+		t.Errorf("after the failure elsewhere: %+v, want k2 posted to C1", res)
+	}
+	if res := Run(t.Context(), ledger, []Destination{{Name: "slack:C2", Poster: th}}, keyed, chat.RetryPolicy{}); res.Posted != 1 {
+		t.Errorf("rerun after the fix: %+v, want the released claim posted", res)
+	}
+	if res := Run(t.Context(), nil, dests, jobs, chat.RetryPolicy{}); res.Posted != 2 {
+		t.Errorf("no ledger: %+v, want every job posted", res)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/state"
 )
 
@@ -51,9 +50,10 @@ func (l *Ledger) Fail(action string, err error) {
 }
 
 // Claim says whether (key, dest) should be posted now, and whether it was
-// claimed (then Outcome must follow). An empty key is never claimed.
+// claimed (then Outcome must follow). An empty key, or a nil ledger, never
+// claims.
 func (l *Ledger) Claim(ctx context.Context, key, dest string) (post, claimed bool) {
-	if key == "" || l.Store == nil || l.down.Load() {
+	if l == nil || key == "" || l.Store == nil || l.down.Load() {
 		return true, false
 	}
 	res, err := l.Store.Claim(ctx, key, dest, l.Lease)
@@ -82,23 +82,5 @@ func (l *Ledger) Outcome(ctx context.Context, key, dest string, err error, ref s
 	}
 	if serr != nil {
 		l.Fail("record the post to "+dest, serr)
-	}
-}
-
-// Once is a Job that posts m to dest at most once for key.
-func (l *Ledger) Once(key, dest string, m chat.Message) Job {
-	claimed := false
-	return Job{
-		Message: m,
-		Before: func(ctx context.Context, _ *chat.Message) bool {
-			var post bool
-			post, claimed = l.Claim(ctx, key, dest)
-			return post
-		},
-		After: func(ctx context.Context, _ chat.Message, ref string, err error) {
-			if claimed {
-				l.Outcome(ctx, key, dest, err, ref)
-			}
-		},
 	}
 }

@@ -39,7 +39,7 @@ func (d Direct) Post(ctx context.Context, key string, items []Item) Result {
 	jobs := make([][]Job, len(items))
 	for i, it := range items {
 		dests[i] = it.Destination
-		jobs[i] = []Job{ledger.Once(key, it.Destination.Name, it.Message)}
+		jobs[i] = []Job{{Message: it.Message, Key: key}}
 	}
-	return Run(ctx, dests, jobs, d.Retry)
+	return Run(ctx, ledger, dests, jobs, d.Retry)
 }
