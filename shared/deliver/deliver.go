@@ -653,14 +653,10 @@ func (h *Handler) editParent(ctx context.Context, t chat.Threader, d fanout.Dest
 	if len(inc.Steps) == 0 {
 		return
 	}
-	steps := make([]message.Step, len(inc.Steps))
-	for k, st := range inc.Steps {
-		steps[k] = message.Step{Kind: st.Kind, Agent: st.Agent, At: st.At}
-	}
 	text := message.RenderSummary(d.Dialect, message.Summary{
 		Incident: incident.Incident{ID: inc.ID, Number: inc.Number, Title: inc.Title, Urgency: inc.Urgency,
 			Priority: inc.Priority, Service: incident.Service{Name: inc.Service}, URL: inc.URL},
-		Tag: message.Tag(inc.Number), Steps: steps, Location: h.cfg.Calendar.Location(),
+		Tag: message.Tag(inc.Number), Steps: inc.Steps, Location: h.cfg.Calendar.Location(),
 	})
 	actx, cancel := context.WithTimeout(ctx, h.cfg.AttemptTimeout)
 	defer cancel()

@@ -84,3 +84,12 @@ type HistoryEvent struct {
 	OnCall      []string // names of the people on call at At (business hours only)
 	WorkingTime bool     // At was inside business hours on a working day
 }
+
+// Step is one status-changing event in an incident's story (triggered,
+// acknowledged, resolved…): what the thread parent shows, and what the
+// state store keeps.
+type Step struct {
+	Kind  Kind
+	Agent string
+	At    time.Time
+}

@@ -6,12 +6,9 @@ import (
 	"github.com/pd2chat/pd2chat/shared/incident"
 )
 
-// Step is one status change in an incident's story.
-type Step struct {
-	Kind  incident.Kind
-	Agent string
-	At    time.Time
-}
+// Step is one status change in an incident's story (the domain's
+// incident.Step).
+type Step = incident.Step
 
 // Summary is an incident's story so far: what its thread parent on Slack
 // is edited to show as events arrive.

@@ -23,14 +23,15 @@ func TestSummaryGolden(t *testing.T) {
 	}
 	inc := incident.Incident{ID: "Q1ABCDEF", Number: 1234, Title: "checkout-api: 5xx rate above 5% <!here>",
 		Urgency: "high", Priority: "P1", Service: incident.Service{Name: "checkout-api"}, URL: "https://acme.pagerduty.com/incidents/Q1ABCDEF"}
+	step := func(k incident.Kind, agent, hhmm string) Step { return Step{Kind: k, Agent: agent, At: at(hhmm)} }
 	cases := []struct {
 		name  string
 		steps []Step
 	}{
-		{"triggered", []Step{{incident.Triggered, "", at("11:15")}}},
-		{"acknowledged", []Step{{incident.Triggered, "", at("11:15")}, {incident.Acknowledged, "Taro Yamada", at("11:19")}}},
-		{"resolved", []Step{{incident.Triggered, "", at("11:15")}, {incident.Acknowledged, "Taro Yamada", at("11:19")}, {incident.Resolved, "Hanako Suzuki", at("12:40")}}},
-		{"acknowledged_first", []Step{{incident.Acknowledged, "Taro Yamada", at("11:19")}}},
+		{"triggered", []Step{step(incident.Triggered, "", "11:15")}},
+		{"acknowledged", []Step{step(incident.Triggered, "", "11:15"), step(incident.Acknowledged, "Taro Yamada", "11:19")}},
+		{"resolved", []Step{step(incident.Triggered, "", "11:15"), step(incident.Acknowledged, "Taro Yamada", "11:19"), step(incident.Resolved, "Hanako Suzuki", "12:40")}},
+		{"acknowledged_first", []Step{step(incident.Acknowledged, "Taro Yamada", "11:19")}},
 	}
 	for _, c := range cases {
 		for _, d := range dialects {

@@ -94,12 +94,8 @@ const DeliveryTTL = 72 * time.Hour
 // IncidentTTL is how long an incident's record is kept after its last event.
 const IncidentTTL = 30 * 24 * time.Hour
 
-// Step is one event in an incident's story.
-type Step struct {
-	Kind  incident.Kind
-	Agent string
-	At    time.Time
-}
+// Step is one event in an incident's story (the domain's incident.Step).
+type Step = incident.Step
 
 // Incident is what is remembered of one incident.
 type Incident struct {
