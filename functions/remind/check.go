@@ -13,6 +13,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/fallback"
 	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/reminder"
+	"github.com/pd2chat/pd2chat/shared/wiring"
 )
 
 // checkTimeout bounds reading the sheet for --check.
@@ -84,7 +85,14 @@ func withoutTokenless(cfg config.Config) (config.Config, []unchecked) {
 func (a *app) check(ctx context.Context, at time.Time, days int, skipped []unchecked, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
-	roster, err := a.run.Rotation.Roster(ctx)
+	// The sheet is read as on the day checked: a date without its year
+	// takes the year nearest to that day, as it will then.
+	src, err := wiring.RotationAt(a.cfg, a.log, func() time.Time { return at })
+	if err != nil {
+		fmt.Fprintln(stderr, "remind: read the rotation:", err)
+		return exitFailed
+	}
+	roster, err := src.Roster(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "remind: read the rotation:", err)
 		return exitFailed

@@ -126,6 +126,16 @@ func TestCheckAtADate(t *testing.T) {
 	}
 }
 
+// The sheet is read as on the day checked: a date without its year takes
+// the year nearest to --at, not to the machine's clock.
+func TestCheckReadsYearlessDatesAsOfAt(t *testing.T) {
+	source := writeSheet(t, "日付,担当,担当\n6/1,高橋,田中\n6/2,高橋,田中\n", japaneseMembers)
+	res := runLocal(t, map[string]string{"ROTATION_SOURCE": source}, "--check", "--at", "2027-06-01", "--days", "2")
+	if res.code != exitOK || !strings.Contains(res.stdout, "Problems in the sheet: none\n") || !strings.Contains(res.stdout, "Today, Tuesday 2027-06-01:\n  高橋") {
+		t.Errorf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
+
 // The columns of the check line up on a terminal with Japanese names.
 func TestCheckJapaneseNamesLineUp(t *testing.T) {
 	vars := map[string]string{"ROTATION_SOURCE": writeSheet(t, staffed()+"2026-11-21,Ito\n", japaneseMembers)}

@@ -71,11 +71,19 @@ func Destinations(cfg config.Config, ds []config.Destination, client *http.Clien
 // ROTATION_CACHE_TTL cache. When a Slack destination is configured, members
 // with an email and no Slack ID get one through users.lookupByEmail.
 func Rotation(cfg config.Config, log *slog.Logger) (rotation.Source, error) {
+	return RotationAt(cfg, log, time.Now)
+}
+
+// RotationAt is Rotation whose reads are dated by now: a date written
+// without its year in the sheet takes the year nearest to now's day (the
+// check of another day, remind --check --at).
+func RotationAt(cfg config.Config, log *slog.Logger, now func() time.Time) (rotation.Source, error) {
 	var src rotation.Source
 	switch cfg.Rotation.Kind {
 	case "csv":
 		s := csvfile.New(cfg.Rotation.Value)
 		s.Logger = log
+		s.Now = now
 		src = s
 	case "sheets":
 		s, err := sheets.New(context.Background(), sheets.Options{
@@ -83,6 +91,7 @@ func Rotation(cfg config.Config, log *slog.Logger) (rotation.Source, error) {
 			Endpoint:        cfg.SheetsEndpoint,
 			CredentialsJSON: []byte(cfg.GoogleCredentialsJSON.Reveal()),
 			Logger:          log,
+			Now:             now,
 		})
 		if err != nil {
 			return nil, err
