@@ -401,8 +401,9 @@ func (i instant) in(loc *time.Location, h workday.Hours) time.Time {
 // in the destination's own dialect, on stdout.
 func (a *app) dryRun() {
 	dests := make([]fanout.Destination, len(a.run.Destinations))
+	out := console.New(a.stdout, "") // one lock: destinations print at once
 	for i, d := range a.run.Destinations {
-		d.Poster = console.New(a.stdout, "dry run: "+d.Name)
+		d.Poster = out.As("dry run: " + d.Name)
 		dests[i] = d
 	}
 	a.run.Destinations = dests

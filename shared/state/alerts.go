@@ -11,7 +11,7 @@ package state
 //	sk          S  "meta"
 //	count       N  firings seen
 //	first       N  epoch ms of the first firing
-//	last        N  epoch ms of the latest firing (in the order Seen was called)
+//	last        N  epoch ms of the latest firing (in the order RecordSighting was called)
 //	last_event  S  the event id of the latest firing
 //	prev_count  N  count before the latest firing
 //	prev_first  N  first before the latest firing (0 when prev_count is 0)
@@ -59,11 +59,11 @@ var (
 // that fired least recently is forgotten.
 const MaxMemoryAlerts = 10_000
 
-// errNoAlert is returned by Seen without a fingerprint or an event id: a bug
+// errNoAlert is returned by RecordSighting without a fingerprint or an event id: a bug
 // of the caller, not a store failure.
 var errNoAlert = errors.New("empty fingerprint or event id")
 
-// seenAttempts bounds Seen's rounds on DynamoDB when its event stops being
+// seenAttempts bounds RecordSighting's rounds on DynamoDB when its event stops being
 // the latest firing between its update and the read of the item it lost to.
 const seenAttempts = 3
 

@@ -18,7 +18,6 @@ package state
 //	title        S  omitted when empty
 //	triggered_at S  RFC 3339 with nanoseconds, UTC
 //	mentions     N  follow-ups posted so far
-//	threads      M  destination → S thread parent; omitted when empty
 //	expires_at   N  epoch s: Await + PendingTTL
 //
 // Await is a PutItem conditioned on attribute_not_exists(pk) OR expires_at

@@ -15,9 +15,10 @@ import (
 )
 
 // Poster writes messages to w. It is safe for concurrent use: blocks from
-// concurrent posts never interleave (as long as nothing else writes to w).
+// concurrent posts never interleave, nor do those of the posters made from
+// it by As (as long as nothing else writes to w).
 type Poster struct {
-	mu    sync.Mutex
+	mu    *sync.Mutex // shared with the posters of As
 	w     io.Writer
 	label string
 }
@@ -30,7 +31,16 @@ func New(w io.Writer, label string) *Poster {
 	if label == "" {
 		label = "console"
 	}
-	return &Poster{w: w, label: label}
+	return &Poster{mu: new(sync.Mutex), w: w, label: label}
+}
+
+// As is a Poster to the same writer under another label, whose blocks
+// never interleave with p's: one per destination printed to one terminal.
+func (p *Poster) As(label string) *Poster {
+	if label == "" {
+		label = "console"
+	}
+	return &Poster{mu: p.mu, w: p.w, label: label}
 }
 
 // String names the destination for logs: "console".

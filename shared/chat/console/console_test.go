@@ -130,3 +130,25 @@ func TestString(t *testing.T) {
 		t.Errorf("String() = %q", got)
 	}
 }
+
+// Posters made with As share one lock: concurrent blocks to one writer
+// never interleave (go test -race sees the writer used from one at a time).
+func TestAsSharesTheLock(t *testing.T) {
+	var buf strings.Builder
+	base := console.New(&buf, "")
+	var wg sync.WaitGroup
+	for i := range 8 {
+		p := base.As(fmt.Sprint("d", i))
+		wg.Go(func() {
+			for range 20 {
+				if err := p.Post(t.Context(), chat.Message{Text: "line"}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := strings.Count(buf.String(), "--- d"); n != 160 {
+		t.Errorf("%d blocks, want 160", n)
+	}
+}
