@@ -67,11 +67,11 @@ run-stack: ## webhook + deliver + local SQS and DynamoDB servers (STACK_SQS_PORT
 send: ## sign the sample deliveries and POST them to `make run`
 	PAGERDUTY_WEBHOOK_SECRETS="$${PAGERDUTY_WEBHOOK_SECRETS-$(DEV_SECRET)}" \
 	PAGERDUTY_V2_TOKEN="$${PAGERDUTY_V2_TOKEN-$(DEV_TOKEN)}" \
-	$(GO) run ./shared/cmd/pdsend -url http://localhost:$(PORT)/pagerduty $(SAMPLES)
+	$(GO) tool pdsend -url http://localhost:$(PORT)/pagerduty $(SAMPLES)
 
 ping: ## send a signed test event (pagey.ping) to `make run` or `make run-stack`: every chat says it arrived
 	PAGERDUTY_WEBHOOK_SECRETS="$${PAGERDUTY_WEBHOOK_SECRETS-$(DEV_SECRET)}" \
-	$(GO) run ./shared/cmd/pdsend -url http://localhost:$(PORT)/pagerduty testdata/pagerduty/v3/pagey.ping.json
+	$(GO) tool pdsend -url http://localhost:$(PORT)/pagerduty testdata/pagerduty/v3/pagey.ping.json
 
 # oncall runs the built command rather than `go run`, so that its exit
 # status (0 clean, 1 a problem, 2 a usage error) is make's to report as is.
@@ -94,7 +94,7 @@ bench: ## relay overhead and the other benchmarks, with allocations
 	$(GO) test -run='^$$' -bench=. -benchmem ./shared/...
 
 fuzz: ## fuzz the delivery decoder and the sheet parser, $FUZZTIME each (FUZZTIME=5m)
-	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./shared/pagerduty/
+	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./shared/internal/pagerduty/
 	$(GO) test -run='^$$' -fuzz=FuzzParseTabs -fuzztime=$(FUZZTIME) ./shared/rotation/
 
 build: ## Lambda binaries: build/<function>/bootstrap for linux/arm64

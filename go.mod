@@ -64,3 +64,5 @@ require (
 	google.golang.org/grpc v1.84.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+tool github.com/pd2chat/pd2chat/shared/tools/pdsend

@@ -33,10 +33,10 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/pd2chat/pd2chat/shared/deliver"
-	"github.com/pd2chat/pd2chat/shared/fakeslack"
 	"github.com/pd2chat/pd2chat/shared/queue"
 	"github.com/pd2chat/pd2chat/shared/state"
-	"github.com/pd2chat/pd2chat/shared/testserver"
+	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
+	"github.com/pd2chat/pd2chat/shared/testkit/testserver"
 )
 
 // TestChaos runs the production topology on loopback — the webhook and

@@ -16,12 +16,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/pd2chat/pd2chat/shared/deliver"
-	"github.com/pd2chat/pd2chat/shared/fakeslack"
 	"github.com/pd2chat/pd2chat/shared/incident"
-	"github.com/pd2chat/pd2chat/shared/lambdatest"
 	"github.com/pd2chat/pd2chat/shared/queue"
 	"github.com/pd2chat/pd2chat/shared/state"
-	"github.com/pd2chat/pd2chat/shared/testserver"
+	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
+	"github.com/pd2chat/pd2chat/shared/testkit/lambdatest"
+	"github.com/pd2chat/pd2chat/shared/testkit/testserver"
 )
 
 // TestBootstrapOnLambdaRuntime builds deliver as Lambda runs it and feeds

@@ -13,7 +13,7 @@ import (
 
 	"github.com/mattn/go-runewidth"
 
-	"github.com/pd2chat/pd2chat/shared/fakeslack"
+	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
 )
 
 // writeSheet writes the rotation and members tabs as CSV files in a new

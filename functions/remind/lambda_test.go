@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pd2chat/pd2chat/shared/lambdatest"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/reminder"
+	"github.com/pd2chat/pd2chat/shared/testkit/lambdatest"
 )
 
 // TestBootstrapOnLambdaRuntime builds the remind function as Lambda runs it

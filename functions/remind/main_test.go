@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
-	"github.com/pd2chat/pd2chat/shared/fakeslack"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/reminder"
+	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
 )
 
 // post is one message a fake chat received.

@@ -15,9 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/pd2chat/pd2chat/shared/lambdatest"
 	"github.com/pd2chat/pd2chat/shared/queue"
-	"github.com/pd2chat/pd2chat/shared/testserver"
+	"github.com/pd2chat/pd2chat/shared/testkit/lambdatest"
+	"github.com/pd2chat/pd2chat/shared/testkit/testserver"
 )
 
 func sign(secret string, body []byte) string {

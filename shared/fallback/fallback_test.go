@@ -14,8 +14,8 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/fallback"
 	"github.com/pd2chat/pd2chat/shared/incident"
-	"github.com/pd2chat/pd2chat/shared/testlog"
-	"github.com/pd2chat/pd2chat/shared/testserver"
+	"github.com/pd2chat/pd2chat/shared/testkit/testlog"
+	"github.com/pd2chat/pd2chat/shared/testkit/testserver"
 )
 
 var trigger = fallback.Undeliverable{

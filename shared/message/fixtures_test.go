@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pd2chat/pd2chat/shared/pagerduty"
+	"github.com/pd2chat/pd2chat/shared/internal/pagerduty"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 )
 

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/pd2chat/pd2chat/shared/queue"
-	"github.com/pd2chat/pd2chat/shared/testserver"
+	"github.com/pd2chat/pd2chat/shared/testkit/testserver"
 )
 
 // suite runs the behaviour every Queue must have. newQueue gives a fresh,

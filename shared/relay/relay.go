@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/deliver"
-	"github.com/pd2chat/pd2chat/shared/pagerduty"
+	"github.com/pd2chat/pd2chat/shared/internal/pagerduty"
 	"github.com/pd2chat/pd2chat/shared/queue"
 )
 

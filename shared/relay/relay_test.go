@@ -23,7 +23,6 @@ import (
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
 	"github.com/pd2chat/pd2chat/shared/chat/typetalk"
 	"github.com/pd2chat/pd2chat/shared/deliver"
-	"github.com/pd2chat/pd2chat/shared/fakeslack"
 	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/message"
@@ -31,7 +30,8 @@ import (
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
 	"github.com/pd2chat/pd2chat/shared/state"
-	"github.com/pd2chat/pd2chat/shared/testlog"
+	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
+	"github.com/pd2chat/pd2chat/shared/testkit/testlog"
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
 

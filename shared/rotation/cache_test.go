@@ -11,7 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/pd2chat/pd2chat/shared/testlog"
+	"github.com/pd2chat/pd2chat/shared/testkit/testlog"
 )
 
 // countingSource counts calls; each call answers with next().

@@ -1,7 +1,7 @@
 package state_test
 
 // A real DynamoDB-compatible server for the tests: dynalite from npm
-// (shared/testserver), one per test binary; a fresh table per test.
+// (shared/testkit/testserver), one per test binary; a fresh table per test.
 
 import (
 	"context"
@@ -18,11 +18,11 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/pd2chat/pd2chat/shared/state"
-	"github.com/pd2chat/pd2chat/shared/testserver"
+	"github.com/pd2chat/pd2chat/shared/testkit/testserver"
 )
 
 // newDynamoClient returns a client of the test binary's dynalite
-// (shared/testserver), starting it on first use.
+// (shared/testkit/testserver), starting it on first use.
 func newDynamoClient(tb testing.TB, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
 	tb.Helper()
 	return dynamoClient(testserver.Dynalite(tb), optFns...)

@@ -9,11 +9,11 @@ import (
 	"testing"
 
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
-	"github.com/pd2chat/pd2chat/shared/fakeslack"
 	"github.com/pd2chat/pd2chat/shared/fallback"
 	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/message"
-	"github.com/pd2chat/pd2chat/shared/testlog"
+	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
+	"github.com/pd2chat/pd2chat/shared/testkit/testlog"
 )
 
 // TestCheckDestinations: a channel the bot was never invited to is an

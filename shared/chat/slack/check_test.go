@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
-	"github.com/pd2chat/pd2chat/shared/fakeslack"
+	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
 )
 
 func TestCheck(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pd2chat/pd2chat/shared/fakeslack"
+	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
 )
 
 // count is how many times Slack was asked for email.

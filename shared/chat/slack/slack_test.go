@@ -15,7 +15,7 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
-	"github.com/pd2chat/pd2chat/shared/fakeslack"
+	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
 )
 
 const (

@@ -1,7 +1,8 @@
 // Command pdsend signs PagerDuty delivery fixtures the way PagerDuty does
 // (X-PagerDuty-Signature: v1=HMAC-SHA256 of the body) and POSTs them to a
 // running pd2chat, printing each answer. It is a development aid behind
-// `make send`.
+// `make send`. It is registered as a tool in go.mod, so `go tool pdsend`
+// runs it from anywhere in the module; it is not part of any Lambda.
 //
 //	pdsend [-url URL] [-secret S] [-token T] FILE...
 //

@@ -22,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pd2chat/pd2chat/shared/testlog"
+	"github.com/pd2chat/pd2chat/shared/testkit/testlog"
 )
 
 // Build compiles the main package in dir (relative to the test's directory,
