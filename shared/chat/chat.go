@@ -36,6 +36,25 @@ type Message struct {
 	// metadata (event_type "pd2chat_event", payload {"key": Key}). Empty:
 	// no metadata.
 	Key string
+
+	// Incident is the PagerDuty incident the message is about. Slack
+	// carries it in the message metadata beside Key, so that a reaction
+	// on the message, or on any reply in its thread, finds its incident.
+	// Empty: none.
+	Incident string
+
+	// Actions are buttons under the text (Slack Block Kit; the other
+	// chats ignore them). Text stays the message's notification and
+	// accessibility fallback.
+	Actions []Action
+}
+
+// Action is a button under a message: ID says what pressing it does (the
+// action_id Slack sends back), Value what it applies to (an incident ID).
+// Style is "", "primary" or "danger"
+// (https://api.slack.com/reference/block-kit/block-elements#button).
+type Action struct {
+	ID, Label, Value, Style string
 }
 
 // Finder is a Poster that can tell whether a message was posted already,

@@ -64,6 +64,7 @@ type Event struct {
 	Assignees  []string // triggered/reassigned/escalated/delegated: who it is assigned to now
 	Responder  string   // responder.added / responder.replied: who was asked / who replied
 	Escalation string   // delegated / escalated: escalation policy name
+	ChatUser   string   // responses in chat (Kind.FromChat): the responder's chat user ID ("U0123" on Slack)
 }
 
 // HistoryEvent is one incident event as the weekly digest needs it: kept

@@ -38,6 +38,17 @@ func (d Date) Weekday() time.Weekday { return weekday(d) }
 // AddDays is the calendar day n days after d (before it when n < 0).
 func (d Date) AddDays(n int) Date { return addDays(d, n) }
 
+// Before reports whether d is an earlier day than e.
+func (d Date) Before(e Date) bool {
+	if d.Year != e.Year {
+		return d.Year < e.Year
+	}
+	if d.Month != e.Month {
+		return d.Month < e.Month
+	}
+	return d.Day < e.Day
+}
+
 // String formats d as 2006-01-02.
 func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
 

@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -95,8 +96,10 @@ func (p *Poster) Post(ctx context.Context, m chat.Message) error {
 // under it. A non-empty m.ThreadTS posts m as a reply in that thread.
 //
 // A non-empty m.Key is attached as message metadata (event_type
-// "pd2chat_event", payload {"key": m.Key}) so that Find can tell later
-// whether this post went out.
+// "pd2chat_event", payload {"key": m.Key, "incident": m.Incident}) so
+// that Find can tell later whether this post went out, and IncidentOf
+// which incident a message's thread is about. m.Actions become Block Kit
+// buttons under the text (see content).
 //
 // A failure another attempt may fix (rate limited, 5xx, a timeout, a broken
 // connection, an unreadable answer, Slack's own internal_error…) is a
@@ -104,17 +107,18 @@ func (p *Poster) Post(ctx context.Context, m chat.Message) error {
 // (channel_not_found, invalid_auth, not_in_channel, missing_scope…) is
 // final. Errors read "slack: post to C123: channel_not_found".
 func (p *Poster) PostRef(ctx context.Context, m chat.Message) (string, error) {
-	opts := []slackapi.MsgOption{
-		slackapi.MsgOptionText(m.Text, false), // already escaped by the renderer
-		slackapi.MsgOptionDisableLinkUnfurl(),
-	}
+	opts := append(content(m, false), slackapi.MsgOptionDisableLinkUnfurl())
 	if m.ThreadTS != "" {
 		opts = append(opts, slackapi.MsgOptionTS(m.ThreadTS))
 	}
-	if m.Key != "" {
+	if m.Key != "" || m.Incident != "" {
+		payload := map[string]any{"key": m.Key}
+		if m.Incident != "" {
+			payload["incident"] = m.Incident
+		}
 		opts = append(opts, slackapi.MsgOptionMetadata(slackapi.SlackMetadata{
 			EventType:    eventType,
-			EventPayload: map[string]any{"key": m.Key},
+			EventPayload: payload,
 		}))
 	}
 	_, ts, err := p.client.PostMessageContext(ctx, p.channel, opts...)
@@ -247,7 +251,7 @@ func slackTS(t time.Time) string {
 // incident's current state on its thread parent. Errors are classified like
 // PostRef's and read "slack: update C123 1700000000.000100: message_not_found".
 func (p *Poster) Update(ctx context.Context, ts string, m chat.Message) error {
-	_, _, _, err := p.client.UpdateMessageContext(ctx, p.channel, ts, slackapi.MsgOptionText(m.Text, false))
+	_, _, _, err := p.client.UpdateMessageContext(ctx, p.channel, ts, content(m, true)...)
 	if err != nil {
 		return chat.Redact(fmt.Errorf("slack: update %s %s: %w", p.channel, ts, classify(err)), p.token)
 	}
@@ -322,4 +326,60 @@ func classify(err error) error {
 // scrubs the token from the text.
 func (p *Poster) wrap(op string, err error) error {
 	return chat.Redact(fmt.Errorf("slack: %s %s: %w", op, p.channel, err), p.token)
+}
+
+// maxSectionText is the most a Block Kit section's text may hold
+// (https://api.slack.com/reference/block-kit/blocks#section).
+const maxSectionText = 3000
+
+// content is m's text, with m.Actions as Block Kit buttons when it has
+// any: the text split into sections at line ends (each within
+// maxSectionText), then an actions block. The plain text stays as the
+// notification fallback. A post without actions is the text alone. An
+// edit (update) always sends its blocks: chat.update keeps a message's
+// earlier blocks when none are sent, and Slack shows blocks before text,
+// so an edit without them would leave the old content (and buttons) on
+// screen.
+func content(m chat.Message, update bool) []slackapi.MsgOption {
+	text := slackapi.MsgOptionText(m.Text, false) // already escaped by the renderer
+	if len(m.Actions) == 0 && !update {
+		return []slackapi.MsgOption{text}
+	}
+	var blocks []slackapi.Block
+	for _, part := range sections(m.Text, maxSectionText) {
+		blocks = append(blocks, slackapi.NewSectionBlock(slackapi.NewTextBlockObject(slackapi.MarkdownType, part, false, false), nil, nil))
+	}
+	if len(m.Actions) > 0 {
+		var buttons []slackapi.BlockElement
+		for _, a := range m.Actions {
+			b := slackapi.NewButtonBlockElement(a.ID, a.Value, slackapi.NewTextBlockObject(slackapi.PlainTextType, a.Label, true, false))
+			b.Style = slackapi.Style(a.Style)
+			buttons = append(buttons, b)
+		}
+		blocks = append(blocks, slackapi.NewActionBlock("pd2chat_actions", buttons...))
+	}
+	return []slackapi.MsgOption{text, slackapi.MsgOptionBlocks(blocks...)}
+}
+
+// sections cuts text into parts of at most max bytes, at line ends where
+// it can and on a character boundary where a line is longer than max.
+// Empty text is one part holding a space (a section's text may not be
+// empty).
+func sections(text string, max int) []string {
+	if strings.TrimSpace(text) == "" {
+		return []string{" "}
+	}
+	var parts []string
+	for len(text) > max {
+		cut := strings.LastIndexByte(text[:max], '\n')
+		if cut <= 0 {
+			cut = max
+			for cut > 0 && !utf8.RuneStart(text[cut]) {
+				cut--
+			}
+		}
+		parts = append(parts, text[:cut])
+		text = strings.TrimPrefix(text[cut:], "\n")
+	}
+	return append(parts, text)
 }

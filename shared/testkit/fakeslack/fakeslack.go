@@ -32,6 +32,8 @@ type Post struct {
 	Key      string // the pd2chat_event metadata's key
 	Metadata string // the metadata field as sent; conversations.history and .replies hand it back
 	Token    string // the token the post came with
+	Blocks   string // the blocks field as sent (JSON); "" for a text-only message
+	User     string // chat.postEphemeral: who sees it
 }
 
 // Request is one Web API call the fake received, answered or not.
@@ -53,13 +55,14 @@ type Server struct {
 	// recorded and may answer instead: the answer lost after the post.
 	AfterPost func(w http.ResponseWriter, r *http.Request) bool
 
-	mu       sync.Mutex
-	posts    []Post
-	updates  []Post
-	requests []Request
-	answers  map[string]*answers
-	users    func(email string) string
-	seq      int
+	mu         sync.Mutex
+	posts      []Post
+	updates    []Post
+	ephemerals []Post
+	requests   []Request
+	answers    map[string]*answers
+	users      func(email string) string
+	seq        int
 	// inProcess: no socket; Client calls ServeHTTP in process.
 	inProcess bool
 }
@@ -174,7 +177,7 @@ func (s *Server) serveOwn(w http.ResponseWriter, r *http.Request) {
 		s.seq++
 		p := Post{Channel: f.Get("channel"), Text: f.Get("text"), ThreadTS: f.Get("thread_ts"),
 			TS: "1763604900." + strconv.Itoa(100000+s.seq), Key: metadataKey(f.Get("metadata")),
-			Metadata: f.Get("metadata"), Token: token(r)}
+			Metadata: f.Get("metadata"), Token: token(r), Blocks: f.Get("blocks")}
 		s.posts = append(s.posts, p)
 		s.mu.Unlock()
 		if after != nil && after(w, r) {
@@ -183,7 +186,7 @@ func (s *Server) serveOwn(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"ok": true, "channel": p.Channel, "ts": p.TS})
 	case "/api/chat.update":
 		s.mu.Lock()
-		s.updates = append(s.updates, Post{Channel: f.Get("channel"), Text: f.Get("text"), TS: f.Get("ts")})
+		s.updates = append(s.updates, Post{Channel: f.Get("channel"), Text: f.Get("text"), TS: f.Get("ts"), Blocks: f.Get("blocks")})
 		s.mu.Unlock()
 		writeJSON(w, map[string]any{"ok": true, "channel": f.Get("channel"), "ts": f.Get("ts")})
 	case "/api/conversations.history", "/api/conversations.replies":
@@ -195,9 +198,15 @@ func (s *Server) serveOwn(w http.ResponseWriter, r *http.Request) {
 			return q.Get(k)
 		}
 		replies := r.URL.Path == "/api/conversations.replies"
+		thread := get("ts")
+		for _, p := range s.Posts() { // like Slack: a reply's ts answers its whole thread
+			if replies && p.Channel == get("channel") && p.TS == thread && p.ThreadTS != "" {
+				thread = p.ThreadTS
+			}
+		}
 		var msgs []map[string]any
 		for _, p := range s.Posts() {
-			if p.Channel != get("channel") || (replies && p.ThreadTS != get("ts") && p.TS != get("ts")) || (!replies && p.ThreadTS != "") {
+			if p.Channel != get("channel") || (replies && p.ThreadTS != thread && p.TS != thread) || (!replies && p.ThreadTS != "") {
 				continue
 			}
 			m := map[string]any{"type": "message", "ts": p.TS, "text": p.Text}
@@ -209,7 +218,20 @@ func (s *Server) serveOwn(w http.ResponseWriter, r *http.Request) {
 			}
 			msgs = append(msgs, m)
 		}
+		if n, err := strconv.Atoi(get("limit")); err == nil && n > 0 && len(msgs) > n {
+			msgs = msgs[:n]
+		}
 		writeJSON(w, map[string]any{"ok": true, "messages": msgs, "has_more": false})
+	case "/api/chat.postEphemeral":
+		s.mu.Lock()
+		s.ephemerals = append(s.ephemerals, Post{Channel: f.Get("channel"), Text: f.Get("text"), ThreadTS: f.Get("thread_ts"), User: f.Get("user")})
+		s.mu.Unlock()
+		writeJSON(w, map[string]any{"ok": true, "message_ts": "1763604999.000001"})
+	case "/api/views.open":
+		writeJSON(w, map[string]any{"ok": true, "view": map[string]any{"id": "V0NOTE"}})
+	case "/api/users.info":
+		id := r.Form.Get("user")
+		writeJSON(w, map[string]any{"ok": true, "user": map[string]any{"id": id, "name": strings.ToLower(id), "profile": map[string]any{"display_name": "user-" + strings.ToLower(id)}}})
 	case "/api/auth.test":
 		writeJSON(w, map[string]any{"ok": true, "user_id": "U0BOT", "team": "Acme", "bot_id": "B0BOT"})
 	case "/api/users.lookupByEmail":
@@ -280,6 +302,13 @@ func (s *Server) Texts() []string {
 		out = append(out, p.Text)
 	}
 	return out
+}
+
+// Ephemerals is the chat.postEphemeral calls received, in order.
+func (s *Server) Ephemerals() []Post {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Post(nil), s.ephemerals...)
 }
 
 // Updates is every chat.update, in order.

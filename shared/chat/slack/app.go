@@ -1,0 +1,100 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/pd2chat/pd2chat/shared/chat"
+)
+
+// App is the Web API side of pd2chat's Slack app that is not one
+// channel's: finding the incident a message belongs to, opening a modal.
+// It is safe for concurrent use.
+type App struct {
+	client *slackapi.Client
+	token  string
+}
+
+// NewApp returns an App with o's token, API URL and HTTP client (o.Channel
+// is not used). It does not call Slack.
+func NewApp(o Options) *App {
+	p := New(o)
+	return &App{client: p.client, token: o.Token}
+}
+
+// IncidentOf is the PagerDuty incident ID of the thread that holds message
+// ts in channel — the message itself or any reply in its thread — read
+// from the thread parent's pd2chat metadata (conversations.replies, bot
+// scopes channels:history / groups:history). "" when the message is not
+// in a thread pd2chat started (a reaction somewhere else). Errors are
+// classified like PostRef's.
+func (a *App) IncidentOf(ctx context.Context, channel, ts string) (string, error) {
+	for range 2 {
+		msgs, _, _, err := a.client.GetConversationRepliesContext(ctx, &slackapi.GetConversationRepliesParameters{
+			ChannelID: channel, Timestamp: ts, Inclusive: true, Limit: 1, IncludeAllMetadata: true,
+		})
+		if err != nil {
+			if code := err.Error(); code == "thread_not_found" || code == "message_not_found" {
+				return "", nil
+			}
+			return "", chat.Redact(fmt.Errorf("slack: replies in %s %s: %w", channel, ts, classify(err)), a.token)
+		}
+		if len(msgs) == 0 {
+			return "", nil
+		}
+		first := msgs[0]
+		if first.Metadata.EventType == eventType {
+			if id, ok := first.Metadata.EventPayload["incident"].(string); ok && id != "" {
+				return id, nil
+			}
+		}
+		// A reply answered alone (Slack gives the parent first; be sure):
+		// look at its thread's parent once.
+		if first.ThreadTimestamp == "" || first.ThreadTimestamp == ts {
+			return "", nil
+		}
+		ts = first.ThreadTimestamp
+	}
+	return "", nil
+}
+
+// OpenView opens a modal for the user whose interaction carried triggerID
+// (views.open; a trigger lives 3 seconds).
+func (a *App) OpenView(ctx context.Context, triggerID string, view slackapi.ModalViewRequest) error {
+	if _, err := a.client.OpenViewContext(ctx, triggerID, view); err != nil {
+		return chat.Redact(fmt.Errorf("slack: views.open: %w", classify(err)), a.token)
+	}
+	return nil
+}
+
+// PostEphemeral shows m to user only, in the poster's channel
+// (chat.postEphemeral): answers only the person who pressed a button sees.
+// Errors are classified like PostRef's.
+func (p *Poster) PostEphemeral(ctx context.Context, user string, m chat.Message) error {
+	opts := []slackapi.MsgOption{slackapi.MsgOptionText(m.Text, false)}
+	if m.ThreadTS != "" {
+		opts = append(opts, slackapi.MsgOptionTS(m.ThreadTS))
+	}
+	if _, err := p.client.PostEphemeralContext(ctx, p.channel, user, opts...); err != nil {
+		return p.wrap("post ephemeral to", classify(err))
+	}
+	return nil
+}
+
+// UserName is the display name of Slack user id (users.info, bot scope
+// users:read): the profile's display name, else its real name, else the
+// account name.
+func (a *App) UserName(ctx context.Context, id string) (string, error) {
+	u, err := a.client.GetUserInfoContext(ctx, id)
+	if err != nil {
+		return "", chat.Redact(fmt.Errorf("slack: users.info %s: %w", id, classify(err)), a.token)
+	}
+	for _, n := range []string{u.Profile.DisplayName, u.RealName, u.Name} {
+		if n != "" {
+			return n, nil
+		}
+	}
+	return "", nil
+}

@@ -1,0 +1,29 @@
+package incident
+
+// Responses made in chat by the people on call, who have no PagerDuty
+// seat: they are pd2chat's own event kinds, never PagerDuty's. Their
+// Event.Agent is the responder's name (the sheet's name when their chat
+// account is a member's, else the chat's user name) and Event.ChatUser
+// their chat user ID.
+const (
+	// Taken: "I'm on it" (a button, or a reaction such as 👀). It stops the
+	// re-mentions of the incident, as an acknowledgement in PagerDuty does.
+	Taken Kind = "pd2chat.taken"
+	// ResolvedInChat: "Resolved" pressed in chat. pd2chat's view of the
+	// incident is resolved; PagerDuty's changes only when write-back is on.
+	ResolvedInChat Kind = "pd2chat.resolved"
+	// NotedInChat: a note added in chat; Event.Note holds it.
+	NotedInChat Kind = "pd2chat.note"
+)
+
+// FromChat reports whether k is a response made in chat.
+func (k Kind) FromChat() bool {
+	return k == Taken || k == ResolvedInChat || k == NotedInChat
+}
+
+// Responded reports whether an event of kind k is a response by a person
+// (in chat or in PagerDuty): what stops re-mentions, and what the weekly
+// digest's time to first response measures.
+func (k Kind) Responded() bool {
+	return k == Taken || k == ResolvedInChat || k == Acknowledged || k == Resolved
+}
