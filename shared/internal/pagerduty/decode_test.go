@@ -13,7 +13,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/incident"
 )
 
-const testdata = "../../testdata/pagerduty"
+const testdata = "../../../testdata/pagerduty"
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()

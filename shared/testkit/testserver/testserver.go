@@ -29,7 +29,7 @@ import (
 // launch scripts.
 func Dir() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "servers")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "testdata", "servers")
 }
 
 // ErrMissingTool says node or npm is not installed.
