@@ -6,9 +6,13 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	neturl "net/url"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -162,5 +166,95 @@ func TestBootstrapOnLambdaRuntime(t *testing.T) {
 	}
 	if logs := fn.Output(); strings.Contains(logs, "xoxb-test-token") || strings.Contains(logs, newSecret) {
 		t.Errorf("a secret reached the logs:\n%s", logs)
+	}
+}
+
+// slackSign signs body as Slack does: v0=HMAC-SHA256(secret, "v0:ts:body").
+func slackSign(secret string, ts int64, body string) map[string]string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "v0:%d:%s", ts, body)
+	return map[string]string{
+		"X-Slack-Request-Timestamp": strconv.FormatInt(ts, 10),
+		"X-Slack-Signature":         "v0=" + hex.EncodeToString(mac.Sum(nil)),
+		"Content-Type":              "application/x-www-form-urlencoded",
+	}
+}
+
+// TestSlackRoutesOnLambdaRuntime drives the Slack app's three request URLs
+// through the built bootstrap: the Events API challenge, /oncall, and an
+// "I'm on it" press that lands on the delivery queue in the incident's group.
+func TestSlackRoutesOnLambdaRuntime(t *testing.T) {
+	bin := lambdatest.Build(t, ".")
+	rt := lambdatest.NewRuntime(t)
+	endpoint := testserver.SQS(t)
+	client := sqs.New(sqs.Options{BaseEndpoint: aws.String(endpoint), Region: "ap-northeast-1",
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	url, err := queue.Create(t.Context(), client, "webhook-slack-test", queue.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const signing = "slack-signing-secret"
+	fn := rt.Start(t, bin, []string{
+		"PATH=" + os.Getenv("PATH"),
+		"AWS_LAMBDA_FUNCTION_NAME=pd2chat-webhook",
+		"AWS_REGION=ap-northeast-1",
+		"PAGERDUTY_WEBHOOK_SECRETS=pd-secret",
+		"SLACK_SIGNING_SECRET=" + signing,
+		"ALERT_DESTINATIONS=slack:C0ALERTS",
+		"SLACK_BOT_TOKEN=xoxb-test-token",
+		"ROTATION_SOURCE=csv:../../testdata/sheet",
+		"STATE_STORE=dynamodb:unused",
+		"DELIVERY_QUEUE=sqs:" + url,
+		"SQS_ENDPOINT=" + endpoint,
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+	})
+	invoke := func(path, body string, headers map[string]string) events.APIGatewayV2HTTPResponse {
+		t.Helper()
+		var ev events.APIGatewayV2HTTPRequest
+		if err := json.Unmarshal(apiGatewayEvent(t, "POST", "", headers, []byte(body), false), &ev); err != nil {
+			t.Fatal(err)
+		}
+		ev.RawPath, ev.RequestContext.HTTP.Path = path, path
+		raw, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := rt.Invoke(t, raw)
+		if res.Error {
+			t.Fatalf("invocation error: %s", res.Body)
+		}
+		var resp events.APIGatewayV2HTTPResponse
+		if err := json.Unmarshal(res.Body, &resp); err != nil {
+			t.Fatalf("response %s: %v", res.Body, err)
+		}
+		return resp
+	}
+	now := time.Now().Unix()
+
+	challenge := `{"type":"url_verification","challenge":"c-123","token":"x"}`
+	if r := invoke("/slack/events", challenge, slackSign(signing, now, challenge)); r.StatusCode != 200 || strings.TrimSpace(r.Body) != "c-123" {
+		t.Errorf("url_verification: %d %q", r.StatusCode, r.Body)
+	}
+	if r := invoke("/slack/events", challenge, slackSign("wrong", now, challenge)); r.StatusCode != 401 {
+		t.Errorf("forged event: %d, want 401", r.StatusCode)
+	}
+	if r := invoke("/slack/commands", "command=%2Foncall&text=", slackSign(signing, now, "command=%2Foncall&text=")); r.StatusCode != 200 || !strings.Contains(r.Body, `"response_type":"ephemeral"`) {
+		t.Errorf("/oncall: %d %q", r.StatusCode, r.Body)
+	}
+	payload := `{"type":"block_actions","user":{"id":"U0NOBODY","name":"sato"},"channel":{"id":"C0ALERTS"},"trigger_id":"T1",` +
+		`"actions":[{"block_id":"pd2chat_actions","action_id":"pd2chat_take","value":"Q1ABCDEF","action_ts":"1763604960.000100"}]}`
+	form := "payload=" + neturl.QueryEscape(payload)
+	if r := invoke("/slack/interactions", form, slackSign(signing, now, form)); r.StatusCode != 200 {
+		t.Errorf("take: %d %q", r.StatusCode, r.Body)
+	}
+	got, err := queue.NewSQS(client, url).Receive(t.Context(), 10, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Group != "slack:C0ALERTS/Q1ABCDEF" || !strings.Contains(string(got[0].Body), `"Kind":"pd2chat.taken"`) {
+		t.Fatalf("queued %+v", got)
+	}
+	if logs := fn.Output(); strings.Contains(logs, signing) {
+		t.Errorf("the signing secret reached the logs:\n%s", logs)
 	}
 }

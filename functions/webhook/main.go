@@ -27,6 +27,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/config"
 	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/relay"
+	"github.com/pd2chat/pd2chat/shared/slackapp"
 	"github.com/pd2chat/pd2chat/shared/wiring"
 )
 
@@ -36,10 +37,13 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	getenv, err := wiring.Env(ctx, os.Getenv)
-	var h *relay.Handler
-	var cfg config.Config
+	var (
+		h   *relay.Handler
+		app *slackapp.Handler
+		cfg config.Config
+	)
 	if err == nil {
-		h, cfg, err = setup(ctx, getenv, inLambda, os.Stdout, log)
+		h, app, cfg, err = setup(ctx, getenv, inLambda, os.Stdout, log)
 	}
 	if err != nil {
 		log.Error("webhook: cannot start", "error", err.Error())
@@ -48,7 +52,7 @@ func main() {
 		}
 		os.Exit(1)
 	}
-	mux := routes(h)
+	mux := routes(h, app)
 	if inLambda {
 		algnhsa.ListenAndServe(mux, &algnhsa.Options{RequestType: algnhsa.RequestTypeAPIGatewayV2})
 		return
@@ -60,33 +64,41 @@ func main() {
 }
 
 // routes is the HTTP surface: POST /pagerduty (any other method gets 405
-// from the relay) and GET /healthz.
-func routes(h http.Handler) *http.ServeMux {
+// from the relay), GET /healthz, and the Slack app's POST /slack/interactions,
+// /slack/events and /slack/commands when app is not nil.
+func routes(h http.Handler, app *slackapp.Handler) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/pagerduty", h)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	if app != nil {
+		app.Register(mux)
+	}
 	return mux
 }
 
 // setup reads the settings and wires the relay; with the in-memory queue
 // it also starts the deliver code, which runs until ctx ends.
-func setup(ctx context.Context, getenv func(string) string, inLambda bool, stdout io.Writer, log *slog.Logger) (*relay.Handler, config.Config, error) {
+func setup(ctx context.Context, getenv func(string) string, inLambda bool, stdout io.Writer, log *slog.Logger) (*relay.Handler, *slackapp.Handler, config.Config, error) {
 	cfg, err := config.Load(getenv, inLambda)
 	if err = errors.Join(err, cfg.CheckWebhook()); err != nil {
-		return nil, cfg, err
+		return nil, nil, cfg, err
 	}
 	q, err := wiring.Queue(ctx, cfg)
 	if err != nil {
-		return nil, cfg, err
+		return nil, nil, cfg, err
+	}
+	app, err := wiring.SlackApp(cfg, q, log)
+	if err != nil {
+		return nil, nil, cfg, err
 	}
 	if cfg.Queue.Kind == "memory" {
 		store, err := wiring.State(ctx, cfg)
 		if err != nil {
-			return nil, cfg, err
+			return nil, nil, cfg, err
 		}
 		d, err := wiring.Deliver(ctx, cfg, store, stdout, log)
 		if err != nil {
-			return nil, cfg, err
+			return nil, nil, cfg, err
 		}
 		log.Warn("DELIVERY_QUEUE=memory: deliveries are posted from this process and lost if it dies (use sqs:URL for durability)")
 		go func() { _ = deliver.Poll(ctx, q, d, time.Second) }()
@@ -112,8 +124,8 @@ func setup(ctx context.Context, getenv func(string) string, inLambda bool, stdou
 	log.Info("webhook ready", "lambda", inLambda, "rotation", cfg.Rotation.String(),
 		"destinations", fmt.Sprint(cfg.AlertDestinations), "timezone", cfg.Location.String(),
 		"business_hours", cfg.Hours.String(), "holidays", cfg.Holidays, "v2", cfg.V2Token != "",
-		"state", cfg.State.String(), "queue", cfg.Queue.String())
-	return h, cfg, nil
+		"state", cfg.State.String(), "queue", cfg.Queue.String(), "slack_app", app != nil)
+	return h, app, cfg, nil
 }
 
 // serve runs the local HTTP server until ctx ends (SIGINT or SIGTERM).

@@ -23,7 +23,7 @@ func TestSetupRefusesBrokenSettings(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := setup(t.Context(), func(k string) string { return tc.env[k] }, tc.inLambda, io.Discard, slog.New(slog.DiscardHandler))
+			_, _, _, err := setup(t.Context(), func(k string) string { return tc.env[k] }, tc.inLambda, io.Discard, slog.New(slog.DiscardHandler))
 			if tc.want == nil {
 				if err != nil {
 					t.Fatalf("setup refused good settings: %v", err)
@@ -44,11 +44,11 @@ func TestSetupRefusesBrokenSettings(t *testing.T) {
 
 func TestLocalRoutes(t *testing.T) {
 	getenv := func(k string) string { return map[string]string{"ROTATION_SOURCE": "csv:../../testdata/sheet"}[k] }
-	h, _, err := setup(t.Context(), getenv, false, io.Discard, slog.New(slog.DiscardHandler))
+	h, app, _, err := setup(t.Context(), getenv, false, io.Discard, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(routes(h))
+	srv := httptest.NewServer(routes(h, app))
 	defer srv.Close()
 	for _, tc := range []struct {
 		method, path string

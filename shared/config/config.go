@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -81,8 +82,18 @@ type Config struct {
 	AlertDestinations    []Destination
 	ReminderDestinations []Destination
 
-	SlackBotToken  Secret
-	SlackAPIURL    string
+	SlackBotToken Secret
+	SlackAPIURL   string
+	// SlackSigningSecret verifies the requests of the Slack app
+	// (SLACK_SIGNING_SECRET); empty: the /slack/* URLs are not served.
+	SlackSigningSecret Secret
+	// SlackAckReactions and SlackResolveReactions are the emoji names
+	// (without colons) that count as "I'm on it" and as resolved
+	// (SLACK_ACK_REACTIONS, SLACK_RESOLVE_REACTIONS).
+	SlackAckReactions, SlackResolveReactions []string
+	// PagerDutySeats says the on-call people have PagerDuty accounts
+	// (PAGERDUTY_SEATS): the evening checklist then asks them to sign in.
+	PagerDutySeats bool
 	TypetalkToken  Secret
 	TypetalkAPIURL string
 
@@ -144,6 +155,8 @@ const (
 	DefaultSlackAPIURL      = "https://slack.com/api/"
 	DefaultTypetalkAPIURL   = "https://typetalk.com"
 	DefaultDeliveryRetryFor = time.Hour
+	DefaultAckReactions     = "eyes"
+	DefaultResolveReactions = "white_check_mark"
 )
 
 // Load reads every setting through getenv (os.Getenv in the mains, a map in
@@ -207,6 +220,15 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 
 	c.SlackBotToken = Secret(strings.TrimSpace(getenv("SLACK_BOT_TOKEN")))
 	c.SlackAPIURL = l.url("SLACK_API_URL", DefaultSlackAPIURL)
+	c.SlackSigningSecret = Secret(strings.TrimSpace(getenv("SLACK_SIGNING_SECRET")))
+	c.SlackAckReactions = l.reactions("SLACK_ACK_REACTIONS", DefaultAckReactions)
+	c.SlackResolveReactions = l.reactions("SLACK_RESOLVE_REACTIONS", DefaultResolveReactions)
+	for _, r := range c.SlackAckReactions {
+		if slices.Contains(c.SlackResolveReactions, r) {
+			l.fail("SLACK_RESOLVE_REACTIONS", fmt.Sprintf("%q is also in SLACK_ACK_REACTIONS: one reaction cannot mean both", r))
+		}
+	}
+	c.PagerDutySeats = l.oneOf("PAGERDUTY_SEATS", "false", "true", "false") == "true"
 	c.TypetalkToken = Secret(strings.TrimSpace(getenv("TYPETALK_TOKEN")))
 	c.TypetalkAPIURL = l.url("TYPETALK_API_URL", DefaultTypetalkAPIURL)
 	if t := c.SlackBotToken.Reveal(); t != "" && !strings.HasPrefix(t, "xoxb-") {
@@ -281,6 +303,24 @@ func (l *loader) get(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// reactions reads a comma list of Slack emoji names ("eyes", ":eyes:"
+// works too): lower-case letters, digits, "_", "-", "+" and "'".
+func (l *loader) reactions(name, def string) []string {
+	var out []string
+	for _, r := range strings.Split(l.get(name, def), ",") {
+		r = strings.Trim(strings.TrimSpace(r), ":")
+		if r == "" {
+			continue
+		}
+		if strings.Trim(r, "abcdefghijklmnopqrstuvwxyz0123456789_-+'") != "" {
+			l.fail(name, fmt.Sprintf("%q is not a Slack emoji name (like eyes or white_check_mark)", r))
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 func (l *loader) list(name string) []string {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -335,6 +336,29 @@ func TestLoadForCheck(t *testing.T) {
 	for _, want := range []string{"SLACK_BOT_TOKEN is not a bot token", "TIMEZONE", `ROTATION_SOURCE "csv:/missing/folder": no such directory`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}
+
+func TestSlackReactions(t *testing.T) {
+	c, err := Load(env(nil), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.SlackAckReactions, []string{"eyes"}) || !slices.Equal(c.SlackResolveReactions, []string{"white_check_mark"}) {
+		t.Errorf("defaults: ack %v, resolve %v", c.SlackAckReactions, c.SlackResolveReactions)
+	}
+	c, err = Load(env(map[string]string{"SLACK_ACK_REACTIONS": ":eyes:, raised_hands", "SLACK_RESOLVE_REACTIONS": "heavy_check_mark,+1"}), false)
+	if err != nil || !slices.Equal(c.SlackAckReactions, []string{"eyes", "raised_hands"}) || !slices.Equal(c.SlackResolveReactions, []string{"heavy_check_mark", "+1"}) {
+		t.Errorf("ack %v, resolve %v, err %v", c.SlackAckReactions, c.SlackResolveReactions, err)
+	}
+	for _, tc := range []struct{ ack, resolve, want string }{
+		{"eyes", "eyes", "SLACK_RESOLVE_REACTIONS \"eyes\" is also in SLACK_ACK_REACTIONS"},
+		{"Eyes Emoji", "", "SLACK_ACK_REACTIONS \"Eyes Emoji\" is not a Slack emoji name"},
+	} {
+		_, err := Load(env(map[string]string{"SLACK_ACK_REACTIONS": tc.ack, "SLACK_RESOLVE_REACTIONS": tc.resolve}), false)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ack %q resolve %q: %v, want %q", tc.ack, tc.resolve, err, tc.want)
 		}
 	}
 }

@@ -83,12 +83,6 @@ type Slack interface {
 	UserName(ctx context.Context, user string) (string, error)
 }
 
-// Directory finds the Slack account of a member's email (chat/slack's
-// Directory is one); nil: members are matched by their Slack ID only.
-type Directory interface {
-	SlackID(ctx context.Context, email string) (string, error)
-}
-
 // Config wires a Handler.
 type Config struct {
 	// SigningSecret is the Slack app's signing secret (SLACK_SIGNING_SECRET).
@@ -101,10 +95,10 @@ type Config struct {
 	Queue queue.Sender
 	Slack Slack
 	// Rotation and Calendar answer /oncall and name responders after the
-	// sheet's members tab.
-	Rotation  rotation.Source
-	Calendar  *workday.Calendar
-	Directory Directory
+	// sheet's members tab (its Slack IDs, filled from the email column by
+	// rotation.WithSlackIDs where the wiring adds it).
+	Rotation rotation.Source
+	Calendar *workday.Calendar
 	// AckReactions and ResolveReactions are the emoji names that count as
 	// "I'm on it" and as resolved; nil: the defaults.
 	AckReactions, ResolveReactions []string
@@ -231,23 +225,13 @@ func (h *Handler) enqueue(ctx context.Context, w http.ResponseWriter, r response
 }
 
 // responder names Slack user: the members tab's name when the user is a
-// member (by the Slack ID column, or by the email's Slack account), else
-// name, else Slack's display name, else the ID.
+// member, else name, else Slack's display name, else the ID.
 func (h *Handler) responder(ctx context.Context, user, name string) string {
 	if h.cfg.Rotation != nil {
 		if roster, err := h.cfg.Rotation.Roster(ctx); err == nil && roster != nil {
 			for _, m := range roster.Members() {
 				if m.Slack == user {
 					return m.Name
-				}
-			}
-			if h.cfg.Directory != nil {
-				for _, m := range roster.Members() {
-					if m.Slack == "" && m.Email != "" {
-						if id, err := h.cfg.Directory.SlackID(ctx, m.Email); err == nil && id == user {
-							return m.Name
-						}
-					}
 				}
 			}
 		}

@@ -116,7 +116,7 @@ func press(user, name, action, value, ts string) slackapi.InteractionCallback {
 	cb.User = slackapi.User{ID: user, Name: name}
 	cb.Channel.ID = channel
 	cb.TriggerID = "T-" + ts
-	cb.ActionCallback.BlockActions = []*slackapi.BlockAction{{ActionID: action, Value: value, ActionTs: ts}}
+	cb.ActionCallback.BlockActions = []*slackapi.BlockAction{{BlockID: "pd2chat_actions", ActionID: action, Value: value, ActionTs: ts}}
 	return cb
 }
 

@@ -1,0 +1,41 @@
+package wiring
+
+import (
+	"log/slog"
+
+	"github.com/pd2chat/pd2chat/shared/chat/slack"
+	"github.com/pd2chat/pd2chat/shared/config"
+	"github.com/pd2chat/pd2chat/shared/queue"
+	"github.com/pd2chat/pd2chat/shared/slackapp"
+)
+
+// SlackApp is the handler of the Slack app's request URLs (/slack/*), or
+// nil when SLACK_SIGNING_SECRET is not set (nothing could be verified, so
+// nothing is served). Responses go on q for the Slack channels of
+// ALERT_DESTINATIONS.
+func SlackApp(cfg config.Config, q queue.Sender, log *slog.Logger) (*slackapp.Handler, error) {
+	if cfg.SlackSigningSecret == "" {
+		return nil, nil
+	}
+	var channels []string
+	for _, d := range cfg.AlertDestinations {
+		if d.Kind == "slack" {
+			channels = append(channels, d.Target)
+		}
+	}
+	src, err := Rotation(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return slackapp.New(slackapp.Config{
+		SigningSecret:    cfg.SlackSigningSecret.Reveal(),
+		Channels:         channels,
+		Queue:            q,
+		Slack:            slack.NewApp(slack.Options{Token: cfg.SlackBotToken.Reveal(), APIURL: cfg.SlackAPIURL, HTTPClient: HTTPClient()}),
+		Rotation:         src,
+		Calendar:         Calendar(cfg),
+		AckReactions:     cfg.SlackAckReactions,
+		ResolveReactions: cfg.SlackResolveReactions,
+		Log:              log,
+	})
+}
