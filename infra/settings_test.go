@@ -210,7 +210,8 @@ func TestCDKJSON(t *testing.T) {
 }
 
 // TestSlackManifest: the app asks for exactly the scopes of the Web API
-// methods pd2chat calls, no more.
+// methods and events pd2chat uses, no more, and sends its interactions,
+// events and slash command to the stack's routes.
 func TestSlackManifest(t *testing.T) {
 	b, err := os.ReadFile("slack-app-manifest.yaml")
 	if err != nil {
@@ -230,8 +231,19 @@ func TestSlackManifest(t *testing.T) {
 			inBot = false
 		}
 	}
-	if want := []string{"channels:history", "channels:read", "chat:write", "groups:history", "groups:read", "users:read", "users:read.email"}; !reflect.DeepEqual(scopes, want) {
+	if want := []string{"channels:history", "channels:read", "chat:write", "commands", "groups:history", "groups:read", "reactions:read", "users:read", "users:read.email"}; !reflect.DeepEqual(scopes, want) {
 		t.Errorf("bot scopes %v, want %v", scopes, want)
+	}
+	// The app's request URLs are the routes the stack serves.
+	for _, path := range slackRoutePaths {
+		if !strings.Contains(string(b), "https://API.example.com"+path) {
+			t.Errorf("the manifest does not send anything to %s", path)
+		}
+	}
+	for _, want := range []string{"- reaction_added", "command: /oncall", "is_enabled: true"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the manifest lacks %q", want)
+		}
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if strings.TrimSpace(line) == "user:" {

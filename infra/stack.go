@@ -236,6 +236,10 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 		Description: jsii.String("URL of the PagerDuty V3 webhook subscription (and, with ?token=, of a V2 extension)"),
 		Value:       jsii.String(*api.ApiEndpoint() + webhookRoutePath),
 	})
+	awscdk.NewCfnOutput(stack, jsii.String("SlackRequestUrlBase"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Base of the Slack app's request URLs: add /slack/interactions, /slack/events or /slack/commands"),
+		Value:       api.ApiEndpoint(),
+	})
 	awscdk.NewCfnOutput(stack, jsii.String("StateTable"), &awscdk.CfnOutputProps{
 		Description: jsii.String("DynamoDB table of the functions' state (STATE_STORE)"),
 		Value:       table.TableName(),
@@ -382,7 +386,8 @@ func newFunction(stack awscdk.Stack, f functionSpec, s Settings, table awsdynamo
 	return fn
 }
 
-// newAPI defines the HTTP API: POST /pagerduty to the webhook, one
+// newAPI defines the HTTP API: POST /pagerduty and the Slack app's POST
+// /slack/* to the webhook, one
 // auto-deployed $default stage with throttling and JSON access logs.
 func newAPI(stack awscdk.Stack, webhook awslambda.Function) awsapigatewayv2.HttpApi {
 	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
@@ -411,15 +416,16 @@ func newAPI(stack awscdk.Stack, webhook awslambda.Function) awsapigatewayv2.Http
 			format:      format,
 		},
 	})
-	routes := api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
-		Path:    jsii.String(webhookRoutePath),
-		Methods: &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
-		Integration: awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("Webhook"), webhook,
-			&awsapigatewayv2integrations.HttpLambdaIntegrationProps{
-				PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
-			}),
+	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("Webhook"), webhook,
+		&awsapigatewayv2integrations.HttpLambdaIntegrationProps{
+			PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
+		})
+	routes := *api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		Path:        jsii.String(webhookRoutePath),
+		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
+		Integration: integration,
 	})
-	for _, r := range *routes {
+	for _, r := range routes {
 		cdknag.NagSuppressions_AddResourceSuppressions(r.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
 			Id: jsii.String("AwsSolutions-APIG4"),
 			Reason: jsii.String("PagerDuty cannot send IAM, JWT or Lambda-authorizer credentials. Every delivery is authenticated by the function: " +
@@ -427,8 +433,26 @@ func newAPI(stack awscdk.Stack, webhook awslambda.Function) awsapigatewayv2.Http
 				"a V2 delivery the ?token= from the secret."),
 		}}, jsii.Bool(false))
 	}
+	for _, path := range slackRoutePaths {
+		for _, r := range *api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+			Path:        jsii.String(path),
+			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
+			Integration: integration,
+		}) {
+			cdknag.NagSuppressions_AddResourceSuppressions(r.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
+				Id: jsii.String("AwsSolutions-APIG4"),
+				Reason: jsii.String("Slack cannot send IAM, JWT or Lambda-authorizer credentials. Every request is authenticated by the function: " +
+					"it must carry an X-Slack-Signature (HMAC-SHA256 with the app's signing secret) and a timestamp within 5 minutes (401 otherwise)."),
+			}}, jsii.Bool(false))
+		}
+	}
 	return api
 }
+
+// slackRoutePaths are the Slack app's request URLs (interactivity, the
+// Events API, the slash command), served by the webhook function when
+// SLACK_SIGNING_SECRET is in the secret.
+var slackRoutePaths = []string{"/slack/interactions", "/slack/events", "/slack/commands"}
 
 // accessLogSettings is the stage's access log: where and in which format.
 type accessLogSettings struct {

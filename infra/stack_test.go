@@ -280,9 +280,19 @@ func TestWebhookAPI(t *testing.T) {
 	apiID, _ := s.one(t, "AWS::ApiGatewayV2::Api", "Api")
 	fnID, _ := s.one(t, "AWS::Lambda::Function", "Webhook")
 
-	_, route := s.one(t, "AWS::ApiGatewayV2::Route", "Api")
+	_, route := s.one(t, "AWS::ApiGatewayV2::Route", "ApiPOSTpagerduty")
 	integrationID, integration := s.one(t, "AWS::ApiGatewayV2::Integration", "Api")
 	equal(t, "route key", route.Properties["RouteKey"], "POST /pagerduty")
+	// The Slack app's request URLs go to the same function, the same way.
+	for _, name := range []string{"interactions", "events", "commands"} {
+		_, r := s.one(t, "AWS::ApiGatewayV2::Route", "ApiPOSTslack"+name)
+		equal(t, name+" route key", r.Properties["RouteKey"], "POST /slack/"+name)
+		equal(t, name+" route target", r.Properties["Target"], map[string]any{"Fn::Join": []any{"", []any{"integrations/", ref(integrationID)}}})
+		equal(t, name+" route authorization", r.Properties["AuthorizationType"], "NONE")
+	}
+	if n := len(s.ofType("AWS::ApiGatewayV2::Route")); n != 4 {
+		t.Errorf("%d routes, want 4: /pagerduty and the Slack app's three", n)
+	}
 	equal(t, "route target", route.Properties["Target"], map[string]any{"Fn::Join": []any{"", []any{"integrations/", ref(integrationID)}}})
 	equal(t, "route authorization", route.Properties["AuthorizationType"], "NONE")
 	equal(t, "integration", integration.Properties, map[string]any{
@@ -292,11 +302,14 @@ func TestWebhookAPI(t *testing.T) {
 		"PayloadFormatVersion": "2.0",
 	})
 
-	// API Gateway may invoke the webhook, for this route only.
-	_, perm := s.one(t, "AWS::Lambda::Permission", "Api")
-	equal(t, "permission principal", perm.Properties["Principal"], "apigateway.amazonaws.com")
-	if src, _ := json.Marshal(perm.Properties["SourceArn"]); !strings.Contains(string(src), `/*/*/pagerduty`) {
-		t.Errorf("permission SourceArn %s is not limited to the /pagerduty route", src)
+	// API Gateway may invoke the webhook for these four routes only.
+	for _, path := range []string{"pagerduty", "slackinteractions", "slackevents", "slackcommands"} {
+		_, perm := s.one(t, "AWS::Lambda::Permission", "ApiPOST"+path)
+		equal(t, "permission principal", perm.Properties["Principal"], "apigateway.amazonaws.com")
+		want := "/*/*/" + strings.Replace(path, "slack", "slack/", 1)
+		if src, _ := json.Marshal(perm.Properties["SourceArn"]); !strings.Contains(string(src), want) {
+			t.Errorf("permission SourceArn %s is not limited to the %s route", src, want)
+		}
 	}
 
 	_, stage := s.one(t, "AWS::ApiGatewayV2::Stage", "Api")
@@ -778,6 +791,9 @@ func TestNag(t *testing.T) {
 	}
 	want := []string{
 		"AwsSolutions-APIG4 on ApiPOSTpagerduty",
+		"AwsSolutions-APIG4 on ApiPOSTslackcommands",
+		"AwsSolutions-APIG4 on ApiPOSTslackevents",
+		"AwsSolutions-APIG4 on ApiPOSTslackinteractions",
 		"AwsSolutions-IAM5 on SchedulerRoleDefaultPolicy",
 		"AwsSolutions-SQS3 on DeliveriesDLQ",
 		"AwsSolutions-SQS3 on ReminderDLQ",
