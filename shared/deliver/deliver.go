@@ -337,7 +337,7 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 		wg                            sync.WaitGroup
 		base                          state.Incident
 		readErr, seenErr, rememberErr error
-		seen                          state.Sighting
+		seen                          incident.Sighting
 	)
 	if ev.Incident.ID != "" {
 		goSafe(&wg, &readErr, func() (err error) { base, _, err = h.cfg.State.Incident(ctx, ev.Incident.ID); return err })
@@ -362,7 +362,7 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 	in.Tag = message.Tag(ev.Incident.Number)
 	in.Elapsed = sinceTrigger(inc, ev)
 	if trigger {
-		in.Seen = &message.Sighting{Count: seen.Count, Last: seen.Last, Now: at}
+		in.Seen = &seen
 	}
 	p.text = message.Render(d.Dialect, in)
 	if ev.Incident.ID != "" {
@@ -381,7 +381,7 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 // why says why the alert mentions nobody when it is due to mention (see
 // unmentioned); "" otherwise.
 func (h *Handler) decide(ctx context.Context, ev incident.Event, at time.Time) (in message.Input, working bool, why string, lookupErr error) {
-	in = message.Input{Event: ev}
+	in = message.Input{Event: ev, At: at}
 	trigger := ev.Kind == incident.Triggered
 	// Outside the public calendar's working time nothing is mentioned, and
 	// only a trigger reads the sheet (for its runbooks); inside it, the

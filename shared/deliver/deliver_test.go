@@ -610,3 +610,27 @@ func TestEveryPermanentSlackError(t *testing.T) {
 		})
 	}
 }
+
+// TestSeenWithoutOccurredAt: a trigger whose payload has no occurred_at
+// tells the age of the alert's last firing from when it was received.
+func TestSeenWithoutOccurredAt(t *testing.T) {
+	r := newRig(t, nil)
+	first, again := event("e1", incident.Triggered, "Q1", 0), event("e2", incident.Triggered, "Q2", 0)
+	again.Event.Incident.Title = first.Event.Incident.Title // the same alert
+	first.Event.OccurredAt, again.Event.OccurredAt = time.Time{}, time.Time{}
+	first.ReceivedAt, again.ReceivedAt = friday, friday.Add(3*24*time.Hour)
+	r.send(t, first)
+	r.run(t, 1)
+	r.send(t, again)
+	r.run(t, 1)
+	posts := r.slack.Posts()
+	if len(posts) != 2 {
+		t.Fatalf("%d posts, want 2", len(posts))
+	}
+	if !strings.Contains(posts[0].Text, "First time this alert has fired") {
+		t.Errorf("the first trigger should say it is new:\n%s", posts[0].Text)
+	}
+	if !strings.Contains(posts[1].Text, "Seen once before, 3 days ago") {
+		t.Errorf("the second should say when the alert last fired:\n%s", posts[1].Text)
+	}
+}

@@ -102,26 +102,22 @@ type Input struct {
 	Notice string
 
 	// Seen is what is known of this alert's earlier firings, shown under a
-	// trigger's headline; nil: unknown (the store failed), nothing shown.
-	// Other kinds never show it.
-	Seen *Sighting
+	// trigger's headline: "First time this alert has fired" (Count 0), or
+	// "Seen 14 times before, last 3 days ago" (Count and Last; First is not
+	// shown). nil: unknown (the store failed), nothing shown. Other kinds
+	// never show it.
+	Seen *incident.Sighting
+
+	// At is this event's instant: Event.OccurredAt, or when the event was
+	// received when its payload had none. Render reads no clock: the age of
+	// Seen.Last is told from At. Zero: Event.OccurredAt.
+	At time.Time
 
 	// Runbooks are the rotation sheet's links for this alert
 	// (rotation.Roster.Runbooks), shown on a trigger in this order, at most
 	// rotation.MaxRunbooks; a runbook whose URL is not a plain http(s) URL
 	// is skipped. Only URL and Note are used. Other kinds never show them.
 	Runbooks []rotation.Runbook
-}
-
-// Sighting is what is known of an alert's earlier firings: the line
-// "First time this alert has fired" (Count 0), or "Seen 14 times before,
-// last 3 days ago". Render reads no clock: the age of Last is told from Now.
-type Sighting struct {
-	Count int       // firings before this one; 0: this is the first
-	Last  time.Time // the latest of them; zero: its age is not said
-	// Now is this firing's instant, the event's occurred_at (never the
-	// clock); zero: Event.OccurredAt.
-	Now time.Time
 }
 
 // Tag is the tag of incident number: "pd1234", letters and digits only so
@@ -147,7 +143,11 @@ func render(c dialect, in Input) string {
 	ev := &in.Event
 	w.headline(ev, in.Elapsed)
 	if ev.Kind == incident.Triggered && in.Seen != nil {
-		w.seen(in.Seen, ev.OccurredAt)
+		at := in.At
+		if at.IsZero() {
+			at = ev.OccurredAt
+		}
+		w.seen(in.Seen, at)
 	}
 	w.facts(&ev.Incident)
 	w.url(&ev.Incident)
@@ -515,9 +515,10 @@ func (w *writer) details(ev *incident.Event) {
 }
 
 // seen writes the line under a trigger's headline: the first time the
-// alert fired, or how often and when it fired before. at is the event's
-// instant, for a Sighting without Now.
-func (w *writer) seen(s *Sighting, at time.Time) {
+// alert fired, or how often and when it fired before, the age of s.Last
+// told from now, the event's instant (no age when either is zero, or when
+// Last is after now).
+func (w *writer) seen(s *incident.Sighting, now time.Time) {
 	w.b.WriteByte('\n')
 	if s.Count <= 0 {
 		w.symbol(":new:", "🆕")
@@ -531,10 +532,6 @@ func (w *writer) seen(s *Sighting, at time.Time) {
 		w.raw("Seen ")
 		w.int(s.Count)
 		w.raw(" times before")
-	}
-	now := s.Now
-	if now.IsZero() {
-		now = at
 	}
 	if s.Last.IsZero() || now.IsZero() || s.Last.After(now) {
 		return

@@ -458,7 +458,8 @@ func triggeredInput() Input {
 // not a test.
 func BenchmarkRender(b *testing.B) {
 	triage := triggeredInput()
-	triage.Seen = &Sighting{Count: 14, Last: at.Add(-72 * time.Hour), Now: at}
+	triage.Seen = &incident.Sighting{Count: 14, Last: at.Add(-72 * time.Hour)}
+	triage.At = at
 	triage.Runbooks = []rotation.Runbook{replicationRunbook, serviceRunbook, diskRunbook, fourthRunbook}
 	for _, d := range []Dialect{Slack, Typetalk} {
 		b.Run(d.String(), func(b *testing.B) {

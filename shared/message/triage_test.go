@@ -32,28 +32,28 @@ func triageCases() []goldenCase {
 	return []goldenCase{
 		{"first_time", Input{
 			Event: triggered(), Tag: "pd1234", OnCall: pair, Mention: true,
-			Seen: &Sighting{Count: 0},
+			Seen: &incident.Sighting{Count: 0},
 		}},
 		{"seen_before", Input{
-			Event: triggered(), Tag: "pd1234", OnCall: pair, Mention: true,
-			Seen: &Sighting{Count: 14, Last: at.Add(-3*24*time.Hour - 5*time.Hour), Now: at},
+			Event: triggered(), At: at, Tag: "pd1234", OnCall: pair, Mention: true,
+			Seen: &incident.Sighting{Count: 14, First: at.Add(-300 * 24 * time.Hour), Last: at.Add(-3*24*time.Hour - 5*time.Hour)},
 		}},
 		{"seen_once", Input{
 			Event: triggered(), Tag: "pd1234", OnCall: pair, Mention: true,
-			Seen: &Sighting{Count: 1, Last: at.Add(-2*time.Hour - 10*time.Minute)}, // Now: the event's
+			Seen: &incident.Sighting{Count: 1, Last: at.Add(-2*time.Hour - 10*time.Minute)}, // At: the event's
 		}},
 		{"runbooks_1", Input{
 			Event: triggered(), Tag: "pd1234", OnCall: pair, Mention: true,
 			Runbooks: []rotation.Runbook{replicationRunbook},
 		}},
 		{"runbooks_3", Input{
-			Event: triggered(), Tag: "pd1234", OnCall: pair, Mention: true,
-			Seen:     &Sighting{Count: 2, Last: at.Add(-20 * 24 * time.Hour), Now: at},
+			Event: triggered(), At: at, Tag: "pd1234", OnCall: pair, Mention: true,
+			Seen:     &incident.Sighting{Count: 2, Last: at.Add(-20 * 24 * time.Hour)},
 			Runbooks: []rotation.Runbook{replicationRunbook, serviceRunbook, diskRunbook, fourthRunbook},
 		}},
 		{"runbook_hostile", Input{
 			Event: triggered(), Tag: "pd1234", OnCall: pair, Mention: true,
-			Seen: &Sighting{Count: 0},
+			Seen: &incident.Sighting{Count: 0},
 			Runbooks: []rotation.Runbook{
 				{URL: "javascript:alert(1)//https://wiki.example.com", Note: "skipped: not a link"},
 				{URL: "https://wiki.example.com/x|<!channel>", Note: "skipped: would end the link"},
@@ -61,8 +61,8 @@ func triageCases() []goldenCase {
 			},
 		}},
 		{"triage_outside_hours", Input{
-			Event: triggered(), Tag: "pd1234", OnCall: pair, Mention: false,
-			Seen:     &Sighting{Count: 3, Last: at.Add(-90 * time.Second), Now: at},
+			Event: triggered(), At: at, Tag: "pd1234", OnCall: pair, Mention: false,
+			Seen:     &incident.Sighting{Count: 3, Last: at.Add(-90 * time.Second)},
 			Runbooks: []rotation.Runbook{diskRunbook},
 		}},
 	}
@@ -91,7 +91,7 @@ func TestTriageOnlyOnTrigger(t *testing.T) {
 		for _, d := range dialects {
 			ev := event(k, full(), func(ev *incident.Event) { ev.Agent = "Sato Taro" })
 			plain := Render(d, Input{Event: ev, Tag: "pd1234"})
-			with := Render(d, Input{Event: ev, Tag: "pd1234", Seen: &Sighting{Count: 0}, Runbooks: []rotation.Runbook{diskRunbook}})
+			with := Render(d, Input{Event: ev, Tag: "pd1234", Seen: &incident.Sighting{Count: 0}, Runbooks: []rotation.Runbook{diskRunbook}})
 			if with != plain {
 				t.Errorf("%s in %v shows triage aids:\n%s", k, d, with)
 			}
@@ -108,7 +108,7 @@ func TestTriageAddsLines(t *testing.T) {
 		if empty != plain {
 			t.Errorf("%v: nil Seen and no runbooks changed the message:\n%s", d, empty)
 		}
-		with := Render(d, Input{Event: triggered(), Tag: "pd1234", OnCall: pair, Mention: true, Seen: &Sighting{Count: 0}, Runbooks: []rotation.Runbook{diskRunbook}})
+		with := Render(d, Input{Event: triggered(), Tag: "pd1234", OnCall: pair, Mention: true, Seen: &incident.Sighting{Count: 0}, Runbooks: []rotation.Runbook{diskRunbook}})
 		lines := strings.Split(with, "\n")
 		if !strings.Contains(lines[1], "First time this alert has fired") {
 			t.Errorf("%v: the first-time line is not right under the headline:\n%s", d, with)
@@ -148,28 +148,38 @@ func TestSeenLine(t *testing.T) {
 		{2, 365*day - time.Second, "Seen 2 times before, last 12 months ago"},
 		{2, 365 * day, "Seen 2 times before, last 1 year ago"},
 		{2, 800 * day, "Seen 2 times before, last 2 years ago"},
-		{1000, -time.Minute, "Seen 1000 times before"}, // Last after Now: no age
+		{1000, -time.Minute, "Seen 1000 times before"}, // Last after At: no age
 	}
 	for _, tt := range tests {
-		in := Input{Event: triggered(), Seen: &Sighting{Count: tt.count, Last: at.Add(-tt.age), Now: at}}
+		in := Input{Event: triggered(), Seen: &incident.Sighting{Count: tt.count, Last: at.Add(-tt.age)}, At: at}
 		if got := strings.Split(Render(Console, in), "\n")[1]; got != tt.want {
 			t.Errorf("count %d, age %v: %q, want %q", tt.count, tt.age, got, tt.want)
 		}
 	}
 
-	// Without Now, the event's instant; without either, or without Last,
+	// Without At, the event's instant; without either, or without Last,
 	// no age.
 	ev := triggered()
-	in := Input{Event: ev, Seen: &Sighting{Count: 3, Last: at.Add(-2 * time.Hour)}}
+	in := Input{Event: ev, Seen: &incident.Sighting{Count: 3, Last: at.Add(-2 * time.Hour)}}
 	if got, want := strings.Split(Render(Console, in), "\n")[1], "Seen 3 times before, last 2 hours ago"; got != want {
-		t.Errorf("no Now: %q, want %q", got, want)
+		t.Errorf("no At: %q, want %q", got, want)
 	}
 	ev.OccurredAt = time.Time{}
 	in.Event = ev
 	if got, want := strings.Split(Render(Console, in), "\n")[1], "Seen 3 times before"; got != want {
-		t.Errorf("no Now nor occurred_at: %q, want %q", got, want)
+		t.Errorf("no At nor occurred_at: %q, want %q", got, want)
 	}
-	in = Input{Event: triggered(), Seen: &Sighting{Count: 3, Now: at}}
+	// An event without occurred_at (received at `at`): the age from At.
+	in.At = at
+	if got, want := strings.Split(Render(Console, in), "\n")[1], "Seen 3 times before, last 2 hours ago"; got != want {
+		t.Errorf("At without occurred_at: %q, want %q", got, want)
+	}
+	// At wins over occurred_at.
+	in = Input{Event: triggered(), Seen: &incident.Sighting{Count: 3, Last: at.Add(-2 * time.Hour)}, At: at.Add(24 * time.Hour)}
+	if got, want := strings.Split(Render(Console, in), "\n")[1], "Seen 3 times before, last 1 day ago"; got != want {
+		t.Errorf("At after occurred_at: %q, want %q", got, want)
+	}
+	in = Input{Event: triggered(), Seen: &incident.Sighting{Count: 3}, At: at}
 	if got, want := strings.Split(Render(Console, in), "\n")[1], "Seen 3 times before"; got != want {
 		t.Errorf("no Last: %q, want %q", got, want)
 	}
@@ -180,7 +190,7 @@ func TestSeenLine(t *testing.T) {
 func TestTriageCut(t *testing.T) {
 	ev := triggered()
 	ev.Note = japaneseNote()
-	in := Input{Event: ev, Tag: "pd1234", OnCall: pair, Mention: true, Seen: &Sighting{Count: 0},
+	in := Input{Event: ev, Tag: "pd1234", OnCall: pair, Mention: true, Seen: &incident.Sighting{Count: 0},
 		Runbooks: []rotation.Runbook{replicationRunbook, diskRunbook}}
 	for _, d := range dialects[1:] {
 		got := Render(d, in)

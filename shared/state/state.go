@@ -180,11 +180,9 @@ type Alerts interface {
 	RecordSighting(ctx context.Context, fingerprint, eventID string, at time.Time) (Sighting, error)
 }
 
-// Sighting is an alert's record before one firing.
-type Sighting struct {
-	Count       int       // firings before this one; 0: the first time
-	First, Last time.Time // of those firings; zero when Count is 0
-}
+// Sighting is an alert's record before one firing (the domain's
+// incident.Sighting, which a trigger's message shows).
+type Sighting = incident.Sighting
 
 // AlertTTL is how long a fingerprint is kept after it last fired.
 const AlertTTL = 400 * 24 * time.Hour
