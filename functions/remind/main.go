@@ -51,6 +51,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 	_ "time/tzdata" // Asia/Tokyo on provided.al2023, which has no zoneinfo
@@ -144,6 +145,7 @@ func wire(cfg config.Config, stdout io.Writer, log *slog.Logger, retry chat.Retr
 		Destinations:  wiring.Destinations(cfg, cfg.ReminderDestinations, wiring.HTTPClient(), stdout),
 		AlertChannels: alertChannels(cfg.AlertDestinations),
 		ManualURL:     cfg.OncallManualURL,
+		Checklist:     checklist(cfg),
 		Retry:         retry,
 		Log:           log,
 		State:         store,
@@ -408,4 +410,17 @@ func (a *app) dryRun() {
 	}
 	a.run.Destinations = dests
 	a.run.State = nil // printing is not posting: record nothing
+}
+
+// checklist is the evening checklist: for people without PagerDuty
+// accounts (with how to answer in chat when the Slack app listens), or
+// with PAGERDUTY_SEATS=true for people with PagerDuty accounts.
+func checklist(cfg config.Config) []string {
+	if cfg.PagerDutySeats {
+		return reminder.SeatsChecklist
+	}
+	if cfg.SlackSigningSecret != "" {
+		return slices.Insert(slices.Clone(reminder.DefaultChecklist), 2, reminder.AnswerInChat)
+	}
+	return reminder.DefaultChecklist
 }

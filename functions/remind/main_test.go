@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
+	"github.com/pd2chat/pd2chat/shared/config"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/reminder"
 	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
@@ -411,5 +412,27 @@ func TestHandleReadsTheSheetEachTime(t *testing.T) {
 	posts := fake.received()
 	if len(posts) != 2 || !strings.Contains(posts[0].text, "<@U01ITO00001>") || !strings.Contains(posts[1].text, "Nobody is on call today") {
 		t.Errorf("posts %+v", posts)
+	}
+}
+
+// TestChecklist: people without a PagerDuty seat are never asked to sign
+// in to PagerDuty; where the Slack app listens they are told how to answer.
+func TestChecklist(t *testing.T) {
+	for _, tc := range []struct {
+		cfg        config.Config
+		pagerduty  bool
+		answerHere bool
+	}{
+		{config.Config{}, false, false},
+		{config.Config{SlackSigningSecret: "s"}, false, true},
+		{config.Config{PagerDutySeats: true, SlackSigningSecret: "s"}, true, false},
+	} {
+		got := strings.Join(checklist(tc.cfg), "\n")
+		if strings.Contains(got, "PagerDuty") != tc.pagerduty || strings.Contains(got, "I'm on it") != tc.answerHere {
+			t.Errorf("seats %v, app %v: checklist\n%s", tc.cfg.PagerDutySeats, tc.cfg.SlackSigningSecret != "", got)
+		}
+	}
+	if strings.Contains(strings.Join(reminder.DefaultChecklist, ""), "I'm on it") {
+		t.Error("checklist(…) changed DefaultChecklist")
 	}
 }

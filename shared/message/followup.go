@@ -7,13 +7,18 @@ import (
 	"github.com/pd2chat/pd2chat/shared/rotation"
 )
 
-// Followup is a re-mention of an incident nobody has acknowledged yet.
+// Followup is a re-mention of an incident nobody has responded to yet
+// (in chat or in PagerDuty).
 type Followup struct {
 	Incident incident.Incident
 	Tag      string            // as Input.Tag
 	OnCall   []rotation.Member // mentioned again
 	N, Max   int               // this is follow-up N of at most Max
 	Waiting  time.Duration     // since the trigger
+	// InChat says the chat takes responses (Slack with the app's signing
+	// secret): the text asks for a 👀 or the I'm on it button instead of
+	// a PagerDuty acknowledgement the people on call cannot make.
+	InChat bool
 }
 
 // RenderFollowup renders f: who is asked again, about which incident, how
@@ -23,7 +28,11 @@ func RenderFollowup(d Dialect, f Followup) string {
 	w := writer{chat: d.chat()}
 	w.b.Grow(256 + len(f.Incident.Title) + 32*len(f.OnCall))
 	w.symbol(":bell:", "🔔")
-	w.strong("Still not acknowledged")
+	if f.InChat {
+		w.strong("Still nobody on it")
+	} else {
+		w.strong("Still not acknowledged")
+	}
 	if f.Waiting > 0 {
 		w.raw(" after ")
 		w.duration(f.Waiting)
@@ -31,7 +40,15 @@ func RenderFollowup(d Dialect, f Followup) string {
 	w.raw(" — ")
 	w.ref(&f.Incident)
 	w.url(&f.Incident)
-	w.raw("\nPlease acknowledge it in PagerDuty, or say here who is looking.")
+	if f.InChat {
+		w.raw("\nReact with ")
+		w.symbol(":eyes:", "👀")
+		w.raw("or press ")
+		w.strong("I'm on it")
+		w.raw(" on the alert when you take it: the reminders stop.")
+	} else {
+		w.raw("\nPlease acknowledge it in PagerDuty, or say here who is looking.")
+	}
 	if f.Max > 0 {
 		w.raw(" (reminder ")
 		w.int(f.N)

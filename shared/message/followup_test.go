@@ -29,4 +29,12 @@ func TestFollowupGolden(t *testing.T) {
 			}
 		})
 	}
+	// Where people answer in chat, the follow-up asks for that, never for a
+	// PagerDuty acknowledgement they cannot make.
+	f.InChat = true
+	got := RenderFollowup(Slack, f)
+	checkGolden(t, filepath.Join("testdata", "followup", "in_chat.slack.golden"), got)
+	if strings.Contains(got, "PagerDuty") || !strings.Contains(got, "I'm on it") {
+		t.Errorf("in-chat follow-up:\n%s", got)
+	}
 }

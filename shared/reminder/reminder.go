@@ -38,8 +38,21 @@ const (
 	DefaultLookupTimeout = 3 * time.Second
 )
 
-// DefaultChecklist is the evening reminder's pre-on-call checklist.
+// DefaultChecklist is the evening reminder's pre-on-call checklist, for
+// people on call without a PagerDuty seat: they answer alerts in chat.
 var DefaultChecklist = []string{
+	"Contact settings: mentions here and in the alert channel reach you, on your desktop and your phone",
+	"Logins: you can sign in to the monitoring tools and the servers you may need (try now, not during an incident)",
+	"Availability: you are free for the whole shift; if not, swap with someone and update the sheet today",
+}
+
+// AnswerInChat is the checklist item added where the chat takes responses
+// (Slack with the app's signing secret).
+const AnswerInChat = "Answering: react 👀 (or press I'm on it) on an alert you take, ✅ (or Resolved) when it is fixed"
+
+// SeatsChecklist is the evening checklist where the people on call have
+// PagerDuty accounts (PAGERDUTY_SEATS=true).
+var SeatsChecklist = []string{
 	"Contact settings: mentions here and in the alert channel reach you, on your desktop and your phone",
 	"Logins: you can sign in to PagerDuty and the monitoring tools (try now, not during an incident)",
 	"Availability: you are free for the whole shift; if not, swap with someone and update the sheet today",
