@@ -39,6 +39,7 @@
 package message
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 	"time"
@@ -301,6 +302,21 @@ func (w *writer) headline(ev *incident.Event, elapsed time.Duration) {
 		w.strong("Workflow started")
 	case incident.WorkflowCompleted:
 		w.strong("Workflow completed")
+	case incident.Taken:
+		w.strong("On it")
+		w.raw(": ")
+		w.text(cmp.Or(ev.Agent, "someone"), nameMax)
+		w.after(elapsed)
+	case incident.ResolvedInChat:
+		w.strong("Resolved in chat")
+		w.by(ev.Agent)
+		w.after(elapsed)
+	case incident.NotedInChat:
+		w.strong("Note")
+		if ev.Agent != "" {
+			w.raw(" from ")
+			w.text(ev.Agent, nameMax)
+		}
 	default:
 		w.strong("Event")
 		if ev.Kind != "" {
@@ -356,6 +372,12 @@ func (w *writer) emoji(k incident.Kind) {
 		code, char = ":gear:", "⚙️"
 	case incident.WorkflowCompleted:
 		code, char = ":checkered_flag:", "🏁"
+	case incident.Taken:
+		code, char = ":eyes:", "👀"
+	case incident.ResolvedInChat:
+		code, char = ":white_check_mark:", "✅"
+	case incident.NotedInChat:
+		code, char = ":memo:", "📝"
 	default:
 		code, char = ":information_source:", "ℹ️"
 	}

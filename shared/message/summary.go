@@ -1,6 +1,8 @@
 package message
 
 import (
+	"cmp"
+	"slices"
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/incident"
@@ -53,6 +55,7 @@ func RenderSummary(d Dialect, s Summary) string {
 	w.headline(&ev, elapsed)
 	w.facts(&s.Incident)
 	w.url(&s.Incident)
+	w.takers(s.Steps, start, loc)
 	steps := s.Steps
 	if len(steps) > summaryMaxSteps {
 		steps = steps[len(steps)-summaryMaxSteps:]
@@ -98,6 +101,52 @@ func kindName(k incident.Kind) string {
 		return "Escalated"
 	case incident.Delegated:
 		return "Delegated"
+	case incident.Taken:
+		return "Taken"
+	case incident.ResolvedInChat:
+		return "Resolved in chat"
 	}
 	return "Updated"
+}
+
+// takers writes who said "I'm on it" in chat since the incident last
+// (re)triggered, each once at their first take, while it is not resolved:
+//
+//	👀 Taken by tanaka 11:17 (2m), suzuki 11:18 (3m)
+func (w *writer) takers(steps []Step, start time.Time, loc *time.Location) {
+	var takes []Step
+	for _, st := range steps {
+		switch st.Kind {
+		case incident.Triggered, incident.Reopened, incident.Resolved, incident.ResolvedInChat:
+			takes = takes[:0]
+		case incident.Taken:
+			if !slices.ContainsFunc(takes, func(t Step) bool { return t.Agent == st.Agent }) {
+				takes = append(takes, st)
+			}
+		}
+	}
+	if len(takes) == 0 {
+		return
+	}
+	w.b.WriteByte('\n')
+	w.symbol(":eyes:", "👀")
+	w.strong("Taken by")
+	for i, st := range takes {
+		if i == listMax {
+			w.raw(", …")
+			break
+		}
+		if i > 0 {
+			w.b.WriteByte(',')
+		}
+		w.b.WriteByte(' ')
+		w.text(cmp.Or(st.Agent, "someone"), nameMax)
+		w.b.WriteByte(' ')
+		w.raw(st.At.In(loc).Format("15:04"))
+		if !start.IsZero() && st.At.After(start) {
+			w.raw(" (")
+			w.duration(st.At.Sub(start))
+			w.b.WriteByte(')')
+		}
+	}
 }

@@ -32,6 +32,11 @@ func TestSummaryGolden(t *testing.T) {
 		{"acknowledged", []Step{step(incident.Triggered, "", "11:15"), step(incident.Acknowledged, "Taro Yamada", "11:19")}},
 		{"resolved", []Step{step(incident.Triggered, "", "11:15"), step(incident.Acknowledged, "Taro Yamada", "11:19"), step(incident.Resolved, "Hanako Suzuki", "12:40")}},
 		{"acknowledged_first", []Step{step(incident.Acknowledged, "Taro Yamada", "11:19")}},
+		// Responses in chat: a second taker is added, each named once.
+		{"taken_in_chat", []Step{step(incident.Triggered, "", "11:15"), step(incident.Taken, "Tanaka", "11:17"),
+			step(incident.Taken, "Suzuki <!channel>", "11:18"), step(incident.Taken, "Tanaka", "11:20")}},
+		{"resolved_in_chat", []Step{step(incident.Triggered, "", "11:15"), step(incident.Taken, "Tanaka", "11:17"),
+			step(incident.ResolvedInChat, "Tanaka", "11:45")}},
 	}
 	for _, c := range cases {
 		for _, d := range dialects {
@@ -60,6 +65,30 @@ func TestElapsed(t *testing.T) {
 	} {
 		if got := Render(Console, Input{Event: ev, Elapsed: tc.d}); !strings.Contains(got, tc.want) {
 			t.Errorf("%v: %q lacks %q", tc.d, got, tc.want)
+		}
+	}
+}
+
+// TestChatResponseGolden: the thread replies of responses made in chat —
+// short, naming who, never mentioning anyone.
+func TestChatResponseGolden(t *testing.T) {
+	inc := incident.Incident{ID: "Q1ABCDEF", Number: 1234, Title: "checkout-api: 5xx <!here>", URL: "https://acme.pagerduty.com/incidents/Q1ABCDEF"}
+	at := time.Date(2026, 11, 20, 2, 17, 0, 0, time.UTC)
+	for _, ev := range []incident.Event{
+		{Kind: incident.Taken, Agent: "Tanaka", ChatUser: "U01TANAKA01", Incident: inc, OccurredAt: at},
+		{Kind: incident.ResolvedInChat, Agent: "Suzuki", ChatUser: "U01SUZUKI01", Incident: inc, OccurredAt: at},
+		{Kind: incident.NotedInChat, Agent: "Tanaka", ChatUser: "U01TANAKA01", Incident: inc, OccurredAt: at,
+			Note: "restarted db-1 <!channel>\nlag back to 0"},
+	} {
+		for _, d := range dialects {
+			name := strings.TrimPrefix(string(ev.Kind), "pd2chat.") + "." + d.String() + ".golden"
+			t.Run(name, func(t *testing.T) {
+				got := Render(d, Input{Event: ev, Tag: "pd1234", Elapsed: 2 * time.Minute})
+				checkGolden(t, filepath.Join("testdata", "chat", name), got)
+				if strings.Contains(got, "<@") || strings.Contains(got, "<!channel>") && d == Slack {
+					t.Errorf("a chat response mentions someone:\n%s", got)
+				}
+			})
 		}
 	}
 }
