@@ -170,6 +170,7 @@ func wire(cfg config.Config, stdout io.Writer, log *slog.Logger, retry chat.Retr
 		Retry:        retry,
 		Log:          log,
 		Outbox:       a.run.Outbox,
+		InChat:       cfg.SlackSigningSecret != "",
 	}
 	return a, nil
 }

@@ -1,5 +1,6 @@
-// Package followup re-mentions the on-call people when an incident
-// triggered inside business hours is still not acknowledged after a while:
+// Package followup re-mentions the on-call people when nobody has
+// responded to an incident triggered inside business hours after a while
+// (no acknowledgement in PagerDuty, no "I'm on it" in chat):
 // on Slack as a reply in the incident's thread, on Typetalk with its tag.
 //
 // The mechanism is a periodic sweep (the remind function, invoked every
@@ -53,13 +54,16 @@ type Config struct {
 	Log          *slog.Logger
 	// Outbox posts the follow-ups; nil: fanout.Direct with Store and Retry.
 	Outbox fanout.Outbox
+	// InChat says the Slack app takes responses (SLACK_SIGNING_SECRET):
+	// Slack follow-ups then ask for 👀 or I'm on it, not for PagerDuty.
+	InChat bool
 }
 
 // Result counts what a sweep did.
 type Result struct {
-	Waiting   int // incidents waiting for an acknowledgement
+	Waiting   int // incidents waiting for a response
 	Mentioned int // follow-ups posted (per incident, not per destination)
-	Settled   int // incidents no longer followed (acknowledged meanwhile, or Max reached)
+	Settled   int // incidents no longer followed (responded to meanwhile, or Max reached)
 	fanout.Result
 }
 
@@ -104,7 +108,7 @@ func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
 			errs = append(errs, fmt.Errorf("followup: read incident %s: %w", p.IncidentID, err))
 			continue
 		}
-		if found && !unacknowledged(inc.Status()) {
+		if found && inc.Responded() {
 			res.Settled++
 			errs = append(errs, settle(ctx, cfg.Store, p.IncidentID))
 			continue
@@ -157,11 +161,6 @@ func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
 	return res, nil
 }
 
-// unacknowledged reports whether an incident in this state still waits.
-func unacknowledged(k incident.Kind) bool {
-	return k == "" || k == incident.Triggered || k == incident.Unacknowledged || k == incident.Reopened
-}
-
 func settle(ctx context.Context, s Store, id string) error {
 	if err := s.Settle(ctx, id); err != nil {
 		return fmt.Errorf("followup: settle %s: %w", id, err)
@@ -174,6 +173,8 @@ func settle(ctx context.Context, s Store, id string) error {
 func post(ctx context.Context, cfg Config, f message.Followup, incidentID string, inc state.Incident, key string) fanout.Result {
 	items := make([]fanout.Item, len(cfg.Destinations))
 	for i, d := range cfg.Destinations {
+		f := f
+		f.InChat = cfg.InChat && d.Dialect == message.Slack
 		m := chat.Message{Text: message.RenderFollowup(d.Dialect, f)}
 		if _, threaded := d.Poster.(chat.Threader); threaded {
 			m.ThreadTS = inc.Threads[d.Name]

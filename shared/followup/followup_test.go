@@ -178,6 +178,30 @@ func TestAcknowledgedStopsFollowUps(t *testing.T) {
 	}
 }
 
+// "I'm on it" in chat stops the follow-ups as an acknowledgement does: the
+// people on call have no PagerDuty seat to acknowledge with.
+func TestTakenInChatStopsFollowUps(t *testing.T) {
+	e := newEnv(t)
+	e.cfg.InChat = true
+	e.trigger(t, "11:15")
+	res := e.sweep(t, "11:25") // nobody on it yet: re-mentioned, asked to answer in chat
+	if got := e.slack.got(); len(got) != 1 || !strings.Contains(got[0].Text, "I'm on it") || strings.Contains(got[0].Text, "PagerDuty") {
+		t.Fatalf("first follow-up: %+v (result %+v)", got, res)
+	}
+	if tt := e.typetalk.got(); len(tt) != 1 || !strings.Contains(tt[0].Text, "PagerDuty") {
+		t.Errorf("Typetalk keeps its text: %+v", tt)
+	}
+	taken := incident.Event{ID: "slack/U01TANAKA01/1763605000.000100/pd2chat_take", Kind: incident.Taken, OccurredAt: e.at(t, "11:27"),
+		Agent: "Tanaka", ChatUser: "U01TANAKA01", Incident: incident.Incident{ID: "Q1ABCDEF"}}
+	if _, err := e.store.Record(context.Background(), taken); err != nil {
+		t.Fatal(err)
+	}
+	res = e.sweep(t, "11:35")
+	if len(e.slack.got()) != 1 || res.Settled != 1 {
+		t.Errorf("taken incident: %d posts, result %+v", len(e.slack.got()), res)
+	}
+}
+
 func TestNoFollowUpOutsideBusinessHours(t *testing.T) {
 	e := newEnv(t)
 	e.trigger(t, "16:55")

@@ -23,6 +23,24 @@ var stepKinds = map[incident.Kind]bool{
 	incident.Reassigned:     true,
 	incident.Escalated:      true,
 	incident.Delegated:      true,
+	incident.Taken:          true,
+	incident.ResolvedInChat: true,
+}
+
+// Responded reports whether someone has responded to the incident since it
+// last (re)triggered: acknowledged or resolved it in PagerDuty, or said
+// "I'm on it" or resolved it in chat (incident.Kind.Responded). An
+// incident nobody has responded to is what the follow-ups re-mention.
+func (i Incident) Responded() bool {
+	for k := len(i.Steps) - 1; k >= 0; k-- {
+		switch kind := i.Steps[k].Kind; {
+		case kind.Responded():
+			return true
+		case kind == incident.Triggered || kind == incident.Reopened || kind == incident.Unacknowledged:
+			return false
+		}
+	}
+	return false
 }
 
 // merge folds ev into inc, the one rule both stores follow. Fields are set
