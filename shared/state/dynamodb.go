@@ -381,15 +381,16 @@ func (d *DynamoDB) Abandon(ctx context.Context, key, dest string) error {
 	return nil
 }
 
-// decodeIncident reads an incident item, and its version.
-func decodeIncident(item map[string]types.AttributeValue) (Incident, int64, error) {
+// decodeIncident reads an incident item, with its Version.
+func decodeIncident(item map[string]types.AttributeValue) (Incident, error) {
 	var it incidentItem
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-		return Incident{}, 0, fmt.Errorf("decode item: %w", err)
+		return Incident{}, fmt.Errorf("decode item: %w", err)
 	}
 	inc := Incident{
 		ID: it.ID, Number: it.Number, Title: it.Title, Service: it.Service,
 		Urgency: it.Urgency, Priority: it.Priority, URL: it.URL, Threads: it.Threads,
+		Version: it.Version,
 	}
 	if len(it.Steps) > 0 {
 		inc.Steps = make([]Step, len(it.Steps))
@@ -397,11 +398,11 @@ func decodeIncident(item map[string]types.AttributeValue) (Incident, int64, erro
 	for i, s := range it.Steps {
 		at, err := time.Parse(time.RFC3339Nano, s.At)
 		if err != nil {
-			return Incident{}, 0, fmt.Errorf("decode step %d: %w", i, err)
+			return Incident{}, fmt.Errorf("decode step %d: %w", i, err)
 		}
 		inc.Steps[i] = Step{Kind: incident.Kind(s.Kind), Agent: s.Agent, At: at}
 	}
-	return inc, it.Version, nil
+	return inc, nil
 }
 
 // getIncident reads incident id consistently; nil item when absent.
@@ -423,7 +424,7 @@ func (d *DynamoDB) Record(ctx context.Context, ev incident.Event) (Incident, err
 }
 
 // RecordOver implements Incidents: one conditional UpdateItem when base is
-// still the stored version.
+// still the stored version (base.Version).
 func (d *DynamoDB) RecordOver(ctx context.Context, base Incident, ev incident.Event) (Incident, error) {
 	return d.record(ctx, ev, &base)
 }
@@ -440,12 +441,11 @@ func (d *DynamoDB) record(ctx context.Context, ev incident.Event, base *Incident
 	defer cancel()
 
 	var (
-		inc     Incident // the incident as last seen
-		version int64
-		known   bool // inc is known without a read
+		inc   Incident // the incident as last seen, at its Version
+		known bool     // inc is known without a read
 	)
 	if base != nil && (base.ID == "" || base.ID == id) {
-		inc, version, known = base.clone(), base.version, true
+		inc, known = base.clone(), true
 	}
 	for attempt := range recordAttempts {
 		if attempt > 0 {
@@ -458,14 +458,14 @@ func (d *DynamoDB) record(ctx context.Context, ev incident.Event, base *Incident
 			if err != nil {
 				return Incident{}, fmt.Errorf("state: record incident#%s: read: %w", id, err)
 			}
-			if inc, version, err = decodeIncident(item); err != nil {
+			if inc, err = decodeIncident(item); err != nil {
 				return Incident{}, fmt.Errorf("state: record incident#%s: %w", id, err)
 			}
 		}
 		known = false
 		now := d.now()
 		merge(&inc, ev, now)
-		in, err := d.recordInput(inc, version, now)
+		in, err := d.recordInput(inc, now)
 		if err != nil {
 			return Incident{}, fmt.Errorf("state: record incident#%s: %w", id, err)
 		}
@@ -473,15 +473,14 @@ func (d *DynamoDB) record(ctx context.Context, ev incident.Event, base *Incident
 		var ccf *types.ConditionalCheckFailedException
 		switch {
 		case err == nil:
-			stored, v, err := decodeIncident(out.Attributes)
+			stored, err := decodeIncident(out.Attributes)
 			if err != nil {
 				return Incident{}, fmt.Errorf("state: record incident#%s: stored: %w", id, err)
 			}
-			stored.version = v
 			return stored, nil
 		case errors.As(err, &ccf): // another writer won: merge into its item
 			if ccf.Item != nil {
-				if inc, version, err = decodeIncident(ccf.Item); err != nil {
+				if inc, err = decodeIncident(ccf.Item); err != nil {
 					return Incident{}, fmt.Errorf("state: record incident#%s: %w", id, err)
 				}
 				known = true
@@ -493,8 +492,9 @@ func (d *DynamoDB) record(ctx context.Context, ev incident.Event, base *Incident
 	return Incident{}, fmt.Errorf("state: record incident#%s: %d concurrent writes won over this one: %w", id, recordAttempts, ErrUnavailable)
 }
 
-// recordInput is the UpdateItem that writes inc over version.
-func (d *DynamoDB) recordInput(inc Incident, version int64, now time.Time) (*dynamodb.UpdateItemInput, error) {
+// recordInput is the UpdateItem that writes inc over inc.Version.
+func (d *DynamoDB) recordInput(inc Incident, now time.Time) (*dynamodb.UpdateItemInput, error) {
+	version := inc.Version
 	names := map[string]string{
 		"#id": "id", "#version": "version", "#threads": "threads",
 		"#updated_at": "updated_at", "#expires_at": TTLAttribute,
@@ -576,11 +576,10 @@ func (d *DynamoDB) Incident(ctx context.Context, id string) (Incident, bool, err
 	if item == nil {
 		return Incident{}, false, nil
 	}
-	inc, version, err := decodeIncident(item)
+	inc, err := decodeIncident(item)
 	if err != nil {
 		return Incident{}, false, fmt.Errorf("state: read incident#%s: %w", id, err)
 	}
-	inc.version = version
 	return inc, true, nil
 }
 

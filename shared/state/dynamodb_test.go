@@ -516,3 +516,43 @@ func (a *alwaysConflicting) UpdateItem(ctx context.Context, in *dynamodb.UpdateI
 	}
 	return a.DynamoDBAPI.UpdateItem(ctx, in, optFns...)
 }
+
+// TestDynamoDBRecordOverVersion: an incident as the store returns it
+// carries its Version, so that RecordOver over it is one UpdateItem and no
+// read; over a stale read it is refused, and merged into the newer one.
+func TestDynamoDBRecordOverVersion(t *testing.T) {
+	c := newDynamoClient(t)
+	calls := &counting{DynamoDBAPI: c}
+	s := state.NewDynamoDB(calls, newTable(t, c))
+	ctx := t.Context()
+	if inc, ok, err := s.Incident(ctx, "Q1"); err != nil || ok || inc.Version != 0 {
+		t.Fatalf("Incident(never stored) = version %d, %v, %v; want 0, not found", inc.Version, ok, err)
+	}
+	first, err := s.RecordOver(ctx, state.Incident{}, full())
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, _, err := s.Incident(ctx, "Q1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Version == 0 || read.Version != first.Version {
+		t.Fatalf("versions: recorded %d, read %d; want the same, not 0", first.Version, read.Version)
+	}
+	calls.reset()
+	second, err := s.RecordOver(ctx, read, event(incident.Acknowledged, "Ann", t0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.total(); n != 1 || second.Version != read.Version+1 {
+		t.Errorf("over a fresh read: %d requests, version %d; want 1 (no read), version %d", n, second.Version, read.Version+1)
+	}
+	calls.reset()
+	third, err := s.RecordOver(ctx, read, event(incident.Resolved, "Bob", t0.Add(time.Hour))) // read is stale now
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.total(); n < 2 || third.Version != second.Version+1 || len(third.Steps) != 3 {
+		t.Errorf("over a stale read: %d requests, version %d, %d steps; want a retry, version %d, 3 steps", n, third.Version, len(third.Steps), second.Version+1)
+	}
+}

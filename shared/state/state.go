@@ -114,9 +114,12 @@ type Incident struct {
 	// of the incident's first message there: its thread parent.
 	Threads map[string]string
 
-	// version is the stored item's version as read (DynamoDB), so that
-	// RecordOver can write without reading first.
-	version int64
+	// Version is the store's version of this record, for a conditional
+	// write over a read (RecordOver writes only if the record is still at
+	// this version, and else merges into the newer one); 0 for an incident
+	// never stored, and in a store that needs no versions (memory). Callers
+	// must not set it.
+	Version int64
 }
 
 // With is the incident after ev, as Record would store it (the one merge
