@@ -49,6 +49,15 @@ type Message struct {
 	Actions []Action
 }
 
+// The action IDs of the buttons on an incident's thread parent on Slack
+// (the Slack app's interactivity sends them back, with the incident ID as
+// the button's value).
+const (
+	ActionTake    = "pd2chat_take"    // I'm on it
+	ActionResolve = "pd2chat_resolve" // Resolved
+	ActionNote    = "pd2chat_note"    // Add note (opens a modal)
+)
+
 // Action is a button under a message: ID says what pressing it does (the
 // action_id Slack sends back), Value what it applies to (an incident ID).
 // Style is "", "primary" or "danger"

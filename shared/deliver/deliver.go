@@ -88,6 +88,10 @@ type Config struct {
 	// Fallback pages a human for each dead-lettered message, with the
 	// alert's content and the fix. Nil: the log line only.
 	Fallback fallback.Notifier
+	// Interactive says the Slack app listens (SLACK_SIGNING_SECRET): an
+	// incident's thread parent on Slack carries the response buttons
+	// (ResponseActions), and responses made in chat are replied to.
+	Interactive bool
 }
 
 // Handler delivers queue messages. It is safe for concurrent use.
@@ -194,7 +198,16 @@ func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out O
 	case err != nil:
 		return h.retry(r, "state store: "+err.Error())
 	}
+	if p.orphan {
+		return h.orphan(ctx, d, job)
+	}
 	m := chat.Message{Text: p.text, ThreadTS: p.parent, Key: job.Key + "/" + d.Name}
+	if p.inc != nil {
+		m.Incident = p.inc.ID
+		if p.parent == "" {
+			m.Actions = h.actions(d, *p.inc)
+		}
+	}
 	if !p.post {
 		return h.recordAgain(ctx, d, m, p, r, job)
 	}
@@ -274,6 +287,9 @@ type prepared struct {
 	// unmentioned says why an alert due to mention the on-call people
 	// mentions nobody (see unmentioned); "" otherwise.
 	unmentioned string
+	// orphan: a response made in chat to an incident with no thread here
+	// (unknown, or older than the store keeps): nothing is posted.
+	orphan bool
 }
 
 // prepare decides the message and takes stock in the store, concurrently
@@ -372,6 +388,10 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 			p.inc = &inc
 		}
 	}
+	// A response in chat answers in the incident's thread, never as a new
+	// message: without a thread here the incident is not one pd2chat
+	// posted (or it was forgotten), and nothing of it is recorded.
+	p.orphan = ev.Kind.FromChat() && (base.ID == "" || p.parent == "")
 	return nil
 }
 
@@ -383,6 +403,11 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 func (h *Handler) decide(ctx context.Context, ev incident.Event, at time.Time) (in message.Input, working bool, why string, lookupErr error) {
 	in = message.Input{Event: ev, At: at}
 	trigger := ev.Kind == incident.Triggered
+	if ev.Kind.FromChat() {
+		// A response made in chat is a short reply that mentions nobody:
+		// the people on call are the ones answering.
+		return in, h.cfg.Calendar.With(nil).IsWorkingTime(at), "", nil
+	}
 	// Outside the public calendar's working time nothing is mentioned, and
 	// only a trigger reads the sheet (for its runbooks); inside it, the
 	// sheet's company days off decide (the one calendar: workday.With).
@@ -505,7 +530,7 @@ func (h *Handler) remember(ctx context.Context, ev incident.Event, key string, a
 				return st.Await(ctx, state.Pending{IncidentID: ev.Incident.ID, Number: ev.Incident.Number, Title: ev.Incident.Title, TriggeredAt: at})
 			})
 		}
-	case incident.Acknowledged, incident.Resolved:
+	case incident.Acknowledged, incident.Resolved, incident.Taken, incident.ResolvedInChat:
 		goSafe(&wg, &waitErr, func() error { return st.Settle(ctx, ev.Incident.ID) })
 	}
 	wg.Wait()
@@ -660,15 +685,16 @@ func (h *Handler) editParent(ctx context.Context, t chat.Threader, d fanout.Dest
 	})
 	actx, cancel := context.WithTimeout(ctx, h.cfg.AttemptTimeout)
 	defer cancel()
-	if err := t.Update(actx, parent, chat.Message{Text: text}); err != nil {
+	if err := t.Update(actx, parent, chat.Message{Text: text, Incident: inc.ID, Actions: h.actions(d, inc)}); err != nil {
 		h.cfg.Log.Warn("could not update the incident's thread parent", "destination", d.Name, "error", err.Error())
 	}
 }
 
-// sinceTrigger is the time from the incident's trigger to ev, for an
-// acknowledgement or resolution; 0 otherwise or when unknown.
+// sinceTrigger is the time from the incident's trigger to ev, for a
+// response (an acknowledgement or resolution, in PagerDuty or in chat); 0
+// otherwise or when unknown.
 func sinceTrigger(inc state.Incident, ev incident.Event) time.Duration {
-	if ev.Kind != incident.Acknowledged && ev.Kind != incident.Resolved || ev.OccurredAt.IsZero() {
+	if !ev.Kind.Responded() || ev.OccurredAt.IsZero() {
 		return 0
 	}
 	for _, st := range inc.Steps {
@@ -745,4 +771,68 @@ func (h *Handler) recover(dest string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.failing, dest)
+}
+
+// ResponseActions are the buttons of an incident's thread parent on Slack:
+// I'm on it, Resolved and Add note while it is open, Add note once it is
+// resolved (in PagerDuty or in chat). Labels are in Japanese and English.
+func ResponseActions(inc state.Incident) []chat.Action {
+	note := chat.Action{ID: chat.ActionNote, Label: "メモ / Add note", Value: inc.ID}
+	if st := inc.Status(); st == incident.Resolved || resolvedInChat(inc) {
+		return []chat.Action{note}
+	}
+	return []chat.Action{
+		{ID: chat.ActionTake, Label: "対応します / I'm on it", Value: inc.ID, Style: "primary"},
+		{ID: chat.ActionResolve, Label: "解決 / Resolved", Value: inc.ID},
+		note,
+	}
+}
+
+// resolvedInChat reports whether the incident's latest step that opens or
+// closes it is a resolution in chat.
+func resolvedInChat(inc state.Incident) bool {
+	for k := len(inc.Steps) - 1; k >= 0; k-- {
+		switch inc.Steps[k].Kind {
+		case incident.ResolvedInChat:
+			return true
+		case incident.Triggered, incident.Reopened, incident.Resolved:
+			return false
+		}
+	}
+	return false
+}
+
+// actions are ResponseActions for a Slack destination when the Slack app
+// listens; none otherwise.
+func (h *Handler) actions(d fanout.Destination, inc state.Incident) []chat.Action {
+	if !h.cfg.Interactive || d.Dialect != message.Slack || inc.ID == "" {
+		return nil
+	}
+	return ResponseActions(inc)
+}
+
+// ephemeral is a chat that can show a message to one person only (Slack's
+// chat.postEphemeral).
+type ephemeral interface {
+	PostEphemeral(ctx context.Context, user string, m chat.Message) error
+}
+
+// orphan answers a response made in chat to an incident pd2chat has no
+// thread of here: the person who pressed or reacted is told so, where the
+// chat can show them alone; nothing is posted or recorded.
+func (h *Handler) orphan(ctx context.Context, d fanout.Destination, job Job) Outcome {
+	h.release(ctx, job.Key, d.Name)
+	ev := job.Event
+	h.cfg.Log.Info("response to an unknown incident", "destination", d.Name, "incident_id", ev.Incident.ID, "kind", string(ev.Kind))
+	if e, ok := d.Poster.(ephemeral); ok && ev.ChatUser != "" {
+		actx, cancel := context.WithTimeout(ctx, h.cfg.AttemptTimeout)
+		defer cancel()
+		err := e.PostEphemeral(actx, ev.ChatUser, chat.Message{Text: "pd2chat does not know this incident any more " +
+			"(its thread is older than pd2chat keeps, or it was not posted here), so nothing was recorded. " +
+			"Please tell the SRE team in the channel."})
+		if err != nil {
+			h.cfg.Log.Warn("could not answer the responder", "destination", d.Name, "error", err.Error())
+		}
+	}
+	return Outcome{Verdict: Done, Reason: "incident unknown here: nothing posted"}
 }

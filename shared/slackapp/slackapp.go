@@ -41,6 +41,7 @@ import (
 	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 
+	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/queue"
@@ -48,12 +49,12 @@ import (
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
 
-// The action IDs of the buttons on an incident's first message; each
-// button's value is the incident's PagerDuty ID.
+// The action IDs of the buttons on an incident's first message (posted by
+// the deliver step); each button's value is the incident's PagerDuty ID.
 const (
-	ActionTake    = "pd2chat_take"
-	ActionResolve = "pd2chat_resolve"
-	ActionNote    = "pd2chat_note"
+	ActionTake    = chat.ActionTake
+	ActionResolve = chat.ActionResolve
+	ActionNote    = chat.ActionNote
 )
 
 // noteCallback is the callback ID of the Add note modal.

@@ -1,0 +1,137 @@
+package deliver_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/pd2chat/pd2chat/shared/chat"
+	"github.com/pd2chat/pd2chat/shared/deliver"
+	"github.com/pd2chat/pd2chat/shared/incident"
+)
+
+// response is a job for a response made in Slack, as the Slack app
+// enqueues it.
+func response(key string, kind incident.Kind, incidentID, name, user string, minutes int) deliver.Job {
+	j := event(key, kind, incidentID, minutes)
+	j.Event.Incident = incident.Incident{ID: incidentID}
+	j.Event.Agent, j.Event.ChatUser = name, user
+	if kind == incident.NotedInChat {
+		j.Event.Note = "restarted db-1"
+	}
+	return j
+}
+
+// buttons is the action IDs of a Slack message's blocks.
+func buttons(t *testing.T, blocks string) []string {
+	t.Helper()
+	if blocks == "" {
+		return nil
+	}
+	var bs []struct {
+		Type     string `json:"type"`
+		Elements []struct {
+			ActionID string `json:"action_id"`
+		} `json:"elements"`
+	}
+	if err := json.Unmarshal([]byte(blocks), &bs); err != nil {
+		t.Fatalf("blocks %s: %v", blocks, err)
+	}
+	var ids []string
+	for _, b := range bs {
+		for _, e := range b.Elements {
+			ids = append(ids, e.ActionID)
+		}
+	}
+	return ids
+}
+
+// TestRespondInChat: the alert carries the buttons; "I'm on it" and a
+// resolve made in chat reply in the thread without mentioning anyone, edit
+// the thread's first message to show who took it and stop the follow-ups;
+// once resolved only Add note is left.
+func TestRespondInChat(t *testing.T) {
+	r := newRig(t, func(c *deliver.Config) { c.Interactive = true })
+	r.send(t, event("ev-t", incident.Triggered, "Q1", 0))
+	r.run(t, 1)
+	posts := r.slack.Posts()
+	if len(posts) != 1 {
+		t.Fatalf("%d posts", len(posts))
+	}
+	parent := posts[0]
+	if got := strings.Join(buttons(t, parent.Blocks), ","); got != chat.ActionTake+","+chat.ActionResolve+","+chat.ActionNote {
+		t.Errorf("the alert's buttons: %q", got)
+	}
+	if !strings.Contains(parent.Metadata, `"incident":"Q1"`) {
+		t.Errorf("the alert's metadata does not name its incident: %s", parent.Metadata)
+	}
+	if waiting, _ := r.store.Waiting(context.Background()); len(waiting) != 1 {
+		t.Fatalf("the in-hours trigger should wait for a response: %+v", waiting)
+	}
+
+	r.send(t, response("slack/take1", incident.Taken, "Q1", "Tanaka", "U01TANAKA01", 2),
+		response("slack/take2", incident.Taken, "Q1", "Suzuki", "U01SUZUKI01", 3))
+	r.run(t, 1)
+	posts = r.slack.Posts()
+	if len(posts) != 3 {
+		t.Fatalf("%d posts, want the alert and two replies", len(posts))
+	}
+	for _, reply := range posts[1:] {
+		if reply.ThreadTS != parent.TS || strings.Contains(reply.Text, "<@") || !strings.Contains(reply.Text, "On it") {
+			t.Errorf("reply %+v: want a short reply in the thread that mentions nobody", reply)
+		}
+	}
+	updates := r.slack.Updates()
+	last := updates[len(updates)-1]
+	if last.TS != parent.TS || !strings.Contains(last.Text, "Taken by* Tanaka") || !strings.Contains(last.Text, "Suzuki") {
+		t.Errorf("the thread's first message reads\n%s", last.Text)
+	}
+	if len(buttons(t, last.Blocks)) != 3 {
+		t.Errorf("the edited first message lost its buttons: %s", last.Blocks)
+	}
+	if waiting, _ := r.store.Waiting(context.Background()); len(waiting) != 0 {
+		t.Errorf("taken, the incident still waits for follow-ups: %+v", waiting)
+	}
+	inc, _, _ := r.store.Incident(context.Background(), "Q1")
+	if !inc.Responded() {
+		t.Errorf("the store does not know the incident was taken: %+v", inc.Steps)
+	}
+
+	r.send(t, response("slack/resolve", incident.ResolvedInChat, "Q1", "Tanaka", "U01TANAKA01", 30))
+	r.run(t, 1)
+	updates = r.slack.Updates()
+	last = updates[len(updates)-1]
+	if !strings.Contains(last.Text, "Resolved in chat") || strings.Join(buttons(t, last.Blocks), ",") != chat.ActionNote {
+		t.Errorf("resolved in chat, the first message reads\n%s\nwith buttons %v", last.Text, buttons(t, last.Blocks))
+	}
+}
+
+// TestResponseToAnUnknownIncident: a press on an incident pd2chat has no
+// thread of posts nothing and records nothing; the person alone is told.
+func TestResponseToAnUnknownIncident(t *testing.T) {
+	r := newRig(t, func(c *deliver.Config) { c.Interactive = true })
+	r.send(t, response("slack/old", incident.Taken, "QOLD", "Tanaka", "U01TANAKA01", 0))
+	r.run(t, 1)
+	if posts := r.slack.Posts(); len(posts) != 0 {
+		t.Errorf("posted %+v", posts)
+	}
+	eph := r.slack.Ephemerals()
+	if len(eph) != 1 || eph[0].User != "U01TANAKA01" || eph[0].Channel != "C0ALERTS" || !strings.Contains(eph[0].Text, "does not know this incident") {
+		t.Errorf("ephemeral answers %+v", eph)
+	}
+	if _, found, _ := r.store.Incident(context.Background(), "QOLD"); found {
+		t.Error("an unknown incident was recorded")
+	}
+}
+
+// TestNoButtonsWithoutTheApp: without the Slack app's signing secret the
+// alert carries no buttons nobody could answer.
+func TestNoButtonsWithoutTheApp(t *testing.T) {
+	r := newRig(t, nil)
+	r.send(t, event("ev-t", incident.Triggered, "Q1", 0))
+	r.run(t, 1)
+	if p := r.slack.Posts(); len(p) != 1 || p[0].Blocks != "" {
+		t.Errorf("posts %+v", p)
+	}
+}
