@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/followup"
@@ -31,4 +33,23 @@ func (a *app) handleFollowup(ctx context.Context, at time.Time) (response, error
 		a.log.Error("followup sweep failed", "error", err.Error())
 	}
 	return out, err
+}
+
+// localFollowup is remind --kind followup: one sweep at `at`, as the
+// Scheduler's every-minute invocation does, against STATE_STORE (with
+// --dry-run it prints the follow-ups and records nothing). It prints what
+// the sweep did.
+func (a *app) localFollowup(ctx context.Context, at time.Time, stdout, stderr io.Writer) int {
+	out, err := a.handleFollowup(ctx, at)
+	if out.Skipped != "" {
+		fmt.Fprintf(stdout, "no sweep: %s\n", out.Skipped)
+		return exitOK
+	}
+	fmt.Fprintf(stdout, "followup sweep at %s: %d posted, %d posted before, %d failed, %d to retry\n",
+		at.Format(time.RFC3339), out.Posted, out.AlreadyPosted, out.Failed, out.Temporary)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFailed
+	}
+	return exitOK
 }

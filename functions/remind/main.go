@@ -288,7 +288,7 @@ func local(ctx context.Context, args []string, e env) int {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(e.stdout)
-			fmt.Fprintln(e.stdout, "usage: remind --kind morning|evening [--at YYYY-MM-DD|RFC3339] [--dry-run]\n       remind --check [--at YYYY-MM-DD|RFC3339] [--days N]\n       remind --digest [--week YYYY-MM-DD] [--dry-run]")
+			fmt.Fprintln(e.stdout, "usage: remind --kind morning|evening|followup [--at YYYY-MM-DD|RFC3339] [--dry-run]\n       remind --check [--at YYYY-MM-DD|RFC3339] [--days N]\n       remind --digest [--week YYYY-MM-DD] [--dry-run]")
 			fs.PrintDefaults()
 			return exitOK
 		}
@@ -324,8 +324,8 @@ func local(ctx context.Context, args []string, e env) int {
 		return usage("--kind morning or --kind evening is required (or --check, or --digest)")
 	default:
 		k, err := reminder.ParseKind(*kindFlag)
-		if err != nil || !k.IsReminder() {
-			return usage("--kind %q: want morning or evening", *kindFlag)
+		if err != nil || !k.IsReminder() && k != reminder.Followup {
+			return usage("--kind %q: want morning, evening or followup", *kindFlag)
 		}
 		kind = k
 	}
@@ -359,6 +359,9 @@ func local(ctx context.Context, args []string, e env) int {
 	}
 	if *dryRun {
 		a.dryRun()
+	}
+	if kind == reminder.Followup {
+		return a.localFollowup(ctx, at.in(a.cfg.Location, a.cfg.Hours), e.stdout, e.stderr)
 	}
 	res, err := reminder.Run(ctx, a.run, kind, at.in(a.cfg.Location, a.cfg.Hours))
 	switch {
@@ -411,7 +414,28 @@ func (a *app) dryRun() {
 	}
 	a.run.Destinations = dests
 	a.run.State = nil // printing is not posting: record nothing
+	follow := make([]fanout.Destination, len(a.follow.Destinations))
+	for i, d := range a.follow.Destinations {
+		d.Poster = out.As("dry run: " + d.Name)
+		follow[i] = d
+	}
+	a.follow.Destinations = follow
+	a.follow.Store = dryStore{a.follow.Store}
+	a.follow.Outbox = nil
 }
+
+// dryStore is a follow-up store that reads and never writes: a dry run
+// shows the follow-ups due and changes nothing.
+type dryStore struct{ followup.Store }
+
+func (dryStore) Claim(context.Context, string, string, time.Duration) (state.ClaimResult, error) {
+	return state.Claimed, nil
+}
+func (dryStore) Done(context.Context, string, string, bool, string) error { return nil }
+func (dryStore) Release(context.Context, string, string) error            { return nil }
+func (dryStore) Abandon(context.Context, string, string) error            { return nil }
+func (dryStore) Settle(context.Context, string) error                     { return nil }
+func (dryStore) Mentioned(context.Context, string, int) (bool, error)     { return true, nil }
 
 // checklist is the evening checklist: for people without PagerDuty
 // accounts (with how to answer in chat when the Slack app listens), or

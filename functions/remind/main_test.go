@@ -268,8 +268,8 @@ func TestLocalUsage(t *testing.T) {
 		line string
 	}{
 		{nil, "--kind morning or --kind evening is required (or --check, or --digest)"},
-		{[]string{"--kind", "noon"}, `--kind "noon": want morning or evening`},
-		{[]string{"--kind", "x"}, `--kind "x": want morning or evening`},
+		{[]string{"--kind", "noon"}, `--kind "noon": want morning, evening or followup`},
+		{[]string{"--kind", "x"}, `--kind "x": want morning, evening or followup`},
 		{[]string{"--kind", "morning", "--at", "tomorrow"}, `--at "tomorrow" is not a date (2026-11-20) or an RFC 3339 time (2026-11-20T17:00:00+09:00)`},
 		{[]string{"--kind", "morning", "--at", "2026-11-31"}, `--at "2026-11-31" is not a date`},
 		{[]string{"--kind", "morning", "extra"}, `unexpected argument "extra"`},
