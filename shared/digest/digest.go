@@ -18,9 +18,13 @@
 //     its acknowledgement and resolution after to, when the events given
 //     reach that far (see Horizon).
 //   - Its service, urgency and fingerprint are the trigger's.
-//   - Acknowledged: it has an "acknowledged" event at or after the trigger.
-//     Time to acknowledge = the first such event − the trigger. A later
-//     unacknowledge and acknowledge again do not change it.
+//   - Responded: it has a response at or after the trigger — an
+//     acknowledgement in PagerDuty, or "I'm on it" or a resolve in chat
+//     (incident.Taken, ResolvedInChat), whichever came first. Time to first
+//     response = the first such event − the trigger; FirstInChat and
+//     FirstInPagerDuty count where it was made. A later unacknowledge and
+//     acknowledge again do not change it. A resolution in PagerDuty is not
+//     a response (monitors resolve on their own).
 //   - Resolved: its latest "resolved" event comes after its latest
 //     "reopened" one (a reopened incident that was not resolved again is
 //     open). Time to resolve = the latest resolve − the trigger: a reopened
@@ -32,12 +36,12 @@
 //     the lower middle value when n is even, never an average.
 //   - Business hours or outside: the trigger's WorkingTime.
 //   - Each person: OnShift counts the incidents whose trigger names them
-//     on call (OnCall, which is empty outside business hours). Acknowledged
-//     counts the incidents they acknowledged during the week (an
-//     "acknowledged" event inside [from, to) whose Agent is their name,
-//     each incident once), whenever the incident was triggered: it is the
-//     work they did that week, on call or not; AcknowledgedOutside counts
-//     those of them acknowledged outside business hours. Names are matched
+//     on call (OnCall, which is empty outside business hours). Responded
+//     counts the incidents they responded to during the week (a response
+//     as above inside [from, to) whose Agent is their name — the sheet's
+//     name for a response in chat — each incident once), whenever the
+//     incident was triggered: it is the work they did that week, on call
+//     or not; RespondedOutside counts those outside business hours. Names are matched
 //     without regard to case or surrounding spaces; a person is shown with
 //     the name the rotation sheet gives (OnCall), else the agent's.
 //   - Noisiest alerts: the fingerprints with the most incidents of the
@@ -88,10 +92,13 @@ type Report struct {
 	// name.
 	Services []Service
 
-	// MTTA is the time to acknowledge over the acknowledged incidents;
-	// NotAcknowledged counts the others.
-	MTTA            Stats
-	NotAcknowledged int
+	// FirstResponse is the time to first response (in chat or in
+	// PagerDuty) over the incidents responded to; NoResponse counts the
+	// others. FirstInChat and FirstInPagerDuty split FirstResponse.N by
+	// where the first response was made.
+	FirstResponse                 Stats
+	NoResponse                    int
+	FirstInChat, FirstInPagerDuty int
 	// MTTR is the time to resolve over the resolved incidents; Unresolved
 	// counts the others (still open at the end of the events). Reopened
 	// counts the incidents reopened at least once.
@@ -99,8 +106,8 @@ type Report struct {
 	Unresolved int
 	Reopened   int
 
-	// People are the on-call people and those who acknowledged: most
-	// incidents on shift first, then most acknowledged, then by name.
+	// People are the on-call people and those who responded: most
+	// incidents on shift first, then most responses, then by name.
 	People []Person
 
 	// Noisiest are the fingerprints with the most incidents.
@@ -125,9 +132,10 @@ type Person struct {
 	Name string
 	// OnShift counts the incidents triggered while they were on call.
 	OnShift int
-	// Acknowledged counts the incidents they acknowledged during the week;
-	// AcknowledgedOutside those of them outside business hours.
-	Acknowledged, AcknowledgedOutside int
+	// Responded counts the incidents they responded to during the week
+	// (in chat or in PagerDuty); RespondedOutside those of them outside
+	// business hours.
+	Responded, RespondedOutside int
 }
 
 // Alert is one alert fingerprint's incidents of the week.
@@ -141,7 +149,8 @@ type Alert struct {
 // story is what Compute gathers of one incident.
 type story struct {
 	trigger     *incident.HistoryEvent // earliest triggered event
-	ack         time.Time              // first acknowledgement at or after the trigger
+	response    time.Time              // first response at or after the trigger
+	inChat      bool                   // it was made in chat
 	lastResolve time.Time
 	lastReopen  time.Time
 	reopened    bool
@@ -173,9 +182,9 @@ func Compute(events []incident.HistoryEvent, from, to time.Time, loc *time.Locat
 				s.trigger = e
 				order = append(order, e.IncidentID)
 			}
-		case incident.Acknowledged:
-			if s.trigger != nil && s.ack.IsZero() {
-				s.ack = e.At
+		case incident.Acknowledged, incident.Taken, incident.ResolvedInChat:
+			if s.trigger != nil && s.response.IsZero() {
+				s.response, s.inChat = e.At, e.Kind.FromChat()
 			}
 		case incident.Resolved:
 			s.lastResolve = e.At
@@ -229,10 +238,15 @@ func Compute(events []incident.HistoryEvent, from, to time.Time, loc *time.Locat
 			svc.Low++
 		}
 
-		if s.ack.IsZero() {
-			r.NotAcknowledged++
-		} else {
-			ttas = append(ttas, s.ack.Sub(t.At))
+		switch {
+		case s.response.IsZero():
+			r.NoResponse++
+		case s.inChat:
+			r.FirstInChat++
+			ttas = append(ttas, s.response.Sub(t.At))
+		default:
+			r.FirstInPagerDuty++
+			ttas = append(ttas, s.response.Sub(t.At))
 		}
 		if !s.lastResolve.IsZero() && s.lastResolve.After(s.lastReopen) && !s.lastResolve.Before(t.At) {
 			ttrs = append(ttrs, s.lastResolve.Sub(t.At))
@@ -262,11 +276,12 @@ func Compute(events []incident.HistoryEvent, from, to time.Time, loc *time.Locat
 		}
 	}
 
-	// Acknowledgements made during the week, each incident once a person.
+	// Responses made during the week, each incident once a person.
 	acked := map[[2]string]bool{}
 	for i := range evs {
 		e := &evs[i]
-		if e.Kind != incident.Acknowledged || e.At.Before(from) || !e.At.Before(to) {
+		response := e.Kind == incident.Acknowledged || e.Kind == incident.Taken || e.Kind == incident.ResolvedInChat
+		if !response || e.At.Before(from) || !e.At.Before(to) {
 			continue
 		}
 		p := people.get(e.Agent, false)
@@ -278,13 +293,13 @@ func Compute(events []incident.HistoryEvent, from, to time.Time, loc *time.Locat
 			continue
 		}
 		acked[k] = true
-		p.Acknowledged++
+		p.Responded++
 		if !e.WorkingTime {
-			p.AcknowledgedOutside++
+			p.RespondedOutside++
 		}
 	}
 
-	r.MTTA, r.MTTR = summarise(ttas), summarise(ttrs)
+	r.FirstResponse, r.MTTR = summarise(ttas), summarise(ttrs)
 	for _, s := range services {
 		r.Services = append(r.Services, *s)
 	}
@@ -359,7 +374,7 @@ func (ps *people) sorted() []Person {
 		out = append(out, *p)
 	}
 	slices.SortFunc(out, func(a, b Person) int {
-		return cmp.Or(cmp.Compare(b.OnShift, a.OnShift), cmp.Compare(b.Acknowledged, a.Acknowledged),
+		return cmp.Or(cmp.Compare(b.OnShift, a.OnShift), cmp.Compare(b.Responded, a.Responded),
 			cmp.Compare(fold(a.Name), fold(b.Name)), cmp.Compare(a.Name, b.Name))
 	})
 	return out

@@ -84,9 +84,11 @@ func testWeek() []incident.HistoryEvent {
 	w.events = append(w.events, w.events[len(w.events)-1])
 	w.then("P1", incident.Acknowledged, "Suzuki", "Mon16 10:09", in)
 	w.then("P1", incident.Resolved, "Suzuki", "Mon16 10:35", in)
-	// P2: 2m, 60m.
+	// P2: 2m, 60m; Ito said "I'm on it" in chat, then acknowledged in
+	// PagerDuty: the first response was in chat, and Ito responded once.
 	w.trigger("P2", "db", "high", "fp-disk", "Tue17 11:00", in, "Tanaka", "Ito")
-	w.then("P2", incident.Acknowledged, "Ito", "Tue17 11:02", in)
+	w.then("P2", incident.Taken, "Ito", "Tue17 11:02", in)
+	w.then("P2", incident.Acknowledged, "Ito", "Tue17 11:04", in)
 	w.then("P2", incident.Resolved, "Ito", "Tue17 12:00", in)
 	// P3: outside hours, never acknowledged, resolved by the monitor after 45m.
 	w.trigger("P3", "web", "low", "fp-5xx", "Tue17 20:00", out)
@@ -99,9 +101,11 @@ func testWeek() []incident.HistoryEvent {
 	w.then("P4", incident.Resolved, "sato", "Wed18 14:20", in)
 	w.then("P4", incident.Reopened, "", "Wed18 16:00", in)
 	w.then("P4", incident.Resolved, "Watanabe", "Thu19 09:00", out)
-	// P5: acknowledged after 20m by Tanaka, who is not on call; never resolved.
+	// P5: taken in chat after 20m by Tanaka, who is not on call (a
+	// PagerDuty acknowledgement by SRE comes later); never resolved.
 	w.trigger("P5", "db", "low", "fp-disk", "Thu19 10:30", in, "Sato", "Suzuki")
-	w.then("P5", incident.Acknowledged, "Tanaka", "Thu19 10:50", in)
+	w.then("P5", incident.Taken, "Tanaka", "Thu19 10:50", in)
+	w.then("P5", incident.Acknowledged, "SRE Bot", "Thu19 10:55", in)
 	// P14: 3m, 33m; acknowledged by Sato.
 	w.trigger("P14", "web", "high", "fp-5xx", "Thu19 15:00", in, "Sato", "Suzuki")
 	w.then("P14", incident.Acknowledged, "Sato", "Thu19 15:03", in)
@@ -167,8 +171,10 @@ func TestCompute(t *testing.T) {
 		// P7 15m, P5 20m, P6 30m, P8 40m: n = 10 (P11 counts its first
 		// acknowledgement; its second, 20m, would make the median 10m).
 		// Median: rank ⌈0.5·10⌉ = 5 → 5m. P90: rank ⌈0.9·10⌉ = 9 → 30m.
-		MTTA:            digest.Stats{N: 10, Median: 5 * m, P90: 30 * m},
-		NotAcknowledged: 2, // P3, P10
+		FirstResponse:    digest.Stats{N: 10, Median: 5 * m, P90: 30 * m},
+		NoResponse:       2, // P3, P10
+		FirstInChat:      2, // P2, P5
+		FirstInPagerDuty: 8,
 		// Resolved: P1 30m, P14 33m, P3 45m, P15 50m, P2 60m, P11 61m,
 		// P7 75m, P6 120m, P8 120m, P4 1140m (19h, first trigger to last
 		// resolve; counting its first resolve, 20m, would make the median
@@ -179,19 +185,21 @@ func TestCompute(t *testing.T) {
 		People: []digest.Person{
 			// On shift: P1 P10 P11 P15. Acknowledged in the week: P6 (03:30,
 			// outside), P11 (re-acknowledged), P15.
-			{Name: "Takahashi", OnShift: 4, Acknowledged: 3, AcknowledgedOutside: 1},
+			{Name: "Takahashi", OnShift: 4, Responded: 3, RespondedOutside: 1},
 			// On shift: P2 P10 P11 P15. Acknowledged: P5 (not on call), P7
 			// (Saturday), P11.
-			{Name: "Tanaka", OnShift: 4, Acknowledged: 3, AcknowledgedOutside: 1},
+			{Name: "Tanaka", OnShift: 4, Responded: 3, RespondedOutside: 1},
 			// On shift: P4 P5 P14. Acknowledged: P9 (Monday 00:20, outside;
 			// triggered the week before), P4 (as "sato"), P14.
-			{Name: "Sato", OnShift: 3, Acknowledged: 3, AcknowledgedOutside: 1},
+			{Name: "Sato", OnShift: 3, Responded: 3, RespondedOutside: 1},
 			// On shift: P1 P5 P14. Acknowledged: P1.
-			{Name: "Suzuki", OnShift: 3, Acknowledged: 1},
+			{Name: "Suzuki", OnShift: 3, Responded: 1},
 			// On shift: P2. Acknowledged: P2 (P8 and P12 after the week).
-			{Name: "Ito", OnShift: 1, Acknowledged: 1},
+			{Name: "Ito", OnShift: 1, Responded: 1},
 			// On shift: P4. Acknowledged: P13 (Tuesday 09:10, outside).
-			{Name: "Watanabe", OnShift: 1, Acknowledged: 1, AcknowledgedOutside: 1},
+			{Name: "Watanabe", OnShift: 1, Responded: 1, RespondedOutside: 1},
+			// Acknowledged P5 in PagerDuty after Tanaka took it in chat.
+			{Name: "SRE Bot", Responded: 1},
 		},
 		Noisiest: []digest.Alert{
 			{Fingerprint: "fp-disk", Incidents: 5, Service: "db", Title: "Disk almost full"},         // P1 P2 P5 P11 P15
@@ -250,7 +258,7 @@ func TestComputeEdges(t *testing.T) {
 		w.then("P1", incident.Resolved, "Ito", "Mon16 10:30", in)
 		w.then("P1", incident.Reopened, "", "Mon16 11:00", in)
 		got := digest.Compute(w.events, from, to, tokyo)
-		if got.MTTR.N != 0 || got.Unresolved != 1 || got.Reopened != 1 || got.NotAcknowledged != 1 {
+		if got.MTTR.N != 0 || got.Unresolved != 1 || got.Reopened != 1 || got.NoResponse != 1 {
 			t.Errorf("%+v", got)
 		}
 	})
@@ -264,7 +272,7 @@ func TestComputeEdges(t *testing.T) {
 		// An acknowledgement before the trigger (clocks disagree) is ignored.
 		w.add(incident.HistoryEvent{IncidentID: "first", Kind: incident.Acknowledged, Agent: "Ito", At: from.Add(-time.Minute)})
 		got := digest.Compute(w.events, from, to, tokyo)
-		if got.Incidents != 2 || got.OutsideHours != 2 || got.MTTA.N != 0 || got.NotAcknowledged != 2 {
+		if got.Incidents != 2 || got.OutsideHours != 2 || got.FirstResponse.N != 0 || got.NoResponse != 2 {
 			t.Errorf("%+v", got)
 		}
 		if got.Services[0].Name != "" || got.Services[0].Incidents != 2 {
@@ -303,7 +311,7 @@ func TestComputeEdges(t *testing.T) {
 		w.then("P1", incident.Acknowledged, "Yamada Taro", "Mon16 10:01", in)
 		w.then("P1", incident.Acknowledged, "YAMADA TARO", "Mon16 10:02", in)
 		got := digest.Compute(w.events, from, to, tokyo).People
-		want := []digest.Person{{Name: "ito", OnShift: 1}, {Name: "Yamada Taro", Acknowledged: 1}}
+		want := []digest.Person{{Name: "ito", OnShift: 1}, {Name: "Yamada Taro", Responded: 1}}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("people %+v, want %+v", got, want)
 		}

@@ -17,12 +17,12 @@ const (
 //
 //	📊 Weekly on-call digest — Monday 2026-11-16 to Sunday 2026-11-22
 //	12 incidents: 8 high urgency, 4 low · 8 in business hours, 4 outside
-//	Time to acknowledge: median 5m, p90 30m (10 acknowledged, 2 never)
+//	Time to first response: median 5m, p90 30m (10 responded: 7 in chat, 3 in PagerDuty; 2 never)
 //	Time to resolve: median 1h, p90 2h (10 resolved, 2 still open, 1 reopened)
 //	By service
 //	- db: 5 (4 high, 1 low)
 //	By person
-//	- Takahashi: 4 incidents on shift, acknowledged 3 (1 outside business hours)
+//	- Takahashi: 4 incidents on shift, responded to 3 (1 outside business hours)
 //	Noisiest alerts
 //	- fp-disk: 5 incidents — Disk almost full (db)
 //
@@ -47,13 +47,21 @@ func RenderDigest(d Dialect, r digest.Report) string {
 	} else {
 		w.digestTotals(&r)
 		w.b.WriteByte('\n')
-		w.strong("Time to acknowledge:")
+		w.strong("Time to first response:")
 		w.raw(" ")
-		w.digestStats(r.MTTA)
+		w.digestStats(r.FirstResponse)
 		w.raw(" (")
-		w.int(r.MTTA.N)
-		w.raw(" acknowledged, ")
-		w.int(r.NotAcknowledged)
+		w.int(r.FirstResponse.N)
+		w.raw(" responded")
+		if r.FirstResponse.N > 0 {
+			w.raw(": ")
+			w.int(r.FirstInChat)
+			w.raw(" in chat, ")
+			w.int(r.FirstInPagerDuty)
+			w.raw(" in PagerDuty")
+		}
+		w.raw("; ")
+		w.int(r.NoResponse)
 		w.raw(" never)")
 		w.b.WriteByte('\n')
 		w.strong("Time to resolve:")
@@ -192,11 +200,11 @@ func (w *writer) digestPeople(people []digest.Person) {
 		w.text(p.Name, nameMax)
 		w.raw(": ")
 		w.digestCount(p.OnShift, "incident", "incidents")
-		w.raw(" on shift, acknowledged ")
-		w.int(p.Acknowledged)
-		if p.AcknowledgedOutside > 0 {
+		w.raw(" on shift, responded to ")
+		w.int(p.Responded)
+		if p.RespondedOutside > 0 {
 			w.raw(" (")
-			w.int(p.AcknowledgedOutside)
+			w.int(p.RespondedOutside)
 			w.raw(" outside business hours)")
 		}
 	}

@@ -24,15 +24,15 @@ func digestWeek() digest.Report {
 			{ID: "PWEB001", Name: "web", Incidents: 4, High: 2, Low: 2},
 			{ID: "PAPI001", Name: "api", Incidents: 3, High: 2, Low: 1},
 		},
-		MTTA: digest.Stats{N: 10, Median: 5 * m, P90: 30 * m}, NotAcknowledged: 2,
+		FirstResponse: digest.Stats{N: 10, Median: 5 * m, P90: 30 * m}, NoResponse: 2, FirstInChat: 2, FirstInPagerDuty: 8,
 		MTTR: digest.Stats{N: 10, Median: 60 * m, P90: 19 * time.Hour}, Unresolved: 2, Reopened: 1,
 		People: []digest.Person{
-			{Name: "Takahashi", OnShift: 4, Acknowledged: 3, AcknowledgedOutside: 1},
-			{Name: "Tanaka", OnShift: 4, Acknowledged: 3, AcknowledgedOutside: 1},
-			{Name: "Sato", OnShift: 3, Acknowledged: 3, AcknowledgedOutside: 1},
-			{Name: "Suzuki", OnShift: 3, Acknowledged: 1},
-			{Name: "Ito", OnShift: 1, Acknowledged: 1},
-			{Name: "Watanabe", OnShift: 1, Acknowledged: 0},
+			{Name: "Takahashi", OnShift: 4, Responded: 3, RespondedOutside: 1},
+			{Name: "Tanaka", OnShift: 4, Responded: 3, RespondedOutside: 1},
+			{Name: "Sato", OnShift: 3, Responded: 3, RespondedOutside: 1},
+			{Name: "Suzuki", OnShift: 3, Responded: 1},
+			{Name: "Ito", OnShift: 1, Responded: 1},
+			{Name: "Watanabe", OnShift: 1, Responded: 0},
 		},
 		Noisiest: []digest.Alert{
 			{Fingerprint: "fp-disk", Incidents: 5, Service: "db", Title: "Disk almost full"},
@@ -50,11 +50,11 @@ func digestCases() []struct {
 	week := digestWeek()
 	quiet := digest.Report{From: week.From, To: week.To}
 	acksOnly := quiet
-	acksOnly.People = []digest.Person{{Name: "Sato", Acknowledged: 1, AcknowledgedOutside: 1}}
+	acksOnly.People = []digest.Person{{Name: "Sato", Responded: 1, RespondedOutside: 1}}
 	one := digest.Report{
 		From: week.From, To: week.To, Incidents: 1, Low: 0, High: 0, OutsideHours: 1,
-		Services:        []digest.Service{{ID: "PX", Incidents: 1}},
-		NotAcknowledged: 1, Unresolved: 1,
+		Services:   []digest.Service{{ID: "PX", Incidents: 1}},
+		NoResponse: 1, Unresolved: 1,
 		Noisiest: []digest.Alert{{Fingerprint: "a1b2c3", Incidents: 1}},
 	}
 	hostile := digestWeek()

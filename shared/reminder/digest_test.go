@@ -126,7 +126,7 @@ func TestRunDigest(t *testing.T) {
 	// night, low), P3 (Sunday 23:50, acknowledged on Monday after 30m); not
 	// P0 of the week before.
 	if r := res.Report; r.Incidents != 3 || r.High != 2 || r.Low != 1 || r.BusinessHours != 1 || r.OutsideHours != 2 ||
-		r.MTTA != (digest.Stats{N: 2, Median: 4 * time.Minute, P90: 30 * time.Minute}) || r.Unresolved != 2 {
+		r.FirstResponse != (digest.Stats{N: 2, Median: 4 * time.Minute, P90: 30 * time.Minute}) || r.Unresolved != 2 {
 		t.Errorf("report %+v", r)
 	}
 	for _, c := range []struct {
