@@ -21,11 +21,12 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/state/statetest"
 )
 
 // newDynamoDBStore returns a newStoreFunc on a fresh dynalite table; wrap,
 // when not nil, wraps the client.
-func newDynamoDBStore(wrap func(state.DynamoDBAPI) state.DynamoDBAPI) newStoreFunc {
+func newDynamoDBStore(wrap func(state.DynamoDBAPI) state.DynamoDBAPI) statetest.NewStore {
 	return func(t *testing.T, now func() time.Time) state.Store {
 		c := newDynamoClient(t)
 		var api state.DynamoDBAPI = c
@@ -39,14 +40,14 @@ func newDynamoDBStore(wrap func(state.DynamoDBAPI) state.DynamoDBAPI) newStoreFu
 }
 
 func TestDynamoDB(t *testing.T) {
-	testStore(t, newDynamoDBStore(nil))
+	statetest.Run(t, newDynamoDBStore(nil))
 }
 
 // TestDynamoDBWithOldItems runs the suite as real DynamoDB answers: a failed
 // condition returns the old item (ReturnValuesOnConditionCheckFailure),
 // which dynalite ignores. allOld adds it, so both of the store's paths run.
 func TestDynamoDBWithOldItems(t *testing.T) {
-	testStore(t, newDynamoDBStore(func(api state.DynamoDBAPI) state.DynamoDBAPI { return &allOld{DynamoDBAPI: api} }))
+	statetest.Run(t, newDynamoDBStore(func(api state.DynamoDBAPI) state.DynamoDBAPI { return &allOld{DynamoDBAPI: api} }))
 }
 
 // allOld fills ConditionalCheckFailedException.Item when asked to, as
@@ -95,14 +96,14 @@ func TestDynamoDBCallsWithOldItems(t *testing.T) {
 	old := &allOld{DynamoDBAPI: calls}
 	s := state.NewDynamoDB(old, newTable(t, c))
 	ctx := t.Context()
-	if _, err := s.Claim(ctx, "ev1", "slack:C1", lease); err != nil {
+	if _, err := s.Claim(ctx, "ev1", "slack:C1", statetest.Lease); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Done(ctx, "ev1", "slack:C1", true, "1.1"); err != nil {
 		t.Fatal(err)
 	}
 	calls.reset()
-	got, err := s.Claim(ctx, "ev1", "slack:C1", lease)
+	got, err := s.Claim(ctx, "ev1", "slack:C1", statetest.Lease)
 	if err != nil || got != state.AlreadyPosted {
 		t.Fatalf("Claim = %v, %v; want already posted", got, err)
 	}
@@ -156,14 +157,14 @@ func TestDynamoDBItems(t *testing.T) {
 
 	t.Run("delivery", func(t *testing.T) {
 		before := time.Now()
-		if _, err := s.Claim(ctx, "ev1", "slack:C1", lease); err != nil {
+		if _, err := s.Claim(ctx, "ev1", "slack:C1", statetest.Lease); err != nil {
 			t.Fatal(err)
 		}
 		item := get(t, "delivery#ev1", "dest#slack:C1")
 		if got := text(item, "status"); got != "claimed" {
 			t.Errorf("status %s, want claimed", got)
 		}
-		if got, min := number(t, item, "lease_until"), before.Add(lease).UnixMilli(); got < min {
+		if got, min := number(t, item, "lease_until"), before.Add(statetest.Lease).UnixMilli(); got < min {
 			t.Errorf("lease_until %d, want ≥ %d (epoch ms)", got, min)
 		}
 		if got, min := number(t, item, "expires_at"), before.Add(72*time.Hour).Unix(); got < min {
@@ -191,7 +192,7 @@ func TestDynamoDBItems(t *testing.T) {
 
 	t.Run("incident", func(t *testing.T) {
 		before := time.Now()
-		if _, err := s.Record(ctx, full()); err != nil {
+		if _, err := s.Record(ctx, statetest.FullTrigger()); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.SetThread(ctx, "Q1", "slack:C1", "1.1"); err != nil {
@@ -354,7 +355,7 @@ var storeOps = []struct {
 	call         func(ctx context.Context, s state.Store) error
 }{
 	{"Claim", "state: claim delivery#ev1 dest#slack:C1: ", func(ctx context.Context, s state.Store) error {
-		_, err := s.Claim(ctx, "ev1", "slack:C1", lease)
+		_, err := s.Claim(ctx, "ev1", "slack:C1", statetest.Lease)
 		return err
 	}},
 	{"Done", "state: done delivery#ev1 dest#slack:C1: ", func(ctx context.Context, s state.Store) error {
@@ -364,7 +365,7 @@ var storeOps = []struct {
 		return s.Release(ctx, "ev1", "slack:C1")
 	}},
 	{"Record", "state: record incident#Q1: ", func(ctx context.Context, s state.Store) error {
-		_, err := s.Record(ctx, full())
+		_, err := s.Record(ctx, statetest.FullTrigger())
 		return err
 	}},
 	{"Incident", "state: read incident#Q1: ", func(ctx context.Context, s state.Store) error {
@@ -493,7 +494,7 @@ func TestDynamoDBServerErrors(t *testing.T) {
 func TestDynamoDBRecordConflicts(t *testing.T) {
 	c := newDynamoClient(t)
 	s := state.NewDynamoDB(&alwaysConflicting{DynamoDBAPI: c}, newTable(t, c))
-	_, err := s.Record(t.Context(), event(incident.Acknowledged, "Ann", t0))
+	_, err := s.Record(t.Context(), statetest.StatusEvent(incident.Acknowledged, "Ann", statetest.T0))
 	if !errors.Is(err, state.ErrUnavailable) || !strings.HasPrefix(err.Error(), "state: record incident#Q1: ") {
 		t.Fatalf("Record under endless conflicts: %v, want ErrUnavailable", err)
 	}
@@ -528,7 +529,7 @@ func TestDynamoDBRecordOverVersion(t *testing.T) {
 	if inc, ok, err := s.Incident(ctx, "Q1"); err != nil || ok || inc.Version != 0 {
 		t.Fatalf("Incident(never stored) = version %d, %v, %v; want 0, not found", inc.Version, ok, err)
 	}
-	first, err := s.RecordOver(ctx, state.Incident{}, full())
+	first, err := s.RecordOver(ctx, state.Incident{}, statetest.FullTrigger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -540,7 +541,7 @@ func TestDynamoDBRecordOverVersion(t *testing.T) {
 		t.Fatalf("versions: recorded %d, read %d; want the same, not 0", first.Version, read.Version)
 	}
 	calls.reset()
-	second, err := s.RecordOver(ctx, read, event(incident.Acknowledged, "Ann", t0))
+	second, err := s.RecordOver(ctx, read, statetest.StatusEvent(incident.Acknowledged, "Ann", statetest.T0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -548,7 +549,7 @@ func TestDynamoDBRecordOverVersion(t *testing.T) {
 		t.Errorf("over a fresh read: %d requests, version %d; want 1 (no read), version %d", n, second.Version, read.Version+1)
 	}
 	calls.reset()
-	third, err := s.RecordOver(ctx, read, event(incident.Resolved, "Bob", t0.Add(time.Hour))) // read is stale now
+	third, err := s.RecordOver(ctx, read, statetest.StatusEvent(incident.Resolved, "Bob", statetest.T0.Add(time.Hour))) // read is stale now
 	if err != nil {
 		t.Fatal(err)
 	}

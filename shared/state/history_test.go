@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,227 +16,25 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/state/statetest"
 )
-
-// historyOf is the store's History (every Store of this package has one).
-func historyOf(t *testing.T, s state.Store) state.History {
-	t.Helper()
-	h, ok := any(s).(state.History)
-	if !ok {
-		t.Fatalf("%T is not a state.History", s)
-	}
-	return h
-}
-
-// hev is a history event of incident Q1 with every field set.
-func hev(id string, kind incident.Kind, at time.Time) state.HistoryEvent {
-	return state.HistoryEvent{
-		EventID: id, IncidentID: "Q1", Number: 42, Kind: kind, At: at, Agent: "Ann",
-		ServiceID: "S1", Service: "db", Urgency: "high", Title: "Disk full <!here>",
-		Fingerprint: "fp-disk", OnCall: []string{"Ito", "Watanabe"}, WorkingTime: true,
-	}
-}
-
-// ids lists the events' ids, in order.
-func ids(evs []state.HistoryEvent) []string {
-	out := make([]string, len(evs))
-	for i, e := range evs {
-		out[i] = e.EventID
-	}
-	return out
-}
-
-// equalHistory compares events field by field, instants as instants.
-func equalHistory(a, b state.HistoryEvent) bool {
-	return a.EventID == b.EventID && a.IncidentID == b.IncidentID && a.Number == b.Number &&
-		a.Kind == b.Kind && a.At.Equal(b.At) && a.Agent == b.Agent && a.ServiceID == b.ServiceID &&
-		a.Service == b.Service && a.Urgency == b.Urgency && a.Title == b.Title &&
-		a.Fingerprint == b.Fingerprint && slices.Equal(a.OnCall, b.OnCall) && a.WorkingTime == b.WorkingTime
-}
-
-func testHistory(t *testing.T, newStore newStoreFunc) {
-	ctx := t.Context()
-	utc := func(s string) time.Time {
-		at, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return at
-	}
-	appendAll := func(t *testing.T, h state.History, evs ...state.HistoryEvent) {
-		t.Helper()
-		for _, e := range evs {
-			if err := h.Append(ctx, e); err != nil {
-				t.Fatalf("Append(%s): %v", e.EventID, err)
-			}
-		}
-	}
-	between := func(t *testing.T, h state.History, from, to time.Time) []state.HistoryEvent {
-		t.Helper()
-		got, err := h.Between(ctx, from, to)
-		if err != nil {
-			t.Fatalf("Between(%s, %s): %v", from, to, err)
-		}
-		return got
-	}
-
-	t.Run("every field comes back", func(t *testing.T) {
-		h := historyOf(t, newStore(t, newClock().Now))
-		full := hev("e1", incident.Triggered, t0.Add(-time.Hour).In(time.FixedZone("JST", 9*3600)))
-		bare := state.HistoryEvent{EventID: "e2", IncidentID: "Q2", Kind: incident.Resolved, At: t0.Add(-30 * time.Minute)}
-		appendAll(t, h, full, bare)
-		got := between(t, h, t0.Add(-2*time.Hour), t0)
-		if len(got) != 2 || !equalHistory(got[0], full) || !equalHistory(got[1], bare) {
-			t.Fatalf("Between = %+v\nwant %+v\n and %+v", got, full, bare)
-		}
-		if got[0].At.Location() != time.UTC {
-			t.Errorf("At in %v, want UTC", got[0].At.Location())
-		}
-		// What Between returns is a copy.
-		got[0].OnCall[0] = "Mallory"
-		if again := between(t, h, t0.Add(-2*time.Hour), t0); again[0].OnCall[0] != "Ito" {
-			t.Errorf("changing a returned event changed the store: %v", again[0].OnCall)
-		}
-	})
-
-	t.Run("oldest first, whatever the order of appends", func(t *testing.T) {
-		h := historyOf(t, newStore(t, newClock().Now))
-		base := utc("2026-11-20T09:00:00Z")
-		appendAll(t, h,
-			hev("c", incident.Resolved, base.Add(2*time.Second)),
-			hev("b", incident.Acknowledged, base.Add(500*time.Millisecond)), // 09:00:00.5 sorts after 09:00:00
-			hev("z", incident.Triggered, base),
-			hev("a", incident.Triggered, base), // same instant: by event id
-			hev("d", incident.Annotated, base.Add(time.Nanosecond)),
-		)
-		if got, want := ids(between(t, h, base, base.Add(time.Hour))), []string{"a", "z", "d", "b", "c"}; !slices.Equal(got, want) {
-			t.Errorf("order %v, want %v", got, want)
-		}
-	})
-
-	t.Run("duplicates", func(t *testing.T) {
-		h := historyOf(t, newStore(t, newClock().Now))
-		at := t0.Add(-time.Hour)
-		first := hev("e1", incident.Triggered, at)
-		again := first
-		again.Title = "changed" // a redelivery never changes what was recorded
-		appendAll(t, h, first, again, hev("e1", incident.Triggered, at.In(time.FixedZone("JST", 9*3600))))
-		got := between(t, h, at, t0)
-		if len(got) != 1 || got[0].Title != first.Title {
-			t.Errorf("after a redelivery: %+v, want the first event once", got)
-		}
-	})
-
-	t.Run("boundaries", func(t *testing.T) {
-		h := historyOf(t, newStore(t, newClock().Now))
-		// Across a UTC day, a month end, and the JST day (15:00Z) between.
-		from, to := utc("2026-10-31T14:00:00Z"), utc("2026-11-01T16:00:00Z")
-		appendAll(t, h,
-			hev("before", incident.Triggered, from.Add(-time.Nanosecond)),
-			hev("from", incident.Triggered, from),
-			hev("oct-last", incident.Acknowledged, utc("2026-10-31T23:59:59.999999999Z")),
-			hev("nov-first", incident.Resolved, utc("2026-11-01T00:00:00Z")),
-			hev("jst-midnight", incident.Triggered, utc("2026-11-01T15:00:00Z")),
-			hev("last", incident.Triggered, to.Add(-time.Nanosecond)),
-			hev("to", incident.Triggered, to),
-			hev("next-day", incident.Triggered, utc("2026-11-02T00:00:00Z")),
-		)
-		tests := []struct {
-			name     string
-			from, to time.Time
-			want     []string
-		}{
-			{"from inclusive, to exclusive", from, to, []string{"from", "oct-last", "nov-first", "jst-midnight", "last"}},
-			{"one UTC day", utc("2026-11-01T00:00:00Z"), utc("2026-11-02T00:00:00Z"), []string{"nov-first", "jst-midnight", "last", "to"}},
-			{"the last instant of October", utc("2026-10-31T23:59:59.999999999Z"), utc("2026-11-01T00:00:00Z"), []string{"oct-last"}},
-			{"the JST day of 1 November", utc("2026-10-31T15:00:00Z"), utc("2026-11-01T15:00:00Z"), []string{"oct-last", "nov-first"}},
-			{"everything", utc("2026-10-01T00:00:00Z"), utc("2026-12-01T00:00:00Z"), []string{"before", "from", "oct-last", "nov-first", "jst-midnight", "last", "to", "next-day"}},
-			{"empty range", from, from, nil},
-			{"reversed range", to, from, nil},
-			{"nothing there", utc("2026-11-05T00:00:00Z"), utc("2026-11-06T00:00:00Z"), nil},
-		}
-		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				if got := ids(between(t, h, tt.from, tt.to)); !slices.Equal(got, tt.want) {
-					t.Errorf("Between(%s, %s) = %v, want %v", tt.from, tt.to, got, tt.want)
-				}
-			})
-		}
-	})
-
-	t.Run("kept HistoryTTL", func(t *testing.T) {
-		clk := newClock()
-		h := historyOf(t, newStore(t, clk.Now))
-		appendAll(t, h,
-			hev("expired", incident.Triggered, t0.Add(-state.HistoryTTL)),
-			hev("oldest", incident.Triggered, t0.Add(-state.HistoryTTL+time.Second)),
-			hev("new", incident.Triggered, t0),
-		)
-		all := func() []string { return ids(between(t, h, t0.Add(-state.HistoryTTL-time.Hour), t0.Add(time.Hour))) }
-		if got, want := all(), []string{"oldest", "new"}; !slices.Equal(got, want) {
-			t.Errorf("at t0: %v, want %v", got, want)
-		}
-		clk.Add(time.Second)
-		if got, want := all(), []string{"new"}; !slices.Equal(got, want) {
-			t.Errorf("a second later: %v, want %v", got, want)
-		}
-	})
-}
-
-func testHistoryBadArguments(t *testing.T, newStore newStoreFunc) {
-	h := historyOf(t, newStore(t, newClock().Now))
-	ctx := t.Context()
-	ok := hev("e1", incident.Triggered, t0)
-	without := func(edit func(*state.HistoryEvent)) state.HistoryEvent {
-		e := ok
-		edit(&e)
-		return e
-	}
-	tests := []struct {
-		name string
-		call func() error
-	}{
-		{"no event id", func() error { return h.Append(ctx, without(func(e *state.HistoryEvent) { e.EventID = "" })) }},
-		{"no incident id", func() error { return h.Append(ctx, without(func(e *state.HistoryEvent) { e.IncidentID = "" })) }},
-		{"no instant", func() error { return h.Append(ctx, without(func(e *state.HistoryEvent) { e.At = time.Time{} })) }},
-		{"a range longer than history", func() error {
-			_, err := h.Between(ctx, t0.Add(-time.Hour), t0.Add(2*state.HistoryTTL))
-			return err
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := tt.call()
-			if err == nil {
-				t.Fatal("no error")
-			}
-			if errors.Is(err, state.ErrUnavailable) || !strings.HasPrefix(err.Error(), "state: ") {
-				t.Errorf("%v: want a plain error starting with state: ", err)
-			}
-		})
-	}
-	// A whole history is not too long.
-	if _, err := h.Between(ctx, t0.Add(-2*state.HistoryTTL), t0.Add(24*time.Hour)); err != nil {
-		t.Errorf("Between(the whole history): %v", err)
-	}
-}
 
 func TestMemoryHistoryBound(t *testing.T) {
 	m := state.NewMemory()
-	m.Now = newClock().Now
+	m.Now = statetest.NewClock().Now
 	ctx := t.Context()
-	start := t0.Add(-24 * time.Hour)
+	start := statetest.T0.Add(-24 * time.Hour)
 	at := func(i int) time.Time { return start.Add(time.Duration(i) * time.Millisecond) }
 	for i := range state.MaxMemoryHistory + 1 {
-		if err := m.Append(ctx, hev(fmt.Sprint("e", i), incident.Annotated, at(i))); err != nil {
+		if err := m.Append(ctx, statetest.HistoryEvent(fmt.Sprint("e", i), incident.Annotated, at(i))); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Older than everything kept: in and out at once.
-	if err := m.Append(ctx, hev("late", incident.Annotated, at(-1))); err != nil {
+	if err := m.Append(ctx, statetest.HistoryEvent("late", incident.Annotated, at(-1))); err != nil {
 		t.Fatal(err)
 	}
-	got, err := m.Between(ctx, at(-1), t0)
+	got, err := m.Between(ctx, at(-1), statetest.T0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,17 +65,17 @@ func TestDynamoDBPages(t *testing.T) {
 		l = &limited{DynamoDBAPI: api, limit: 2}
 		return l
 	})
-	t.Run("history", func(t *testing.T) { testHistory(t, newStore) })
-	t.Run("followups", func(t *testing.T) { testFollowups(t, newStore) })
+	t.Run("history", func(t *testing.T) { statetest.RunHistory(t, newStore) })
+	t.Run("followups", func(t *testing.T) { statetest.RunFollowups(t, newStore) })
 
-	h := historyOf(t, newStore(t, newClock().Now))
+	h := newStore(t, statetest.NewClock().Now)
 	for i := range 7 {
-		if err := h.Append(t.Context(), hev(fmt.Sprint("e", i), incident.Annotated, t0.Add(time.Duration(i)*time.Minute))); err != nil {
+		if err := h.Append(t.Context(), statetest.HistoryEvent(fmt.Sprint("e", i), incident.Annotated, statetest.T0.Add(time.Duration(i)*time.Minute))); err != nil {
 			t.Fatal(err)
 		}
 	}
 	l.queries = 0
-	got, err := h.Between(t.Context(), t0, t0.Add(time.Hour))
+	got, err := h.Between(t.Context(), statetest.T0, statetest.T0.Add(time.Hour))
 	if err != nil || len(got) != 7 {
 		t.Fatalf("Between = %d events, %v; want 7", len(got), err)
 	}
@@ -292,9 +89,9 @@ func TestDynamoDBHistoryItems(t *testing.T) {
 	c := newDynamoClient(t)
 	table := newTable(t, c)
 	s := state.NewDynamoDB(c, table)
-	s.Now = newClock().Now
+	s.Now = statetest.NewClock().Now
 	at := time.Date(2026, 11, 20, 0, 30, 0, 0, time.FixedZone("JST", 9*3600)) // 2026-11-19T15:30Z
-	if err := s.Append(t.Context(), hev("e1", incident.Triggered, at)); err != nil {
+	if err := s.Append(t.Context(), statetest.HistoryEvent("e1", incident.Triggered, at)); err != nil {
 		t.Fatal(err)
 	}
 	out, err := c.GetItem(t.Context(), &dynamodb.GetItemInput{
@@ -357,14 +154,14 @@ func TestDynamoDBHistoryAndFollowupFaults(t *testing.T) {
 		call         func(ctx context.Context, s *state.DynamoDB) error
 	}{
 		{"Append", "state: append history event e1 of incident#Q1: ", func(ctx context.Context, s *state.DynamoDB) error {
-			return s.Append(ctx, hev("e1", incident.Triggered, t0))
+			return s.Append(ctx, statetest.HistoryEvent("e1", incident.Triggered, statetest.T0))
 		}},
 		{"Between", "state: read history 2026-11-20T09:00:00Z to 2026-11-20T11:00:00Z: day 2026-11-20: ", func(ctx context.Context, s *state.DynamoDB) error {
-			_, err := s.Between(ctx, t0.Add(-time.Hour), t0.Add(time.Hour))
+			_, err := s.Between(ctx, statetest.T0.Add(-time.Hour), statetest.T0.Add(time.Hour))
 			return err
 		}},
 		{"Await", "state: await pending#Q1: ", func(ctx context.Context, s *state.DynamoDB) error {
-			return s.Await(ctx, pending("Q1", t0))
+			return s.Await(ctx, statetest.Pending("Q1", statetest.T0))
 		}},
 		{"Settle", "state: settle pending#Q1: ", func(ctx context.Context, s *state.DynamoDB) error {
 			return s.Settle(ctx, "Q1")
@@ -391,7 +188,7 @@ func TestDynamoDBHistoryAndFollowupFaults(t *testing.T) {
 		for _, o := range ops {
 			t.Run(tt.name+"/"+o.name, func(t *testing.T) {
 				s := state.NewDynamoDB(&faulty{DynamoDBAPI: c, failures: 1, err: tt.err}, table)
-				s.Now = newClock().Now
+				s.Now = statetest.NewClock().Now
 				err := o.call(t.Context(), s)
 				if err == nil {
 					t.Fatal("no error")
