@@ -94,8 +94,17 @@ type Config struct {
 	// PagerDutySeats says the on-call people have PagerDuty accounts
 	// (PAGERDUTY_SEATS): the evening checklist then asks them to sign in.
 	PagerDutySeats bool
-	TypetalkToken  Secret
-	TypetalkAPIURL string
+	// PagerDutyAPIToken (a REST API key) turns on writing the responses
+	// made in chat back to PagerDuty, as PagerDutyFromEmail, at
+	// PagerDutyAPIURL; PagerDutyAckOnTake and PagerDutyResolveFromChat
+	// let "I'm on it" acknowledge and "Resolved" resolve the incident.
+	PagerDutyAPIToken        Secret
+	PagerDutyFromEmail       string
+	PagerDutyAPIURL          string
+	PagerDutyAckOnTake       bool
+	PagerDutyResolveFromChat bool
+	TypetalkToken            Secret
+	TypetalkAPIURL           string
 
 	OncallManualURL string
 	SecretsARN      string
@@ -155,6 +164,7 @@ const (
 	DefaultSlackAPIURL      = "https://slack.com/api/"
 	DefaultTypetalkAPIURL   = "https://typetalk.com"
 	DefaultDeliveryRetryFor = time.Hour
+	DefaultPagerDutyAPIURL  = "https://api.pagerduty.com"
 	DefaultAckReactions     = "eyes"
 	DefaultResolveReactions = "white_check_mark"
 )
@@ -229,6 +239,17 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 		}
 	}
 	c.PagerDutySeats = l.oneOf("PAGERDUTY_SEATS", "false", "true", "false") == "true"
+	c.PagerDutyAPIToken = Secret(strings.TrimSpace(getenv("PAGERDUTY_API_TOKEN")))
+	c.PagerDutyFromEmail = strings.TrimSpace(getenv("PAGERDUTY_FROM_EMAIL"))
+	c.PagerDutyAPIURL = l.url("PAGERDUTY_API_URL", DefaultPagerDutyAPIURL)
+	c.PagerDutyAckOnTake = l.oneOf("PAGERDUTY_ACK_ON_TAKE", "false", "true", "false") == "true"
+	c.PagerDutyResolveFromChat = l.oneOf("PAGERDUTY_RESOLVE_FROM_CHAT", "false", "true", "false") == "true"
+	switch {
+	case c.PagerDutyAPIToken != "" && !strings.Contains(c.PagerDutyFromEmail, "@"):
+		l.fail("PAGERDUTY_FROM_EMAIL", "is required with PAGERDUTY_API_TOKEN: the email of the PagerDuty user pd2chat writes as")
+	case c.PagerDutyAPIToken == "" && (c.PagerDutyAckOnTake || c.PagerDutyResolveFromChat):
+		l.fail("PAGERDUTY_API_TOKEN", "is required by PAGERDUTY_ACK_ON_TAKE and PAGERDUTY_RESOLVE_FROM_CHAT")
+	}
 	c.TypetalkToken = Secret(strings.TrimSpace(getenv("TYPETALK_TOKEN")))
 	c.TypetalkAPIURL = l.url("TYPETALK_API_URL", DefaultTypetalkAPIURL)
 	if t := c.SlackBotToken.Reveal(); t != "" && !strings.HasPrefix(t, "xoxb-") {

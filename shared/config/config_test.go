@@ -362,3 +362,23 @@ func TestSlackReactions(t *testing.T) {
 		}
 	}
 }
+
+func TestPagerDutyWriteBack(t *testing.T) {
+	c, err := Load(env(map[string]string{"PAGERDUTY_API_TOKEN": "u+key", "PAGERDUTY_FROM_EMAIL": "oncall-bot@example.com", "PAGERDUTY_ACK_ON_TAKE": "true"}), false)
+	if err != nil || c.PagerDutyAPIToken.Reveal() != "u+key" || !c.PagerDutyAckOnTake || c.PagerDutyResolveFromChat || c.PagerDutyAPIURL != DefaultPagerDutyAPIURL {
+		t.Errorf("%+v, %v", c, err)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"PAGERDUTY_API_TOKEN": "u+key"}, "PAGERDUTY_FROM_EMAIL is required with PAGERDUTY_API_TOKEN"},
+		{map[string]string{"PAGERDUTY_RESOLVE_FROM_CHAT": "true"}, "PAGERDUTY_API_TOKEN is required by"},
+		{map[string]string{"PAGERDUTY_ACK_ON_TAKE": "yes"}, "PAGERDUTY_ACK_ON_TAKE"},
+	} {
+		_, err := Load(env(tc.env), false)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "u+key") {
+			t.Errorf("%v: %v, want %q (and no key)", tc.env, err, tc.want)
+		}
+	}
+}
