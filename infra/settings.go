@@ -39,6 +39,12 @@ type Settings struct {
 	// in 5 minutes pass without an alarm; default 3.
 	SignatureFailures int
 
+	// Env holds the settings passed to every function as they are
+	// (passedSettings), by variable name: the Slack reactions, whether the
+	// people on call have PagerDuty seats, and the PagerDuty write-back's
+	// user and switches (its API key is in the secret).
+	Env map[string]string
+
 	// Derived from BusinessHours.
 	Schedule ReminderSchedule
 }
@@ -71,6 +77,20 @@ var settingKeys = []string{
 	"stackName", "alertDestinations", "reminderDestinations", "spreadsheetId",
 	"rotationCacheTtl", "oncallManualUrl", "secret", "alarmEmail", "timezone",
 	"businessHours", "holidays", "buildDir", "heartbeatDays", "signatureFailures",
+	"slackAckReactions", "slackResolveReactions", "pagerdutySeats", "pagerdutyFromEmail",
+	"pagerdutyAckOnTake", "pagerdutyResolveFromChat",
+}
+
+// passedSettings are the settings given to every function as is, by the
+// environment variable each names (the functions check them again at
+// start-up, naming the variable).
+var passedSettings = map[string]string{
+	"slackAckReactions":        "SLACK_ACK_REACTIONS",
+	"slackResolveReactions":    "SLACK_RESOLVE_REACTIONS",
+	"pagerdutySeats":           "PAGERDUTY_SEATS",
+	"pagerdutyFromEmail":       "PAGERDUTY_FROM_EMAIL",
+	"pagerdutyAckOnTake":       "PAGERDUTY_ACK_ON_TAKE",
+	"pagerdutyResolveFromChat": "PAGERDUTY_RESOLVE_FROM_CHAT",
 }
 
 // LoadSettings reads the settings through getContext (the app's
@@ -113,6 +133,32 @@ func LoadSettings(getContext func(key string) any) (Settings, error) {
 	}
 	if !stackNameRE.MatchString(s.StackName) {
 		r.fail("stackName", fmt.Sprintf("%q is not a CloudFormation stack name (a letter, then letters, digits and -; at most 128)", s.StackName))
+	}
+	for key, name := range passedSettings {
+		v := r.get(key, "")
+		if v == "" {
+			continue
+		}
+		switch key {
+		case "pagerdutySeats", "pagerdutyAckOnTake", "pagerdutyResolveFromChat":
+			if v != "true" && v != "false" {
+				r.fail(key, fmt.Sprintf("%q is not true or false", v))
+			}
+		case "pagerdutyFromEmail":
+			if !strings.Contains(v, "@") {
+				r.fail(key, fmt.Sprintf("%q is not an email address (the PagerDuty user pd2chat writes as)", v))
+			}
+		default: // reactions
+			for _, e := range strings.Split(v, ",") {
+				if e = strings.Trim(strings.TrimSpace(e), ":"); !emojiRE.MatchString(e) {
+					r.fail(key, fmt.Sprintf("%q is not a Slack emoji name (like eyes or white_check_mark)", e))
+				}
+			}
+		}
+		if s.Env == nil {
+			s.Env = map[string]string{}
+		}
+		s.Env[name] = v
 	}
 	s.AlertDestinations = r.destinations("alertDestinations")
 	s.ReminderDestinations = r.destinations("reminderDestinations")
@@ -191,6 +237,9 @@ var (
 	secretARNRE   = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$`)
 	slackIDRE     = regexp.MustCompile(`^[A-Z0-9]{2,}$`)
 )
+
+// emojiRE is a Slack emoji name without its colons.
+var emojiRE = regexp.MustCompile(`^[a-z0-9_+'-]+$`)
 
 type reader struct {
 	values   map[string]string

@@ -251,3 +251,21 @@ func TestSlackManifest(t *testing.T) {
 		}
 	}
 }
+
+// TestPassedSettings: the answering-in-chat and write-back settings reach
+// every function as their variables; bad values are refused at synth.
+func TestPassedSettings(t *testing.T) {
+	s := fullSettings(t)
+	want := map[string]string{"SLACK_ACK_REACTIONS": "eyes,raised_hands", "PAGERDUTY_FROM_EMAIL": "pd2chat-bot@example.com", "PAGERDUTY_ACK_ON_TAKE": "true"}
+	if !reflect.DeepEqual(s.Env, want) {
+		t.Errorf("Env = %v, want %v", s.Env, want)
+	}
+	_, err := LoadSettings(contextOf(map[string]any{"pd2chat": map[string]any{
+		"buildDir": fakeBuild(t), "pagerdutySeats": "yes", "slackResolveReactions": "White Check", "pagerdutyFromEmail": "bot",
+	}}))
+	for _, key := range []string{"pd2chat.pagerdutySeats", "pd2chat.slackResolveReactions", "pd2chat.pagerdutyFromEmail"} {
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%v: want a problem naming %s", err, key)
+		}
+	}
+}

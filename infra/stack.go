@@ -127,6 +127,9 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	if s.SpreadsheetID != "" {
 		common["ROTATION_SOURCE"] = "sheets:" + s.SpreadsheetID
 	}
+	for name, v := range s.Env {
+		common[name] = v
+	}
 
 	// Storage first: the webhook and remind only enqueue what is to be
 	// posted (DELIVERY_QUEUE); deliver posts it, retrying until the chats

@@ -41,6 +41,9 @@ func fullSettings(t testing.TB) Settings {
 		"secret":               "pd2chat",
 		"alarmEmail":           "sre@example.com",
 		"buildDir":             fakeBuild(t),
+		"slackAckReactions":    "eyes,raised_hands",
+		"pagerdutyFromEmail":   "pd2chat-bot@example.com",
+		"pagerdutyAckOnTake":   "true",
 	}}))
 	if err != nil {
 		t.Fatal(err)
@@ -248,6 +251,10 @@ func TestEnvironment(t *testing.T) {
 		"HOLIDAYS":           "jp",
 		"SECRETS_ARN":        secretsARN,
 		"STATE_STORE":        map[string]any{"Fn::Join": []any{"", []any{"dynamodb:", ref(tableID)}}},
+		// Answering in chat and the PagerDuty write-back, as set.
+		"SLACK_ACK_REACTIONS":   "eyes,raised_hands",
+		"PAGERDUTY_FROM_EMAIL":  "pd2chat-bot@example.com",
+		"PAGERDUTY_ACK_ON_TAKE": "true",
 	}
 	queueID, _ := s.named(t, "AWS::SQS::Queue", "Deliveries")
 	common["DELIVERY_QUEUE"] = map[string]any{"Fn::Join": []any{"", []any{"sqs:", ref(queueID)}}}
