@@ -16,15 +16,16 @@ import (
 	"github.com/pd2chat/pd2chat/shared/reminder"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/state/memory"
 )
 
 // weekHistory is a history with two incidents in the week of Monday 16
 // November 2026 (Tokyo) and one in the week before.
-func weekHistory(t *testing.T) *state.Memory {
+func weekHistory(t *testing.T) *memory.Store {
 	t.Helper()
 	jst := time.FixedZone("JST", 9*3600)
 	at := func(day, hour, minute int) time.Time { return time.Date(2026, 11, day, hour, minute, 0, 0, jst) }
-	m := state.NewMemory()
+	m := memory.New()
 	m.Now = func() time.Time { return at(24, 10, 0) }
 	for _, e := range []state.HistoryEvent{
 		{EventID: "e1", IncidentID: "P1", Kind: incident.Triggered, At: at(17, 11, 0), ServiceID: "PDB", Service: "db", Urgency: "high", Fingerprint: "fp-disk", Title: "Disk full", OnCall: []string{"Tanaka", "Ito"}, WorkingTime: true},
@@ -82,7 +83,7 @@ func TestLocalDigestDryRun(t *testing.T) {
 func TestLocalDigestDryRunRecordsNothing(t *testing.T) {
 	fake := newFakeChat(t)
 	vars := chatEnv(fake)
-	ledger := state.NewMemory()
+	ledger := memory.New()
 	newApp := func() *app {
 		a, err := setup(func(k string) string { return vars[k] }, false, io.Discard, slog.New(slog.DiscardHandler), noWait)
 		if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/queue"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/state/memory"
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
 
@@ -36,9 +37,10 @@ const (
 	lookBack = time.Minute
 )
 
-// Store is what delivering asks of the state store (state.Memory and
-// state.DynamoDB are ones): the claim on each post, the incident and its
-// thread, the alert's sightings, the history and the follow-up list.
+// Store is what delivering asks of the state store (every state.Store is
+// one: memory.Store, dynamodb.Store): the claim on each post, the incident
+// and its thread, the alert's sightings, the history and the follow-up
+// list.
 type Store interface {
 	Claim(ctx context.Context, key, dest string, lease time.Duration) (state.ClaimResult, error)
 	Done(ctx context.Context, key, dest string, posted bool, ref string) error
@@ -53,10 +55,7 @@ type Store interface {
 	Settle(ctx context.Context, incidentID string) error
 }
 
-var (
-	_ Store = (*state.Memory)(nil)
-	_ Store = (*state.DynamoDB)(nil)
-)
+var _ Store = state.Store(nil)
 
 // Config wires a Handler.
 type Config struct {
@@ -136,7 +135,7 @@ func New(c Config) *Handler {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
 	if c.State == nil {
-		c.State = state.NewMemory()
+		c.State = memory.New()
 	}
 	h := &Handler{cfg: c, dests: map[string]fanout.Destination{}, failing: map[string]failure{}}
 	for _, d := range c.Destinations {

@@ -25,6 +25,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/queue"
 	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
 	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/state/memory"
 	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
 	"github.com/pd2chat/pd2chat/shared/testkit/testlog"
 	"github.com/pd2chat/pd2chat/shared/workday"
@@ -37,7 +38,7 @@ var friday = time.Date(2026, 11, 20, 2, 15, 0, 0, time.UTC) // 11:15 JST, on cal
 type rig struct {
 	slack *fakeslack.Server
 	q     *queue.Memory
-	store *state.Memory
+	store *memory.Store
 	h     *deliver.Handler
 	logs  *testlog.Buffer
 }
@@ -57,7 +58,7 @@ func newInProcessRig(t *testing.T, mod func(*deliver.Config)) *rig {
 
 func buildRig(t *testing.T, fake *fakeslack.Server, mod func(*deliver.Config)) *rig {
 	t.Helper()
-	r := &rig{slack: fake, q: queue.NewMemory(), store: state.NewMemory(), logs: &testlog.Buffer{}}
+	r := &rig{slack: fake, q: queue.NewMemory(), store: memory.New(), logs: &testlog.Buffer{}}
 	loc, err := time.LoadLocation("Asia/Tokyo")
 	if err != nil {
 		t.Fatal(err)
@@ -308,7 +309,7 @@ func TestFailures(t *testing.T) {
 		}
 	})
 	t.Run("store down: nothing posted blindly; posted once when it is back", func(t *testing.T) {
-		down := &downStore{Memory: state.NewMemory()}
+		down := &downStore{Store: memory.New()}
 		down.down.Store(true)
 		r := newRig(t, func(c *deliver.Config) { c.State = down })
 		r.send(t, event("E1", incident.Triggered, "Q1", 0))
@@ -343,7 +344,7 @@ func TestFailures(t *testing.T) {
 }
 
 type downStore struct {
-	*state.Memory
+	*memory.Store
 	down   atomic.Bool
 	failed atomic.Int64
 }
@@ -353,7 +354,7 @@ func (d *downStore) Claim(ctx context.Context, key, dest string, lease time.Dura
 		d.failed.Add(1)
 		return 0, fmt.Errorf("%w: dial tcp: connection refused", state.ErrUnavailable)
 	}
-	return d.Memory.Claim(ctx, key, dest, lease)
+	return d.Store.Claim(ctx, key, dest, lease)
 }
 
 // TestOutbox: reminders and follow-ups go through the same queue and
@@ -448,7 +449,7 @@ func testWaitingIsNotFailing(t *testing.T) {
 // threadOnceDown fails its first SetThread, as a store outage right after
 // the post would.
 type threadOnceDown struct {
-	*state.Memory
+	*memory.Store
 	failed atomic.Bool
 }
 
@@ -456,14 +457,14 @@ func (s *threadOnceDown) SetThread(ctx context.Context, id, dest, ref string) (s
 	if s.failed.CompareAndSwap(false, true) {
 		return "", fmt.Errorf("%w: dial tcp: connection refused", state.ErrUnavailable)
 	}
-	return s.Memory.SetThread(ctx, id, dest, ref)
+	return s.Store.SetThread(ctx, id, dest, ref)
 }
 
 // TestThreadRememberedAfterAStoreFailure: the post of a thread starter is
 // recorded but its thread is not (the store failed in between); the retry
 // finds the post and remembers the thread, so the next event replies in it.
 func TestThreadRememberedAfterAStoreFailure(t *testing.T) {
-	store := &threadOnceDown{Memory: state.NewMemory()}
+	store := &threadOnceDown{Store: memory.New()}
 	r := newRig(t, func(c *deliver.Config) { c.State = store })
 	r.send(t, event("E1", incident.Triggered, "Q1", 0), event("E2", incident.Acknowledged, "Q1", 2))
 	r.run(t, 1)
@@ -497,7 +498,7 @@ func TestMalformedJobsAreDeadLettered(t *testing.T) {
 // missing table, a permission) cannot pass by waiting: dead-lettered, with
 // the store's reason.
 func TestStoreRefusalIsDeadLettered(t *testing.T) {
-	r := newRig(t, func(c *deliver.Config) { c.State = refusingStore{state.NewMemory()} })
+	r := newRig(t, func(c *deliver.Config) { c.State = refusingStore{memory.New()} })
 	r.send(t, event("E1", incident.Triggered, "Q1", 0))
 	r.run(t, 1)
 	if _, reasons := r.q.DeadLettered(); len(reasons) != 1 || !strings.Contains(reasons[0], "AccessDenied") {
@@ -505,7 +506,7 @@ func TestStoreRefusalIsDeadLettered(t *testing.T) {
 	}
 }
 
-type refusingStore struct{ *state.Memory }
+type refusingStore struct{ *memory.Store }
 
 func (refusingStore) Claim(context.Context, string, string, time.Duration) (state.ClaimResult, error) {
 	return 0, errors.New("state: claim: AccessDeniedException: not authorized to perform dynamodb:PutItem")
@@ -551,14 +552,14 @@ func TestRedriveAfterLaterEvents(t *testing.T) {
 
 // panicStore panics in Claim: a bug in a store fails the message, never
 // the process.
-type panicStore struct{ *state.Memory }
+type panicStore struct{ *memory.Store }
 
 func (panicStore) Claim(context.Context, string, string, time.Duration) (state.ClaimResult, error) {
 	panic("store bug")
 }
 
 func TestAPanicInAStoreCallFailsOnlyItsMessage(t *testing.T) {
-	r := newRig(t, func(c *deliver.Config) { c.State = panicStore{state.NewMemory()} })
+	r := newRig(t, func(c *deliver.Config) { c.State = panicStore{memory.New()} })
 	j, _ := event("E1", incident.Triggered, "Q1", 0).Message()
 	_ = r.q.Send(context.Background(), j)
 	batch, _ := r.q.Receive(context.Background(), 10, time.Second)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/message"
-	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/state/memory"
 )
 
 // recorder is a poster that records texts, after failing as told.
@@ -101,7 +101,7 @@ func (t *threader) Update(context.Context, string, chat.Message) error { return 
 // claim back, so the next run posts it; an unkeyed job always posts.
 func TestRunClaims(t *testing.T) {
 	th := &threader{}
-	store := state.NewMemory()
+	store := memory.New()
 	dests := []Destination{{Name: "slack:C1", Poster: th}}
 	jobs := [][]Job{{{Message: chat.Message{Text: "once"}, Key: "k1"}, {Message: chat.Message{Text: "always"}}}}
 	ledger := NewLedger(store, nil)

@@ -15,6 +15,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/state/memory"
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
 
@@ -62,7 +63,7 @@ func (s source) Roster(context.Context) (*rotation.Roster, error) { return s.r, 
 
 type env struct {
 	cfg      Config
-	store    *state.Memory
+	store    *memory.Store
 	slack    *recorder
 	typetalk *plain
 	tokyo    *time.Location
@@ -84,7 +85,7 @@ func newEnv(t *testing.T) *env {
 	if len(problems) > 0 {
 		t.Fatal(problems)
 	}
-	e := &env{store: state.NewMemory(), slack: &recorder{}, typetalk: &plain{}, tokyo: tokyo}
+	e := &env{store: memory.New(), slack: &recorder{}, typetalk: &plain{}, tokyo: tokyo}
 	e.cfg = Config{
 		Calendar: workday.New(tokyo, hours, workday.JP()),
 		Rotation: source{roster},

@@ -16,6 +16,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/state/memory"
 )
 
 func TestRedeliveryPostsNothing(t *testing.T) {
@@ -149,7 +150,7 @@ func TestAcknowledgedBeforeTriggered(t *testing.T) {
 // flakyStore is a Memory store that fails every call, as an unreachable
 // DynamoDB would, while down is set.
 type flakyStore struct {
-	*state.Memory
+	*memory.Store
 	down  atomic.Bool
 	calls atomic.Int64
 }
@@ -166,20 +167,20 @@ func (f *flakyStore) Claim(ctx context.Context, key, dest string, lease time.Dur
 	if err := f.err(); err != nil {
 		return 0, err
 	}
-	return f.Memory.Claim(ctx, key, dest, lease)
+	return f.Store.Claim(ctx, key, dest, lease)
 }
 
 func (f *flakyStore) Record(ctx context.Context, ev incident.Event) (state.Incident, error) {
 	if err := f.err(); err != nil {
 		return state.Incident{}, err
 	}
-	return f.Memory.Record(ctx, ev)
+	return f.Store.Record(ctx, ev)
 }
 
 // TestStoreDownWaits: with the store down nothing is posted blindly; the
 // messages wait on the queue and are posted once each when it is back.
 func TestStoreDownWaits(t *testing.T) {
-	store := &flakyStore{Memory: state.NewMemory()}
+	store := &flakyStore{Store: memory.New()}
 	store.down.Store(true)
 	hs := newHarness(t, func(c *setup) { c.Deliver.State = store })
 	body := fixture(t, "v3/incident.triggered.json")
@@ -306,7 +307,7 @@ func TestFirstSeenAndRunbooks(t *testing.T) {
 // on call; a trigger in business hours waits for an acknowledgement, which
 // ends the wait.
 func TestHistoryAndFollowups(t *testing.T) {
-	store := state.NewMemory()
+	store := memory.New()
 	hs := newHarness(t, func(c *setup) { c.Deliver.State = store })
 	ctx := context.Background()
 	send := func(name string) {

@@ -14,6 +14,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/state/memory"
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
 
@@ -81,8 +82,8 @@ func (h *recordingHistory) Between(ctx context.Context, from, to time.Time) ([]s
 
 // digestHistory is a store whose history holds three incidents of the week
 // of 16 November 2026 and one of the week before.
-func digestHistory(t *testing.T) *state.Memory {
-	m := state.NewMemory()
+func digestHistory(t *testing.T) *memory.Store {
+	m := memory.New()
 	m.Now = func() time.Time { return jst("2026-11-24 10:00") }
 	for _, e := range []state.HistoryEvent{
 		{EventID: "e1", IncidentID: "P1", Kind: incident.Triggered, At: jst("2026-11-16 10:05"), Service: "db <!here>", Urgency: "high", Fingerprint: "fp-disk", Title: "Disk full", OnCall: []string{"Suzuki", "Takahashi"}, WorkingTime: true},

@@ -37,12 +37,10 @@ package state
 // "seen before", never towards a false "first time".
 
 import (
-	"container/list"
 	"context"
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -50,14 +48,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-var (
-	_ Alerts = (*Memory)(nil)
-	_ Alerts = (*DynamoDB)(nil)
-)
-
-// MaxMemoryAlerts bounds the fingerprints a Memory keeps: past it, the one
-// that fired least recently is forgotten.
-const MaxMemoryAlerts = 10_000
+var _ Alerts = (*DynamoDB)(nil)
 
 // errNoAlert is returned by RecordSighting without a fingerprint or an event id: a bug
 // of the caller, not a store failure.
@@ -70,31 +61,6 @@ const seenAttempts = 3
 // alertName names an alert in errors, as its DynamoDB key does.
 func alertName(fingerprint string) string { return "alert#" + fingerprint }
 
-// alertRecord is an alert's record, as both stores keep it.
-type alertRecord struct {
-	count       int
-	first, last time.Time
-	lastEvent   string
-	prev        Sighting // before the latest firing
-}
-
-// fire records the firing of event at (if it is not the latest firing
-// again) and gives what was known before it.
-func (a *alertRecord) fire(event string, at time.Time) Sighting {
-	if a.count > 0 && a.lastEvent == event {
-		return a.prev
-	}
-	a.prev = Sighting{Count: a.count}
-	if a.count > 0 {
-		a.prev.First, a.prev.Last = a.first, a.last
-	} else {
-		a.first = at
-	}
-	a.count++
-	a.last, a.lastEvent = at, event
-	return a.prev
-}
-
 // alertInstant is at as stored: UTC, whole milliseconds (DynamoDB keeps
 // epoch ms); now when at is zero.
 func alertInstant(at, now time.Time) time.Time {
@@ -102,58 +68,6 @@ func alertInstant(at, now time.Time) time.Time {
 		at = now
 	}
 	return at.UTC().Truncate(time.Millisecond)
-}
-
-// memAlerts is Memory's part for Alerts, with its own lock.
-type memAlerts struct {
-	mu      sync.Mutex
-	byPrint map[string]*list.Element // of *memAlert
-	byWrite *list.List               // least recently written first
-}
-
-type memAlert struct {
-	fingerprint string
-	rec         alertRecord
-	written     time.Time
-}
-
-// RecordSighting implements Alerts. Records are forgotten AlertTTL after their last
-// firing, or beyond MaxMemoryAlerts, least recently fired first.
-func (m *Memory) RecordSighting(ctx context.Context, fingerprint, eventID string, at time.Time) (Sighting, error) {
-	if fingerprint == "" || eventID == "" {
-		return Sighting{}, fmt.Errorf("state: seen %s event %q: %w", alertName(fingerprint), eventID, errNoAlert)
-	}
-	now := m.now()
-	at = alertInstant(at, now)
-	a := &m.alerts
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.byPrint == nil {
-		a.byPrint, a.byWrite = make(map[string]*list.Element), list.New()
-	}
-	for e := a.byWrite.Front(); e != nil && now.Sub(e.Value.(*memAlert).written) >= AlertTTL; e = a.byWrite.Front() {
-		a.byWrite.Remove(e)
-		delete(a.byPrint, e.Value.(*memAlert).fingerprint)
-	}
-
-	e, ok := a.byPrint[fingerprint]
-	if !ok {
-		e = a.byWrite.PushBack(&memAlert{fingerprint: fingerprint})
-		a.byPrint[fingerprint] = e
-		for a.byWrite.Len() > MaxMemoryAlerts {
-			old := a.byWrite.Front()
-			a.byWrite.Remove(old)
-			delete(a.byPrint, old.Value.(*memAlert).fingerprint)
-		}
-	}
-	ma := e.Value.(*memAlert)
-	redelivery := ma.rec.count > 0 && ma.rec.lastEvent == eventID
-	s := ma.rec.fire(eventID, at)
-	if !redelivery { // a redelivery writes nothing, as on DynamoDB
-		ma.written = now
-		a.byWrite.MoveToBack(e)
-	}
-	return s, nil
 }
 
 func alertKey(fingerprint string) map[string]types.AttributeValue {

@@ -7,32 +7,13 @@ import (
 	"github.com/pd2chat/pd2chat/shared/state/statetest"
 )
 
-// benchStores are the stores to measure; requests counts DynamoDB requests
-// (nil for Memory).
-func benchStores() []struct {
-	name  string
-	store func(b *testing.B) (state.Store, func() int)
-} {
-	return []struct {
-		name  string
-		store func(b *testing.B) (state.Store, func() int)
-	}{
-		{"memory", func(b *testing.B) (state.Store, func() int) { return state.NewMemory(), nil }},
-		{"dynalite", func(b *testing.B) (state.Store, func() int) {
-			c := newDynamoClient(b)
-			calls := &counting{DynamoDBAPI: c}
-			return state.NewDynamoDB(calls, newTable(b, c)), calls.total
-		}},
-	}
-}
+// The stores' benchmarks (shared/state/statetest) on dynalite, with the
+// DynamoDB requests they make.
 
 func bench(b *testing.B, body func(*testing.B, state.Store, func() int)) {
-	for _, bs := range benchStores() {
-		b.Run(bs.name, func(b *testing.B) {
-			s, requests := bs.store(b)
-			body(b, s, requests)
-		})
-	}
+	c := newDynamoClient(b)
+	calls := &counting{DynamoDBAPI: c}
+	body(b, state.NewDynamoDB(calls, newTable(b, c)), calls.total)
 }
 
 func BenchmarkClaimDone(b *testing.B) { bench(b, statetest.BenchClaimDone) }

@@ -199,7 +199,7 @@ func str(s string) *types.AttributeValueMemberS {
 // Claim implements Deliveries.
 func (d *DynamoDB) Claim(ctx context.Context, key, dest string, lease time.Duration) (ClaimResult, error) {
 	name := deliveryName(key, dest)
-	if err := checkDelivery(key, dest); err != nil {
+	if err := CheckDelivery(key, dest); err != nil {
 		return 0, fmt.Errorf("state: claim %s: %w", name, err)
 	}
 	if lease <= 0 {
@@ -272,7 +272,7 @@ func (d *DynamoDB) Claim(ctx context.Context, key, dest string, lease time.Durat
 // (whose ref is kept); a failure is recorded only over a claim (or nothing).
 func (d *DynamoDB) Done(ctx context.Context, key, dest string, posted bool, ref string) error {
 	name := deliveryName(key, dest)
-	if err := checkDelivery(key, dest); err != nil {
+	if err := CheckDelivery(key, dest); err != nil {
 		return fmt.Errorf("state: done %s: %w", name, err)
 	}
 	ctx, cancel := d.bound(ctx)
@@ -317,7 +317,7 @@ func (d *DynamoDB) Done(ctx context.Context, key, dest string, posted bool, ref 
 // Release implements Deliveries. Releasing what is not claimed does nothing.
 func (d *DynamoDB) Release(ctx context.Context, key, dest string) error {
 	name := deliveryName(key, dest)
-	if err := checkDelivery(key, dest); err != nil {
+	if err := CheckDelivery(key, dest); err != nil {
 		return fmt.Errorf("state: release %s: %w", name, err)
 	}
 	ctx, cancel := d.bound(ctx)
@@ -360,7 +360,7 @@ type stepItem struct {
 // Abandon implements Deliveries: the claim's lease ends now.
 func (d *DynamoDB) Abandon(ctx context.Context, key, dest string) error {
 	name := deliveryName(key, dest)
-	if err := checkDelivery(key, dest); err != nil {
+	if err := CheckDelivery(key, dest); err != nil {
 		return fmt.Errorf("state: abandon %s: %w", name, err)
 	}
 	ctx, cancel := d.bound(ctx)
@@ -445,7 +445,7 @@ func (d *DynamoDB) record(ctx context.Context, ev incident.Event, base *Incident
 		known bool     // inc is known without a read
 	)
 	if base != nil && (base.ID == "" || base.ID == id) {
-		inc, known = base.clone(), true
+		inc, known = base.Clone(), true
 	}
 	for attempt := range recordAttempts {
 		if attempt > 0 {

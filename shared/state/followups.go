@@ -42,19 +42,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-var (
-	_ Followups = (*Memory)(nil)
-	_ Followups = (*DynamoDB)(nil)
-)
-
-// PendingTTL is how long an incident may wait for an acknowledgement before
-// it is forgotten (its resolution was missed, or it was left open).
-const PendingTTL = 7 * 24 * time.Hour
+var _ Followups = (*DynamoDB)(nil)
 
 // pendingPK is the one partition of the waiting incidents.
 const pendingPK = "pending"
-
-var errNoPendingID = errors.New("empty incident id")
 
 func pendingKey(id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{PartitionKey: str(pendingPK), SortKey: str(id)}
@@ -65,95 +56,6 @@ func comparePending(a, b Pending) int {
 		return c
 	}
 	return cmp.Compare(a.IncidentID, b.IncidentID)
-}
-
-// memPending is one waiting incident in Memory.
-type memPending struct {
-	p       Pending
-	expires time.Time
-}
-
-// expirePending drops the incidents whose PendingTTL has passed. m.mu is
-// held.
-func (m *Memory) expirePending(now time.Time) {
-	for id, mp := range m.pending {
-		if !now.Before(mp.expires) {
-			delete(m.pending, id)
-		}
-	}
-}
-
-// Await implements Followups.
-func (m *Memory) Await(ctx context.Context, p Pending) error {
-	if p.IncidentID == "" {
-		return fmt.Errorf("state: await incident: %w", errNoPendingID)
-	}
-	now := m.now()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.expirePending(now)
-
-	if _, ok := m.pending[p.IncidentID]; ok {
-		return nil
-	}
-	if m.pending == nil {
-		m.pending = make(map[string]*memPending)
-	}
-	p.TriggeredAt = p.TriggeredAt.UTC().Round(0)
-	m.pending[p.IncidentID] = &memPending{p: p, expires: now.Add(PendingTTL)}
-	return nil
-}
-
-// Settle implements Followups.
-func (m *Memory) Settle(ctx context.Context, incidentID string) error {
-	if incidentID == "" {
-		return fmt.Errorf("state: settle incident: %w", errNoPendingID)
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.pending, incidentID)
-	return nil
-}
-
-// Waiting implements Followups.
-func (m *Memory) Waiting(ctx context.Context) ([]Pending, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.expirePending(m.now())
-
-	out := make([]Pending, 0, len(m.pending))
-	for _, mp := range m.pending {
-		out = append(out, mp.p)
-	}
-	slices.SortFunc(out, comparePending)
-	return out, nil
-}
-
-// Mentioned implements Followups.
-func (m *Memory) Mentioned(ctx context.Context, incidentID string, n int) (bool, error) {
-	if err := checkMentioned(incidentID, n); err != nil {
-		return false, err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.expirePending(m.now())
-
-	mp, ok := m.pending[incidentID]
-	if !ok || mp.p.Mentions != n-1 {
-		return false, nil
-	}
-	mp.p.Mentions = n
-	return true, nil
-}
-
-func checkMentioned(id string, n int) error {
-	if id == "" {
-		return fmt.Errorf("state: record follow-up %d of incident: %w", n, errNoPendingID)
-	}
-	if n < 1 {
-		return fmt.Errorf("state: record follow-up %d of pending#%s: follow-ups count from 1", n, id)
-	}
-	return nil
 }
 
 // pendingItem is a waiting incident as stored.
@@ -259,8 +161,8 @@ func (d *DynamoDB) Waiting(ctx context.Context) ([]Pending, error) {
 
 // Mentioned implements Followups.
 func (d *DynamoDB) Mentioned(ctx context.Context, incidentID string, n int) (bool, error) {
-	if err := checkMentioned(incidentID, n); err != nil {
-		return false, err
+	if err := CheckMentioned(incidentID, n); err != nil {
+		return false, fmt.Errorf("state: record follow-up %d of pending#%s: %w", n, incidentID, err)
 	}
 	ctx, cancel := d.bound(ctx)
 	defer cancel()

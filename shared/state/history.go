@@ -36,11 +36,9 @@ package state
 // LastEvaluatedKey, and filters the decoded events again.
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -51,163 +49,13 @@ import (
 	"github.com/pd2chat/pd2chat/shared/incident"
 )
 
-var (
-	_ History = (*Memory)(nil)
-	_ History = (*DynamoDB)(nil)
-)
-
-// MaxMemoryHistory bounds the events a Memory keeps: past it, the oldest
-// (by At) are forgotten.
-const MaxMemoryHistory = 100_000
-
-// maxHistoryDays bounds the UTC days one Between reads: the days
-// HistoryTTL keeps, and the partial days at both ends.
-const maxHistoryDays = int(HistoryTTL/(24*time.Hour)) + 2
+var _ History = (*DynamoDB)(nil)
 
 // sortKeyTime is the fixed-width layout of the instant in a history sort key.
 const sortKeyTime = "2006-01-02T15:04:05.000000000Z"
 
-// historyKey is an event's identity in both stores.
-type historyKey struct {
-	at time.Time // UTC, monotonic clock stripped
-	id string
-}
-
-func keyOf(e HistoryEvent) historyKey { return historyKey{e.At.UTC().Round(0), e.EventID} }
-
-func compareHistory(a, b HistoryEvent) int {
-	if c := a.At.Compare(b.At); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.EventID, b.EventID)
-}
-
-var errHistoryEvent = errors.New("event id, incident id and instant are required")
-
-func checkHistoryEvent(e HistoryEvent) error {
-	if e.EventID == "" || e.IncidentID == "" || e.At.IsZero() {
-		return errHistoryEvent
-	}
-	return nil
-}
-
-// historyRange clamps [from, to) to what is still kept at now: Between's
-// answer never holds an event now.Sub(At) >= HistoryTTL. It returns false
-// when the range is empty.
-func historyRange(from, to, now time.Time) (time.Time, time.Time, bool) {
-	if oldest := now.Add(-HistoryTTL); !from.After(oldest) {
-		from = oldest.Add(time.Nanosecond) // At > now - HistoryTTL
-	}
-	return from, to, from.Before(to)
-}
-
-// historyDays lists the UTC days of [from, to), which must not be empty.
-func historyDays(from, to time.Time) ([]time.Time, error) {
-	first := utcDay(from)
-	last := utcDay(to.Add(-time.Nanosecond))
-	n := int(last.Sub(first)/(24*time.Hour)) + 1
-	if n > maxHistoryDays {
-		return nil, fmt.Errorf("%d days asked for; history keeps %d", n, maxHistoryDays)
-	}
-	days := make([]time.Time, n)
-	for i := range days {
-		days[i] = first.AddDate(0, 0, i)
-	}
-	return days, nil
-}
-
-func utcDay(t time.Time) time.Time {
-	y, m, d := t.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
 func betweenName(from, to time.Time) string {
 	return "history " + from.UTC().Format(time.RFC3339Nano) + " to " + to.UTC().Format(time.RFC3339Nano)
-}
-
-func cloneHistory(e HistoryEvent) HistoryEvent {
-	e.OnCall = slices.Clone(e.OnCall)
-	return e
-}
-
-// memHistory is Memory's history: events sorted by (At, EventID), and
-// their keys.
-type memHistory struct {
-	events []HistoryEvent
-	keys   map[historyKey]struct{}
-}
-
-// Append implements History.
-func (m *Memory) Append(ctx context.Context, e HistoryEvent) error {
-	if err := checkHistoryEvent(e); err != nil {
-		return fmt.Errorf("state: append history event %q: %w", e.EventID, err)
-	}
-	now := m.now()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	h := &m.history
-	h.expire(now)
-
-	k := keyOf(e)
-	if now.Sub(k.at) >= HistoryTTL {
-		return nil // expired already, as DynamoDB's TTL would have it
-	}
-	if _, ok := h.keys[k]; ok {
-		return nil
-	}
-	if h.keys == nil {
-		h.keys = make(map[historyKey]struct{})
-	}
-	e = cloneHistory(e)
-	e.At = k.at
-	i, _ := slices.BinarySearchFunc(h.events, e, compareHistory)
-	h.events = slices.Insert(h.events, i, e)
-	h.keys[k] = struct{}{}
-	for len(h.events) > MaxMemoryHistory {
-		delete(h.keys, keyOf(h.events[0]))
-		h.events[0] = HistoryEvent{}
-		h.events = h.events[1:]
-	}
-	return nil
-}
-
-// Between implements History.
-func (m *Memory) Between(ctx context.Context, from, to time.Time) ([]HistoryEvent, error) {
-	now := m.now()
-	from, to, ok := historyRange(from, to, now)
-	if !ok {
-		return nil, nil
-	}
-	if _, err := historyDays(from, to); err != nil {
-		return nil, fmt.Errorf("state: read %s: %w", betweenName(from, to), err)
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	h := &m.history
-	h.expire(now)
-
-	lo, _ := slices.BinarySearchFunc(h.events, from, func(e HistoryEvent, t time.Time) int { return e.At.Compare(t) })
-	var out []HistoryEvent
-	for _, e := range h.events[lo:] {
-		if !e.At.Before(to) {
-			break
-		}
-		out = append(out, cloneHistory(e))
-	}
-	return out, nil
-}
-
-// expire drops the events with now - At >= HistoryTTL. m.mu is held.
-func (h *memHistory) expire(now time.Time) {
-	n := 0
-	for n < len(h.events) && now.Sub(h.events[n].At) >= HistoryTTL {
-		delete(h.keys, keyOf(h.events[n]))
-		n++
-	}
-	if n > 0 {
-		clear(h.events[:n])
-		h.events = h.events[n:]
-	}
 }
 
 // historyItem is a history event as stored.
@@ -234,7 +82,7 @@ func historyPK(day time.Time) string { return "history#" + day.Format(time.DateO
 
 // Append implements History.
 func (d *DynamoDB) Append(ctx context.Context, e HistoryEvent) error {
-	if err := checkHistoryEvent(e); err != nil {
+	if err := CheckHistoryEvent(e); err != nil {
 		return fmt.Errorf("state: append history event %q: %w", e.EventID, err)
 	}
 	at := e.At.UTC()
@@ -267,13 +115,8 @@ func (d *DynamoDB) Append(ctx context.Context, e HistoryEvent) error {
 // Between implements History. Timeout bounds each Query request (one per
 // UTC day and page); ctx bounds them all.
 func (d *DynamoDB) Between(ctx context.Context, from, to time.Time) ([]HistoryEvent, error) {
-	now := d.now()
-	from, to, ok := historyRange(from, to, now)
-	if !ok {
-		return nil, nil
-	}
+	from, to, days, err := HistoryDays(from, to, d.now())
 	name := betweenName(from, to)
-	days, err := historyDays(from, to)
 	if err != nil {
 		return nil, fmt.Errorf("state: read %s: %w", name, err)
 	}

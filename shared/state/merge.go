@@ -99,8 +99,9 @@ func merge(inc *Incident, ev incident.Event, now time.Time) bool {
 	return true
 }
 
-// clone returns a copy of inc that shares no memory with it.
-func (i Incident) clone() Incident {
+// Clone returns a copy of i that shares no memory with it (Steps,
+// Threads): what a store keeps apart from what it returns.
+func (i Incident) Clone() Incident {
 	i.Steps = slices.Clone(i.Steps)
 	i.Threads = maps.Clone(i.Threads)
 	return i

@@ -25,11 +25,6 @@ type Store interface {
 	Followups
 }
 
-var (
-	_ Store = (*Memory)(nil)
-	_ Store = (*DynamoDB)(nil)
-)
-
 // ClaimResult says what Claim found.
 type ClaimResult int
 
@@ -127,7 +122,7 @@ type Incident struct {
 // before the store is written. now stands in for an event without an
 // instant.
 func (i Incident) With(ev incident.Event, now time.Time) Incident {
-	i = i.clone()
+	i = i.Clone()
 	merge(&i, ev, now)
 	return i
 }
@@ -206,6 +201,10 @@ type HistoryEvent = incident.HistoryEvent
 
 // HistoryTTL is how long history is kept.
 const HistoryTTL = 400 * 24 * time.Hour
+
+// PendingTTL is how long an incident may wait for an acknowledgement before
+// it is forgotten (its resolution was missed, or it was left open).
+const PendingTTL = 7 * 24 * time.Hour
 
 // Pending is an incident awaiting acknowledgement, for the follow-up
 // re-mentions.

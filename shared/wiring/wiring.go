@@ -38,6 +38,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
 	"github.com/pd2chat/pd2chat/shared/rotation/sheets"
 	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/state/memory"
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
 
@@ -158,7 +159,7 @@ func Env(ctx context.Context, getenv func(string) string) (func(string) string, 
 // (DYNAMODB_ENDPOINT overrides AWS's endpoint, for tests).
 func State(ctx context.Context, cfg config.Config) (state.Store, error) {
 	if cfg.State.Kind != "dynamodb" {
-		return state.NewMemory(), nil
+		return memory.New(), nil
 	}
 	client, err := dynamoClient(ctx, cfg)
 	if err != nil {

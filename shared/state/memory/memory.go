@@ -1,26 +1,31 @@
-package state
+// Package memory is the state.Store for local runs: maps under a mutex,
+// lost on exit. It behaves as the DynamoDB store (shared/state/dynamodb)
+// does, and passes the same suite (shared/state/statetest).
+package memory
 
 import (
 	"container/list"
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/state"
 )
 
-// MaxMemoryIncidents bounds the incidents a Memory keeps: past it, the
-// least recently updated one is forgotten.
-const MaxMemoryIncidents = 10_000
+// MaxIncidents bounds the incidents a Store keeps: past it, the least
+// recently updated one is forgotten.
+const MaxIncidents = 10_000
 
-// Memory is the embedded Store for local runs: maps under a mutex, lost on
-// exit. It behaves as DynamoDB does, with two bounds instead of TTLs:
-// delivery records are dropped lazily once DeliveryTTL has passed since
-// their last write, and incidents beyond MaxMemoryIncidents (or IncidentTTL
-// after their last update) are forgotten, least recently updated first.
-// The zero value is not usable; call NewMemory.
-type Memory struct {
+// Store is the embedded state.Store for local runs. It behaves as DynamoDB
+// does, with bounds instead of TTLs: delivery records are dropped lazily
+// once state.DeliveryTTL has passed since their last write, and incidents
+// beyond MaxIncidents (or state.IncidentTTL after their last update) are
+// forgotten, least recently updated first; alerts and history likewise
+// (MaxAlerts, MaxHistory). The zero value is not usable; call New.
+type Store struct {
 	// Now is the clock; nil means time.Now. Set it before first use.
 	Now func() time.Time
 
@@ -37,7 +42,14 @@ type Memory struct {
 	pending map[string]*memPending
 }
 
-var _ Store = (*Memory)(nil)
+var _ state.Store = (*Store)(nil)
+
+// The states of a delivery record, as the DynamoDB store keeps them.
+const (
+	statusClaimed = "claimed"
+	statusPosted  = "posted"
+	statusFailed  = "failed"
+)
 
 type deliveryID struct{ key, dest string }
 
@@ -50,13 +62,17 @@ type memDelivery struct {
 }
 
 type memIncident struct {
-	inc     Incident
+	inc     state.Incident
 	updated time.Time
 }
 
-// NewMemory returns an empty Memory.
-func NewMemory() *Memory {
-	return &Memory{
+// errNoIncidentID is returned by Record for an event without an incident id:
+// a decoding bug upstream, not a store failure.
+var errNoIncidentID = errors.New("event has no incident id")
+
+// New returns an empty Store.
+func New() *Store {
+	return &Store{
 		deliveries: make(map[deliveryID]*list.Element),
 		byWrite:    list.New(),
 		incidents:  make(map[string]*list.Element),
@@ -64,16 +80,21 @@ func NewMemory() *Memory {
 	}
 }
 
-func (m *Memory) now() time.Time {
+func (m *Store) now() time.Time {
 	if m.Now != nil {
 		return m.Now()
 	}
 	return time.Now()
 }
 
-// Claim implements Deliveries.
-func (m *Memory) Claim(ctx context.Context, key, dest string, lease time.Duration) (ClaimResult, error) {
-	if err := checkDelivery(key, dest); err != nil {
+// deliveryName names a delivery in errors, as the DynamoDB store's keys do.
+func deliveryName(key, dest string) string {
+	return "delivery#" + key + " dest#" + dest
+}
+
+// Claim implements state.Deliveries.
+func (m *Store) Claim(ctx context.Context, key, dest string, lease time.Duration) (state.ClaimResult, error) {
+	if err := state.CheckDelivery(key, dest); err != nil {
 		return 0, fmt.Errorf("state: claim %s: %w", deliveryName(key, dest), err)
 	}
 	if lease <= 0 {
@@ -85,29 +106,30 @@ func (m *Memory) Claim(ctx context.Context, key, dest string, lease time.Duratio
 	m.expireDeliveries(now)
 
 	id := deliveryID{key, dest}
-	result := Claimed
+	result := state.Claimed
 	if e, ok := m.deliveries[id]; ok {
 		d := e.Value.(*memDelivery)
 		switch d.status {
 		case statusPosted:
-			return AlreadyPosted, nil
+			return state.AlreadyPosted, nil
 		case statusFailed:
-			return AlreadyFailed, nil
+			return state.AlreadyFailed, nil
 		}
 		if !d.leaseUntil.Before(now) {
-			return InFlight, nil
+			return state.InFlight, nil
 		}
 		// The holder's lease ended: take the claim over.
-		result = TakenOver
+		result = state.TakenOver
 	}
 	m.writeDelivery(&memDelivery{id: id, status: statusClaimed, leaseUntil: now.Add(lease), written: now})
 	return result, nil
 }
 
-// Done implements Deliveries. A post overrides anything but an earlier post
-// (whose ref is kept); a failure is recorded only over a claim (or nothing).
-func (m *Memory) Done(ctx context.Context, key, dest string, posted bool, ref string) error {
-	if err := checkDelivery(key, dest); err != nil {
+// Done implements state.Deliveries. A post overrides anything but an
+// earlier post (whose ref is kept); a failure is recorded only over a claim
+// (or nothing).
+func (m *Store) Done(ctx context.Context, key, dest string, posted bool, ref string) error {
+	if err := state.CheckDelivery(key, dest); err != nil {
 		return fmt.Errorf("state: done %s: %w", deliveryName(key, dest), err)
 	}
 	now := m.now()
@@ -130,9 +152,10 @@ func (m *Memory) Done(ctx context.Context, key, dest string, posted bool, ref st
 	return nil
 }
 
-// Release implements Deliveries. Releasing what is not claimed does nothing.
-func (m *Memory) Release(ctx context.Context, key, dest string) error {
-	if err := checkDelivery(key, dest); err != nil {
+// Release implements state.Deliveries. Releasing what is not claimed does
+// nothing.
+func (m *Store) Release(ctx context.Context, key, dest string) error {
+	if err := state.CheckDelivery(key, dest); err != nil {
 		return fmt.Errorf("state: release %s: %w", deliveryName(key, dest), err)
 	}
 	m.mu.Lock()
@@ -146,9 +169,9 @@ func (m *Memory) Release(ctx context.Context, key, dest string) error {
 	return nil
 }
 
-// Abandon implements Deliveries.
-func (m *Memory) Abandon(ctx context.Context, key, dest string) error {
-	if err := checkDelivery(key, dest); err != nil {
+// Abandon implements state.Deliveries.
+func (m *Store) Abandon(ctx context.Context, key, dest string) error {
+	if err := state.CheckDelivery(key, dest); err != nil {
 		return fmt.Errorf("state: abandon %s: %w", deliveryName(key, dest), err)
 	}
 	m.mu.Lock()
@@ -162,7 +185,7 @@ func (m *Memory) Abandon(ctx context.Context, key, dest string) error {
 }
 
 // writeDelivery stores d as the newest write. m.mu is held.
-func (m *Memory) writeDelivery(d *memDelivery) {
+func (m *Store) writeDelivery(d *memDelivery) {
 	if e, ok := m.deliveries[d.id]; ok {
 		e.Value = d
 		m.byWrite.MoveToBack(e)
@@ -173,10 +196,10 @@ func (m *Memory) writeDelivery(d *memDelivery) {
 
 // expireDeliveries drops the records last written DeliveryTTL ago or
 // earlier. m.mu is held.
-func (m *Memory) expireDeliveries(now time.Time) {
+func (m *Store) expireDeliveries(now time.Time) {
 	for e := m.byWrite.Front(); e != nil; e = m.byWrite.Front() {
 		d := e.Value.(*memDelivery)
-		if now.Sub(d.written) < DeliveryTTL {
+		if now.Sub(d.written) < state.DeliveryTTL {
 			return
 		}
 		m.byWrite.Remove(e)
@@ -184,11 +207,11 @@ func (m *Memory) expireDeliveries(now time.Time) {
 	}
 }
 
-// Record implements Incidents.
-func (m *Memory) Record(ctx context.Context, ev incident.Event) (Incident, error) {
+// Record implements state.Incidents.
+func (m *Store) Record(ctx context.Context, ev incident.Event) (state.Incident, error) {
 	id := ev.Incident.ID
 	if id == "" {
-		return Incident{}, fmt.Errorf("state: record event %s: %w", ev.ID, errNoIncidentID)
+		return state.Incident{}, fmt.Errorf("state: record event %s: %w", ev.ID, errNoIncidentID)
 	}
 	now := m.now()
 	m.mu.Lock()
@@ -196,31 +219,31 @@ func (m *Memory) Record(ctx context.Context, ev incident.Event) (Incident, error
 	m.expireIncidents(now)
 
 	mi := m.touchIncident(id, now)
-	merge(&mi.inc, ev, now)
-	return mi.inc.clone(), nil
+	mi.inc = mi.inc.With(ev, now)
+	return mi.inc.Clone(), nil
 }
 
-// RecordOver implements Incidents: in memory it is Record.
-func (m *Memory) RecordOver(ctx context.Context, _ Incident, ev incident.Event) (Incident, error) {
+// RecordOver implements state.Incidents: in memory it is Record.
+func (m *Store) RecordOver(ctx context.Context, _ state.Incident, ev incident.Event) (state.Incident, error) {
 	return m.Record(ctx, ev)
 }
 
-// Incident implements Incidents.
-func (m *Memory) Incident(ctx context.Context, id string) (Incident, bool, error) {
+// Incident implements state.Incidents.
+func (m *Store) Incident(ctx context.Context, id string) (state.Incident, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.expireIncidents(m.now())
 
 	e, ok := m.incidents[id]
 	if !ok {
-		return Incident{}, false, nil
+		return state.Incident{}, false, nil
 	}
-	return e.Value.(*memIncident).inc.clone(), true, nil
+	return e.Value.(*memIncident).inc.Clone(), true, nil
 }
 
-// SetThread implements Incidents. Like DynamoDB, it creates the incident
-// when it was never recorded.
-func (m *Memory) SetThread(ctx context.Context, id, dest, ref string) (string, error) {
+// SetThread implements state.Incidents. Like DynamoDB, it creates the
+// incident when it was never recorded.
+func (m *Store) SetThread(ctx context.Context, id, dest, ref string) (string, error) {
 	if id == "" || dest == "" || ref == "" {
 		return "", fmt.Errorf("state: set thread of incident %q in %q to %q: empty argument", id, dest, ref)
 	}
@@ -242,17 +265,17 @@ func (m *Memory) SetThread(ctx context.Context, id, dest, ref string) (string, e
 
 // touchIncident returns incident id (created when absent) as the most
 // recently updated one, forgetting the least recently updated beyond
-// MaxMemoryIncidents. m.mu is held.
-func (m *Memory) touchIncident(id string, now time.Time) *memIncident {
+// MaxIncidents. m.mu is held.
+func (m *Store) touchIncident(id string, now time.Time) *memIncident {
 	if e, ok := m.incidents[id]; ok {
 		mi := e.Value.(*memIncident)
 		mi.updated = now
 		m.byUpdate.MoveToBack(e)
 		return mi
 	}
-	mi := &memIncident{inc: Incident{ID: id}, updated: now}
+	mi := &memIncident{inc: state.Incident{ID: id}, updated: now}
 	m.incidents[id] = m.byUpdate.PushBack(mi)
-	for m.byUpdate.Len() > MaxMemoryIncidents {
+	for m.byUpdate.Len() > MaxIncidents {
 		e := m.byUpdate.Front()
 		m.byUpdate.Remove(e)
 		delete(m.incidents, e.Value.(*memIncident).inc.ID)
@@ -262,10 +285,10 @@ func (m *Memory) touchIncident(id string, now time.Time) *memIncident {
 
 // expireIncidents forgets the incidents last updated IncidentTTL ago or
 // earlier. m.mu is held.
-func (m *Memory) expireIncidents(now time.Time) {
+func (m *Store) expireIncidents(now time.Time) {
 	for e := m.byUpdate.Front(); e != nil; e = m.byUpdate.Front() {
 		mi := e.Value.(*memIncident)
-		if now.Sub(mi.updated) < IncidentTTL {
+		if now.Sub(mi.updated) < state.IncidentTTL {
 			return
 		}
 		m.byUpdate.Remove(e)
