@@ -28,13 +28,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/queue"
-	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/state/dynamodb"
 	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
 	"github.com/pd2chat/pd2chat/shared/testkit/testserver"
 )
@@ -115,8 +115,8 @@ func TestChaos(t *testing.T) {
 	}
 	dynamoEndpoint := testserver.Dynalite(t)
 	table := name
-	db := dynamodb.New(dynamodb.Options{BaseEndpoint: aws.String(dynamoEndpoint), Region: "ap-northeast-1", Credentials: creds})
-	if _, err := db.CreateTable(ctx, state.CreateTableInput(table)); err != nil {
+	db := awsdynamodb.New(awsdynamodb.Options{BaseEndpoint: aws.String(dynamoEndpoint), Region: "ap-northeast-1", Credentials: creds})
+	if _, err := db.CreateTable(ctx, dynamodb.CreateTableInput(table)); err != nil {
 		t.Fatal(err)
 	}
 	store := startProxy(t, strings.TrimPrefix(dynamoEndpoint, "http://"))

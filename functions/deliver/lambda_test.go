@@ -12,13 +12,13 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/queue"
-	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/state/dynamodb"
 	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
 	"github.com/pd2chat/pd2chat/shared/testkit/lambdatest"
 	"github.com/pd2chat/pd2chat/shared/testkit/testserver"
@@ -47,8 +47,8 @@ func TestBootstrapOnLambdaRuntime(t *testing.T) {
 	}
 	dynamoEndpoint := testserver.Dynalite(t)
 	table := fmt.Sprintf("deliver-test-%d", time.Now().UnixNano())
-	db := dynamodb.New(dynamodb.Options{BaseEndpoint: aws.String(dynamoEndpoint), Region: "ap-northeast-1", Credentials: creds})
-	if _, err := db.CreateTable(t.Context(), state.CreateTableInput(table)); err != nil {
+	db := awsdynamodb.New(awsdynamodb.Options{BaseEndpoint: aws.String(dynamoEndpoint), Region: "ap-northeast-1", Credentials: creds})
+	if _, err := db.CreateTable(t.Context(), dynamodb.CreateTableInput(table)); err != nil {
 		t.Fatal(err)
 	}
 

@@ -16,7 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
@@ -26,7 +26,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/queue"
 	"github.com/pd2chat/pd2chat/shared/relay"
 	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
-	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/state/dynamodb"
 	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
 	"github.com/pd2chat/pd2chat/shared/testkit/testserver"
 	"github.com/pd2chat/pd2chat/shared/workday"
@@ -100,13 +100,13 @@ func BenchmarkDeliveryLatency(b *testing.B) {
 	}
 	q := queue.NewSQS(sqsClient, url)
 	dlog := &dynamoLog{next: http.DefaultTransport}
-	db := dynamodb.New(dynamodb.Options{BaseEndpoint: aws.String(dynamoEndpoint), Region: "ap-northeast-1", Credentials: creds,
+	db := awsdynamodb.New(awsdynamodb.Options{BaseEndpoint: aws.String(dynamoEndpoint), Region: "ap-northeast-1", Credentials: creds,
 		HTTPClient: &http.Client{Transport: dlog}})
 	table := fmt.Sprintf("bench-%d", time.Now().UnixNano())
-	if _, err := db.CreateTable(ctx, state.CreateTableInput(table)); err != nil {
+	if _, err := db.CreateTable(ctx, dynamodb.CreateTableInput(table)); err != nil {
 		b.Fatal(err)
 	}
-	store := state.NewDynamoDB(db, table)
+	store := dynamodb.New(db, table)
 
 	fake := fakeslack.New(b)
 	posted := make(chan time.Time, 16)

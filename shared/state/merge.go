@@ -1,17 +1,12 @@
 package state
 
 import (
-	"errors"
 	"maps"
 	"slices"
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/incident"
 )
-
-// errNoIncidentID is returned by Record for an event without an incident id:
-// a decoding bug upstream, not a store failure.
-var errNoIncidentID = errors.New("event has no incident id")
 
 // stepKinds are the kinds that become a Step.
 var stepKinds = map[incident.Kind]bool{

@@ -3,9 +3,14 @@
 // is known of each incident (its number for events that lack it, its story
 // so far, and the Slack thread of each channel).
 //
-// Two implementations share one behaviour suite: Memory (local runs, the
-// default outside Lambda) and DynamoDB (one table; see dynamodb.go for its
-// keys and item shapes).
+// This package holds the types and the contracts only: what is
+// remembered, the store's interfaces, their TTLs and bounds, and the rules
+// every store follows alike (the merge of an event into its incident,
+// Incident.With; the argument checks, check.go). The stores are its
+// subpackages, and pass one behaviour suite (shared/state/statetest):
+// shared/state/memory (local runs, the default outside Lambda) and
+// shared/state/dynamodb (one table, for AWS; its package documentation
+// gives the keys and item shapes). Importing state links neither.
 package state
 
 import (

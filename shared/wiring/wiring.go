@@ -17,7 +17,7 @@ import (
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dynamodbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -38,6 +38,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
 	"github.com/pd2chat/pd2chat/shared/rotation/sheets"
 	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/state/dynamodb"
 	"github.com/pd2chat/pd2chat/shared/state/memory"
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
@@ -165,7 +166,7 @@ func State(ctx context.Context, cfg config.Config) (state.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := state.NewDynamoDB(client, cfg.State.Table)
+	s := dynamodb.New(client, cfg.State.Table)
 	// A hung store must not hold a message long: it is retried.
 	s.Timeout = 2 * time.Second
 	return s, nil
@@ -300,7 +301,7 @@ func CreateTable(ctx context.Context, cfg config.Config) error {
 	if err != nil {
 		return err
 	}
-	_, err = client.CreateTable(ctx, state.CreateTableInput(cfg.State.Table))
+	_, err = client.CreateTable(ctx, dynamodb.CreateTableInput(cfg.State.Table))
 	var inUse *dynamodbtypes.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {
 		return fmt.Errorf("state: create table %s: %w", cfg.State.Table, err)
@@ -310,12 +311,12 @@ func CreateTable(ctx context.Context, cfg config.Config) error {
 
 // dynamoClient is the DynamoDB client of the settings (DYNAMODB_ENDPOINT
 // overrides AWS's endpoint).
-func dynamoClient(ctx context.Context, cfg config.Config) (*dynamodb.Client, error) {
+func dynamoClient(ctx context.Context, cfg config.Config) (*awsdynamodb.Client, error) {
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("state: AWS configuration for STATE_STORE: %w", err)
 	}
-	return dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+	return awsdynamodb.NewFromConfig(awsCfg, func(o *awsdynamodb.Options) {
 		if cfg.DynamoDBEndpoint != "" {
 			o.BaseEndpoint = &cfg.DynamoDBEndpoint
 		}

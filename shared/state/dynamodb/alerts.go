@@ -1,11 +1,12 @@
-package state
+package dynamodb
 
-// Alerts in both stores. An alert's record is its firing count, the instants
-// of its first and latest firings, the event id of its latest firing and
-// what was known before that firing ("prev"), so that a redelivery of that
-// event answers as the first delivery did without counting again.
+// Alerts. An alert's record is its firing count, the instants of its first
+// and latest firings, the event id of its latest firing and what was known
+// before that firing ("prev"), so that a redelivery of that event answers
+// as the first delivery did without counting again (the memory store keeps
+// the same record).
 //
-// DynamoDB — one item per fingerprint, in the store's one table:
+// One item per fingerprint, in the store's one table:
 //
 //	pk          S  "alert#<fingerprint>"
 //	sk          S  "meta"
@@ -16,7 +17,7 @@ package state
 //	prev_count  N  count before the latest firing
 //	prev_first  N  first before the latest firing (0 when prev_count is 0)
 //	prev_last   N  last before the latest firing (0 when prev_count is 0)
-//	expires_at  N  epoch s: last write + AlertTTL
+//	expires_at  N  epoch s: last write + state.AlertTTL
 //
 // RecordSighting is ONE UpdateItem: SET prev_* from the stored values, count =
 // if_not_exists(count, 0) + 1, first = if_not_exists(first, :at), last,
@@ -44,17 +45,19 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/pd2chat/pd2chat/shared/state"
 )
 
-var _ Alerts = (*DynamoDB)(nil)
+var _ state.Alerts = (*Store)(nil)
 
-// errNoAlert is returned by RecordSighting without a fingerprint or an event id: a bug
-// of the caller, not a store failure.
+// errNoAlert is returned by RecordSighting without a fingerprint or an
+// event id: a bug of the caller, not a store failure.
 var errNoAlert = errors.New("empty fingerprint or event id")
 
-// seenAttempts bounds RecordSighting's rounds on DynamoDB when its event stops being
+// seenAttempts bounds RecordSighting's rounds when its event stops being
 // the latest firing between its update and the read of the item it lost to.
 const seenAttempts = 3
 
@@ -77,18 +80,18 @@ func alertKey(fingerprint string) map[string]types.AttributeValue {
 	}
 }
 
-// RecordSighting implements Alerts.
-func (d *DynamoDB) RecordSighting(ctx context.Context, fingerprint, eventID string, at time.Time) (Sighting, error) {
+// RecordSighting implements state.Alerts.
+func (d *Store) RecordSighting(ctx context.Context, fingerprint, eventID string, at time.Time) (state.Sighting, error) {
 	name := alertName(fingerprint)
 	if fingerprint == "" || eventID == "" {
-		return Sighting{}, fmt.Errorf("state: seen %s event %q: %w", name, eventID, errNoAlert)
+		return state.Sighting{}, fmt.Errorf("state: seen %s event %q: %w", name, eventID, errNoAlert)
 	}
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
 
 	now := d.now()
 	at = alertInstant(at, now)
-	in := &dynamodb.UpdateItemInput{
+	in := &awsdynamodb.UpdateItemInput{
 		TableName: aws.String(d.table),
 		Key:       alertKey(fingerprint),
 		UpdateExpression: aws.String("SET #prev_count = if_not_exists(#count, :zero), " +
@@ -106,7 +109,7 @@ func (d *DynamoDB) RecordSighting(ctx context.Context, fingerprint, eventID stri
 			":one":     num(1),
 			":at":      num(at.UnixMilli()),
 			":event":   str(eventID),
-			":expires": num(now.Add(AlertTTL).Unix()),
+			":expires": num(now.Add(state.AlertTTL).Unix()),
 		},
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
@@ -116,29 +119,29 @@ func (d *DynamoDB) RecordSighting(ctx context.Context, fingerprint, eventID stri
 		if err == nil {
 			s, _, err := decodeAlert(out.Attributes)
 			if err != nil {
-				return Sighting{}, fmt.Errorf("state: seen %s: stored: %w", name, err)
+				return state.Sighting{}, fmt.Errorf("state: seen %s: stored: %w", name, err)
 			}
 			return s, nil
 		}
 		var ccf *types.ConditionalCheckFailedException
 		if !errors.As(err, &ccf) {
-			return Sighting{}, fmt.Errorf("state: seen %s: %w", name, classify(ctx, err))
+			return state.Sighting{}, fmt.Errorf("state: seen %s: %w", name, classify(ctx, err))
 		}
 		old := ccf.Item
 		if old == nil { // the server ignored ReturnValuesOnConditionCheckFailure
-			out, err := d.client.GetItem(ctx, &dynamodb.GetItemInput{
+			out, err := d.client.GetItem(ctx, &awsdynamodb.GetItemInput{
 				TableName:      aws.String(d.table),
 				Key:            alertKey(fingerprint),
 				ConsistentRead: aws.Bool(true),
 			})
 			if err != nil {
-				return Sighting{}, fmt.Errorf("state: seen %s: read the firing it repeats: %w", name, classify(ctx, err))
+				return state.Sighting{}, fmt.Errorf("state: seen %s: read the firing it repeats: %w", name, classify(ctx, err))
 			}
 			old = out.Item
 		}
 		s, last, err := decodeAlert(old)
 		if err != nil {
-			return Sighting{}, fmt.Errorf("state: seen %s: stored: %w", name, err)
+			return state.Sighting{}, fmt.Errorf("state: seen %s: stored: %w", name, err)
 		}
 		if last == eventID {
 			return s, nil // a redelivery of the latest firing
@@ -146,11 +149,11 @@ func (d *DynamoDB) RecordSighting(ctx context.Context, fingerprint, eventID stri
 		// Another firing came in between the update and the read: this
 		// event is no longer the latest, and counts again (see above).
 	}
-	return Sighting{}, fmt.Errorf("state: seen %s: %d other firings in between: %w", name, seenAttempts, ErrUnavailable)
+	return state.Sighting{}, fmt.Errorf("state: seen %s: %d other firings in between: %w", name, seenAttempts, state.ErrUnavailable)
 }
 
 // decodeAlert reads the "before" of an alert item, and its last event.
-func decodeAlert(item map[string]types.AttributeValue) (Sighting, string, error) {
+func decodeAlert(item map[string]types.AttributeValue) (state.Sighting, string, error) {
 	n := func(attr string) (int64, error) {
 		v, ok := item[attr].(*types.AttributeValueMemberN)
 		if !ok {
@@ -164,17 +167,17 @@ func decodeAlert(item map[string]types.AttributeValue) (Sighting, string, error)
 	}
 	count, err := n("prev_count")
 	if err != nil {
-		return Sighting{}, "", err
+		return state.Sighting{}, "", err
 	}
-	s := Sighting{Count: int(count)}
+	s := state.Sighting{Count: int(count)}
 	if count > 0 {
 		first, err := n("prev_first")
 		if err != nil {
-			return Sighting{}, "", err
+			return state.Sighting{}, "", err
 		}
 		last, err := n("prev_last")
 		if err != nil {
-			return Sighting{}, "", err
+			return state.Sighting{}, "", err
 		}
 		s.First, s.Last = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
 	}

@@ -1,4 +1,4 @@
-package state_test
+package dynamodb_test
 
 import (
 	"context"
@@ -11,11 +11,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/state/dynamodb"
 	"github.com/pd2chat/pd2chat/shared/state/statetest"
 )
 
@@ -24,8 +25,8 @@ import (
 func TestDynamoDBAlertItem(t *testing.T) {
 	c := newDynamoClient(t)
 	table := newTable(t, c)
-	calls := &counting{DynamoDBAPI: c}
-	s := state.NewDynamoDB(calls, table) // the real clock: expires_at must be real
+	calls := &counting{API: c}
+	s := dynamodb.New(calls, table) // the real clock: expires_at must be real
 	ctx := t.Context()
 	before := time.Now()
 	if _, err := s.RecordSighting(ctx, "fp1", "e1", statetest.T0); err != nil {
@@ -37,7 +38,7 @@ func TestDynamoDBAlertItem(t *testing.T) {
 	if n := calls.total(); n != 2 {
 		t.Errorf("two firings took %d requests, want one each", n)
 	}
-	out, err := c.GetItem(ctx, &dynamodb.GetItemInput{
+	out, err := c.GetItem(ctx, &awsdynamodb.GetItemInput{
 		TableName: aws.String(table),
 		Key: map[string]types.AttributeValue{
 			"pk": &types.AttributeValueMemberS{Value: "alert#fp1"}, "sk": &types.AttributeValueMemberS{Value: "meta"},
@@ -72,7 +73,7 @@ func TestDynamoDBAlertItem(t *testing.T) {
 	if got, ok := out.Item["last_event"].(*types.AttributeValueMemberS); !ok || got.Value != "e2" {
 		t.Errorf("last_event = %#v, want e2", out.Item["last_event"])
 	}
-	if got, min := number(state.TTLAttribute), before.Add(state.AlertTTL).Unix(); got < min || got > min+60 {
+	if got, min := number(dynamodb.TTLAttribute), before.Add(state.AlertTTL).Unix(); got < min || got > min+60 {
 		t.Errorf("expires_at %d, want now+AlertTTL = %d", got, min)
 	}
 }
@@ -97,7 +98,7 @@ func TestDynamoDBAlertFaults(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := state.NewDynamoDB(&faulty{DynamoDBAPI: c, failures: 1, err: tt.err}, table)
+			s := dynamodb.New(&faulty{API: c, failures: 1, err: tt.err}, table)
 			fp := fmt.Sprint("fp", i)
 			_, err := s.RecordSighting(t.Context(), fp, "e1", statetest.T0)
 			if err == nil {

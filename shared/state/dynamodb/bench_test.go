@@ -1,9 +1,10 @@
-package state_test
+package dynamodb_test
 
 import (
 	"testing"
 
 	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/state/dynamodb"
 	"github.com/pd2chat/pd2chat/shared/state/statetest"
 )
 
@@ -12,8 +13,8 @@ import (
 
 func bench(b *testing.B, body func(*testing.B, state.Store, func() int)) {
 	c := newDynamoClient(b)
-	calls := &counting{DynamoDBAPI: c}
-	body(b, state.NewDynamoDB(calls, newTable(b, c)), calls.total)
+	calls := &counting{API: c}
+	body(b, dynamodb.New(calls, newTable(b, c)), calls.total)
 }
 
 func BenchmarkClaimDone(b *testing.B) { bench(b, statetest.BenchClaimDone) }

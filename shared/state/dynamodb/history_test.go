@@ -1,4 +1,4 @@
-package state_test
+package dynamodb_test
 
 import (
 	"context"
@@ -10,35 +10,36 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/state/dynamodb"
 	"github.com/pd2chat/pd2chat/shared/state/statetest"
 )
 
 // limited makes every Query return at most limit items a page, so that
 // the stores' pagination runs.
 type limited struct {
-	state.DynamoDBAPI
+	dynamodb.API
 	limit   int32
 	queries int
 }
 
-func (l *limited) Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+func (l *limited) Query(ctx context.Context, in *awsdynamodb.QueryInput, optFns ...func(*awsdynamodb.Options)) (*awsdynamodb.QueryOutput, error) {
 	c := *in
 	c.Limit = aws.Int32(l.limit)
 	l.queries++
-	return l.DynamoDBAPI.Query(ctx, &c, optFns...)
+	return l.API.Query(ctx, &c, optFns...)
 }
 
 // TestDynamoDBPages runs History and Followups with pages of 2 items.
 func TestDynamoDBPages(t *testing.T) {
 	var l *limited
-	newStore := newDynamoDBStore(func(api state.DynamoDBAPI) state.DynamoDBAPI {
-		l = &limited{DynamoDBAPI: api, limit: 2}
+	newStore := newDynamoDBStore(func(api dynamodb.API) dynamodb.API {
+		l = &limited{API: api, limit: 2}
 		return l
 	})
 	t.Run("history", func(t *testing.T) { statetest.RunHistory(t, newStore) })
@@ -64,13 +65,13 @@ func TestDynamoDBPages(t *testing.T) {
 func TestDynamoDBHistoryItems(t *testing.T) {
 	c := newDynamoClient(t)
 	table := newTable(t, c)
-	s := state.NewDynamoDB(c, table)
+	s := dynamodb.New(c, table)
 	s.Now = statetest.NewClock().Now
 	at := time.Date(2026, 11, 20, 0, 30, 0, 0, time.FixedZone("JST", 9*3600)) // 2026-11-19T15:30Z
 	if err := s.Append(t.Context(), statetest.HistoryEvent("e1", incident.Triggered, at)); err != nil {
 		t.Fatal(err)
 	}
-	out, err := c.GetItem(t.Context(), &dynamodb.GetItemInput{
+	out, err := c.GetItem(t.Context(), &awsdynamodb.GetItemInput{
 		TableName: aws.String(table),
 		Key: map[string]types.AttributeValue{
 			"pk": &types.AttributeValueMemberS{Value: "history#2026-11-19"},
@@ -113,11 +114,11 @@ func TestDynamoDBHistoryItems(t *testing.T) {
 }
 
 // Query lets faulty fail Queries too.
-func (f *faulty) Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+func (f *faulty) Query(ctx context.Context, in *awsdynamodb.QueryInput, optFns ...func(*awsdynamodb.Options)) (*awsdynamodb.QueryOutput, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
-	return f.DynamoDBAPI.Query(ctx, in, optFns...)
+	return f.API.Query(ctx, in, optFns...)
 }
 
 // TestDynamoDBHistoryAndFollowupFaults: DynamoDB's failures are
@@ -127,26 +128,26 @@ func TestDynamoDBHistoryAndFollowupFaults(t *testing.T) {
 	table := newTable(t, c)
 	ops := []struct {
 		name, prefix string
-		call         func(ctx context.Context, s *state.DynamoDB) error
+		call         func(ctx context.Context, s *dynamodb.Store) error
 	}{
-		{"Append", "state: append history event e1 of incident#Q1: ", func(ctx context.Context, s *state.DynamoDB) error {
+		{"Append", "state: append history event e1 of incident#Q1: ", func(ctx context.Context, s *dynamodb.Store) error {
 			return s.Append(ctx, statetest.HistoryEvent("e1", incident.Triggered, statetest.T0))
 		}},
-		{"Between", "state: read history 2026-11-20T09:00:00Z to 2026-11-20T11:00:00Z: day 2026-11-20: ", func(ctx context.Context, s *state.DynamoDB) error {
+		{"Between", "state: read history 2026-11-20T09:00:00Z to 2026-11-20T11:00:00Z: day 2026-11-20: ", func(ctx context.Context, s *dynamodb.Store) error {
 			_, err := s.Between(ctx, statetest.T0.Add(-time.Hour), statetest.T0.Add(time.Hour))
 			return err
 		}},
-		{"Await", "state: await pending#Q1: ", func(ctx context.Context, s *state.DynamoDB) error {
+		{"Await", "state: await pending#Q1: ", func(ctx context.Context, s *dynamodb.Store) error {
 			return s.Await(ctx, statetest.Pending("Q1", statetest.T0))
 		}},
-		{"Settle", "state: settle pending#Q1: ", func(ctx context.Context, s *state.DynamoDB) error {
+		{"Settle", "state: settle pending#Q1: ", func(ctx context.Context, s *dynamodb.Store) error {
 			return s.Settle(ctx, "Q1")
 		}},
-		{"Waiting", "state: list pending: ", func(ctx context.Context, s *state.DynamoDB) error {
+		{"Waiting", "state: list pending: ", func(ctx context.Context, s *dynamodb.Store) error {
 			_, err := s.Waiting(ctx)
 			return err
 		}},
-		{"Mentioned", "state: record follow-up 1 of pending#Q1: ", func(ctx context.Context, s *state.DynamoDB) error {
+		{"Mentioned", "state: record follow-up 1 of pending#Q1: ", func(ctx context.Context, s *dynamodb.Store) error {
 			_, err := s.Mentioned(ctx, "Q1", 1)
 			return err
 		}},
@@ -163,7 +164,7 @@ func TestDynamoDBHistoryAndFollowupFaults(t *testing.T) {
 	for _, tt := range tests {
 		for _, o := range ops {
 			t.Run(tt.name+"/"+o.name, func(t *testing.T) {
-				s := state.NewDynamoDB(&faulty{DynamoDBAPI: c, failures: 1, err: tt.err}, table)
+				s := dynamodb.New(&faulty{API: c, failures: 1, err: tt.err}, table)
 				s.Now = statetest.NewClock().Now
 				err := o.call(t.Context(), s)
 				if err == nil {

@@ -1,13 +1,13 @@
-package state
+package dynamodb
 
-// Followups in both stores.
+// Followups.
 //
-// An incident waits at most PendingTTL after Await: past it, it is no
-// longer listed by Waiting and Mentioned answers false (Memory drops it
-// lazily; DynamoDB's TTL deletes the item later, and the store ignores it
-// meanwhile). Waiting lists the incidents oldest trigger first, then by id.
+// An incident waits at most state.PendingTTL after Await: past it, it is no
+// longer listed by Waiting and Mentioned answers false (DynamoDB's TTL
+// deletes the item later, and the store ignores it meanwhile). Waiting
+// lists the incidents oldest trigger first, then by id.
 //
-// DynamoDB — one item per waiting incident, all in ONE partition: a team
+// One item per waiting incident, all in ONE partition: a team
 // has a handful of unacknowledged incidents at a time (each lives minutes
 // to hours), far below a partition's limits, and one partition makes
 // Waiting a single Query:
@@ -38,20 +38,24 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/pd2chat/pd2chat/shared/state"
 )
 
-var _ Followups = (*DynamoDB)(nil)
+var _ state.Followups = (*Store)(nil)
 
 // pendingPK is the one partition of the waiting incidents.
 const pendingPK = "pending"
+
+var errNoPendingID = errors.New("empty incident id")
 
 func pendingKey(id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{PartitionKey: str(pendingPK), SortKey: str(id)}
 }
 
-func comparePending(a, b Pending) int {
+func comparePending(a, b state.Pending) int {
 	if c := a.TriggeredAt.Compare(b.TriggeredAt); c != 0 {
 		return c
 	}
@@ -69,8 +73,8 @@ type pendingItem struct {
 	ExpiresAt   int64  `dynamodbav:"expires_at"`
 }
 
-// Await implements Followups.
-func (d *DynamoDB) Await(ctx context.Context, p Pending) error {
+// Await implements state.Followups.
+func (d *Store) Await(ctx context.Context, p state.Pending) error {
 	if p.IncidentID == "" {
 		return fmt.Errorf("state: await incident: %w", errNoPendingID)
 	}
@@ -78,14 +82,14 @@ func (d *DynamoDB) Await(ctx context.Context, p Pending) error {
 	item, err := attributevalue.MarshalMap(pendingItem{
 		PK: pendingPK, SK: p.IncidentID, Number: p.Number, Title: p.Title,
 		TriggeredAt: p.TriggeredAt.UTC().Format(time.RFC3339Nano), Mentions: p.Mentions,
-		ExpiresAt: now.Add(PendingTTL).Unix(),
+		ExpiresAt: now.Add(state.PendingTTL).Unix(),
 	})
 	if err != nil {
 		return fmt.Errorf("state: await pending#%s: encode: %w", p.IncidentID, err)
 	}
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
-	_, err = d.client.PutItem(ctx, &dynamodb.PutItemInput{
+	_, err = d.client.PutItem(ctx, &awsdynamodb.PutItemInput{
 		TableName:                 aws.String(d.table),
 		Item:                      item,
 		ConditionExpression:       aws.String("attribute_not_exists(#pk) OR #expires_at <= :now"),
@@ -99,14 +103,14 @@ func (d *DynamoDB) Await(ctx context.Context, p Pending) error {
 	return nil
 }
 
-// Settle implements Followups.
-func (d *DynamoDB) Settle(ctx context.Context, incidentID string) error {
+// Settle implements state.Followups.
+func (d *Store) Settle(ctx context.Context, incidentID string) error {
 	if incidentID == "" {
 		return fmt.Errorf("state: settle incident: %w", errNoPendingID)
 	}
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
-	_, err := d.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+	_, err := d.client.DeleteItem(ctx, &awsdynamodb.DeleteItemInput{
 		TableName: aws.String(d.table),
 		Key:       pendingKey(incidentID),
 	})
@@ -116,18 +120,18 @@ func (d *DynamoDB) Settle(ctx context.Context, incidentID string) error {
 	return nil
 }
 
-// Waiting implements Followups. Timeout bounds each Query request (one per
+// Waiting implements state.Followups. Timeout bounds each Query request (one per
 // page); ctx bounds them all.
-func (d *DynamoDB) Waiting(ctx context.Context) ([]Pending, error) {
+func (d *Store) Waiting(ctx context.Context) ([]state.Pending, error) {
 	now := d.now().Unix()
-	in := &dynamodb.QueryInput{
+	in := &awsdynamodb.QueryInput{
 		TableName:                 aws.String(d.table),
 		KeyConditionExpression:    aws.String("#pk = :pk"),
 		ExpressionAttributeNames:  map[string]string{"#pk": PartitionKey},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pendingPK)},
 		ConsistentRead:            aws.Bool(true),
 	}
-	var out []Pending
+	var out []state.Pending
 	for {
 		page, err := d.query(ctx, in)
 		if err != nil {
@@ -145,7 +149,7 @@ func (d *DynamoDB) Waiting(ctx context.Context) ([]Pending, error) {
 			if err != nil {
 				return nil, fmt.Errorf("state: list pending: pending#%s: decode triggered_at: %w", it.SK, err)
 			}
-			out = append(out, Pending{
+			out = append(out, state.Pending{
 				IncidentID: it.SK, Number: it.Number, Title: it.Title, TriggeredAt: at,
 				Mentions: it.Mentions,
 			})
@@ -159,14 +163,14 @@ func (d *DynamoDB) Waiting(ctx context.Context) ([]Pending, error) {
 	return out, nil
 }
 
-// Mentioned implements Followups.
-func (d *DynamoDB) Mentioned(ctx context.Context, incidentID string, n int) (bool, error) {
-	if err := CheckMentioned(incidentID, n); err != nil {
+// Mentioned implements state.Followups.
+func (d *Store) Mentioned(ctx context.Context, incidentID string, n int) (bool, error) {
+	if err := state.CheckMentioned(incidentID, n); err != nil {
 		return false, fmt.Errorf("state: record follow-up %d of pending#%s: %w", n, incidentID, err)
 	}
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
-	_, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := d.client.UpdateItem(ctx, &awsdynamodb.UpdateItemInput{
 		TableName:           aws.String(d.table),
 		Key:                 pendingKey(incidentID),
 		UpdateExpression:    aws.String("SET #mentions = :n"),

@@ -1,4 +1,4 @@
-package state_test
+package dynamodb_test
 
 import (
 	"context"
@@ -15,30 +15,32 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/state/dynamodb"
 	"github.com/pd2chat/pd2chat/shared/state/statetest"
 )
 
-// newDynamoDBStore returns a newStoreFunc on a fresh dynalite table; wrap,
-// when not nil, wraps the client.
-func newDynamoDBStore(wrap func(state.DynamoDBAPI) state.DynamoDBAPI) statetest.NewStore {
+// newDynamoDBStore returns a statetest.NewStore on a fresh dynalite table;
+// wrap, when not nil, wraps the client.
+func newDynamoDBStore(wrap func(dynamodb.API) dynamodb.API) statetest.NewStore {
 	return func(t *testing.T, now func() time.Time) state.Store {
 		c := newDynamoClient(t)
-		var api state.DynamoDBAPI = c
+		var api dynamodb.API = c
 		if wrap != nil {
 			api = wrap(c)
 		}
-		s := state.NewDynamoDB(api, newTable(t, c))
+		s := dynamodb.New(api, newTable(t, c))
 		s.Now = now
 		return s
 	}
 }
 
+// TestDynamoDB runs the suite every state.Store passes, on dynalite.
 func TestDynamoDB(t *testing.T) {
 	statetest.Run(t, newDynamoDBStore(nil))
 }
@@ -47,13 +49,13 @@ func TestDynamoDB(t *testing.T) {
 // condition returns the old item (ReturnValuesOnConditionCheckFailure),
 // which dynalite ignores. allOld adds it, so both of the store's paths run.
 func TestDynamoDBWithOldItems(t *testing.T) {
-	statetest.Run(t, newDynamoDBStore(func(api state.DynamoDBAPI) state.DynamoDBAPI { return &allOld{DynamoDBAPI: api} }))
+	statetest.Run(t, newDynamoDBStore(func(api dynamodb.API) dynamodb.API { return &allOld{API: api} }))
 }
 
 // allOld fills ConditionalCheckFailedException.Item when asked to, as
 // DynamoDB does, by reading the item after the fact.
 type allOld struct {
-	state.DynamoDBAPI
+	dynamodb.API
 	mu       sync.Mutex
 	returned int // old items it added
 }
@@ -66,7 +68,7 @@ func (a *allOld) fill(ctx context.Context, err error, asked types.ReturnValuesOn
 	if ccf.Item != nil {
 		panic("dynalite returned the old item: drop allOld and update the docs")
 	}
-	out, getErr := a.DynamoDBAPI.GetItem(ctx, &dynamodb.GetItemInput{TableName: table, Key: key, ConsistentRead: aws.Bool(true)})
+	out, getErr := a.API.GetItem(ctx, &awsdynamodb.GetItemInput{TableName: table, Key: key, ConsistentRead: aws.Bool(true)})
 	if getErr != nil {
 		return getErr
 	}
@@ -77,14 +79,14 @@ func (a *allOld) fill(ctx context.Context, err error, asked types.ReturnValuesOn
 	return err
 }
 
-func (a *allOld) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	out, err := a.DynamoDBAPI.PutItem(ctx, in, optFns...)
-	key := map[string]types.AttributeValue{state.PartitionKey: in.Item[state.PartitionKey], state.SortKey: in.Item[state.SortKey]}
+func (a *allOld) PutItem(ctx context.Context, in *awsdynamodb.PutItemInput, optFns ...func(*awsdynamodb.Options)) (*awsdynamodb.PutItemOutput, error) {
+	out, err := a.API.PutItem(ctx, in, optFns...)
+	key := map[string]types.AttributeValue{dynamodb.PartitionKey: in.Item[dynamodb.PartitionKey], dynamodb.SortKey: in.Item[dynamodb.SortKey]}
 	return out, a.fill(ctx, err, in.ReturnValuesOnConditionCheckFailure, in.TableName, key)
 }
 
-func (a *allOld) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	out, err := a.DynamoDBAPI.UpdateItem(ctx, in, optFns...)
+func (a *allOld) UpdateItem(ctx context.Context, in *awsdynamodb.UpdateItemInput, optFns ...func(*awsdynamodb.Options)) (*awsdynamodb.UpdateItemOutput, error) {
+	out, err := a.API.UpdateItem(ctx, in, optFns...)
 	return out, a.fill(ctx, err, in.ReturnValuesOnConditionCheckFailure, in.TableName, in.Key)
 }
 
@@ -92,9 +94,9 @@ func (a *allOld) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o
 // old item, a redelivery costs one request and no read.
 func TestDynamoDBCallsWithOldItems(t *testing.T) {
 	c := newDynamoClient(t)
-	calls := &counting{DynamoDBAPI: c}
-	old := &allOld{DynamoDBAPI: calls}
-	s := state.NewDynamoDB(old, newTable(t, c))
+	calls := &counting{API: c}
+	old := &allOld{API: calls}
+	s := dynamodb.New(old, newTable(t, c))
 	ctx := t.Context()
 	if _, err := s.Claim(ctx, "ev1", "slack:C1", statetest.Lease); err != nil {
 		t.Fatal(err)
@@ -118,11 +120,11 @@ func TestDynamoDBCallsWithOldItems(t *testing.T) {
 func TestDynamoDBItems(t *testing.T) {
 	c := newDynamoClient(t)
 	table := newTable(t, c)
-	s := state.NewDynamoDB(c, table) // the real clock: expires_at must be real
+	s := dynamodb.New(c, table) // the real clock: expires_at must be real
 	ctx := t.Context()
 	get := func(t *testing.T, pk, sk string) map[string]types.AttributeValue {
 		t.Helper()
-		out, err := c.GetItem(ctx, &dynamodb.GetItemInput{
+		out, err := c.GetItem(ctx, &awsdynamodb.GetItemInput{
 			TableName: aws.String(table),
 			Key: map[string]types.AttributeValue{
 				"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: sk},
@@ -225,7 +227,7 @@ func TestDynamoDBItems(t *testing.T) {
 	})
 
 	t.Run("table", func(t *testing.T) {
-		out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+		out, err := c.DescribeTable(ctx, &awsdynamodb.DescribeTableInput{TableName: aws.String(table)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -237,14 +239,14 @@ func TestDynamoDBItems(t *testing.T) {
 		for _, a := range out.Table.AttributeDefinitions {
 			attrTypes[aws.ToString(a.AttributeName)] = a.AttributeType
 		}
-		if len(keys) != 2 || keys[state.PartitionKey] != "HASH" || keys[state.SortKey] != "RANGE" ||
-			attrTypes[state.PartitionKey] != "S" || attrTypes[state.SortKey] != "S" {
+		if len(keys) != 2 || keys[dynamodb.PartitionKey] != "HASH" || keys[dynamodb.SortKey] != "RANGE" ||
+			attrTypes[dynamodb.PartitionKey] != "S" || attrTypes[dynamodb.SortKey] != "S" {
 			t.Errorf("keys %v of types %v, want pk HASH S and sk RANGE S", keys, attrTypes)
 		}
 		if out.Table.BillingModeSummary == nil || out.Table.BillingModeSummary.BillingMode != "PAY_PER_REQUEST" {
 			t.Errorf("billing %+v, want PAY_PER_REQUEST", out.Table.BillingModeSummary)
 		}
-		if ttl := state.UpdateTimeToLiveInput(table).TimeToLiveSpecification; aws.ToString(ttl.AttributeName) != "expires_at" || !aws.ToBool(ttl.Enabled) {
+		if ttl := dynamodb.UpdateTimeToLiveInput(table).TimeToLiveSpecification; aws.ToString(ttl.AttributeName) != "expires_at" || !aws.ToBool(ttl.Enabled) {
 			t.Errorf("TTL specification %+v, want expires_at enabled", ttl)
 		}
 	})
@@ -252,7 +254,7 @@ func TestDynamoDBItems(t *testing.T) {
 
 // counting counts the requests made through it.
 type counting struct {
-	state.DynamoDBAPI
+	dynamodb.API
 	mu sync.Mutex
 	n  map[string]int
 }
@@ -282,29 +284,29 @@ func (c *counting) total() int {
 	return n
 }
 
-func (c *counting) GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+func (c *counting) GetItem(ctx context.Context, in *awsdynamodb.GetItemInput, optFns ...func(*awsdynamodb.Options)) (*awsdynamodb.GetItemOutput, error) {
 	c.count("GetItem")
-	return c.DynamoDBAPI.GetItem(ctx, in, optFns...)
+	return c.API.GetItem(ctx, in, optFns...)
 }
 
-func (c *counting) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+func (c *counting) PutItem(ctx context.Context, in *awsdynamodb.PutItemInput, optFns ...func(*awsdynamodb.Options)) (*awsdynamodb.PutItemOutput, error) {
 	c.count("PutItem")
-	return c.DynamoDBAPI.PutItem(ctx, in, optFns...)
+	return c.API.PutItem(ctx, in, optFns...)
 }
 
-func (c *counting) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+func (c *counting) UpdateItem(ctx context.Context, in *awsdynamodb.UpdateItemInput, optFns ...func(*awsdynamodb.Options)) (*awsdynamodb.UpdateItemOutput, error) {
 	c.count("UpdateItem")
-	return c.DynamoDBAPI.UpdateItem(ctx, in, optFns...)
+	return c.API.UpdateItem(ctx, in, optFns...)
 }
 
-func (c *counting) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+func (c *counting) DeleteItem(ctx context.Context, in *awsdynamodb.DeleteItemInput, optFns ...func(*awsdynamodb.Options)) (*awsdynamodb.DeleteItemOutput, error) {
 	c.count("DeleteItem")
-	return c.DynamoDBAPI.DeleteItem(ctx, in, optFns...)
+	return c.API.DeleteItem(ctx, in, optFns...)
 }
 
 // faulty fails the first failures calls with err, then passes calls on.
 type faulty struct {
-	state.DynamoDBAPI
+	dynamodb.API
 	mu       sync.Mutex
 	failures int
 	err      error
@@ -320,32 +322,32 @@ func (f *faulty) fail() error {
 	return nil
 }
 
-func (f *faulty) GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+func (f *faulty) GetItem(ctx context.Context, in *awsdynamodb.GetItemInput, optFns ...func(*awsdynamodb.Options)) (*awsdynamodb.GetItemOutput, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
-	return f.DynamoDBAPI.GetItem(ctx, in, optFns...)
+	return f.API.GetItem(ctx, in, optFns...)
 }
 
-func (f *faulty) PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+func (f *faulty) PutItem(ctx context.Context, in *awsdynamodb.PutItemInput, optFns ...func(*awsdynamodb.Options)) (*awsdynamodb.PutItemOutput, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
-	return f.DynamoDBAPI.PutItem(ctx, in, optFns...)
+	return f.API.PutItem(ctx, in, optFns...)
 }
 
-func (f *faulty) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+func (f *faulty) UpdateItem(ctx context.Context, in *awsdynamodb.UpdateItemInput, optFns ...func(*awsdynamodb.Options)) (*awsdynamodb.UpdateItemOutput, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
-	return f.DynamoDBAPI.UpdateItem(ctx, in, optFns...)
+	return f.API.UpdateItem(ctx, in, optFns...)
 }
 
-func (f *faulty) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+func (f *faulty) DeleteItem(ctx context.Context, in *awsdynamodb.DeleteItemInput, optFns ...func(*awsdynamodb.Options)) (*awsdynamodb.DeleteItemOutput, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
-	return f.DynamoDBAPI.DeleteItem(ctx, in, optFns...)
+	return f.API.DeleteItem(ctx, in, optFns...)
 }
 
 // storeOps are one call of each Store method, on incident Q1 and delivery
@@ -400,8 +402,8 @@ func TestDynamoDBFaults(t *testing.T) {
 	for _, tt := range tests {
 		for _, o := range storeOps {
 			t.Run(tt.name+"/"+o.name, func(t *testing.T) {
-				f := &faulty{DynamoDBAPI: c, failures: 1, err: tt.err}
-				s := state.NewDynamoDB(f, table)
+				f := &faulty{API: c, failures: 1, err: tt.err}
+				s := dynamodb.New(f, table)
 				err := o.call(t.Context(), s)
 				if err == nil {
 					t.Fatal("no error")
@@ -458,8 +460,8 @@ func TestDynamoDBServerErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := httptest.NewServer(tt.handler)
 			defer srv.Close()
-			c := dynamoClient(srv.URL, func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 })
-			s := state.NewDynamoDB(c, "pd2chat")
+			c := dynamoClient(srv.URL, func(o *awsdynamodb.Options) { o.RetryMaxAttempts = 1 })
+			s := dynamodb.New(c, "pd2chat")
 			s.Timeout = 200 * time.Millisecond
 			for _, o := range storeOps {
 				err := o.call(t.Context(), s)
@@ -479,8 +481,8 @@ func TestDynamoDBServerErrors(t *testing.T) {
 		}
 		addr := l.Addr().String()
 		l.Close()
-		c := dynamoClient("http://"+addr, func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 })
-		s := state.NewDynamoDB(c, "pd2chat")
+		c := dynamoClient("http://"+addr, func(o *awsdynamodb.Options) { o.RetryMaxAttempts = 1 })
+		s := dynamodb.New(c, "pd2chat")
 		for _, o := range storeOps {
 			if err := o.call(t.Context(), s); !errors.Is(err, state.ErrUnavailable) {
 				t.Errorf("%s: %v, want ErrUnavailable", o.name, err)
@@ -493,7 +495,7 @@ func TestDynamoDBServerErrors(t *testing.T) {
 // ErrUnavailable after a bounded number of attempts.
 func TestDynamoDBRecordConflicts(t *testing.T) {
 	c := newDynamoClient(t)
-	s := state.NewDynamoDB(&alwaysConflicting{DynamoDBAPI: c}, newTable(t, c))
+	s := dynamodb.New(&alwaysConflicting{API: c}, newTable(t, c))
 	_, err := s.Record(t.Context(), statetest.StatusEvent(incident.Acknowledged, "Ann", statetest.T0))
 	if !errors.Is(err, state.ErrUnavailable) || !strings.HasPrefix(err.Error(), "state: record incident#Q1: ") {
 		t.Fatalf("Record under endless conflicts: %v, want ErrUnavailable", err)
@@ -502,10 +504,10 @@ func TestDynamoDBRecordConflicts(t *testing.T) {
 
 // alwaysConflicting bumps the item's version before every UpdateItem, as a
 // faster writer would.
-type alwaysConflicting struct{ state.DynamoDBAPI }
+type alwaysConflicting struct{ dynamodb.API }
 
-func (a *alwaysConflicting) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	_, err := a.DynamoDBAPI.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+func (a *alwaysConflicting) UpdateItem(ctx context.Context, in *awsdynamodb.UpdateItemInput, optFns ...func(*awsdynamodb.Options)) (*awsdynamodb.UpdateItemOutput, error) {
+	_, err := a.API.UpdateItem(ctx, &awsdynamodb.UpdateItemInput{
 		TableName:                 in.TableName,
 		Key:                       in.Key,
 		UpdateExpression:          aws.String("ADD #version :one"),
@@ -515,7 +517,7 @@ func (a *alwaysConflicting) UpdateItem(ctx context.Context, in *dynamodb.UpdateI
 	if err != nil {
 		return nil, err
 	}
-	return a.DynamoDBAPI.UpdateItem(ctx, in, optFns...)
+	return a.API.UpdateItem(ctx, in, optFns...)
 }
 
 // TestDynamoDBRecordOverVersion: an incident as the store returns it
@@ -523,8 +525,8 @@ func (a *alwaysConflicting) UpdateItem(ctx context.Context, in *dynamodb.UpdateI
 // read; over a stale read it is refused, and merged into the newer one.
 func TestDynamoDBRecordOverVersion(t *testing.T) {
 	c := newDynamoClient(t)
-	calls := &counting{DynamoDBAPI: c}
-	s := state.NewDynamoDB(calls, newTable(t, c))
+	calls := &counting{API: c}
+	s := dynamodb.New(calls, newTable(t, c))
 	ctx := t.Context()
 	if inc, ok, err := s.Incident(ctx, "Q1"); err != nil || ok || inc.Version != 0 {
 		t.Fatalf("Incident(never stored) = version %d, %v, %v; want 0, not found", inc.Version, ok, err)

@@ -1,15 +1,15 @@
-package state
+package dynamodb
 
-// History in both stores.
+// History.
 //
 // An event is identified by its EventID and its At: a redelivery (the same
 // PagerDuty event, so the same id and occurred_at) changes nothing. The
 // relay must therefore record At as the event's own instant, not the time
-// it arrived. Events older than HistoryTTL are gone: Memory drops them
-// lazily, DynamoDB's TTL deletes them (within a day or two), and Between
-// leaves out any still stored, so both stores answer alike.
+// it arrived. Events older than state.HistoryTTL are gone: DynamoDB's TTL
+// deletes them (within a day or two), and Between leaves out any still
+// stored (state.HistoryDays), so that the stores answer alike.
 //
-// DynamoDB — one item per event, partitioned by the UTC day of At so that a
+// One item per event, partitioned by the UTC day of At so that a
 // week is a handful of Queries and no partition grows for ever:
 //
 //	pk           S     "history#<YYYY-MM-DD>"   UTC day of At
@@ -43,13 +43,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/state"
 )
 
-var _ History = (*DynamoDB)(nil)
+var _ state.History = (*Store)(nil)
 
 // sortKeyTime is the fixed-width layout of the instant in a history sort key.
 const sortKeyTime = "2006-01-02T15:04:05.000000000Z"
@@ -80,9 +81,15 @@ type historyItem struct {
 
 func historyPK(day time.Time) string { return "history#" + day.Format(time.DateOnly) }
 
-// Append implements History.
-func (d *DynamoDB) Append(ctx context.Context, e HistoryEvent) error {
-	if err := CheckHistoryEvent(e); err != nil {
+// utcDay is the start of t's UTC day.
+func utcDay(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// Append implements state.History.
+func (d *Store) Append(ctx context.Context, e state.HistoryEvent) error {
+	if err := state.CheckHistoryEvent(e); err != nil {
 		return fmt.Errorf("state: append history event %q: %w", e.EventID, err)
 	}
 	at := e.At.UTC()
@@ -92,14 +99,14 @@ func (d *DynamoDB) Append(ctx context.Context, e HistoryEvent) error {
 		EventID: e.EventID, IncidentID: e.IncidentID, Number: e.Number, Kind: string(e.Kind),
 		At: at.Format(time.RFC3339Nano), Agent: e.Agent, ServiceID: e.ServiceID, Service: e.Service,
 		Urgency: e.Urgency, Title: e.Title, Fingerprint: e.Fingerprint, OnCall: e.OnCall,
-		WorkingTime: e.WorkingTime, ExpiresAt: at.Add(HistoryTTL).Unix(),
+		WorkingTime: e.WorkingTime, ExpiresAt: at.Add(state.HistoryTTL).Unix(),
 	})
 	if err != nil {
 		return fmt.Errorf("state: append %s: encode: %w", name, err)
 	}
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
-	_, err = d.client.PutItem(ctx, &dynamodb.PutItemInput{
+	_, err = d.client.PutItem(ctx, &awsdynamodb.PutItemInput{
 		TableName:                aws.String(d.table),
 		Item:                     item,
 		ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
@@ -112,18 +119,18 @@ func (d *DynamoDB) Append(ctx context.Context, e HistoryEvent) error {
 	return nil
 }
 
-// Between implements History. Timeout bounds each Query request (one per
+// Between implements state.History. Timeout bounds each Query request (one per
 // UTC day and page); ctx bounds them all.
-func (d *DynamoDB) Between(ctx context.Context, from, to time.Time) ([]HistoryEvent, error) {
-	from, to, days, err := HistoryDays(from, to, d.now())
+func (d *Store) Between(ctx context.Context, from, to time.Time) ([]state.HistoryEvent, error) {
+	from, to, days, err := state.HistoryDays(from, to, d.now())
 	name := betweenName(from, to)
 	if err != nil {
 		return nil, fmt.Errorf("state: read %s: %w", name, err)
 	}
 	lo, hi := from.UTC().Format(sortKeyTime), to.UTC().Format(sortKeyTime)
-	var out []HistoryEvent
+	var out []state.HistoryEvent
 	for _, day := range days {
-		in := &dynamodb.QueryInput{
+		in := &awsdynamodb.QueryInput{
 			TableName:                aws.String(d.table),
 			KeyConditionExpression:   aws.String("#pk = :pk AND #sk BETWEEN :lo AND :hi"),
 			ExpressionAttributeNames: map[string]string{"#pk": PartitionKey, "#sk": SortKey},
@@ -158,7 +165,7 @@ func (d *DynamoDB) Between(ctx context.Context, from, to time.Time) ([]HistoryEv
 }
 
 // query is one Query request under d.Timeout.
-func (d *DynamoDB) query(ctx context.Context, in *dynamodb.QueryInput) (*dynamodb.QueryOutput, error) {
+func (d *Store) query(ctx context.Context, in *awsdynamodb.QueryInput) (*awsdynamodb.QueryOutput, error) {
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
 	out, err := d.client.Query(ctx, in)
@@ -168,16 +175,16 @@ func (d *DynamoDB) query(ctx context.Context, in *dynamodb.QueryInput) (*dynamod
 	return out, nil
 }
 
-func decodeHistory(item map[string]types.AttributeValue) (HistoryEvent, error) {
+func decodeHistory(item map[string]types.AttributeValue) (state.HistoryEvent, error) {
 	var it historyItem
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-		return HistoryEvent{}, fmt.Errorf("decode history item: %w", err)
+		return state.HistoryEvent{}, fmt.Errorf("decode history item: %w", err)
 	}
 	at, err := time.Parse(time.RFC3339Nano, it.At)
 	if err != nil {
-		return HistoryEvent{}, fmt.Errorf("decode history item %s: %w", it.SK, err)
+		return state.HistoryEvent{}, fmt.Errorf("decode history item %s: %w", it.SK, err)
 	}
-	return HistoryEvent{
+	return state.HistoryEvent{
 		EventID: it.EventID, IncidentID: it.IncidentID, Number: it.Number, Kind: incident.Kind(it.Kind),
 		At: at, Agent: it.Agent, ServiceID: it.ServiceID, Service: it.Service, Urgency: it.Urgency,
 		Title: it.Title, Fingerprint: it.Fingerprint, OnCall: it.OnCall, WorkingTime: it.WorkingTime,

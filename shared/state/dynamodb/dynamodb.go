@@ -1,9 +1,11 @@
-package state
-
-// The DynamoDB store keeps everything in ONE table: partition key "pk" (S),
-// sort key "sk" (S), TTL attribute "expires_at" (N, epoch seconds),
-// on-demand (PAY_PER_REQUEST). CreateTableInput and UpdateTimeToLiveInput
-// describe it; the stack must match them.
+// Package dynamodb is the state.Store on one DynamoDB table, for AWS. It
+// passes the suite every store passes (shared/state/statetest), as the
+// in-memory store (shared/state/memory) does.
+//
+// The store keeps everything in ONE table: partition key "pk" (S), sort key
+// "sk" (S), TTL attribute "expires_at" (N, epoch seconds), on-demand
+// (PAY_PER_REQUEST). CreateTableInput and UpdateTimeToLiveInput describe
+// it; the stack must match them.
 //
 // Delivery — one item per (key, destination):
 //
@@ -13,7 +15,7 @@ package state
 //	lease_until N  epoch ms; only while claimed
 //	ref         S  chat id of the message (Slack ts); only when known
 //	updated_at  N  epoch ms of the last write
-//	expires_at  N  epoch s: last write + DeliveryTTL
+//	expires_at  N  epoch s: last write + state.DeliveryTTL
 //
 // Claim is ONE conditional PutItem of a claimed item:
 // attribute_not_exists(pk) OR (status = claimed AND lease_until < now).
@@ -33,17 +35,19 @@ package state
 //	number      N  omitted until known
 //	title, service, urgency, priority, url  S  omitted until known
 //	steps       L  of M {kind S, agent S (omitted when empty), at S (RFC 3339, ns)},
-//	               oldest first, at most MaxSteps
+//	               oldest first, at most state.MaxSteps
 //	threads     M  destination → S thread parent (Slack ts)
 //	version     N  bumped by every Record; absent on an item only SetThread wrote
 //	updated_at  N  epoch ms of the last Record
-//	expires_at  N  epoch s: last write + IncidentTTL
+//	expires_at  N  epoch s: last write + state.IncidentTTL
 //
 // Record is an optimistic read-modify-write: a consistent GetItem, the
-// merge rule Memory uses too (sorting, dedupe and the MaxSteps cap cannot be
-// written as an update expression), then an UpdateItem of Record's own
-// attributes conditioned on the version read (attribute_not_exists(version)
-// for a new item), retried on conflict a few times. The write leaves
+// merge rule of every store (state.Incident.With: sorting, dedupe and the
+// MaxSteps cap cannot be written as an update expression), then an
+// UpdateItem of Record's own attributes conditioned on the version read
+// (attribute_not_exists(version) for a new item), retried on conflict a
+// few times. RecordOver skips the first read: it starts from the incident
+// as read before, at its state.Incident.Version. The write leaves
 // "threads" alone, so Record and SetThread never lose each other's updates.
 // SetThread is an UpdateItem SET threads.#dest = :ref conditioned on
 // attribute_exists(threads) AND attribute_not_exists(threads.#dest); when
@@ -51,7 +55,8 @@ package state
 // UpdateItem creates the map, conditioned on attribute_not_exists(threads).
 //
 // History and follow-up items (the only ones read by Query): see
-// history.go and followups.go.
+// alerts.go, history.go and followups.go.
+package dynamodb
 
 import (
 	"context"
@@ -65,12 +70,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/state"
 )
 
 // The table's key and TTL attribute names.
@@ -81,47 +87,47 @@ const (
 )
 
 // DefaultTimeout bounds one DynamoDB store operation (with the SDK's own
-// retries, and Record's) when DynamoDB.Timeout is zero.
+// retries, and Record's) when Store.Timeout is zero.
 const DefaultTimeout = 3 * time.Second
 
-// DynamoDBAPI is the part of *dynamodb.Client the DynamoDB store uses.
-type DynamoDBAPI interface {
-	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
-	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
-	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
-	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+// API is the part of *dynamodb.Client (of the AWS SDK) the store uses.
+type API interface {
+	GetItem(ctx context.Context, in *awsdynamodb.GetItemInput, optFns ...func(*awsdynamodb.Options)) (*awsdynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *awsdynamodb.PutItemInput, optFns ...func(*awsdynamodb.Options)) (*awsdynamodb.PutItemOutput, error)
+	UpdateItem(ctx context.Context, in *awsdynamodb.UpdateItemInput, optFns ...func(*awsdynamodb.Options)) (*awsdynamodb.UpdateItemOutput, error)
+	DeleteItem(ctx context.Context, in *awsdynamodb.DeleteItemInput, optFns ...func(*awsdynamodb.Options)) (*awsdynamodb.DeleteItemOutput, error)
 	// Query reads the history of a day and the pending follow-ups
 	// (history.go, followups.go).
-	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	Query(ctx context.Context, in *awsdynamodb.QueryInput, optFns ...func(*awsdynamodb.Options)) (*awsdynamodb.QueryOutput, error)
 }
 
-var _ DynamoDBAPI = (*dynamodb.Client)(nil)
+var _ API = (*awsdynamodb.Client)(nil)
 
-// DynamoDB is the Store on one DynamoDB table (see the top of dynamodb.go
-// for its keys and items). Failures of DynamoDB itself (network, throttling,
-// timeouts, 5xx) wrap ErrUnavailable.
-type DynamoDB struct {
+// Store is the state.Store on one DynamoDB table (see the package
+// documentation for its keys and items). Failures of DynamoDB itself
+// (network, throttling, timeouts, 5xx) wrap state.ErrUnavailable.
+type Store struct {
 	// Now is the clock; nil means time.Now. Set it before first use.
 	Now func() time.Time
 	// Timeout bounds each operation (Claim, Record…); zero means
 	// DefaultTimeout. The caller's context may end it sooner.
 	Timeout time.Duration
 
-	client DynamoDBAPI
+	client API
 	table  string
 }
 
-var _ Store = (*DynamoDB)(nil)
+var _ state.Store = (*Store)(nil)
 
-// NewDynamoDB returns the store on table, through client.
-func NewDynamoDB(client DynamoDBAPI, table string) *DynamoDB {
-	return &DynamoDB{client: client, table: table}
+// New returns the store on table, through client.
+func New(client API, table string) *Store {
+	return &Store{client: client, table: table}
 }
 
 // CreateTableInput is the table the store expects, on demand. The stack
 // declares the same; tests and local setups create it with this.
-func CreateTableInput(table string) *dynamodb.CreateTableInput {
-	return &dynamodb.CreateTableInput{
+func CreateTableInput(table string) *awsdynamodb.CreateTableInput {
+	return &awsdynamodb.CreateTableInput{
 		TableName:   aws.String(table),
 		BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{
@@ -136,8 +142,8 @@ func CreateTableInput(table string) *dynamodb.CreateTableInput {
 }
 
 // UpdateTimeToLiveInput turns on the table's TTL on TTLAttribute.
-func UpdateTimeToLiveInput(table string) *dynamodb.UpdateTimeToLiveInput {
-	return &dynamodb.UpdateTimeToLiveInput{
+func UpdateTimeToLiveInput(table string) *awsdynamodb.UpdateTimeToLiveInput {
+	return &awsdynamodb.UpdateTimeToLiveInput{
 		TableName: aws.String(table),
 		TimeToLiveSpecification: &types.TimeToLiveSpecification{
 			AttributeName: aws.String(TTLAttribute),
@@ -158,7 +164,23 @@ const (
 
 var errTimeout = errors.New("state: dynamodb operation timed out")
 
-func (d *DynamoDB) now() time.Time {
+// errNoIncidentID is returned by Record for an event without an incident id:
+// a decoding bug upstream, not a store failure.
+var errNoIncidentID = errors.New("event has no incident id")
+
+// The states of a delivery record, as stored (attribute "status").
+const (
+	statusClaimed = "claimed"
+	statusPosted  = "posted"
+	statusFailed  = "failed"
+)
+
+// deliveryName names a delivery in errors, as its keys do.
+func deliveryName(key, dest string) string {
+	return "delivery#" + key + " dest#" + dest
+}
+
+func (d *Store) now() time.Time {
 	if d.Now != nil {
 		return d.Now()
 	}
@@ -166,7 +188,7 @@ func (d *DynamoDB) now() time.Time {
 }
 
 // bound limits one operation to d.Timeout.
-func (d *DynamoDB) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+func (d *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
 	t := d.Timeout
 	if t <= 0 {
 		t = DefaultTimeout
@@ -196,10 +218,10 @@ func str(s string) *types.AttributeValueMemberS {
 	return &types.AttributeValueMemberS{Value: s}
 }
 
-// Claim implements Deliveries.
-func (d *DynamoDB) Claim(ctx context.Context, key, dest string, lease time.Duration) (ClaimResult, error) {
+// Claim implements state.Deliveries.
+func (d *Store) Claim(ctx context.Context, key, dest string, lease time.Duration) (state.ClaimResult, error) {
 	name := deliveryName(key, dest)
-	if err := CheckDelivery(key, dest); err != nil {
+	if err := state.CheckDelivery(key, dest); err != nil {
 		return 0, fmt.Errorf("state: claim %s: %w", name, err)
 	}
 	if lease <= 0 {
@@ -213,8 +235,8 @@ func (d *DynamoDB) Claim(ctx context.Context, key, dest string, lease time.Durat
 	item["status"] = str(statusClaimed)
 	item["lease_until"] = num(now.Add(lease).UnixMilli())
 	item["updated_at"] = num(now.UnixMilli())
-	item[TTLAttribute] = num(now.Add(DeliveryTTL).Unix())
-	in := &dynamodb.PutItemInput{
+	item[TTLAttribute] = num(now.Add(state.DeliveryTTL).Unix())
+	in := &awsdynamodb.PutItemInput{
 		TableName:           aws.String(d.table),
 		Item:                item,
 		ConditionExpression: aws.String("attribute_not_exists(#pk) OR (#status = :claimed AND #lease_until < :now)"),
@@ -231,9 +253,9 @@ func (d *DynamoDB) Claim(ctx context.Context, key, dest string, lease time.Durat
 		out, err := d.client.PutItem(ctx, in)
 		if err == nil {
 			if len(out.Attributes) > 0 { // an expired claim was there
-				return TakenOver, nil
+				return state.TakenOver, nil
 			}
-			return Claimed, nil
+			return state.Claimed, nil
 		}
 		var ccf *types.ConditionalCheckFailedException
 		if !errors.As(err, &ccf) {
@@ -241,7 +263,7 @@ func (d *DynamoDB) Claim(ctx context.Context, key, dest string, lease time.Durat
 		}
 		old := ccf.Item
 		if old == nil { // the server ignored ReturnValuesOnConditionCheckFailure
-			out, err := d.client.GetItem(ctx, &dynamodb.GetItemInput{
+			out, err := d.client.GetItem(ctx, &awsdynamodb.GetItemInput{
 				TableName:      aws.String(d.table),
 				Key:            deliveryKey(key, dest),
 				ConsistentRead: aws.Bool(true),
@@ -256,23 +278,24 @@ func (d *DynamoDB) Claim(ctx context.Context, key, dest string, lease time.Durat
 		}
 		switch s := stringAttr(old, "status"); s {
 		case statusPosted:
-			return AlreadyPosted, nil
+			return state.AlreadyPosted, nil
 		case statusFailed:
-			return AlreadyFailed, nil
+			return state.AlreadyFailed, nil
 		case statusClaimed:
-			return InFlight, nil
+			return state.InFlight, nil
 		default:
 			return 0, fmt.Errorf("state: claim %s: stored status %q is unknown", name, s)
 		}
 	}
-	return 0, fmt.Errorf("state: claim %s: claimed and released %d times by others meanwhile: %w", name, claimAttempts, ErrUnavailable)
+	return 0, fmt.Errorf("state: claim %s: claimed and released %d times by others meanwhile: %w", name, claimAttempts, state.ErrUnavailable)
 }
 
-// Done implements Deliveries. A post overrides anything but an earlier post
-// (whose ref is kept); a failure is recorded only over a claim (or nothing).
-func (d *DynamoDB) Done(ctx context.Context, key, dest string, posted bool, ref string) error {
+// Done implements state.Deliveries. A post overrides anything but an
+// earlier post (whose ref is kept); a failure is recorded only over a claim
+// (or nothing).
+func (d *Store) Done(ctx context.Context, key, dest string, posted bool, ref string) error {
 	name := deliveryName(key, dest)
-	if err := CheckDelivery(key, dest); err != nil {
+	if err := state.CheckDelivery(key, dest); err != nil {
 		return fmt.Errorf("state: done %s: %w", name, err)
 	}
 	ctx, cancel := d.bound(ctx)
@@ -288,7 +311,7 @@ func (d *DynamoDB) Done(ctx context.Context, key, dest string, posted bool, ref 
 	update := "SET #status = :status, #updated_at = :now, #expires_at = :expires"
 	values[":status"] = str(status)
 	values[":now"] = num(now.UnixMilli())
-	values[":expires"] = num(now.Add(DeliveryTTL).Unix())
+	values[":expires"] = num(now.Add(state.DeliveryTTL).Unix())
 	names := map[string]string{
 		"#pk": PartitionKey, "#status": "status", "#updated_at": "updated_at",
 		"#expires_at": TTLAttribute, "#lease_until": "lease_until",
@@ -299,7 +322,7 @@ func (d *DynamoDB) Done(ctx context.Context, key, dest string, posted bool, ref 
 		values[":ref"] = str(ref)
 	}
 	update += " REMOVE #lease_until"
-	_, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := d.client.UpdateItem(ctx, &awsdynamodb.UpdateItemInput{
 		TableName:                 aws.String(d.table),
 		Key:                       deliveryKey(key, dest),
 		UpdateExpression:          aws.String(update),
@@ -314,16 +337,17 @@ func (d *DynamoDB) Done(ctx context.Context, key, dest string, posted bool, ref 
 	return nil
 }
 
-// Release implements Deliveries. Releasing what is not claimed does nothing.
-func (d *DynamoDB) Release(ctx context.Context, key, dest string) error {
+// Release implements state.Deliveries. Releasing what is not claimed does
+// nothing.
+func (d *Store) Release(ctx context.Context, key, dest string) error {
 	name := deliveryName(key, dest)
-	if err := CheckDelivery(key, dest); err != nil {
+	if err := state.CheckDelivery(key, dest); err != nil {
 		return fmt.Errorf("state: release %s: %w", name, err)
 	}
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
 
-	_, err := d.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+	_, err := d.client.DeleteItem(ctx, &awsdynamodb.DeleteItemInput{
 		TableName:                 aws.String(d.table),
 		Key:                       deliveryKey(key, dest),
 		ConditionExpression:       aws.String("#status = :claimed"),
@@ -357,16 +381,16 @@ type stepItem struct {
 	At    string `dynamodbav:"at"`
 }
 
-// Abandon implements Deliveries: the claim's lease ends now.
-func (d *DynamoDB) Abandon(ctx context.Context, key, dest string) error {
+// Abandon implements state.Deliveries: the claim's lease ends now.
+func (d *Store) Abandon(ctx context.Context, key, dest string) error {
 	name := deliveryName(key, dest)
-	if err := CheckDelivery(key, dest); err != nil {
+	if err := state.CheckDelivery(key, dest); err != nil {
 		return fmt.Errorf("state: abandon %s: %w", name, err)
 	}
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
 
-	_, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := d.client.UpdateItem(ctx, &awsdynamodb.UpdateItemInput{
 		TableName:                 aws.String(d.table),
 		Key:                       deliveryKey(key, dest),
 		UpdateExpression:          aws.String("SET #lease_until = :zero"),
@@ -382,32 +406,32 @@ func (d *DynamoDB) Abandon(ctx context.Context, key, dest string) error {
 }
 
 // decodeIncident reads an incident item, with its Version.
-func decodeIncident(item map[string]types.AttributeValue) (Incident, error) {
+func decodeIncident(item map[string]types.AttributeValue) (state.Incident, error) {
 	var it incidentItem
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-		return Incident{}, fmt.Errorf("decode item: %w", err)
+		return state.Incident{}, fmt.Errorf("decode item: %w", err)
 	}
-	inc := Incident{
+	inc := state.Incident{
 		ID: it.ID, Number: it.Number, Title: it.Title, Service: it.Service,
 		Urgency: it.Urgency, Priority: it.Priority, URL: it.URL, Threads: it.Threads,
 		Version: it.Version,
 	}
 	if len(it.Steps) > 0 {
-		inc.Steps = make([]Step, len(it.Steps))
+		inc.Steps = make([]state.Step, len(it.Steps))
 	}
 	for i, s := range it.Steps {
 		at, err := time.Parse(time.RFC3339Nano, s.At)
 		if err != nil {
-			return Incident{}, fmt.Errorf("decode step %d: %w", i, err)
+			return state.Incident{}, fmt.Errorf("decode step %d: %w", i, err)
 		}
-		inc.Steps[i] = Step{Kind: incident.Kind(s.Kind), Agent: s.Agent, At: at}
+		inc.Steps[i] = state.Step{Kind: incident.Kind(s.Kind), Agent: s.Agent, At: at}
 	}
 	return inc, nil
 }
 
 // getIncident reads incident id consistently; nil item when absent.
-func (d *DynamoDB) getIncident(ctx context.Context, id string) (map[string]types.AttributeValue, error) {
-	out, err := d.client.GetItem(ctx, &dynamodb.GetItemInput{
+func (d *Store) getIncident(ctx context.Context, id string) (map[string]types.AttributeValue, error) {
+	out, err := d.client.GetItem(ctx, &awsdynamodb.GetItemInput{
 		TableName:      aws.String(d.table),
 		Key:            incidentKey(id),
 		ConsistentRead: aws.Bool(true),
@@ -418,31 +442,31 @@ func (d *DynamoDB) getIncident(ctx context.Context, id string) (map[string]types
 	return out.Item, nil
 }
 
-// Record implements Incidents.
-func (d *DynamoDB) Record(ctx context.Context, ev incident.Event) (Incident, error) {
+// Record implements state.Incidents.
+func (d *Store) Record(ctx context.Context, ev incident.Event) (state.Incident, error) {
 	return d.record(ctx, ev, nil)
 }
 
-// RecordOver implements Incidents: one conditional UpdateItem when base is
-// still the stored version (base.Version).
-func (d *DynamoDB) RecordOver(ctx context.Context, base Incident, ev incident.Event) (Incident, error) {
+// RecordOver implements state.Incidents: one conditional UpdateItem when
+// base is still the stored version (base.Version).
+func (d *Store) RecordOver(ctx context.Context, base state.Incident, ev incident.Event) (state.Incident, error) {
 	return d.record(ctx, ev, &base)
 }
 
 // record merges ev into the incident with a conditional write on its
 // version, starting from base when given (else reading it), and merging
 // again into whatever another writer stored in between.
-func (d *DynamoDB) record(ctx context.Context, ev incident.Event, base *Incident) (Incident, error) {
+func (d *Store) record(ctx context.Context, ev incident.Event, base *state.Incident) (state.Incident, error) {
 	id := ev.Incident.ID
 	if id == "" {
-		return Incident{}, fmt.Errorf("state: record event %s: %w", ev.ID, errNoIncidentID)
+		return state.Incident{}, fmt.Errorf("state: record event %s: %w", ev.ID, errNoIncidentID)
 	}
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
 
 	var (
-		inc   Incident // the incident as last seen, at its Version
-		known bool     // inc is known without a read
+		inc   state.Incident // the incident as last seen, at its Version
+		known bool           // inc is known without a read
 	)
 	if base != nil && (base.ID == "" || base.ID == id) {
 		inc, known = base.Clone(), true
@@ -450,24 +474,24 @@ func (d *DynamoDB) record(ctx context.Context, ev incident.Event, base *Incident
 	for attempt := range recordAttempts {
 		if attempt > 0 {
 			if err := backoff(ctx, attempt); err != nil {
-				return Incident{}, fmt.Errorf("state: record incident#%s: %w", id, classify(ctx, err))
+				return state.Incident{}, fmt.Errorf("state: record incident#%s: %w", id, classify(ctx, err))
 			}
 		}
 		if !known {
 			item, err := d.getIncident(ctx, id)
 			if err != nil {
-				return Incident{}, fmt.Errorf("state: record incident#%s: read: %w", id, err)
+				return state.Incident{}, fmt.Errorf("state: record incident#%s: read: %w", id, err)
 			}
 			if inc, err = decodeIncident(item); err != nil {
-				return Incident{}, fmt.Errorf("state: record incident#%s: %w", id, err)
+				return state.Incident{}, fmt.Errorf("state: record incident#%s: %w", id, err)
 			}
 		}
 		known = false
 		now := d.now()
-		merge(&inc, ev, now)
+		inc = inc.With(ev, now)
 		in, err := d.recordInput(inc, now)
 		if err != nil {
-			return Incident{}, fmt.Errorf("state: record incident#%s: %w", id, err)
+			return state.Incident{}, fmt.Errorf("state: record incident#%s: %w", id, err)
 		}
 		out, err := d.client.UpdateItem(ctx, in)
 		var ccf *types.ConditionalCheckFailedException
@@ -475,25 +499,25 @@ func (d *DynamoDB) record(ctx context.Context, ev incident.Event, base *Incident
 		case err == nil:
 			stored, err := decodeIncident(out.Attributes)
 			if err != nil {
-				return Incident{}, fmt.Errorf("state: record incident#%s: stored: %w", id, err)
+				return state.Incident{}, fmt.Errorf("state: record incident#%s: stored: %w", id, err)
 			}
 			return stored, nil
 		case errors.As(err, &ccf): // another writer won: merge into its item
 			if ccf.Item != nil {
 				if inc, err = decodeIncident(ccf.Item); err != nil {
-					return Incident{}, fmt.Errorf("state: record incident#%s: %w", id, err)
+					return state.Incident{}, fmt.Errorf("state: record incident#%s: %w", id, err)
 				}
 				known = true
 			}
 		default:
-			return Incident{}, fmt.Errorf("state: record incident#%s: %w", id, classify(ctx, err))
+			return state.Incident{}, fmt.Errorf("state: record incident#%s: %w", id, classify(ctx, err))
 		}
 	}
-	return Incident{}, fmt.Errorf("state: record incident#%s: %d concurrent writes won over this one: %w", id, recordAttempts, ErrUnavailable)
+	return state.Incident{}, fmt.Errorf("state: record incident#%s: %d concurrent writes won over this one: %w", id, recordAttempts, state.ErrUnavailable)
 }
 
 // recordInput is the UpdateItem that writes inc over inc.Version.
-func (d *DynamoDB) recordInput(inc Incident, now time.Time) (*dynamodb.UpdateItemInput, error) {
+func (d *Store) recordInput(inc state.Incident, now time.Time) (*awsdynamodb.UpdateItemInput, error) {
 	version := inc.Version
 	names := map[string]string{
 		"#id": "id", "#version": "version", "#threads": "threads",
@@ -504,7 +528,7 @@ func (d *DynamoDB) recordInput(inc Incident, now time.Time) (*dynamodb.UpdateIte
 		":next":     num(version + 1),
 		":nothread": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{}},
 		":now":      num(now.UnixMilli()),
-		":expires":  num(now.Add(IncidentTTL).Unix()),
+		":expires":  num(now.Add(state.IncidentTTL).Unix()),
 	}
 	update := "SET #id = :id, #version = :next, #threads = if_not_exists(#threads, :nothread), #updated_at = :now, #expires_at = :expires"
 	set := func(attr string, v types.AttributeValue) {
@@ -539,7 +563,7 @@ func (d *DynamoDB) recordInput(inc Incident, now time.Time) (*dynamodb.UpdateIte
 		cond = "#version = :version"
 		values[":version"] = num(version)
 	}
-	return &dynamodb.UpdateItemInput{
+	return &awsdynamodb.UpdateItemInput{
 		TableName:                           aws.String(d.table),
 		Key:                                 incidentKey(inc.ID),
 		UpdateExpression:                    aws.String(update),
@@ -564,38 +588,38 @@ func backoff(ctx context.Context, attempt int) error {
 	}
 }
 
-// Incident implements Incidents.
-func (d *DynamoDB) Incident(ctx context.Context, id string) (Incident, bool, error) {
+// Incident implements state.Incidents.
+func (d *Store) Incident(ctx context.Context, id string) (state.Incident, bool, error) {
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
 
 	item, err := d.getIncident(ctx, id)
 	if err != nil {
-		return Incident{}, false, fmt.Errorf("state: read incident#%s: %w", id, err)
+		return state.Incident{}, false, fmt.Errorf("state: read incident#%s: %w", id, err)
 	}
 	if item == nil {
-		return Incident{}, false, nil
+		return state.Incident{}, false, nil
 	}
 	inc, err := decodeIncident(item)
 	if err != nil {
-		return Incident{}, false, fmt.Errorf("state: read incident#%s: %w", id, err)
+		return state.Incident{}, false, fmt.Errorf("state: read incident#%s: %w", id, err)
 	}
 	return inc, true, nil
 }
 
-// SetThread implements Incidents. It creates the incident item (with its
+// SetThread implements state.Incidents. It creates the incident item (with its
 // id, threads and expiry only) when Record never wrote it.
-func (d *DynamoDB) SetThread(ctx context.Context, id, dest, ref string) (string, error) {
+func (d *Store) SetThread(ctx context.Context, id, dest, ref string) (string, error) {
 	if id == "" || dest == "" || ref == "" {
 		return "", fmt.Errorf("state: set thread of incident %q in %q to %q: empty argument", id, dest, ref)
 	}
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
 
-	expires := num(d.now().Add(IncidentTTL).Unix())
+	expires := num(d.now().Add(state.IncidentTTL).Unix())
 	for range setThreadAttempts {
 		// Most often the map exists (Record creates it) without dest.
-		_, err := d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		_, err := d.client.UpdateItem(ctx, &awsdynamodb.UpdateItemInput{
 			TableName:                           aws.String(d.table),
 			Key:                                 incidentKey(id),
 			UpdateExpression:                    aws.String("SET #threads.#dest = :ref, #expires_at = :expires"),
@@ -624,7 +648,7 @@ func (d *DynamoDB) SetThread(ctx context.Context, id, dest, ref string) (string,
 			continue // the map appeared since: set dest in it
 		}
 		// No threads map yet: create it holding dest.
-		_, err = d.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		_, err = d.client.UpdateItem(ctx, &awsdynamodb.UpdateItemInput{
 			TableName:                aws.String(d.table),
 			Key:                      incidentKey(id),
 			UpdateExpression:         aws.String("SET #threads = :threads, #id = :id, #expires_at = :expires"),
@@ -644,7 +668,7 @@ func (d *DynamoDB) SetThread(ctx context.Context, id, dest, ref string) (string,
 		}
 		// Another writer created the map meanwhile: go round again.
 	}
-	return "", fmt.Errorf("state: set thread of incident#%s in %s: %d conflicting writes: %w", id, dest, setThreadAttempts, ErrUnavailable)
+	return "", fmt.Errorf("state: set thread of incident#%s in %s: %d conflicting writes: %w", id, dest, setThreadAttempts, state.ErrUnavailable)
 }
 
 // stringAttr is item[name] when it is a string, else "".
@@ -661,7 +685,7 @@ type unavailable struct{ err error }
 
 func (u unavailable) Error() string        { return u.err.Error() }
 func (u unavailable) Unwrap() error        { return u.err }
-func (u unavailable) Is(target error) bool { return target == ErrUnavailable }
+func (u unavailable) Is(target error) bool { return target == state.ErrUnavailable }
 
 // retryables is the SDK's own judgement of transient errors: connection
 // failures, 500/502/503/504, throttling codes (ProvisionedThroughputExceeded,
