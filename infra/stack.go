@@ -73,7 +73,7 @@ const (
 )
 
 // stateActions are the DynamoDB actions the functions need on the state
-// table: exactly the calls of shared/state's DynamoDBAPI (single-item
+// table: exactly the calls of shared/state/dynamodb's API (single-item
 // reads and conditional writes, and Query for the history's day buckets
 // and the follow-ups' partition). Nothing scans or touches the table's
 // definition; a store that starts to must add its action here.
