@@ -6,8 +6,9 @@
 // This package holds the types and the contracts only: what is
 // remembered, the store's interfaces, their TTLs and bounds, and the rules
 // every store follows alike (the merge of an event into its incident,
-// Incident.With; the argument checks, check.go). The stores are its
-// subpackages, and pass one behaviour suite (shared/state/statetest):
+// Incident.With; the argument checks CheckDelivery, CheckHistoryEvent and
+// CheckMentioned; the range History.Between reads, HistoryDays). The stores
+// are its subpackages, and pass one behaviour suite (shared/state/statetest):
 // shared/state/memory (local runs, the default outside Lambda) and
 // shared/state/dynamodb (one table, for AWS; its package documentation
 // gives the keys and item shapes). Importing state links neither.
