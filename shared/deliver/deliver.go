@@ -87,6 +87,9 @@ type Config struct {
 	// Fallback pages a human for each dead-lettered message, with the
 	// alert's content and the fix. Nil: the log line only.
 	Fallback fallback.Notifier
+	// WriteBack writes the responses made in chat to PagerDuty (jobs for
+	// WriteBackDestination). Nil: such jobs are dead-lettered.
+	WriteBack WriteBack
 	// Interactive says the Slack app listens (SLACK_SIGNING_SECRET): an
 	// incident's thread parent on Slack carries the response buttons
 	// (ResponseActions), and responses made in chat are replied to.
@@ -173,6 +176,9 @@ type Outcome struct {
 
 // deliver handles one message: decide → take stock → look → post → record.
 func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out Outcome) {
+	if job.Destination == WriteBackDestination {
+		return h.writeBack(ctx, r, job)
+	}
 	d, ok := h.dests[job.Destination]
 	if !ok {
 		return Outcome{Verdict: DeadLetter, Reason: "destination " + job.Destination + " is not configured (ALERT_DESTINATIONS, REMINDER_DESTINATIONS)"}

@@ -3,12 +3,15 @@ package deliver_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/testkit/fakepagerduty"
+	"github.com/pd2chat/pd2chat/shared/writeback"
 )
 
 // response is a job for a response made in Slack, as the Slack app
@@ -133,5 +136,52 @@ func TestNoButtonsWithoutTheApp(t *testing.T) {
 	r.run(t, 1)
 	if p := r.slack.Posts(); len(p) != 1 || p[0].Blocks != "" {
 		t.Errorf("posts %+v", p)
+	}
+}
+
+// TestWriteBack: with PAGERDUTY_API_TOKEN a response made in chat is also
+// written to PagerDuty through the queue: once, retried on a rate limit,
+// dead-lettered (so it pages) when PagerDuty refuses it for good.
+func TestWriteBack(t *testing.T) {
+	pd := fakepagerduty.New(t)
+	r := newRig(t, func(c *deliver.Config) {
+		c.WriteBack = writeback.New(writeback.Config{Token: "u+key", From: "pd2chat@example.com", APIURL: pd.URL, AckOnTake: true})
+	})
+	limited := 0
+	pd.Fail(func(w http.ResponseWriter, req *http.Request) bool {
+		if limited < 2 {
+			limited++
+			fakepagerduty.Error(w, http.StatusTooManyRequests, "Rate Limit Exceeded", 2020)
+			return true
+		}
+		return false
+	})
+	take := response("slack/take1", incident.Taken, "Q1", "Tanaka", "U01TANAKA01", 2)
+	take.Destination = deliver.WriteBackDestination
+	r.send(t, take, take) // the same press twice: written once
+	r.run(t, 1)
+	var got []string
+	for _, c := range pd.Calls() {
+		got = append(got, c.Method+" "+c.Path+" "+c.Status+c.Note)
+	}
+	want := []string{"PUT /incidents acknowledged", "PUT /incidents acknowledged", "PUT /incidents acknowledged",
+		"POST /incidents/Q1/notes Taken by Tanaka (in chat, through pd2chat)"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("PagerDuty calls\n%s\nwant (two rate limits, then once)\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if posts := r.slack.Posts(); len(posts) != 0 {
+		t.Errorf("a write-back posted to Slack: %+v", posts)
+	}
+
+	pd.Fail(func(w http.ResponseWriter, req *http.Request) bool {
+		fakepagerduty.Error(w, http.StatusUnauthorized, "Unauthorized", 2006)
+		return true
+	})
+	note := response("slack/note1", incident.NotedInChat, "Q1", "Tanaka", "U01TANAKA01", 5)
+	note.Destination = deliver.WriteBackDestination
+	r.send(t, note)
+	r.run(t, 1)
+	if _, reasons := r.q.DeadLettered(); len(reasons) != 1 || !strings.Contains(reasons[0], "Unauthorized") || strings.Contains(reasons[0], "u+key") {
+		t.Errorf("dead letters %q, want the refused note with PagerDuty's reason", reasons)
 	}
 }

@@ -100,6 +100,10 @@ type Config struct {
 	// rotation.WithSlackIDs where the wiring adds it).
 	Rotation rotation.Source
 	Calendar *workday.Calendar
+	// WriteBack also queues each response for PagerDuty
+	// (deliver.WriteBackDestination; PAGERDUTY_API_TOKEN), in the
+	// incident's own group.
+	WriteBack bool
 	// AckReactions and ResolveReactions are the emoji names that count as
 	// "I'm on it" and as resolved; nil: the defaults.
 	AckReactions, ResolveReactions []string
@@ -212,9 +216,21 @@ func (h *Handler) enqueue(ctx context.Context, w http.ResponseWriter, r response
 		ID: r.key, Kind: r.kind, OccurredAt: r.at, Agent: h.responder(ctx, r.user, r.name),
 		ChatUser: r.user, Note: r.note, Incident: incident.Incident{ID: r.incident},
 	}
-	m, err := deliver.Job{Destination: "slack:" + r.channel, Key: r.key, ReceivedAt: h.cfg.Now(), Event: &ev}.Message()
+	dests := []string{"slack:" + r.channel}
+	if h.cfg.WriteBack {
+		dests = append(dests, deliver.WriteBackDestination)
+	}
+	var msgs []queue.Message
+	var err error
+	for _, dest := range dests {
+		var m queue.Message
+		if m, err = (deliver.Job{Destination: dest, Key: r.key, ReceivedAt: h.cfg.Now(), Event: &ev}).Message(); err != nil {
+			break
+		}
+		msgs = append(msgs, m)
+	}
 	if err == nil {
-		err = h.cfg.Queue.Send(ctx, m)
+		err = h.cfg.Queue.Send(ctx, msgs...)
 	}
 	if err != nil {
 		h.cfg.Log.Error("slack response not enqueued", "kind", string(r.kind), "incident_id", r.incident, "error", err.Error())

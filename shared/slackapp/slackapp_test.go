@@ -44,7 +44,7 @@ type env struct {
 	now   time.Time
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, mods ...func(*slackapp.Config)) *env {
 	t.Helper()
 	tokyo, err := time.LoadLocation("Asia/Tokyo")
 	if err != nil {
@@ -61,7 +61,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(problems)
 	}
 	e := &env{q: queue.NewMemory(), slack: fakeslack.New(t), now: time.Date(2026, 11, 20, 11, 0, 0, 0, tokyo)}
-	h, err := slackapp.New(slackapp.Config{
+	cfg := slackapp.Config{
 		SigningSecret: secret,
 		Channels:      []string{channel},
 		Queue:         e.q,
@@ -69,7 +69,11 @@ func newEnv(t *testing.T) *env {
 		Rotation:      source{roster},
 		Calendar:      workday.New(tokyo, hours, workday.JP()),
 		Now:           func() time.Time { return e.now },
-	})
+	}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	h, err := slackapp.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,5 +374,26 @@ func TestOnCallCommand(t *testing.T) {
 	}
 	if got := cmd("tomorrow"); !strings.Contains(got, "Usage") {
 		t.Errorf("/oncall tomorrow = %q, want the usage", got)
+	}
+}
+
+// TestWriteBackQueued: with the PagerDuty write-back on, a response is
+// queued for PagerDuty too, in its own group for the incident.
+func TestWriteBackQueued(t *testing.T) {
+	e := newEnv(t, func(c *slackapp.Config) { c.WriteBack = true })
+	take := interaction(t, press("U01TANAKA01", "tanaka.s", slackapp.ActionTake, "Q1ABC", "1763604960.123456"))
+	if rec := e.do(t, "/slack/interactions", "application/x-www-form-urlencoded", take); rec.Code != http.StatusOK {
+		t.Fatalf("take: %d %s", rec.Code, rec.Body)
+	}
+	got, err := e.q.Receive(context.Background(), 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups := map[string]bool{}
+	for _, r := range got {
+		groups[r.Group] = true
+	}
+	if len(got) != 2 || !groups["slack:"+channel+"/Q1ABC"] || !groups[deliver.WriteBackDestination+"/Q1ABC"] {
+		t.Errorf("queued %+v, want one message for the channel and one for PagerDuty", got)
 	}
 }

@@ -5,8 +5,10 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
 	"github.com/pd2chat/pd2chat/shared/config"
+	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/queue"
 	"github.com/pd2chat/pd2chat/shared/slackapp"
+	"github.com/pd2chat/pd2chat/shared/writeback"
 )
 
 // SlackApp is the handler of the Slack app's request URLs (/slack/*), or
@@ -36,6 +38,18 @@ func SlackApp(cfg config.Config, q queue.Sender, log *slog.Logger) (*slackapp.Ha
 		Calendar:         Calendar(cfg),
 		AckReactions:     cfg.SlackAckReactions,
 		ResolveReactions: cfg.SlackResolveReactions,
+		WriteBack:        cfg.PagerDutyAPIToken != "",
 		Log:              log,
+	})
+}
+
+// writeBack is the PagerDuty writer of PAGERDUTY_API_TOKEN, or nil.
+func writeBack(cfg config.Config) deliver.WriteBack {
+	if cfg.PagerDutyAPIToken == "" {
+		return nil
+	}
+	return writeback.New(writeback.Config{
+		Token: cfg.PagerDutyAPIToken.Reveal(), From: cfg.PagerDutyFromEmail, APIURL: cfg.PagerDutyAPIURL,
+		AckOnTake: cfg.PagerDutyAckOnTake, ResolveFromChat: cfg.PagerDutyResolveFromChat, HTTPClient: HTTPClient(),
 	})
 }
