@@ -117,7 +117,7 @@ lint: ## gofmt, go mod tidy, go vet, staticcheck, and actionlint on .github/work
 race: ## the core packages' tests under the race detector (delivery, queue, state, rotation, chats)
 	$(GO) test -race -count=1 ./shared/deliver/... ./shared/queue/... ./shared/state/... ./shared/relay/... \
 	  ./shared/rotation/... ./shared/fanout/... ./shared/chat/... ./shared/followup/... ./shared/reminder/... \
-	  ./shared/message/... ./functions/remind/...
+	  ./shared/message/... ./shared/slackapp/... ./shared/writeback/... ./shared/digest/... ./functions/remind/...
 
 # infra/ is its own Go module (CDK and jsii never reach the functions'
 # binaries). The CDK CLI is pinned in infra/package-lock.json and installed
