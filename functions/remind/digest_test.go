@@ -68,8 +68,8 @@ func TestLocalDigestDryRun(t *testing.T) {
 	for _, want := range []string{
 		"--- dry run: slack:C0ONCALL ---\n:bar_chart: *Weekly on-call digest* — Monday 2026-11-16 to Sunday 2026-11-22\n*2 incidents*: 1 high urgency, 1 low · 1 in business hours, 1 outside\n",
 		"--- dry run: typetalk:7 ---\n📊 Weekly on-call digest — Monday 2026-11-16 to Sunday 2026-11-22\n",
-		"Time to acknowledge: median 2m, p90 2m (1 acknowledged, 1 never)",
-		"- Ito: 1 incident on shift, acknowledged 1\n",
+		"Time to first response: median 2m, p90 2m (1 responded: 0 in chat, 1 in PagerDuty; 1 never)",
+		"- Ito: 1 incident on shift, responded to 1\n",
 		"- fp-disk: 1 incident — Disk full (db)",
 		`"msg":"digest"`,
 	} {
