@@ -408,11 +408,6 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 func (h *Handler) decide(ctx context.Context, ev incident.Event, at time.Time) (in message.Input, working bool, why string, lookupErr error) {
 	in = message.Input{Event: ev, At: at}
 	trigger := ev.Kind == incident.Triggered
-	if ev.Kind.FromChat() {
-		// A response made in chat is a short reply that mentions nobody:
-		// the people on call are the ones answering.
-		return in, h.cfg.Calendar.With(nil).IsWorkingTime(at), "", nil
-	}
 	// Outside the public calendar's working time nothing is mentioned, and
 	// only a trigger reads the sheet (for its runbooks); inside it, the
 	// sheet's company days off decide (the one calendar: workday.With).
@@ -422,6 +417,12 @@ func (h *Handler) decide(ctx context.Context, ev incident.Event, at time.Time) (
 		roster, lookupErr = h.lookup(ctx)
 	}
 	working = working && h.cfg.Calendar.With(roster).IsWorkingTime(at)
+	if ev.Kind.FromChat() {
+		// A response made in chat is a short reply that mentions nobody:
+		// the people on call are the ones answering. working still says,
+		// for the digest, whether it was made in business hours.
+		return in, working, "", nil
+	}
 	day := rotation.DateOf(at.In(h.cfg.Calendar.Location()))
 	switch {
 	case working && lookupErr != nil:

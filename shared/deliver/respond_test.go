@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/deliver"
@@ -183,5 +184,31 @@ func TestWriteBack(t *testing.T) {
 	r.run(t, 1)
 	if _, reasons := r.q.DeadLettered(); len(reasons) != 1 || !strings.Contains(reasons[0], "Unauthorized") || strings.Contains(reasons[0], "u+key") {
 		t.Errorf("dead letters %q, want the refused note with PagerDuty's reason", reasons)
+	}
+}
+
+// TestResponseOnACompanyDayOff: a response made on one of the sheet's
+// company days off (Tue 2026-12-29, a weekday in business hours by the
+// public calendar) is recorded as outside business hours, for the digest.
+func TestResponseOnACompanyDayOff(t *testing.T) {
+	r := newRig(t, func(c *deliver.Config) { c.Interactive = true })
+	dayOff := time.Date(2026, 12, 29, 2, 15, 0, 0, time.UTC) // 11:15 JST
+	trig := event("ev-t", incident.Triggered, "Q1", 0)
+	trig.Event.OccurredAt = dayOff
+	take := response("slack/take1", incident.Taken, "Q1", "Tanaka", "U01TANAKA01", 0)
+	take.Event.OccurredAt = dayOff.Add(2 * time.Minute)
+	r.send(t, trig, take)
+	r.run(t, 1)
+	evs, err := r.store.Between(context.Background(), dayOff.Add(-time.Hour), dayOff.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 {
+		t.Fatalf("history %+v", evs)
+	}
+	for _, e := range evs {
+		if e.WorkingTime {
+			t.Errorf("%s on a company day off recorded as in business hours", e.Kind)
+		}
 	}
 }
