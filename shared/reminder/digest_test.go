@@ -233,3 +233,26 @@ func TestRunDigestFailures(t *testing.T) {
 		}
 	})
 }
+
+// TestRunDigestOnACompanyDayOff: the digest's first working day of the
+// week counts the sheet's company days off (the one calendar): on Tuesday
+// 2026-11-24, a team offsite after Monday's public holiday, it waits for
+// Wednesday.
+func TestRunDigestOnACompanyDayOff(t *testing.T) {
+	_, cfg, _ := newDigestRun(t)
+	cfg.Rotation = sourceFunc(func(context.Context) (*rotation.Roster, error) {
+		r, _ := rotation.ParseTabs(rotation.Tabs{
+			Rotation: [][]string{{"2026-11-24", "Ito"}},
+			Holidays: [][]string{{"date", "name"}, {"2026-11-24", "Team offsite"}},
+		})
+		return r, nil
+	})
+	res, err := RunDigest(context.Background(), cfg, jst("2026-11-24 10:00"), rotation.Date{})
+	if err != nil || !strings.Contains(res.Skip, "Team offsite") || res.Posted != 0 {
+		t.Errorf("on the offsite: %+v, %v; want a skip naming it", res, err)
+	}
+	res, err = RunDigest(context.Background(), cfg, jst("2026-11-25 10:00"), rotation.Date{})
+	if err != nil || res.Skip != "" || res.Week != date("2026-11-16") || res.Posted != 3 {
+		t.Errorf("the day after: %+v, %v; want last week's digest posted", res, err)
+	}
+}
