@@ -176,19 +176,19 @@ type Outcome struct {
 
 // deliver handles one message: decide → take stock → look → post → record.
 func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out Outcome) {
+	// A destination failing for RetryFor already: the messages that were
+	// waiting at its last failed try go without another try; a newer one
+	// is tried, and ends the failure when it succeeds.
+	if f, ok := h.failure(job.Destination); ok && f.lastAt.Sub(f.since) >= h.cfg.RetryFor && !r.SentAt.After(f.lastAt) {
+		return Outcome{Verdict: DeadLetter, Reason: fmt.Sprintf("%s has failed since %s (DELIVERY_RETRY_FOR %s): %s",
+			job.Destination, f.since.UTC().Format(time.RFC3339), h.cfg.RetryFor, f.last)}
+	}
 	if job.Destination == WriteBackDestination {
 		return h.writeBack(ctx, r, job)
 	}
 	d, ok := h.dests[job.Destination]
 	if !ok {
 		return Outcome{Verdict: DeadLetter, Reason: "destination " + job.Destination + " is not configured (ALERT_DESTINATIONS, REMINDER_DESTINATIONS)"}
-	}
-	// A destination failing for RetryFor already: the messages that were
-	// waiting at its last failed try go without another try; a newer one
-	// is tried, and ends the failure when it succeeds.
-	if f, ok := h.failure(d.Name); ok && f.lastAt.Sub(f.since) >= h.cfg.RetryFor && !r.SentAt.After(f.lastAt) {
-		return Outcome{Verdict: DeadLetter, Reason: fmt.Sprintf("%s has failed since %s (DELIVERY_RETRY_FOR %s): %s",
-			d.Name, f.since.UTC().Format(time.RFC3339), h.cfg.RetryFor, f.last)}
 	}
 
 	p, err := h.prepare(ctx, job, d)
@@ -203,8 +203,14 @@ func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out O
 	case err != nil:
 		return h.retry(r, "state store: "+err.Error())
 	}
-	if p.orphan {
-		return h.orphan(ctx, d, job)
+	if p.orphan || p.skip != "" {
+		if p.post { // the claim is ours: give it back, nothing was posted
+			h.release(ctx, job.Key, d.Name)
+		}
+		if p.orphan {
+			return h.orphan(ctx, d, job, p.answer)
+		}
+		return Outcome{Verdict: Done, Reason: p.skip}
 	}
 	m := chat.Message{Text: p.text, ThreadTS: p.parent, Key: job.Key + "/" + d.Name}
 	if p.inc != nil {
@@ -293,8 +299,13 @@ type prepared struct {
 	// mentions nobody (see unmentioned); "" otherwise.
 	unmentioned string
 	// orphan: a response made in chat to an incident with no thread here
-	// (unknown, or older than the store keeps): nothing is posted.
+	// (unknown, or older than the store keeps), or a take of a resolved
+	// one: nothing is posted; the responder is told why (answer).
 	orphan bool
+	answer string
+	// skip says why nothing is posted though the claim was taken (a
+	// follow-up after a response, a second take by the same person).
+	skip string
 }
 
 // prepare decides the message and takes stock in the store, concurrently
@@ -366,7 +377,9 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 	if trigger {
 		goSafe(&wg, &seenErr, func() (err error) { seen, err = h.cfg.State.RecordSighting(ctx, fp, job.Key, at); return err })
 	}
-	goSafe(&wg, &rememberErr, func() error { return h.remember(ctx, ev, job.Key, at, fp, working, in) })
+	if !ev.Kind.FromChat() { // a response is remembered once it is known to be the incident's
+		goSafe(&wg, &rememberErr, func() error { return h.remember(ctx, ev, job.Key, at, fp, working, in) })
+	}
 	wg.Wait()
 	if err := errors.Join(readErr, seenErr, rememberErr); err != nil {
 		return err
@@ -393,11 +406,34 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 			p.inc = &inc
 		}
 	}
-	// A response in chat answers in the incident's thread, never as a new
-	// message: without a thread here the incident is not one pd2chat
-	// posted (or it was forgotten), and nothing of it is recorded.
-	p.orphan = ev.Kind.FromChat() && (base.ID == "" || p.parent == "")
+	if ev.Kind.FromChat() {
+		return h.prepareResponse(ctx, ev, job.Key, at, working, in, base, p)
+	}
 	return nil
+}
+
+// prepareResponse decides what becomes of a response made in chat. It
+// answers in the incident's thread, never as a new message: without a
+// thread here the incident is not one pd2chat posted (or it was
+// forgotten), and nothing of it is recorded. A take of a resolved incident
+// is refused the same way; a second take by the same person posts
+// nothing. Otherwise the response is remembered (history, follow-ups).
+func (h *Handler) prepareResponse(ctx context.Context, ev incident.Event, key string, at time.Time, working bool, in message.Input, base state.Incident, p *prepared) error {
+	switch {
+	case base.ID == "" || p.parent == "":
+		p.orphan = true
+		p.answer = "pd2chat does not know this incident any more (its thread is older than pd2chat keeps, " +
+			"or it was not posted here), so nothing was recorded. Please tell the SRE team in the channel."
+		return nil
+	case ev.Kind == incident.Taken && base.Closed():
+		p.orphan = true
+		p.answer = "This incident is resolved already: nothing was recorded. If it is back, say so in its thread."
+		return nil
+	case ev.Kind == incident.Taken && base.TakenBy(ev.Agent):
+		p.skip = "taken by " + ev.Agent + " already"
+		return nil
+	}
+	return h.remember(ctx, ev, key, at, "", working, in)
 }
 
 // decide is the message's input before the store is asked: whether to
@@ -495,14 +531,20 @@ func unreadDates(r *rotation.Roster) (n int, first string) {
 // prepareText finds the thread of a rendered text's incident.
 func (h *Handler) prepareText(ctx context.Context, job Job, d fanout.Destination, p *prepared) error {
 	p.text = job.Text
-	if _, threaded := d.Poster.(chat.Threader); !threaded || job.IncidentID == "" {
+	_, threaded := d.Poster.(chat.Threader)
+	if job.IncidentID == "" || !threaded && !job.UnlessResponded {
 		return nil
 	}
 	inc, _, err := h.cfg.State.Incident(ctx, job.IncidentID)
 	if err != nil {
 		return err
 	}
-	p.parent = inc.Threads[d.Name]
+	if job.UnlessResponded && inc.Responded() {
+		p.skip = "someone responded to " + job.IncidentID + " meanwhile: not posted"
+	}
+	if threaded {
+		p.parent = inc.Threads[d.Name]
+	}
 	return nil
 }
 
@@ -826,19 +868,16 @@ type ephemeral interface {
 // orphan answers a response made in chat to an incident pd2chat has no
 // thread of here: the person who pressed or reacted is told so, where the
 // chat can show them alone; nothing is posted or recorded.
-func (h *Handler) orphan(ctx context.Context, d fanout.Destination, job Job) Outcome {
-	h.release(ctx, job.Key, d.Name)
+func (h *Handler) orphan(ctx context.Context, d fanout.Destination, job Job, answer string) Outcome {
 	ev := job.Event
-	h.cfg.Log.Info("response to an unknown incident", "destination", d.Name, "incident_id", ev.Incident.ID, "kind", string(ev.Kind))
+	h.cfg.Log.Info("response not recorded", "destination", d.Name, "incident_id", ev.Incident.ID, "kind", string(ev.Kind))
 	if e, ok := d.Poster.(ephemeral); ok && ev.ChatUser != "" {
 		actx, cancel := context.WithTimeout(ctx, h.cfg.AttemptTimeout)
 		defer cancel()
-		err := e.PostEphemeral(actx, ev.ChatUser, chat.Message{Text: "pd2chat does not know this incident any more " +
-			"(its thread is older than pd2chat keeps, or it was not posted here), so nothing was recorded. " +
-			"Please tell the SRE team in the channel."})
+		err := e.PostEphemeral(actx, ev.ChatUser, chat.Message{Text: answer})
 		if err != nil {
 			h.cfg.Log.Warn("could not answer the responder", "destination", d.Name, "error", err.Error())
 		}
 	}
-	return Outcome{Verdict: Done, Reason: "incident unknown here: nothing posted"}
+	return Outcome{Verdict: Done, Reason: "response not recorded: " + answer}
 }

@@ -42,6 +42,9 @@ type Job struct {
 	// as is; in the thread of IncidentID when set.
 	Text       string `json:"text,omitempty"`
 	IncidentID string `json:"incident_id,omitempty"`
+	// UnlessResponded: a text about IncidentID (a follow-up) that is not
+	// posted once someone has responded to the incident.
+	UnlessResponded bool `json:"unless_responded,omitempty"`
 }
 
 // ErrMalformed says a queue message is not a Job.
@@ -144,7 +147,8 @@ func (o Outbox) Post(ctx context.Context, key string, items []fanout.Item) fanou
 	msgs := make([]queue.Message, 0, len(items))
 	var res fanout.Result
 	for _, it := range items {
-		m, err := Job{Destination: it.Destination.Name, Key: key, ReceivedAt: at, Text: it.Message.Text, IncidentID: it.IncidentID}.Message()
+		m, err := Job{Destination: it.Destination.Name, Key: key, ReceivedAt: at, Text: it.Message.Text,
+			IncidentID: it.IncidentID, UnlessResponded: it.UnlessResponded}.Message()
 		if err != nil {
 			res.Failed++
 			res.Errors = append(res.Errors, it.Destination.Name+": "+err.Error())

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/deliver"
+	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/testkit/fakepagerduty"
 	"github.com/pd2chat/pd2chat/shared/writeback"
@@ -157,6 +158,17 @@ func TestWriteBack(t *testing.T) {
 		}
 		return false
 	})
+	// A response to an incident pd2chat never posted is not written.
+	unknown := response("slack/old", incident.Taken, "QOLD", "Tanaka", "U01TANAKA01", 0)
+	unknown.Destination = deliver.WriteBackDestination
+	r.send(t, unknown)
+	r.run(t, 1)
+	if calls := pd.Calls(); len(calls) != 0 {
+		t.Fatalf("wrote a response to an unknown incident: %+v", calls)
+	}
+
+	r.send(t, event("ev-t", incident.Triggered, "Q1", 0))
+	r.run(t, 1)
 	take := response("slack/take1", incident.Taken, "Q1", "Tanaka", "U01TANAKA01", 2)
 	take.Destination = deliver.WriteBackDestination
 	r.send(t, take, take) // the same press twice: written once
@@ -170,7 +182,7 @@ func TestWriteBack(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("PagerDuty calls\n%s\nwant (two rate limits, then once)\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if posts := r.slack.Posts(); len(posts) != 0 {
+	if posts := r.slack.Posts(); len(posts) != 1 {
 		t.Errorf("a write-back posted to Slack: %+v", posts)
 	}
 
@@ -209,6 +221,51 @@ func TestResponseOnACompanyDayOff(t *testing.T) {
 	for _, e := range evs {
 		if e.WorkingTime {
 			t.Errorf("%s on a company day off recorded as in business hours", e.Kind)
+		}
+	}
+}
+
+// TestResponseEdges: the cases where a response posts nothing, or a
+// follow-up queued behind a response is dropped.
+func TestResponseEdges(t *testing.T) {
+	r := newRig(t, func(c *deliver.Config) { c.Interactive = true })
+	r.send(t, event("ev-t", incident.Triggered, "Q1", 0))
+	r.run(t, 1)
+
+	// The same person twice (a press and a 👀): one reply.
+	r.send(t, response("slack/take1", incident.Taken, "Q1", "Tanaka", "U01TANAKA01", 2),
+		response("slack/Ev9", incident.Taken, "Q1", "Tanaka", "U01TANAKA01", 3))
+	r.run(t, 1)
+	if n := len(r.slack.Posts()); n != 2 {
+		t.Errorf("%d posts, want the alert and one reply", n)
+	}
+
+	// A follow-up queued before the take was handled: dropped.
+	out := deliver.Outbox{Queue: r.q}
+	res := out.Post(context.Background(), "followup/Q1#1", []fanout.Item{{Destination: fanout.Destination{Name: dest}, Message: chat.Message{Text: "🔔 Still nobody on it"},
+		IncidentID: "Q1", UnlessResponded: true}})
+	if res.Queued != 1 {
+		t.Fatalf("queued %+v", res)
+	}
+	r.run(t, 1)
+	if n := len(r.slack.Posts()); n != 2 {
+		t.Errorf("a follow-up was posted after the take: %+v", r.slack.Posts())
+	}
+
+	// Resolved in PagerDuty, then a 👀: refused, the person alone is told.
+	r.send(t, event("ev-r", incident.Resolved, "Q1", 20), response("slack/late", incident.Taken, "Q1", "Suzuki", "U01SUZUKI01", 25))
+	r.run(t, 1)
+	if eph := r.slack.Ephemerals(); len(eph) != 1 || eph[0].User != "U01SUZUKI01" || !strings.Contains(eph[0].Text, "resolved already") {
+		t.Errorf("ephemerals %+v", eph)
+	}
+	inc, _, _ := r.store.Incident(context.Background(), "Q1")
+	if inc.TakenBy("Suzuki") || !inc.Closed() {
+		t.Errorf("a take after the resolution was recorded: %+v", inc.Steps)
+	}
+	evs, _ := r.store.Between(context.Background(), friday.Add(-time.Hour), friday.Add(time.Hour))
+	for _, e := range evs {
+		if e.Agent == "Suzuki" {
+			t.Errorf("the refused take is in the history: %+v", e)
 		}
 	}
 }

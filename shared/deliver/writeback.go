@@ -37,6 +37,17 @@ func (h *Handler) writeBack(ctx context.Context, r queue.Received, job Job) Outc
 	case job.Event == nil || !job.Event.Kind.FromChat():
 		return Outcome{Verdict: DeadLetter, Reason: ErrMalformed.Error() + ": a PagerDuty write-back carries a response made in chat"}
 	}
+	// Only the incidents pd2chat posted: a response it could not record in
+	// chat (an unknown incident) is not written either.
+	inc, found, err := h.cfg.State.Incident(ctx, job.Event.Incident.ID)
+	switch {
+	case err != nil && storeDown(err):
+		return h.retry(r, "state store: "+err.Error())
+	case err != nil:
+		return Outcome{Verdict: DeadLetter, Reason: "state store refused it: " + err.Error()}
+	case !found || len(inc.Threads) == 0:
+		return Outcome{Verdict: Done, Reason: "incident unknown to pd2chat: not written to PagerDuty"}
+	}
 	claim, err := h.cfg.State.Claim(ctx, job.Key, dest, h.cfg.Lease)
 	switch {
 	case err != nil && storeDown(err):

@@ -15,6 +15,10 @@ type Item struct {
 	// IncidentID names the incident whose thread the message belongs in
 	// (follow-ups); the queued path finds the thread from it.
 	IncidentID string
+	// UnlessResponded drops the message when, by the time it is posted,
+	// someone has responded to IncidentID (a follow-up waiting on the
+	// queue behind an "I'm on it").
+	UnlessResponded bool
 }
 
 // Outbox posts one message per destination, at most once per key. Direct

@@ -179,7 +179,7 @@ func post(ctx context.Context, cfg Config, f message.Followup, incidentID string
 		if _, threaded := d.Poster.(chat.Threader); threaded {
 			m.ThreadTS = inc.Threads[d.Name]
 		}
-		items[i] = fanout.Item{Destination: d, Message: m, IncidentID: incidentID}
+		items[i] = fanout.Item{Destination: d, Message: m, IncidentID: incidentID, UnlessResponded: true}
 	}
 	outbox := cfg.Outbox
 	if outbox == nil {

@@ -47,6 +47,9 @@ func RenderSummary(d Dialect, s Summary) string {
 	var elapsed time.Duration
 	if n := len(s.Steps); n > 0 {
 		last := s.Steps[n-1]
+		if k := lastOpenOrClose(s.Steps); k >= 0 && closing(s.Steps[k].Kind) {
+			last = s.Steps[k] // resolved: a later step (a late 👀, an acknowledgement) does not reopen it
+		}
 		ev.Kind, ev.Agent = last.Kind, last.Agent
 		if !start.IsZero() {
 			elapsed = last.At.Sub(start)
@@ -114,15 +117,14 @@ func kindName(k incident.Kind) string {
 //
 //	👀 Taken by tanaka 11:17 (2m), suzuki 11:18 (3m)
 func (w *writer) takers(steps []Step, start time.Time, loc *time.Location) {
+	k := lastOpenOrClose(steps)
+	if k >= 0 && closing(steps[k].Kind) {
+		return
+	}
 	var takes []Step
-	for _, st := range steps {
-		switch st.Kind {
-		case incident.Triggered, incident.Reopened, incident.Resolved, incident.ResolvedInChat:
-			takes = takes[:0]
-		case incident.Taken:
-			if !slices.ContainsFunc(takes, func(t Step) bool { return t.Agent == st.Agent }) {
-				takes = append(takes, st)
-			}
+	for _, st := range steps[k+1:] {
+		if st.Kind == incident.Taken && !slices.ContainsFunc(takes, func(t Step) bool { return t.Agent == st.Agent }) {
+			takes = append(takes, st)
 		}
 	}
 	if len(takes) == 0 {
@@ -150,3 +152,19 @@ func (w *writer) takers(steps []Step, start time.Time, loc *time.Location) {
 		}
 	}
 }
+
+// lastOpenOrClose is the index of the latest step that opens (triggered,
+// reopened) or closes (resolved, in PagerDuty or in chat) the incident; -1
+// when none.
+func lastOpenOrClose(steps []Step) int {
+	for k := len(steps) - 1; k >= 0; k-- {
+		switch steps[k].Kind {
+		case incident.Triggered, incident.Reopened, incident.Resolved, incident.ResolvedInChat:
+			return k
+		}
+	}
+	return -1
+}
+
+// closing reports whether k closes an incident.
+func closing(k incident.Kind) bool { return k == incident.Resolved || k == incident.ResolvedInChat }

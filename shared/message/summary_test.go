@@ -37,6 +37,10 @@ func TestSummaryGolden(t *testing.T) {
 			step(incident.Taken, "Suzuki <!channel>", "11:18"), step(incident.Taken, "Tanaka", "11:20")}},
 		{"resolved_in_chat", []Step{step(incident.Triggered, "", "11:15"), step(incident.Taken, "Tanaka", "11:17"),
 			step(incident.ResolvedInChat, "Tanaka", "11:45")}},
+		// Resolved, then a late 👀 and an acknowledgement: still resolved,
+		// nobody shown as taking it.
+		{"late_responses", []Step{step(incident.Triggered, "", "11:15"), step(incident.ResolvedInChat, "Tanaka", "11:45"),
+			step(incident.Taken, "Suzuki", "11:50"), step(incident.Acknowledged, "SRE Bot", "11:52")}},
 	}
 	for _, c := range cases {
 		for _, d := range dialects {

@@ -38,6 +38,37 @@ func (i Incident) Responded() bool {
 	return false
 }
 
+// Closed reports whether the incident's latest opening or closing step is
+// a resolution (in PagerDuty or in chat): resolved, until it is reopened
+// or triggered again.
+func (i Incident) Closed() bool {
+	for k := len(i.Steps) - 1; k >= 0; k-- {
+		switch i.Steps[k].Kind {
+		case incident.Resolved, incident.ResolvedInChat:
+			return true
+		case incident.Triggered, incident.Reopened:
+			return false
+		}
+	}
+	return false
+}
+
+// TakenBy reports whether agent said "I'm on it" in chat since the
+// incident last (re)triggered.
+func (i Incident) TakenBy(agent string) bool {
+	for k := len(i.Steps) - 1; k >= 0; k-- {
+		switch st := i.Steps[k]; st.Kind {
+		case incident.Taken:
+			if st.Agent == agent {
+				return true
+			}
+		case incident.Triggered, incident.Reopened:
+			return false
+		}
+	}
+	return false
+}
+
 // merge folds ev into inc, the one rule both stores follow. Fields are set
 // only from non-empty values of ev (a reference-only event with Number 0
 // erases nothing). A status-changing ev adds a Step at ev.OccurredAt (now

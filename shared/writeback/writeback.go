@@ -12,8 +12,9 @@
 // with a REST API key. The state change goes first (it is idempotent in
 // PagerDuty), the note second, so a retry after a lost answer repeats at
 // most the note. Errors are classified for the delivery queue: 429, 5xx
-// and transport failures are temporary (chat.TemporaryError, with
-// Retry-After when PagerDuty sends one), anything else is final.
+// and transport failures are temporary (chat.TemporaryError,
+// without PagerDuty's Retry-After, which go-pagerduty's errors do not
+// carry: the queue's backoff spaces the tries), anything else is final.
 package writeback
 
 import (
@@ -92,8 +93,8 @@ func (w *Writer) Write(ctx context.Context, ev incident.Event) error {
 	default:
 		return fmt.Errorf("writeback: %s is not a response made in chat", ev.Kind)
 	}
-	if id == "" {
-		return errors.New("writeback: the response names no incident")
+	if !validID(id) {
+		return fmt.Errorf("writeback: %q is not a PagerDuty incident ID", id)
 	}
 	if status != "" {
 		_, err := w.client.ManageIncidentsWithContext(ctx, w.cfg.From, []pagerduty.ManageIncidentsOptions{{ID: id, Status: status}})
@@ -108,6 +109,20 @@ func (w *Writer) Write(ctx context.Context, ev incident.Event) error {
 		return w.wrap("note on "+id, err)
 	}
 	return nil
+}
+
+// validID reports whether id looks like a PagerDuty object ID (letters and
+// digits, as in Q1ABCDEF): it goes into a URL path.
+func validID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // already reports whether PagerDuty refused a status change because the
