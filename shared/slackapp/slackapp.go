@@ -244,6 +244,10 @@ func (h *Handler) enqueue(ctx context.Context, w http.ResponseWriter, r response
 // responder names Slack user: the members tab's name when the user is a
 // member, else name, else Slack's display name, else the ID.
 func (h *Handler) responder(ctx context.Context, user, name string) string {
+	// The name is a nicety: it may not eat the time the enqueue needs (a
+	// cold sheet read, Slack slow). Past nameBudget the Slack name serves.
+	ctx, cancel := context.WithTimeout(ctx, nameBudget)
+	defer cancel()
 	if h.cfg.Rotation != nil {
 		if roster, err := h.cfg.Rotation.Roster(ctx); err == nil && roster != nil {
 			for _, m := range roster.Members() {
@@ -262,6 +266,25 @@ func (h *Handler) responder(ctx context.Context, user, name string) string {
 		}
 	}
 	return user
+}
+
+// nameBudget bounds naming a responder (the sheet, users.info), out of
+// DefaultBudget: the rest is the enqueue's.
+const nameBudget = 1200 * time.Millisecond
+
+// validID reports whether id looks like a PagerDuty incident ID (letters
+// and digits, as in Q1ABCDEF): a button's value or a message's metadata
+// is only trusted that far.
+func validID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // watched reports whether channel is one of the alert channels.
@@ -293,12 +316,12 @@ func (h *Handler) press(w http.ResponseWriter, ctx context.Context, cb slackapi.
 	for _, a := range cb.ActionCallback.BlockActions {
 		kind, ok := map[string]incident.Kind{ActionTake: incident.Taken, ActionResolve: incident.ResolvedInChat}[a.ActionID]
 		switch {
-		case a.ActionID == ActionNote && a.Value != "":
+		case a.ActionID == ActionNote && validID(a.Value):
 			h.openNote(w, ctx, cb, a.Value)
 			return
 		case !ok:
 			continue
-		case a.Value == "" || !h.watched(cb.Channel.ID):
+		case !validID(a.Value) || !h.watched(cb.Channel.ID):
 			ephemeral(w, "This button is not one of pd2chat's alert channels' buttons.")
 			return
 		}
@@ -363,7 +386,7 @@ func (h *Handler) submit(w http.ResponseWriter, ctx context.Context, cb slackapi
 		return
 	}
 	var t noteTarget
-	if json.Unmarshal([]byte(cb.View.PrivateMetadata), &t) != nil || t.Incident == "" || !h.watched(t.Channel) {
+	if json.Unmarshal([]byte(cb.View.PrivateMetadata), &t) != nil || !validID(t.Incident) || !h.watched(t.Channel) || cb.View.State == nil {
 		plain(w, http.StatusBadRequest, "the note form lost its incident")
 		return
 	}
@@ -395,7 +418,8 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request, body []byte) {
 			plain(w, http.StatusBadRequest, "no challenge")
 			return
 		}
-		plain(w, http.StatusOK, c.Challenge)
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, c.Challenge) // the challenge exactly (https://api.slack.com/events/url_verification)
 		return
 	case slackevents.CallbackEvent:
 	default:
@@ -408,23 +432,31 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request, body []byte) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
+	// A skin tone is part of the name Slack sends ("raised_hand::skin-tone-3").
+	emoji, _, _ := strings.Cut(ra.Reaction, "::")
 	var kind incident.Kind
 	switch {
-	case slices.Contains(h.cfg.AckReactions, ra.Reaction):
+	case slices.Contains(h.cfg.AckReactions, emoji):
 		kind = incident.Taken
-	case slices.Contains(h.cfg.ResolveReactions, ra.Reaction):
+	case slices.Contains(h.cfg.ResolveReactions, emoji):
 		kind = incident.ResolvedInChat
 	default:
 		w.WriteHeader(http.StatusOK)
 		return
 	}
 	id, err := h.cfg.Slack.IncidentOf(r.Context(), ra.Item.Channel, ra.Item.Timestamp)
-	if err != nil {
+	if temporary, _ := chat.IsTemporary(err); err != nil && temporary {
 		h.cfg.Log.Warn("reaction: incident lookup failed; Slack will retry", "channel", ra.Item.Channel, "error", err.Error())
 		plain(w, http.StatusServiceUnavailable, "cannot look the message up now")
 		return
+	} else if err != nil {
+		// Slack refuses for good (missing_scope, not_in_channel…): a retry
+		// cannot help, and repeated 5xx would disable the subscription.
+		h.cfg.Log.Error("reaction: incident lookup refused; the reaction is ignored", "channel", ra.Item.Channel, "error", err.Error())
+		w.WriteHeader(http.StatusOK)
+		return
 	}
-	if id == "" {
+	if !validID(id) {
 		w.WriteHeader(http.StatusOK) // a reaction on a message of no incident
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
@@ -395,5 +396,90 @@ func TestWriteBackQueued(t *testing.T) {
 	}
 	if len(got) != 2 || !groups["slack:"+channel+"/Q1ABC"] || !groups[deliver.WriteBackDestination+"/Q1ABC"] {
 		t.Errorf("queued %+v, want one message for the channel and one for PagerDuty", got)
+	}
+}
+
+// blockingSource is a sheet that never answers in time (a cold read).
+type blockingSource struct{}
+
+func (blockingSource) Roster(ctx context.Context) (*rotation.Roster, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestSlowSheetDoesNotLoseAPress: naming the responder has its own short
+// budget; the press is enqueued under the Slack name.
+func TestSlowSheetDoesNotLoseAPress(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		q := queue.NewMemory()
+		h, err := slackapp.New(slackapp.Config{SigningSecret: secret, Channels: []string{channel}, Queue: q, Rotation: blockingSource{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mux := http.NewServeMux()
+		h.Register(mux)
+		e := &env{h: mux, q: q}
+		rec := e.do(t, "/slack/interactions", "application/x-www-form-urlencoded",
+			interaction(t, press("U01TANAKA01", "tanaka.s", slackapp.ActionTake, "Q1ABC", "1763604960.123456")))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+		if jobs := e.jobs(t); len(jobs) != 1 || jobs[0].Event.Agent != "tanaka.s" {
+			t.Fatalf("jobs %+v, want the take under the Slack name", jobs)
+		}
+	})
+}
+
+// TestUntrustedInput: what is not pd2chat's, or not an incident, is not a
+// response; a refusal by Slack is not retried forever.
+func TestUntrustedInput(t *testing.T) {
+	e := newEnv(t)
+	form, js := "application/x-www-form-urlencoded", "application/json"
+
+	// Another app's message with look-alike metadata.
+	other := slack.New(slack.Options{APIURL: e.slack.APIURL(), HTTPClient: e.slack.Client(), Channel: channel})
+	ts, err := other.PostRef(context.Background(), chat.Message{Text: "not ours", Key: "x", Incident: "QFAKE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A button whose value is no incident ID.
+	bad := interaction(t, press("U01TANAKA01", "tanaka.s", slackapp.ActionTake, "Q1/../../abilities", "1763604961.000001"))
+	if rec := e.do(t, "/slack/interactions", form, bad); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "ephemeral") {
+		t.Errorf("bad value: %d %s", rec.Code, rec.Body)
+	}
+	if rec := e.do(t, "/slack/events", js, reaction(t, "Ev10", "U01SUZUKI01", "eyes", ts)); rec.Code != http.StatusOK {
+		t.Errorf("reaction on another app's message: %d", rec.Code)
+	}
+	if got := e.jobs(t); len(got) != 0 {
+		t.Errorf("queued %+v", got)
+	}
+
+	// A skin tone is the same reaction.
+	parent, _ := e.thread(t)
+	if rec := e.do(t, "/slack/events", js, reaction(t, "Ev11", "U01SUZUKI01", "white_check_mark::skin-tone-3", parent)); rec.Code != http.StatusOK {
+		t.Errorf("skin tone: %d", rec.Code)
+	}
+	if got := e.jobs(t); len(got) != 1 || got[0].Event.Kind != incident.ResolvedInChat {
+		t.Errorf("skin-toned ✅: %+v", got)
+	}
+
+	// Slack refuses the lookup for good: 200 (a retry cannot help).
+	e.slack.Answer("conversations.replies", fakeslack.Error("missing_scope"))
+	if rec := e.do(t, "/slack/events", js, reaction(t, "Ev12", "U01SUZUKI01", "eyes", parent)); rec.Code != http.StatusOK {
+		t.Errorf("missing_scope: %d, want 200", rec.Code)
+	}
+
+	// A view submission without its state: 400, no panic.
+	var cb slackapi.InteractionCallback
+	cb.Type = slackapi.InteractionTypeViewSubmission
+	cb.View = slackapi.View{ID: "V1", CallbackID: "pd2chat_note", PrivateMetadata: `{"incident":"Q1ABC","channel":"` + channel + `"}`}
+	if rec := e.do(t, "/slack/interactions", form, interaction(t, cb)); rec.Code != http.StatusBadRequest {
+		t.Errorf("stateless submission: %d", rec.Code)
+	}
+
+	// The challenge is answered exactly.
+	body := `{"type":"url_verification","challenge":"abc123","token":"x"}`
+	if rec := e.do(t, "/slack/events", js, body); rec.Body.String() != "abc123" {
+		t.Errorf("challenge answered %q", rec.Body)
 	}
 }

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -15,6 +16,9 @@ import (
 type App struct {
 	client *slackapi.Client
 	token  string
+
+	mu    sync.Mutex
+	botID string // pd2chat's own bot ID (auth.test), once known
 }
 
 // NewApp returns an App with o's token, API URL and HTTP client (o.Channel
@@ -28,9 +32,15 @@ func NewApp(o Options) *App {
 // ts in channel — the message itself or any reply in its thread — read
 // from the thread parent's pd2chat metadata (conversations.replies, bot
 // scopes channels:history / groups:history). "" when the message is not
-// in a thread pd2chat started (a reaction somewhere else). Errors are
-// classified like PostRef's.
+// in a thread pd2chat started (a reaction somewhere else): the parent must
+// be posted by pd2chat's own bot (its bot_id, from auth.test), so another
+// app's look-alike metadata is not believed. Errors are classified like
+// PostRef's.
 func (a *App) IncidentOf(ctx context.Context, channel, ts string) (string, error) {
+	bot, err := a.bot(ctx)
+	if err != nil {
+		return "", err
+	}
 	for range 2 {
 		msgs, _, _, err := a.client.GetConversationRepliesContext(ctx, &slackapi.GetConversationRepliesParameters{
 			ChannelID: channel, Timestamp: ts, Inclusive: true, Limit: 1, IncludeAllMetadata: true,
@@ -45,7 +55,7 @@ func (a *App) IncidentOf(ctx context.Context, channel, ts string) (string, error
 			return "", nil
 		}
 		first := msgs[0]
-		if first.Metadata.EventType == eventType {
+		if first.Metadata.EventType == eventType && first.BotID == bot {
 			if id, ok := first.Metadata.EventPayload["incident"].(string); ok && id != "" {
 				return id, nil
 			}
@@ -58,6 +68,21 @@ func (a *App) IncidentOf(ctx context.Context, channel, ts string) (string, error
 		ts = first.ThreadTimestamp
 	}
 	return "", nil
+}
+
+// bot is pd2chat's own bot ID, asked once (auth.test).
+func (a *App) bot(ctx context.Context) (string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.botID != "" {
+		return a.botID, nil
+	}
+	resp, err := a.client.AuthTestContext(ctx)
+	if err != nil {
+		return "", chat.Redact(fmt.Errorf("slack: auth.test: %w", classify(err)), a.token)
+	}
+	a.botID = resp.BotID
+	return a.botID, nil
 }
 
 // OpenView opens a modal for the user whose interaction carried triggerID

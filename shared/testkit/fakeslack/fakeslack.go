@@ -210,6 +210,9 @@ func (s *Server) serveOwn(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			m := map[string]any{"type": "message", "ts": p.TS, "text": p.Text}
+			if p.Token != "" { // posted through the Web API with a bot token: pd2chat's bot
+				m["bot_id"] = "B0BOT"
+			}
 			if p.ThreadTS != "" {
 				m["thread_ts"] = p.ThreadTS
 			}
