@@ -80,8 +80,9 @@ type Slack interface {
 	IncidentOf(ctx context.Context, channel, ts string) (string, error)
 	// OpenView opens a modal for the interaction that carried triggerID.
 	OpenView(ctx context.Context, triggerID string, view slackapi.ModalViewRequest) error
-	// UserName is the display name of a Slack user ("" when unknown).
-	UserName(ctx context.Context, user string) (string, error)
+	// User is the display name of a Slack user ("" when unknown) and
+	// whether it is a bot.
+	User(ctx context.Context, user string) (name string, bot bool, err error)
 }
 
 // Config wires a Handler.
@@ -261,7 +262,7 @@ func (h *Handler) responder(ctx context.Context, user, name string) string {
 		return name
 	}
 	if h.cfg.Slack != nil {
-		if n, err := h.cfg.Slack.UserName(ctx, user); err == nil && n != "" {
+		if n, _, err := h.cfg.Slack.User(ctx, user); err == nil && n != "" {
 			return n
 		}
 	}
@@ -458,6 +459,11 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request, body []byte) {
 	}
 	if !validID(id) {
 		w.WriteHeader(http.StatusOK) // a reaction on a message of no incident
+		return
+	}
+	// Bots that mark what they process with 👀 are not people responding.
+	if _, bot, err := h.cfg.Slack.User(r.Context(), ra.User); err == nil && bot {
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 	at := slackTime(ra.EventTimestamp)

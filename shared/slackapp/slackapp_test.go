@@ -454,6 +454,14 @@ func TestUntrustedInput(t *testing.T) {
 		t.Errorf("queued %+v", got)
 	}
 
+	// A bot's 👀 (bots mark what they process) is no response.
+	if rec := e.do(t, "/slack/events", js, reaction(t, "Ev13", "UBOT0001", "eyes", e.mustThread(t))); rec.Code != http.StatusOK {
+		t.Errorf("a bot's reaction: %d", rec.Code)
+	}
+	if got := e.jobs(t); len(got) != 0 {
+		t.Errorf("a bot's reaction queued %+v", got)
+	}
+
 	// A skin tone is the same reaction.
 	parent, _ := e.thread(t)
 	if rec := e.do(t, "/slack/events", js, reaction(t, "Ev11", "U01SUZUKI01", "white_check_mark::skin-tone-3", parent)); rec.Code != http.StatusOK {
@@ -482,4 +490,9 @@ func TestUntrustedInput(t *testing.T) {
 	if rec := e.do(t, "/slack/events", js, body); rec.Body.String() != "abc123" {
 		t.Errorf("challenge answered %q", rec.Body)
 	}
+}
+
+func (e *env) mustThread(t *testing.T) string {
+	parent, _ := e.thread(t)
+	return parent
 }

@@ -108,18 +108,18 @@ func (p *Poster) PostEphemeral(ctx context.Context, user string, m chat.Message)
 	return nil
 }
 
-// UserName is the display name of Slack user id (users.info, bot scope
-// users:read): the profile's display name, else its real name, else the
-// account name.
-func (a *App) UserName(ctx context.Context, id string) (string, error) {
+// User is the display name of Slack user id (users.info, bot scope
+// users:read: the profile's display name, else its real name, else the
+// account name) and whether the account is a bot or an app.
+func (a *App) User(ctx context.Context, id string) (name string, bot bool, err error) {
 	u, err := a.client.GetUserInfoContext(ctx, id)
 	if err != nil {
-		return "", chat.Redact(fmt.Errorf("slack: users.info %s: %w", id, classify(err)), a.token)
+		return "", false, chat.Redact(fmt.Errorf("slack: users.info %s: %w", id, classify(err)), a.token)
 	}
 	for _, n := range []string{u.Profile.DisplayName, u.RealName, u.Name} {
 		if n != "" {
-			return n, nil
+			return n, u.IsBot || u.IsAppUser, nil
 		}
 	}
-	return "", nil
+	return "", u.IsBot || u.IsAppUser, nil
 }

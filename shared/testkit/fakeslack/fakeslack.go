@@ -234,7 +234,8 @@ func (s *Server) serveOwn(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"ok": true, "view": map[string]any{"id": "V0NOTE"}})
 	case "/api/users.info":
 		id := r.Form.Get("user")
-		writeJSON(w, map[string]any{"ok": true, "user": map[string]any{"id": id, "name": strings.ToLower(id), "profile": map[string]any{"display_name": "user-" + strings.ToLower(id)}}})
+		writeJSON(w, map[string]any{"ok": true, "user": map[string]any{"id": id, "name": strings.ToLower(id),
+			"is_bot": strings.HasPrefix(id, "B") || strings.HasPrefix(id, "UBOT"), "profile": map[string]any{"display_name": "user-" + strings.ToLower(id)}}})
 	case "/api/auth.test":
 		writeJSON(w, map[string]any{"ok": true, "user_id": "U0BOT", "team": "Acme", "bot_id": "B0BOT"})
 	case "/api/users.lookupByEmail":
