@@ -170,7 +170,7 @@ func wire(cfg config.Config, stdout io.Writer, log *slog.Logger, retry chat.Retr
 		Retry:        retry,
 		Log:          log,
 		Outbox:       a.run.Outbox,
-		InChat:       cfg.SlackSigningSecret != "",
+		AckReaction:  ackReaction(cfg),
 	}
 	return a, nil
 }
@@ -438,14 +438,25 @@ func (dryStore) Settle(context.Context, string) error                     { retu
 func (dryStore) Mentioned(context.Context, string, int) (bool, error)     { return true, nil }
 
 // checklist is the evening checklist: for people without PagerDuty
-// accounts (with how to answer in chat when the Slack app listens), or
-// with PAGERDUTY_SEATS=true for people with PagerDuty accounts.
+// accounts, or with PAGERDUTY_SEATS=true for people with them; and how to
+// answer in chat, with the configured reactions, when the Slack app
+// listens.
 func checklist(cfg config.Config) []string {
+	list := reminder.DefaultChecklist
 	if cfg.PagerDutySeats {
-		return reminder.SeatsChecklist
+		list = reminder.SeatsChecklist
 	}
-	if cfg.SlackSigningSecret != "" {
-		return slices.Insert(slices.Clone(reminder.DefaultChecklist), 2, reminder.AnswerInChat)
+	if cfg.AnswersInChat() {
+		list = slices.Insert(slices.Clone(list), 2, reminder.AnswerInChat(cfg.SlackAckReactions[0], cfg.SlackResolveReactions[0]))
 	}
-	return reminder.DefaultChecklist
+	return list
+}
+
+// ackReaction is the reaction the follow-ups ask for ("" when the Slack
+// app does not listen).
+func ackReaction(cfg config.Config) string {
+	if !cfg.AnswersInChat() {
+		return ""
+	}
+	return cfg.SlackAckReactions[0]
 }

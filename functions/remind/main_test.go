@@ -418,19 +418,27 @@ func TestHandleReadsTheSheetEachTime(t *testing.T) {
 // TestChecklist: people without a PagerDuty seat are never asked to sign
 // in to PagerDuty; where the Slack app listens they are told how to answer.
 func TestChecklist(t *testing.T) {
+	app := config.Config{SlackSigningSecret: "s", AlertDestinations: []config.Destination{{Kind: "slack", Target: "C0ALERTS"}},
+		SlackAckReactions: []string{"raising_hand"}, SlackResolveReactions: []string{"white_check_mark"}}
+	seats := app
+	seats.PagerDutySeats = true
 	for _, tc := range []struct {
 		cfg        config.Config
 		pagerduty  bool
 		answerHere bool
 	}{
 		{config.Config{}, false, false},
-		{config.Config{SlackSigningSecret: "s"}, false, true},
-		{config.Config{PagerDutySeats: true, SlackSigningSecret: "s"}, true, false},
+		{app, false, true},
+		{config.Config{SlackSigningSecret: "s"}, false, false}, // no Slack alert channel: nobody can answer
+		{seats, true, true},
 	} {
 		got := strings.Join(checklist(tc.cfg), "\n")
 		if strings.Contains(got, "PagerDuty") != tc.pagerduty || strings.Contains(got, "I'm on it") != tc.answerHere {
 			t.Errorf("seats %v, app %v: checklist\n%s", tc.cfg.PagerDutySeats, tc.cfg.SlackSigningSecret != "", got)
 		}
+	}
+	if got := strings.Join(checklist(app), "\n"); !strings.Contains(got, ":raising_hand:") {
+		t.Errorf("the checklist does not name the configured reaction:\n%s", got)
 	}
 	if strings.Contains(strings.Join(reminder.DefaultChecklist, ""), "I'm on it") {
 		t.Error("checklist(…) changed DefaultChecklist")

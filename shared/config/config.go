@@ -294,6 +294,22 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 	return c, nil
 }
 
+// AnswersInChat reports whether the people on call can answer in chat:
+// the Slack app's signing secret is set and an alert destination is a
+// Slack channel (SLACK_ACK_REACTIONS and SLACK_RESOLVE_REACTIONS then name
+// at least one reaction each).
+func (c Config) AnswersInChat() bool {
+	if c.SlackSigningSecret == "" || len(c.SlackAckReactions) == 0 || len(c.SlackResolveReactions) == 0 {
+		return false
+	}
+	for _, d := range c.AlertDestinations {
+		if d.Kind == "slack" {
+			return true
+		}
+	}
+	return false
+}
+
 // CheckWebhook is what the webhook function needs beyond Load: in Lambda,
 // the signing secrets (unsigned deliveries are accepted only locally) and
 // a durable delivery queue.

@@ -1,6 +1,7 @@
 package deliver
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -389,8 +390,12 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 		h.cfg.Log.Warn("on-call lookup failed; posting without mentions (a follow-up mentions them later)",
 			"destination", d.Name, "key", job.Key, "error", lookupErr.Error())
 	}
-	if ev.Incident.Number == 0 {
-		ev.Incident.Number = inc.Number
+	// An event that carries only a reference to its incident (a response
+	// made in chat, a note) is shown with what the store knows of it.
+	if ev.Incident.Number == 0 || ev.Incident.Title == "" || ev.Incident.URL == "" {
+		ev.Incident.Number = cmp.Or(ev.Incident.Number, inc.Number)
+		ev.Incident.Title = cmp.Or(ev.Incident.Title, inc.Title)
+		ev.Incident.URL = cmp.Or(ev.Incident.URL, inc.URL)
 		in.Event = ev
 	}
 	in.Tag = message.Tag(ev.Incident.Number)

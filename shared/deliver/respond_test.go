@@ -83,7 +83,8 @@ func TestRespondInChat(t *testing.T) {
 		t.Fatalf("%d posts, want the alert and two replies", len(posts))
 	}
 	for _, reply := range posts[1:] {
-		if reply.ThreadTS != parent.TS || strings.Contains(reply.Text, "<@") || !strings.Contains(reply.Text, "On it") {
+		if reply.ThreadTS != parent.TS || strings.Contains(reply.Text, "<@") || !strings.Contains(reply.Text, "On it") ||
+			!strings.Contains(reply.Text, "checkout-api: 5xx on Q1") {
 			t.Errorf("reply %+v: want a short reply in the thread that mentions nobody", reply)
 		}
 	}

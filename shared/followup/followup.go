@@ -54,9 +54,11 @@ type Config struct {
 	Log          *slog.Logger
 	// Outbox posts the follow-ups; nil: fanout.Direct with Store and Retry.
 	Outbox fanout.Outbox
-	// InChat says the Slack app takes responses (SLACK_SIGNING_SECRET):
-	// Slack follow-ups then ask for 👀 or I'm on it, not for PagerDuty.
-	InChat bool
+	// AckReaction, when set, says the Slack app takes responses
+	// (SLACK_SIGNING_SECRET) and names the reaction that counts as "I'm on
+	// it": Slack follow-ups then ask for it or the button, not for
+	// PagerDuty.
+	AckReaction string
 }
 
 // Result counts what a sweep did.
@@ -174,7 +176,9 @@ func post(ctx context.Context, cfg Config, f message.Followup, incidentID string
 	items := make([]fanout.Item, len(cfg.Destinations))
 	for i, d := range cfg.Destinations {
 		f := f
-		f.InChat = cfg.InChat && d.Dialect == message.Slack
+		if d.Dialect == message.Slack {
+			f.AckReaction = cfg.AckReaction
+		}
 		m := chat.Message{Text: message.RenderFollowup(d.Dialect, f)}
 		if _, threaded := d.Poster.(chat.Threader); threaded {
 			m.ThreadTS = inc.Threads[d.Name]

@@ -183,7 +183,7 @@ func TestAcknowledgedStopsFollowUps(t *testing.T) {
 // people on call have no PagerDuty seat to acknowledge with.
 func TestTakenInChatStopsFollowUps(t *testing.T) {
 	e := newEnv(t)
-	e.cfg.InChat = true
+	e.cfg.AckReaction = "eyes"
 	e.trigger(t, "11:15")
 	res := e.sweep(t, "11:25") // nobody on it yet: re-mentioned, asked to answer in chat
 	if got := e.slack.got(); len(got) != 1 || !strings.Contains(got[0].Text, "I'm on it") || strings.Contains(got[0].Text, "PagerDuty") {

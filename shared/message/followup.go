@@ -15,10 +15,12 @@ type Followup struct {
 	OnCall   []rotation.Member // mentioned again
 	N, Max   int               // this is follow-up N of at most Max
 	Waiting  time.Duration     // since the trigger
-	// InChat says the chat takes responses (Slack with the app's signing
-	// secret): the text asks for a 👀 or the I'm on it button instead of
-	// a PagerDuty acknowledgement the people on call cannot make.
-	InChat bool
+	// AckReaction, when set, says the chat takes responses (Slack with
+	// the app's signing secret) and names the reaction that counts as
+	// "I'm on it" (SLACK_ACK_REACTIONS' first, e.g. "eyes"): the text asks
+	// for it or the button instead of a PagerDuty acknowledgement the
+	// people on call cannot make.
+	AckReaction string
 }
 
 // RenderFollowup renders f: who is asked again, about which incident, how
@@ -28,7 +30,7 @@ func RenderFollowup(d Dialect, f Followup) string {
 	w := writer{chat: d.chat()}
 	w.b.Grow(256 + len(f.Incident.Title) + 32*len(f.OnCall))
 	w.symbol(":bell:", "🔔")
-	if f.InChat {
+	if f.AckReaction != "" {
 		w.strong("Still nobody on it")
 	} else {
 		w.strong("Still not acknowledged")
@@ -40,9 +42,9 @@ func RenderFollowup(d Dialect, f Followup) string {
 	w.raw(" — ")
 	w.ref(&f.Incident)
 	w.url(&f.Incident)
-	if f.InChat {
+	if f.AckReaction != "" {
 		w.raw("\nReact with ")
-		w.symbol(":eyes:", "👀")
+		w.symbol(":"+f.AckReaction+":", ":"+f.AckReaction+":")
 		w.raw("or press ")
 		w.strong("I'm on it")
 		w.raw(" on the alert when you take it: the reminders stop.")

@@ -31,7 +31,7 @@ func TestFollowupGolden(t *testing.T) {
 	}
 	// Where people answer in chat, the follow-up asks for that, never for a
 	// PagerDuty acknowledgement they cannot make.
-	f.InChat = true
+	f.AckReaction = "eyes"
 	got := RenderFollowup(Slack, f)
 	checkGolden(t, filepath.Join("testdata", "followup", "in_chat.slack.golden"), got)
 	if strings.Contains(got, "PagerDuty") || !strings.Contains(got, "I'm on it") {

@@ -47,8 +47,11 @@ var DefaultChecklist = []string{
 }
 
 // AnswerInChat is the checklist item added where the chat takes responses
-// (Slack with the app's signing secret).
-const AnswerInChat = "Answering: react 👀 (or press I'm on it) on an alert you take, ✅ (or Resolved) when it is fixed"
+// (Slack with the app's signing secret), naming the reactions that count
+// (emoji names, shown as Slack short codes).
+func AnswerInChat(ack, resolve string) string {
+	return "Answering: react :" + ack + ": (or press I'm on it) on an alert you take, :" + resolve + ": (or Resolved) when it is fixed"
+}
 
 // SeatsChecklist is the evening checklist where the people on call have
 // PagerDuty accounts (PAGERDUTY_SEATS=true).

@@ -82,7 +82,7 @@ func date(d rotation.Date) string {
 // people is a day's on-call names, or why nobody is.
 func people(d reminder.Day) string {
 	if !d.Working {
-		return "— (" + escape(d.Why) + ")"
+		return "— " + escape(d.Why)
 	}
 	var names []string
 	for _, m := range d.OnCall {

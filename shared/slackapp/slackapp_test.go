@@ -368,7 +368,7 @@ func TestOnCallCommand(t *testing.T) {
 		t.Errorf("/oncall =\n%s\nwant\n%s", got, want)
 	}
 	week := cmd("week")
-	for _, line := range []string{"Fri 11/20: Takahashi, Tanaka", "Sat 11/21: — (", "Mon 11/23: — (", "Tue 11/24: Suzuki, Tanaka", "Thu 11/26: nobody on call in the sheet"} {
+	for _, line := range []string{"Fri 11/20: Takahashi, Tanaka", "Sat 11/21: — Saturday", "Mon 11/23: — ", "Tue 11/24: Suzuki, Tanaka", "Thu 11/26: nobody on call in the sheet"} {
 		if !strings.Contains(week, line) {
 			t.Errorf("/oncall week lacks %q:\n%s", line, week)
 		}

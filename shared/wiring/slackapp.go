@@ -19,6 +19,10 @@ func SlackApp(cfg config.Config, q queue.Sender, log *slog.Logger) (*slackapp.Ha
 	if cfg.SlackSigningSecret == "" {
 		return nil, nil
 	}
+	if !cfg.AnswersInChat() {
+		log.Warn("SLACK_SIGNING_SECRET is set but no alert destination is a Slack channel (ALERT_DESTINATIONS): " +
+			"presses and reactions will be answered as not in an alert channel; /oncall works")
+	}
 	var channels []string
 	for _, d := range cfg.AlertDestinations {
 		if d.Kind == "slack" {

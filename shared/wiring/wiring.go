@@ -234,7 +234,7 @@ func Deliver(ctx context.Context, cfg config.Config, store state.Store, stdout i
 		Log:          log,
 		RetryFor:     cfg.DeliveryRetryFor,
 		Fallback:     notifier,
-		Interactive:  cfg.SlackSigningSecret != "",
+		Interactive:  cfg.AnswersInChat(),
 		WriteBack:    writeBack(cfg),
 	}), nil
 }
