@@ -27,3 +27,20 @@ func (k Kind) FromChat() bool {
 func (k Kind) Responded() bool {
 	return k == Taken || k == ResolvedInChat || k == Acknowledged || k == Resolved
 }
+
+// ValidID reports whether id has the shape of a PagerDuty object ID:
+// letters and digits only (Q1ABCDEF, PABC123), at most 64. What comes back
+// from chat (a button's value, a message's metadata, a form's private
+// metadata) is trusted only that far, since it may end up in a REST API
+// path.
+func ValidID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}

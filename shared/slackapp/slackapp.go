@@ -273,20 +273,6 @@ func (h *Handler) responder(ctx context.Context, user, name string) string {
 // DefaultBudget: the rest is the enqueue's.
 const nameBudget = 1200 * time.Millisecond
 
-// validID reports whether id looks like a PagerDuty incident ID (letters
-// and digits, as in Q1ABCDEF): a button's value or a message's metadata
-// is only trusted that far.
-func validID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for _, c := range id {
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
 
 // watched reports whether channel is one of the alert channels.
 func (h *Handler) watched(channel string) bool { return slices.Contains(h.cfg.Channels, channel) }
@@ -317,12 +303,12 @@ func (h *Handler) press(w http.ResponseWriter, ctx context.Context, cb slackapi.
 	for _, a := range cb.ActionCallback.BlockActions {
 		kind, ok := map[string]incident.Kind{ActionTake: incident.Taken, ActionResolve: incident.ResolvedInChat}[a.ActionID]
 		switch {
-		case a.ActionID == ActionNote && validID(a.Value):
+		case a.ActionID == ActionNote && incident.ValidID(a.Value):
 			h.openNote(w, ctx, cb, a.Value)
 			return
 		case !ok:
 			continue
-		case !validID(a.Value) || !h.watched(cb.Channel.ID):
+		case !incident.ValidID(a.Value) || !h.watched(cb.Channel.ID):
 			ephemeral(w, "This button is not one of pd2chat's alert channels' buttons.")
 			return
 		}
@@ -387,7 +373,7 @@ func (h *Handler) submit(w http.ResponseWriter, ctx context.Context, cb slackapi
 		return
 	}
 	var t noteTarget
-	if json.Unmarshal([]byte(cb.View.PrivateMetadata), &t) != nil || !validID(t.Incident) || !h.watched(t.Channel) || cb.View.State == nil {
+	if json.Unmarshal([]byte(cb.View.PrivateMetadata), &t) != nil || !incident.ValidID(t.Incident) || !h.watched(t.Channel) || cb.View.State == nil {
 		plain(w, http.StatusBadRequest, "the note form lost its incident")
 		return
 	}
@@ -457,7 +443,7 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request, body []byte) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if !validID(id) {
+	if !incident.ValidID(id) {
 		w.WriteHeader(http.StatusOK) // a reaction on a message of no incident
 		return
 	}

@@ -93,7 +93,7 @@ func (w *Writer) Write(ctx context.Context, ev incident.Event) error {
 	default:
 		return fmt.Errorf("writeback: %s is not a response made in chat", ev.Kind)
 	}
-	if !validID(id) {
+	if !incident.ValidID(id) {
 		return fmt.Errorf("writeback: %q is not a PagerDuty incident ID", id)
 	}
 	if status != "" {
@@ -111,19 +111,6 @@ func (w *Writer) Write(ctx context.Context, ev incident.Event) error {
 	return nil
 }
 
-// validID reports whether id looks like a PagerDuty object ID (letters and
-// digits, as in Q1ABCDEF): it goes into a URL path.
-func validID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for _, c := range id {
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
 
 // already reports whether PagerDuty refused a status change because the
 // incident is in that state or past it (resolved): nothing to do.
