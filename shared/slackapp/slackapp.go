@@ -273,7 +273,6 @@ func (h *Handler) responder(ctx context.Context, user, name string) string {
 // DefaultBudget: the rest is the enqueue's.
 const nameBudget = 1200 * time.Millisecond
 
-
 // watched reports whether channel is one of the alert channels.
 func (h *Handler) watched(channel string) bool { return slices.Contains(h.cfg.Channels, channel) }
 

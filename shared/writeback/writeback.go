@@ -111,7 +111,6 @@ func (w *Writer) Write(ctx context.Context, ev incident.Event) error {
 	return nil
 }
 
-
 // already reports whether PagerDuty refused a status change because the
 // incident is in that state or past it (resolved): nothing to do.
 func already(err error) bool {
