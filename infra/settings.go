@@ -78,7 +78,7 @@ var settingKeys = []string{
 	"rotationCacheTtl", "oncallManualUrl", "secret", "alarmEmail", "timezone",
 	"businessHours", "holidays", "buildDir", "heartbeatDays", "signatureFailures",
 	"slackAckReactions", "slackResolveReactions", "pagerdutySeats", "pagerdutyFromEmail",
-	"pagerdutyAckOnTake", "pagerdutyResolveFromChat",
+	"pagerdutyAckOnTake", "pagerdutyResolveFromChat", "mentionOn",
 }
 
 // passedSettings are the settings given to every function as is, by the
@@ -91,6 +91,7 @@ var passedSettings = map[string]string{
 	"pagerdutyFromEmail":       "PAGERDUTY_FROM_EMAIL",
 	"pagerdutyAckOnTake":       "PAGERDUTY_ACK_ON_TAKE",
 	"pagerdutyResolveFromChat": "PAGERDUTY_RESOLVE_FROM_CHAT",
+	"mentionOn":                "MENTION_ON",
 }
 
 // LoadSettings reads the settings through getContext (the app's
@@ -144,6 +145,7 @@ func LoadSettings(getContext func(key string) any) (Settings, error) {
 			if v != "true" && v != "false" {
 				r.fail(key, fmt.Sprintf("%q is not true or false", v))
 			}
+		case "mentionOn": // event kinds: the functions check them at start-up, naming MENTION_ON
 		case "pagerdutyFromEmail":
 			if !strings.Contains(v, "@") {
 				r.fail(key, fmt.Sprintf("%q is not an email address (the PagerDuty user pd2chat writes as)", v))

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
@@ -111,6 +112,10 @@ type Config struct {
 
 	State            StateStore
 	DynamoDBEndpoint string // "" → AWS's
+
+	// MentionOn are the event kinds whose message mentions the people on
+	// call inside business hours (MENTION_ON; incident.DefaultMentionOn).
+	MentionOn []incident.Kind
 
 	AckReminderAfter time.Duration // ACK_REMINDER_AFTER
 	AckReminderMax   int           // ACK_REMINDER_MAX; 0: no follow-ups
@@ -267,6 +272,7 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 	}
 	c.SecretsARN = strings.TrimSpace(getenv("SECRETS_ARN"))
 	c.State = l.state("STATE_STORE", inLambda)
+	c.MentionOn = l.kinds("MENTION_ON", incident.DefaultMentionOn)
 	c.AckReminderAfter = l.duration("ACK_REMINDER_AFTER", DefaultAckReminderAfter)
 	c.AckReminderMax = l.count("ACK_REMINDER_MAX", DefaultAckReminderMax, 0, 10)
 	if v := strings.TrimSpace(getenv("DYNAMODB_ENDPOINT")); v != "" {
@@ -340,6 +346,36 @@ func (l *loader) get(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// kinds reads a comma list of PagerDuty incident event kinds
+// ("triggered", "incident.escalated": the prefix is optional); "none"
+// means no kind; unset: def.
+func (l *loader) kinds(name string, def []incident.Kind) []incident.Kind {
+	v := strings.TrimSpace(l.getenv(name))
+	switch v {
+	case "":
+		return def
+	case "none":
+		return []incident.Kind{}
+	}
+	var out []incident.Kind
+	for _, k := range strings.Split(v, ",") {
+		k = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(k)), "incident.")
+		if k == "" {
+			continue
+		}
+		if !slices.Contains(incident.Kinds, incident.Kind(k)) {
+			var known []string
+			for _, kk := range incident.Kinds {
+				known = append(known, string(kk))
+			}
+			l.fail(name, fmt.Sprintf("%q is not an incident event kind (known: %s, or none)", k, strings.Join(known, ", ")))
+			continue
+		}
+		out = append(out, incident.Kind(k))
+	}
+	return out
 }
 
 // reactions reads a comma list of Slack emoji names ("eyes", ":eyes:"

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"github.com/pd2chat/pd2chat/shared/incident"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -380,5 +381,22 @@ func TestPagerDutyWriteBack(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "u+key") {
 			t.Errorf("%v: %v, want %q (and no key)", tc.env, err, tc.want)
 		}
+	}
+}
+
+func TestMentionOn(t *testing.T) {
+	c, err := Load(env(nil), false)
+	if err != nil || !slices.Equal(c.MentionOn, incident.DefaultMentionOn) {
+		t.Errorf("default %v, %v", c.MentionOn, err)
+	}
+	c, err = Load(env(map[string]string{"MENTION_ON": "triggered, incident.resolved"}), false)
+	if err != nil || !slices.Equal(c.MentionOn, []incident.Kind{incident.Triggered, incident.Resolved}) {
+		t.Errorf("%v, %v", c.MentionOn, err)
+	}
+	if c, err = Load(env(map[string]string{"MENTION_ON": "none"}), false); err != nil || c.MentionOn == nil || len(c.MentionOn) != 0 {
+		t.Errorf("none: %v, %v", c.MentionOn, err)
+	}
+	if _, err = Load(env(map[string]string{"MENTION_ON": "triggered,acked"}), false); err == nil || !strings.Contains(err.Error(), `MENTION_ON "acked" is not an incident event kind`) {
+		t.Errorf("bad kind: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -88,6 +89,9 @@ type Config struct {
 	// Fallback pages a human for each dead-lettered message, with the
 	// alert's content and the fix. Nil: the log line only.
 	Fallback fallback.Notifier
+	// MentionOn are the kinds whose message mentions the people on call
+	// inside business hours (MENTION_ON). Nil: incident.DefaultMentionOn.
+	MentionOn []incident.Kind
 	// WriteBack writes the responses made in chat to PagerDuty (jobs for
 	// WriteBackDestination). Nil: such jobs are dead-lettered.
 	WriteBack WriteBack
@@ -140,6 +144,9 @@ func New(c Config) *Handler {
 	}
 	if c.State == nil {
 		c.State = memory.New()
+	}
+	if c.MentionOn == nil {
+		c.MentionOn = incident.DefaultMentionOn
 	}
 	h := &Handler{cfg: c, dests: map[string]fanout.Destination{}, failing: map[string]failure{}}
 	for _, d := range c.Destinations {
@@ -465,13 +472,19 @@ func (h *Handler) decide(ctx context.Context, ev incident.Event, at time.Time) (
 		return in, working, "", nil
 	}
 	day := rotation.DateOf(at.In(h.cfg.Calendar.Location()))
-	switch {
-	case working && lookupErr != nil:
-		why = unmentioned(nil, day, lookupErr, h.cfg.Now())
-	case working:
-		in.Mention = true
+	// Who is on call is known whenever it is working time (the history
+	// keeps it); they are mentioned only on the kinds that need someone
+	// (MENTION_ON): an acknowledgement or a note is read in the thread.
+	if working && lookupErr == nil {
 		in.OnCall = roster.OnCall(day)
 		in.Unmatched = roster.Unmatched(day)
+	}
+	mention := working && slices.Contains(h.cfg.MentionOn, ev.Kind)
+	switch {
+	case mention && lookupErr != nil:
+		why = unmentioned(nil, day, lookupErr, h.cfg.Now())
+	case mention:
+		in.Mention = true
 		why = unmentioned(roster, day, nil, h.cfg.Now())
 	}
 	if why != "" {

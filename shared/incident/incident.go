@@ -31,6 +31,20 @@ const (
 	WorkflowCompleted      Kind = "workflow.completed"
 )
 
+// Kinds are the PagerDuty kinds above, in their order (for settings that
+// name kinds: MENTION_ON).
+var Kinds = []Kind{
+	Triggered, Acknowledged, Unacknowledged, Resolved, Reassigned, Escalated, Delegated, PriorityUpdated,
+	Reopened, Annotated, ResponderAdded, ResponderReplied, StatusUpdatePublished, ConferenceBridgeUpdate,
+	ServiceUpdated, IncidentTypeChanged, CustomFieldsUpdated, WorkflowStarted, WorkflowCompleted,
+}
+
+// DefaultMentionOn are the kinds whose message mentions the people on call
+// inside business hours: the ones that need someone (a new or returning
+// incident, an escalation, a request for responders). Acknowledgements,
+// resolutions, notes and updates are read in the thread without a ping.
+var DefaultMentionOn = []Kind{Triggered, Reopened, Escalated, Unacknowledged, ResponderAdded}
+
 // Service is the PagerDuty service an incident belongs to.
 type Service struct {
 	ID   string

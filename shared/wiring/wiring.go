@@ -235,6 +235,7 @@ func Deliver(ctx context.Context, cfg config.Config, store state.Store, stdout i
 		RetryFor:     cfg.DeliveryRetryFor,
 		Fallback:     notifier,
 		Interactive:  cfg.AnswersInChat(),
+		MentionOn:    cfg.MentionOn,
 		WriteBack:    writeBack(cfg),
 	}), nil
 }
