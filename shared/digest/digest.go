@@ -105,6 +105,9 @@ type Report struct {
 	MTTR       Stats
 	Unresolved int
 	Reopened   int
+	// Merged counts the incidents merged into another (resolve_reason
+	// merge): neither resolved nor open; the surviving incident counts.
+	Merged int
 
 	// People are the on-call people and those who responded: most
 	// incidents on shift first, then most responses, then by name.
@@ -153,6 +156,7 @@ type story struct {
 	inChat      bool                   // it was made in chat
 	lastResolve time.Time
 	lastReopen  time.Time
+	mergedAt    time.Time // resolved by a merge into another incident
 	reopened    bool
 }
 
@@ -187,7 +191,11 @@ func Compute(events []incident.HistoryEvent, from, to time.Time, loc *time.Locat
 				s.response, s.inChat = e.At, e.Kind.FromChat()
 			}
 		case incident.Resolved:
-			s.lastResolve = e.At
+			if e.Merged {
+				s.mergedAt = e.At // merged into another incident: not resolved by anyone
+			} else {
+				s.lastResolve = e.At
+			}
 		case incident.Reopened:
 			s.lastReopen, s.reopened = e.At, true
 		}
@@ -248,9 +256,12 @@ func Compute(events []incident.HistoryEvent, from, to time.Time, loc *time.Locat
 			r.FirstInPagerDuty++
 			ttas = append(ttas, s.response.Sub(t.At))
 		}
-		if !s.lastResolve.IsZero() && s.lastResolve.After(s.lastReopen) && !s.lastResolve.Before(t.At) {
+		switch {
+		case !s.mergedAt.IsZero() && s.mergedAt.After(s.lastReopen) && !s.mergedAt.Before(s.lastResolve):
+			r.Merged++ // the surviving incident counts
+		case !s.lastResolve.IsZero() && s.lastResolve.After(s.lastReopen) && !s.lastResolve.Before(t.At):
 			ttrs = append(ttrs, s.lastResolve.Sub(t.At))
-		} else {
+		default:
 			r.Unresolved++
 		}
 		if s.reopened {

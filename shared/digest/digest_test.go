@@ -371,3 +371,19 @@ func TestWeek(t *testing.T) {
 		t.Errorf("Berlin week %s – %s: %s", from, to, to.Sub(from))
 	}
 }
+
+// TestComputeMerge: an incident merged into another is neither resolved
+// (its merge is no time to resolve) nor open; the surviving one counts.
+func TestComputeMerge(t *testing.T) {
+	var w week
+	w.trigger("P1", "db", "high", "fp-disk", "Mon16 10:00", in, "Sato")
+	w.then("P1", incident.Resolved, "Taro Yamada", "Mon16 10:03", in)
+	w.events[len(w.events)-1].Merged = true
+	w.trigger("P2", "db", "high", "fp-disk", "Mon16 10:01", in, "Sato")
+	w.then("P2", incident.Resolved, "Sato", "Mon16 10:31", in)
+	from, to := digest.Week(rotation.Date{Year: 2026, Month: time.November, Day: 16}, tokyo)
+	r := digest.Compute(w.events, from, to, tokyo)
+	if r.Incidents != 2 || r.Merged != 1 || r.Unresolved != 0 || r.MTTR != (digest.Stats{N: 1, Median: 30 * time.Minute, P90: 30 * time.Minute}) {
+		t.Errorf("report %+v", r)
+	}
+}

@@ -79,6 +79,31 @@ type Event struct {
 	Responder  string   // responder.added / responder.replied: who was asked / who replied
 	Escalation string   // delegated / escalated: escalation policy name
 	ChatUser   string   // responses in chat (Kind.FromChat): the responder's chat user ID ("U0123" on Slack)
+
+	// Triggered: what a developer without a PagerDuty seat needs to look
+	// into the alert. Source is the monitoring tool's page (V3
+	// event.client, V2 channel client_url); Details are the alert's
+	// details (V2 log entry channel.details, or fetched from the REST API),
+	// sorted by key; Links are the alert's context links.
+	Source  *Link    `json:",omitempty"`
+	Details []Detail `json:",omitempty"`
+	Links   []Link   `json:",omitempty"`
+
+	// MergedInto is, for a resolution by a merge (resolve_reason
+	// merge_resolve_reason), the incident this one was merged into: it was
+	// not resolved by anyone, and does not count in the time to resolve.
+	MergedInto *Incident `json:",omitempty"`
+}
+
+// Link is a labelled URL (the label may be empty).
+type Link struct {
+	Label, URL string
+}
+
+// Detail is one key: value of an alert's details, the value as text
+// (JSON for a nested value).
+type Detail struct {
+	Key, Value string
 }
 
 // HistoryEvent is one incident event as the weekly digest needs it: kept
@@ -98,6 +123,7 @@ type HistoryEvent struct {
 	Fingerprint string   // triggers: the alert's fingerprint
 	OnCall      []string // names of the people on call at At (business hours only)
 	WorkingTime bool     // At was inside business hours on a working day
+	Merged      bool     // a resolution by a merge into another incident (not a resolution by anyone)
 }
 
 // Step is one status-changing event in an incident's story (triggered,

@@ -77,6 +77,11 @@ func RenderDigest(d Dialect, r digest.Report) string {
 			w.int(r.Reopened)
 			w.raw(" reopened")
 		}
+		if r.Merged > 0 {
+			w.raw(", ")
+			w.int(r.Merged)
+			w.raw(" merged into others")
+		}
 		w.raw(")")
 		w.digestServices(r.Services)
 	}

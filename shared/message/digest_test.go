@@ -25,7 +25,7 @@ func digestWeek() digest.Report {
 			{ID: "PAPI001", Name: "api", Incidents: 3, High: 2, Low: 1},
 		},
 		FirstResponse: digest.Stats{N: 10, Median: 5 * m, P90: 30 * m}, NoResponse: 2, FirstInChat: 2, FirstInPagerDuty: 8,
-		MTTR: digest.Stats{N: 10, Median: 60 * m, P90: 19 * time.Hour}, Unresolved: 2, Reopened: 1,
+		MTTR: digest.Stats{N: 10, Median: 60 * m, P90: 19 * time.Hour}, Unresolved: 2, Reopened: 1, Merged: 1,
 		People: []digest.Person{
 			{Name: "Takahashi", OnShift: 4, Responded: 3, RespondedOutside: 1},
 			{Name: "Tanaka", OnShift: 4, Responded: 3, RespondedOutside: 1},

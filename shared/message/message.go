@@ -154,6 +154,7 @@ func render(c dialect, in Input) string {
 	w.url(&ev.Incident)
 	w.details(ev)
 	if ev.Kind == incident.Triggered {
+		w.alert(ev)
 		w.runbooks(in.Runbooks)
 	}
 
@@ -205,8 +206,18 @@ const (
 
 // headline writes what happened and to which incident.
 func (w *writer) headline(ev *incident.Event, elapsed time.Duration) {
-	w.emoji(ev.Kind)
 	inc := &ev.Incident
+	if m := ev.MergedInto; ev.Kind == incident.Resolved && m != nil {
+		// Nobody resolved it: it goes on as another incident.
+		w.symbol(":link:", "🔗")
+		w.strong("Merged into")
+		w.b.WriteByte(' ')
+		w.shortRef(m)
+		w.raw(" — ")
+		w.ref(inc)
+		return
+	}
+	w.emoji(ev.Kind)
 	switch ev.Kind {
 	case incident.Triggered:
 		w.strong("Triggered")
@@ -487,6 +498,22 @@ func (w *writer) ref(inc *incident.Incident) {
 	}
 }
 
+// shortRef writes "#9502", linked to the incident when its URL is safe, or
+// "incident ID" without a number.
+func (w *writer) shortRef(inc *incident.Incident) {
+	linked := linkable(inc.URL) && w.chat.openLink(w, inc.URL)
+	if inc.Number > 0 {
+		w.text("#", 0)
+		w.int(inc.Number)
+	} else {
+		w.raw("incident ")
+		w.text(inc.ID, nameMax)
+	}
+	if linked {
+		w.chat.closeLink(w, inc.URL)
+	}
+}
+
 // url writes the incident's URL on its own line when it is safe to link and
 // ref did not make the title a link to it.
 func (w *writer) url(inc *incident.Incident) {
@@ -713,4 +740,50 @@ func tagged(tag string) bool {
 
 func isAlnum(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// Bounds of an alert's details in a message.
+const (
+	maxDetails     = 10  // key: value lines; "… N more" after
+	detailKeyMax   = 60  // characters of a key
+	detailValueMax = 200 // characters of a value
+	maxAlertLinks  = 5
+)
+
+// alert writes what the alert itself says, for people who cannot open
+// PagerDuty: its source tool's page, its details and its context links.
+//
+//	View in Datadog: https://app.datadoghq.com/monitors/1234567
+//	host: db-1
+//	lag_seconds: 42
+func (w *writer) alert(ev *incident.Event) {
+	if s := ev.Source; s != nil && linkable(s.URL) {
+		label := "View in " + strings.TrimSpace(s.Label)
+		if strings.TrimSpace(s.Label) == "" {
+			label = "View the alert"
+		}
+		w.b.WriteByte('\n')
+		w.chat.link(w, s.URL, label)
+	}
+	for i, d := range ev.Details {
+		if i == maxDetails {
+			w.raw("\n… ")
+			w.int(len(ev.Details) - i)
+			w.raw(" more")
+			break
+		}
+		w.b.WriteByte('\n')
+		w.text(d.Key, detailKeyMax)
+		w.raw(": ")
+		w.text(d.Value, detailValueMax)
+	}
+	shown := 0
+	for _, l := range ev.Links {
+		if shown == maxAlertLinks || !linkable(l.URL) {
+			continue
+		}
+		shown++
+		w.b.WriteByte('\n')
+		w.chat.link(w, l.URL, cmp.Or(strings.TrimSpace(l.Label), "Link"))
+	}
 }

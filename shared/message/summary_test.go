@@ -1,6 +1,7 @@
 package message
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,6 +92,38 @@ func TestChatResponseGolden(t *testing.T) {
 				checkGolden(t, filepath.Join("testdata", "chat", name), got)
 				if strings.Contains(got, "<@") || strings.Contains(got, "<!channel>") && d == Slack {
 					t.Errorf("a chat response mentions someone:\n%s", got)
+				}
+			})
+		}
+	}
+}
+
+// TestAlertGolden: what the alert says (its tool's page, details, links)
+// on a trigger, escaped like titles and bounded; and a resolution by a
+// merge, which names the surviving incident instead of a resolver.
+func TestAlertGolden(t *testing.T) {
+	inc := incident.Incident{ID: "Q1ABCDEF", Number: 1234, Title: "checkout-api: 5xx", URL: "https://acme.pagerduty.com/incidents/Q1ABCDEF"}
+	var details []incident.Detail
+	for i := range 12 {
+		details = append(details, incident.Detail{Key: fmt.Sprintf("k%02d", i), Value: "v"})
+	}
+	details[0] = incident.Detail{Key: "<!channel> host", Value: "db-1 @all <https://evil|click> " + strings.Repeat("x", 300)}
+	trig := incident.Event{Kind: incident.Triggered, Incident: inc,
+		Source:  &incident.Link{Label: "Datadog <!here>", URL: "https://app.datadoghq.com/monitors/1234567"},
+		Details: details,
+		Links:   []incident.Link{{Label: "Dashboard", URL: "https://grafana.example.com/d/1"}, {Label: "bad", URL: "javascript:alert(1)"}}}
+	merged := incident.Event{Kind: incident.Resolved, Agent: "Taro Yamada", Incident: inc,
+		MergedInto: &incident.Incident{ID: "Q9502XYZ", Number: 9502, URL: "https://acme.pagerduty.com/incidents/Q9502XYZ"}}
+	for name, ev := range map[string]incident.Event{"alert": trig, "merged": merged} {
+		for _, d := range dialects {
+			t.Run(name+"."+d.String(), func(t *testing.T) {
+				got := Render(d, Input{Event: ev, Tag: "pd1234", Elapsed: 3 * time.Minute})
+				checkGolden(t, filepath.Join("testdata", "alert", name+"."+d.String()+".golden"), got)
+				if d == Slack && (strings.Contains(got, "<!channel>") || strings.Contains(got, "<!here>") || strings.Contains(got, "javascript:")) {
+					t.Errorf("hostile text got through:\n%s", got)
+				}
+				if name == "merged" && strings.Contains(got, "Resolved") {
+					t.Errorf("a merge reads as a resolution:\n%s", got)
 				}
 			})
 		}

@@ -1,10 +1,13 @@
 package pagerduty
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -102,7 +105,15 @@ type v3Event struct {
 	EventType  string    `json:"event_type"`
 	OccurredAt timestamp `json:"occurred_at"`
 	Agent      *ref      `json:"agent"`
+	Client     *v3Client `json:"client"`
 	Data       *v3Data   `json:"data"`
+}
+
+// v3Client is the tool an event came through (event.client): a
+// monitoring tool's name and its page for the alert.
+type v3Client struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
 }
 
 // v3Data is the union of the event.data shapes pd2chat reads: an incident
@@ -121,6 +132,10 @@ type v3Data struct {
 	Service          *serviceRef `json:"service"` // also incident_workflow_instance
 	Assignees        []ref       `json:"assignees"`
 	EscalationPolicy *ref        `json:"escalation_policy"` // also incident_responder
+	ResolveReason    *struct {
+		Type     string       `json:"type"`
+		Incident *incidentRef `json:"incident"`
+	} `json:"resolve_reason"`
 
 	// objects about an incident
 	Incident *incidentRef `json:"incident"`
@@ -222,6 +237,14 @@ func decodeV3(e *v3Event, typeErr *json.UnmarshalTypeError) (Delivery, error) {
 	switch kind {
 	case incident.Triggered, incident.Reassigned:
 		ev.Assignees = summaries(data.Assignees)
+		if c := e.Client; kind == incident.Triggered && c != nil && isHTTP(c.URL) {
+			ev.Source = &incident.Link{Label: strings.TrimSpace(c.Name), URL: c.URL}
+		}
+	case incident.Resolved:
+		if rr := data.ResolveReason; rr != nil && strings.Contains(rr.Type, "merge") && rr.Incident != nil && rr.Incident.ID != "" {
+			into := referenced(rr.Incident)
+			ev.MergedInto = &into
+		}
 	case incident.Escalated, incident.Delegated:
 		ev.Assignees = summaries(data.Assignees)
 		ev.Escalation = data.EscalationPolicy.summary()
@@ -311,8 +334,11 @@ type v2LogEntry struct {
 }
 
 type v2Channel struct {
-	Summary string `json:"summary"`
-	Content string `json:"content"`
+	Summary   string                     `json:"summary"`
+	Content   string                     `json:"content"`
+	Details   map[string]json.RawMessage `json:"details"`
+	Client    string                     `json:"client"`
+	ClientURL string                     `json:"client_url"`
 }
 
 // v2Kinds maps the legacy V2 message types onto the V3 kinds.
@@ -370,7 +396,10 @@ func decodeV2(msgs []v2Message) (Delivery, error) {
 			}
 		}
 		switch kind {
-		case incident.Triggered, incident.Reassigned:
+		case incident.Triggered:
+			ev.Assignees = assignees(in.Assignments)
+			ev.Source, ev.Details = v2Alert(m.LogEntries)
+		case incident.Reassigned:
 			ev.Assignees = assignees(in.Assignments)
 		case incident.Escalated, incident.Delegated:
 			ev.Assignees = assignees(in.Assignments)
@@ -472,4 +501,63 @@ func wrongType(e *json.UnmarshalTypeError) error {
 		return fmt.Errorf("%w: body is not a JSON object", ErrMalformed)
 	}
 	return fmt.Errorf("%w: %s has the wrong JSON type", ErrMalformed, e.Field)
+}
+
+// referenced is the incident an incident_reference names: its summary
+// reads "[#1234] title" (https://developer.pagerduty.com/api-reference/,
+// Incident reference), split into number and title.
+func referenced(r *incidentRef) incident.Incident {
+	out := incident.Incident{ID: r.ID, Title: r.Summary, URL: r.HTMLURL}
+	if rest, ok := strings.CutPrefix(r.Summary, "[#"); ok {
+		if num, title, ok := strings.Cut(rest, "] "); ok {
+			if n, err := strconv.Atoi(num); err == nil && n > 0 {
+				out.Number, out.Title = n, title
+			}
+		}
+	}
+	return out
+}
+
+// v2Alert is what the trigger log entry of a V2 message says of the alert:
+// its tool's page (channel client / client_url) and its details
+// (channel.details), sorted by key, values as text.
+func v2Alert(entries []v2LogEntry) (*incident.Link, []incident.Detail) {
+	for _, le := range entries {
+		ch := le.Channel
+		if ch == nil || (len(ch.Details) == 0 && ch.ClientURL == "") {
+			continue
+		}
+		var src *incident.Link
+		if isHTTP(ch.ClientURL) {
+			src = &incident.Link{Label: strings.TrimSpace(ch.Client), URL: ch.ClientURL}
+		}
+		return src, details(ch.Details)
+	}
+	return nil, nil
+}
+
+// details turns a JSON object's fields into key: value text, sorted by
+// key: a string as it is, anything else as compact JSON.
+func details(m map[string]json.RawMessage) []incident.Detail {
+	out := make([]incident.Detail, 0, len(m))
+	for k, raw := range m {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			var buf bytes.Buffer
+			if json.Compact(&buf, raw) == nil {
+				s = buf.String()
+			} else {
+				s = string(raw)
+			}
+		}
+		out = append(out, incident.Detail{Key: k, Value: s})
+	}
+	slices.SortFunc(out, func(a, b incident.Detail) int { return strings.Compare(a.Key, b.Key) })
+	return out
+}
+
+// isHTTP reports whether u is an absolute http(s) URL.
+func isHTTP(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.Host != ""
 }

@@ -62,7 +62,8 @@ func TestDecodeV3Fixtures(t *testing.T) {
 	}{
 		{"incident.triggered.json", incident.Event{
 			ID: "01JD5K2M3N4P5Q6R7S8T9V0W1X", Kind: incident.Triggered, OccurredAt: at("2026-11-20T02:15:00.123Z"),
-			Agent: "checkout-api", Incident: full("triggered", "P2", checkout), Assignees: []string{"Taro Yamada"}}},
+			Agent: "checkout-api", Incident: full("triggered", "P2", checkout), Assignees: []string{"Taro Yamada"},
+			Source: &incident.Link{Label: "Datadog", URL: "https://app.datadoghq.com/monitors/1234567"}}},
 		{"incident.acknowledged.json", incident.Event{
 			ID: "01JD5K5A7B8C9D0E1F2G3H4J5K", Kind: incident.Acknowledged, OccurredAt: at("2026-11-20T02:17:31.402Z"),
 			Agent: "Taro Yamada", Incident: full("acknowledged", "P2", checkout)}},
@@ -246,7 +247,8 @@ func TestDecodeV2Fixtures(t *testing.T) {
 	}{
 		{"trigger.json", "incident.trigger", []incident.Event{{
 			ID: "3f1c9a40-c4a1-11f0-8de9-0242ac120002", Kind: incident.Triggered, OccurredAt: at("2026-11-20T05:00:00Z"),
-			Agent: "Mackerel", Incident: legacy("triggered"), Assignees: []string{"Taro Yamada"}}}},
+			Agent: "Mackerel", Incident: legacy("triggered"), Assignees: []string{"Taro Yamada"},
+			Details: []incident.Detail{{Key: "host", Value: "db-1"}, {Key: "lag_seconds", Value: "42"}}}}},
 		{"acknowledge_resolve.json", "incident.acknowledge,incident.resolve", []incident.Event{{
 			ID: "5b0e7c12-c4a1-11f0-8de9-0242ac120002", Kind: incident.Acknowledged, OccurredAt: at("2026-11-20T05:03:10Z"),
 			Agent: "Taro Yamada", Incident: legacy("acknowledged")}, {
@@ -460,5 +462,27 @@ func TestDecodeCutsLongTypes(t *testing.T) {
 	}
 	if len(d.Type) > maxTypeLen || !strings.HasPrefix(long, d.Type) || len(d.Type) < maxTypeLen-1 {
 		t.Errorf("Type = %q (%d bytes)", d.Type, len(d.Type))
+	}
+}
+
+// TestDecodeMerge: a resolution by a merge names the incident it was
+// merged into (resolve_reason), with the number from its summary.
+func TestDecodeMerge(t *testing.T) {
+	body := []byte(`{"event":{"id":"01MERGE","event_type":"incident.resolved","occurred_at":"2026-11-20T02:20:00Z",
+		"agent":{"summary":"Taro Yamada"},"client":{"name":"PagerDuty"},
+		"data":{"id":"Q1ABCDEF","type":"incident","number":1234,"title":"checkout-api: 5xx","status":"resolved",
+		"resolve_reason":{"type":"merge_resolve_reason","incident":{"id":"Q9502XYZ","type":"incident_reference",
+		"summary":"[#9502] checkout-api: everything is down","html_url":"https://acme.pagerduty.com/incidents/Q9502XYZ"}}}}}`)
+	d, err := Decode(body)
+	if err != nil || len(d.Events) != 1 {
+		t.Fatalf("%+v, %v", d, err)
+	}
+	got := d.Events[0].MergedInto
+	want := incident.Incident{ID: "Q9502XYZ", Number: 9502, Title: "checkout-api: everything is down", URL: "https://acme.pagerduty.com/incidents/Q9502XYZ"}
+	if got == nil || *got != want {
+		t.Errorf("MergedInto = %+v, want %+v", got, want)
+	}
+	if d.Events[0].Source != nil {
+		t.Errorf("a resolution has no source link: %+v", d.Events[0].Source)
 	}
 }
