@@ -250,10 +250,12 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 	c.PagerDutyAckOnTake = l.oneOf("PAGERDUTY_ACK_ON_TAKE", "false", "true", "false") == "true"
 	c.PagerDutyResolveFromChat = l.oneOf("PAGERDUTY_RESOLVE_FROM_CHAT", "false", "true", "false") == "true"
 	switch {
-	case c.PagerDutyAPIToken != "" && !strings.Contains(c.PagerDutyFromEmail, "@"):
-		l.fail("PAGERDUTY_FROM_EMAIL", "is required with PAGERDUTY_API_TOKEN: the email of the PagerDuty user pd2chat writes as")
-	case c.PagerDutyAPIToken == "" && (c.PagerDutyAckOnTake || c.PagerDutyResolveFromChat):
-		l.fail("PAGERDUTY_API_TOKEN", "is required by PAGERDUTY_ACK_ON_TAKE and PAGERDUTY_RESOLVE_FROM_CHAT")
+	case c.PagerDutyFromEmail != "" && !strings.Contains(c.PagerDutyFromEmail, "@"):
+		l.fail("PAGERDUTY_FROM_EMAIL", "is not an email address (the PagerDuty user pd2chat writes as)")
+	case c.PagerDutyFromEmail != "" && c.PagerDutyAPIToken == "":
+		l.fail("PAGERDUTY_API_TOKEN", "is required by PAGERDUTY_FROM_EMAIL: writing back to PagerDuty needs a REST API key")
+	case (c.PagerDutyAckOnTake || c.PagerDutyResolveFromChat) && !c.WritesBack():
+		l.fail("PAGERDUTY_FROM_EMAIL", "and PAGERDUTY_API_TOKEN are required by PAGERDUTY_ACK_ON_TAKE and PAGERDUTY_RESOLVE_FROM_CHAT")
 	}
 	c.TypetalkToken = Secret(strings.TrimSpace(getenv("TYPETALK_TOKEN")))
 	c.TypetalkAPIURL = l.url("TYPETALK_API_URL", DefaultTypetalkAPIURL)
@@ -298,6 +300,13 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 		return c, fmt.Errorf("config: %d problem(s):\n%w", len(l.problems), errors.Join(l.problems...))
 	}
 	return c, nil
+}
+
+// WritesBack reports whether responses made in chat are written to
+// PagerDuty: a REST API key and the user to write as are both set. The key
+// alone only reads (the alerts' details).
+func (c Config) WritesBack() bool {
+	return c.PagerDutyAPIToken != "" && c.PagerDutyFromEmail != ""
 }
 
 // AnswersInChat reports whether the people on call can answer in chat:

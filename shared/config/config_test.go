@@ -369,12 +369,16 @@ func TestPagerDutyWriteBack(t *testing.T) {
 	if err != nil || c.PagerDutyAPIToken.Reveal() != "u+key" || !c.PagerDutyAckOnTake || c.PagerDutyResolveFromChat || c.PagerDutyAPIURL != DefaultPagerDutyAPIURL {
 		t.Errorf("%+v, %v", c, err)
 	}
+	// The key alone reads (the alerts' details) and writes nothing.
+	if c, err := Load(env(map[string]string{"PAGERDUTY_API_TOKEN": "u+key"}), false); err != nil || c.WritesBack() {
+		t.Errorf("key alone: writes back %v, %v", c.WritesBack(), err)
+	}
 	for _, tc := range []struct {
 		env  map[string]string
 		want string
 	}{
-		{map[string]string{"PAGERDUTY_API_TOKEN": "u+key"}, "PAGERDUTY_FROM_EMAIL is required with PAGERDUTY_API_TOKEN"},
-		{map[string]string{"PAGERDUTY_RESOLVE_FROM_CHAT": "true"}, "PAGERDUTY_API_TOKEN is required by"},
+		{map[string]string{"PAGERDUTY_FROM_EMAIL": "bot@example.com"}, "PAGERDUTY_API_TOKEN is required by PAGERDUTY_FROM_EMAIL"},
+		{map[string]string{"PAGERDUTY_API_TOKEN": "u+key", "PAGERDUTY_RESOLVE_FROM_CHAT": "true"}, "PAGERDUTY_FROM_EMAIL and PAGERDUTY_API_TOKEN are required by"},
 		{map[string]string{"PAGERDUTY_ACK_ON_TAKE": "yes"}, "PAGERDUTY_ACK_ON_TAKE"},
 	} {
 		_, err := Load(env(tc.env), false)

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pd2chat/pd2chat/shared/alertdetails"
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/fallback"
 	"github.com/pd2chat/pd2chat/shared/fanout"
@@ -38,6 +39,16 @@ const (
 	// an earlier post of it: the chat's clock and ours may differ.
 	lookBack = time.Minute
 )
+
+// AlertSource reads what an incident's first alert says
+// (alertdetails.Source is one).
+type AlertSource interface {
+	FirstAlert(ctx context.Context, incidentID string) (alertdetails.Alert, error)
+}
+
+// DefaultAlertTimeout bounds reading an alert's details: a trigger waits
+// at most this long for them, then goes without.
+const DefaultAlertTimeout = 1500 * time.Millisecond
 
 // Store is what delivering asks of the state store (every state.Store is
 // one: memory.Store, dynamodb.Store): the claim on each post, the incident
@@ -89,6 +100,11 @@ type Config struct {
 	// Fallback pages a human for each dead-lettered message, with the
 	// alert's content and the fix. Nil: the log line only.
 	Fallback fallback.Notifier
+	// Alerts reads an incident's first alert (its details and links) for
+	// its trigger (PAGERDUTY_API_TOKEN). Nil: only what the webhook
+	// carried. AlertTimeout bounds the read; zero: DefaultAlertTimeout.
+	Alerts       AlertSource
+	AlertTimeout time.Duration
 	// MentionOn are the kinds whose message mentions the people on call
 	// inside business hours (MENTION_ON). Nil: incident.DefaultMentionOn.
 	MentionOn []incident.Kind
@@ -144,6 +160,9 @@ func New(c Config) *Handler {
 	}
 	if c.State == nil {
 		c.State = memory.New()
+	}
+	if c.AlertTimeout <= 0 {
+		c.AlertTimeout = DefaultAlertTimeout
 	}
 	if c.MentionOn == nil {
 		c.MentionOn = incident.DefaultMentionOn
@@ -385,6 +404,19 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 	if trigger {
 		goSafe(&wg, &seenErr, func() (err error) { seen, err = h.cfg.State.RecordSighting(ctx, fp, job.Key, at); return err })
 	}
+	var alert alertdetails.Alert
+	if trigger && h.cfg.Alerts != nil && len(ev.Details) == 0 && ev.Incident.ID != "" {
+		var alertErr error // never the message's failure: it goes without the details
+		goSafe(&wg, &alertErr, func() (err error) {
+			actx, cancel := context.WithTimeout(ctx, h.cfg.AlertTimeout)
+			defer cancel()
+			if alert, err = h.cfg.Alerts.FirstAlert(actx, ev.Incident.ID); err != nil {
+				h.cfg.Log.Warn("the alert's details could not be read; posted without them",
+					"destination", d.Name, "incident_id", ev.Incident.ID, "error", err.Error())
+			}
+			return nil
+		})
+	}
 	if !ev.Kind.FromChat() { // a response is remembered once it is known to be the incident's
 		goSafe(&wg, &rememberErr, func() error { return h.remember(ctx, ev, job.Key, at, fp, working, in) })
 	}
@@ -409,6 +441,9 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 	in.Elapsed = sinceTrigger(inc, ev)
 	if trigger {
 		in.Seen = &seen
+		if len(alert.Details)+len(alert.Links) > 0 {
+			in.Event.Details, in.Event.Links = alert.Details, alert.Links
+		}
 	}
 	p.text = message.Render(d.Dialect, in)
 	if ev.Incident.ID != "" {

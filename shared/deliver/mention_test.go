@@ -1,11 +1,15 @@
 package deliver_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/pd2chat/pd2chat/shared/alertdetails"
 	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/testkit/fakepagerduty"
 )
 
 // TestMentionPolicy: inside business hours the people on call are
@@ -36,6 +40,43 @@ func TestMentionPolicy(t *testing.T) {
 				if got := strings.Contains(p.Text, "<@U01TAKAHASH>"); got != tc.want[kind] {
 					t.Errorf("%s: mentions %v, want %v:\n%s", kind, got, tc.want[kind], p.Text)
 				}
+			}
+		})
+	}
+}
+
+// TestAlertDetails: with a PagerDuty API key the trigger shows its first
+// alert's details and links; PagerDuty failing or slow drops only them.
+func TestAlertDetails(t *testing.T) {
+	pd := fakepagerduty.New(t)
+	pd.SetAlert("Q1", map[string]any{"details": map[string]any{"host": "db-1"},
+		"contexts": []any{map[string]any{"type": "link", "href": "https://grafana.example.com/d/1", "text": "Dashboard"}}})
+	r := newRig(t, func(c *deliver.Config) { c.Alerts = alertdetails.New("u+key", pd.URL, nil) })
+	r.send(t, event("ev-1", incident.Triggered, "Q1", 0))
+	r.run(t, 1)
+	if p := r.slack.Posts(); len(p) != 1 || !strings.Contains(p[0].Text, "\nhost: db-1") || !strings.Contains(p[0].Text, "<https://grafana.example.com/d/1|Dashboard>") {
+		t.Errorf("posts %+v", p)
+	}
+
+	for name, fail := range map[string]func(w http.ResponseWriter, req *http.Request) bool{
+		"500":  func(w http.ResponseWriter, req *http.Request) bool { w.WriteHeader(http.StatusInternalServerError); return true },
+		"slow": func(w http.ResponseWriter, req *http.Request) bool { <-req.Context().Done(); return true },
+	} {
+		t.Run(name, func(t *testing.T) {
+			pd := fakepagerduty.New(t)
+			pd.SetAlert("Q2", map[string]any{"details": map[string]any{"host": "db-2"}})
+			pd.Fail(fail)
+			r := newRig(t, func(c *deliver.Config) {
+				c.Alerts = alertdetails.New("u+key", pd.URL, nil)
+				c.AlertTimeout = 50 * time.Millisecond
+			})
+			r.send(t, event("ev-2", incident.Triggered, "Q2", 0))
+			r.run(t, 1)
+			if p := r.slack.Posts(); len(p) != 1 || strings.Contains(p[0].Text, "db-2") {
+				t.Errorf("posts %+v: want the alert, without details", p)
+			}
+			if !strings.Contains(r.logs.String(), "could not be read; posted without them") {
+				t.Errorf("the failure is not logged:\n%s", r.logs)
 			}
 		})
 	}

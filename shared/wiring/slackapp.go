@@ -3,6 +3,7 @@ package wiring
 import (
 	"log/slog"
 
+	"github.com/pd2chat/pd2chat/shared/alertdetails"
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
 	"github.com/pd2chat/pd2chat/shared/config"
 	"github.com/pd2chat/pd2chat/shared/deliver"
@@ -42,18 +43,28 @@ func SlackApp(cfg config.Config, q queue.Sender, log *slog.Logger) (*slackapp.Ha
 		Calendar:         Calendar(cfg),
 		AckReactions:     cfg.SlackAckReactions,
 		ResolveReactions: cfg.SlackResolveReactions,
-		WriteBack:        cfg.PagerDutyAPIToken != "",
+		WriteBack:        cfg.WritesBack(),
 		Log:              log,
 	})
 }
 
-// writeBack is the PagerDuty writer of PAGERDUTY_API_TOKEN, or nil.
+// writeBack is the PagerDuty writer of PAGERDUTY_API_TOKEN and
+// PAGERDUTY_FROM_EMAIL, or nil.
 func writeBack(cfg config.Config) deliver.WriteBack {
-	if cfg.PagerDutyAPIToken == "" {
+	if !cfg.WritesBack() {
 		return nil
 	}
 	return writeback.New(writeback.Config{
 		Token: cfg.PagerDutyAPIToken.Reveal(), From: cfg.PagerDutyFromEmail, APIURL: cfg.PagerDutyAPIURL,
 		AckOnTake: cfg.PagerDutyAckOnTake, ResolveFromChat: cfg.PagerDutyResolveFromChat, HTTPClient: HTTPClient(),
 	})
+}
+
+// alerts reads the alerts' details with PAGERDUTY_API_TOKEN (read access
+// is enough), or nil.
+func alerts(cfg config.Config) deliver.AlertSource {
+	if cfg.PagerDutyAPIToken == "" {
+		return nil
+	}
+	return alertdetails.New(cfg.PagerDutyAPIToken.Reveal(), cfg.PagerDutyAPIURL, HTTPClient())
 }

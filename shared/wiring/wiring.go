@@ -236,6 +236,7 @@ func Deliver(ctx context.Context, cfg config.Config, store state.Store, stdout i
 		Fallback:     notifier,
 		Interactive:  cfg.AnswersInChat(),
 		MentionOn:    cfg.MentionOn,
+		Alerts:       alerts(cfg),
 		WriteBack:    writeBack(cfg),
 	}), nil
 }

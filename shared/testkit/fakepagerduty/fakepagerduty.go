@@ -1,6 +1,7 @@
-// Package fakepagerduty is a fake of the two PagerDuty REST API calls
-// pd2chat makes (https://developer.pagerduty.com/api-reference/):
-// PUT /incidents (acknowledge, resolve) and POST /incidents/{id}/notes. It
+// Package fakepagerduty is a fake of the PagerDuty REST API calls pd2chat
+// makes (https://developer.pagerduty.com/api-reference/): PUT /incidents
+// (acknowledge, resolve), POST /incidents/{id}/notes and GET
+// /incidents/{id}/alerts (the alerts set with SetAlert). It
 // records every request with its From and Authorization headers, and a
 // test may answer instead (Fail) to inject a rate limit or an outage.
 package fakepagerduty
@@ -26,9 +27,21 @@ type Call struct {
 // Server is the fake; New starts it.
 type Server struct {
 	*httptest.Server
-	mu    sync.Mutex
-	calls []Call
-	fail  func(w http.ResponseWriter, r *http.Request) bool
+	mu     sync.Mutex
+	calls  []Call
+	fail   func(w http.ResponseWriter, r *http.Request) bool
+	alerts map[string]map[string]any // incident ID → its first alert's body
+}
+
+// SetAlert makes body (an alert's body: details, contexts…) the first
+// alert of incident id.
+func (s *Server) SetAlert(id string, body map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.alerts == nil {
+		s.alerts = map[string]map[string]any{}
+	}
+	s.alerts[id] = body
 }
 
 // New starts a fake closed at the end of the test.
@@ -80,12 +93,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.calls = append(s.calls, c)
 	fail := s.fail
+	alerts := s.alerts
 	s.mu.Unlock()
 	if fail != nil && fail(w, r) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	switch {
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/incidents/") && strings.HasSuffix(r.URL.Path, "/alerts"):
+		id := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/incidents/"), "/alerts")
+		list := []map[string]any{}
+		if body, ok := alerts[id]; ok {
+			list = append(list, map[string]any{"id": "PALERT1", "type": "alert", "body": body})
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"alerts": list, "limit": 1, "more": false})
 	case r.Method == http.MethodPut && r.URL.Path == "/incidents":
 		var out []map[string]any
 		for _, id := range c.IncidentIDs {
