@@ -59,7 +59,10 @@ func TestAlertDetails(t *testing.T) {
 	}
 
 	for name, fail := range map[string]func(w http.ResponseWriter, req *http.Request) bool{
-		"500":  func(w http.ResponseWriter, req *http.Request) bool { w.WriteHeader(http.StatusInternalServerError); return true },
+		"500": func(w http.ResponseWriter, req *http.Request) bool {
+			w.WriteHeader(http.StatusInternalServerError)
+			return true
+		},
 		"slow": func(w http.ResponseWriter, req *http.Request) bool { <-req.Context().Done(); return true },
 	} {
 		t.Run(name, func(t *testing.T) {
