@@ -446,8 +446,17 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 		}
 	}
 	p.text = message.Render(d.Dialect, in)
+	stored := job.Event
+	if trigger {
+		// What this first message shows to look into the incident is kept
+		// with it: the thread header, edited later, shows it too.
+		withTriage := *job.Event
+		withTriage.Triage = triage(in)
+		stored = &withTriage
+		inc = base.With(withTriage, job.ReceivedAt)
+	}
 	if ev.Incident.ID != "" {
-		p.ev, p.base = job.Event, base
+		p.ev, p.base = stored, base
 		if _, threaded := d.Poster.(chat.Threader); threaded {
 			p.parent = inc.Threads[d.Name]
 			p.inc = &inc
@@ -781,6 +790,7 @@ func (h *Handler) editParent(ctx context.Context, t chat.Threader, d fanout.Dest
 		return
 	}
 	text := message.RenderSummary(d.Dialect, message.Summary{
+		Triage: inc.Triage,
 		Incident: incident.Incident{ID: inc.ID, Number: inc.Number, Title: inc.Title, Urgency: inc.Urgency,
 			Priority: inc.Priority, Service: incident.Service{Name: inc.Service}, URL: inc.URL},
 		Tag: message.Tag(inc.Number), Steps: inc.Steps, Location: h.cfg.Calendar.Location(),
@@ -873,6 +883,29 @@ func (h *Handler) recover(dest string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.failing, dest)
+}
+
+// Bounds of the triage kept with an incident (incident.Triage).
+const (
+	triageDetails  = 20
+	triageValueMax = 500 // bytes of a detail's value
+)
+
+// triage is what the trigger's message in shows to look into it.
+func triage(in message.Input) *incident.Triage {
+	ev := in.Event
+	t := &incident.Triage{Assignees: ev.Assignees, Source: ev.Source, Links: ev.Links, Seen: in.Seen, At: in.At}
+	for i, d := range ev.Details {
+		if i == triageDetails {
+			break
+		}
+		d.Value = cut(d.Value, triageValueMax)
+		t.Details = append(t.Details, d)
+	}
+	for _, rb := range in.Runbooks {
+		t.Runbooks = append(t.Runbooks, incident.Link{Label: rb.Note, URL: rb.URL})
+	}
+	return t
 }
 
 // ResponseActions are the buttons of an incident's thread parent on Slack:

@@ -84,3 +84,32 @@ func TestAlertDetails(t *testing.T) {
 		})
 	}
 }
+
+// TestHeaderKeepsTriage: when the thread's first message is edited to the
+// incident's state, it keeps what it showed to look into it.
+func TestHeaderKeepsTriage(t *testing.T) {
+	r := newRig(t, nil)
+	trig := event("ev-t", incident.Triggered, "Q1", 0)
+	trig.Event.Assignees = []string{"Taro Yamada"}
+	trig.Event.Source = &incident.Link{Label: "Datadog", URL: "https://app.datadoghq.com/monitors/1"}
+	trig.Event.Details = []incident.Detail{{Key: "host", Value: "db-1"}}
+	r.send(t, trig, event("ev-a", incident.Acknowledged, "Q1", 2))
+	r.run(t, 1)
+	first := r.slack.Posts()[0].Text
+	updates := r.slack.Updates()
+	if len(updates) == 0 {
+		t.Fatal("the first message was not edited")
+	}
+	header := updates[len(updates)-1].Text
+	for _, line := range []string{"First time this alert has fired", "Assigned to: Taro Yamada", "View in Datadog", "host: db-1", "Runbook: <https://wiki.example.com/runbooks/http-5xx|HTTP 5xx errors>"} {
+		if !strings.Contains(first, line) {
+			t.Errorf("the alert lacks %q:\n%s", line, first)
+		}
+		if !strings.Contains(header, line) {
+			t.Errorf("the edited header lost %q:\n%s", line, header)
+		}
+	}
+	if !strings.Contains(header, "Acknowledged") {
+		t.Errorf("the header does not show the state:\n%s", header)
+	}
+}

@@ -93,6 +93,22 @@ type Event struct {
 	// merge_resolve_reason), the incident this one was merged into: it was
 	// not resolved by anyone, and does not count in the time to resolve.
 	MergedInto *Incident `json:",omitempty"`
+
+	// Triage is set by the deliver step on a trigger, never by PagerDuty:
+	// what the incident's first message showed to help look into it, kept
+	// with the incident so that the thread header keeps it when edited.
+	Triage *Triage `json:",omitempty"`
+}
+
+// Triage is what an incident's first message shows to help look into it.
+type Triage struct {
+	Assignees []string  `json:",omitempty"`
+	Source    *Link     `json:",omitempty"` // the monitoring tool's page
+	Details   []Detail  `json:",omitempty"` // the alert's details
+	Links     []Link    `json:",omitempty"` // the alert's context links
+	Runbooks  []Link    `json:",omitempty"` // the sheet's runbooks for it (Label: the note)
+	Seen      *Sighting `json:",omitempty"` // the alert's earlier firings
+	At        time.Time // the trigger's instant (the age of Seen.Last is told from it)
 }
 
 // Link is a labelled URL (the label may be empty).

@@ -3,9 +3,11 @@ package message
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/rotation"
 )
 
 // Step is one status change in an incident's story (the domain's
@@ -19,6 +21,10 @@ type Summary struct {
 	Tag      string // as Input.Tag
 	Steps    []Step // oldest first
 	Location *time.Location
+	// Triage is what the first message showed to look into the incident
+	// (first-seen, assignees, the alert's page, details and links,
+	// runbooks): kept under the facts. Nil: none.
+	Triage *incident.Triage
 }
 
 // summaryMaxSteps bounds the timeline line; older steps are left out.
@@ -58,6 +64,25 @@ func RenderSummary(d Dialect, s Summary) string {
 	w.headline(&ev, elapsed)
 	w.facts(&s.Incident)
 	w.url(&s.Incident)
+	if t := s.Triage; t != nil {
+		if t.Seen != nil {
+			w.seen(t.Seen, t.At)
+		}
+		if len(t.Assignees) > 0 {
+			w.raw("\nAssigned to: ")
+			w.names(t.Assignees)
+		}
+		w.alert(&incident.Event{Source: t.Source, Details: t.Details, Links: t.Links})
+		for i, rb := range t.Runbooks {
+			if i == rotation.MaxRunbooks {
+				break
+			}
+			if linkable(rb.URL) {
+				w.raw("\nRunbook: ")
+				w.chat.link(&w, rb.URL, strings.TrimSpace(rb.Label))
+			}
+		}
+	}
 	w.takers(s.Steps, start, loc)
 	steps := s.Steps
 	if len(steps) > summaryMaxSteps {

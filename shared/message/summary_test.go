@@ -43,11 +43,21 @@ func TestSummaryGolden(t *testing.T) {
 		{"late_responses", []Step{step(incident.Triggered, "", "11:15"), step(incident.ResolvedInChat, "Tanaka", "11:45"),
 			step(incident.Taken, "Suzuki", "11:50"), step(incident.Acknowledged, "SRE Bot", "11:52")}},
 	}
+	triaged := &incident.Triage{
+		Assignees: []string{"Taro Yamada"}, Seen: &incident.Sighting{Count: 3, Last: at("11:15").Add(-72 * time.Hour)}, At: at("11:15"),
+		Source:   &incident.Link{Label: "Datadog", URL: "https://app.datadoghq.com/monitors/1234567"},
+		Details:  []incident.Detail{{Key: "host", Value: "web-3 <!channel>"}},
+		Runbooks: []incident.Link{{Label: "HTTP 5xx errors", URL: "https://wiki.example.com/runbooks/http-5xx"}},
+	}
 	for _, c := range cases {
 		for _, d := range dialects {
 			name := c.name + "." + d.String() + ".golden"
 			t.Run(name, func(t *testing.T) {
-				got := RenderSummary(d, Summary{Incident: inc, Tag: "pd1234", Steps: c.steps, Location: tokyo})
+				s := Summary{Incident: inc, Tag: "pd1234", Steps: c.steps, Location: tokyo}
+				if c.name == "acknowledged" {
+					s.Triage = triaged // the header keeps the first message's triage lines
+				}
+				got := RenderSummary(d, s)
 				checkGolden(t, filepath.Join("testdata", "summary", name), got)
 			})
 		}

@@ -111,6 +111,10 @@ type Incident struct {
 	// unacknowledged, resolved, reopened, reassigned, escalated, delegated),
 	// oldest first by At, at most MaxSteps (the oldest are dropped).
 	Steps []Step
+	// Triage is what the first message showed to help look into the
+	// incident (incident.Event.Triage of its first trigger): its thread
+	// header keeps it. Nil when unknown.
+	Triage *incident.Triage
 	// Threads maps a destination ("slack:C0123") to the chat id (Slack ts)
 	// of the incident's first message there: its thread parent.
 	Threads map[string]string

@@ -60,6 +60,7 @@ package dynamodb
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -373,6 +374,7 @@ type incidentItem struct {
 	Steps    []stepItem        `dynamodbav:"steps,omitempty"`
 	Threads  map[string]string `dynamodbav:"threads,omitempty"`
 	Version  int64             `dynamodbav:"version,omitempty"`
+	Triage   string            `dynamodbav:"triage,omitempty"` // incident.Triage as JSON
 }
 
 type stepItem struct {
@@ -415,6 +417,13 @@ func decodeIncident(item map[string]types.AttributeValue) (state.Incident, error
 		ID: it.ID, Number: it.Number, Title: it.Title, Service: it.Service,
 		Urgency: it.Urgency, Priority: it.Priority, URL: it.URL, Threads: it.Threads,
 		Version: it.Version,
+	}
+	if it.Triage != "" {
+		var t incident.Triage
+		if err := json.Unmarshal([]byte(it.Triage), &t); err != nil {
+			return state.Incident{}, fmt.Errorf("decode triage: %w", err)
+		}
+		inc.Triage = &t
 	}
 	if len(it.Steps) > 0 {
 		inc.Steps = make([]state.Step, len(it.Steps))
@@ -546,6 +555,13 @@ func (d *Store) recordInput(inc state.Incident, now time.Time) (*awsdynamodb.Upd
 		if f.v != "" {
 			set(f.attr, str(f.v))
 		}
+	}
+	if inc.Triage != nil {
+		b, err := json.Marshal(inc.Triage)
+		if err != nil {
+			return nil, fmt.Errorf("encode triage: %w", err)
+		}
+		set("triage", str(string(b)))
 	}
 	if len(inc.Steps) > 0 {
 		steps := make([]stepItem, len(inc.Steps))

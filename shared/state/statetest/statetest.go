@@ -27,6 +27,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("threads", func(t *testing.T) { testThreads(t, newStore) })
 	t.Run("concurrent incident writes", func(t *testing.T) { testConcurrentIncidentWrites(t, newStore) })
 	t.Run("bad arguments", func(t *testing.T) { testBadArguments(t, newStore) })
+	t.Run("triage", func(t *testing.T) { testTriage(t, newStore) })
 
 	// Alerts, History and Followups: alerts.go, history.go, followups.go.
 	t.Run("alerts", func(t *testing.T) { testAlerts(t, newStore) })

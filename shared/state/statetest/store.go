@@ -1,6 +1,7 @@
 package statetest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -506,4 +507,40 @@ func equalThreads(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// testTriage: the first trigger's triage is kept as it was, whole; a
+// reopen's does not replace it.
+func testTriage(t *testing.T, newStore NewStore) {
+	s := newStore(t, NewClock().Now)
+	tri := &incident.Triage{
+		Assignees: []string{"Taro Yamada"},
+		Source:    &incident.Link{Label: "Datadog", URL: "https://app.datadoghq.com/monitors/1"},
+		Details:   []incident.Detail{{Key: "host", Value: "db-1"}},
+		Links:     []incident.Link{{Label: "Dashboard", URL: "https://grafana.example.com/d/1"}},
+		Runbooks:  []incident.Link{{Label: "HTTP 5xx", URL: "https://wiki.example.com/5xx"}},
+		Seen:      &incident.Sighting{Count: 2, First: T0.Add(-48 * time.Hour), Last: T0.Add(-24 * time.Hour)},
+		At:        T0,
+	}
+	ev := FullTrigger()
+	ev.Triage = tri
+	if _, err := s.Record(t.Context(), ev); err != nil {
+		t.Fatal(err)
+	}
+	reopen := StatusEvent(incident.Reopened, "", T0.Add(time.Hour))
+	reopen.Kind = incident.Triggered
+	reopen.ID = "again"
+	reopen.Triage = &incident.Triage{Assignees: []string{"Someone Else"}}
+	if _, err := s.Record(t.Context(), reopen); err != nil {
+		t.Fatal(err)
+	}
+	inc, _, err := s.Incident(t.Context(), ev.Incident.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(inc.Triage)
+	want, _ := json.Marshal(tri)
+	if string(got) != string(want) {
+		t.Errorf("triage\n%s\nwant\n%s", got, want)
+	}
 }
