@@ -149,6 +149,7 @@ func wire(cfg config.Config, stdout io.Writer, log *slog.Logger, retry chat.Retr
 		Retry:         retry,
 		Log:           log,
 		State:         store,
+		History:       store,
 	}
 	if cfg.Queue.Kind == "sqs" {
 		// One path for every post: the deliver function takes them off the

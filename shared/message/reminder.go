@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 )
 
@@ -70,7 +71,25 @@ type Reminder struct {
 	// per line, shown as written (made inert for the chat). The morning
 	// reminder does not show it.
 	Checklist []string
+
+	// Open are the incidents still open to hand over: in the morning those
+	// triggered outside business hours since the last working day's end,
+	// in the evening every one still open. Oldest first; at most MaxOpen
+	// are listed.
+	Open []OpenIncident
+	// Location is the zone of the times shown (Open's); nil: UTC.
+	Location *time.Location
 }
+
+// OpenIncident is an incident still open, as a reminder lists it.
+type OpenIncident struct {
+	Incident     incident.Incident
+	TriggeredAt  time.Time
+	Acknowledged bool // someone responded (PagerDuty or chat)
+}
+
+// MaxOpen bounds the open incidents a reminder lists.
+const MaxOpen = 10
 
 // DayOff is one named day off.
 type DayOff struct {
@@ -107,6 +126,7 @@ func renderReminder(c dialect, r Reminder) string {
 	} else {
 		w.morning(&r)
 	}
+	w.open(&r)
 	w.unmatched(r.Unmatched)
 	w.manual(r.ManualURL)
 	s := w.b.String()
@@ -329,5 +349,49 @@ func (w *writer) manual(url string) {
 		w.chat.link(w, url, "")
 	} else {
 		w.text(url, fieldMax)
+	}
+}
+
+// open lists the incidents still open:
+//
+//	🔥 Still open from outside business hours (2):
+//	- #1236 orders-db: replication lag > 30s (triggered Fri 03:10, acknowledged)
+func (w *writer) open(r *Reminder) {
+	if len(r.Open) == 0 {
+		return
+	}
+	loc := r.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	w.b.WriteByte('\n')
+	w.symbol(":fire:", "🔥")
+	if r.Kind == EveningReminder {
+		w.strong("Still open")
+	} else {
+		w.strong("Still open from outside business hours")
+	}
+	w.raw(" (")
+	w.int(len(r.Open))
+	w.raw("):")
+	for i := range r.Open {
+		if i == MaxOpen {
+			w.raw("\n… ")
+			w.int(len(r.Open) - i)
+			w.raw(" more")
+			break
+		}
+		o := &r.Open[i]
+		w.b.WriteByte('\n')
+		w.raw(w.chat.bullet())
+		w.ref(&o.Incident)
+		w.raw(" (triggered ")
+		w.raw(o.TriggeredAt.In(loc).Format("Mon 15:04"))
+		if o.Acknowledged {
+			w.raw(", someone is on it")
+		} else {
+			w.raw(", nobody on it yet")
+		}
+		w.raw(")")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 )
 
@@ -55,6 +56,15 @@ func reminderCases() []struct {
 		{"morning_only_unmatched", with(morning, func(r *Reminder) { r.OnCall = nil; r.Unmatched = []string{"休み", "<!here>"} })},
 		{"morning_one_unmatched", with(morning, func(r *Reminder) { r.OnCall = r.OnCall[:1]; r.Unmatched = []string{"Tanaka (swap)"} })},
 		{"evening_empty", with(evening, func(r *Reminder) { r.OnCall = []rotation.Member{{}} })},
+		{"morning_carry_over", with(morning, func(r *Reminder) {
+			tokyo := time.FixedZone("JST", 9*3600)
+			r.Location = tokyo
+			r.Open = []OpenIncident{
+				{Incident: incident.Incident{ID: "PLGCY42", Number: 1236, Title: "orders-db: replication lag > 30s <!here>",
+					URL: "https://acme.pagerduty.com/incidents/PLGCY42"}, TriggeredAt: time.Date(2026, 11, 19, 20, 0, 0, 0, tokyo)},
+				{Incident: incident.Incident{ID: "Q3", Number: 1240, Title: "disk full"}, TriggeredAt: time.Date(2026, 11, 20, 3, 0, 0, 0, tokyo), Acknowledged: true},
+			}
+		})},
 		{"evening_no_manual", with(evening, func(r *Reminder) { r.ManualURL = ""; r.DaysOff = nil; r.AlertChannels = nil })},
 		{"morning_member_without_handle", with(morning, func(r *Reminder) {
 			r.OnCall = []rotation.Member{{Name: "Yamamoto"}, watanabe, {Name: "Kobayashi <!here> @all", Slack: "not-an-id>", Typetalk: "bad name!"}}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/fanout"
+	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/state"
@@ -90,6 +91,9 @@ type Config struct {
 	State state.Deliveries
 	// Outbox posts the reminder; nil: fanout.Direct with State and Retry.
 	Outbox fanout.Outbox
+	// History, when set, lists the incidents still open in the reminders
+	// (carry-over: the night's in the morning, all in the evening).
+	History state.History
 }
 
 // outbox is cfg.Outbox, or the in-process one.
@@ -161,6 +165,18 @@ func Run(ctx context.Context, cfg Config, k Kind, at time.Time) (Result, error) 
 		checklist = DefaultChecklist
 	}
 	r := d.Reminder(cfg.Calendar.Hours(), cfg.AlertChannels, cfg.ManualURL, checklist)
+	r.Location = cfg.Calendar.Location()
+	if cfg.History != nil && !d.Empty() {
+		from, onlyOutside := d.At.Add(-openLookBack), false
+		if k == Morning {
+			from, onlyOutside = lastWorkingEnd(cal, d.Today), true
+		}
+		open, err := openIncidents(ctx, cfg.History, from, d.At, onlyOutside)
+		if err != nil {
+			log.Warn("reminder: the incidents still open could not be read; posted without them", "error", err.Error())
+		}
+		r.Open = open
+	}
 	// At most one post per (kind, scheduled date, destination): a retried
 	// invocation posts only where the reminder is missing.
 	key := "reminder/" + string(k) + "/" + d.Today.String()
@@ -235,4 +251,67 @@ func onCallNames(ms []rotation.Member) []string {
 		out = append(out, m.Name)
 	}
 	return out
+}
+
+// openLookBack is how far back the evening reminder looks for incidents
+// still open.
+const openLookBack = 7 * 24 * time.Hour
+
+// lastWorkingEnd is the end of business hours on the last working day
+// before today (within 31 days; else today's start): the start of the
+// night the morning reminder hands over.
+func lastWorkingEnd(cal *workday.Calendar, today rotation.Date) time.Time {
+	loc, end := cal.Location(), cal.Hours().End()
+	for i := 1; i <= 31; i++ {
+		if d := today.AddDays(-i); cal.IsWorkingDate(d) {
+			return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc).Add(end)
+		}
+	}
+	return time.Date(today.Year, today.Month, today.Day, 0, 0, 0, 0, loc)
+}
+
+// openIncidents lists, oldest first, the incidents of the history
+// triggered in [from, to) and neither resolved (in PagerDuty or in chat)
+// nor merged by to; onlyOutside keeps those triggered outside business
+// hours.
+func openIncidents(ctx context.Context, h state.History, from, to time.Time, onlyOutside bool) ([]message.OpenIncident, error) {
+	evs, err := h.Between(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	type story struct {
+		open      message.OpenIncident
+		triggered bool
+		outside   bool
+		closed    bool
+	}
+	byID := map[string]*story{}
+	var order []string
+	for _, e := range evs { // oldest first
+		s := byID[e.IncidentID]
+		if s == nil {
+			s = &story{}
+			byID[e.IncidentID] = s
+		}
+		switch {
+		case e.Kind == incident.Triggered && !s.triggered:
+			s.triggered, s.outside = true, !e.WorkingTime
+			s.open = message.OpenIncident{TriggeredAt: e.At,
+				Incident: incident.Incident{ID: e.IncidentID, Number: e.Number, Title: e.Title}}
+			order = append(order, e.IncidentID)
+		case e.Kind == incident.Resolved || e.Kind == incident.ResolvedInChat:
+			s.closed = true
+		case e.Kind == incident.Reopened:
+			s.closed, s.open.Acknowledged = false, false
+		case e.Kind.Responded():
+			s.open.Acknowledged = true
+		}
+	}
+	var out []message.OpenIncident
+	for _, id := range order {
+		if s := byID[id]; !s.closed && (!onlyOutside || s.outside) {
+			out = append(out, s.open)
+		}
+	}
+	return out, nil
 }

@@ -12,8 +12,10 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/fanout"
+	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/rotation"
+	"github.com/pd2chat/pd2chat/shared/state/memory"
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
 
@@ -265,5 +267,52 @@ func TestRunBudgetFollowsTheDeadline(t *testing.T) {
 	}
 	if left <= 0 || left > 2*time.Second-fanout.DeadlineMargin {
 		t.Errorf("lookup had %v left; want under the invocation's deadline less the margin", left)
+	}
+}
+
+// TestCarryOver: the morning reminder hands over the night's incidents
+// still open (triggered outside business hours since the last working
+// day's 17:00); the evening one everything still open.
+func TestCarryOver(t *testing.T) {
+	f := newRun(t, sheetSource(t))
+	store := memory.New()
+	f.cfg.History = store
+	ctx := context.Background()
+	add := func(id string, number int, kind incident.Kind, at string, working bool) {
+		t.Helper()
+		if err := store.Append(ctx, incident.HistoryEvent{EventID: id + string(kind) + at, IncidentID: id, Number: number,
+			Kind: kind, At: jst(at), Title: "incident " + id, WorkingTime: working}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("P4", 4, incident.Triggered, "2026-11-19 15:00", true) // Thursday, in hours, still open
+	add("P0", 10, incident.Triggered, "2026-11-19 16:30", true)
+	add("P0", 10, incident.Resolved, "2026-11-19 16:50", true)
+	add("P1", 1, incident.Triggered, "2026-11-19 20:00", false) // the night: open
+	add("P2", 2, incident.Triggered, "2026-11-19 22:00", false) // resolved in the night
+	add("P2", 2, incident.Resolved, "2026-11-19 23:00", false)
+	add("P3", 3, incident.Triggered, "2026-11-20 03:00", false) // taken in chat, still open
+	add("P3", 3, incident.Taken, "2026-11-20 03:10", false)
+
+	if _, err := Run(ctx, f.cfg, Morning, jst("2026-11-20 10:00")); err != nil {
+		t.Fatal(err)
+	}
+	morning := f.slack.texts[0]
+	for _, want := range []string{"Still open from outside business hours* (2):", "#1 incident P1 (triggered Thu 20:00, nobody on it yet)", "#3 incident P3 (triggered Fri 03:00, someone is on it)"} {
+		if !strings.Contains(morning, want) {
+			t.Errorf("the morning reminder lacks %q:\n%s", want, morning)
+		}
+	}
+	for _, not := range []string{"incident P2", "incident P4", "incident P0"} {
+		if strings.Contains(morning, not) {
+			t.Errorf("the morning reminder lists %s:\n%s", not, morning)
+		}
+	}
+	if _, err := Run(ctx, f.cfg, Evening, jst("2026-11-20 17:00")); err != nil {
+		t.Fatal(err)
+	}
+	evening := f.slack.texts[1]
+	if !strings.Contains(evening, "Still open* (3):") || !strings.Contains(evening, "incident P4") || strings.Contains(evening, "incident P2") {
+		t.Errorf("the evening reminder:\n%s", evening)
 	}
 }
