@@ -223,17 +223,17 @@ func (w *writer) digestAlerts(alerts []digest.Alert) {
 	w.strong("Noisiest alerts")
 	for _, a := range alerts {
 		w.digestBullet()
-		w.text(a.Fingerprint, nameMax)
-		w.raw(": ")
-		w.digestCount(a.Incidents, "incident", "incidents")
-		if a.Title != "" {
-			w.raw(" — ")
+		if a.Title != "" { // the alert as people know it; the fingerprint is a hash
 			w.text(a.Title, fieldMax)
+		} else {
+			w.text(a.Fingerprint, nameMax)
 		}
 		if a.Service != "" {
 			w.raw(" (")
 			w.text(a.Service, fieldMax)
 			w.raw(")")
 		}
+		w.raw(": ")
+		w.digestCount(a.Incidents, "incident", "incidents")
 	}
 }

@@ -113,11 +113,16 @@ func RunDigest(ctx context.Context, cfg DigestConfig, at time.Time, week rotatio
 	ctx, cancel := budget(ctx, cfg.Budget)
 	defer cancel()
 
-	var d DigestDecision
+	var (
+		d      DigestDecision
+		roster *rotation.Roster
+	)
 	if week != (rotation.Date{}) {
 		d = weekDecision(cfg.Calendar.With(nil), week)
+		roster, _ = lookup(ctx, cfg.Config) // only to name people: without it, PagerDuty's names
 	} else {
-		roster, err := lookup(ctx, cfg.Config)
+		var err error
+		roster, err = lookup(ctx, cfg.Config)
 		if err != nil {
 			// Without the sheet the company days off are unknown: a day off
 			// of the built-in calendar is one still, but whether a working
@@ -149,7 +154,7 @@ func RunDigest(ctx context.Context, cfg DigestConfig, at time.Time, week rotatio
 		}
 		return res, err
 	}
-	res.Report = digest.Compute(events, d.From, d.To, cfg.Calendar.Location())
+	res.Report = digest.Compute(sheetNames(events, roster), d.From, d.To, cfg.Calendar.Location())
 
 	key := "digest/" + d.Week.String()
 	items := make([]fanout.Item, len(cfg.Destinations))
@@ -208,4 +213,30 @@ func readHistory(ctx context.Context, cfg DigestConfig, from, to time.Time) ([]s
 		return nil, fmt.Errorf("read the history: %w", err)
 	}
 	return events, nil
+}
+
+// sheetNames gives each event's agent the members tab's name when the
+// members tab maps that PagerDuty name to a member (its pagerduty column),
+// so the digest names people as the sheet does. events is not changed.
+func sheetNames(events []state.HistoryEvent, roster *rotation.Roster) []state.HistoryEvent {
+	if roster == nil {
+		return events
+	}
+	names := map[string]string{}
+	for _, m := range roster.Members() {
+		if pd := strings.ToLower(strings.TrimSpace(m.PagerDuty)); pd != "" {
+			names[pd] = m.Name
+		}
+	}
+	if len(names) == 0 {
+		return events
+	}
+	out := make([]state.HistoryEvent, len(events))
+	for i, e := range events {
+		if n, ok := names[strings.ToLower(strings.TrimSpace(e.Agent))]; ok {
+			e.Agent = n
+		}
+		out[i] = e
+	}
+	return out
 }

@@ -165,8 +165,7 @@ func TestRunDigestOfAWeek(t *testing.T) {
 	f, cfg, h := newDigestRun(t)
 	cfg.State = nil
 	cfg.Rotation = sourceFunc(func(context.Context) (*rotation.Roster, error) {
-		t.Error("a week by name needs no sheet")
-		return nil, errors.New("no")
+		return nil, errors.New("the sheet is down") // only names people: a week by name needs no sheet
 	})
 	// Any day: the week of 9 November has one incident, P0.
 	res, err := RunDigest(context.Background(), cfg, jst("2026-11-25 15:00"), date("2026-11-09"))
@@ -254,5 +253,22 @@ func TestRunDigestOnACompanyDayOff(t *testing.T) {
 	res, err = RunDigest(context.Background(), cfg, jst("2026-11-25 10:00"), rotation.Date{})
 	if err != nil || res.Skip != "" || res.Week != date("2026-11-16") || res.Posted != 3 {
 		t.Errorf("the day after: %+v, %v; want last week's digest posted", res, err)
+	}
+}
+
+// TestSheetNames: the digest names people as the sheet does, mapping
+// PagerDuty's names through the members tab's pagerduty column.
+func TestSheetNames(t *testing.T) {
+	roster, problems := rotation.ParseTabs(rotation.Tabs{
+		Rotation: [][]string{{"2026-11-20", "Tanaka"}},
+		Members:  [][]string{{"name", "slack", "pagerduty"}, {"Tanaka", "U01TANAKA01", "Taro Tanaka (SRE)"}, {"Sato", "", ""}},
+	})
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	evs := []state.HistoryEvent{{Agent: "taro tanaka (sre) "}, {Agent: "Someone Else"}, {Agent: ""}}
+	got := sheetNames(evs, roster)
+	if got[0].Agent != "Tanaka" || got[1].Agent != "Someone Else" || got[2].Agent != "" || evs[0].Agent != "taro tanaka (sre) " {
+		t.Errorf("names %q (input %q)", []string{got[0].Agent, got[1].Agent, got[2].Agent}, evs[0].Agent)
 	}
 }

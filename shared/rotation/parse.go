@@ -406,10 +406,11 @@ const (
 	colSlack
 	colTypetalk
 	colEmail
+	colPagerDuty
 	numCols
 )
 
-var columnNames = [numCols]string{"name", "slack", "typetalk", "email"}
+var columnNames = [numCols]string{"name", "slack", "typetalk", "email", "pagerduty"}
 
 // headerColumn recognises a members header cell: its headerKey, once
 // NFKC-normalised ("Ｎａｍｅ" is "name") and without a parenthesised
@@ -425,12 +426,14 @@ func headerColumn(s string) (int, bool) {
 		return colTypetalk, true
 	case "email", "mail", "emailaddress", "mailaddress", "メール", "メールアドレス":
 		return colEmail, true
+	case "pagerduty", "pagerdutyname", "pagerdutyuser", "pd", "pagerdutyユーザー", "pagerduty名":
+		return colPagerDuty, true
 	}
 	return 0, false
 }
 
 func (p *parser) members(rows [][]string) []Member {
-	cols := [numCols]int{0, 1, 2, 3} // column index of each field; -1: absent
+	cols := [numCols]int{0, 1, 2, 3, -1} // column index of each field; -1: absent (pagerduty: only by its header)
 	var out []Member
 	firstRow := make(map[string]int)
 	first := true
@@ -466,6 +469,9 @@ func (p *parser) members(rows [][]string) []Member {
 			Slack:    clean(cell(row, cols[colSlack])),
 			Typetalk: strings.TrimPrefix(clean(cell(row, cols[colTypetalk])), "@"),
 			Email:    clean(cell(row, cols[colEmail])),
+		}
+		if cols[colPagerDuty] >= 0 {
+			m.PagerDuty = clean(cell(row, cols[colPagerDuty]))
 		}
 		if m.Slack != "" && !ValidSlackUserID(m.Slack) {
 			p.report(MembersTab, i, cols[colSlack], "slack %q is not a Slack user ID (like U012AB3CD); %s is shown without a Slack mention", m.Slack, name)
@@ -504,7 +510,7 @@ func titleRows(rows [][]string) int {
 // memberHeader recognises row as the members header and gives the column
 // of each field (-1 when absent).
 func (p *parser) memberHeader(i int, row []string) ([numCols]int, bool) {
-	cols := [numCols]int{-1, -1, -1, -1}
+	cols := [numCols]int{-1, -1, -1, -1, -1}
 	found := p.header(MembersTab, i, row, headerColumn, columnNames[:], cols[:])
 	return cols, found
 }

@@ -17,6 +17,10 @@ type Member struct {
 	Slack    string // Slack user ID, e.g. U012AB3CD
 	Typetalk string // Typetalk account name
 	Email    string
+	// PagerDuty is the member's name in PagerDuty (the members tab's
+	// optional pagerduty column) when it differs from Name: the weekly
+	// digest shows their acknowledgements under Name.
+	PagerDuty string
 }
 
 // Date is a calendar day, without time or zone.
