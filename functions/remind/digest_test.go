@@ -70,7 +70,7 @@ func TestLocalDigestDryRun(t *testing.T) {
 		"--- dry run: typetalk:7 ---\n📊 Weekly on-call digest — Monday 2026-11-16 to Sunday 2026-11-22\n",
 		"Time to first response: median 2m, p90 2m (1 responded: 0 in chat, 1 in PagerDuty; 1 never)",
 		"- Ito: 1 incident on shift, responded to 1\n",
-		"- fp-disk: 1 incident — Disk full (db)",
+		"- Disk full (db): 1 incident",
 		`"msg":"digest"`,
 	} {
 		if !strings.Contains(res.stdout, want) {
