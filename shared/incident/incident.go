@@ -62,7 +62,8 @@ type Incident struct {
 	Urgency  string // high, low
 	Priority string // e.g. "P1"; empty when none
 	Service  Service
-	URL      string // the incident's page on PagerDuty
+	URL      string   // the incident's page on PagerDuty
+	Teams    []string `json:",omitempty"` // its teams' names and IDs (routing's team=)
 }
 
 // Event is one thing that happened to one incident.

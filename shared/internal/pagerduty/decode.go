@@ -132,6 +132,7 @@ type v3Data struct {
 	Service          *serviceRef `json:"service"` // also incident_workflow_instance
 	Assignees        []ref       `json:"assignees"`
 	EscalationPolicy *ref        `json:"escalation_policy"` // also incident_responder
+	Teams            []teamRef   `json:"teams"`
 	ResolveReason    *struct {
 		Type     string       `json:"type"`
 		Incident *incidentRef `json:"incident"`
@@ -223,6 +224,7 @@ func decodeV3(e *v3Event, typeErr *json.UnmarshalTypeError) (Delivery, error) {
 			Priority: data.Priority.summary(),
 			Service:  data.Service.service(),
 			URL:      data.HTMLURL,
+			Teams:    teams(data.Teams),
 		}
 	} else {
 		if data.Incident == nil || data.Incident.ID == "" {
@@ -315,6 +317,7 @@ type v2Incident struct {
 	Assignments      []v2Assignment `json:"assignments"`
 	Priority         *ref           `json:"priority"`
 	EscalationPolicy *ref           `json:"escalation_policy"`
+	Teams            []teamRef      `json:"teams"`
 }
 
 type v2Service struct {
@@ -381,6 +384,7 @@ func decodeV2(msgs []v2Message) (Delivery, error) {
 				Urgency:  in.Urgency,
 				Priority: in.Priority.summary(),
 				URL:      in.HTMLURL,
+				Teams:    teams(in.Teams),
 			},
 		}
 		if s := in.Service; s != nil {
@@ -560,4 +564,23 @@ func details(m map[string]json.RawMessage) []incident.Detail {
 func isHTTP(u string) bool {
 	p, err := url.Parse(u)
 	return err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.Host != ""
+}
+
+// teamRef is a team_reference.
+type teamRef struct {
+	ID      string `json:"id"`
+	Summary string `json:"summary"`
+}
+
+// teams are an incident's teams' names and IDs, for routing (team=).
+func teams(refs []teamRef) []string {
+	var out []string
+	for _, t := range refs {
+		for _, v := range []string{t.Summary, t.ID} {
+			if v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }

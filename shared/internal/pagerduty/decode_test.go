@@ -177,6 +177,7 @@ func checkEvent(t *testing.T, got, want incident.Event) {
 		t.Errorf("OccurredAt = %v, want %v", got.OccurredAt, want.OccurredAt)
 	}
 	got.OccurredAt, want.OccurredAt = time.Time{}, time.Time{}
+	got.Incident.Teams = nil // TestDecodeTeams
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("event\n got %+v\nwant %+v", got, want)
 	}
@@ -479,10 +480,23 @@ func TestDecodeMerge(t *testing.T) {
 	}
 	got := d.Events[0].MergedInto
 	want := incident.Incident{ID: "Q9502XYZ", Number: 9502, Title: "checkout-api: everything is down", URL: "https://acme.pagerduty.com/incidents/Q9502XYZ"}
-	if got == nil || *got != want {
+	if got == nil || !reflect.DeepEqual(*got, want) {
 		t.Errorf("MergedInto = %+v, want %+v", got, want)
 	}
 	if d.Events[0].Source != nil {
 		t.Errorf("a resolution has no source link: %+v", d.Events[0].Source)
+	}
+}
+
+// TestDecodeTeams: an incident's teams, by name and ID, for routing.
+func TestDecodeTeams(t *testing.T) {
+	for _, f := range []string{"v3/incident.triggered.json", "v2/trigger.json"} {
+		d, err := Decode(fixture(t, f))
+		if err != nil || len(d.Events) == 0 {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if got := d.Events[0].Incident.Teams; !reflect.DeepEqual(got, []string{"Checkout", "PTEAM01"}) {
+			t.Errorf("%s: teams %q", f, got)
+		}
 	}
 }
