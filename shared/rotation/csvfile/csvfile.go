@@ -69,6 +69,9 @@ type Source struct {
 	// Now is the clock that dates the read: a date written without its
 	// year takes the year nearest to today. Nil means time.Now.
 	Now func() time.Time
+	// RotationTab is the tab read as the rotation, DIR/RotationTab.csv (a
+	// route's own, ROUTES rotation=TAB); "" means rotation.csv.
+	RotationTab string
 
 	dir string
 
@@ -98,7 +101,11 @@ func (s *Source) Roster(ctx context.Context) (*rotation.Roster, error) {
 	}
 	var raw contents
 	for i, f := range files {
-		b, err := s.read(f.tab + ".csv")
+		name := f.tab
+		if f.tab == rotation.RotationTab && s.RotationTab != "" {
+			name = s.RotationTab
+		}
+		b, err := s.read(name + ".csv")
 		if f.optional && errors.Is(err, fs.ErrNotExist) {
 			b, err = nil, nil
 		}

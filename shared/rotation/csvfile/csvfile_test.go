@@ -541,3 +541,27 @@ func TestFilesAreTheTabs(t *testing.T) {
 		t.Errorf("optional files %q, want the optional tabs %q", optional, rotation.OptionalTabs)
 	}
 }
+
+// TestRotationTab: a route's own rotation tab is DIR/TAB.csv, with the
+// shared members.csv.
+func TestRotationTab(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"rotation.csv":          "date,oncall\n2026-11-20,Sato\n",
+		"rotation_payments.csv": "date,oncall\n2026-11-20,Suzuki\n",
+		"members.csv":           "name,slack\nSato,U01SATO0001\nSuzuki,U01SUZUKI01\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := New(dir)
+	s.RotationTab = "rotation_payments"
+	r, err := s.Roster(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.OnCall(rotation.Date{Year: 2026, Month: 11, Day: 20}); len(got) != 1 || got[0].Name != "Suzuki" {
+		t.Errorf("OnCall = %+v, want the payments tab's Suzuki", got)
+	}
+}

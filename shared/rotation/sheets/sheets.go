@@ -51,6 +51,7 @@
 package sheets
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"encoding/json"
@@ -111,6 +112,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock of the optional tabs' re-check. Nil: time.Now.
 	Now func() time.Time
+	// RotationTab is the tab read as the rotation (a route's own, ROUTES
+	// rotation=TAB). Empty: "rotation".
+	RotationTab string
 }
 
 // Source reads the rotation from a Google Sheet. It is safe for concurrent
@@ -121,6 +125,7 @@ type Source struct {
 	log     *slog.Logger
 	now     func() time.Time
 	account string // the service account's email, for messages; "" when unknown
+	tab     string // the rotation tab's title
 
 	mu      sync.Mutex
 	missing map[string]time.Time // optional tab → when a request last found it missing
@@ -139,7 +144,7 @@ func New(ctx context.Context, o Options) (*Source, error) {
 	if strings.ContainsAny(o.SpreadsheetID, "/?#: ") {
 		return nil, fmt.Errorf("sheets: %q is not a spreadsheet ID: give the part of the sheet's URL between /d/ and /edit", o.SpreadsheetID)
 	}
-	s := &Source{id: o.SpreadsheetID, log: o.Logger, now: o.Now}
+	s := &Source{id: o.SpreadsheetID, log: o.Logger, now: o.Now, tab: cmp.Or(o.RotationTab, rotation.RotationTab)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -235,15 +240,16 @@ func (s *Source) Roster(ctx context.Context) (*rotation.Roster, error) {
 	s.tabsFound(ctx, optional)
 
 	tabs := rotation.Tabs{Today: today}
-	for i, tab := range append([]string{rotation.RotationTab, rotation.MembersTab}, optional...) {
+	for i, tab := range append([]string{s.tab, rotation.MembersTab}, optional...) {
 		// The answer names the tab as the sheet titles it.
 		title := tab
 		if vrs[i] != nil && rangeTab(vrs[i].Range) != "" {
 			title = rangeTab(vrs[i].Range)
 		}
 		filled := fillMerges(rows(vrs[i]), merges[title])
-		if tab == rotation.RotationTab {
-			filled = joinDateRows(filled, merges[title], today)
+		if i == 0 { // the rotation, whatever its tab's title
+			tabs.Rotation = joinDateRows(filled, merges[title], today)
+			continue
 		}
 		*tabs.Tab(tab) = filled
 	}
@@ -257,7 +263,7 @@ func (s *Source) Roster(ctx context.Context) (*rotation.Roster, error) {
 // batchGet asks for the whole tabs, rotation, members and the optional
 // ones, and gives their value ranges in that order.
 func (s *Source) batchGet(ctx context.Context, optional []string) ([]*sheetsapi.ValueRange, error) {
-	ranges := append([]string{rotation.RotationTab, rotation.MembersTab}, optional...)
+	ranges := append([]string{s.tab, rotation.MembersTab}, optional...)
 	resp, err := s.svc.Spreadsheets.Values.BatchGet(s.id).
 		Ranges(ranges...).
 		ValueRenderOption("UNFORMATTED_VALUE").

@@ -824,3 +824,25 @@ func TestOptionalTabsLogged(t *testing.T) {
 		}
 	}
 }
+
+// TestRotationTab: a route's own rotation tab (ROUTES rotation=TAB) is read
+// as the rotation, with the shared members tab.
+func TestRotationTab(t *testing.T) {
+	f := newFake(t, sheetID, map[string][][]any{
+		"rotation":          {{"date", "oncall"}, {46346.0, "Sato"}},
+		"rotation_payments": {{"date", "oncall"}, {46346.0, "Suzuki"}},
+		"members":           members,
+	})
+	s, err := New(t.Context(), Options{SpreadsheetID: sheetID, Endpoint: f.URL + "/", HTTPClient: &http.Client{},
+		Logger: slog.New(&logs{}), RotationTab: "rotation_payments"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Roster(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.OnCall(day("2026-11-20")); !reflect.DeepEqual(got, []rotation.Member{suzuki}) {
+		t.Errorf("OnCall = %+v, want the payments tab's Suzuki", got)
+	}
+}
