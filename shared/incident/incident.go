@@ -99,6 +99,9 @@ type Event struct {
 	// what the incident's first message showed to help look into it, kept
 	// with the incident so that the thread header keeps it when edited.
 	Triage *Triage `json:",omitempty"`
+	// Route is set by the deliver step when ROUTES are set, never by
+	// PagerDuty: the text of the rule the incident follows.
+	Route string `json:",omitempty"`
 }
 
 // Triage is what an incident's first message shows to help look into it.

@@ -97,6 +97,10 @@ func merge(inc *Incident, ev incident.Event, now time.Time) bool {
 	set(&inc.Priority, ev.Incident.Priority)
 	set(&inc.URL, ev.Incident.URL)
 
+	if ev.Route != "" && inc.Route == "" {
+		inc.Route = ev.Route // the first routed event's: an incident keeps its route
+		changed = true
+	}
 	if ev.Triage != nil && inc.Triage == nil && ev.Kind == incident.Triggered {
 		inc.Triage = ev.Triage // the first trigger's: a reopen's message does not replace it
 		changed = true

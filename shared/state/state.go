@@ -111,6 +111,9 @@ type Incident struct {
 	// unacknowledged, resolved, reopened, reassigned, escalated, delegated),
 	// oldest first by At, at most MaxSteps (the oldest are dropped).
 	Steps []Step
+	// Route is the ROUTES rule the incident follows (the text of the rule
+	// its first routed event matched); "": none.
+	Route string
 	// Triage is what the first message showed to help look into the
 	// incident (incident.Event.Triage of its first trigger): its thread
 	// header keeps it. Nil when unknown.
@@ -225,6 +228,9 @@ type Pending struct {
 	TriggeredAt time.Time
 	// Mentions is how many follow-ups were posted so far.
 	Mentions int
+	// Route is the ROUTES rule the incident follows (its text); "": the
+	// alert destinations and the rotation tab.
+	Route string
 }
 
 // Followups tracks incidents that wait for an acknowledgement.

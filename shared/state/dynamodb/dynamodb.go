@@ -375,6 +375,7 @@ type incidentItem struct {
 	Threads  map[string]string `dynamodbav:"threads,omitempty"`
 	Version  int64             `dynamodbav:"version,omitempty"`
 	Triage   string            `dynamodbav:"triage,omitempty"` // incident.Triage as JSON
+	Route    string            `dynamodbav:"route,omitempty"`
 }
 
 type stepItem struct {
@@ -416,7 +417,7 @@ func decodeIncident(item map[string]types.AttributeValue) (state.Incident, error
 	inc := state.Incident{
 		ID: it.ID, Number: it.Number, Title: it.Title, Service: it.Service,
 		Urgency: it.Urgency, Priority: it.Priority, URL: it.URL, Threads: it.Threads,
-		Version: it.Version,
+		Version: it.Version, Route: it.Route,
 	}
 	if it.Triage != "" {
 		var t incident.Triage
@@ -550,7 +551,7 @@ func (d *Store) recordInput(inc state.Incident, now time.Time) (*awsdynamodb.Upd
 	}
 	for _, f := range []struct{ attr, v string }{
 		{"title", inc.Title}, {"service", inc.Service}, {"urgency", inc.Urgency},
-		{"priority", inc.Priority}, {"url", inc.URL},
+		{"priority", inc.Priority}, {"url", inc.URL}, {"route", inc.Route},
 	} {
 		if f.v != "" {
 			set(f.attr, str(f.v))

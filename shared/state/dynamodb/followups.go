@@ -70,6 +70,7 @@ type pendingItem struct {
 	Title       string `dynamodbav:"title,omitempty"`
 	TriggeredAt string `dynamodbav:"triggered_at"`
 	Mentions    int    `dynamodbav:"mentions"`
+	Route       string `dynamodbav:"route,omitempty"`
 	ExpiresAt   int64  `dynamodbav:"expires_at"`
 }
 
@@ -81,7 +82,7 @@ func (d *Store) Await(ctx context.Context, p state.Pending) error {
 	now := d.now()
 	item, err := attributevalue.MarshalMap(pendingItem{
 		PK: pendingPK, SK: p.IncidentID, Number: p.Number, Title: p.Title,
-		TriggeredAt: p.TriggeredAt.UTC().Format(time.RFC3339Nano), Mentions: p.Mentions,
+		TriggeredAt: p.TriggeredAt.UTC().Format(time.RFC3339Nano), Mentions: p.Mentions, Route: p.Route,
 		ExpiresAt: now.Add(state.PendingTTL).Unix(),
 	})
 	if err != nil {
@@ -151,7 +152,7 @@ func (d *Store) Waiting(ctx context.Context) ([]state.Pending, error) {
 			}
 			out = append(out, state.Pending{
 				IncidentID: it.SK, Number: it.Number, Title: it.Title, TriggeredAt: at,
-				Mentions: it.Mentions,
+				Mentions: it.Mentions, Route: it.Route,
 			})
 		}
 		if len(page.LastEvaluatedKey) == 0 {

@@ -524,6 +524,7 @@ func testTriage(t *testing.T, newStore NewStore) {
 	}
 	ev := FullTrigger()
 	ev.Triage = tri
+	ev.Route = "service=web -> slack:C111"
 	if _, err := s.Record(t.Context(), ev); err != nil {
 		t.Fatal(err)
 	}
@@ -531,12 +532,22 @@ func testTriage(t *testing.T, newStore NewStore) {
 	reopen.Kind = incident.Triggered
 	reopen.ID = "again"
 	reopen.Triage = &incident.Triage{Assignees: []string{"Someone Else"}}
+	reopen.Route = "* -> slack:C000"
 	if _, err := s.Record(t.Context(), reopen); err != nil {
 		t.Fatal(err)
 	}
 	inc, _, err := s.Incident(t.Context(), ev.Incident.ID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if inc.Route != "service=web -> slack:C111" {
+		t.Errorf("route %q, want the first routed event's", inc.Route)
+	}
+	if err := s.Await(t.Context(), state.Pending{IncidentID: "QR", TriggeredAt: T0, Route: inc.Route}); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := s.Waiting(t.Context()); err != nil || len(w) != 1 || w[0].Route != inc.Route {
+		t.Errorf("waiting %+v, %v: want the route kept", w, err)
 	}
 	got, _ := json.Marshal(inc.Triage)
 	want, _ := json.Marshal(tri)
