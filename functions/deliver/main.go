@@ -115,7 +115,7 @@ func run(ctx context.Context, args []string, inLambda bool, env func(string) str
 	if err != nil {
 		return err
 	}
-	h, err := wiring.Deliver(ctx, cfg, store, stdout, log)
+	h, err := wiring.Deliver(ctx, cfg, store, q, stdout, log)
 	if err != nil {
 		return err
 	}

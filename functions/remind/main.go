@@ -161,9 +161,15 @@ func wire(cfg config.Config, stdout io.Writer, log *slog.Logger, retry chat.Retr
 		a.run.Outbox = deliver.Outbox{Queue: q}
 	}
 	a.history = store
+	rotations, err := wiring.Rotations(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	a.follow = followup.Config{
 		Calendar:     cal,
 		Rotation:     src,
+		Routes:       cfg.Routes,
+		Rotations:    rotations,
 		Destinations: wiring.Destinations(cfg, cfg.AlertDestinations, wiring.HTTPClient(), stdout),
 		Store:        store,
 		After:        cfg.AckReminderAfter,

@@ -96,7 +96,7 @@ func setup(ctx context.Context, getenv func(string) string, inLambda bool, stdou
 		if err != nil {
 			return nil, nil, cfg, err
 		}
-		d, err := wiring.Deliver(ctx, cfg, store, stdout, log)
+		d, err := wiring.Deliver(ctx, cfg, store, q, stdout, log)
 		if err != nil {
 			return nil, nil, cfg, err
 		}
@@ -113,6 +113,11 @@ func setup(ctx context.Context, getenv func(string) string, inLambda bool, stdou
 	var dests []string
 	for _, d := range cfg.AlertDestinations {
 		dests = append(dests, d.String())
+	}
+	if len(cfg.Routes) > 0 {
+		// Each event once, to be routed by the deliver step (by its
+		// incident's rule: a note carries no service to match).
+		dests = []string{deliver.RouteDestination}
 	}
 	h := relay.New(relay.Config{
 		Secrets:      secrets,

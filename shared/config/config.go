@@ -19,6 +19,7 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
+	"github.com/pd2chat/pd2chat/shared/routing"
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
 
@@ -112,6 +113,10 @@ type Config struct {
 
 	State            StateStore
 	DynamoDBEndpoint string // "" → AWS's
+
+	// Routes are the ROUTES rules (package routing); nil: every alert goes
+	// to AlertDestinations, which are then every rule's destinations.
+	Routes []routing.Route
 
 	// MentionOn are the event kinds whose message mentions the people on
 	// call inside business hours (MENTION_ON; incident.DefaultMentionOn).
@@ -231,6 +236,7 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 	c.Holidays = l.oneOf("HOLIDAYS", DefaultHolidays, "jp", "none")
 
 	c.AlertDestinations = l.destinations("ALERT_DESTINATIONS")
+	l.routes(&c)
 	c.ReminderDestinations = l.destinations("REMINDER_DESTINATIONS")
 
 	c.SlackBotToken = Secret(strings.TrimSpace(getenv("SLACK_BOT_TOKEN")))
@@ -636,24 +642,59 @@ func validTable(s string) bool {
 	return true
 }
 
+// parseDestination reads one destination of the ALERT_DESTINATIONS
+// syntax: slack:CHANNEL_ID, typetalk:TOPIC_ID or console.
+func parseDestination(item string) (Destination, error) {
+	kind, target, _ := strings.Cut(item, ":")
+	d := Destination{Kind: strings.ToLower(strings.TrimSpace(kind)), Target: strings.TrimSpace(target)}
+	switch {
+	case d.Kind == "console" && d.Target == "":
+	case d.Kind == "slack" && validID(d.Target):
+	case d.Kind == "typetalk" && validTopic(d.Target):
+	case d.Kind == "slack":
+		return d, fmt.Errorf("%q: a Slack destination is slack:CHANNEL_ID (e.g. slack:C0123ABCD)", item)
+	case d.Kind == "typetalk":
+		return d, fmt.Errorf("%q: a Typetalk destination is typetalk:TOPIC_ID (a number)", item)
+	default:
+		return d, fmt.Errorf("%q: unknown destination (slack:CHANNEL_ID, typetalk:TOPIC_ID or console)", item)
+	}
+	return d, nil
+}
+
+// routes reads ROUTES (package routing); with it, the alert destinations
+// are every rule's, and ALERT_DESTINATIONS must not be set.
+func (l *loader) routes(c *Config) {
+	spec := strings.TrimSpace(l.getenv("ROUTES"))
+	if spec == "" {
+		return
+	}
+	if strings.TrimSpace(l.getenv("ALERT_DESTINATIONS")) != "" {
+		l.fail("ROUTES", "and ALERT_DESTINATIONS are both set: with ROUTES, the destinations are in its rules (unset ALERT_DESTINATIONS)")
+	}
+	routes, errs := routing.Parse(spec, func(d string) error { _, err := parseDestination(d); return err })
+	for _, err := range errs {
+		l.fail("ROUTES", err.Error())
+	}
+	c.Routes = routes
+	c.AlertDestinations = nil
+	seen := map[Destination]bool{}
+	for _, r := range routes {
+		for _, item := range r.Destinations {
+			if d, err := parseDestination(item); err == nil && !seen[d] {
+				seen[d] = true
+				c.AlertDestinations = append(c.AlertDestinations, d)
+			}
+		}
+	}
+}
+
 func (l *loader) destinations(name string) []Destination {
 	var out []Destination
 	seen := map[Destination]bool{}
 	for _, item := range l.list(name) {
-		kind, target, _ := strings.Cut(item, ":")
-		d := Destination{Kind: strings.ToLower(strings.TrimSpace(kind)), Target: strings.TrimSpace(target)}
-		switch {
-		case d.Kind == "console" && d.Target == "":
-		case d.Kind == "slack" && validID(d.Target):
-		case d.Kind == "typetalk" && validTopic(d.Target):
-		case d.Kind == "slack":
-			l.fail(name, fmt.Sprintf("%q: a Slack destination is slack:CHANNEL_ID (e.g. slack:C0123ABCD)", item))
-			continue
-		case d.Kind == "typetalk":
-			l.fail(name, fmt.Sprintf("%q: a Typetalk destination is typetalk:TOPIC_ID (a number)", item))
-			continue
-		default:
-			l.fail(name, fmt.Sprintf("%q: unknown destination (slack:CHANNEL_ID, typetalk:TOPIC_ID or console)", item))
+		d, err := parseDestination(item)
+		if err != nil {
+			l.fail(name, err.Error())
 			continue
 		}
 		if seen[d] {

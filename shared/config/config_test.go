@@ -404,3 +404,35 @@ func TestMentionOn(t *testing.T) {
 		t.Errorf("bad kind: %v", err)
 	}
 }
+
+func TestRoutes(t *testing.T) {
+	spec := "service=payments -> slack:C111 rotation=rotation_payments; urgency=low -> slack:C222,typetalk:7 nomention; * -> slack:C111"
+	c, err := Load(env(map[string]string{"ROUTES": spec, "SLACK_BOT_TOKEN": "xoxb-1", "TYPETALK_TOKEN": "t"}), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Routes) != 3 || c.Routes[0].RotationTab != "rotation_payments" || !c.Routes[1].NoMention {
+		t.Errorf("routes %+v", c.Routes)
+	}
+	// The alert destinations are every rule's, once each.
+	var got []string
+	for _, d := range c.AlertDestinations {
+		got = append(got, d.String())
+	}
+	if strings.Join(got, ",") != "slack:C111,slack:C222,typetalk:7" {
+		t.Errorf("alert destinations %v", got)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"ROUTES": spec, "ALERT_DESTINATIONS": "slack:C1", "SLACK_BOT_TOKEN": "xoxb-1", "TYPETALK_TOKEN": "t"}, "ROUTES and ALERT_DESTINATIONS are both set"},
+		{map[string]string{"ROUTES": "urgency=low -> slack:C1", "SLACK_BOT_TOKEN": "xoxb-1"}, `ROUTES the last rule must be "* -> …"`},
+		{map[string]string{"ROUTES": "* -> slack:nope"}, `ROUTES rule 1 (* -> slack:nope): "slack:nope": a Slack destination is slack:CHANNEL_ID`},
+		{map[string]string{"ROUTES": "* -> slack:C1"}, "SLACK_BOT_TOKEN is required for destination slack:C1"},
+	} {
+		if _, err := Load(env(tc.env), false); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.env["ROUTES"], err, tc.want)
+		}
+	}
+}

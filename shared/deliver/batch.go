@@ -136,7 +136,7 @@ func (h *Handler) onCall(ctx context.Context, job Job) []string {
 	if at.IsZero() {
 		at = job.ReceivedAt
 	}
-	roster, err := h.lookup(ctx)
+	roster, err := h.lookup(ctx, job.RotationTab)
 	if err != nil {
 		return nil
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/queue"
 	"github.com/pd2chat/pd2chat/shared/rotation"
+	"github.com/pd2chat/pd2chat/shared/routing"
 	"github.com/pd2chat/pd2chat/shared/state"
 	"github.com/pd2chat/pd2chat/shared/state/memory"
 	"github.com/pd2chat/pd2chat/shared/workday"
@@ -100,6 +101,13 @@ type Config struct {
 	// Fallback pages a human for each dead-lettered message, with the
 	// alert's content and the fix. Nil: the log line only.
 	Fallback fallback.Notifier
+	// Routes are the ROUTES rules: an event sent to RouteDestination is
+	// routed (its incident's rule, or the first match) and sent on, with
+	// the rule's options, to its destinations through Requeue. Rotations
+	// are the rotation sources of the rules' tabs (rotation=TAB).
+	Routes    []routing.Route
+	Requeue   queue.Sender
+	Rotations map[string]rotation.Source
 	// Alerts reads an incident's first alert (its details and links) for
 	// its trigger (PAGERDUTY_API_TOKEN). Nil: only what the webhook
 	// carried. AlertTimeout bounds the read; zero: DefaultAlertTimeout.
@@ -210,8 +218,11 @@ func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out O
 		return Outcome{Verdict: DeadLetter, Reason: fmt.Sprintf("%s has failed since %s (DELIVERY_RETRY_FOR %s): %s",
 			job.Destination, f.since.UTC().Format(time.RFC3339), h.cfg.RetryFor, f.last)}
 	}
-	if job.Destination == WriteBackDestination {
+	switch job.Destination {
+	case WriteBackDestination:
 		return h.writeBack(ctx, r, job)
+	case RouteDestination:
+		return h.route(ctx, r, job)
 	}
 	d, ok := h.dests[job.Destination]
 	if !ok {
@@ -384,7 +395,7 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 	if at.IsZero() {
 		at = job.ReceivedAt
 	}
-	in, working, why, lookupErr := h.decide(ctx, ev, at)
+	in, working, why, lookupErr := h.decide(ctx, job, ev, at)
 	p.unmentioned = why
 	trigger := ev.Kind == incident.Triggered
 	fp := ""
@@ -418,7 +429,7 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 		})
 	}
 	if !ev.Kind.FromChat() { // a response is remembered once it is known to be the incident's
-		goSafe(&wg, &rememberErr, func() error { return h.remember(ctx, ev, job.Key, at, fp, working, in) })
+		goSafe(&wg, &rememberErr, func() error { return h.remember(ctx, ev, job.Key, at, fp, working && !job.NoMention, in) })
 	}
 	wg.Wait()
 	if err := errors.Join(readErr, seenErr, rememberErr); err != nil {
@@ -497,7 +508,7 @@ func (h *Handler) prepareResponse(ctx context.Context, ev incident.Event, key st
 //
 // why says why the alert mentions nobody when it is due to mention (see
 // unmentioned); "" otherwise.
-func (h *Handler) decide(ctx context.Context, ev incident.Event, at time.Time) (in message.Input, working bool, why string, lookupErr error) {
+func (h *Handler) decide(ctx context.Context, job Job, ev incident.Event, at time.Time) (in message.Input, working bool, why string, lookupErr error) {
 	in = message.Input{Event: ev, At: at}
 	trigger := ev.Kind == incident.Triggered
 	// Outside the public calendar's working time nothing is mentioned, and
@@ -506,7 +517,7 @@ func (h *Handler) decide(ctx context.Context, ev incident.Event, at time.Time) (
 	working = h.cfg.Calendar.With(nil).IsWorkingTime(at)
 	var roster *rotation.Roster
 	if working || trigger {
-		roster, lookupErr = h.lookup(ctx)
+		roster, lookupErr = h.lookup(ctx, job.RotationTab)
 	}
 	working = working && h.cfg.Calendar.With(roster).IsWorkingTime(at)
 	if ev.Kind.FromChat() {
@@ -523,7 +534,7 @@ func (h *Handler) decide(ctx context.Context, ev incident.Event, at time.Time) (
 		in.OnCall = roster.OnCall(day)
 		in.Unmatched = roster.Unmatched(day)
 	}
-	mention := working && slices.Contains(h.cfg.MentionOn, ev.Kind)
+	mention := working && !job.NoMention && slices.Contains(h.cfg.MentionOn, ev.Kind)
 	switch {
 	case mention && lookupErr != nil:
 		why = unmentioned(nil, day, lookupErr, h.cfg.Now())
@@ -638,7 +649,8 @@ func (h *Handler) remember(ctx context.Context, ev incident.Event, key string, a
 	case incident.Triggered:
 		if working {
 			goSafe(&wg, &waitErr, func() error {
-				return st.Await(ctx, state.Pending{IncidentID: ev.Incident.ID, Number: ev.Incident.Number, Title: ev.Incident.Title, TriggeredAt: at})
+				return st.Await(ctx, state.Pending{IncidentID: ev.Incident.ID, Number: ev.Incident.Number, Title: ev.Incident.Title,
+					TriggeredAt: at, Route: ev.Route})
 			})
 		}
 	case incident.Acknowledged, incident.Resolved, incident.Taken, incident.ResolvedInChat:
@@ -817,10 +829,19 @@ func sinceTrigger(inc state.Incident, ev incident.Event) time.Duration {
 	return 0
 }
 
-func (h *Handler) lookup(ctx context.Context) (*rotation.Roster, error) {
+// lookup reads the roster of the rotation tab ("" : the rotation tab; a
+// route's own, ROUTES rotation=TAB, from Config.Rotations).
+func (h *Handler) lookup(ctx context.Context, tab string) (*rotation.Roster, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, h.cfg.LookupTimeout, errors.New("deliver: on-call lookup took too long"))
 	defer cancel()
-	return h.cfg.Rotation.Roster(ctx)
+	src := h.cfg.Rotation
+	if tab != "" {
+		var ok bool
+		if src, ok = h.cfg.Rotations[tab]; !ok {
+			return nil, fmt.Errorf("deliver: no rotation source for tab %q (ROUTES rotation=)", tab)
+		}
+	}
+	return src.Roster(ctx)
 }
 
 // abandon lapses a claim after a post that may have gone out.

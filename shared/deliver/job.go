@@ -45,6 +45,12 @@ type Job struct {
 	// UnlessResponded: a text about IncidentID (a follow-up) that is not
 	// posted once someone has responded to the incident.
 	UnlessResponded bool `json:"unless_responded,omitempty"`
+
+	// The event's route (ROUTES), set by the routing step: NoMention
+	// mentions nobody (and no follow-up), RotationTab reads the on-call
+	// people from that tab.
+	NoMention   bool   `json:"no_mention,omitempty"`
+	RotationTab string `json:"rotation_tab,omitempty"`
 }
 
 // ErrMalformed says a queue message is not a Job.

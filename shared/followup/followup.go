@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/rotation"
+	"github.com/pd2chat/pd2chat/shared/routing"
 	"github.com/pd2chat/pd2chat/shared/state"
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
@@ -54,6 +56,11 @@ type Config struct {
 	Log          *slog.Logger
 	// Outbox posts the follow-ups; nil: fanout.Direct with Store and Retry.
 	Outbox fanout.Outbox
+	// Routes are the ROUTES rules: a routed incident (state.Pending.Route)
+	// is followed up in its rule's destinations, mentioning the people of
+	// its rotation tab (Rotations[tab]).
+	Routes    []routing.Route
+	Rotations map[string]rotation.Source
 	// AckReaction, when set, says the Slack app takes responses
 	// (SLACK_SIGNING_SECRET) and names the reaction that counts as "I'm on
 	// it": Slack follow-ups then ask for it or the button, not for
@@ -94,6 +101,7 @@ func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
 	}
 	res.Waiting = len(waiting)
 	var roster *rotation.Roster
+	rosters := map[string]*rotation.Roster{} // a route's rotation tab → its roster, read once a sweep
 	var errs []error
 	for _, p := range waiting {
 		n := p.Mentions + 1
@@ -124,16 +132,35 @@ func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
 		if !cfg.Calendar.With(roster).IsWorkingTime(now) {
 			return res, nil // a company day off: no business hours today
 		}
+		// A routed incident is followed up where it was posted, mentioning
+		// its route's people (ROUTES rotation=TAB).
+		route, routed := routing.ByText(cfg.Routes, p.Route)
+		people := roster
+		if routed && route.RotationTab != "" {
+			var ok bool
+			if people, ok = rosters[route.RotationTab]; !ok {
+				if src := cfg.Rotations[route.RotationTab]; src != nil {
+					if people, err = src.Roster(ctx); err != nil {
+						log.Warn("followup: on-call lookup failed; mentioning nobody", "tab", route.RotationTab, "error", err.Error())
+					}
+				}
+				rosters[route.RotationTab] = people
+			}
+		}
 		f := message.Followup{
 			Incident: incident.Incident{ID: p.IncidentID, Number: p.Number, Title: p.Title},
-			Tag:      message.Tag(p.Number), OnCall: roster.OnCall(day), N: n, Max: max,
+			Tag:      message.Tag(p.Number), OnCall: people.OnCall(day), N: n, Max: max,
 			Waiting: now.Sub(p.TriggeredAt),
 		}
 		if found {
 			f.Incident.Number, f.Incident.Title, f.Incident.URL = inc.Number, inc.Title, inc.URL
 			f.Tag = message.Tag(inc.Number)
 		}
-		r := post(ctx, cfg, f, p.IncidentID, inc, p.IncidentID+"#"+strconv.Itoa(n))
+		dests := cfg.Destinations
+		if routed {
+			dests = slices.DeleteFunc(slices.Clone(dests), func(d fanout.Destination) bool { return !slices.Contains(route.Destinations, d.Name) })
+		}
+		r := post(ctx, cfg, dests, f, p.IncidentID, inc, p.IncidentID+"#"+strconv.Itoa(n))
 		res.Result.Posted += r.Posted
 		res.Result.AlreadyPosted += r.AlreadyPosted
 		res.Result.Failed += r.Failed
@@ -172,9 +199,9 @@ func settle(ctx context.Context, s Store, id string) error {
 
 // post sends follow-up f to every destination once (key), in the
 // incident's Slack thread where it has one.
-func post(ctx context.Context, cfg Config, f message.Followup, incidentID string, inc state.Incident, key string) fanout.Result {
-	items := make([]fanout.Item, len(cfg.Destinations))
-	for i, d := range cfg.Destinations {
+func post(ctx context.Context, cfg Config, dests []fanout.Destination, f message.Followup, incidentID string, inc state.Incident, key string) fanout.Result {
+	items := make([]fanout.Item, len(dests))
+	for i, d := range dests {
 		f := f
 		if d.Dialect == message.Slack {
 			f.AckReaction = cfg.AckReaction

@@ -14,6 +14,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/rotation"
+	"github.com/pd2chat/pd2chat/shared/routing"
 	"github.com/pd2chat/pd2chat/shared/state"
 	"github.com/pd2chat/pd2chat/shared/state/memory"
 	"github.com/pd2chat/pd2chat/shared/workday"
@@ -270,5 +271,38 @@ func TestFailedDestinationRetriedNextSweep(t *testing.T) {
 	e.sweep(t, "11:35")
 	if s := len(e.slack.got()); s != 2 {
 		t.Errorf("second follow-up: Slack %d posts, want 2", s)
+	}
+}
+
+// TestRoutedFollowUp: an incident routed by ROUTES is followed up only in
+// its rule's destinations, mentioning its rotation tab's people.
+func TestRoutedFollowUp(t *testing.T) {
+	e := newEnv(t)
+	routes, errs := routing.Parse("service=payments -> typetalk:42 rotation=rotation_payments; * -> slack:C0ALERTS", func(string) error { return nil })
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	payments, problems := rotation.Parse([][]string{{"2026-11-20", "Suzuki"}},
+		[][]string{{"name", "slack", "typetalk"}, {"Suzuki", "U01SUZUKI01", "suzuki"}})
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	e.cfg.Routes = routes
+	e.cfg.Rotations = map[string]rotation.Source{"rotation_payments": source{payments}}
+	e.trigger(t, "11:15")
+	ctx := context.Background()
+	if err := e.store.Settle(ctx, "Q1ABCDEF"); err != nil { // waiting again, on its route
+		t.Fatal(err)
+	}
+	if err := e.store.Await(ctx, state.Pending{IncidentID: "Q1ABCDEF", Number: 1234, Title: "checkout-api: 5xx",
+		TriggeredAt: e.at(t, "11:15"), Route: routes[0].Text}); err != nil {
+		t.Fatal(err)
+	}
+	e.sweep(t, "11:25")
+	if got := e.slack.got(); len(got) != 0 {
+		t.Errorf("Slack got %+v: the route posts to Typetalk only", got)
+	}
+	if got := e.typetalk.got(); len(got) != 1 || !strings.Contains(got[0].Text, "@suzuki") || strings.Contains(got[0].Text, "@takahashi") {
+		t.Errorf("Typetalk got %+v: want the follow-up mentioning the payments tab's Suzuki", got)
 	}
 }

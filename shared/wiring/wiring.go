@@ -80,12 +80,39 @@ func Rotation(cfg config.Config, log *slog.Logger) (rotation.Source, error) {
 // without its year in the sheet takes the year nearest to now's day (the
 // check of another day, remind --check --at).
 func RotationAt(cfg config.Config, log *slog.Logger, now func() time.Time) (rotation.Source, error) {
+	return rotationSource(cfg, log, now, "")
+}
+
+// Rotations are the rotation sources of the ROUTES rules' own tabs
+// (rotation=TAB), by tab; empty without such rules.
+func Rotations(cfg config.Config, log *slog.Logger) (map[string]rotation.Source, error) {
+	out := map[string]rotation.Source{}
+	for _, r := range cfg.Routes {
+		if tab := r.RotationTab; tab != "" && out[tab] == nil {
+			src, err := RotationTab(cfg, log, tab)
+			if err != nil {
+				return nil, err
+			}
+			out[tab] = src
+		}
+	}
+	return out, nil
+}
+
+// RotationTab is Rotation reading tab as the rotation (a route's own,
+// ROUTES rotation=TAB), with the shared members, holidays and runbooks.
+func RotationTab(cfg config.Config, log *slog.Logger, tab string) (rotation.Source, error) {
+	return rotationSource(cfg, log, time.Now, tab)
+}
+
+func rotationSource(cfg config.Config, log *slog.Logger, now func() time.Time, tab string) (rotation.Source, error) {
 	var src rotation.Source
 	switch cfg.Rotation.Kind {
 	case "csv":
 		s := csvfile.New(cfg.Rotation.Value)
 		s.Logger = log
 		s.Now = now
+		s.RotationTab = tab
 		src = s
 	case "sheets":
 		s, err := sheets.New(context.Background(), sheets.Options{
@@ -94,6 +121,7 @@ func RotationAt(cfg config.Config, log *slog.Logger, now func() time.Time) (rota
 			CredentialsJSON: []byte(cfg.GoogleCredentialsJSON.Reveal()),
 			Logger:          log,
 			Now:             now,
+			RotationTab:     tab,
 		})
 		if err != nil {
 			return nil, err
@@ -203,8 +231,12 @@ func SQSClient(ctx context.Context, cfg config.Config) (*sqs.Client, error) {
 // destinations, the calendar, the rotation and the store. The roster is
 // read once here (at start-up: Lambda's init), so that the first alert of
 // a fresh process does not wait for the sheet.
-func Deliver(ctx context.Context, cfg config.Config, store state.Store, stdout io.Writer, log *slog.Logger) (*deliver.Handler, error) {
+func Deliver(ctx context.Context, cfg config.Config, store state.Store, requeue queue.Sender, stdout io.Writer, log *slog.Logger) (*deliver.Handler, error) {
 	src, err := Rotation(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	rotations, err := Rotations(cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -237,6 +269,9 @@ func Deliver(ctx context.Context, cfg config.Config, store state.Store, stdout i
 		Interactive:  cfg.AnswersInChat(),
 		MentionOn:    cfg.MentionOn,
 		Alerts:       alerts(cfg),
+		Routes:       cfg.Routes,
+		Requeue:      requeue,
+		Rotations:    rotations,
 		WriteBack:    writeBack(cfg),
 	}), nil
 }

@@ -1,0 +1,93 @@
+package deliver_test
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/chat/slack"
+	"github.com/pd2chat/pd2chat/shared/deliver"
+	"github.com/pd2chat/pd2chat/shared/fanout"
+	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/message"
+	"github.com/pd2chat/pd2chat/shared/queue"
+	"github.com/pd2chat/pd2chat/shared/rotation"
+	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
+	"github.com/pd2chat/pd2chat/shared/routing"
+	"github.com/pd2chat/pd2chat/shared/state/memory"
+	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
+	"github.com/pd2chat/pd2chat/shared/testkit/testlog"
+	"github.com/pd2chat/pd2chat/shared/workday"
+)
+
+// TestRoutes: two teams in one deployment, each with its channel and its
+// rotation tab. The payments incident goes to its team's channel and
+// mentions its tab's people; its note, which carries no service, follows it
+// into its thread; a low-urgency incident goes to its channel without a
+// mention; everything else goes to the catch-all with the main rotation.
+func TestRoutes(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"rotation.csv":          "date,oncall\n2026-11-20,Sato\n",
+		"rotation_payments.csv": "date,oncall\n2026-11-20,Suzuki\n",
+		"members.csv":           "name,slack\nSato,U01SATO0001\nSuzuki,U01SUZUKI01\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	routes, errs := routing.Parse("service=payments|PSVCPAY -> slack:C111 rotation=rotation_payments; urgency=low -> slack:C222 nomention; * -> slack:C000",
+		func(string) error { return nil })
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	payments := csvfile.New(dir)
+	payments.RotationTab = "rotation_payments"
+	loc, _ := time.LoadLocation("Asia/Tokyo")
+	hours, _ := workday.ParseHours("Mon-Fri 10:00-17:00")
+	r := &rig{slack: fakeslack.New(t), q: queue.NewMemory(), store: memory.New(), logs: &testlog.Buffer{}}
+	var dests []fanout.Destination
+	for _, ch := range []string{"C111", "C222", "C000"} {
+		dests = append(dests, fanout.Destination{Name: "slack:" + ch, Dialect: message.Slack,
+			Poster: slack.New(slack.Options{Token: "xoxb-t", APIURL: r.slack.APIURL(), Channel: ch, HTTPClient: r.slack.Client()})})
+	}
+	r.h = deliver.New(deliver.Config{
+		Destinations: dests, Calendar: workday.New(loc, hours, workday.JP()), State: r.store,
+		Rotation: csvfile.New(dir), Rotations: map[string]rotation.Source{"rotation_payments": payments},
+		Routes: routes, Requeue: r.q, Log: slog.New(slog.NewJSONHandler(r.logs, nil)),
+		AttemptTimeout: 300 * time.Millisecond, Lease: 200 * time.Millisecond, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond,
+	})
+	routed := func(j deliver.Job) deliver.Job { j.Destination = deliver.RouteDestination; return j }
+	pay := event("pay-t", incident.Triggered, "QPAY", 0)
+	pay.Event.Incident.Service = incident.Service{ID: "PSVCPAY", Name: "payments"}
+	note := event("pay-n", incident.Annotated, "QPAY", 1)
+	note.Event.Incident = incident.Incident{ID: "QPAY"} // a reference only
+	low := event("low-t", incident.Triggered, "QLOW", 2)
+	low.Event.Incident.Urgency = "low"
+	other := event("oth-t", incident.Triggered, "QOTH", 3)
+	r.send(t, routed(pay), routed(note), routed(low), routed(other))
+	r.run(t, 2)
+
+	byChannel := map[string][]fakeslack.Post{}
+	for _, p := range r.slack.Posts() {
+		byChannel[p.Channel] = append(byChannel[p.Channel], p)
+	}
+	if ps := byChannel["C111"]; len(ps) != 2 || !strings.Contains(ps[0].Text, "<@U01SUZUKI01>") || ps[1].ThreadTS != ps[0].TS {
+		t.Errorf("payments channel: %+v; want the trigger mentioning Suzuki and the note in its thread", ps)
+	}
+	if ps := byChannel["C222"]; len(ps) != 1 || strings.Contains(ps[0].Text, "<@") {
+		t.Errorf("low-urgency channel: %+v; want the trigger, mentioning nobody", ps)
+	}
+	if ps := byChannel["C000"]; len(ps) != 1 || !strings.Contains(ps[0].Text, "<@U01SATO0001>") || strings.Contains(ps[0].Text, "QPAY") {
+		t.Errorf("catch-all channel: %+v; want the other trigger mentioning Sato", ps)
+	}
+	if inc, _, _ := r.store.Incident(t.Context(), "QPAY"); inc.Route != routes[0].Text {
+		t.Errorf("the incident keeps route %q, want %q", inc.Route, routes[0].Text)
+	}
+	if w, _ := r.store.Waiting(t.Context()); len(w) != 2 {
+		t.Errorf("waiting for follow-ups %+v: want the two routes that mention (not nomention)", w)
+	}
+}
