@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pd2chat/pd2chat/shared/routing"
 )
 
 // Settings are the account-specific values of one deployment of pd2chat.
@@ -20,7 +22,8 @@ import (
 // the same syntax as the functions' environment variables they become.
 type Settings struct {
 	StackName            string   // CloudFormation stack name; default "pd2chat"
-	AlertDestinations    []string // ALERT_DESTINATIONS items, e.g. "slack:C0123ABCD"
+	AlertDestinations    []string // ALERT_DESTINATIONS items, e.g. "slack:C0123ABCD"; with Routes, every rule's
+	Routes               string   // ROUTES, as written; "": none
 	ReminderDestinations []string // REMINDER_DESTINATIONS items
 	SpreadsheetID        string   // ROTATION_SOURCE becomes sheets:SpreadsheetID when set
 	RotationCacheTTL     string   // ROTATION_CACHE_TTL, passed through when set
@@ -78,7 +81,7 @@ var settingKeys = []string{
 	"rotationCacheTtl", "oncallManualUrl", "secret", "alarmEmail", "timezone",
 	"businessHours", "holidays", "buildDir", "heartbeatDays", "signatureFailures",
 	"slackAckReactions", "slackResolveReactions", "pagerdutySeats", "pagerdutyFromEmail",
-	"pagerdutyAckOnTake", "pagerdutyResolveFromChat", "mentionOn",
+	"pagerdutyAckOnTake", "pagerdutyResolveFromChat", "mentionOn", "routes",
 }
 
 // passedSettings are the settings given to every function as is, by the
@@ -162,7 +165,29 @@ func LoadSettings(getContext func(key string) any) (Settings, error) {
 		}
 		s.Env[name] = v
 	}
-	s.AlertDestinations = r.destinations("alertDestinations")
+	if s.Routes = r.get("routes", ""); s.Routes != "" {
+		if r.values["alertDestinations"] != "" {
+			r.fail("routes", "and alertDestinations are both set: with routes, the destinations are in its rules")
+		}
+		routes, errs := routing.Parse(s.Routes, func(d string) error {
+			if !validDestination(d) {
+				return fmt.Errorf("%q is not a destination (slack:CHANNEL_ID, typetalk:TOPIC_ID or console)", d)
+			}
+			return nil
+		})
+		for _, err := range errs {
+			r.fail("routes", err.Error())
+		}
+		for _, rt := range routes {
+			for _, d := range rt.Destinations {
+				if !slices.Contains(s.AlertDestinations, d) {
+					s.AlertDestinations = append(s.AlertDestinations, d)
+				}
+			}
+		}
+	} else {
+		s.AlertDestinations = r.destinations("alertDestinations")
+	}
 	s.ReminderDestinations = r.destinations("reminderDestinations")
 	if s.SpreadsheetID != "" && !spreadsheetRE.MatchString(s.SpreadsheetID) {
 		r.fail("spreadsheetId", fmt.Sprintf("%q is not a spreadsheet id (the part of the sheet's URL after /d/)", s.SpreadsheetID))
@@ -282,12 +307,7 @@ func (r *reader) destinations(key string) []string {
 		if item = strings.TrimSpace(item); item == "" {
 			continue
 		}
-		kind, target, _ := strings.Cut(item, ":")
-		switch {
-		case kind == "console" && target == "":
-		case kind == "slack" && slackIDRE.MatchString(target):
-		case kind == "typetalk" && validTopic(target):
-		default:
+		if !validDestination(item) {
 			r.fail(key, fmt.Sprintf("%q is not a destination (slack:CHANNEL_ID, typetalk:TOPIC_ID or console)", item))
 			continue
 		}
@@ -301,6 +321,19 @@ func (r *reader) destinations(key string) []string {
 		r.fail(key, "is required: a comma list of slack:CHANNEL_ID, typetalk:TOPIC_ID or console")
 	}
 	return out
+}
+
+// validDestination reports whether item has the ALERT_DESTINATIONS syntax.
+func validDestination(item string) bool {
+	kind, target, _ := strings.Cut(item, ":")
+	switch {
+	case kind == "console" && target == "":
+	case kind == "slack" && slackIDRE.MatchString(target):
+	case kind == "typetalk" && validTopic(target):
+	default:
+		return false
+	}
+	return true
 }
 
 func validTopic(s string) bool {

@@ -269,3 +269,49 @@ func TestPassedSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestRoutesSetting: routes replace alertDestinations (both is an error),
+// checked with the functions' own rule parser.
+func TestRoutesSetting(t *testing.T) {
+	s, err := LoadSettings(contextOf(map[string]any{"pd2chat": map[string]any{
+		"buildDir": fakeBuild(t), "reminderDestinations": "slack:C0456ONCALL", "secret": "pd2chat",
+		"routes": "service=payments -> slack:C0111PAY rotation=rotation_payments; * -> slack:C0000ALL",
+	}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(s.AlertDestinations, []string{"slack:C0111PAY", "slack:C0000ALL"}) {
+		t.Errorf("alert destinations %v", s.AlertDestinations)
+	}
+	for _, tc := range []struct {
+		set  map[string]any
+		want string
+	}{
+		{map[string]any{"routes": "* -> slack:C1", "alertDestinations": "slack:C0123ABCD"}, "pd2chat.routes and alertDestinations are both set"},
+		{map[string]any{"routes": "urgency=low -> slack:C0123ABCD"}, `pd2chat.routes the last rule must be "* -> …"`},
+		{map[string]any{"routes": "* -> slack:lower"}, `"slack:lower" is not a destination`},
+	} {
+		set := map[string]any{"buildDir": fakeBuild(t), "reminderDestinations": "slack:C0456ONCALL", "secret": "pd2chat"}
+		for k, v := range tc.set {
+			set[k] = v
+		}
+		if _, err := LoadSettings(contextOf(map[string]any{"pd2chat": set})); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.set, err, tc.want)
+		}
+	}
+	st := synth(t, s)
+	_, fn := st.one(t, "AWS::Lambda::Function", "Deliver")
+	vars := fn.Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if vars["ROUTES"] != s.Routes || vars["ALERT_DESTINATIONS"] != nil {
+		t.Errorf("deliver's environment: ROUTES %v, ALERT_DESTINATIONS %v", vars["ROUTES"], vars["ALERT_DESTINATIONS"])
+	}
+	sends := false
+	for _, id := range st.ofType("AWS::IAM::Policy") {
+		if b, _ := json.Marshal(st.resources[id].Properties); strings.HasPrefix(id, "Deliver") && strings.Contains(string(b), "EnqueueDeliveries") {
+			sends = true
+		}
+	}
+	if !sends {
+		t.Error("deliver may not send the routed events on (EnqueueDeliveries)")
+	}
+}

@@ -127,6 +127,10 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 	if s.SpreadsheetID != "" {
 		common["ROTATION_SOURCE"] = "sheets:" + s.SpreadsheetID
 	}
+	if s.Routes != "" { // the destinations are in the rules: ALERT_DESTINATIONS must not be set
+		delete(common, "ALERT_DESTINATIONS")
+		common["ROUTES"] = s.Routes
+	}
 	for name, v := range s.Env {
 		common[name] = v
 	}
@@ -211,6 +215,7 @@ func NewStack(scope constructs.Construct, id string, props *StackProps) awscdk.S
 		timeoutS:    deliverTimeoutS,
 		env:         deliverEnv,
 		state:       true,
+		enqueue:     routingQueue(s, deliveries.queue), // routing sends each event on to its destinations
 	}, s, table, secretPolicyARN)
 	// The event source grants what consuming needs on the queue
 	// (grantConsumeMessages: Receive, Delete, ChangeMessageVisibility,
@@ -644,4 +649,14 @@ func clone(m map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// routingQueue is the deliveries queue when ROUTES is set (the deliver
+// function's routing step sends each event on to its destinations), nil
+// otherwise: deliver then only consumes.
+func routingQueue(s Settings, q awssqs.IQueue) awssqs.IQueue {
+	if s.Routes == "" {
+		return nil
+	}
+	return q
 }
