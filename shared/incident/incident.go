@@ -153,4 +153,7 @@ type Step struct {
 	Kind  Kind
 	Agent string
 	At    time.Time
+	// Merged marks a resolution by a merge into another incident
+	// (Event.MergedInto): the story ends "Merged", not "Resolved by …".
+	Merged bool `json:",omitempty"`
 }

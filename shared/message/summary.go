@@ -50,7 +50,10 @@ func RenderSummary(d Dialect, s Summary) string {
 		}
 	}
 	ev := incident.Event{Kind: incident.Triggered, Incident: s.Incident}
-	var elapsed time.Duration
+	var (
+		elapsed time.Duration
+		merged  bool
+	)
 	if n := len(s.Steps); n > 0 {
 		last := s.Steps[n-1]
 		if k := lastOpenOrClose(s.Steps); k >= 0 && closing(s.Steps[k].Kind) {
@@ -60,8 +63,16 @@ func RenderSummary(d Dialect, s Summary) string {
 		if !start.IsZero() {
 			elapsed = last.At.Sub(start)
 		}
+		merged = last.Merged
 	}
-	w.headline(&ev, elapsed)
+	if merged { // nobody resolved it: it goes on as another incident
+		w.symbol(":link:", "🔗")
+		w.strong("Merged into another incident")
+		w.raw(" — ")
+		w.ref(&s.Incident)
+	} else {
+		w.headline(&ev, elapsed)
+	}
 	w.facts(&s.Incident)
 	w.url(&s.Incident)
 	if t := s.Triage; t != nil {
@@ -95,8 +106,12 @@ func RenderSummary(d Dialect, s Summary) string {
 		if i > 0 {
 			w.raw(" → ")
 		}
-		w.strong(kindName(st.Kind))
-		w.by(st.Agent)
+		if st.Merged {
+			w.strong("Merged")
+		} else {
+			w.strong(kindName(st.Kind))
+			w.by(st.Agent)
+		}
 		w.b.WriteByte(' ')
 		w.raw(st.At.In(loc).Format("15:04"))
 		if !start.IsZero() && st.At.After(start) && st.Kind != incident.Triggered {

@@ -38,6 +38,7 @@ func TestSummaryGolden(t *testing.T) {
 			step(incident.Taken, "Suzuki <!channel>", "11:18"), step(incident.Taken, "Tanaka", "11:20")}},
 		{"resolved_in_chat", []Step{step(incident.Triggered, "", "11:15"), step(incident.Taken, "Tanaka", "11:17"),
 			step(incident.ResolvedInChat, "Tanaka", "11:45")}},
+		{"merged", []Step{step(incident.Triggered, "", "11:15"), {Kind: incident.Resolved, Agent: "Taro Yamada", At: at("11:18"), Merged: true}}},
 		// Resolved, then a late 👀 and an acknowledgement: still resolved,
 		// nobody shown as taking it.
 		{"late_responses", []Step{step(incident.Triggered, "", "11:15"), step(incident.ResolvedInChat, "Tanaka", "11:45"),

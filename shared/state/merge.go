@@ -112,7 +112,7 @@ func merge(inc *Incident, ev incident.Event, now time.Time) bool {
 	if at.IsZero() {
 		at = now
 	}
-	step := Step{Kind: ev.Kind, Agent: ev.Agent, At: at.UTC()}
+	step := Step{Kind: ev.Kind, Agent: ev.Agent, At: at.UTC(), Merged: ev.Kind == incident.Resolved && ev.MergedInto != nil}
 	for _, s := range inc.Steps {
 		if s.Kind == step.Kind && s.Agent == step.Agent && s.At.Equal(step.At) {
 			return changed

@@ -379,9 +379,10 @@ type incidentItem struct {
 }
 
 type stepItem struct {
-	Kind  string `dynamodbav:"kind"`
-	Agent string `dynamodbav:"agent,omitempty"`
-	At    string `dynamodbav:"at"`
+	Kind   string `dynamodbav:"kind"`
+	Agent  string `dynamodbav:"agent,omitempty"`
+	At     string `dynamodbav:"at"`
+	Merged bool   `dynamodbav:"merged,omitempty"`
 }
 
 // Abandon implements state.Deliveries: the claim's lease ends now.
@@ -434,7 +435,7 @@ func decodeIncident(item map[string]types.AttributeValue) (state.Incident, error
 		if err != nil {
 			return state.Incident{}, fmt.Errorf("decode step %d: %w", i, err)
 		}
-		inc.Steps[i] = state.Step{Kind: incident.Kind(s.Kind), Agent: s.Agent, At: at}
+		inc.Steps[i] = state.Step{Kind: incident.Kind(s.Kind), Agent: s.Agent, At: at, Merged: s.Merged}
 	}
 	return inc, nil
 }
@@ -567,7 +568,7 @@ func (d *Store) recordInput(inc state.Incident, now time.Time) (*awsdynamodb.Upd
 	if len(inc.Steps) > 0 {
 		steps := make([]stepItem, len(inc.Steps))
 		for i, s := range inc.Steps {
-			steps[i] = stepItem{Kind: string(s.Kind), Agent: s.Agent, At: s.At.UTC().Format(time.RFC3339Nano)}
+			steps[i] = stepItem{Kind: string(s.Kind), Agent: s.Agent, At: s.At.UTC().Format(time.RFC3339Nano), Merged: s.Merged}
 		}
 		av, err := attributevalue.Marshal(steps)
 		if err != nil {
