@@ -635,7 +635,7 @@ func (h *Handler) remember(ctx context.Context, ev incident.Event, key string, a
 		EventID: key, IncidentID: ev.Incident.ID, Number: ev.Incident.Number, Kind: ev.Kind, At: at,
 		Agent: ev.Agent, ServiceID: ev.Incident.Service.ID, Service: ev.Incident.Service.Name,
 		Urgency: ev.Incident.Urgency, Title: ev.Incident.Title, Fingerprint: fp, WorkingTime: working,
-		Merged: ev.MergedInto != nil,
+		Merged: ev.MergedInto != nil, URL: ev.Incident.URL,
 	}
 	for _, m := range in.OnCall {
 		he.OnCall = append(he.OnCall, m.Name)

@@ -140,6 +140,7 @@ type HistoryEvent struct {
 	Service     string
 	Urgency     string
 	Title       string
+	URL         string   // the incident's page on PagerDuty, when the event carried it
 	Fingerprint string   // triggers: the alert's fingerprint
 	OnCall      []string // names of the people on call at At (business hours only)
 	WorkingTime bool     // At was inside business hours on a working day

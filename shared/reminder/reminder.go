@@ -297,7 +297,7 @@ func openIncidents(ctx context.Context, h state.History, from, to time.Time, onl
 		case e.Kind == incident.Triggered && !s.triggered:
 			s.triggered, s.outside = true, !e.WorkingTime
 			s.open = message.OpenIncident{TriggeredAt: e.At,
-				Incident: incident.Incident{ID: e.IncidentID, Number: e.Number, Title: e.Title}}
+				Incident: incident.Incident{ID: e.IncidentID, Number: e.Number, Title: e.Title, URL: e.URL}}
 			order = append(order, e.IncidentID)
 		case e.Kind == incident.Resolved || e.Kind == incident.ResolvedInChat:
 			s.closed = true

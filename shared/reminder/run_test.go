@@ -281,7 +281,7 @@ func TestCarryOver(t *testing.T) {
 	add := func(id string, number int, kind incident.Kind, at string, working bool) {
 		t.Helper()
 		if err := store.Append(ctx, incident.HistoryEvent{EventID: id + string(kind) + at, IncidentID: id, Number: number,
-			Kind: kind, At: jst(at), Title: "incident " + id, WorkingTime: working}); err != nil {
+			Kind: kind, At: jst(at), Title: "incident " + id, WorkingTime: working, URL: "https://acme.pagerduty.com/incidents/" + id}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -298,7 +298,7 @@ func TestCarryOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	morning := f.slack.texts[0]
-	for _, want := range []string{"Still open from outside business hours* (2):", "#1 incident P1 (triggered Thu 20:00, nobody on it yet)", "#3 incident P3 (triggered Fri 03:00, someone is on it)"} {
+	for _, want := range []string{"Still open from outside business hours* (2):", "<https://acme.pagerduty.com/incidents/P1|#1 incident P1> (triggered Thu 20:00, nobody on it yet)", "#3 incident P3> (triggered Fri 03:00, someone is on it)"} {
 		if !strings.Contains(morning, want) {
 			t.Errorf("the morning reminder lacks %q:\n%s", want, morning)
 		}
