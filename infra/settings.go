@@ -169,11 +169,11 @@ func LoadSettings(getContext func(key string) any) (Settings, error) {
 		if r.values["alertDestinations"] != "" {
 			r.fail("routes", "and alertDestinations are both set: with routes, the destinations are in its rules")
 		}
-		routes, errs := routing.Parse(s.Routes, func(d string) error {
+		routes, errs := routing.Parse(s.Routes, func(d string) (string, error) {
 			if !validDestination(d) {
-				return fmt.Errorf("%q is not a destination (slack:CHANNEL_ID, typetalk:TOPIC_ID or console)", d)
+				return d, fmt.Errorf("%q is not a destination (slack:CHANNEL_ID, typetalk:TOPIC_ID or console)", d)
 			}
-			return nil
+			return d, nil
 		})
 		for _, err := range errs {
 			r.fail("routes", err.Error())

@@ -368,11 +368,15 @@ func (l *loader) get(name, def string) string {
 // means no kind; unset: def.
 func (l *loader) kinds(name string, def []incident.Kind) []incident.Kind {
 	v := strings.TrimSpace(l.getenv(name))
-	switch v {
+	switch strings.ToLower(v) {
 	case "":
 		return def
 	case "none":
 		return []incident.Kind{}
+	}
+	if strings.Trim(v, ", ") == "" {
+		l.fail(name, fmt.Sprintf("%q names no kind (write none for no mention at all)", v))
+		return def
 	}
 	var out []incident.Kind
 	for _, k := range strings.Split(v, ",") {
@@ -671,7 +675,10 @@ func (l *loader) routes(c *Config) {
 	if strings.TrimSpace(l.getenv("ALERT_DESTINATIONS")) != "" {
 		l.fail("ROUTES", "and ALERT_DESTINATIONS are both set: with ROUTES, the destinations are in its rules (unset ALERT_DESTINATIONS)")
 	}
-	routes, errs := routing.Parse(spec, func(d string) error { _, err := parseDestination(d); return err })
+	routes, errs := routing.Parse(spec, func(item string) (string, error) {
+		d, err := parseDestination(item)
+		return d.String(), err
+	})
 	for _, err := range errs {
 		l.fail("ROUTES", err.Error())
 	}

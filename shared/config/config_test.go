@@ -422,6 +422,10 @@ func TestRoutes(t *testing.T) {
 	if strings.Join(got, ",") != "slack:C111,slack:C222,typetalk:7" {
 		t.Errorf("alert destinations %v", got)
 	}
+	// A destination is named as the posters are, whatever its case.
+	if c, err := Load(env(map[string]string{"ROUTES": "* -> Slack:C111", "SLACK_BOT_TOKEN": "xoxb-1"}), false); err != nil || c.Routes[0].Destinations[0] != "slack:C111" {
+		t.Errorf("upper case: %+v, %v", c.Routes, err)
+	}
 	for _, tc := range []struct {
 		env  map[string]string
 		want string

@@ -429,7 +429,7 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 		})
 	}
 	if !ev.Kind.FromChat() { // a response is remembered once it is known to be the incident's
-		goSafe(&wg, &rememberErr, func() error { return h.remember(ctx, ev, job.Key, at, fp, working && !job.NoMention, in) })
+		goSafe(&wg, &rememberErr, func() error { return h.remember(ctx, ev, job.Key, at, fp, working, !job.NoMention, in) })
 	}
 	wg.Wait()
 	if err := errors.Join(readErr, seenErr, rememberErr); err != nil {
@@ -500,7 +500,7 @@ func (h *Handler) prepareResponse(ctx context.Context, ev incident.Event, key st
 		p.skip = "taken by " + ev.Agent + " already"
 		return nil
 	}
-	return h.remember(ctx, ev, key, at, "", working, in)
+	return h.remember(ctx, ev, key, at, "", working, false, in)
 }
 
 // decide is the message's input before the store is asked: whether to
@@ -626,7 +626,7 @@ func (h *Handler) prepareText(ctx context.Context, job Job, d fanout.Destination
 // waits for an acknowledgement — whatever the on-call lookup did, so that
 // a sweep mentions the pair later — and an acknowledgement or resolution
 // ends the wait. Every write is idempotent per event.
-func (h *Handler) remember(ctx context.Context, ev incident.Event, key string, at time.Time, fp string, working bool, in message.Input) error {
+func (h *Handler) remember(ctx context.Context, ev incident.Event, key string, at time.Time, fp string, working, follow bool, in message.Input) error {
 	if ev.Incident.ID == "" {
 		return nil
 	}
@@ -647,7 +647,7 @@ func (h *Handler) remember(ctx context.Context, ev incident.Event, key string, a
 	goSafe(&wg, &appendErr, func() error { return st.Append(ctx, he) })
 	switch ev.Kind {
 	case incident.Triggered:
-		if working {
+		if working && follow { // a nomention route is never followed up
 			goSafe(&wg, &waitErr, func() error {
 				return st.Await(ctx, state.Pending{IncidentID: ev.Incident.ID, Number: ev.Incident.Number, Title: ev.Incident.Title,
 					TriggeredAt: at, Route: ev.Route})
@@ -906,21 +906,43 @@ func (h *Handler) recover(dest string) {
 	delete(h.failing, dest)
 }
 
-// Bounds of the triage kept with an incident (incident.Triage).
+// Bounds of the triage kept with an incident (incident.Triage): the
+// store's item has a size limit (DynamoDB: 400 KB), and the header shows
+// no more.
 const (
-	triageDetails  = 20
-	triageValueMax = 500 // bytes of a detail's value
+	triageDetails   = 20
+	triageKeyMax    = 100 // bytes of a detail's key
+	triageValueMax  = 500 // bytes of a detail's value, of a link
+	triageLinks     = 5
+	triageAssignees = 10
 )
 
-// triage is what the trigger's message in shows to look into it.
+// triage is what the trigger's message in shows to look into it, bounded.
 func triage(in message.Input) *incident.Triage {
 	ev := in.Event
-	t := &incident.Triage{Assignees: ev.Assignees, Source: ev.Source, Links: ev.Links, Seen: in.Seen, At: in.At}
+	t := &incident.Triage{Source: ev.Source, Seen: in.Seen, At: in.At}
+	for i, a := range ev.Assignees {
+		if i == triageAssignees {
+			break
+		}
+		t.Assignees = append(t.Assignees, cut(a, triageValueMax))
+	}
+	for i, l := range ev.Links {
+		if i == triageLinks {
+			break
+		}
+		if len(l.URL) <= triageValueMax {
+			t.Links = append(t.Links, incident.Link{Label: cut(l.Label, triageValueMax), URL: l.URL})
+		}
+	}
+	if s := t.Source; s != nil && len(s.URL) > triageValueMax {
+		t.Source = nil
+	}
 	for i, d := range ev.Details {
 		if i == triageDetails {
 			break
 		}
-		d.Value = cut(d.Value, triageValueMax)
+		d.Key, d.Value = cut(d.Key, triageKeyMax), cut(d.Value, triageValueMax)
 		t.Details = append(t.Details, d)
 	}
 	for _, rb := range in.Runbooks {

@@ -80,6 +80,7 @@ func (j Job) Message() (queue.Message, error) {
 		// show only the start of it anyway; keep what fits the queue.
 		ev := *j.Event
 		ev.Incident.Title, ev.Note = cut(ev.Incident.Title, maxField), cut(ev.Note, maxField)
+		ev.Details, ev.Links, ev.Triage = nil, nil, nil // the alert's extras: the tool's page (Source) still says where to look
 		j.Event = &ev
 		if body, err = json.Marshal(j); err != nil {
 			return queue.Message{}, fmt.Errorf("deliver: encode job %s: %w", j.Key, err)

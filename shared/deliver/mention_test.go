@@ -113,3 +113,24 @@ func TestHeaderKeepsTriage(t *testing.T) {
 		t.Errorf("the header does not show the state:\n%s", header)
 	}
 }
+
+// TestTriageBounded: the triage kept with an incident is bounded, whatever
+// the alert carries (the store's items have a size limit).
+func TestTriageBounded(t *testing.T) {
+	pd := fakepagerduty.New(t)
+	var links []any
+	for range 3000 {
+		links = append(links, map[string]any{"type": "link", "href": "https://grafana.example.com/d/1", "text": "x"})
+	}
+	pd.SetAlert("Q1", map[string]any{"details": map[string]any{strings.Repeat("k", 5000): strings.Repeat("v", 420<<10)}, "contexts": links})
+	r := newRig(t, func(c *deliver.Config) { c.Alerts = alertdetails.New("u+key", pd.URL, nil) })
+	r.send(t, event("ev-1", incident.Triggered, "Q1", 0))
+	r.run(t, 1)
+	inc, _, err := r.store.Incident(t.Context(), "Q1")
+	if err != nil || inc.Triage == nil {
+		t.Fatalf("%+v, %v", inc, err)
+	}
+	if tr := inc.Triage; len(tr.Links) > 5 || len(tr.Details) != 1 || len(tr.Details[0].Key) > 110 || len(tr.Details[0].Value) > 510 {
+		t.Errorf("triage unbounded: %d links, key %d bytes, value %d bytes", len(tr.Links), len(tr.Details[0].Key), len(tr.Details[0].Value))
+	}
+}

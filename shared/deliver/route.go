@@ -2,6 +2,8 @@ package deliver
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/queue"
@@ -24,7 +26,7 @@ func (h *Handler) route(ctx context.Context, r queue.Received, job Job) Outcome 
 	case len(h.cfg.Routes) == 0 || h.cfg.Requeue == nil:
 		return Outcome{Verdict: DeadLetter, Reason: "an event to route was queued but ROUTES is not set here"}
 	case job.Event == nil:
-		return Outcome{Verdict: DeadLetter, Reason: ErrMalformed.Error() + ": an event to route carries no event"}
+		return h.routeText(ctx, r, job)
 	}
 	ev := *job.Event
 	stored, _, err := h.cfg.State.Incident(ctx, ev.Incident.ID)
@@ -42,7 +44,12 @@ func (h *Handler) route(ctx context.Context, r queue.Received, job Job) Outcome 
 			inc.Service.Name, inc.Urgency, inc.Priority = stored.Service, stored.Urgency, stored.Priority
 		}
 		rt, _ = routing.Match(h.cfg.Routes, inc)
-		if !reference {
+		if stored.Route != "" && len(stored.Threads) > 0 {
+			// The rules changed under an open incident: it stays where it
+			// is (its threads), with the options of the rule it matches now.
+			rt.Destinations = slices.Sorted(maps.Keys(stored.Threads))
+		}
+		if !reference || stored.Route != "" {
 			// The incident's route is decided now, before its messages are
 			// posted: its next event (a note, in the same group) follows it.
 			mark := incident.Event{Incident: incident.Incident{ID: ev.Incident.ID}, Route: rt.Text}
@@ -68,5 +75,29 @@ func (h *Handler) route(ctx context.Context, r queue.Received, job Job) Outcome 
 		return h.retry(r, "delivery queue: "+err.Error())
 	}
 	h.cfg.Log.Info("routed", "incident_id", ev.Incident.ID, "key", job.Key, "route", rt.Text, "destinations", rt.Destinations)
+	return Outcome{Verdict: Done}
+}
+
+// routeText sends a text that belongs to no incident (PagerDuty's test
+// event) to every rule's destinations, once each.
+func (h *Handler) routeText(ctx context.Context, r queue.Received, job Job) Outcome {
+	var msgs []queue.Message
+	seen := map[string]bool{}
+	for _, rt := range h.cfg.Routes {
+		for _, dest := range rt.Destinations {
+			if seen[dest] {
+				continue
+			}
+			seen[dest] = true
+			m, err := Job{Destination: dest, Key: job.Key, ReceivedAt: job.ReceivedAt, Text: job.Text}.Message()
+			if err != nil {
+				return Outcome{Verdict: DeadLetter, Reason: err.Error()}
+			}
+			msgs = append(msgs, m)
+		}
+	}
+	if err := h.cfg.Requeue.Send(ctx, msgs...); err != nil {
+		return h.retry(r, "delivery queue: "+err.Error())
+	}
 	return Outcome{Verdict: Done}
 }

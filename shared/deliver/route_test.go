@@ -40,7 +40,7 @@ func TestRoutes(t *testing.T) {
 		}
 	}
 	routes, errs := routing.Parse("service=payments|PSVCPAY -> slack:C111 rotation=rotation_payments; urgency=low -> slack:C222 nomention; * -> slack:C000",
-		func(string) error { return nil })
+		func(d string) (string, error) { return d, nil })
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -89,5 +89,47 @@ func TestRoutes(t *testing.T) {
 	}
 	if w, _ := r.store.Waiting(t.Context()); len(w) != 2 {
 		t.Errorf("waiting for follow-ups %+v: want the two routes that mention (not nomention)", w)
+	}
+	// A nomention route's incident is still recorded as in business hours.
+	evs, _ := r.store.Between(t.Context(), friday.Add(-time.Hour), friday.Add(time.Hour))
+	for _, e := range evs {
+		if e.IncidentID == "QLOW" && !e.WorkingTime {
+			t.Errorf("the nomention route's trigger is recorded outside business hours: %+v", e)
+		}
+	}
+
+	// PagerDuty's test event (a text of no incident) reaches every rule's
+	// destinations.
+	r.send(t, deliver.Job{Destination: deliver.RouteDestination, Key: "ping-1", ReceivedAt: time.Now(), Text: "ping"})
+	r.run(t, 1)
+	pings := map[string]bool{}
+	for _, p := range r.slack.Posts() {
+		if p.Text == "ping" {
+			pings[p.Channel] = true
+		}
+	}
+	if len(pings) != 3 {
+		t.Errorf("the ping reached %v, want the three channels", pings)
+	}
+
+	// The rules change under the open payments incident: its next note
+	// stays in its thread, where it is.
+	changed, errs := routing.Parse("service=payments|PSVCPAY -> slack:C000; * -> slack:C000", func(d string) (string, error) { return d, nil })
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	r.h = deliver.New(deliver.Config{
+		Destinations: dests, Calendar: workday.New(loc, hours, workday.JP()), State: r.store,
+		Rotation: csvfile.New(dir), Routes: changed, Requeue: r.q, Log: slog.New(slog.NewJSONHandler(r.logs, nil)),
+		AttemptTimeout: 300 * time.Millisecond, Lease: 200 * time.Millisecond, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond,
+	})
+	note2 := event("pay-n2", incident.Annotated, "QPAY", 4)
+	note2.Event.Incident = incident.Incident{ID: "QPAY"}
+	r.send(t, routed(note2))
+	r.run(t, 1)
+	for _, p := range r.slack.Posts() {
+		if strings.HasPrefix(p.Key, "pay-n2/") && (p.Channel != "C111" || p.ThreadTS == "") {
+			t.Errorf("after the rules changed, the note went to %s (thread %q), want the incident's thread in C111", p.Channel, p.ThreadTS)
+		}
 	}
 }

@@ -246,7 +246,10 @@ func Compute(events []incident.HistoryEvent, from, to time.Time, loc *time.Locat
 			svc.Low++
 		}
 
+		merged := !s.mergedAt.IsZero() && s.mergedAt.After(s.lastReopen) && !s.mergedAt.Before(s.lastResolve)
 		switch {
+		case s.response.IsZero() && merged:
+			// merged into another before anyone responded: that one counts
 		case s.response.IsZero():
 			r.NoResponse++
 		case s.inChat:

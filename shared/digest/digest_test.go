@@ -383,7 +383,7 @@ func TestComputeMerge(t *testing.T) {
 	w.then("P2", incident.Resolved, "Sato", "Mon16 10:31", in)
 	from, to := digest.Week(rotation.Date{Year: 2026, Month: time.November, Day: 16}, tokyo)
 	r := digest.Compute(w.events, from, to, tokyo)
-	if r.Incidents != 2 || r.Merged != 1 || r.Unresolved != 0 || r.MTTR != (digest.Stats{N: 1, Median: 30 * time.Minute, P90: 30 * time.Minute}) {
+	if r.Incidents != 2 || r.Merged != 1 || r.Unresolved != 0 || r.NoResponse != 1 || r.MTTR != (digest.Stats{N: 1, Median: 30 * time.Minute, P90: 30 * time.Minute}) {
 		t.Errorf("report %+v", r)
 	}
 }

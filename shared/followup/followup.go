@@ -157,8 +157,12 @@ func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
 			f.Tag = message.Tag(inc.Number)
 		}
 		dests := cfg.Destinations
-		if routed {
+		switch {
+		case routed:
 			dests = slices.DeleteFunc(slices.Clone(dests), func(d fanout.Destination) bool { return !slices.Contains(route.Destinations, d.Name) })
+		case p.Route != "" && len(inc.Threads) > 0:
+			// Its rule is gone (ROUTES changed): where the incident is.
+			dests = slices.DeleteFunc(slices.Clone(dests), func(d fanout.Destination) bool { _, ok := inc.Threads[d.Name]; return !ok })
 		}
 		r := post(ctx, cfg, dests, f, p.IncidentID, inc, p.IncidentID+"#"+strconv.Itoa(n))
 		res.Result.Posted += r.Posted

@@ -278,7 +278,7 @@ func TestFailedDestinationRetriedNextSweep(t *testing.T) {
 // its rule's destinations, mentioning its rotation tab's people.
 func TestRoutedFollowUp(t *testing.T) {
 	e := newEnv(t)
-	routes, errs := routing.Parse("service=payments -> typetalk:42 rotation=rotation_payments; * -> slack:C0ALERTS", func(string) error { return nil })
+	routes, errs := routing.Parse("service=payments -> typetalk:42 rotation=rotation_payments; * -> slack:C0ALERTS", func(d string) (string, error) { return d, nil })
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}

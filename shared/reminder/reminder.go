@@ -166,7 +166,7 @@ func Run(ctx context.Context, cfg Config, k Kind, at time.Time) (Result, error) 
 	}
 	r := d.Reminder(cfg.Calendar.Hours(), cfg.AlertChannels, cfg.ManualURL, checklist)
 	r.Location = cfg.Calendar.Location()
-	if cfg.History != nil && !d.Empty() {
+	if cfg.History != nil { // an empty rotation's warning hands over the night's incidents too
 		from, onlyOutside := d.At.Add(-openLookBack), false
 		if k == Morning {
 			from, onlyOutside = lastWorkingEnd(cal, d.Today), true
@@ -294,17 +294,21 @@ func openIncidents(ctx context.Context, h state.History, from, to time.Time, onl
 			byID[e.IncidentID] = s
 		}
 		switch {
-		case e.Kind == incident.Triggered && !s.triggered:
+		case (e.Kind == incident.Triggered || e.Kind == incident.Reopened) && !s.triggered:
+			// A trigger, or a reopen of an older incident, opens its story.
 			s.triggered, s.outside = true, !e.WorkingTime
 			s.open = message.OpenIncident{TriggeredAt: e.At,
 				Incident: incident.Incident{ID: e.IncidentID, Number: e.Number, Title: e.Title, URL: e.URL}}
 			order = append(order, e.IncidentID)
 		case e.Kind == incident.Resolved || e.Kind == incident.ResolvedInChat:
 			s.closed = true
-		case e.Kind == incident.Reopened:
+		case e.Kind == incident.Reopened || e.Kind == incident.Unacknowledged:
 			s.closed, s.open.Acknowledged = false, false
 		case e.Kind.Responded():
 			s.open.Acknowledged = true
+		}
+		if s.open.Incident.Title == "" && e.Title != "" { // a reopen may carry less
+			s.open.Incident.Title, s.open.Incident.Number, s.open.Incident.URL = e.Title, e.Number, e.URL
 		}
 	}
 	var out []message.OpenIncident

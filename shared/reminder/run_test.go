@@ -293,12 +293,16 @@ func TestCarryOver(t *testing.T) {
 	add("P2", 2, incident.Resolved, "2026-11-19 23:00", false)
 	add("P3", 3, incident.Triggered, "2026-11-20 03:00", false) // taken in chat, still open
 	add("P3", 3, incident.Taken, "2026-11-20 03:10", false)
+	add("P5", 5, incident.Triggered, "2026-11-20 01:00", false) // acknowledged, then the ack timed out
+	add("P5", 5, incident.Acknowledged, "2026-11-20 01:05", false)
+	add("P5", 5, incident.Unacknowledged, "2026-11-20 01:35", false)
+	add("P6", 6, incident.Reopened, "2026-11-20 02:00", false) // an older incident reopened in the night
 
 	if _, err := Run(ctx, f.cfg, Morning, jst("2026-11-20 10:00")); err != nil {
 		t.Fatal(err)
 	}
 	morning := f.slack.texts[0]
-	for _, want := range []string{"Still open from outside business hours* (2):", "<https://acme.pagerduty.com/incidents/P1|#1 incident P1> (triggered Thu 20:00, nobody on it yet)", "#3 incident P3> (triggered Fri 03:00, someone is on it)"} {
+	for _, want := range []string{"Still open from outside business hours* (4):", "#5 incident P5> (triggered Fri 01:00, nobody on it yet)", "#6 incident P6>", "<https://acme.pagerduty.com/incidents/P1|#1 incident P1> (triggered Thu 20:00, nobody on it yet)", "#3 incident P3> (triggered Fri 03:00, someone is on it)"} {
 		if !strings.Contains(morning, want) {
 			t.Errorf("the morning reminder lacks %q:\n%s", want, morning)
 		}
@@ -312,7 +316,7 @@ func TestCarryOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	evening := f.slack.texts[1]
-	if !strings.Contains(evening, "Still open* (3):") || !strings.Contains(evening, "incident P4") || strings.Contains(evening, "incident P2") {
+	if !strings.Contains(evening, "Still open* (5):") || !strings.Contains(evening, "incident P4") || strings.Contains(evening, "incident P2") {
 		t.Errorf("the evening reminder:\n%s", evening)
 	}
 }

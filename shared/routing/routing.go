@@ -42,10 +42,11 @@ type Condition struct {
 // Keys are the condition keys.
 var Keys = []string{"service", "urgency", "priority", "team"}
 
-// Parse reads ROUTES. checkDestination validates one destination
-// ("slack:C111"), as ALERT_DESTINATIONS does. Every problem is returned,
-// each naming its rule ("rule 2 (urgency=low -> …)").
-func Parse(spec string, checkDestination func(string) error) ([]Route, []error) {
+// Parse reads ROUTES. destination validates one destination
+// ("Slack:C111"), as ALERT_DESTINATIONS does, and gives it as the
+// destinations are named ("slack:C111"). Every problem is returned, each
+// naming its rule ("rule 2 (urgency=low -> …)").
+func Parse(spec string, destination func(string) (string, error)) ([]Route, []error) {
 	var (
 		routes []Route
 		errs   []error
@@ -101,11 +102,14 @@ func Parse(spec string, checkDestination func(string) error) ([]Route, []error) 
 					if d = strings.TrimSpace(d); d == "" {
 						continue
 					}
-					if err := checkDestination(d); err != nil {
+					name, err := destination(d)
+					if err != nil {
 						fail("%v", err)
 						continue
 					}
-					r.Destinations = append(r.Destinations, d)
+					if !slices.Contains(r.Destinations, name) {
+						r.Destinations = append(r.Destinations, name)
+					}
 				}
 			}
 		}

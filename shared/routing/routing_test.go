@@ -9,11 +9,12 @@ import (
 	"github.com/pd2chat/pd2chat/shared/routing"
 )
 
-func checkDest(d string) error {
+func checkDest(d string) (string, error) {
+	d = strings.ToLower(d[:min(len(d), 6)]) + d[min(len(d), 6):] // "Slack:" → "slack:"
 	if !strings.HasPrefix(d, "slack:C") && !strings.HasPrefix(d, "typetalk:") && d != "console" {
-		return errors.New(d + " is not a destination")
+		return d, errors.New(d + " is not a destination")
 	}
-	return nil
+	return d, nil
 }
 
 const example = "service=checkout-api|payments -> slack:C111 rotation=rotation_payments; urgency=low -> slack:C222,typetalk:7 nomention; * -> slack:C000"

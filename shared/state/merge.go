@@ -97,8 +97,8 @@ func merge(inc *Incident, ev incident.Event, now time.Time) bool {
 	set(&inc.Priority, ev.Incident.Priority)
 	set(&inc.URL, ev.Incident.URL)
 
-	if ev.Route != "" && inc.Route == "" {
-		inc.Route = ev.Route // the first routed event's: an incident keeps its route
+	if ev.Route != "" && inc.Route != ev.Route {
+		inc.Route = ev.Route // the routing step's latest decision (it keeps an incident's route while ROUTES has it)
 		changed = true
 	}
 	if ev.Triage != nil && inc.Triage == nil && ev.Kind == incident.Triggered {

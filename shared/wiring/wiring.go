@@ -257,6 +257,13 @@ func Deliver(ctx context.Context, cfg config.Config, store state.Store, requeue 
 	if _, err := src.Roster(pctx); err != nil {
 		log.Warn("could not read the rotation at start-up; the first alerts may go out without mentions (follow-ups mention later)", "error", err.Error())
 	}
+	for tab, s := range rotations {
+		if _, err := s.Roster(pctx); err != nil {
+			// A ROUTES rule names a tab the sheet may not have: said now,
+			// not only as "Nobody mentioned" on each of its alerts.
+			log.Error("could not read a route's rotation tab at start-up (ROUTES rotation=)", "tab", tab, "error", err.Error())
+		}
+	}
 	wg.Wait()
 	return deliver.New(deliver.Config{
 		Destinations: dests,

@@ -540,10 +540,19 @@ func v2Alert(entries []v2LogEntry) (*incident.Link, []incident.Detail) {
 	return nil, nil
 }
 
+// Bounds of an alert's details as decoded: a delivery may carry any
+// amount, and a job must fit the delivery queue.
+const (
+	MaxDetails     = 20
+	MaxDetailKey   = 100  // bytes
+	MaxDetailValue = 1024 // bytes
+)
+
 // details turns a JSON object's fields into key: value text, sorted by
-// key: a string as it is, anything else as compact JSON.
+// key: a string as it is, anything else as compact JSON; at most
+// MaxDetails, keys and values cut to their bounds.
 func details(m map[string]json.RawMessage) []incident.Detail {
-	out := make([]incident.Detail, 0, len(m))
+	out := make([]incident.Detail, 0, min(len(m), MaxDetails))
 	for k, raw := range m {
 		var s string
 		if json.Unmarshal(raw, &s) != nil {
@@ -554,9 +563,12 @@ func details(m map[string]json.RawMessage) []incident.Detail {
 				s = string(raw)
 			}
 		}
-		out = append(out, incident.Detail{Key: k, Value: s})
+		out = append(out, incident.Detail{Key: cutText(k, MaxDetailKey), Value: cutText(s, MaxDetailValue)})
 	}
 	slices.SortFunc(out, func(a, b incident.Detail) int { return strings.Compare(a.Key, b.Key) })
+	if len(out) > MaxDetails {
+		out = out[:MaxDetails]
+	}
 	return out
 }
 
@@ -583,4 +595,16 @@ func teams(refs []teamRef) []string {
 		}
 	}
 	return out
+}
+
+// cutText keeps the first n bytes of s, on a character boundary, with "…"
+// when it cut.
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

@@ -1,6 +1,7 @@
 package pagerduty
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -497,6 +498,26 @@ func TestDecodeTeams(t *testing.T) {
 		}
 		if got := d.Events[0].Incident.Teams; !reflect.DeepEqual(got, []string{"Checkout", "PTEAM01"}) {
 			t.Errorf("%s: teams %q", f, got)
+		}
+	}
+}
+
+// TestDetailsBounded: a delivery's alert details are bounded as decoded,
+// so that any alert fits the delivery queue.
+func TestDetailsBounded(t *testing.T) {
+	m := map[string]json.RawMessage{}
+	for i := range 30 {
+		m[fmt.Sprintf("k%02d", i)] = json.RawMessage(`"v"`)
+	}
+	m["k00"] = json.RawMessage(`"` + strings.Repeat("x", 300<<10) + `"`)
+	m[strings.Repeat("K", 500)] = json.RawMessage(`1`)
+	got := details(m)
+	if len(got) != MaxDetails {
+		t.Fatalf("%d details, want %d", len(got), MaxDetails)
+	}
+	for _, d := range got {
+		if len(d.Key) > MaxDetailKey+len("…") || len(d.Value) > MaxDetailValue+len("…") {
+			t.Errorf("unbounded detail: key %d bytes, value %d bytes", len(d.Key), len(d.Value))
 		}
 	}
 }

@@ -532,7 +532,7 @@ func testTriage(t *testing.T, newStore NewStore) {
 	reopen.Kind = incident.Triggered
 	reopen.ID = "again"
 	reopen.Triage = &incident.Triage{Assignees: []string{"Someone Else"}}
-	reopen.Route = "* -> slack:C000"
+	reopen.Route = "service=web -> slack:C111" // the routing step keeps an incident's route
 	if _, err := s.Record(t.Context(), reopen); err != nil {
 		t.Fatal(err)
 	}
@@ -541,7 +541,7 @@ func testTriage(t *testing.T, newStore NewStore) {
 		t.Fatal(err)
 	}
 	if inc.Route != "service=web -> slack:C111" {
-		t.Errorf("route %q, want the first routed event's", inc.Route)
+		t.Errorf("route %q, want the routed events'", inc.Route)
 	}
 	if err := s.Await(t.Context(), state.Pending{IncidentID: "QR", TriggeredAt: T0, Route: inc.Route}); err != nil {
 		t.Fatal(err)
