@@ -925,14 +925,14 @@ func triage(in message.Input) *incident.Triage {
 		if i == triageAssignees {
 			break
 		}
-		t.Assignees = append(t.Assignees, cut(a, triageValueMax))
+		t.Assignees = append(t.Assignees, incident.Clip(a, triageValueMax))
 	}
 	for i, l := range ev.Links {
 		if i == triageLinks {
 			break
 		}
 		if len(l.URL) <= triageValueMax {
-			t.Links = append(t.Links, incident.Link{Label: cut(l.Label, triageValueMax), URL: l.URL})
+			t.Links = append(t.Links, incident.Link{Label: incident.Clip(l.Label, triageValueMax), URL: l.URL})
 		}
 	}
 	if s := t.Source; s != nil && len(s.URL) > triageValueMax {
@@ -942,7 +942,7 @@ func triage(in message.Input) *incident.Triage {
 		if i == triageDetails {
 			break
 		}
-		d.Key, d.Value = cut(d.Key, triageKeyMax), cut(d.Value, triageValueMax)
+		d.Key, d.Value = incident.Clip(d.Key, triageKeyMax), incident.Clip(d.Value, triageValueMax)
 		t.Details = append(t.Details, d)
 	}
 	for _, rb := range in.Runbooks {

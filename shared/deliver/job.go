@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"encoding/json"
 
@@ -79,7 +78,7 @@ func (j Job) Message() (queue.Message, error) {
 		// A huge title or note (the webhook takes up to 1 MiB): the chats
 		// show only the start of it anyway; keep what fits the queue.
 		ev := *j.Event
-		ev.Incident.Title, ev.Note = cut(ev.Incident.Title, maxField), cut(ev.Note, maxField)
+		ev.Incident.Title, ev.Note = incident.Clip(ev.Incident.Title, maxField), incident.Clip(ev.Note, maxField)
 		ev.Details, ev.Links, ev.Triage = nil, nil, nil // the alert's extras: the tool's page (Source) still says where to look
 		j.Event = &ev
 		if body, err = json.Marshal(j); err != nil {
@@ -97,17 +96,6 @@ func (j Job) Message() (queue.Message, error) {
 // when the whole event would not fit (Slack shows 4,000 characters of a
 // message at most before "Show more"; Typetalk takes 4,000).
 const maxField = 16 << 10
-
-// cut keeps the first n bytes of s, on a character boundary.
-func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
 
 // decode reads a queue message's Job.
 func decode(body []byte) (Job, error) {

@@ -563,7 +563,7 @@ func details(m map[string]json.RawMessage) []incident.Detail {
 				s = string(raw)
 			}
 		}
-		out = append(out, incident.Detail{Key: cutText(k, MaxDetailKey), Value: cutText(s, MaxDetailValue)})
+		out = append(out, incident.Detail{Key: incident.Clip(k, MaxDetailKey), Value: incident.Clip(s, MaxDetailValue)})
 	}
 	slices.SortFunc(out, func(a, b incident.Detail) int { return strings.Compare(a.Key, b.Key) })
 	if len(out) > MaxDetails {
@@ -595,16 +595,4 @@ func teams(refs []teamRef) []string {
 		}
 	}
 	return out
-}
-
-// cutText keeps the first n bytes of s, on a character boundary, with "…"
-// when it cut.
-func cutText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
