@@ -3,7 +3,6 @@ package message
 import (
 	"cmp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/incident"
@@ -84,15 +83,11 @@ func RenderSummary(d Dialect, s Summary) string {
 			w.names(t.Assignees)
 		}
 		w.alert(&incident.Event{Source: t.Source, Details: t.Details, Links: t.Links})
+		rbs := make([]rotation.Runbook, len(t.Runbooks))
 		for i, rb := range t.Runbooks {
-			if i == rotation.MaxRunbooks {
-				break
-			}
-			if linkable(rb.URL) {
-				w.raw("\nRunbook: ")
-				w.chat.link(&w, rb.URL, strings.TrimSpace(rb.Label))
-			}
+			rbs[i] = rotation.Runbook{URL: rb.URL, Note: rb.Label}
 		}
+		w.runbooks(rbs)
 	}
 	w.takers(s.Steps, start, loc)
 	steps := s.Steps
