@@ -26,6 +26,10 @@ import (
 	"github.com/pd2chat/pd2chat/shared/incident"
 )
 
+// ErrRateLimited marks a 429 from PagerDuty (its REST API's rate limit is
+// per account): worth one later try.
+var ErrRateLimited = errors.New("pagerduty: rate limited")
+
 // MaxCached bounds the incidents whose alert is remembered.
 const MaxCached = 1000
 
@@ -76,7 +80,10 @@ func (s *Source) FirstAlert(ctx context.Context, id string) (Alert, error) {
 	if err != nil {
 		err = chat.Redact(fmt.Errorf("pagerduty: alerts of %s: %w", id, err), s.token)
 		var ae pagerduty.APIError
-		if errors.As(err, &ae) && !ae.Temporary() {
+		switch {
+		case errors.As(err, &ae) && ae.RateLimited():
+			return Alert{}, chat.Temporary(fmt.Errorf("%w: %w", ErrRateLimited, err), 0)
+		case errors.As(err, &ae) && !ae.Temporary():
 			return Alert{}, err
 		}
 		return Alert{}, chat.Temporary(err, 0)

@@ -2,6 +2,7 @@ package alertdetails_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -62,6 +63,9 @@ func TestFirstAlertFailures(t *testing.T) {
 		_, err := alertdetails.New("u+secret", pd.URL, nil).FirstAlert(context.Background(), "Q1ABCDEF")
 		if temp, _ := chat.IsTemporary(err); err == nil || temp != tc.temporary || strings.Contains(err.Error(), "u+secret") {
 			t.Errorf("%d: %v (temporary %v), want temporary %v and no key", tc.status, err, temp, tc.temporary)
+		}
+		if limited := errors.Is(err, alertdetails.ErrRateLimited); limited != (tc.status == http.StatusTooManyRequests) {
+			t.Errorf("%d: rate limited %v", tc.status, limited)
 		}
 	}
 }

@@ -51,6 +51,14 @@ type AlertSource interface {
 // at most this long for them, then goes without.
 const DefaultAlertTimeout = 1500 * time.Millisecond
 
+// A trigger whose alert's details PagerDuty rate-limited (429) is tried
+// once more after alertRetryDelay, unless that would post it later than
+// alertRetryWithin after the webhook took it: then it goes without them.
+const (
+	alertRetryDelay  = 10 * time.Second
+	alertRetryWithin = 30 * time.Second
+)
+
 // Store is what delivering asks of the state store (every state.Store is
 // one: memory.Store, dynamodb.Store): the claim on each post, the incident
 // and its thread, the alert's sightings, the history and the follow-up
@@ -241,6 +249,13 @@ func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out O
 	case err != nil:
 		return h.retry(r, "state store: "+err.Error())
 	}
+	// PagerDuty rate-limited the alert's details: tried once more later,
+	// when that keeps the alert within alertRetryWithin of its arrival;
+	// else, or the second time, it goes without them.
+	if p.alertLimited && p.post && r.ReceiveCount <= 1 && h.cfg.Now().Sub(job.ReceivedAt)+alertRetryDelay <= alertRetryWithin {
+		h.release(ctx, job.Key, d.Name)
+		return Outcome{Verdict: Retry, Delay: alertRetryDelay, Reason: "PagerDuty rate-limited the alert's details: one more try"}
+	}
 	if p.orphan || p.skip != "" {
 		if p.post { // the claim is ours: give it back, nothing was posted
 			h.release(ctx, job.Key, d.Name)
@@ -344,6 +359,8 @@ type prepared struct {
 	// skip says why nothing is posted though the claim was taken (a
 	// follow-up after a response, a second take by the same person).
 	skip string
+	// alertLimited: PagerDuty rate-limited the read of the alert's details.
+	alertLimited bool
 }
 
 // prepare decides the message and takes stock in the store, concurrently
@@ -422,7 +439,8 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 			actx, cancel := context.WithTimeout(ctx, h.cfg.AlertTimeout)
 			defer cancel()
 			if alert, err = h.cfg.Alerts.FirstAlert(actx, ev.Incident.ID); err != nil {
-				h.cfg.Log.Warn("the alert's details could not be read; posted without them",
+				p.alertLimited = errors.Is(err, alertdetails.ErrRateLimited)
+				h.cfg.Log.Warn("the alert's details could not be read; posted without them (or tried again once, when rate-limited)",
 					"destination", d.Name, "incident_id", ev.Incident.ID, "error", err.Error())
 			}
 			return nil

@@ -10,6 +10,9 @@ import (
 	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/testkit/fakepagerduty"
+	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
+	"sync"
+	"testing/synctest"
 )
 
 // TestMentionPolicy: inside business hours the people on call are
@@ -132,5 +135,42 @@ func TestTriageBounded(t *testing.T) {
 	}
 	if tr := inc.Triage; len(tr.Links) > 5 || len(tr.Details) != 1 || len(tr.Details[0].Key) > 110 || len(tr.Details[0].Value) > 510 {
 		t.Errorf("triage unbounded: %d links, key %d bytes, value %d bytes", len(tr.Links), len(tr.Details[0].Key), len(tr.Details[0].Value))
+	}
+}
+
+// TestAlertDetailsRateLimited: PagerDuty rate-limits the read of the
+// alert's details: the trigger is tried once more ten seconds later and
+// gets them; rate-limited again, it goes without (never later than 30 s).
+func TestAlertDetailsRateLimited(t *testing.T) {
+	for _, limits := range []int{1, 5} {
+		pd := fakepagerduty.New(t)
+		pd.SetAlert("Q1", map[string]any{"details": map[string]any{"host": "db-1"}})
+		var mu sync.Mutex
+		left := limits
+		pd.Fail(func(w http.ResponseWriter, req *http.Request) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			if left > 0 {
+				left--
+				fakepagerduty.Error(w, http.StatusTooManyRequests, "Rate Limit Exceeded", 2020)
+				return true
+			}
+			return false
+		})
+		synctest.Test(t, func(t *testing.T) {
+			hc := &http.Client{Transport: fakeslack.InProcess(pd.Config.Handler)}
+			r := newInProcessRig(t, func(c *deliver.Config) { c.Alerts = alertdetails.New("u+key", "http://pagerduty.invalid", hc) })
+			start := time.Now()
+			r.send(t, event("ev-1", incident.Triggered, "Q1", 0))
+			r.run(t, 1)
+			posts := r.slack.Posts()
+			if len(posts) != 1 {
+				t.Fatalf("%d posts", len(posts))
+			}
+			details := strings.Contains(posts[0].Text, "host: db-1")
+			if took := time.Since(start); details != (limits == 1) || took < 10*time.Second || took > 30*time.Second {
+				t.Errorf("%d rate limits: details %v after %s; want them only after one limit, posted 10–30 s after", limits, details, took)
+			}
+		})
 	}
 }
