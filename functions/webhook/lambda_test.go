@@ -59,19 +59,27 @@ func apiGatewayEvent(t *testing.T, method, rawQuery string, headers map[string]s
 	return out
 }
 
+// deliveryQueue is a new SQS FIFO queue name on the test SQS server: the
+// server's endpoint, a client of it, and the queue's URL.
+func deliveryQueue(t *testing.T, name string) (endpoint string, client *sqs.Client, url string) {
+	t.Helper()
+	endpoint = testserver.SQS(t)
+	client = sqs.New(sqs.Options{BaseEndpoint: aws.String(endpoint), Region: "ap-northeast-1",
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+	url, err := queue.Create(t.Context(), client, name, queue.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return endpoint, client, url
+}
+
 // TestBootstrapOnLambdaRuntime builds the webhook as Lambda runs it
 // (-tags lambda.norpc, CGO off) and drives the binary through a stand-in
 // Runtime API with API Gateway v2 events.
 func TestBootstrapOnLambdaRuntime(t *testing.T) {
 	bin := lambdatest.Build(t, ".")
 	rt := lambdatest.NewRuntime(t)
-	endpoint := testserver.SQS(t)
-	client := sqs.New(sqs.Options{BaseEndpoint: aws.String(endpoint), Region: "ap-northeast-1",
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
-	url, err := queue.Create(t.Context(), client, "webhook-test", queue.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	endpoint, client, url := deliveryQueue(t, "webhook-test")
 	q := queue.NewSQS(client, url)
 	var enqueued []queue.Received
 	// received drains the queue (deleting what it takes) and says how many
@@ -186,13 +194,7 @@ func slackSign(secret string, ts int64, body string) map[string]string {
 func TestSlackRoutesOnLambdaRuntime(t *testing.T) {
 	bin := lambdatest.Build(t, ".")
 	rt := lambdatest.NewRuntime(t)
-	endpoint := testserver.SQS(t)
-	client := sqs.New(sqs.Options{BaseEndpoint: aws.String(endpoint), Region: "ap-northeast-1",
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
-	url, err := queue.Create(t.Context(), client, "webhook-slack-test", queue.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	endpoint, client, url := deliveryQueue(t, "webhook-slack-test")
 	const signing = "slack-signing-secret"
 	fn := rt.Start(t, bin, []string{
 		"PATH=" + os.Getenv("PATH"),
