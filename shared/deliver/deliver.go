@@ -974,7 +974,7 @@ func triage(in message.Input) *incident.Triage {
 // resolved (in PagerDuty or in chat). Labels are in Japanese and English.
 func ResponseActions(inc state.Incident) []chat.Action {
 	note := chat.Action{ID: chat.ActionNote, Label: "メモ / Add note", Value: inc.ID}
-	if st := inc.Status(); st == incident.Resolved || resolvedInChat(inc) {
+	if inc.Closed() {
 		return []chat.Action{note}
 	}
 	return []chat.Action{
@@ -982,20 +982,6 @@ func ResponseActions(inc state.Incident) []chat.Action {
 		{ID: chat.ActionResolve, Label: "解決 / Resolved", Value: inc.ID},
 		note,
 	}
-}
-
-// resolvedInChat reports whether the incident's latest step that opens or
-// closes it is a resolution in chat.
-func resolvedInChat(inc state.Incident) bool {
-	for k := len(inc.Steps) - 1; k >= 0; k-- {
-		switch inc.Steps[k].Kind {
-		case incident.ResolvedInChat:
-			return true
-		case incident.Triggered, incident.Reopened, incident.Resolved:
-			return false
-		}
-	}
-	return false
 }
 
 // actions are ResponseActions for a Slack destination when the Slack app

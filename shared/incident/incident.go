@@ -158,3 +158,27 @@ type Step struct {
 	// (Event.MergedInto): the story ends "Merged", not "Resolved by …".
 	Merged bool `json:",omitempty"`
 }
+
+// Closes reports whether a step of kind k closes an incident: a
+// resolution, in PagerDuty or in chat.
+func (k Kind) Closes() bool { return k == Resolved || k == ResolvedInChat }
+
+// LastOpenOrClose is the index of the latest of steps that opens
+// (triggered, reopened) or closes (Kind.Closes) the incident; -1 when
+// none does.
+func LastOpenOrClose(steps []Step) int {
+	for k := len(steps) - 1; k >= 0; k-- {
+		if kind := steps[k].Kind; kind == Triggered || kind == Reopened || kind.Closes() {
+			return k
+		}
+	}
+	return -1
+}
+
+// Closed reports whether an incident with these steps (oldest first) is
+// resolved: its latest opening or closing step closes it, whatever came
+// after (a late acknowledgement or 👀 does not reopen it).
+func Closed(steps []Step) bool {
+	k := LastOpenOrClose(steps)
+	return k >= 0 && steps[k].Kind.Closes()
+}

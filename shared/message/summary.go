@@ -55,7 +55,7 @@ func RenderSummary(d Dialect, s Summary) string {
 	)
 	if n := len(s.Steps); n > 0 {
 		last := s.Steps[n-1]
-		if k := lastOpenOrClose(s.Steps); k >= 0 && closing(s.Steps[k].Kind) {
+		if k := incident.LastOpenOrClose(s.Steps); k >= 0 && s.Steps[k].Kind.Closes() {
 			last = s.Steps[k] // resolved: a later step (a late 👀, an acknowledgement) does not reopen it
 		}
 		ev.Kind, ev.Agent = last.Kind, last.Agent
@@ -152,8 +152,8 @@ func kindName(k incident.Kind) string {
 //
 //	👀 Taken by tanaka 11:17 (2m), suzuki 11:18 (3m)
 func (w *writer) takers(steps []Step, start time.Time, loc *time.Location) {
-	k := lastOpenOrClose(steps)
-	if k >= 0 && closing(steps[k].Kind) {
+	k := incident.LastOpenOrClose(steps)
+	if k >= 0 && steps[k].Kind.Closes() {
 		return
 	}
 	var takes []Step
@@ -187,19 +187,3 @@ func (w *writer) takers(steps []Step, start time.Time, loc *time.Location) {
 		}
 	}
 }
-
-// lastOpenOrClose is the index of the latest step that opens (triggered,
-// reopened) or closes (resolved, in PagerDuty or in chat) the incident; -1
-// when none.
-func lastOpenOrClose(steps []Step) int {
-	for k := len(steps) - 1; k >= 0; k-- {
-		switch steps[k].Kind {
-		case incident.Triggered, incident.Reopened, incident.Resolved, incident.ResolvedInChat:
-			return k
-		}
-	}
-	return -1
-}
-
-// closing reports whether k closes an incident.
-func closing(k incident.Kind) bool { return k == incident.Resolved || k == incident.ResolvedInChat }

@@ -41,17 +41,7 @@ func (i Incident) Responded() bool {
 // Closed reports whether the incident's latest opening or closing step is
 // a resolution (in PagerDuty or in chat): resolved, until it is reopened
 // or triggered again.
-func (i Incident) Closed() bool {
-	for k := len(i.Steps) - 1; k >= 0; k-- {
-		switch i.Steps[k].Kind {
-		case incident.Resolved, incident.ResolvedInChat:
-			return true
-		case incident.Triggered, incident.Reopened:
-			return false
-		}
-	}
-	return false
-}
+func (i Incident) Closed() bool { return incident.Closed(i.Steps) }
 
 // TakenBy reports whether agent said "I'm on it" in chat since the
 // incident last (re)triggered.
