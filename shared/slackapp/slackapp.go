@@ -447,7 +447,9 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 	// Bots that mark what they process with 👀 are not people responding.
-	if _, bot, err := h.cfg.Slack.User(r.Context(), ra.User); err == nil && bot {
+	// The same users.info answer names a person not in the members tab.
+	name, bot, err := h.cfg.Slack.User(r.Context(), ra.User)
+	if err == nil && bot {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
@@ -456,7 +458,7 @@ func (h *Handler) event(w http.ResponseWriter, r *http.Request, body []byte) {
 		at = h.cfg.Now()
 	}
 	if h.enqueue(r.Context(), w, response{
-		kind: kind, key: "slack/" + cb.EventID, channel: ra.Item.Channel, incident: id, user: ra.User, at: at,
+		kind: kind, key: "slack/" + cb.EventID, channel: ra.Item.Channel, incident: id, user: ra.User, name: name, at: at,
 	}) {
 		w.WriteHeader(http.StatusOK)
 	}

@@ -333,6 +333,11 @@ func TestReactions(t *testing.T) {
 		t.Errorf("✅ on a reply = %+v, want Q1ABC resolved by the Slack user's display name", ev)
 	}
 
+	// One users.info per reaction that counts: whether a bot, and the name.
+	if n := len(e.slack.Calls("users.info")); n != 3 {
+		t.Errorf("%d users.info calls for 3 counted reactions", n)
+	}
+
 	// Slack is down: 503, so that Slack delivers the event again.
 	e.slack.Answer("conversations.replies", fakeslack.Status(http.StatusInternalServerError))
 	if rec := e.do(t, "/slack/events", js, reaction(t, "Ev05", "U01SUZUKI01", "eyes", parent)); rec.Code != http.StatusServiceUnavailable {
