@@ -54,11 +54,14 @@ var chats = [...]dialect{
 
 // chat is the dialect that d names; the console for an unknown Dialect.
 func (d Dialect) chat() dialect {
-	if d >= 0 && int(d) < len(chats) {
-		return chats[d]
+	if c := d.Chat(); int(c) < len(chats) {
+		return chats[c]
 	}
 	return console{}
 }
+
+// writer is a new writer of a message in d.
+func (d Dialect) writer() writer { return writer{chat: d.chat(), lang: d.Language()} }
 
 // escapes is how a chat makes outside text inert, beyond what every chat
 // gets (see inert): the replacement of each character that means something

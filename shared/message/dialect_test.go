@@ -55,7 +55,7 @@ func TestNewDialect(t *testing.T) {
 	in.Event.Incident.Title = "Disk *full* on [db]"
 	in.Notice = "Nobody_else"
 	in.Runbooks = []rotation.Runbook{{URL: "https://wiki.example.com/db", Note: "DB runbook"}}
-	got := render(markdown{}, in)
+	got := render(writer{chat: markdown{}}, in)
 	want := "🚨 **Triggered** — [#1234 Disk \\*full\\* on \\[db\\]](https://example.pagerduty.com/incidents/Q1ABCDEF2GH3IJ)\n" +
 		"Service: checkout-api · Urgency: high · Priority: P1\n" +
 		"Assigned to: Sato Taro, Suzuki Hanako\n" +
@@ -75,7 +75,7 @@ func TestNewDialect(t *testing.T) {
 		OnCall: []rotation.Member{ito}, AlertChannels: []Channel{{Dialect: Slack, ID: "C0ALERTS"}},
 		ManualURL: manualURL, Checklist: []string{"Log in_to PagerDuty"},
 	}
-	got = renderReminder(markdown{}, r)
+	got = renderReminder(writer{chat: markdown{}}, r)
 	want = "🌙 **On call next working day** — Tuesday 2026-11-24, 10:00–17:00\n" +
 		"Hi @Ito: you are on call on Tuesday 2026-11-24 from 10:00 to 17:00. Alerts in Slack channel C0ALERTS will mention you then.\n" +
 		"**Before your shift:**\n" +

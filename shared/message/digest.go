@@ -1,6 +1,7 @@
 package message
 
 import (
+	"strings"
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/digest"
@@ -30,59 +31,24 @@ const (
 // sheet: they are made inert as in Render, and nobody is mentioned. Like
 // Render it is pure and never exceeds the chat's limit.
 func RenderDigest(d Dialect, r digest.Report) string {
-	w := writer{chat: d.chat()}
+	w := d.writer()
 	w.b.Grow(512 + 64*(len(r.Services)+len(r.People)) + 128*len(r.Noisiest))
 
 	w.symbol(":bar_chart:", "📊")
-	w.strong("Weekly on-call digest")
-	w.raw(" — ")
-	w.day(rotation.DateOf(r.From))
-	w.raw(" to ")
-	w.day(rotation.DateOf(r.To.Add(-time.Nanosecond).In(r.To.Location())))
+	w.say("digest.title", "From", w.day(rotation.DateOf(r.From)),
+		"To", w.day(rotation.DateOf(r.To.Add(-time.Nanosecond).In(r.To.Location()))))
 
 	w.b.WriteByte('\n')
 	if r.Incidents == 0 {
-		w.strong("No incidents")
-		w.raw(" this week.")
+		w.say("digest.no_incidents")
 	} else {
 		w.digestTotals(&r)
 		w.b.WriteByte('\n')
-		w.strong("Time to first response:")
-		w.raw(" ")
-		w.digestStats(r.FirstResponse)
-		w.raw(" (")
-		w.int(r.FirstResponse.N)
-		w.raw(" responded")
-		if r.FirstResponse.N > 0 {
-			w.raw(": ")
-			w.int(r.FirstInChat)
-			w.raw(" in chat, ")
-			w.int(r.FirstInPagerDuty)
-			w.raw(" in PagerDuty")
-		}
-		w.raw("; ")
-		w.int(r.NoResponse)
-		w.raw(" never)")
+		w.say("digest.first_response", "Stats", w.digestStats(r.FirstResponse), "N", r.FirstResponse.N,
+			"InChat", r.FirstInChat, "InPagerDuty", r.FirstInPagerDuty, "Never", r.NoResponse)
 		w.b.WriteByte('\n')
-		w.strong("Time to resolve:")
-		w.raw(" ")
-		w.digestStats(r.MTTR)
-		w.raw(" (")
-		w.int(r.MTTR.N)
-		w.raw(" resolved, ")
-		w.int(r.Unresolved)
-		w.raw(" still open")
-		if r.Reopened > 0 {
-			w.raw(", ")
-			w.int(r.Reopened)
-			w.raw(" reopened")
-		}
-		if r.Merged > 0 {
-			w.raw(", ")
-			w.int(r.Merged)
-			w.raw(" merged into others")
-		}
-		w.raw(")")
+		w.say("digest.resolve", "Stats", w.digestStats(r.MTTR), "N", r.MTTR.N,
+			"Open", r.Unresolved, "Reopened", r.Reopened, "Merged", r.Merged)
 		w.digestServices(r.Services)
 	}
 	w.digestPeople(r.People)
@@ -94,58 +60,35 @@ func RenderDigest(d Dialect, r digest.Report) string {
 // digestTotals writes "12 incidents: 8 high urgency, 4 low · 8 in business
 // hours, 4 outside".
 func (w *writer) digestTotals(r *digest.Report) {
-	open, close := w.chat.bold()
-	w.raw(open)
-	w.digestCount(r.Incidents, "incident", "incidents")
-	w.raw(close)
-	w.raw(": ")
-	w.digestUrgencies(r.High, r.Low, r.Incidents, " urgency")
-	w.raw(" · ")
-	w.int(r.BusinessHours)
-	w.raw(" in business hours, ")
-	w.int(r.OutsideHours)
-	w.raw(" outside")
+	w.say("digest.totals", "Incidents", w.lang.N("digest.incidents", r.Incidents),
+		"Urgencies", w.digestUrgencies(r.High, r.Low, r.Incidents, "digest.high_urgency"),
+		"Inside", r.BusinessHours, "Outside", r.OutsideHours)
 }
 
-// digestUrgencies writes "8 high<suffix>, 4 low, 1 other": the high count
-// always, the others when not zero.
-func (w *writer) digestUrgencies(high, low, total int, suffix string) {
-	w.int(high)
-	w.raw(" high")
-	w.raw(suffix)
+// digestUrgencies is "8 high urgency, 4 low, 1 other" (high is the text id
+// of the high count): the high count always, the others when not zero.
+func (w *writer) digestUrgencies(high, low, total int, highID string) string {
+	var b strings.Builder
+	b.WriteString(w.lang.T(highID, "N", high))
 	if low > 0 {
-		w.raw(", ")
-		w.int(low)
-		w.raw(" low")
+		b.WriteString(w.lang.T("list.separator"))
+		b.WriteString(w.lang.T("digest.low", "N", low))
 	}
 	if other := total - high - low; other > 0 {
-		w.raw(", ")
-		w.int(other)
-		w.raw(" other")
+		b.WriteString(w.lang.T("list.separator"))
+		b.WriteString(w.lang.T("digest.other_urgency", "N", other))
 	}
+	return b.String()
 }
 
-// digestStats writes "median 5m, p90 30m", or "none".
-func (w *writer) digestStats(s digest.Stats) {
+// digestStats is "median 5m, p90 30m", or "none".
+func (w *writer) digestStats(s digest.Stats) string {
 	if s.N == 0 {
-		w.raw("none")
-		return
+		return w.lang.T("digest.none")
 	}
-	w.raw("median ")
-	w.duration(s.Median)
-	w.raw(", p90 ")
-	w.duration(s.P90)
-}
-
-// digestCount writes "1 incident" or "3 incidents".
-func (w *writer) digestCount(n int, one, many string) {
-	w.int(n)
-	w.b.WriteByte(' ')
-	if n == 1 {
-		w.raw(one)
-	} else {
-		w.raw(many)
-	}
+	return w.lang.T("digest.stats",
+		"Median", w.sub(func(v *writer) { v.duration(s.Median) }),
+		"P90", w.sub(func(v *writer) { v.duration(s.P90) }))
 }
 
 // digestBullet starts a list item on a new line.
@@ -157,9 +100,7 @@ func (w *writer) digestBullet() {
 // digestMore writes the line "and N more" after a capped list.
 func (w *writer) digestMore(n int) {
 	w.digestBullet()
-	w.raw("and ")
-	w.int(n)
-	w.raw(" more")
+	w.raw(w.lang.N("digest.more", n))
 }
 
 func (w *writer) digestServices(services []digest.Service) {
@@ -167,7 +108,7 @@ func (w *writer) digestServices(services []digest.Service) {
 		return
 	}
 	w.b.WriteByte('\n')
-	w.strong("By service")
+	w.strong(w.lang.T("digest.by_service"))
 	for i, s := range services {
 		if i == digestServicesMax {
 			w.digestMore(len(services) - i)
@@ -177,16 +118,11 @@ func (w *writer) digestServices(services []digest.Service) {
 		if s.Name != "" {
 			w.text(s.Name, fieldMax)
 		} else if s.ID != "" {
-			w.raw("service ")
-			w.text(s.ID, nameMax)
+			w.say("digest.service_by_id", "ID", w.esc(s.ID, nameMax))
 		} else {
-			w.raw("(unknown service)")
+			w.raw(w.lang.T("digest.unknown_service"))
 		}
-		w.raw(": ")
-		w.int(s.Incidents)
-		w.raw(" (")
-		w.digestUrgencies(s.High, s.Low, s.Incidents, "")
-		w.raw(")")
+		w.say("digest.service_count", "N", s.Incidents, "Urgencies", w.digestUrgencies(s.High, s.Low, s.Incidents, "digest.high"))
 	}
 }
 
@@ -195,7 +131,7 @@ func (w *writer) digestPeople(people []digest.Person) {
 		return
 	}
 	w.b.WriteByte('\n')
-	w.strong("By person")
+	w.strong(w.lang.T("digest.by_person"))
 	for i, p := range people {
 		if i == digestPeopleMax {
 			w.digestMore(len(people) - i)
@@ -203,15 +139,8 @@ func (w *writer) digestPeople(people []digest.Person) {
 		}
 		w.digestBullet()
 		w.text(p.Name, nameMax)
-		w.raw(": ")
-		w.digestCount(p.OnShift, "incident", "incidents")
-		w.raw(" on shift, responded to ")
-		w.int(p.Responded)
-		if p.RespondedOutside > 0 {
-			w.raw(" (")
-			w.int(p.RespondedOutside)
-			w.raw(" outside business hours)")
-		}
+		w.say("digest.person", "Incidents", w.lang.N("digest.incidents", p.OnShift),
+			"Responded", p.Responded, "Outside", p.RespondedOutside)
 	}
 }
 
@@ -220,7 +149,7 @@ func (w *writer) digestAlerts(alerts []digest.Alert) {
 		return
 	}
 	w.b.WriteByte('\n')
-	w.strong("Noisiest alerts")
+	w.strong(w.lang.T("digest.noisiest"))
 	for _, a := range alerts {
 		w.digestBullet()
 		if a.Title != "" { // the alert as people know it; the fingerprint is a hash
@@ -229,11 +158,8 @@ func (w *writer) digestAlerts(alerts []digest.Alert) {
 			w.text(a.Fingerprint, nameMax)
 		}
 		if a.Service != "" {
-			w.raw(" (")
-			w.text(a.Service, fieldMax)
-			w.raw(")")
+			w.say("digest.alert_service", "Service", w.esc(a.Service, fieldMax))
 		}
-		w.raw(": ")
-		w.digestCount(a.Incidents, "incident", "incidents")
+		w.say("digest.alert_count", "Incidents", w.lang.N("digest.incidents", a.Incidents))
 	}
 }

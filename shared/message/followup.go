@@ -27,36 +27,29 @@ type Followup struct {
 // long it has waited. On Slack it goes into the incident's thread; on
 // Typetalk the tag ties it to the incident. Pure, like Render.
 func RenderFollowup(d Dialect, f Followup) string {
-	w := writer{chat: d.chat()}
+	w := d.writer()
 	w.b.Grow(256 + len(f.Incident.Title) + 32*len(f.OnCall))
 	w.symbol(":bell:", "🔔")
 	if f.AckReaction != "" {
-		w.strong("Still nobody on it")
+		w.strong(w.lang.T("followup.nobody_on_it"))
 	} else {
-		w.strong("Still not acknowledged")
+		w.strong(w.lang.T("followup.not_acknowledged"))
 	}
 	if f.Waiting > 0 {
-		w.raw(" after ")
-		w.duration(f.Waiting)
+		w.say("followup.after", "After", w.sub(func(v *writer) { v.duration(f.Waiting) }))
 	}
-	w.raw(" — ")
-	w.ref(&f.Incident)
+	w.say("headline.ref", "Ref", w.sub(func(v *writer) { v.ref(&f.Incident) }))
 	w.url(&f.Incident)
+	w.b.WriteByte('\n')
 	if f.AckReaction != "" {
-		w.raw("\nReact with ")
-		w.symbol(":"+f.AckReaction+":", ":"+f.AckReaction+":")
-		w.raw("or press ")
-		w.strong("I'm on it")
-		w.raw(" on the alert when you take it: the reminders stop.")
+		w.say("followup.ask_chat", "Reaction", w.sub(func(v *writer) {
+			v.symbol(":"+f.AckReaction+":", ":"+f.AckReaction+":")
+		}))
 	} else {
-		w.raw("\nPlease acknowledge it in PagerDuty, or say here who is looking.")
+		w.say("followup.ask_pagerduty")
 	}
 	if f.Max > 0 {
-		w.raw(" (reminder ")
-		w.int(f.N)
-		w.raw(" of ")
-		w.int(f.Max)
-		w.raw(")")
+		w.say("followup.count", "N", f.N, "Max", f.Max)
 	}
 	foot := w.b.Len()
 	w.footer(&Input{Tag: f.Tag, OnCall: f.OnCall, Mention: true})

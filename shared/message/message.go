@@ -45,25 +45,50 @@ import (
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/locale"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 )
 
-// Dialect is the text format of one chat tool.
+// Dialect is how one chat's messages are written: its text format (Slack
+// mrkdwn, Typetalk plain text, the console) and the language of the words
+// (English unless In says otherwise).
 type Dialect int
 
-// The dialects. An unknown Dialect renders as Console.
+// The dialects, in English. An unknown Dialect renders as Console.
 const (
 	Console  Dialect = iota // plain text for a terminal or a log
 	Slack                   // Slack mrkdwn
 	Typetalk                // Typetalk plain text with @mentions and #hashtags
 )
 
-// String is the dialect's lower-case name: console, slack, typetalk.
+// chatBits are the bits of a Dialect that name its chat; the bits above
+// are its locale.Language.
+const chatBits = 8
+
+// In is d written in language l: Slack.In(locale.Japanese).
+func (d Dialect) In(l locale.Language) Dialect {
+	return d.Chat() | Dialect(l)<<chatBits
+}
+
+// Chat is d's chat alone, in English: compare it with Slack, Typetalk,
+// Console.
+func (d Dialect) Chat() Dialect { return d & (1<<chatBits - 1) }
+
+// Language is the language d writes in.
+func (d Dialect) Language() locale.Language { return locale.Language(d >> chatBits) }
+
+// String is the chat's lower-case name, console, slack or typetalk, and
+// its language when not English: "slack/ja".
 func (d Dialect) String() string {
-	if d >= 0 && int(d) < len(chats) {
-		return chats[d].name()
+	c := d.Chat()
+	name := "Dialect(" + strconv.Itoa(int(c)) + ")"
+	if int(c) < len(chats) {
+		name = chats[c].name()
 	}
-	return "Dialect(" + strconv.Itoa(int(d)) + ")"
+	if l := d.Language(); l != locale.English {
+		name += "/" + l.String()
+	}
+	return name
 }
 
 // limit is the longest message in d, in UTF-16 code units.
@@ -134,11 +159,10 @@ func Tag(number int) string {
 }
 
 // Render returns the text of the message for in, in dialect d.
-func Render(d Dialect, in Input) string { return render(d.chat(), in) }
+func Render(d Dialect, in Input) string { return render(d.writer(), in) }
 
-// render is Render in chat c.
-func render(c dialect, in Input) string {
-	w := writer{chat: c}
+// render is Render with w, a new writer.
+func render(w writer, in Input) string {
 	w.b.Grow(estimate(&in))
 
 	ev := &in.Event
@@ -210,73 +234,48 @@ func (w *writer) headline(ev *incident.Event, elapsed time.Duration) {
 	if m := ev.MergedInto; ev.Kind == incident.Resolved && m != nil {
 		// Nobody resolved it: it goes on as another incident.
 		w.symbol(":link:", "🔗")
-		w.strong("Merged into")
-		w.b.WriteByte(' ')
-		w.shortRef(m)
-		w.raw(" — ")
-		w.ref(inc)
+		w.say("headline.merged_into", "Ref", w.sub(func(v *writer) { v.shortRef(m) }))
+		w.say("headline.ref", "Ref", w.sub(func(v *writer) { v.ref(inc) }))
 		return
 	}
 	w.emoji(ev.Kind)
 	switch ev.Kind {
-	case incident.Triggered:
-		w.strong("Triggered")
-	case incident.Acknowledged:
-		w.strong("Acknowledged")
-		w.by(ev.Agent)
-		w.after(elapsed)
-	case incident.Unacknowledged:
-		w.strong("Unacknowledged")
-		w.by(ev.Agent)
-	case incident.Resolved:
-		w.strong("Resolved")
-		w.by(ev.Agent)
-		w.after(elapsed)
 	case incident.Reassigned:
-		w.strong("Reassigned")
+		w.strong(w.lang.T("kind.reassigned"))
 		w.to(ev.Assignees)
-		w.by(ev.Agent)
+		w.by(ev.Agent, 0)
 	case incident.Escalated:
-		w.strong("Escalated")
+		w.strong(w.lang.T("kind.escalated"))
 		if len(ev.Assignees) > 0 {
 			w.to(ev.Assignees)
 		} else if ev.Escalation != "" {
-			w.raw(" to ")
-			w.text(ev.Escalation, fieldMax)
+			w.say("headline.to", "To", w.esc(ev.Escalation, fieldMax))
 		}
-		w.by(ev.Agent)
+		w.by(ev.Agent, 0)
 	case incident.Delegated:
-		w.strong("Delegated")
+		w.strong(w.lang.T("kind.delegated"))
 		if ev.Escalation != "" {
-			w.raw(" to ")
-			w.text(ev.Escalation, fieldMax)
+			w.say("headline.to", "To", w.esc(ev.Escalation, fieldMax))
 		} else {
 			w.to(ev.Assignees)
 		}
-		w.by(ev.Agent)
+		w.by(ev.Agent, 0)
 	case incident.PriorityUpdated:
 		if inc.Priority != "" {
-			w.strong("Priority changed")
-			w.raw(" to ")
-			w.text(inc.Priority, nameMax)
+			w.say("headline.priority_changed", "Priority", w.esc(inc.Priority, nameMax))
 		} else {
-			w.strong("Priority removed")
+			w.strong(w.lang.T("kind.priority_removed"))
 		}
-		w.by(ev.Agent)
-	case incident.Reopened:
-		w.strong("Reopened")
-		w.by(ev.Agent)
-	case incident.Annotated:
-		w.strong("Note")
+		w.by(ev.Agent, 0)
+	case incident.Annotated, incident.NotedInChat:
+		w.strong(w.lang.T("kind.note"))
 		if ev.Agent != "" {
-			w.raw(" from ")
-			w.text(ev.Agent, nameMax)
+			w.say("headline.from", "Name", w.esc(ev.Agent, nameMax))
 		}
 	case incident.ResponderAdded:
-		w.strong("Responder requested")
+		w.strong(w.lang.T("kind.responder_added"))
 		if ev.Responder != "" {
-			w.raw(": ")
-			w.text(ev.Responder, nameMax)
+			w.say("headline.colon", "Value", w.esc(ev.Responder, nameMax))
 		}
 	case incident.ResponderReplied:
 		who := ev.Responder
@@ -284,60 +283,79 @@ func (w *writer) headline(ev *incident.Event, elapsed time.Duration) {
 			who = ev.Agent
 		}
 		if who != "" {
-			w.text(who, nameMax)
-			w.raw(" ")
-			w.strong("replied")
+			w.say("headline.replied", "Name", w.esc(who, nameMax))
 		} else {
-			w.strong("Responder replied")
+			w.strong(w.lang.T("kind.responder_replied"))
 		}
-	case incident.StatusUpdatePublished:
-		w.strong("Status update")
-		w.by(ev.Agent)
-	case incident.ConferenceBridgeUpdate:
-		w.strong("Conference bridge updated")
-		w.by(ev.Agent)
 	case incident.ServiceUpdated:
-		w.strong("Service changed")
+		w.strong(w.lang.T("kind.service_updated"))
 		if inc.Service.Name != "" {
-			w.raw(" to ")
-			w.text(inc.Service.Name, fieldMax)
+			w.say("headline.to", "To", w.esc(inc.Service.Name, fieldMax))
 		}
-		w.by(ev.Agent)
-	case incident.IncidentTypeChanged:
-		w.strong("Incident type changed")
-		w.by(ev.Agent)
-	case incident.CustomFieldsUpdated:
-		w.strong("Custom fields updated")
-		w.by(ev.Agent)
-	case incident.WorkflowStarted:
-		w.strong("Workflow started")
-	case incident.WorkflowCompleted:
-		w.strong("Workflow completed")
+		w.by(ev.Agent, 0)
 	case incident.Taken:
-		w.strong("On it")
-		w.raw(": ")
-		w.text(cmp.Or(ev.Agent, "someone"), nameMax)
-		w.after(elapsed)
-	case incident.ResolvedInChat:
-		w.strong("Resolved in chat")
-		w.by(ev.Agent)
-		w.after(elapsed)
-	case incident.NotedInChat:
-		w.strong("Note")
-		if ev.Agent != "" {
-			w.raw(" from ")
-			w.text(ev.Agent, nameMax)
-		}
+		w.strong(w.lang.T("kind.taken"))
+		w.say("headline.colon", "Value", w.esc(cmp.Or(ev.Agent, w.lang.T("someone")), nameMax))
+		w.by("", elapsed)
+	case incident.WorkflowStarted, incident.WorkflowCompleted:
+		w.strong(w.lang.T(kindID(ev.Kind)))
 	default:
-		w.strong("Event")
-		if ev.Kind != "" {
-			w.raw(": ")
-			w.text(string(ev.Kind), nameMax)
+		id := kindID(ev.Kind)
+		if id == "kind.event" {
+			w.strong(w.lang.T(id))
+			if ev.Kind != "" {
+				w.say("headline.colon", "Value", w.esc(string(ev.Kind), nameMax))
+			}
+		} else {
+			w.strong(w.lang.T(id))
 		}
-		w.by(ev.Agent)
+		switch ev.Kind {
+		case incident.Acknowledged, incident.Resolved, incident.ResolvedInChat:
+			w.by(ev.Agent, elapsed)
+		case incident.Triggered:
+		default:
+			w.by(ev.Agent, 0)
+		}
 	}
-	w.raw(" — ")
-	w.ref(inc)
+	w.say("headline.ref", "Ref", w.sub(func(v *writer) { v.ref(inc) }))
+}
+
+// kindID is the catalog ID of the headline's word for kind k:
+// "kind.resolved"; "kind.event" for a kind without one.
+func kindID(k incident.Kind) string {
+	switch k {
+	case incident.Triggered:
+		return "kind.triggered"
+	case incident.Acknowledged:
+		return "kind.acknowledged"
+	case incident.Unacknowledged:
+		return "kind.unacknowledged"
+	case incident.Resolved:
+		return "kind.resolved"
+	case incident.Reassigned:
+		return "kind.reassigned"
+	case incident.Escalated:
+		return "kind.escalated"
+	case incident.Delegated:
+		return "kind.delegated"
+	case incident.Reopened:
+		return "kind.reopened"
+	case incident.StatusUpdatePublished:
+		return "kind.status_update"
+	case incident.ConferenceBridgeUpdate:
+		return "kind.conference_bridge"
+	case incident.IncidentTypeChanged:
+		return "kind.incident_type"
+	case incident.CustomFieldsUpdated:
+		return "kind.custom_fields"
+	case incident.WorkflowStarted:
+		return "kind.workflow_started"
+	case incident.WorkflowCompleted:
+		return "kind.workflow_completed"
+	case incident.ResolvedInChat:
+		return "kind.resolved_in_chat"
+	}
+	return "kind.event"
 }
 
 // emoji writes the kind's emoji and a space, as the chat shows it (a Slack
@@ -395,67 +413,66 @@ func (w *writer) emoji(k incident.Kind) {
 	w.symbol(code, char)
 }
 
-// after writes " after 1h 25m" for a positive elapsed time.
-func (w *writer) after(elapsed time.Duration) {
-	if elapsed > 0 {
-		w.raw(" after ")
-		w.duration(elapsed)
-	}
-}
+// Duration is d as English messages write it: "45s", "4m", "1h 25m" or
+// "2d 3h", the two largest units, to the nearest minute from a minute on.
+func Duration(d time.Duration) string { return DurationIn(locale.English, d) }
 
-// Duration is d as messages write it: "45s", "4m", "1h 25m" or "2d 3h",
-// the two largest units, to the nearest minute from a minute on.
-func Duration(d time.Duration) string {
-	var w writer
+// DurationIn is Duration in language l ("3分", "1時間25分" in Japanese).
+func DurationIn(l locale.Language, d time.Duration) string {
+	w := writer{lang: l}
 	w.duration(d)
 	return w.b.String()
 }
 
-// duration writes d as "45s", "4m", "1h 25m" or "2d 3h": the two largest
-// units, to the nearest minute from a minute on.
+// duration writes d as "45s", "4m", "1h 25m" or "2d 3h" (in the message's
+// language): the two largest units, to the nearest minute from a minute on.
 func (w *writer) duration(d time.Duration) {
 	if d >= time.Minute {
 		d = d.Round(time.Minute)
 	}
+	l := w.lang
 	switch {
 	case d < time.Minute:
-		w.int(int(d / time.Second))
-		w.raw("s")
+		w.raw(l.N("duration.seconds", int(d/time.Second)))
 	case d < time.Hour:
-		w.int(int(d / time.Minute))
-		w.raw("m")
+		w.raw(l.N("duration.minutes", int(d/time.Minute)))
 	case d < 24*time.Hour:
-		w.int(int(d / time.Hour))
-		w.raw("h")
-		if m := int(d % time.Hour / time.Minute); m > 0 {
-			w.raw(" ")
-			w.int(m)
-			w.raw("m")
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			w.raw(l.N("duration.hours", h))
+		} else {
+			w.raw(l.T("duration.hours_minutes", "H", h, "M", m))
 		}
 	default:
-		w.int(int(d / (24 * time.Hour)))
-		w.raw("d")
-		if h := int(d % (24 * time.Hour) / time.Hour); h > 0 {
-			w.raw(" ")
-			w.int(h)
-			w.raw("h")
+		days, h := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+		if h == 0 {
+			w.raw(l.N("duration.days", days))
+		} else {
+			w.raw(l.T("duration.days_hours", "D", days, "H", h))
 		}
 	}
 }
 
-// by writes " by agent" when the agent is known.
-func (w *writer) by(agent string) {
-	if agent != "" {
-		w.raw(" by ")
-		w.text(agent, nameMax)
+// by writes who did it and after how long since the trigger (" by agent
+// after 1h 25m"), each when known (agent not empty, elapsed > 0).
+func (w *writer) by(agent string, elapsed time.Duration) {
+	if agent == "" && elapsed <= 0 {
+		return
 	}
+	var by, after string
+	if agent != "" {
+		by = w.esc(agent, nameMax)
+	}
+	if elapsed > 0 {
+		after = w.sub(func(v *writer) { v.duration(elapsed) })
+	}
+	w.say("headline.by_after", "By", by, "After", after)
 }
 
 // to writes " to A, B" when names is not empty.
 func (w *writer) to(names []string) {
 	if len(names) > 0 {
-		w.raw(" to ")
-		w.names(names)
+		w.say("headline.to", "To", w.sub(func(v *writer) { v.names(names) }))
 	}
 }
 
@@ -463,13 +480,11 @@ func (w *writer) to(names []string) {
 func (w *writer) names(names []string) {
 	for i, n := range names {
 		if i == listMax {
-			w.raw(" and ")
-			w.int(len(names) - listMax)
-			w.raw(" more")
+			w.raw(w.lang.N("list.more", len(names)-listMax))
 			return
 		}
 		if i > 0 {
-			w.raw(", ")
+			w.raw(w.lang.T("list.separator"))
 		}
 		w.text(n, nameMax)
 	}
@@ -488,10 +503,9 @@ func (w *writer) ref(inc *incident.Incident) {
 	case inc.Title != "":
 		w.text(inc.Title, titleMax)
 	case inc.ID != "":
-		w.raw("incident ")
-		w.text(inc.ID, nameMax)
+		w.say("incident.by_id", "ID", w.esc(inc.ID, nameMax))
 	default:
-		w.raw("(unknown incident)")
+		w.raw(w.lang.T("incident.unknown"))
 	}
 	if w.linked {
 		w.chat.closeLink(w, inc.URL)
@@ -506,8 +520,7 @@ func (w *writer) shortRef(inc *incident.Incident) {
 		w.text("#", 0)
 		w.int(inc.Number)
 	} else {
-		w.raw("incident ")
-		w.text(inc.ID, nameMax)
+		w.say("incident.by_id", "ID", w.esc(inc.ID, nameMax))
 	}
 	if linked {
 		w.chat.closeLink(w, inc.URL)
@@ -529,20 +542,17 @@ func (w *writer) facts(inc *incident.Incident) {
 	sep := "\n"
 	if inc.Service.Name != "" {
 		w.raw(sep)
-		w.raw("Service: ")
-		w.text(inc.Service.Name, fieldMax)
+		w.say("fact.service", "Value", w.esc(inc.Service.Name, fieldMax))
 		sep = " · "
 	}
 	if inc.Urgency != "" {
 		w.raw(sep)
-		w.raw("Urgency: ")
-		w.text(inc.Urgency, nameMax)
+		w.say("fact.urgency", "Value", w.esc(inc.Urgency, nameMax))
 		sep = " · "
 	}
 	if inc.Priority != "" {
 		w.raw(sep)
-		w.raw("Priority: ")
-		w.text(inc.Priority, nameMax)
+		w.say("fact.priority", "Value", w.esc(inc.Priority, nameMax))
 	}
 }
 
@@ -550,17 +560,22 @@ func (w *writer) facts(inc *incident.Incident) {
 // a new incident, the escalation policy, the note, reply or status update.
 func (w *writer) details(ev *incident.Event) {
 	if ev.Kind == incident.Triggered && len(ev.Assignees) > 0 {
-		w.raw("\nAssigned to: ")
-		w.names(ev.Assignees)
+		w.assigned(ev.Assignees)
 	}
 	if ev.Kind == incident.Escalated && len(ev.Assignees) > 0 && ev.Escalation != "" {
-		w.raw("\nEscalation policy: ")
-		w.text(ev.Escalation, fieldMax)
+		w.b.WriteByte('\n')
+		w.say("fact.escalation_policy", "Value", w.esc(ev.Escalation, fieldMax))
 	}
 	if note := strings.TrimSpace(ev.Note); note != "" {
 		w.raw("\n> ")
 		w.quote(note)
 	}
+}
+
+// assigned writes the line "\nAssigned to: A, B".
+func (w *writer) assigned(names []string) {
+	w.b.WriteByte('\n')
+	w.say("fact.assigned", "Names", w.sub(func(v *writer) { v.names(names) }))
 }
 
 // seen writes the line under a trigger's headline: the first time the
@@ -571,60 +586,43 @@ func (w *writer) seen(s *incident.Sighting, now time.Time) {
 	w.b.WriteByte('\n')
 	if s.Count <= 0 {
 		w.symbol(":new:", "🆕")
-		w.strong("First time this alert has fired")
+		w.strong(w.lang.T("seen.first"))
 		return
 	}
 	w.symbol(":arrows_counterclockwise:", "🔄")
-	if s.Count == 1 {
-		w.raw("Seen once before")
-	} else {
-		w.raw("Seen ")
-		w.int(s.Count)
-		w.raw(" times before")
-	}
 	if s.Last.IsZero() || now.IsZero() || s.Last.After(now) {
+		w.raw(w.lang.N("seen.before", s.Count))
 		return
 	}
-	if s.Count == 1 {
-		w.raw(", ")
-	} else {
-		w.raw(", last ")
-	}
-	w.ago(now.Sub(s.Last))
+	w.raw(w.lang.N("seen.before_last", s.Count, "Ago", w.sub(func(v *writer) { v.ago(now.Sub(s.Last)) })))
 }
 
 // ago writes how long ago d was, in its largest whole unit: "less than a
 // minute ago", "5 minutes ago", "1 hour ago", "3 days ago", "2 weeks ago"
 // (from 14 days), "4 months ago" (from 60 days, of 30 days), "1 year ago"
-// (from 365 days).
+// (from 365 days); in Japanese "5分前".
 func (w *writer) ago(d time.Duration) {
 	const day = 24 * time.Hour
 	var n int
 	var unit string
 	switch {
 	case d < time.Minute:
-		w.raw("less than a minute ago")
+		w.raw(w.lang.T("ago.now"))
 		return
 	case d < time.Hour:
-		n, unit = int(d/time.Minute), "minute"
+		n, unit = int(d/time.Minute), "ago.minutes"
 	case d < day:
-		n, unit = int(d/time.Hour), "hour"
+		n, unit = int(d/time.Hour), "ago.hours"
 	case d < 14*day:
-		n, unit = int(d/day), "day"
+		n, unit = int(d/day), "ago.days"
 	case d < 60*day:
-		n, unit = int(d/(7*day)), "week"
+		n, unit = int(d/(7*day)), "ago.weeks"
 	case d < 365*day:
-		n, unit = int(d/(30*day)), "month"
+		n, unit = int(d/(30*day)), "ago.months"
 	default:
-		n, unit = int(d/(365*day)), "year"
+		n, unit = int(d/(365*day)), "ago.years"
 	}
-	w.int(n)
-	w.b.WriteByte(' ')
-	w.raw(unit)
-	if n != 1 {
-		w.b.WriteByte('s')
-	}
-	w.raw(" ago")
+	w.raw(w.lang.N(unit, n))
 }
 
 // runbooks writes a line per runbook, at most rotation.MaxRunbooks, those
@@ -643,8 +641,8 @@ func (w *writer) runbooks(rbs []rotation.Runbook) {
 		}
 		shown++
 		note := strings.TrimSpace(rb.Note)
-		w.raw("\nRunbook: ")
-		w.chat.link(w, rb.URL, note)
+		w.b.WriteByte('\n')
+		w.say("fact.runbook", "Link", w.sub(func(v *writer) { v.chat.link(v, rb.URL, note) }))
 	}
 }
 
@@ -660,7 +658,8 @@ func (w *writer) footer(in *Input) {
 		}
 	}
 	if in.Mention && anyShown(in.OnCall) {
-		w.raw("\nOn call:")
+		w.b.WriteByte('\n')
+		w.raw(w.lang.T("footer.on_call"))
 		for i := range in.OnCall {
 			w.member(&in.OnCall[i])
 		}
@@ -684,16 +683,12 @@ func (w *writer) footer(in *Input) {
 func (w *writer) unmatched(cells []string) {
 	for i, u := range cells {
 		if i == MaxUnmatched {
-			if n := len(cells) - i; n == 1 {
-				w.raw("\n⚠ and 1 more cell of the sheet matches no member")
-			} else {
-				w.raw("\n⚠ and " + strconv.Itoa(n) + " more cells of the sheet match no member")
-			}
+			w.b.WriteByte('\n')
+			w.raw(w.lang.N("unmatched.more", len(cells)-i))
 			return
 		}
-		w.raw("\n⚠ \"")
-		w.text(u, unmatchedMax)
-		w.raw("\" in the sheet matches no member")
+		w.b.WriteByte('\n')
+		w.say("unmatched.cell", "Cell", w.esc(u, unmatchedMax))
 	}
 }
 
@@ -758,18 +753,17 @@ const (
 //	lag_seconds: 42
 func (w *writer) alert(ev *incident.Event) {
 	if s := ev.Source; s != nil && linkable(s.URL) {
-		label := "View in " + strings.TrimSpace(s.Label)
+		label := w.lang.T("alert.view_in", "Source", strings.TrimSpace(s.Label))
 		if strings.TrimSpace(s.Label) == "" {
-			label = "View the alert"
+			label = w.lang.T("alert.view")
 		}
 		w.b.WriteByte('\n')
 		w.chat.link(w, s.URL, label)
 	}
 	for i, d := range ev.Details {
 		if i == maxDetails {
-			w.raw("\n… ")
-			w.int(len(ev.Details) - i)
-			w.raw(" more")
+			w.b.WriteByte('\n')
+			w.raw(w.lang.N("alert.more_details", len(ev.Details)-i))
 			break
 		}
 		w.b.WriteByte('\n')
@@ -784,6 +778,6 @@ func (w *writer) alert(ev *incident.Event) {
 		}
 		shown++
 		w.b.WriteByte('\n')
-		w.chat.link(w, l.URL, cmp.Or(strings.TrimSpace(l.Label), "Link"))
+		w.chat.link(w, l.URL, cmp.Or(strings.TrimSpace(l.Label), w.lang.T("alert.link")))
 	}
 }

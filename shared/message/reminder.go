@@ -113,11 +113,10 @@ const (
 // is pure, escapes every text that comes from the sheet or the settings with
 // the same rules, and never exceeds the chat's limit. Reminders are inside
 // business hours by definition: the on-call people are always mentioned.
-func RenderReminder(d Dialect, r Reminder) string { return renderReminder(d.chat(), r) }
+func RenderReminder(d Dialect, r Reminder) string { return renderReminder(d.writer(), r) }
 
-// renderReminder is RenderReminder in chat c.
-func renderReminder(c dialect, r Reminder) string {
-	w := writer{chat: c}
+// renderReminder is RenderReminder with w, a new writer.
+func renderReminder(w writer, r Reminder) string {
 	w.b.Grow(512 + len(r.ManualURL) + 64*len(r.OnCall))
 	if !anyShown(r.OnCall) {
 		w.emptyRotation(&r)
@@ -140,20 +139,11 @@ func renderReminder(c dialect, r Reminder) string {
 //	On-call manual: https://…
 func (w *writer) morning(r *Reminder) {
 	w.symbol(":sunrise:", "🌅")
-	w.strong("On call today")
-	w.raw(" — ")
-	w.day(r.Date)
-	w.raw(", ")
-	w.hours(r.From, r.Until)
+	w.title("reminder.morning", r)
 	w.b.WriteByte('\n')
-	w.greet(r.OnCall)
-	w.raw(" you are on call today until ")
-	w.clock(r.Until)
-	w.raw(".")
-	if w.channels(r.AlertChannels, " Alerts in ") {
-		w.raw(" mention you until ")
-		w.clock(r.Until)
-		w.raw(".")
+	w.say("reminder.morning_greeting", "People", w.people(r.OnCall), "Until", clock(r.Until))
+	if chs := w.channels(r.AlertChannels); chs != "" {
+		w.say("reminder.morning_alerts", "Channels", chs, "Until", clock(r.Until))
 	}
 }
 
@@ -167,23 +157,13 @@ func (w *writer) morning(r *Reminder) {
 //	On-call manual: https://…
 func (w *writer) evening(r *Reminder) {
 	w.symbol(":crescent_moon:", "🌙")
-	w.strong("On call next working day")
-	w.raw(" — ")
-	w.day(r.Date)
-	w.raw(", ")
-	w.hours(r.From, r.Until)
+	w.title("reminder.evening", r)
 	w.daysOff(r.DaysOff)
 	w.b.WriteByte('\n')
-	w.greet(r.OnCall)
-	w.raw(" you are on call on ")
-	w.day(r.Date)
-	w.raw(" from ")
-	w.clock(r.From)
-	w.raw(" to ")
-	w.clock(r.Until)
-	w.raw(".")
-	if w.channels(r.AlertChannels, " Alerts in ") {
-		w.raw(" will mention you then.")
+	w.say("reminder.evening_greeting", "People", w.people(r.OnCall), "Day", w.day(r.Date),
+		"From", clock(r.From), "Until", clock(r.Until))
+	if chs := w.channels(r.AlertChannels); chs != "" {
+		w.say("reminder.evening_alerts", "Channels", chs)
 	}
 	items := 0
 	for _, item := range r.Checklist {
@@ -193,7 +173,7 @@ func (w *writer) evening(r *Reminder) {
 		}
 		if items == 0 {
 			w.b.WriteByte('\n')
-			w.strong("Before your shift:")
+			w.strong(w.lang.T("reminder.checklist"))
 		}
 		items++
 		w.b.WriteByte('\n')
@@ -209,27 +189,18 @@ func (w *writer) evening(r *Reminder) {
 func (w *writer) emptyRotation(r *Reminder) {
 	w.symbol(":warning:", "⚠️")
 	if r.Kind == EveningReminder {
-		w.strong("Nobody is on call next working day")
-	} else {
-		w.strong("Nobody is on call today")
-	}
-	w.raw(" — ")
-	w.day(r.Date)
-	w.raw(", ")
-	w.hours(r.From, r.Until)
-	if r.Kind == EveningReminder {
+		w.title("reminder.nobody_next", r)
 		w.daysOff(r.DaysOff)
+	} else {
+		w.title("reminder.nobody_today", r)
 	}
+	w.b.WriteByte('\n')
 	if len(r.Unmatched) > 0 {
-		w.raw("\nNo name in the rotation sheet for that day matches a member: correct the names below, or add the people to the members tab.")
+		w.say("reminder.nobody_unmatched")
 	} else {
-		w.raw("\nThe rotation sheet has no one for that day: please add the on-call people.")
+		w.say("reminder.nobody_empty")
 	}
-	if w.channels(r.AlertChannels, " Until then alerts in ") {
-		w.raw(" mention no one.")
-	} else {
-		w.raw(" Until then alerts mention no one.")
-	}
+	w.say("reminder.nobody_alerts", "Channels", w.channels(r.AlertChannels))
 }
 
 // symbol writes an emoji and a space, as the chat shows it given its Slack
@@ -241,48 +212,50 @@ func (w *writer) symbol(code, char string) {
 	}
 }
 
-// greet writes "Hi" and the people: a mention with their handle in this
-// chat, or their name as plain text (member writes the space before each).
-func (w *writer) greet(members []rotation.Member) {
-	w.raw("Hi")
-	for i := range members {
-		w.member(&members[i])
-	}
-	w.raw(":")
+// title writes a reminder's first line after its symbol: the words of
+// id, in bold, then the day and the hours ("On call today — Friday
+// 2026-11-20, 10:00–17:00").
+func (w *writer) title(id string, r *Reminder) {
+	w.strong(w.lang.T(id))
+	w.say("reminder.when", "Day", w.day(r.Date), "From", clock(r.From), "Until", clock(r.Until))
 }
 
-// day writes "Friday 2026-11-20".
-func (w *writer) day(d rotation.Date) {
+// people is the on-call people as the chat mentions them, each after a
+// space: a mention with their handle in this chat, or their name as plain
+// text.
+func (w *writer) people(members []rotation.Member) string {
+	return w.sub(func(v *writer) {
+		for i := range members {
+			v.member(&members[i])
+		}
+	})
+}
+
+// day is the date d with its weekday: "Friday 2026-11-20", in Japanese
+// "11月20日(金)".
+func (w *writer) day(d rotation.Date) string {
 	wd := time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Weekday()
-	w.raw(wd.String())
-	w.b.WriteByte(' ')
-	w.raw(d.String())
+	return w.lang.T("date.day", "Weekday", w.lang.T("weekday."+strings.ToLower(wd.String())),
+		"Date", d.String(), "Year", d.Year, "Month", int(d.Month), "Day", d.Day)
 }
 
-// hours writes "10:00–17:00".
-func (w *writer) hours(from, until time.Duration) {
-	w.clock(from)
-	w.raw("–")
-	w.clock(until)
+// at is the instant t (in its location) with its short weekday: "Fri
+// 03:10", in Japanese "11月20日(金) 03:10".
+func (w *writer) at(t time.Time) string {
+	wd := strings.ToLower(t.Weekday().String())
+	return w.lang.T("date.at", "Weekday", w.lang.T("weekday_short."+wd[:3]),
+		"Month", int(t.Month()), "Day", t.Day(), "Time", t.Format("15:04"))
 }
 
-// clock writes an offset from midnight as HH:MM (24:00 for midnight at the
+// clock is an offset from midnight as HH:MM (24:00 for midnight at the
 // end of the day).
-func (w *writer) clock(d time.Duration) {
+func clock(d time.Duration) string {
 	m := int(d / time.Minute)
 	if m < 0 {
 		m = 0
 	}
 	h, m := m/60, m%60
-	if h < 10 {
-		w.b.WriteByte('0')
-	}
-	w.int(h)
-	w.b.WriteByte(':')
-	if m < 10 {
-		w.b.WriteByte('0')
-	}
-	w.int(m)
+	return string([]byte{byte('0' + h/10%10), byte('0' + h%10), ':', byte('0' + m/10), byte('0' + m%10)})
 }
 
 // daysOff writes "\nDays off before then: Monday 2026-11-23 (Labor
@@ -291,44 +264,38 @@ func (w *writer) daysOff(days []DayOff) {
 	if len(days) == 0 {
 		return
 	}
-	w.raw("\nDays off before then: ")
+	w.b.WriteByte('\n')
+	w.raw(w.lang.T("reminder.days_off"))
 	for i, off := range days {
 		if i == daysOffMax {
-			w.raw(" and ")
-			w.int(len(days) - daysOffMax)
-			w.raw(" more")
+			w.raw(w.lang.N("list.more", len(days)-daysOffMax))
 			return
 		}
 		if i > 0 {
-			w.raw(", ")
+			w.raw(w.lang.T("list.separator"))
 		}
-		w.day(off.Date)
+		w.raw(w.day(off.Date))
 		if name := strings.TrimSpace(off.Name); name != "" {
-			w.raw(" (")
-			w.text(name, nameMax)
-			w.raw(")")
+			w.say("reminder.day_off_name", "Name", w.esc(w.lang.Holiday(name), nameMax))
 		}
 	}
 }
 
-// channels writes lead and the alert channels ("<#C0123> and Typetalk topic
-// 42"), and reports whether it wrote anything.
-func (w *writer) channels(chs []Channel, lead string) bool {
-	if len(chs) == 0 {
-		return false
-	}
-	w.raw(lead)
-	for i := range chs {
-		switch {
-		case i == 0:
-		case i == len(chs)-1:
-			w.raw(" and ")
-		default:
-			w.raw(", ")
+// channels is the alert channels as a list ("<#C0123> and Typetalk topic
+// 42"); "" for none.
+func (w *writer) channels(chs []Channel) string {
+	return w.sub(func(v *writer) {
+		for i := range chs {
+			switch {
+			case i == 0:
+			case i == len(chs)-1:
+				v.raw(v.lang.T("list.and"))
+			default:
+				v.raw(v.lang.T("list.separator"))
+			}
+			v.channel(&chs[i])
 		}
-		w.channel(&chs[i])
-	}
-	return true
+	})
 }
 
 // channel names one chat destination as its chat names it: a channel link
@@ -344,12 +311,14 @@ func (w *writer) manual(url string) {
 	if url == "" {
 		return
 	}
-	w.raw("\nOn-call manual: ")
-	if linkable(url) {
-		w.chat.link(w, url, "")
-	} else {
-		w.text(url, fieldMax)
-	}
+	w.b.WriteByte('\n')
+	w.say("reminder.manual", "Link", w.sub(func(v *writer) {
+		if linkable(url) {
+			v.chat.link(v, url, "")
+		} else {
+			v.text(url, fieldMax)
+		}
+	}))
 }
 
 // open lists the incidents still open:
@@ -367,31 +336,24 @@ func (w *writer) open(r *Reminder) {
 	w.b.WriteByte('\n')
 	w.symbol(":fire:", "🔥")
 	if r.Kind == EveningReminder {
-		w.strong("Still open")
+		w.say("reminder.open", "N", len(r.Open))
 	} else {
-		w.strong("Still open from outside business hours")
+		w.say("reminder.open_overnight", "N", len(r.Open))
 	}
-	w.raw(" (")
-	w.int(len(r.Open))
-	w.raw("):")
 	for i := range r.Open {
 		if i == MaxOpen {
-			w.raw("\n… ")
-			w.int(len(r.Open) - i)
-			w.raw(" more")
+			w.b.WriteByte('\n')
+			w.raw(w.lang.N("alert.more_details", len(r.Open)-i))
 			break
 		}
 		o := &r.Open[i]
 		w.b.WriteByte('\n')
 		w.raw(w.chat.bullet())
 		w.ref(&o.Incident)
-		w.raw(" (triggered ")
-		w.raw(o.TriggeredAt.In(loc).Format("Mon 15:04"))
+		id := "reminder.open_nobody"
 		if o.Acknowledged {
-			w.raw(", someone is on it")
-		} else {
-			w.raw(", nobody on it yet")
+			id = "reminder.open_taken"
 		}
-		w.raw(")")
+		w.say(id, "At", w.at(o.TriggeredAt.In(loc)))
 	}
 }

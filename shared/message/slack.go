@@ -66,8 +66,7 @@ func (slack) channel(w *writer, id string) {
 		w.b.WriteByte('>')
 		return
 	}
-	w.raw("Slack channel ")
-	w.text(id, nameMax)
+	w.say("channel.slack", "ID", w.esc(id, nameMax))
 }
 
 // trimCut drops an "&amp;" or a "<…>" cut short.

@@ -38,7 +38,7 @@ func RenderSummary(d Dialect, s Summary) string {
 	if loc == nil {
 		loc = time.UTC
 	}
-	w := writer{chat: d.chat()}
+	w := d.writer()
 	w.b.Grow(256 + len(s.Incident.Title) + 64*len(s.Steps))
 
 	var start time.Time
@@ -66,9 +66,8 @@ func RenderSummary(d Dialect, s Summary) string {
 	}
 	if merged { // nobody resolved it: it goes on as another incident
 		w.symbol(":link:", "🔗")
-		w.strong("Merged into another incident")
-		w.raw(" — ")
-		w.ref(&s.Incident)
+		w.strong(w.lang.T("summary.merged"))
+		w.say("headline.ref", "Ref", w.sub(func(v *writer) { v.ref(&s.Incident) }))
 	} else {
 		w.headline(&ev, elapsed)
 	}
@@ -79,8 +78,7 @@ func RenderSummary(d Dialect, s Summary) string {
 			w.seen(t.Seen, t.At)
 		}
 		if len(t.Assignees) > 0 {
-			w.raw("\nAssigned to: ")
-			w.names(t.Assignees)
+			w.assigned(t.Assignees)
 		}
 		w.alert(&incident.Event{Source: t.Source, Details: t.Details, Links: t.Links})
 		rbs := make([]rotation.Runbook, len(t.Runbooks))
@@ -102,49 +100,43 @@ func RenderSummary(d Dialect, s Summary) string {
 			w.raw(" → ")
 		}
 		if st.Merged {
-			w.strong("Merged")
+			w.strong(w.lang.T("step.merged"))
 		} else {
-			w.strong(kindName(st.Kind))
-			w.by(st.Agent)
+			w.strong(w.lang.T(stepID(st.Kind)))
+			w.by(st.Agent, 0)
 		}
-		w.b.WriteByte(' ')
-		w.raw(st.At.In(loc).Format("15:04"))
+		var since time.Duration
 		if !start.IsZero() && st.At.After(start) && st.Kind != incident.Triggered {
-			w.raw(" (")
-			w.duration(st.At.Sub(start))
-			w.b.WriteByte(')')
+			since = st.At.Sub(start)
 		}
+		w.stepTime(st.At.In(loc), since)
 	}
 	foot := w.b.Len()
 	w.footer(&Input{Tag: s.Tag})
 	return fit(w.b.String(), foot, w.chat)
 }
 
-// kindName is a status change as the timeline names it.
-func kindName(k incident.Kind) string {
+// stepID is the catalog ID of a status change as the timeline names it.
+func stepID(k incident.Kind) string {
 	switch k {
-	case incident.Triggered:
-		return "Triggered"
-	case incident.Acknowledged:
-		return "Acknowledged"
-	case incident.Unacknowledged:
-		return "Unacknowledged"
-	case incident.Resolved:
-		return "Resolved"
-	case incident.Reopened:
-		return "Reopened"
-	case incident.Reassigned:
-		return "Reassigned"
-	case incident.Escalated:
-		return "Escalated"
-	case incident.Delegated:
-		return "Delegated"
+	case incident.Triggered, incident.Acknowledged, incident.Unacknowledged, incident.Resolved,
+		incident.Reopened, incident.Reassigned, incident.Escalated, incident.Delegated,
+		incident.ResolvedInChat:
+		return kindID(k)
 	case incident.Taken:
-		return "Taken"
-	case incident.ResolvedInChat:
-		return "Resolved in chat"
+		return "step.taken"
 	}
-	return "Updated"
+	return "step.updated"
+}
+
+// stepTime writes " 11:19 (4m)": the time of day of a step, and how long
+// after the trigger when since > 0.
+func (w *writer) stepTime(at time.Time, since time.Duration) {
+	var d string
+	if since > 0 {
+		d = w.sub(func(v *writer) { v.duration(since) })
+	}
+	w.say("step.time", "Time", at.Format("15:04"), "Since", d)
 }
 
 // takers writes who said "I'm on it" in chat since the incident last
@@ -167,23 +159,23 @@ func (w *writer) takers(steps []Step, start time.Time, loc *time.Location) {
 	}
 	w.b.WriteByte('\n')
 	w.symbol(":eyes:", "👀")
-	w.strong("Taken by")
+	w.strong(w.lang.T("summary.taken_by"))
 	for i, st := range takes {
 		if i == listMax {
-			w.raw(", …")
+			w.raw(w.lang.T("list.separator"))
+			w.raw("…")
 			break
 		}
 		if i > 0 {
-			w.b.WriteByte(',')
+			w.raw(w.lang.T("list.separator"))
+		} else {
+			w.b.WriteByte(' ')
 		}
-		w.b.WriteByte(' ')
-		w.text(cmp.Or(st.Agent, "someone"), nameMax)
-		w.b.WriteByte(' ')
-		w.raw(st.At.In(loc).Format("15:04"))
+		w.text(cmp.Or(st.Agent, w.lang.T("someone")), nameMax)
+		var since time.Duration
 		if !start.IsZero() && st.At.After(start) {
-			w.raw(" (")
-			w.duration(st.At.Sub(start))
-			w.b.WriteByte(')')
+			since = st.At.Sub(start)
 		}
+		w.stepTime(st.At.In(loc), since)
 	}
 }

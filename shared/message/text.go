@@ -4,14 +4,41 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/pd2chat/pd2chat/shared/locale"
 )
 
 // writer builds one message in one dialect.
 type writer struct {
 	b    strings.Builder
 	chat dialect
+	lang locale.Language
 	// linked: ref made the incident's title a link to its URL.
 	linked bool
+}
+
+// say writes text id of the catalog (package locale) in the message's
+// language. args are name, value pairs of values already written for the
+// chat (esc, sub); the template also gets .B and .E, the chat's bold marks.
+func (w *writer) say(id string, args ...any) {
+	open, close := w.chat.bold()
+	w.b.WriteString(w.lang.T(id, append(args, "B", open, "E", close)...))
+}
+
+// esc is outside text s as text writes it.
+func (w *writer) esc(s string, max int) string {
+	return w.sub(func(v *writer) { v.text(s, max) })
+}
+
+// sub is what f writes with a writer of the same chat and language. A link
+// that f makes of the incident's title (ref) counts as made by w.
+func (w *writer) sub(f func(*writer)) string {
+	v := writer{chat: w.chat, lang: w.lang}
+	f(&v)
+	if v.linked {
+		w.linked = true
+	}
+	return v.b.String()
 }
 
 // raw writes text of ours as is. Callers only pass text that is safe in

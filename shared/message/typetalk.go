@@ -55,8 +55,7 @@ func (typetalk) mention(w *writer, m *rotation.Member, name string) {
 }
 
 func (typetalk) channel(w *writer, id string) {
-	w.raw("Typetalk topic ")
-	w.text(id, nameMax)
+	w.say("channel.typetalk", "ID", w.esc(id, nameMax))
 }
 
 // trimCut drops an "@account" or "#tag" of ours cut short into another

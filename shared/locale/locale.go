@@ -1,0 +1,159 @@
+// Package locale is the language pd2chat writes in: the catalogs of every
+// text people read (chat messages, reminders, the digest, Slack answers, the
+// rotation check), and how dates and durations are written in each
+// language.
+//
+// The texts are in embedded TOML catalogs, catalog/en.toml and
+// catalog/ja.toml, read with github.com/nicksnyder/go-i18n/v2: one entry per
+// text, a Go text/template where values go ({{.Name}}), and CLDR plural
+// forms (one/other in English; Japanese has only other) where a count
+// decides the words. Both catalogs hold the same entries (a test checks it);
+// a text missing from one language falls back to English, and one missing
+// from both is written as its ID, so a gap never loses a message.
+//
+// Values are inserted as given: callers that write into a chat pass text
+// already made inert for it (see package message).
+package locale
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+// Language is a language pd2chat writes in. The zero value is English.
+type Language uint8
+
+// The languages.
+const (
+	English  Language = iota // en, the default
+	Japanese                 // ja: the natural choice for teams in Japan
+)
+
+// languages are the tags of the languages, by Language.
+var languages = [...]language.Tag{English: language.English, Japanese: language.Japanese}
+
+// Parse reads the LANGUAGE setting: "en" or "ja" (case-insensitive; a region
+// as in "ja-JP" is accepted and ignored). Empty is English.
+func Parse(s string) (Language, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return English, nil
+	}
+	tag, err := language.Parse(s)
+	if err == nil {
+		base, _ := tag.Base()
+		for l, t := range languages {
+			if b, _ := t.Base(); b == base {
+				return Language(l), nil
+			}
+		}
+	}
+	return English, fmt.Errorf("unknown language %q: use en or ja", s)
+}
+
+// String is the language's code: "en", "ja".
+func (l Language) String() string {
+	if int(l) < len(languages) {
+		return languages[l].String()
+	}
+	return "Language(" + strconv.Itoa(int(l)) + ")"
+}
+
+//go:embed catalog/*.toml
+var catalogs embed.FS
+
+// bundle holds both catalogs, read once at start; localizers are by
+// Language, each falling back to English.
+var (
+	bundle     = load()
+	localizers = func() (ls [len(languages)]*i18n.Localizer) {
+		for l, t := range languages {
+			ls[l] = i18n.NewLocalizer(bundle, t.String(), language.English.String())
+		}
+		return ls
+	}()
+)
+
+func load() *i18n.Bundle {
+	b := i18n.NewBundle(language.English)
+	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	for _, t := range languages {
+		if _, err := b.LoadMessageFileFS(catalogs, "catalog/"+t.String()+".toml"); err != nil {
+			panic("locale: " + err.Error()) // the embedded catalogs are tested
+		}
+	}
+	return b
+}
+
+func (l Language) localizer() *i18n.Localizer {
+	if int(l) < len(localizers) {
+		return localizers[l]
+	}
+	return localizers[English]
+}
+
+// T is the text id in l, with args (name, value pairs: "Name", "tanaka")
+// filled into its template. A text missing from l is taken in English; one
+// missing from both is id itself.
+func (l Language) T(id string, args ...any) string {
+	return l.localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data(args, nil)}, id)
+}
+
+// N is T for a text whose words depend on count n, by the language's CLDR
+// plural rules ("1 incident", "3 incidents"; Japanese has one form). The
+// template gets n as .N besides args.
+func (l Language) N(id string, n int, args ...any) string {
+	return l.localize(&i18n.LocalizeConfig{MessageID: id, PluralCount: n, TemplateData: data(args, &n)}, id)
+}
+
+func (l Language) localize(c *i18n.LocalizeConfig, id string) string {
+	s, err := l.localizer().Localize(c)
+	if err != nil && s == "" {
+		return id
+	}
+	return s
+}
+
+// data turns name, value pairs into a template's data, with .N when n is
+// given; nil when there is nothing (the template then has no values).
+func data(args []any, n *int) map[string]any {
+	if len(args) == 0 && n == nil {
+		return nil
+	}
+	m := make(map[string]any, len(args)/2+1)
+	for i := 0; i+1 < len(args); i += 2 {
+		k, _ := args[i].(string)
+		m[k] = args[i+1]
+	}
+	if n != nil {
+		m["N"] = *n
+	}
+	return m
+}
+
+// Holiday is the name of a public holiday or day off in l, given its
+// English name as package workday gives it ("Culture Day", "Substitute
+// holiday for Culture Day", "Citizens' holiday", "Company holiday"): in
+// Japanese the name the law gives it (文化の日, 振替休日, 国民の休日); a name
+// the catalog does not know is kept as it is.
+func (l Language) Holiday(name string) string {
+	if l == English || name == "" {
+		return name
+	}
+	if _, ok := strings.CutPrefix(name, "Substitute holiday for "); ok {
+		return l.T("holiday.substitute")
+	}
+	var nf *i18n.MessageNotFoundErr
+	s, err := l.localizer().Localize(&i18n.LocalizeConfig{MessageID: "holiday." + name})
+	if errors.As(err, &nf) || s == "" {
+		return name
+	}
+	return s
+}
