@@ -77,8 +77,8 @@ func (d Dialect) Chat() Dialect { return d & (1<<chatBits - 1) }
 // Language is the language d writes in.
 func (d Dialect) Language() locale.Language { return locale.Language(d >> chatBits) }
 
-// String is the chat's lower-case name, console, slack or typetalk, and
-// its language when not English: "slack/ja".
+// String is the chat's lower-case name, console, slack or typetalk, then
+// its language after a dot when not English: "slack.ja".
 func (d Dialect) String() string {
 	c := d.Chat()
 	name := "Dialect(" + strconv.Itoa(int(c)) + ")"
@@ -86,7 +86,7 @@ func (d Dialect) String() string {
 		name = chats[c].name()
 	}
 	if l := d.Language(); l != locale.English {
-		name += "/" + l.String()
+		name += "." + l.String()
 	}
 	return name
 }

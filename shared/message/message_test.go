@@ -2,6 +2,7 @@ package message
 
 import (
 	"flag"
+	"github.com/pd2chat/pd2chat/shared/locale"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,14 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-var dialects = []Dialect{Console, Slack, Typetalk}
+// dialects are every chat in every language: the golden files are
+// <case>.<chat>[.<language>].golden.
+var dialects = []Dialect{Console, Slack, Typetalk,
+	Console.In(locale.Japanese), Slack.In(locale.Japanese), Typetalk.In(locale.Japanese)}
+
+// english are the chats in English, for the tests that look for words;
+// the Japanese words are spelled out by the golden files.
+var english = dialects[:3]
 
 var (
 	sato   = rotation.Member{Name: "Sato Taro", Slack: "U012AB3CD", Typetalk: "sato", Email: "sato@example.com"}
@@ -355,7 +363,7 @@ func TestEveryKind(t *testing.T) {
 // and someone is on call, and that the rest of the message is the same.
 func TestMention(t *testing.T) {
 	ev := event(incident.Triggered, full(), nil)
-	for _, d := range dialects {
+	for _, d := range english {
 		with := Render(d, Input{Event: ev, Tag: "pd1234", OnCall: pair, Mention: true})
 		without := Render(d, Input{Event: ev, Tag: "pd1234", OnCall: pair, Mention: false})
 		nobody := Render(d, Input{Event: ev, Tag: "pd1234", OnCall: nil, Mention: true})
@@ -430,7 +438,10 @@ func TestTag(t *testing.T) {
 }
 
 func TestDialectString(t *testing.T) {
-	for d, want := range map[Dialect]string{Console: "console", Slack: "slack", Typetalk: "typetalk", Dialect(7): "Dialect(7)"} {
+	for d, want := range map[Dialect]string{
+		Console: "console", Slack: "slack", Typetalk: "typetalk", Dialect(7): "Dialect(7)",
+		Slack.In(locale.Japanese): "slack.ja", Slack.In(locale.Japanese).In(locale.English): "slack",
+	} {
 		if got := d.String(); got != want {
 			t.Errorf("Dialect(%d).String() = %q, want %q", int(d), got, want)
 		}

@@ -129,7 +129,7 @@ func TestReminderEmptyMentionsNobody(t *testing.T) {
 	for _, kind := range []ReminderKind{MorningReminder, EveningReminder} {
 		for _, onCall := range [][]rotation.Member{nil, {}, {{}, {Email: "x@example.com"}}} {
 			r := Reminder{Kind: kind, Date: tue24, From: 10 * time.Hour, Until: 17 * time.Hour, OnCall: onCall, Checklist: checklist, AlertChannels: alertChannels}
-			for _, d := range dialects {
+			for _, d := range english {
 				got := RenderReminder(d, r)
 				if !strings.Contains(got, "Nobody is on call") || !strings.Contains(got, "2026-11-24") {
 					t.Errorf("%v %v %v: not an empty-rotation warning:\n%s", kind, d, onCall, got)
@@ -144,7 +144,7 @@ func TestReminderEmptyMentionsNobody(t *testing.T) {
 
 func TestReminderChecklistOnlyInTheEvening(t *testing.T) {
 	r := Reminder{Date: fri20, From: 10 * time.Hour, Until: 17 * time.Hour, OnCall: pair, Checklist: checklist}
-	for _, d := range dialects {
+	for _, d := range english {
 		r.Kind = MorningReminder
 		if got := RenderReminder(d, r); strings.Contains(got, "Before your shift") {
 			t.Errorf("%v: the morning reminder shows the checklist:\n%s", d, got)

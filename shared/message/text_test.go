@@ -326,7 +326,7 @@ func TestCutProperty(t *testing.T) {
 			ev.Assignees = []string{random(10), random(10)}
 		})
 		in := Input{Event: ev, Tag: "pd1234", OnCall: pair, Mention: true, Notice: random(30)}
-		for _, d := range dialects {
+		for _, d := range english {
 			s := Render(d, in)
 			if !utf8.ValidString(s) {
 				t.Fatalf("case %d %v: invalid UTF-8: %q", i, d, s)

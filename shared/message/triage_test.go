@@ -102,7 +102,7 @@ func TestTriageOnlyOnTrigger(t *testing.T) {
 // TestTriageAddsLines: a trigger with triage aids is the trigger without
 // them plus lines; nil Seen and no runbooks change nothing.
 func TestTriageAddsLines(t *testing.T) {
-	for _, d := range dialects {
+	for _, d := range english {
 		plain := Render(d, Input{Event: triggered(), Tag: "pd1234", OnCall: pair, Mention: true})
 		empty := Render(d, Input{Event: triggered(), Tag: "pd1234", OnCall: pair, Mention: true, Seen: nil, Runbooks: []rotation.Runbook{}})
 		if empty != plain {
@@ -192,7 +192,7 @@ func TestTriageCut(t *testing.T) {
 	ev.Note = japaneseNote()
 	in := Input{Event: ev, Tag: "pd1234", OnCall: pair, Mention: true, Seen: &incident.Sighting{Count: 0},
 		Runbooks: []rotation.Runbook{replicationRunbook, diskRunbook}}
-	for _, d := range dialects[1:] {
+	for _, d := range english[1:] {
 		got := Render(d, in)
 		if units(got) > d.limit() {
 			t.Errorf("%v: %d units, over the limit %d", d, units(got), d.limit())
