@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/locale"
 	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
 	"github.com/pd2chat/pd2chat/shared/routing"
 	"github.com/pd2chat/pd2chat/shared/workday"
@@ -121,6 +122,10 @@ type Config struct {
 	// MentionOn are the event kinds whose message mentions the people on
 	// call inside business hours (MENTION_ON; incident.DefaultMentionOn).
 	MentionOn []incident.Kind
+
+	// Language is what every text people read is written in (LANGUAGE:
+	// en, the default, or ja).
+	Language locale.Language
 
 	AckReminderAfter time.Duration // ACK_REMINDER_AFTER
 	AckReminderMax   int           // ACK_REMINDER_MAX; 0: no follow-ups
@@ -281,6 +286,7 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 	c.SecretsARN = strings.TrimSpace(getenv("SECRETS_ARN"))
 	c.State = l.state("STATE_STORE", inLambda)
 	c.MentionOn = l.kinds("MENTION_ON", incident.DefaultMentionOn)
+	c.Language = l.language("LANGUAGE")
 	c.AckReminderAfter = l.duration("ACK_REMINDER_AFTER", DefaultAckReminderAfter)
 	c.AckReminderMax = l.count("ACK_REMINDER_MAX", DefaultAckReminderMax, 0, 10)
 	if v := strings.TrimSpace(getenv("DYNAMODB_ENDPOINT")); v != "" {
@@ -353,6 +359,15 @@ type loader struct {
 
 func (l *loader) fail(name, why string) {
 	l.problems = append(l.problems, fmt.Errorf("%s %s", name, why))
+}
+
+// language reads a language setting (locale.Parse); unset: English.
+func (l *loader) language(name string) locale.Language {
+	lang, err := locale.Parse(l.getenv(name))
+	if err != nil {
+		l.fail(name, err.Error())
+	}
+	return lang
 }
 
 // get is the trimmed value of name, or def when unset or blank.

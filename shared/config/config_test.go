@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/locale"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -402,6 +403,18 @@ func TestMentionOn(t *testing.T) {
 	}
 	if _, err = Load(env(map[string]string{"MENTION_ON": "triggered,acked"}), false); err == nil || !strings.Contains(err.Error(), `MENTION_ON "acked" is not an incident event kind`) {
 		t.Errorf("bad kind: %v", err)
+	}
+}
+
+func TestLanguage(t *testing.T) {
+	for v, want := range map[string]locale.Language{"": locale.English, "en": locale.English, "ja": locale.Japanese, " JA-jp ": locale.Japanese} {
+		c, err := Load(env(map[string]string{"LANGUAGE": v}), false)
+		if err != nil || c.Language != want {
+			t.Errorf("LANGUAGE=%q: %v, %v; want %v", v, c.Language, err, want)
+		}
+	}
+	if _, err := Load(env(map[string]string{"LANGUAGE": "jp"}), false); err == nil || !strings.Contains(err.Error(), `LANGUAGE unknown language "jp": use en or ja`) {
+		t.Errorf("LANGUAGE=jp: %v", err)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/internal/fingerprint"
+	"github.com/pd2chat/pd2chat/shared/locale"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/queue"
 	"github.com/pd2chat/pd2chat/shared/rotation"
@@ -353,7 +354,8 @@ type prepared struct {
 	unmentioned string
 	// orphan: a response made in chat to an incident with no thread here
 	// (unknown, or older than the store keeps), or a take of a resolved
-	// one: nothing is posted; the responder is told why (answer).
+	// one: nothing is posted; the responder is told why (answer, the
+	// catalog ID of the text, package locale).
 	orphan bool
 	answer string
 	// skip says why nothing is posted though the claim was taken (a
@@ -413,7 +415,11 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 		at = job.ReceivedAt
 	}
 	in, working, why, lookupErr := h.decide(ctx, job, ev, at)
-	p.unmentioned = why
+	p.unmentioned = why.text(locale.English)
+	if why != nil {
+		l := d.Dialect.Language()
+		in.Notice = l.T("notice.nobody_mentioned", "Why", why.text(l))
+	}
 	trigger := ev.Kind == incident.Triggered
 	fp := ""
 	if trigger {
@@ -507,12 +513,11 @@ func (h *Handler) prepareResponse(ctx context.Context, ev incident.Event, key st
 	switch {
 	case base.ID == "" || p.parent == "":
 		p.orphan = true
-		p.answer = "pd2chat does not know this incident any more (its thread is older than pd2chat keeps, " +
-			"or it was not posted here), so nothing was recorded. Please tell the SRE team in the channel."
+		p.answer = "answer.unknown_incident"
 		return nil
 	case ev.Kind == incident.Taken && base.Closed():
 		p.orphan = true
-		p.answer = "This incident is resolved already: nothing was recorded. If it is back, say so in its thread."
+		p.answer = "answer.resolved_already"
 		return nil
 	case ev.Kind == incident.Taken && base.TakenBy(ev.Agent):
 		p.skip = "taken by " + ev.Agent + " already"
@@ -525,8 +530,8 @@ func (h *Handler) prepareResponse(ctx context.Context, ev incident.Event, key st
 // mention (working time, company days off), whom, and the runbooks.
 //
 // why says why the alert mentions nobody when it is due to mention (see
-// unmentioned); "" otherwise.
-func (h *Handler) decide(ctx context.Context, job Job, ev incident.Event, at time.Time) (in message.Input, working bool, why string, lookupErr error) {
+// unmentioned); nil otherwise.
+func (h *Handler) decide(ctx context.Context, job Job, ev incident.Event, at time.Time) (in message.Input, working bool, why *nobodyMentioned, lookupErr error) {
 	in = message.Input{Event: ev, At: at}
 	trigger := ev.Kind == incident.Triggered
 	// Outside the public calendar's working time nothing is mentioned, and
@@ -542,7 +547,7 @@ func (h *Handler) decide(ctx context.Context, job Job, ev incident.Event, at tim
 		// A response made in chat is a short reply that mentions nobody:
 		// the people on call are the ones answering. working still says,
 		// for the digest, whether it was made in business hours.
-		return in, working, "", nil
+		return in, working, nil, nil
 	}
 	day := rotation.DateOf(at.In(h.cfg.Calendar.Location()))
 	// Who is on call is known whenever it is working time (the history
@@ -560,9 +565,6 @@ func (h *Handler) decide(ctx context.Context, job Job, ev incident.Event, at tim
 		in.Mention = true
 		why = unmentioned(roster, day, nil, h.cfg.Now())
 	}
-	if why != "" {
-		in.Notice = "Nobody mentioned: " + why
-	}
 	if trigger {
 		in.Runbooks = roster.Runbooks(ev.Incident.Title, ev.Incident.Service.Name)
 	}
@@ -570,34 +572,61 @@ func (h *Handler) decide(ctx context.Context, job Job, ev incident.Event, at tim
 }
 
 // unmentioned says why an alert inside business hours on a working day
-// mentions nobody on day, in one short line for the chat and the log; ""
+// mentions nobody on day, in one short line for the chat and the log; nil
 // when roster has someone on call. lookupErr is the on-call lookup's
 // failure (then roster is nil); a stale roster (rotation.Roster.Stale) says
 // how old its read is.
-func unmentioned(roster *rotation.Roster, day rotation.Date, lookupErr error, now time.Time) string {
+func unmentioned(roster *rotation.Roster, day rotation.Date, lookupErr error, now time.Time) *nobodyMentioned {
 	if lookupErr != nil {
-		return "the rotation sheet could not be read."
+		return &nobodyMentioned{unreadable: true}
 	}
-	when := day.Weekday().String()[:3] + " " + day.String()
-	var why string
-	switch roster.Vacancy(day) {
+	n := &nobodyMentioned{vacancy: roster.Vacancy(day), day: day}
+	switch n.vacancy {
 	case rotation.Staffed:
-		return ""
+		return nil
 	case rotation.NoRow:
-		why = "the rotation sheet has nobody on call for " + when + " (no row covers it"
-		if n, first := unreadDates(roster); n > 0 {
-			why += fmt.Sprintf("; rows left out for their date: %d, the first at %s, see make oncall", n, first)
-		}
-		why += ")"
-	case rotation.OnlyUnmatched:
-		why = "no name in the rotation sheet for " + when + " matches a member"
-	case rotation.EmptyRow:
-		why = "the rotation sheet's row for " + when + " names nobody"
+		n.unread, n.first = unreadDates(roster)
 	}
 	if since, err := roster.Stale(); err != nil {
-		why += fmt.Sprintf(" (as of the last good read of the sheet, %s ago: it cannot be read now)", message.Duration(now.Sub(since)))
+		n.stale = max(now.Sub(since), time.Second)
 	}
-	return why + "."
+	return n
+}
+
+// nobodyMentioned is why an alert due to mention the people on call
+// mentions nobody (unmentioned), to be told in any language.
+type nobodyMentioned struct {
+	unreadable bool             // the sheet could not be read
+	vacancy    rotation.Vacancy // otherwise, what the sheet has for day
+	day        rotation.Date
+	unread     int           // NoRow: rows left out for their date…
+	first      string        // …and the first one's cell
+	stale      time.Duration // > 0: the sheet was read this long ago and cannot be read now
+}
+
+// text is the reason in language l: "the rotation sheet's row for Mon
+// 2026-11-23 names nobody."; "" for nil.
+func (n *nobodyMentioned) text(l locale.Language) string {
+	if n == nil {
+		return ""
+	}
+	if n.unreadable {
+		return l.T("notice.unreadable")
+	}
+	when := message.ShortDay(l, n.day)
+	var why string
+	switch n.vacancy {
+	case rotation.NoRow:
+		why = l.T("notice.no_row", "When", when, "Unread", n.unread, "First", n.first)
+	case rotation.OnlyUnmatched:
+		why = l.T("notice.only_unmatched", "When", when)
+	case rotation.EmptyRow:
+		why = l.T("notice.empty_row", "When", when)
+	}
+	if n.stale > 0 {
+		why += l.T("notice.stale", "Ago", message.DurationIn(l, n.stale))
+	}
+	return l.T("notice.end", "Why", why)
 }
 
 // unreadDates is how many rows of the rotation tab were left out because
@@ -971,15 +1000,15 @@ func triage(in message.Input) *incident.Triage {
 
 // ResponseActions are the buttons of an incident's thread parent on Slack:
 // I'm on it, Resolved and Add note while it is open, Add note once it is
-// resolved (in PagerDuty or in chat). Labels are in Japanese and English.
-func ResponseActions(inc state.Incident) []chat.Action {
-	note := chat.Action{ID: chat.ActionNote, Label: "メモ / Add note", Value: inc.ID}
+// resolved (in PagerDuty or in chat). Labels are in language l.
+func ResponseActions(inc state.Incident, l locale.Language) []chat.Action {
+	note := chat.Action{ID: chat.ActionNote, Label: l.T("button.note"), Value: inc.ID}
 	if inc.Closed() {
 		return []chat.Action{note}
 	}
 	return []chat.Action{
-		{ID: chat.ActionTake, Label: "対応します / I'm on it", Value: inc.ID, Style: "primary"},
-		{ID: chat.ActionResolve, Label: "解決 / Resolved", Value: inc.ID},
+		{ID: chat.ActionTake, Label: l.T("button.take"), Value: inc.ID, Style: "primary"},
+		{ID: chat.ActionResolve, Label: l.T("button.resolve"), Value: inc.ID},
 		note,
 	}
 }
@@ -987,10 +1016,10 @@ func ResponseActions(inc state.Incident) []chat.Action {
 // actions are ResponseActions for a Slack destination when the Slack app
 // listens; none otherwise.
 func (h *Handler) actions(d fanout.Destination, inc state.Incident) []chat.Action {
-	if !h.cfg.Interactive || d.Dialect != message.Slack || inc.ID == "" {
+	if !h.cfg.Interactive || d.Dialect.Chat() != message.Slack || inc.ID == "" {
 		return nil
 	}
-	return ResponseActions(inc)
+	return ResponseActions(inc, d.Dialect.Language())
 }
 
 // ephemeral is a chat that can show a message to one person only (Slack's
@@ -1008,10 +1037,10 @@ func (h *Handler) orphan(ctx context.Context, d fanout.Destination, job Job, ans
 	if e, ok := d.Poster.(ephemeral); ok && ev.ChatUser != "" {
 		actx, cancel := context.WithTimeout(ctx, h.cfg.AttemptTimeout)
 		defer cancel()
-		err := e.PostEphemeral(actx, ev.ChatUser, chat.Message{Text: answer})
+		err := e.PostEphemeral(actx, ev.ChatUser, chat.Message{Text: d.Dialect.Language().T(answer)})
 		if err != nil {
 			h.cfg.Log.Warn("could not answer the responder", "destination", d.Name, "error", err.Error())
 		}
 	}
-	return Outcome{Verdict: Done, Reason: "response not recorded: " + answer}
+	return Outcome{Verdict: Done, Reason: "response not recorded: " + locale.English.T(answer)}
 }

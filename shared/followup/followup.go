@@ -207,7 +207,7 @@ func post(ctx context.Context, cfg Config, dests []fanout.Destination, f message
 	items := make([]fanout.Item, len(dests))
 	for i, d := range dests {
 		f := f
-		if d.Dialect == message.Slack {
+		if d.Dialect.Chat() == message.Slack {
 			f.AckReaction = cfg.AckReaction
 		}
 		m := chat.Message{Text: message.RenderFollowup(d.Dialect, f)}

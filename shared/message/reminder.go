@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/locale"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 )
 
@@ -237,6 +238,14 @@ func (w *writer) day(d rotation.Date) string {
 	wd := time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Weekday()
 	return w.lang.T("date.day", "Weekday", w.lang.T("weekday."+strings.ToLower(wd.String())),
 		"Date", d.String(), "Year", d.Year, "Month", int(d.Month), "Day", d.Day)
+}
+
+// ShortDay is day d as a notice names it: "Mon 2026-11-23", in Japanese
+// "11月23日(月)".
+func ShortDay(l locale.Language, d rotation.Date) string {
+	wd := strings.ToLower(time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Weekday().String())
+	return l.T("date.short_day", "Weekday", l.T("weekday_short."+wd[:3]),
+		"Date", d.String(), "Month", int(d.Month), "Day", d.Day)
 }
 
 // at is the instant t (in its location) with its short weekday: "Fri

@@ -54,15 +54,15 @@ func Destinations(cfg config.Config, ds []config.Destination, client *http.Clien
 	for _, d := range ds {
 		switch d.Kind {
 		case "slack":
-			out = append(out, fanout.Destination{Name: d.String(), Dialect: message.Slack, Poster: slack.New(slack.Options{
+			out = append(out, fanout.Destination{Name: d.String(), Dialect: message.Slack.In(cfg.Language), Poster: slack.New(slack.Options{
 				Token: cfg.SlackBotToken.Reveal(), APIURL: cfg.SlackAPIURL, Channel: d.Target, HTTPClient: client,
 			})})
 		case "typetalk":
-			out = append(out, fanout.Destination{Name: d.String(), Dialect: message.Typetalk, Poster: typetalk.New(typetalk.Options{
+			out = append(out, fanout.Destination{Name: d.String(), Dialect: message.Typetalk.In(cfg.Language), Poster: typetalk.New(typetalk.Options{
 				Token: cfg.TypetalkToken.Reveal(), BaseURL: cfg.TypetalkAPIURL, TopicID: d.Target, HTTPClient: client,
 			})})
 		default:
-			out = append(out, fanout.Destination{Name: d.String(), Dialect: message.Console, Poster: console.New(stdout, d.String())})
+			out = append(out, fanout.Destination{Name: d.String(), Dialect: message.Console.In(cfg.Language), Poster: console.New(stdout, d.String())})
 		}
 	}
 	return out
