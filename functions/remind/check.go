@@ -100,7 +100,7 @@ func (a *app) check(ctx context.Context, at time.Time, days int, skipped []unche
 	cal := a.run.Calendar.With(roster)
 	report := reminder.Check(cal, roster, at, days)
 	fmt.Fprintf(a.stdout, "Sheet: %s\n", a.cfg.Rotation)
-	_, _ = io.WriteString(a.stdout, report.String())
+	_, _ = io.WriteString(a.stdout, report.Text(a.cfg.Language))
 	chatsOK := a.checkChats(ctx, skipped)
 
 	var failures []string

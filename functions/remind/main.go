@@ -449,12 +449,9 @@ func (dryStore) Mentioned(context.Context, string, int) (bool, error)     { retu
 // answer in chat, with the configured reactions, when the Slack app
 // listens.
 func checklist(cfg config.Config) []string {
-	list := reminder.DefaultChecklist
-	if cfg.PagerDutySeats {
-		list = reminder.SeatsChecklist
-	}
+	list := reminder.Checklist(cfg.Language, cfg.PagerDutySeats)
 	if cfg.AnswersInChat() {
-		list = slices.Insert(slices.Clone(list), 2, reminder.AnswerInChat(cfg.SlackAckReactions[0], cfg.SlackResolveReactions[0]))
+		list = slices.Insert(list, 2, reminder.AnswerInChat(cfg.Language, cfg.SlackAckReactions[0], cfg.SlackResolveReactions[0]))
 	}
 	return list
 }

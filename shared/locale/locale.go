@@ -81,9 +81,12 @@ var (
 	}()
 )
 
+// tomlUnmarshal reads a TOML catalog.
+func tomlUnmarshal(data []byte, v any) error { return toml.Unmarshal(data, v) }
+
 func load() *i18n.Bundle {
 	b := i18n.NewBundle(language.English)
-	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	b.RegisterUnmarshalFunc("toml", tomlUnmarshal)
 	for _, t := range languages {
 		if _, err := b.LoadMessageFileFS(catalogs, "catalog/"+t.String()+".toml"); err != nil {
 			panic("locale: " + err.Error()) // the embedded catalogs are tested

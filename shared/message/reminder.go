@@ -240,6 +240,10 @@ func (w *writer) day(d rotation.Date) string {
 		"Date", d.String(), "Year", d.Year, "Month", int(d.Month), "Day", d.Day)
 }
 
+// Day is day d with its weekday, as reminders write it: "Friday
+// 2026-11-20", in Japanese "11月20日(金)".
+func Day(l locale.Language, d rotation.Date) string { return (&writer{lang: l}).day(d) }
+
 // ShortDay is day d as a notice names it: "Mon 2026-11-23", in Japanese
 // "11月23日(月)".
 func ShortDay(l locale.Language, d rotation.Date) string {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mattn/go-runewidth"
 
+	"github.com/pd2chat/pd2chat/shared/locale"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/workday"
@@ -73,7 +74,9 @@ type Report struct {
 type Day struct {
 	Date    rotation.Date
 	Working bool
-	Why     string // why it is not a working day
+	Why     string // why it is not a working day, in English
+	// BusinessDay: d's weekday is one of the business hours' days.
+	BusinessDay bool
 	DayOff  string // the public or company holiday's name, when it is one
 
 	// Vacancy says whether anyone is on call, and if not why.
@@ -108,6 +111,7 @@ func Check(cal *workday.Calendar, sheet Sheet, at time.Time, days int) Report {
 			OnCall: sheet.OnCall(d), Unmatched: sheet.Unmatched(d),
 		}
 		out.DayOff, _ = cal.IsHoliday(d)
+		out.BusinessDay = cal.Hours().HasDay(d.Weekday())
 		if !out.Working {
 			out.Why = cal.WhyNotWorking(d)
 		}
@@ -133,65 +137,71 @@ func Check(cal *workday.Calendar, sheet Sheet, at time.Time, days int) Report {
 	return r
 }
 
-// String is the report as remind --check prints it.
-func (r Report) String() string {
+// String is the report as remind --check prints it, in English.
+func (r Report) String() string { return r.Text(locale.English) }
+
+// Text is the report as remind --check prints it, in language l. The
+// sheet's problems (rotation's errors) are in English whatever l.
+func (r Report) Text(l locale.Language) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Rotation check at %s %s (%s); business hours %s\n",
-		r.At.Weekday(), r.At.Format("2006-01-02 15:04"), r.At.Location(), r.Hours)
+	b.WriteString(l.T("check.title", "Weekday", weekday(l, r.At.Weekday()), "At", r.At.Format("2006-01-02 15:04"),
+		"Zone", r.At.Location().String(), "Hours", r.Hours))
+	b.WriteByte('\n')
 	if r.StaleErr != nil {
-		fmt.Fprintf(&b, "⚠ The sheet cannot be read now (%s): this is the copy read at %s\n",
-			oneLine(r.StaleErr.Error()), r.StaleSince.In(r.At.Location()).Format("2006-01-02 15:04"))
+		b.WriteString(l.T("check.stale", "Err", oneLine(r.StaleErr.Error()),
+			"Since", r.StaleSince.In(r.At.Location()).Format("2006-01-02 15:04")))
+		b.WriteByte('\n')
 	}
 
-	fmt.Fprintf(&b, "\nToday, %s %s", r.Today.Date.Weekday(), r.Today.Date)
+	b.WriteString("\n" + l.T("check.today", "Day", message.Day(l, r.Today.Date)))
 	if !r.Today.Working {
-		fmt.Fprintf(&b, ": not a working day (%s): no reminders, no mentions\n", oneLine(r.Today.Why)) // a holiday's name is sheet text
+		b.WriteString(l.T("check.not_working", "Why", r.Today.WhyNotWorking(l, r.Hours)) + "\n")
 	} else {
 		b.WriteString(":\n")
-		writePeople(&b, r.Today)
+		writePeople(&b, l, r.Today)
 	}
 
 	if r.Next.Date == (rotation.Date{}) {
-		b.WriteString("\nNext working day: none within a year\n")
+		b.WriteString("\n" + l.T("check.next_none") + "\n")
 	} else {
-		fmt.Fprintf(&b, "\nNext working day, %s %s:\n", r.Next.Date.Weekday(), r.Next.Date)
-		writePeople(&b, r.Next)
+		b.WriteString("\n" + l.T("check.next", "Day", message.Day(l, r.Next.Date)) + "\n")
+		writePeople(&b, l, r.Next)
 	}
 
-	b.WriteString("\nThe week ahead:\n")
-	rows := [][]string{{"date", "day", "on call", "day off"}}
+	b.WriteString("\n" + l.T("check.week") + "\n")
+	rows := [][]string{{l.T("check.col_date"), l.T("check.col_day"), l.T("check.col_on_call"), l.T("check.col_day_off")}}
 	for _, d := range r.Week {
-		rows = append(rows, []string{d.Date.String(), d.Date.Weekday().String()[:3], weekPeople(d), weekDayOff(d)})
+		rows = append(rows, []string{d.Date.String(), shortWeekday(l, d.Date.Weekday()), weekPeople(l, d), weekDayOff(l, d)})
 	}
 	writeTable(&b, rows)
 
-	fmt.Fprintf(&b, "\nDays off in the next %s:", plural(r.Days, "day"))
+	b.WriteString("\n" + l.N("check.days_off", r.Days))
 	if len(r.DaysOff) == 0 {
-		b.WriteString(" none\n")
+		b.WriteString(" " + l.T("check.none") + "\n")
 	} else {
 		b.WriteByte('\n')
 		rows := make([][]string, 0, len(r.DaysOff))
 		for _, off := range r.DaysOff {
-			rows = append(rows, []string{off.Date.Weekday().String(), off.Date.String(), oneLine(off.Name)})
+			rows = append(rows, []string{weekday(l, off.Date.Weekday()), off.Date.String(), oneLine(l.Holiday(off.Name))})
 		}
 		writeTable(&b, rows)
 	}
 
-	fmt.Fprintf(&b, "\nWorking days in the next %s with nobody on call: ", plural(r.Days, "day"))
+	b.WriteString("\n" + l.N("check.unstaffed", r.Days) + " ")
 	if len(r.Unstaffed) == 0 {
-		b.WriteString("none\n")
+		b.WriteString(l.T("check.none") + "\n")
 	} else {
 		fmt.Fprintf(&b, "%d\n", len(r.Unstaffed))
 		rows := make([][]string, 0, len(r.Unstaffed))
 		for _, d := range r.Unstaffed {
-			rows = append(rows, []string{d.Date.Weekday().String(), d.Date.String(), whyNobody(d)})
+			rows = append(rows, []string{weekday(l, d.Date.Weekday()), d.Date.String(), whyNobody(l, d)})
 		}
 		writeTable(&b, rows)
 	}
 
-	b.WriteString("\nProblems in the sheet: ")
+	b.WriteString("\n" + l.T("check.problems") + " ")
 	if len(r.Problems) == 0 {
-		b.WriteString("none\n")
+		b.WriteString(l.T("check.none") + "\n")
 	} else {
 		fmt.Fprintf(&b, "%d\n", len(r.Problems))
 		for _, p := range r.Problems {
@@ -201,97 +211,109 @@ func (r Report) String() string {
 	return b.String()
 }
 
+// weekday is wd's name in l: "Monday", "月".
+func weekday(l locale.Language, wd time.Weekday) string {
+	return l.T("weekday." + strings.ToLower(wd.String()))
+}
+
+// shortWeekday is wd's short name in l: "Mon", "月".
+func shortWeekday(l locale.Language, wd time.Weekday) string {
+	return l.T("weekday_short." + strings.ToLower(wd.String())[:3])
+}
+
+// WhyNotWorking says, in l, why d is not a working day: a holiday (by
+// name) or a day outside the business hours hours (Report.Hours); Why in
+// any language.
+func (d Day) WhyNotWorking(l locale.Language, hours string) string {
+	if d.BusinessDay && d.DayOff != "" {
+		return oneLine(l.T("check.why_holiday", "Day", message.Day(l, d.Date), "Name", l.Holiday(d.DayOff))) // a holiday's name is sheet text
+	}
+	return l.T("check.why_not_business", "Day", message.Day(l, d.Date), "Hours", hours)
+}
+
 // writePeople writes one line per person of working day d with their
 // handle in each chat, then one per name that matches no member.
-func writePeople(b *strings.Builder, d Day) {
+func writePeople(b *strings.Builder, l locale.Language, d Day) {
 	if len(d.OnCall) == 0 {
-		b.WriteString("  nobody: the reminder warns that the rotation is empty, and alerts mention no one\n")
+		b.WriteString("  " + l.T("check.nobody") + "\n")
 	}
 	var rows [][]string
 	for _, p := range d.OnCall {
 		// A handle is shown as a mention only when the messages mention it:
 		// both follow rotation.ValidSlackUserID and ValidTypetalkAccount.
-		slack, typetalk := "Slack: no user ID, shown as plain text", "Typetalk: no account, shown as plain text"
+		slack, typetalk := l.T("check.slack_none"), l.T("check.typetalk_none")
 		switch {
 		case rotation.ValidSlackUserID(p.Slack):
 			slack = "Slack <@" + p.Slack + ">"
 		case p.Slack != "":
-			slack = fmt.Sprintf("Slack: %q is not a user ID, shown as plain text", oneLine(p.Slack))
+			slack = l.T("check.slack_invalid", "Value", fmt.Sprintf("%q", oneLine(p.Slack)))
 		case p.Email != "":
 			// With a Slack destination and its token, the ID is looked up
 			// by email before the check: none was found, or there is no
 			// token to ask with.
-			slack = "Slack: no user ID found for " + oneLine(p.Email) + ", shown as plain text"
+			slack = l.T("check.slack_not_found", "Email", oneLine(p.Email))
 		}
 		switch {
 		case rotation.ValidTypetalkAccount(p.Typetalk):
 			typetalk = "Typetalk @" + p.Typetalk
 		case p.Typetalk != "":
-			typetalk = fmt.Sprintf("Typetalk: %q is not an account name, shown as plain text", oneLine(p.Typetalk))
+			typetalk = l.T("check.typetalk_invalid", "Value", fmt.Sprintf("%q", oneLine(p.Typetalk)))
 		}
 		rows = append(rows, []string{oneLine(p.Name), slack, typetalk})
 	}
 	writeTable(b, rows)
 	for _, name := range d.Unmatched {
-		fmt.Fprintf(b, "  %s\n", unmatched(name))
+		fmt.Fprintf(b, "  %s\n", unmatched(l, name))
 	}
 }
 
 // unmatched is how the report shows a name that matches no member.
-func unmatched(name string) string { return fmt.Sprintf("⚠ %q matches no member", oneLine(name)) }
+func unmatched(l locale.Language, name string) string {
+	return l.T("check.unmatched", "Name", fmt.Sprintf("%q", oneLine(name)))
+}
 
 // weekPeople is the on-call cell of d in the week's table.
-func weekPeople(d Day) string {
+func weekPeople(l locale.Language, d Day) string {
 	var cells []string
 	for _, p := range d.OnCall {
 		cells = append(cells, oneLine(p.Name))
 	}
 	if d.Nobody() {
-		cells = append(cells, "⚠ nobody")
+		cells = append(cells, l.T("check.week_nobody"))
 	}
 	for _, name := range d.Unmatched {
-		cells = append(cells, unmatched(name))
+		cells = append(cells, unmatched(l, name))
 	}
 	if len(cells) == 0 {
 		return "-"
 	}
-	return strings.Join(cells, ", ")
+	return strings.Join(cells, l.T("list.separator"))
 }
 
 // weekDayOff is the day-off cell of d in the week's table.
-func weekDayOff(d Day) string {
+func weekDayOff(l locale.Language, d Day) string {
 	switch {
 	case d.DayOff != "":
-		return oneLine(d.DayOff)
+		return oneLine(l.Holiday(d.DayOff))
 	case !d.Working:
-		return "not a business day"
+		return l.T("check.not_business_day")
 	}
 	return ""
 }
 
 // whyNobody says why working day d has nobody on call (rotation.Vacancy).
-func whyNobody(d Day) string {
+func whyNobody(l locale.Language, d Day) string {
 	switch d.Vacancy {
 	case rotation.OnlyUnmatched:
 		quoted := make([]string, len(d.Unmatched))
 		for i, name := range d.Unmatched {
 			quoted[i] = fmt.Sprintf("%q", oneLine(name))
 		}
-		if len(quoted) == 1 {
-			return "only " + quoted[0] + ", which matches no member"
-		}
-		return "only " + strings.Join(quoted, ", ") + ", which match no member"
+		return l.N("check.only_unmatched", len(quoted), "Names", strings.Join(quoted, l.T("list.separator")))
 	case rotation.EmptyRow:
-		return "its row in the rotation tab names nobody"
+		return l.T("check.empty_row")
 	}
-	return "no row in the rotation tab"
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
+	return l.T("check.no_row")
 }
 
 // width measures text as a terminal shows it: a Japanese character takes

@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/pd2chat/pd2chat/shared/locale"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/workday"
 )
@@ -110,7 +111,7 @@ func TestCheck(t *testing.T) {
 	// need anyone.
 	var unstaffed []string
 	for _, d := range r.Unstaffed {
-		unstaffed = append(unstaffed, d.Date.String()+" "+whyNobody(d))
+		unstaffed = append(unstaffed, d.Date.String()+" "+whyNobody(locale.English, d))
 	}
 	if want := []string{
 		`2026-11-25 only "休み", which matches no member`,

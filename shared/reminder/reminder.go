@@ -23,6 +23,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/locale"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/state"
@@ -39,27 +40,28 @@ const (
 	DefaultLookupTimeout = 3 * time.Second
 )
 
-// DefaultChecklist is the evening reminder's pre-on-call checklist, for
-// people on call without a PagerDuty seat: they answer alerts in chat.
-var DefaultChecklist = []string{
-	"Contact settings: mentions here and in the alert channel reach you, on your desktop and your phone",
-	"Logins: you can sign in to the monitoring tools and the servers you may need (try now, not during an incident)",
-	"Availability: you are free for the whole shift; if not, swap with someone and update the sheet today",
+// DefaultChecklist is the evening reminder's pre-on-call checklist in
+// English, for people on call without a PagerDuty seat: they answer alerts
+// in chat (Checklist(locale.English, false)).
+var DefaultChecklist = Checklist(locale.English, false)
+
+// Checklist is the evening reminder's pre-on-call checklist in language l:
+// contact settings, logins, availability. seats: the people on call have
+// PagerDuty accounts (PAGERDUTY_SEATS=true), and are asked to sign in to
+// PagerDuty too.
+func Checklist(l locale.Language, seats bool) []string {
+	logins := "checklist.logins"
+	if seats {
+		logins = "checklist.logins_seats"
+	}
+	return []string{l.T("checklist.contact"), l.T(logins), l.T("checklist.availability")}
 }
 
-// AnswerInChat is the checklist item added where the chat takes responses
-// (Slack with the app's signing secret), naming the reactions that count
-// (emoji names, shown as Slack short codes).
-func AnswerInChat(ack, resolve string) string {
-	return "Answering: react :" + ack + ": (or press I'm on it) on an alert you take, :" + resolve + ": (or Resolved) when it is fixed"
-}
-
-// SeatsChecklist is the evening checklist where the people on call have
-// PagerDuty accounts (PAGERDUTY_SEATS=true).
-var SeatsChecklist = []string{
-	"Contact settings: mentions here and in the alert channel reach you, on your desktop and your phone",
-	"Logins: you can sign in to PagerDuty and the monitoring tools (try now, not during an incident)",
-	"Availability: you are free for the whole shift; if not, swap with someone and update the sheet today",
+// AnswerInChat is the checklist item, in language l, added where the chat
+// takes responses (Slack with the app's signing secret), naming the
+// reactions that count (emoji names, shown as Slack short codes).
+func AnswerInChat(l locale.Language, ack, resolve string) string {
+	return l.T("checklist.answer", "Ack", ":"+ack+":", "Resolve", ":"+resolve+":")
 }
 
 // Config wires Run.

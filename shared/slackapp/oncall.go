@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/pd2chat/pd2chat/shared/locale"
 	"github.com/pd2chat/pd2chat/shared/reminder"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 )
@@ -19,82 +20,84 @@ func (h *Handler) command(w http.ResponseWriter, r *http.Request, body []byte) {
 		plain(w, http.StatusBadRequest, "not a slash command")
 		return
 	}
+	l := h.cfg.Language
 	arg := strings.ToLower(strings.TrimSpace(form.Get("text")))
 	if arg != "" && arg != "week" && arg != "help" {
-		ephemeral(w, "Usage: `/oncall` (today and the next working day) or `/oncall week` (the next 7 days).")
+		ephemeral(w, l.T("oncall.usage"))
 		return
 	}
 	if arg == "help" {
-		ephemeral(w, "`/oncall`: who is on call today and on the next working day. `/oncall week`: the next 7 days. From the rotation sheet.")
+		ephemeral(w, l.T("oncall.help"))
 		return
 	}
 	if h.cfg.Rotation == nil || h.cfg.Calendar == nil {
-		ephemeral(w, "pd2chat has no rotation sheet configured (ROTATION_SOURCE).")
+		ephemeral(w, l.T("oncall.no_sheet"))
 		return
 	}
 	roster, err := h.cfg.Rotation.Roster(r.Context())
 	if err != nil || roster == nil {
 		h.cfg.Log.Warn("/oncall: the sheet cannot be read", "error", fmt.Sprint(err))
-		ephemeral(w, "The rotation sheet cannot be read right now; try again in a minute.")
+		ephemeral(w, l.T("oncall.unreadable"))
 		return
 	}
 	rep := reminder.Check(h.cfg.Calendar.With(roster), roster, h.cfg.Now(), 7)
-	ephemeral(w, OnCallAnswer(rep, arg == "week"))
+	ephemeral(w, OnCallAnswer(l, rep, arg == "week"))
 }
 
-// OnCallAnswer is /oncall's text (Slack mrkdwn) for report rep: today and
-// the next working day, or the 7 days from today when week is set. People
-// are named, not mentioned (an ephemeral answer notifies nobody anyway);
-// names are escaped.
-func OnCallAnswer(rep reminder.Report, week bool) string {
+// OnCallAnswer is /oncall's text (Slack mrkdwn) in language l for report
+// rep: today and the next working day, or the 7 days from today when week
+// is set. People are named, not mentioned (an ephemeral answer notifies
+// nobody anyway); names are escaped.
+func OnCallAnswer(l locale.Language, rep reminder.Report, week bool) string {
 	var b strings.Builder
-	line := func(label string, d reminder.Day) {
-		fmt.Fprintf(&b, "*%s* %s: %s\n", label, date(d.Date), people(d))
+	line := func(id string, d reminder.Day) {
+		fmt.Fprintf(&b, "*%s* %s: %s\n", l.T(id), date(l, d.Date), people(l, d, rep.Hours))
 	}
 	if week {
-		b.WriteString("*On call, the next 7 days* (" + escape(rep.Hours) + ")\n")
+		b.WriteString(l.T("oncall.week", "Hours", escape(rep.Hours)) + "\n")
 		for _, d := range rep.Week {
-			fmt.Fprintf(&b, "%s: %s\n", date(d.Date), people(d))
+			fmt.Fprintf(&b, "%s: %s\n", date(l, d.Date), people(l, d, rep.Hours))
 		}
 	} else {
-		line("Today", rep.Today)
+		line("oncall.today", rep.Today)
 		if rep.Next.Date != (rotation.Date{}) {
-			line("Next working day", rep.Next)
+			line("oncall.next", rep.Next)
 		}
 		for _, off := range rep.DaysOff {
 			if rep.Today.Date.Before(off.Date) && (rep.Next.Date == (rotation.Date{}) || off.Date.Before(rep.Next.Date)) {
-				fmt.Fprintf(&b, "Day off: %s %s\n", date(off.Date), escape(off.Name))
+				b.WriteString(l.T("oncall.day_off", "Day", date(l, off.Date), "Name", escape(l.Holiday(off.Name))) + "\n")
 			}
 		}
-		b.WriteString("Business hours: " + escape(rep.Hours) + "\n")
+		b.WriteString(l.T("oncall.hours", "Hours", escape(rep.Hours)) + "\n")
 	}
 	if rep.StaleErr != nil {
-		fmt.Fprintf(&b, "⚠ The sheet cannot be read now: this is its copy of %s.\n", rep.StaleSince.In(rep.At.Location()).Format("01/02 15:04"))
+		b.WriteString(l.T("oncall.stale", "Since", rep.StaleSince.In(rep.At.Location()).Format("01/02 15:04")) + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// date is "Mon 11/30".
-func date(d rotation.Date) string {
-	return fmt.Sprintf("%s %d/%d", d.Weekday().String()[:3], d.Month, d.Day)
+// date is "Mon 11/30", in Japanese "11/30(月)".
+func date(l locale.Language, d rotation.Date) string {
+	wd := strings.ToLower(d.Weekday().String())[:3]
+	return l.T("date.compact", "Weekday", l.T("weekday_short."+wd), "Month", int(d.Month), "Day", d.Day)
 }
 
-// people is a day's on-call names, or why nobody is.
-func people(d reminder.Day) string {
+// people is a day's on-call names, or why nobody is, in l.
+func people(l locale.Language, d reminder.Day, hours string) string {
 	if !d.Working {
-		return "— " + escape(d.Why)
+		return "— " + escape(d.WhyNotWorking(l, hours))
 	}
 	var names []string
 	for _, m := range d.OnCall {
 		names = append(names, escape(m.Name))
 	}
 	for _, u := range d.Unmatched {
-		names = append(names, escape(u)+" (not in members)")
+		names = append(names, l.T("oncall.not_member", "Name", escape(u)))
 	}
 	if len(names) == 0 {
-		return "nobody on call in the sheet"
+		return l.T("oncall.nobody")
 	}
-	return strings.Join(names, ", ")
+	return strings.Join(names, l.T("list.separator"))
 }
 
 // escape makes s plain text in Slack mrkdwn (&, <, > are its only control

@@ -44,6 +44,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/locale"
 	"github.com/pd2chat/pd2chat/shared/queue"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/workday"
@@ -105,6 +106,9 @@ type Config struct {
 	// (deliver.WriteBackDestination; PAGERDUTY_API_TOKEN), in the
 	// incident's own group.
 	WriteBack bool
+	// Language is what the answers and the note form are written in
+	// (LANGUAGE).
+	Language locale.Language
 	// AckReactions and ResolveReactions are the emoji names that count as
 	// "I'm on it" and as resolved; nil: the defaults.
 	AckReactions, ResolveReactions []string
@@ -308,7 +312,7 @@ func (h *Handler) press(w http.ResponseWriter, ctx context.Context, cb slackapi.
 		case !ok:
 			continue
 		case !incident.ValidID(a.Value) || !h.watched(cb.Channel.ID):
-			ephemeral(w, "This button is not one of pd2chat's alert channels' buttons.")
+			ephemeral(w, h.cfg.Language.T("slackapp.not_our_button"))
 			return
 		}
 		at := slackTime(a.ActionTs)
@@ -339,27 +343,31 @@ const maxNote = 3000
 // openNote opens the Add note modal for the incident.
 func (h *Handler) openNote(w http.ResponseWriter, ctx context.Context, cb slackapi.InteractionCallback, id string) {
 	if !h.watched(cb.Channel.ID) || h.cfg.Slack == nil {
-		ephemeral(w, "Notes can be added only in pd2chat's alert channels.")
+		ephemeral(w, h.cfg.Language.T("slackapp.notes_only_here"))
 		return
 	}
 	meta, _ := json.Marshal(noteTarget{Incident: id, Channel: cb.Channel.ID})
-	input := slackapi.NewPlainTextInputBlockElement(slackapi.NewTextBlockObject(slackapi.PlainTextType, "What did you find or do?", false, false), "text")
+	l := h.cfg.Language
+	text := func(id string) *slackapi.TextBlockObject {
+		return slackapi.NewTextBlockObject(slackapi.PlainTextType, l.T(id), false, false)
+	}
+	input := slackapi.NewPlainTextInputBlockElement(text("slackapp.note_placeholder"), "text")
 	input.Multiline = true
 	input.MaxLength = maxNote
 	view := slackapi.ModalViewRequest{
 		Type:            slackapi.VTModal,
 		CallbackID:      noteCallback,
 		PrivateMetadata: string(meta),
-		Title:           slackapi.NewTextBlockObject(slackapi.PlainTextType, "メモ / Add note", false, false),
-		Submit:          slackapi.NewTextBlockObject(slackapi.PlainTextType, "Add", false, false),
-		Close:           slackapi.NewTextBlockObject(slackapi.PlainTextType, "Cancel", false, false),
+		Title:           text("button.note"),
+		Submit:          text("slackapp.note_submit"),
+		Close:           text("slackapp.note_cancel"),
 		Blocks: slackapi.Blocks{BlockSet: []slackapi.Block{
-			slackapi.NewInputBlock("note", slackapi.NewTextBlockObject(slackapi.PlainTextType, "Note", false, false), nil, input),
+			slackapi.NewInputBlock("note", text("slackapp.note_label"), nil, input),
 		}},
 	}
 	if err := h.cfg.Slack.OpenView(ctx, cb.TriggerID, view); err != nil {
 		h.cfg.Log.Warn("note modal not opened", "incident_id", id, "error", err.Error())
-		ephemeral(w, "Could not open the note form; please try again.")
+		ephemeral(w, l.T("slackapp.note_failed"))
 		return
 	}
 	w.WriteHeader(http.StatusOK)
@@ -378,7 +386,7 @@ func (h *Handler) submit(w http.ResponseWriter, ctx context.Context, cb slackapi
 	}
 	note := strings.TrimSpace(cb.View.State.Values["note"]["text"].Value)
 	if note == "" {
-		writeJSON(w, map[string]any{"response_action": "errors", "errors": map[string]string{"note": "Write the note first."}})
+		writeJSON(w, map[string]any{"response_action": "errors", "errors": map[string]string{"note": h.cfg.Language.T("slackapp.note_empty")}})
 		return
 	}
 	if h.enqueue(ctx, w, response{

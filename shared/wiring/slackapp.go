@@ -41,6 +41,7 @@ func SlackApp(cfg config.Config, q queue.Sender, log *slog.Logger) (*slackapp.Ha
 		Slack:            slack.NewApp(slack.Options{Token: cfg.SlackBotToken.Reveal(), APIURL: cfg.SlackAPIURL, HTTPClient: HTTPClient()}),
 		Rotation:         src,
 		Calendar:         Calendar(cfg),
+		Language:         cfg.Language,
 		AckReactions:     cfg.SlackAckReactions,
 		ResolveReactions: cfg.SlackResolveReactions,
 		WriteBack:        cfg.WritesBack(),
