@@ -99,7 +99,7 @@ func (a *app) check(ctx context.Context, at time.Time, days int, skipped []unche
 	}
 	cal := a.run.Calendar.With(roster)
 	report := reminder.Check(cal, roster, at, days)
-	fmt.Fprintf(a.stdout, "Sheet: %s\n", a.cfg.Rotation)
+	fmt.Fprintln(a.stdout, a.cfg.Language.T("check.sheet", "Sheet", a.cfg.Rotation.String()))
 	_, _ = io.WriteString(a.stdout, report.Text(a.cfg.Language))
 	chatsOK := a.checkChats(ctx, skipped)
 
@@ -130,7 +130,8 @@ func (a *app) check(ctx context.Context, at time.Time, days int, skipped []unche
 func (a *app) checkChats(ctx context.Context, skipped []unchecked) bool {
 	ok := true
 	seen := map[string]bool{}
-	_, _ = io.WriteString(a.stdout, "\nChats:\n")
+	l := a.cfg.Language
+	_, _ = io.WriteString(a.stdout, "\n"+l.T("check.chats")+"\n")
 	for _, d := range append(append([]fanout.Destination(nil), a.follow.Destinations...), a.run.Destinations...) {
 		if seen[d.Name] {
 			continue
@@ -138,22 +139,22 @@ func (a *app) checkChats(ctx context.Context, skipped []unchecked) bool {
 		seen[d.Name] = true
 		c, can := d.Poster.(chat.Checker)
 		if !can {
-			fmt.Fprintf(a.stdout, "  %-20s nothing to check\n", d.Name)
+			fmt.Fprintf(a.stdout, "  %-20s %s\n", d.Name, l.T("check.chat_nothing"))
 			continue
 		}
 		err := c.Check(ctx)
 		switch temporary, _ := chat.IsTemporary(err); {
 		case err == nil:
-			fmt.Fprintf(a.stdout, "  %-20s ok\n", d.Name)
+			fmt.Fprintf(a.stdout, "  %-20s %s\n", d.Name, l.T("check.chat_ok"))
 		case temporary:
-			fmt.Fprintf(a.stdout, "  %-20s could not check now: %v\n", d.Name, err)
+			fmt.Fprintf(a.stdout, "  %-20s %s\n", d.Name, l.T("check.chat_later", "Err", err.Error()))
 		default:
 			ok = false
-			fmt.Fprintf(a.stdout, "  %-20s %v\n  %-20s Fix: %s\n", d.Name, err, "", fallback.Fix(d.Name, err.Error()))
+			fmt.Fprintf(a.stdout, "  %-20s %v\n  %-20s %s\n", d.Name, err, "", l.T("check.chat_fix", "Fix", fallback.Fix(d.Name, err.Error())))
 		}
 	}
 	for _, s := range skipped {
-		fmt.Fprintf(a.stdout, "  %-20s not checked: %s is not set (the check needs it only to ask the chat)\n", s.Name, s.Token)
+		fmt.Fprintf(a.stdout, "  %-20s %s\n", s.Name, l.T("check.chat_skipped", "Token", s.Token))
 	}
 	return ok
 }

@@ -259,3 +259,32 @@ func TestCheckChats(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
+
+// TestLanguageJapanese: with LANGUAGE=ja the check, the reminders and
+// their checklist are in Japanese, holidays by their Japanese names.
+func TestLanguageJapanese(t *testing.T) {
+	vars := map[string]string{"ROTATION_SOURCE": writeSheet(t, staffed(), japaneseMembers), "LANGUAGE": "ja"}
+	res := runLocal(t, vars, "--check", "--at", "2026-11-20")
+	for _, want := range []string{
+		"ローテーションの確認 2026-11-20 10:00(金) (Asia/Tokyo)",
+		"本日 11月20日(金):",
+		"次の営業日 11月24日(火):",
+		"  月  2026-11-23  勤労感謝の日",
+		"チャット:",
+		"この先14日間の休日:",
+		"シートの問題: なし",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("--check lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	res = runLocal(t, map[string]string{"ROTATION_SOURCE": "csv:../../testdata/sheet", "LANGUAGE": "ja"}, "--kind", "evening", "--at", "2026-11-20", "--dry-run")
+	for _, want := range []string{"次の営業日の当番", "11月24日(火) 10:00〜17:00", "それまでの休日: 11月23日(月)（勤労感謝の日）", "当番の前に:", "通知設定:"} {
+		if res.code != exitOK || !strings.Contains(res.stdout, want) {
+			t.Errorf("exit %d: the evening reminder lacks %q:\n%s%s", res.code, want, res.stdout, res.stderr)
+		}
+	}
+	if res := runLocal(t, map[string]string{"LANGUAGE": "jp"}, "--check"); res.code == exitOK || !strings.Contains(res.stderr, "LANGUAGE") {
+		t.Errorf("LANGUAGE=jp: exit %d\n%s", res.code, res.stderr)
+	}
+}

@@ -77,7 +77,7 @@ type Day struct {
 	Why     string // why it is not a working day, in English
 	// BusinessDay: d's weekday is one of the business hours' days.
 	BusinessDay bool
-	DayOff  string // the public or company holiday's name, when it is one
+	DayOff      string // the public or company holiday's name, when it is one
 
 	// Vacancy says whether anyone is on call, and if not why.
 	Vacancy rotation.Vacancy
