@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pd2chat/pd2chat/shared/locale"
 	"github.com/pd2chat/pd2chat/shared/routing"
 )
 
@@ -81,7 +82,7 @@ var settingKeys = []string{
 	"rotationCacheTtl", "oncallManualUrl", "secret", "alarmEmail", "timezone",
 	"businessHours", "holidays", "buildDir", "heartbeatDays", "signatureFailures",
 	"slackAckReactions", "slackResolveReactions", "pagerdutySeats", "pagerdutyFromEmail",
-	"pagerdutyAckOnTake", "pagerdutyResolveFromChat", "mentionOn", "routes",
+	"pagerdutyAckOnTake", "pagerdutyResolveFromChat", "mentionOn", "routes", "language",
 }
 
 // passedSettings are the settings given to every function as is, by the
@@ -95,6 +96,7 @@ var passedSettings = map[string]string{
 	"pagerdutyAckOnTake":       "PAGERDUTY_ACK_ON_TAKE",
 	"pagerdutyResolveFromChat": "PAGERDUTY_RESOLVE_FROM_CHAT",
 	"mentionOn":                "MENTION_ON",
+	"language":                 "LANGUAGE",
 }
 
 // LoadSettings reads the settings through getContext (the app's
@@ -149,6 +151,10 @@ func LoadSettings(getContext func(key string) any) (Settings, error) {
 				r.fail(key, fmt.Sprintf("%q is not true or false", v))
 			}
 		case "mentionOn": // event kinds: the functions check them at start-up, naming MENTION_ON
+		case "language":
+			if _, err := locale.Parse(v); err != nil {
+				r.fail(key, err.Error())
+			}
 		case "pagerdutyFromEmail":
 			if !strings.Contains(v, "@") {
 				r.fail(key, fmt.Sprintf("%q is not an email address (the PagerDuty user pd2chat writes as)", v))

@@ -262,8 +262,9 @@ func TestPassedSettings(t *testing.T) {
 	}
 	_, err := LoadSettings(contextOf(map[string]any{"pd2chat": map[string]any{
 		"buildDir": fakeBuild(t), "pagerdutySeats": "yes", "slackResolveReactions": "White Check", "pagerdutyFromEmail": "bot",
+		"language": "jp",
 	}}))
-	for _, key := range []string{"pd2chat.pagerdutySeats", "pd2chat.slackResolveReactions", "pd2chat.pagerdutyFromEmail"} {
+	for _, key := range []string{"pd2chat.pagerdutySeats", "pd2chat.slackResolveReactions", "pd2chat.pagerdutyFromEmail", `pd2chat.language unknown language "jp"`} {
 		if err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("%v: want a problem naming %s", err, key)
 		}
@@ -279,6 +280,9 @@ func TestRoutesSetting(t *testing.T) {
 	}}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ja, err := LoadSettings(contextOf(map[string]any{"pd2chat": map[string]any{"buildDir": fakeBuild(t), "language": "ja"}})); (err != nil && strings.Contains(err.Error(), "language")) || ja.Env["LANGUAGE"] != "ja" {
+		t.Errorf("language ja: %v, %v", ja.Env, err)
 	}
 	if !reflect.DeepEqual(s.AlertDestinations, []string{"slack:C0111PAY", "slack:C0000ALL"}) {
 		t.Errorf("alert destinations %v", s.AlertDestinations)

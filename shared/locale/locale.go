@@ -70,8 +70,11 @@ func (l Language) String() string {
 var catalogs embed.FS
 
 // bundle holds both catalogs, read once at start; localizers are by
-// Language, each falling back to English.
+// Language, each falling back to English. static are the texts without
+// values or plural forms, by Language and ID: T returns them without
+// running a template (most texts of a message are such words).
 var (
+	static     [len(languages)]map[string]string
 	bundle     = load()
 	localizers = func() (ls [len(languages)]*i18n.Localizer) {
 		for l, t := range languages {
@@ -87,9 +90,16 @@ func tomlUnmarshal(data []byte, v any) error { return toml.Unmarshal(data, v) }
 func load() *i18n.Bundle {
 	b := i18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("toml", tomlUnmarshal)
-	for _, t := range languages {
-		if _, err := b.LoadMessageFileFS(catalogs, "catalog/"+t.String()+".toml"); err != nil {
+	for l, t := range languages {
+		f, err := b.LoadMessageFileFS(catalogs, "catalog/"+t.String()+".toml")
+		if err != nil {
 			panic("locale: " + err.Error()) // the embedded catalogs are tested
+		}
+		static[l] = make(map[string]string, len(f.Messages))
+		for _, m := range f.Messages {
+			if m.Zero+m.One+m.Two+m.Few+m.Many == "" && !strings.Contains(m.Other, "{{") {
+				static[l][m.ID] = m.Other
+			}
 		}
 	}
 	return b
@@ -106,6 +116,11 @@ func (l Language) localizer() *i18n.Localizer {
 // filled into its template. A text missing from l is taken in English; one
 // missing from both is id itself.
 func (l Language) T(id string, args ...any) string {
+	if int(l) < len(static) {
+		if s, ok := static[l][id]; ok {
+			return s
+		}
+	}
 	return l.localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data(args, nil)}, id)
 }
 
