@@ -151,3 +151,27 @@ func TestHolidayNames(t *testing.T) {
 		}
 	}
 }
+
+// TestTextsAreInert: the catalogs' own words never hold a character that
+// means something in a chat (&, <, >, @, #, and their full-width forms):
+// they are written into messages as they are (see package message).
+func TestTextsAreInert(t *testing.T) {
+	for _, l := range []Language{English, Japanese} {
+		for id, m := range entries(t, l) {
+			for _, form := range []string{m.Zero, m.One, m.Two, m.Few, m.Many, m.Other} {
+				words := form
+				for {
+					i := strings.Index(words, "{{")
+					if i < 0 {
+						break
+					}
+					j := strings.Index(words[i:], "}}")
+					words = words[:i] + words[i+j+2:]
+				}
+				if strings.ContainsAny(words, "&<>@#＠＃﹫﹟") {
+					t.Errorf("%v %q: %q", l, id, form)
+				}
+			}
+		}
+	}
+}
