@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	slackapi "github.com/slack-go/slack"
@@ -122,4 +123,44 @@ func (a *App) User(ctx context.Context, id string) (name string, bot bool, err e
 		}
 	}
 	return "", u.IsBot || u.IsAppUser, nil
+}
+
+// UserGroupMembers is the user IDs of Slack user group group
+// (usergroups.users.list, bot scope usergroups:read). Errors are
+// classified like PostRef's.
+func (a *App) UserGroupMembers(ctx context.Context, group string) ([]string, error) {
+	users, err := a.client.GetUserGroupMembersContext(ctx, group)
+	if err != nil {
+		return nil, chat.Redact(fmt.Errorf("slack: usergroups.users.list %s: %w", group, classify(err)), a.token)
+	}
+	return users, nil
+}
+
+// SetUserGroupMembers makes users (at least one: Slack refuses an empty
+// group) the members of user group group (usergroups.users.update, bot
+// scope usergroups:write; the workspace may restrict who edits groups).
+func (a *App) SetUserGroupMembers(ctx context.Context, group string, users []string) error {
+	if _, err := a.client.UpdateUserGroupMembersContext(ctx, group, strings.Join(users, ",")); err != nil {
+		return chat.Redact(fmt.Errorf("slack: usergroups.users.update %s: %w", group, classify(err)), a.token)
+	}
+	return nil
+}
+
+// Topic is channel's topic (conversations.info, bot scopes channels:read /
+// groups:read).
+func (a *App) Topic(ctx context.Context, channel string) (string, error) {
+	ch, err := a.client.GetConversationInfoContext(ctx, &slackapi.GetConversationInfoInput{ChannelID: channel})
+	if err != nil {
+		return "", chat.Redact(fmt.Errorf("slack: conversations.info %s: %w", channel, classify(err)), a.token)
+	}
+	return ch.Topic.Value, nil
+}
+
+// SetTopic sets channel's topic (conversations.setTopic, bot scope
+// channels:write.topic / groups:write.topic; the bot must be a member).
+func (a *App) SetTopic(ctx context.Context, channel, topic string) error {
+	if _, err := a.client.SetTopicOfConversationContext(ctx, channel, topic); err != nil {
+		return chat.Redact(fmt.Errorf("slack: conversations.setTopic %s: %w", channel, classify(err)), a.token)
+	}
+	return nil
 }

@@ -62,6 +62,8 @@ type Server struct {
 	requests   []Request
 	answers    map[string]*answers
 	users      func(email string) string
+	groups     map[string][]string // user group → member IDs
+	topics     map[string]string   // channel → topic
 	seq        int
 	// inProcess: no socket; Client calls ServeHTTP in process.
 	inProcess bool
@@ -254,9 +256,48 @@ func (s *Server) serveOwn(w http.ResponseWriter, r *http.Request) {
 		name, _, _ := strings.Cut(email, "@")
 		writeJSON(w, map[string]any{"ok": true, "user": map[string]any{"id": id, "name": name, "profile": map[string]any{"email": email}}})
 	case "/api/conversations.info":
+		ch := r.Form.Get("channel")
+		s.mu.Lock()
+		topic := s.topics[ch]
+		s.mu.Unlock()
 		writeJSON(w, map[string]any{"ok": true, "channel": map[string]any{
-			"id": f.Get("channel"), "is_member": true, "is_archived": false,
+			"id": ch, "is_member": true, "is_archived": false, "topic": map[string]any{"value": topic},
 		}})
+	case "/api/conversations.setTopic":
+		ch, topic := f.Get("channel"), f.Get("topic")
+		s.mu.Lock()
+		if s.topics == nil {
+			s.topics = map[string]string{}
+		}
+		s.topics[ch] = topic
+		s.mu.Unlock()
+		writeJSON(w, map[string]any{"ok": true, "channel": map[string]any{"id": ch, "topic": map[string]any{"value": topic}}})
+	case "/api/usergroups.users.list":
+		g := r.Form.Get("usergroup")
+		s.mu.Lock()
+		users, ok := s.groups[g]
+		s.mu.Unlock()
+		if !ok {
+			writeJSON(w, map[string]any{"ok": false, "error": "no_such_subteam"})
+			return
+		}
+		writeJSON(w, map[string]any{"ok": true, "users": users})
+	case "/api/usergroups.users.update":
+		g, users := f.Get("usergroup"), strings.Split(f.Get("users"), ",")
+		s.mu.Lock()
+		_, ok := s.groups[g]
+		if ok {
+			s.groups[g] = users
+		}
+		s.mu.Unlock()
+		switch {
+		case !ok:
+			writeJSON(w, map[string]any{"ok": false, "error": "no_such_subteam"})
+		case f.Get("users") == "":
+			writeJSON(w, map[string]any{"ok": false, "error": "invalid_users"})
+		default:
+			writeJSON(w, map[string]any{"ok": true, "usergroup": map[string]any{"id": g, "users": users}})
+		}
 	default:
 		writeJSON(w, map[string]any{"ok": false, "error": "unknown_method"})
 	}
@@ -276,6 +317,41 @@ func metadataKey(raw string) string {
 
 func writeJSON(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// SetGroup creates user group id with members (usergroups.users.list
+// and .update answer for it; other groups are no_such_subteam).
+func (s *Server) SetGroup(id string, members ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.groups == nil {
+		s.groups = map[string][]string{}
+	}
+	s.groups[id] = members
+}
+
+// Group is user group id's members now.
+func (s *Server) Group(id string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.groups[id]...)
+}
+
+// SetTopic sets channel's topic as people would.
+func (s *Server) SetTopic(channel, topic string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.topics == nil {
+		s.topics = map[string]string{}
+	}
+	s.topics[channel] = topic
+}
+
+// Topic is channel's topic now.
+func (s *Server) Topic(channel string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.topics[channel]
 }
 
 // SetBefore sets Before safely while requests run.
