@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/followup"
+	"github.com/pd2chat/pd2chat/shared/presence"
 	"github.com/pd2chat/pd2chat/shared/reminder"
 )
 
@@ -19,12 +21,15 @@ const followupBudget = 20 * time.Second
 // sweep tries again, after the fix for a refusal).
 func (a *app) handleFollowup(ctx context.Context, at time.Time) (response, error) {
 	out := response{Kind: string(reminder.Followup), At: at.Format(time.RFC3339)}
-	if a.cfg.AckReminderMax == 0 {
-		out.Skipped = "ACK_REMINDER_MAX is 0: follow-ups are off"
-		return out, nil
-	}
 	ctx, cancel := context.WithTimeout(ctx, followupBudget)
 	defer cancel()
+	// The sheet's answer for today reaches the on-call group and topics
+	// within a minute of a change.
+	syncErr := a.syncPresence(ctx, at)
+	if a.cfg.AckReminderMax == 0 {
+		out.Skipped = "ACK_REMINDER_MAX is 0: follow-ups are off"
+		return out, syncErr
+	}
 	res, err := followup.Sweep(ctx, a.follow, at)
 	out.Posted, out.AlreadyPosted, out.Failed, out.Temporary = res.Posted, res.AlreadyPosted, res.Failed, res.Temporary
 	if err != nil {
@@ -32,7 +37,23 @@ func (a *app) handleFollowup(ctx context.Context, at time.Time) (response, error
 		// dead-letter queue's alarm): a refused follow-up must be loud.
 		a.log.Error("followup sweep failed", "error", err.Error())
 	}
-	return out, err
+	return out, errors.Join(err, syncErr)
+}
+
+// syncPresence shows the people on call at `at` in the Slack on-call
+// group and channel topics (package presence); nil when neither is set.
+// A failure is logged and returned: a group or topic that cannot be set
+// (a missing scope, a group deleted) fails the invocation, so its
+// dead-letter queue alarms.
+func (a *app) syncPresence(ctx context.Context, at time.Time) error {
+	if !a.presence.Enabled() {
+		return nil
+	}
+	if _, err := presence.Sync(ctx, a.presence, at); err != nil {
+		a.log.Error("on-call group or topic not updated", "error", err.Error())
+		return err
+	}
+	return nil
 }
 
 // localFollowup is remind --kind followup: one sweep at `at`, as the

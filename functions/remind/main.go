@@ -65,6 +65,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/followup"
 	"github.com/pd2chat/pd2chat/shared/message"
+	"github.com/pd2chat/pd2chat/shared/presence"
 	"github.com/pd2chat/pd2chat/shared/reminder"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/state"
@@ -114,7 +115,11 @@ type app struct {
 	run     reminder.Config
 	history state.History // the state store's incident history, for the digest
 	follow  followup.Config
-	log     *slog.Logger
+	// presence keeps the Slack on-call group and topics (package
+	// presence); not Enabled without SLACK_ONCALL_USERGROUP or
+	// SLACK_TOPIC_CHANNELS.
+	presence presence.Config
+	log      *slog.Logger
 	stdout  io.Writer
 }
 
@@ -179,6 +184,7 @@ func wire(cfg config.Config, stdout io.Writer, log *slog.Logger, retry chat.Retr
 		Outbox:       a.run.Outbox,
 		AckReaction:  ackReaction(cfg),
 	}
+	a.presence = wiring.Presence(cfg, cal, src, a.run.Destinations, a.run.Outbox, store, retry, log)
 	return a, nil
 }
 
@@ -262,6 +268,9 @@ func (a *app) handle(ctx context.Context, raw json.RawMessage) (response, error)
 		return a.handleFollowup(ctx, at)
 	}
 	res, err := reminder.Run(ctx, a.run, kind, at)
+	// The on-call group and topics take the day's people at the start of
+	// business hours, and the off-hours group at their end.
+	err = errors.Join(err, a.syncPresence(ctx, at))
 	out := response{
 		Kind: string(kind), At: at.Format(time.RFC3339), Skipped: res.Skip, Empty: res.Empty(),
 		Posted: res.Posted, AlreadyPosted: res.AlreadyPosted, Failed: res.Failed, Temporary: res.Temporary,

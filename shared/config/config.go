@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -90,6 +91,13 @@ type Config struct {
 	// SlackSigningSecret verifies the requests of the Slack app
 	// (SLACK_SIGNING_SECRET); empty: the /slack/* URLs are not served.
 	SlackSigningSecret Secret
+	// SlackOnCallGroup is the Slack user group kept to today's on-call
+	// people (SLACK_ONCALL_USERGROUP, S…); SlackOffHoursGroup the group
+	// whose members it takes outside business hours
+	// (SLACK_ONCALL_USERGROUP_OFF_HOURS); SlackTopicChannels the channels
+	// whose topic names them (SLACK_TOPIC_CHANNELS). Package presence.
+	SlackOnCallGroup, SlackOffHoursGroup string
+	SlackTopicChannels                   []string
 	// SlackAckReactions and SlackResolveReactions are the emoji names
 	// (without colons) that count as "I'm on it" and as resolved
 	// (SLACK_ACK_REACTIONS, SLACK_RESOLVE_REACTIONS).
@@ -254,6 +262,24 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 			l.fail("SLACK_RESOLVE_REACTIONS", fmt.Sprintf("%q is also in SLACK_ACK_REACTIONS: one reaction cannot mean both", r))
 		}
 	}
+	c.SlackOnCallGroup = l.slackID("SLACK_ONCALL_USERGROUP", "S", "a user group ID (S0123ABC: the group's page in Slack, or usergroups.list)")
+	c.SlackOffHoursGroup = l.slackID("SLACK_ONCALL_USERGROUP_OFF_HOURS", "S", "a user group ID (S0123ABC)")
+	for _, ch := range l.list("SLACK_TOPIC_CHANNELS") {
+		if !slackIDRE.MatchString(ch) || (ch[0] != 'C' && ch[0] != 'G') {
+			l.fail("SLACK_TOPIC_CHANNELS", fmt.Sprintf("%q is not a channel ID (C0123ABCD)", ch))
+			continue
+		}
+		c.SlackTopicChannels = append(c.SlackTopicChannels, ch)
+	}
+	switch {
+	case c.SlackOffHoursGroup != "" && c.SlackOnCallGroup == "":
+		l.fail("SLACK_ONCALL_USERGROUP_OFF_HOURS", "needs SLACK_ONCALL_USERGROUP: it names whose members the on-call group takes off hours")
+	case c.SlackOffHoursGroup != "" && c.SlackOffHoursGroup == c.SlackOnCallGroup:
+		l.fail("SLACK_ONCALL_USERGROUP_OFF_HOURS", "is SLACK_ONCALL_USERGROUP itself")
+	}
+	if (c.SlackOnCallGroup != "" || len(c.SlackTopicChannels) > 0) && c.SlackBotToken == "" && !forCheck {
+		l.fail("SLACK_BOT_TOKEN", "is required by SLACK_ONCALL_USERGROUP and SLACK_TOPIC_CHANNELS")
+	}
 	c.PagerDutySeats = l.oneOf("PAGERDUTY_SEATS", "false", "true", "false") == "true"
 	c.PagerDutyAPIToken = Secret(strings.TrimSpace(getenv("PAGERDUTY_API_TOKEN")))
 	c.PagerDutyFromEmail = strings.TrimSpace(getenv("PAGERDUTY_FROM_EMAIL"))
@@ -359,6 +385,20 @@ type loader struct {
 
 func (l *loader) fail(name, why string) {
 	l.problems = append(l.problems, fmt.Errorf("%s %s", name, why))
+}
+
+// slackIDRE is a Slack ID: a capital letter, then capitals and digits.
+var slackIDRE = regexp.MustCompile(`^[A-Z][A-Z0-9]{2,31}$`)
+
+// slackID reads a Slack ID that starts with prefix (what is a
+// description of it, for the error); unset: "".
+func (l *loader) slackID(name, prefix, what string) string {
+	v := strings.TrimSpace(l.getenv(name))
+	if v != "" && (!slackIDRE.MatchString(v) || !strings.HasPrefix(v, prefix)) {
+		l.fail(name, fmt.Sprintf("%q is not %s", v, what))
+		return ""
+	}
+	return v
 }
 
 // language reads a language setting (locale.Parse); unset: English.

@@ -453,3 +453,25 @@ func TestRoutes(t *testing.T) {
 		}
 	}
 }
+
+func TestPresenceSettings(t *testing.T) {
+	c, err := Load(env(map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_ONCALL_USERGROUP": "S0123ABC",
+		"SLACK_ONCALL_USERGROUP_OFF_HOURS": "S0SRE01", "SLACK_TOPIC_CHANNELS": "C0123ABCD, G0PRIVATE1"}), false)
+	if err != nil || c.SlackOnCallGroup != "S0123ABC" || c.SlackOffHoursGroup != "S0SRE01" || !slices.Equal(c.SlackTopicChannels, []string{"C0123ABCD", "G0PRIVATE1"}) {
+		t.Errorf("%+v, %v", c, err)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_ONCALL_USERGROUP": "@oncall"}, `SLACK_ONCALL_USERGROUP "@oncall" is not a user group ID`},
+		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_ONCALL_USERGROUP": "C0123ABC"}, `SLACK_ONCALL_USERGROUP "C0123ABC" is not a user group ID`},
+		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_ONCALL_USERGROUP_OFF_HOURS": "S0SRE01"}, "SLACK_ONCALL_USERGROUP_OFF_HOURS needs SLACK_ONCALL_USERGROUP"},
+		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_TOPIC_CHANNELS": "#dev"}, `SLACK_TOPIC_CHANNELS "#dev" is not a channel ID`},
+		{map[string]string{"SLACK_ONCALL_USERGROUP": "S0123ABC"}, "SLACK_BOT_TOKEN is required by SLACK_ONCALL_USERGROUP"},
+	} {
+		if _, err := Load(env(tc.env), false); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.env, err, tc.want)
+		}
+	}
+}

@@ -4,11 +4,17 @@ import (
 	"log/slog"
 
 	"github.com/pd2chat/pd2chat/shared/alertdetails"
+	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
 	"github.com/pd2chat/pd2chat/shared/config"
 	"github.com/pd2chat/pd2chat/shared/deliver"
+	"github.com/pd2chat/pd2chat/shared/fanout"
+	"github.com/pd2chat/pd2chat/shared/presence"
 	"github.com/pd2chat/pd2chat/shared/queue"
+	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/slackapp"
+	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/workday"
 	"github.com/pd2chat/pd2chat/shared/writeback"
 )
 
@@ -68,4 +74,28 @@ func alerts(cfg config.Config) deliver.AlertSource {
 		return nil
 	}
 	return alertdetails.New(cfg.PagerDutyAPIToken.Reveal(), cfg.PagerDutyAPIURL, HTTPClient())
+}
+
+// Presence is the Slack on-call group and topics of SLACK_ONCALL_USERGROUP,
+// SLACK_ONCALL_USERGROUP_OFF_HOURS and SLACK_TOPIC_CHANNELS (package
+// presence), read from src on calendar cal; its warnings go to warn
+// (REMINDER_DESTINATIONS) through outbox, or posted directly, claimed in
+// store, when outbox is nil. Not Enabled when none of them is set.
+func Presence(cfg config.Config, cal *workday.Calendar, src rotation.Source, warn []fanout.Destination,
+	outbox fanout.Outbox, store state.Deliveries, retry chat.RetryPolicy, log *slog.Logger) presence.Config {
+	if outbox == nil {
+		outbox = fanout.Direct{Store: store, Retry: retry, Log: log}
+	}
+	return presence.Config{
+		Calendar:      cal,
+		Rotation:      src,
+		Slack:         slack.NewApp(slack.Options{Token: cfg.SlackBotToken.Reveal(), APIURL: cfg.SlackAPIURL, HTTPClient: HTTPClient()}),
+		UserGroup:     cfg.SlackOnCallGroup,
+		OffHoursGroup: cfg.SlackOffHoursGroup,
+		TopicChannels: cfg.SlackTopicChannels,
+		Warn:          warn,
+		Outbox:        outbox,
+		Language:      cfg.Language,
+		Log:           log,
+	}
 }
