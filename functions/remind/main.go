@@ -120,7 +120,7 @@ type app struct {
 	// SLACK_TOPIC_CHANNELS.
 	presence presence.Config
 	log      *slog.Logger
-	stdout  io.Writer
+	stdout   io.Writer
 }
 
 // setup reads the settings and wires the reminder.
