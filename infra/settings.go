@@ -83,6 +83,7 @@ var settingKeys = []string{
 	"businessHours", "holidays", "buildDir", "heartbeatDays", "signatureFailures",
 	"slackAckReactions", "slackResolveReactions", "pagerdutySeats", "pagerdutyFromEmail",
 	"pagerdutyAckOnTake", "pagerdutyResolveFromChat", "mentionOn", "routes", "language",
+	"slackOncallUsergroup", "slackOncallUsergroupOffHours", "slackTopicChannels",
 }
 
 // passedSettings are the settings given to every function as is, by the
@@ -97,6 +98,11 @@ var passedSettings = map[string]string{
 	"pagerdutyResolveFromChat": "PAGERDUTY_RESOLVE_FROM_CHAT",
 	"mentionOn":                "MENTION_ON",
 	"language":                 "LANGUAGE",
+	// Checked at start-up by the functions (config.Load), naming the
+	// variable.
+	"slackOncallUsergroup":         "SLACK_ONCALL_USERGROUP",
+	"slackOncallUsergroupOffHours": "SLACK_ONCALL_USERGROUP_OFF_HOURS",
+	"slackTopicChannels":           "SLACK_TOPIC_CHANNELS",
 }
 
 // LoadSettings reads the settings through getContext (the app's
@@ -150,7 +156,8 @@ func LoadSettings(getContext func(key string) any) (Settings, error) {
 			if v != "true" && v != "false" {
 				r.fail(key, fmt.Sprintf("%q is not true or false", v))
 			}
-		case "mentionOn": // event kinds: the functions check them at start-up, naming MENTION_ON
+		case "mentionOn", "slackOncallUsergroup", "slackOncallUsergroupOffHours", "slackTopicChannels":
+			// the functions check them at start-up, naming the variable
 		case "language":
 			if _, err := locale.Parse(v); err != nil {
 				r.fail(key, err.Error())

@@ -231,7 +231,8 @@ func TestSlackManifest(t *testing.T) {
 			inBot = false
 		}
 	}
-	if want := []string{"channels:history", "channels:read", "chat:write", "commands", "groups:history", "groups:read", "reactions:read", "users:read", "users:read.email"}; !reflect.DeepEqual(scopes, want) {
+	if want := []string{"channels:history", "channels:read", "chat:write", "commands", "groups:history", "groups:read", "reactions:read",
+		"usergroups:read", "usergroups:write", "channels:write.topic", "groups:write.topic", "users:read", "users:read.email"}; !reflect.DeepEqual(scopes, want) {
 		t.Errorf("bot scopes %v, want %v", scopes, want)
 	}
 	// The app's request URLs are the routes the stack serves.
