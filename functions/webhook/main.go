@@ -122,6 +122,7 @@ func setup(ctx context.Context, getenv func(string) string, inLambda bool, stdou
 	h := relay.New(relay.Config{
 		Secrets:      secrets,
 		V2Token:      cfg.V2Token.Reveal(),
+		Language:     cfg.Language,
 		Destinations: dests,
 		Queue:        q,
 		Log:          log,
@@ -129,7 +130,8 @@ func setup(ctx context.Context, getenv func(string) string, inLambda bool, stdou
 	log.Info("webhook ready", "lambda", inLambda, "rotation", cfg.Rotation.String(),
 		"destinations", fmt.Sprint(cfg.AlertDestinations), "timezone", cfg.Location.String(),
 		"business_hours", cfg.Hours.String(), "holidays", cfg.Holidays, "v2", cfg.V2Token != "",
-		"state", cfg.State.String(), "queue", cfg.Queue.String(), "slack_app", app != nil)
+		"state", cfg.State.String(), "queue", cfg.Queue.String(), "slack_app", app != nil,
+		"language", cfg.Language.String())
 	return h, app, cfg, nil
 }
 

@@ -28,6 +28,11 @@ func TestJapanese(t *testing.T) {
 	if len(posts) != 2 {
 		t.Fatalf("%d posts", len(posts))
 	}
+	// Two incidents: the queue keeps each one's order, not the order
+	// between them.
+	if strings.Contains(posts[0].Text, "Q22") {
+		posts[0], posts[1] = posts[1], posts[0]
+	}
 	for _, want := range []string{":rotating_light: *発生* — #1002 checkout-api: 5xx on Q1", "サービス: checkout-api", "当番: <@"} {
 		if !strings.Contains(posts[0].Text, want) {
 			t.Errorf("the alert lacks %q:\n%s", want, posts[0].Text)

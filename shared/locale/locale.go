@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"text/template"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -39,15 +40,29 @@ const (
 // languages are the tags of the languages, by Language.
 var languages = [...]language.Tag{English: language.English, Japanese: language.Japanese}
 
-// Parse reads the LANGUAGE setting: "en" or "ja" (case-insensitive; a region
-// as in "ja-JP" is accepted and ignored). Empty is English.
+// Parse reads the LANGUAGE setting: "en" or "ja", case-insensitive, with
+// or without a region ("ja-JP"). Empty is English. The same variable is
+// GNU gettext's language list on Linux desktops ("ja_JP:ja", "en_US:en",
+// "ja_JP.UTF-8"), so that form is read too: locale names separated by ':'
+// (an encoding after '.' and a modifier after '@' are ignored; "C" and
+// "POSIX" are English), the first one pd2chat writes in wins. A value that
+// names none of them is an error.
 func Parse(s string) (Language, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return English, nil
 	}
-	tag, err := language.Parse(s)
-	if err == nil {
+	for _, name := range strings.Split(s, ":") {
+		name, _, _ = strings.Cut(name, ".")
+		name, _, _ = strings.Cut(name, "@")
+		name = strings.ReplaceAll(strings.TrimSpace(name), "_", "-")
+		if name == "C" || name == "POSIX" {
+			return English, nil
+		}
+		tag, err := language.Parse(name)
+		if err != nil {
+			continue
+		}
 		base, _ := tag.Base()
 		for l, t := range languages {
 			if b, _ := t.Base(); b == base {
@@ -97,6 +112,13 @@ func load() *i18n.Bundle {
 		}
 		static[l] = make(map[string]string, len(f.Messages))
 		for _, m := range f.Messages {
+			for _, form := range []string{m.Zero, m.One, m.Two, m.Few, m.Many, m.Other} {
+				// A template that does not parse would be written as its ID
+				// at the first message that needs it: refuse it at start.
+				if _, err := template.New(m.ID).Parse(form); err != nil {
+					panic("locale: " + t.String() + ".toml " + m.ID + ": " + err.Error())
+				}
+			}
 			if m.Zero+m.One+m.Two+m.Few+m.Many == "" && !strings.Contains(m.Other, "{{") {
 				static[l][m.ID] = m.Other
 			}
@@ -154,6 +176,20 @@ func data(args []any, n *int) map[string]any {
 		m["N"] = *n
 	}
 	return m
+}
+
+// Hours is business hours as workday.Hours.String writes them ("Mon-Fri
+// 10:00-17:00", "Mon,Wed,Fri 09:30-18:00") in l: in Japanese "月〜金
+// 10:00〜17:00".
+func (l Language) Hours(s string) string {
+	if l == English {
+		return s
+	}
+	pairs := []string{"-", l.T("hours.range"), ",", l.T("list.separator"), "none", l.T("hours.none")}
+	for _, d := range []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"} {
+		pairs = append(pairs, strings.ToUpper(d[:1])+d[1:], l.T("weekday_short."+d))
+	}
+	return strings.NewReplacer(pairs...).Replace(s)
 }
 
 // Holiday is the name of a public holiday or day off in l, given its

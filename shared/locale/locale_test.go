@@ -80,12 +80,16 @@ func values(s string) []string {
 }
 
 func TestParse(t *testing.T) {
-	for in, want := range map[string]Language{"": English, "en": English, "EN-us": English, "ja": Japanese, "ja-JP": Japanese, " ja ": Japanese} {
+	for in, want := range map[string]Language{
+		"": English, "en": English, "EN-us": English, "ja": Japanese, "ja-JP": Japanese, " ja ": Japanese,
+		// GNU gettext's LANGUAGE, as Linux desktops set it
+		"ja_JP:ja": Japanese, "en_US:en": English, "ja_JP.UTF-8": Japanese, "fr_FR:ja": Japanese, "C": English, "de@euro:en": English,
+	} {
 		if got, err := Parse(in); err != nil || got != want {
 			t.Errorf("Parse(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"jp", "fr", "日本語", "x"} {
+	for _, in := range []string{"jp", "fr", "fr_FR:fr", "日本語", "x", ":"} {
 		if _, err := Parse(in); err == nil || !strings.Contains(err.Error(), "use en or ja") {
 			t.Errorf("Parse(%q): %v", in, err)
 		}
@@ -105,7 +109,7 @@ func TestTexts(t *testing.T) {
 		{English.N("ago.days", 3), "3 days ago"},
 		{Japanese.N("ago.days", 3), "3日前"},
 		{English.T("headline.by_after", "By", "Tanaka", "After", "4m"), " by Tanaka after 4m"},
-		{Japanese.T("headline.by_after", "By", "田中", "After", "4分"), "（田中、4分後）"},
+		{Japanese.T("headline.by_after", "By", "田中", "After", "4分"), " （田中、4分後）"},
 		{Japanese.T("headline.by_after", "By", "", "After", ""), ""},
 		{English.T("no.such.text"), "no.such.text"}, // never lost
 		{Language(9).T("kind.resolved"), "Resolved"},

@@ -21,6 +21,7 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/internal/pagerduty"
+	"github.com/pd2chat/pd2chat/shared/locale"
 	"github.com/pd2chat/pd2chat/shared/queue"
 )
 
@@ -37,6 +38,9 @@ type Config struct {
 	Secrets []string
 	// V2Token is what a legacy V2 delivery must carry as ?token=. Empty: V2 refused.
 	V2Token string
+	// Language is what the answer to PagerDuty's test event is written in
+	// (LANGUAGE).
+	Language locale.Language
 	// Destinations are the chats every event goes to ("slack:C0123"…).
 	Destinations []string
 	// Queue takes the events, one message per event and destination.
@@ -289,8 +293,7 @@ func (h *Handler) ping(ctx context.Context, p *pagerduty.Ping, body []byte, out 
 		sum := sha256.Sum256(body)
 		key = "ping/body-" + hex.EncodeToString(sum[:12])
 	}
-	text := "PagerDuty test event received " + received.UTC().Format(time.RFC3339) +
-		": PagerDuty → pd2chat → this chat works. Nobody needs to do anything."
+	text := h.cfg.Language.T("ping.received", "At", received.UTC().Format(time.RFC3339))
 	var msgs []queue.Message
 	for _, dest := range h.cfg.Destinations {
 		m, err := deliver.Job{Destination: dest, Key: key, ReceivedAt: received, Text: text}.Message()

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/pd2chat/pd2chat/shared/locale"
 	"io"
 	"log/slog"
 	"net/http"
@@ -689,5 +690,13 @@ func TestPing(t *testing.T) {
 	}
 	if rec := hs.do("POST", "/pagerduty", signed(body, "guess"), body); rec.Code != 403 {
 		t.Errorf("a forged ping: %d", rec.Code)
+	}
+
+	ja := newHarness(t, func(s *setup) { s.Relay.Language = locale.Japanese })
+	if rec := ja.do("POST", "/pagerduty", signed(body, secret), body); rec.Code != 200 {
+		t.Fatalf("status %d %q", rec.Code, rec.Body)
+	}
+	if got := ja.slack.got(); len(got) != 1 || !strings.Contains(got[0], "PagerDutyのテストイベントを受け取りました") {
+		t.Errorf("LANGUAGE=ja: %q", got)
 	}
 }

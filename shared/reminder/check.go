@@ -145,7 +145,7 @@ func (r Report) String() string { return r.Text(locale.English) }
 func (r Report) Text(l locale.Language) string {
 	var b strings.Builder
 	b.WriteString(l.T("check.title", "Weekday", weekday(l, r.At.Weekday()), "At", r.At.Format("2006-01-02 15:04"),
-		"Zone", r.At.Location().String(), "Hours", r.Hours))
+		"Zone", r.At.Location().String(), "Hours", l.Hours(r.Hours)))
 	b.WriteByte('\n')
 	if r.StaleErr != nil {
 		b.WriteString(l.T("check.stale", "Err", oneLine(r.StaleErr.Error()),
@@ -191,7 +191,7 @@ func (r Report) Text(l locale.Language) string {
 	if len(r.Unstaffed) == 0 {
 		b.WriteString(l.T("check.none") + "\n")
 	} else {
-		fmt.Fprintf(&b, "%d\n", len(r.Unstaffed))
+		b.WriteString(l.N("check.days_n", len(r.Unstaffed)) + "\n")
 		rows := make([][]string, 0, len(r.Unstaffed))
 		for _, d := range r.Unstaffed {
 			rows = append(rows, []string{weekday(l, d.Date.Weekday()), d.Date.String(), whyNobody(l, d)})
@@ -203,7 +203,7 @@ func (r Report) Text(l locale.Language) string {
 	if len(r.Problems) == 0 {
 		b.WriteString(l.T("check.none") + "\n")
 	} else {
-		fmt.Fprintf(&b, "%d\n", len(r.Problems))
+		b.WriteString(l.N("check.problems_n", len(r.Problems)) + "\n")
 		for _, p := range r.Problems {
 			fmt.Fprintf(&b, "  %s\n", oneLine(p.Error()))
 		}
@@ -228,7 +228,7 @@ func (d Day) WhyNotWorking(l locale.Language, hours string) string {
 	if d.BusinessDay && d.DayOff != "" {
 		return oneLine(l.T("check.why_holiday", "Day", message.Day(l, d.Date), "Name", l.Holiday(d.DayOff))) // a holiday's name is sheet text
 	}
-	return l.T("check.why_not_business", "Day", message.Day(l, d.Date), "Hours", hours)
+	return l.T("check.why_not_business", "Day", message.Day(l, d.Date), "Hours", l.Hours(hours))
 }
 
 // writePeople writes one line per person of working day d with their
@@ -246,7 +246,7 @@ func writePeople(b *strings.Builder, l locale.Language, d Day) {
 		case rotation.ValidSlackUserID(p.Slack):
 			slack = "Slack <@" + p.Slack + ">"
 		case p.Slack != "":
-			slack = l.T("check.slack_invalid", "Value", fmt.Sprintf("%q", oneLine(p.Slack)))
+			slack = l.T("check.slack_invalid", "Value", oneLine(p.Slack))
 		case p.Email != "":
 			// With a Slack destination and its token, the ID is looked up
 			// by email before the check: none was found, or there is no
@@ -257,7 +257,7 @@ func writePeople(b *strings.Builder, l locale.Language, d Day) {
 		case rotation.ValidTypetalkAccount(p.Typetalk):
 			typetalk = "Typetalk @" + p.Typetalk
 		case p.Typetalk != "":
-			typetalk = l.T("check.typetalk_invalid", "Value", fmt.Sprintf("%q", oneLine(p.Typetalk)))
+			typetalk = l.T("check.typetalk_invalid", "Value", oneLine(p.Typetalk))
 		}
 		rows = append(rows, []string{oneLine(p.Name), slack, typetalk})
 	}
@@ -269,7 +269,7 @@ func writePeople(b *strings.Builder, l locale.Language, d Day) {
 
 // unmatched is how the report shows a name that matches no member.
 func unmatched(l locale.Language, name string) string {
-	return l.T("check.unmatched", "Name", fmt.Sprintf("%q", oneLine(name)))
+	return l.T("check.unmatched", "Name", oneLine(name))
 }
 
 // weekPeople is the on-call cell of d in the week's table.
@@ -307,7 +307,7 @@ func whyNobody(l locale.Language, d Day) string {
 	case rotation.OnlyUnmatched:
 		quoted := make([]string, len(d.Unmatched))
 		for i, name := range d.Unmatched {
-			quoted[i] = fmt.Sprintf("%q", oneLine(name))
+			quoted[i] = l.T("check.quoted", "Name", oneLine(name))
 		}
 		return l.N("check.only_unmatched", len(quoted), "Names", strings.Join(quoted, l.T("list.separator")))
 	case rotation.EmptyRow:

@@ -51,12 +51,12 @@ func (h *Handler) command(w http.ResponseWriter, r *http.Request, body []byte) {
 func OnCallAnswer(l locale.Language, rep reminder.Report, week bool) string {
 	var b strings.Builder
 	line := func(id string, d reminder.Day) {
-		fmt.Fprintf(&b, "*%s* %s: %s\n", l.T(id), date(l, d.Date), people(l, d, rep.Hours))
+		fmt.Fprintf(&b, "*%s* %s: %s\n", l.T(id), date(l, d.Date), people(l, d))
 	}
 	if week {
-		b.WriteString(l.T("oncall.week", "Hours", escape(rep.Hours)) + "\n")
+		b.WriteString(l.T("oncall.week", "Hours", escape(l.Hours(rep.Hours))) + "\n")
 		for _, d := range rep.Week {
-			fmt.Fprintf(&b, "%s: %s\n", date(l, d.Date), people(l, d, rep.Hours))
+			fmt.Fprintf(&b, "%s: %s\n", date(l, d.Date), people(l, d))
 		}
 	} else {
 		line("oncall.today", rep.Today)
@@ -68,7 +68,7 @@ func OnCallAnswer(l locale.Language, rep reminder.Report, week bool) string {
 				b.WriteString(l.T("oncall.day_off", "Day", date(l, off.Date), "Name", escape(l.Holiday(off.Name))) + "\n")
 			}
 		}
-		b.WriteString(l.T("oncall.hours", "Hours", escape(rep.Hours)) + "\n")
+		b.WriteString(l.T("oncall.hours", "Hours", escape(l.Hours(rep.Hours))) + "\n")
 	}
 	if rep.StaleErr != nil {
 		b.WriteString(l.T("oncall.stale", "Since", rep.StaleSince.In(rep.At.Location()).Format("01/02 15:04")) + "\n")
@@ -83,9 +83,12 @@ func date(l locale.Language, d rotation.Date) string {
 }
 
 // people is a day's on-call names, or why nobody is, in l.
-func people(l locale.Language, d reminder.Day, hours string) string {
+func people(l locale.Language, d reminder.Day) string {
 	if !d.Working {
-		return "— " + escape(d.WhyNotWorking(l, hours))
+		if d.BusinessDay && d.DayOff != "" {
+			return l.T("oncall.holiday", "Name", escape(l.Holiday(d.DayOff)))
+		}
+		return l.T("oncall.not_business")
 	}
 	var names []string
 	for _, m := range d.OnCall {

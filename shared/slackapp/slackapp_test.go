@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/pd2chat/pd2chat/shared/locale"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -373,13 +374,23 @@ func TestOnCallCommand(t *testing.T) {
 		t.Errorf("/oncall =\n%s\nwant\n%s", got, want)
 	}
 	week := cmd("week")
-	for _, line := range []string{"Fri 11/20: Takahashi, Tanaka", "Sat 11/21: — Saturday", "Mon 11/23: — ", "Tue 11/24: Suzuki, Tanaka", "Thu 11/26: nobody on call in the sheet"} {
+	for _, line := range []string{"Fri 11/20: Takahashi, Tanaka", "Sat 11/21: — not a business day", "Mon 11/23: — holiday: Labor Thanksgiving Day", "Tue 11/24: Suzuki, Tanaka", "Thu 11/26: nobody on call in the sheet"} {
 		if !strings.Contains(week, line) {
 			t.Errorf("/oncall week lacks %q:\n%s", line, week)
 		}
 	}
 	if got := cmd("tomorrow"); !strings.Contains(got, "Usage") {
 		t.Errorf("/oncall tomorrow = %q, want the usage", got)
+	}
+
+	// In Japanese (LANGUAGE=ja): the days, the holiday and the hours too.
+	ja := newEnv(t, func(c *slackapp.Config) { c.Language = locale.Japanese })
+	rec := ja.do(t, "/slack/commands", form, url.Values{"command": {"/oncall"}, "text": {"week"}, "user_id": {"U09GUEST"}}.Encode())
+	for _, line := range []string{"*この先7日間の当番*（月〜金 10:00〜17:00）", "11/20(金): Takahashi、Tanaka", "11/21(土): —（営業日ではありません）",
+		"11/23(月): —（休日: 勤労感謝の日）", "11/26(木): シートに当番がいません"} {
+		if !strings.Contains(rec.Body.String(), line) {
+			t.Errorf("/oncall week in Japanese lacks %q:\n%s", line, rec.Body)
+		}
 	}
 }
 
