@@ -557,7 +557,7 @@ func (h *Handler) decide(ctx context.Context, job Job, ev incident.Event, at tim
 		in.OnCall = roster.OnCall(day)
 		in.Unmatched = roster.Unmatched(day)
 	}
-	mention := working && !job.NoMention && slices.Contains(h.cfg.MentionOn, ev.Kind)
+	mention := working && !job.NoMention && slices.Contains(h.cfg.MentionOn, ev.Kind) && concernsTeam(&ev, roster)
 	switch {
 	case mention && lookupErr != nil:
 		why = unmentioned(nil, day, lookupErr, h.cfg.Now())
@@ -569,6 +569,30 @@ func (h *Handler) decide(ctx context.Context, job Job, ev incident.Event, at tim
 		in.Runbooks = roster.Runbooks(ev.Incident.Title, ev.Incident.Service.Name)
 	}
 	return in, working, why, lookupErr
+}
+
+// concernsTeam reports whether an escalation or a responder request is
+// for the team the rotation sheet lists (issue: mention "escalated to
+// this team", "responder.added naming this team"): an escalation to
+// assignees of whom one is a member (Roster.Member: the members tab's
+// pagerduty column, or the name), a request to a member or to an
+// escalation policy (a team: which one cannot be told). An escalation or
+// a request to people none of whom is a member (the SRE team's next
+// level) mentions nobody: they are paged by PagerDuty. When the sheet
+// cannot be read, or the event names nobody, it does concern the team.
+// Other kinds always do.
+func concernsTeam(ev *incident.Event, roster *rotation.Roster) bool {
+	if roster == nil {
+		return true
+	}
+	member := func(name string) bool { _, ok := roster.Member(name); return ok }
+	switch ev.Kind {
+	case incident.Escalated:
+		return len(ev.Assignees) == 0 || slices.ContainsFunc(ev.Assignees, member)
+	case incident.ResponderAdded:
+		return ev.Responder == "" || ev.ResponderPolicy || member(ev.Responder)
+	}
+	return true
 }
 
 // unmentioned says why an alert inside business hours on a working day

@@ -48,3 +48,34 @@ func TestJapanese(t *testing.T) {
 		t.Errorf("the log is not in English:\n%s", r.logs.String())
 	}
 }
+
+// TestMentionOnlyThisTeam: an escalation or a responder request mentions
+// the people on call only when it names the team of the sheet (a member,
+// or an escalation policy); one to SRE people who are not members is
+// read in the thread without a ping.
+func TestMentionOnlyThisTeam(t *testing.T) {
+	r := newRig(t, func(c *deliver.Config) { c.MentionOn = incident.DefaultMentionOn })
+	jobs := []deliver.Job{event("T1", incident.Triggered, "Q1", 0)}
+	add := func(id string, kind incident.Kind, min int, set func(*incident.Event)) {
+		j := event(id, kind, "Q1", min)
+		set(j.Event)
+		jobs = append(jobs, j)
+	}
+	add("E1", incident.Escalated, 1, func(e *incident.Event) { e.Assignees = []string{"Bob SRE"} })
+	add("E2", incident.Escalated, 2, func(e *incident.Event) { e.Assignees = []string{"Bob SRE", "Hanako Suzuki"} })
+	add("R1", incident.ResponderAdded, 3, func(e *incident.Event) { e.Responder = "Jiro Yamada" })
+	add("R2", incident.ResponderAdded, 4, func(e *incident.Event) { e.Responder = "Backend team"; e.ResponderPolicy = true })
+	add("R3", incident.ResponderAdded, 5, func(e *incident.Event) { e.Responder = "Ken Sato" })
+	r.send(t, jobs...)
+	r.run(t, 1)
+	mentioned := map[string]bool{}
+	for _, p := range r.slack.Posts() {
+		key, _, _ := strings.Cut(p.Key, "/")
+		mentioned[key] = strings.Contains(p.Text, "<@U01TAKAHASH>")
+	}
+	for key, want := range map[string]bool{"T1": true, "E1": false, "E2": true, "R1": false, "R2": true, "R3": true} {
+		if got, ok := mentioned[key]; !ok || got != want {
+			t.Errorf("%s: mentioned %v (posted %v), want %v", key, got, ok, want)
+		}
+	}
+}

@@ -82,3 +82,33 @@ func TestMembersTitleRow(t *testing.T) {
 		t.Errorf("Members() = %+v", got)
 	}
 }
+
+// TestRosterMember: a PagerDuty user's name finds its member by the
+// pagerduty column, the whole name, or one word of it shared by no other
+// member.
+func TestRosterMember(t *testing.T) {
+	r, problems := Parse(nil, [][]string{
+		{"name", "slack", "pagerduty"},
+		{"Suzuki", "U01SUZUKI01", ""},
+		{"田中", "U01TANAKA01", "Taro Tanaka"},
+		{"Sato Ken", "U01SATOKEN1", ""},
+		{"Ito", "U01ITO00001", ""},
+		{"Ito Mika", "U01ITOMIKA1", ""},
+	})
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	for name, want := range map[string]string{
+		"Hanako Suzuki": "Suzuki", "SUZUKI": "Suzuki", "Taro Tanaka": "田中", "ｔａｒｏ　ｔａｎａｋａ": "田中", "sato ken": "Sato Ken",
+		"Ito Mika": "Ito Mika", "Mika Ito": "Ito Mika", "Jiro Yamada": "", "": "", "Ken": "",
+	} {
+		m, ok := r.Member(name)
+		if m.Name != want || ok != (want != "") {
+			t.Errorf("Member(%q) = %q, %v; want %q", name, m.Name, ok, want)
+		}
+	}
+	var none *Roster
+	if _, ok := none.Member("Suzuki"); ok {
+		t.Error("a nil roster found a member")
+	}
+}

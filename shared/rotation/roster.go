@@ -105,6 +105,46 @@ func (r *Roster) Members() []Member {
 	return slices.Clone(r.members)
 }
 
+// Member is the member a PagerDuty user is, by their name in PagerDuty
+// ("Hanako Suzuki"): the members tab's pagerduty column when a member has
+// it, else the member's name matched like the sheet's names (case, width
+// and spaces ignored): the whole name, in either order of its words ("Ito
+// Mika" is "Mika Ito"), or else one of its words ("Suzuki" is "Hanako
+// Suzuki"; a word two members share matches neither).
+func (r *Roster) Member(pagerDutyName string) (Member, bool) {
+	if r == nil || strings.TrimSpace(pagerDutyName) == "" {
+		return Member{}, false
+	}
+	key := nameKey(pagerDutyName)
+	for _, m := range r.members {
+		if m.PagerDuty != "" && nameKey(m.PagerDuty) == key {
+			return m, true
+		}
+	}
+	words := strings.Fields(normalize(pagerDutyName))
+	reversed := slices.Clone(words)
+	slices.Reverse(reversed)
+	for _, k := range []string{key, strings.Join(reversed, "")} { // "Mika Ito" is "Ito Mika"
+		for _, m := range r.members {
+			if m.Name != "" && nameKey(m.Name) == k {
+				return m, true
+			}
+		}
+	}
+	var found []Member
+	for _, word := range words {
+		for _, m := range r.members {
+			if m.Name != "" && nameKey(m.Name) == nameKey(word) && !slices.ContainsFunc(found, func(f Member) bool { return f.Name == m.Name }) {
+				found = append(found, m)
+			}
+		}
+	}
+	if len(found) == 1 {
+		return found[0], true
+	}
+	return Member{}, false
+}
+
 // Scheduled reports whether the rotation tab has a row for d (even one
 // without names).
 func (r *Roster) Scheduled(d Date) bool {

@@ -256,6 +256,7 @@ func decodeV3(e *v3Event, typeErr *json.UnmarshalTypeError) (Delivery, error) {
 		ev.Note = data.Message
 	case incident.ResponderAdded:
 		ev.Responder = responder(data)
+		ev.ResponderPolicy = data.User.summary() == "" && data.EscalationPolicy.summary() != ""
 	case incident.ResponderReplied:
 		ev.Responder = responder(data)
 		ev.Note = data.Message

@@ -521,3 +521,20 @@ func TestDetailsBounded(t *testing.T) {
 		}
 	}
 }
+
+// A responder request to an escalation policy (a team) says so; one to a
+// person does not.
+func TestDecodeResponderPolicy(t *testing.T) {
+	for body, want := range map[string]bool{
+		`{"event":{"event_type":"incident.responder.added","id":"e1","data":{"incident":{"id":"Q1"},"user":null,"escalation_policy":{"id":"P1","summary":"Backend","type":"escalation_policy_reference"}}}}`: true,
+		`{"event":{"event_type":"incident.responder.added","id":"e2","data":{"incident":{"id":"Q1"},"user":{"id":"U1","summary":"Hanako Suzuki","type":"user_reference"},"escalation_policy":null}}}`: false,
+	} {
+		d, err := Decode([]byte(body))
+		if err != nil || len(d.Events) != 1 {
+			t.Fatalf("%v %v", d, err)
+		}
+		if ev := d.Events[0]; ev.ResponderPolicy != want || ev.Responder == "" {
+			t.Errorf("%s: ResponderPolicy %v, Responder %q", body, ev.ResponderPolicy, ev.Responder)
+		}
+	}
+}
