@@ -75,14 +75,14 @@ type Event struct {
 	Incident   Incident
 
 	// Detail of some kinds; empty otherwise.
-	Note       string   // annotated: the note; responder.replied: the reply; status update: the message
-	Assignees  []string // triggered/reassigned/escalated/delegated: who it is assigned to now
-	Responder  string   // responder.added / responder.replied: who was asked / who replied
+	Note      string   // annotated: the note; responder.replied: the reply; status update: the message
+	Assignees []string // triggered/reassigned/escalated/delegated: who it is assigned to now
+	Responder string   // responder.added / responder.replied: who was asked / who replied
 	// ResponderPolicy: the responder asked (responder.added) is an
 	// escalation policy, a team, not a person.
-	ResponderPolicy bool `json:",omitempty"`
-	Escalation string   // delegated / escalated: escalation policy name
-	ChatUser   string   // responses in chat (Kind.FromChat): the responder's chat user ID ("U0123" on Slack)
+	ResponderPolicy bool   `json:",omitempty"`
+	Escalation      string // delegated / escalated: escalation policy name
+	ChatUser        string // responses in chat (Kind.FromChat): the responder's chat user ID ("U0123" on Slack)
 
 	// Triggered: what a developer without a PagerDuty seat needs to look
 	// into the alert. Source is the monitoring tool's page (V3

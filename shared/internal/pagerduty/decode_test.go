@@ -527,7 +527,7 @@ func TestDetailsBounded(t *testing.T) {
 func TestDecodeResponderPolicy(t *testing.T) {
 	for body, want := range map[string]bool{
 		`{"event":{"event_type":"incident.responder.added","id":"e1","data":{"incident":{"id":"Q1"},"user":null,"escalation_policy":{"id":"P1","summary":"Backend","type":"escalation_policy_reference"}}}}`: true,
-		`{"event":{"event_type":"incident.responder.added","id":"e2","data":{"incident":{"id":"Q1"},"user":{"id":"U1","summary":"Hanako Suzuki","type":"user_reference"},"escalation_policy":null}}}`: false,
+		`{"event":{"event_type":"incident.responder.added","id":"e2","data":{"incident":{"id":"Q1"},"user":{"id":"U1","summary":"Hanako Suzuki","type":"user_reference"},"escalation_policy":null}}}`:        false,
 	} {
 		d, err := Decode([]byte(body))
 		if err != nil || len(d.Events) != 1 {
