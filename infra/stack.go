@@ -394,8 +394,8 @@ func newFunction(stack awscdk.Stack, f functionSpec, s Settings, table awsdynamo
 	return fn
 }
 
-// newAPI defines the HTTP API: POST /pagerduty and the Slack app's POST
-// /slack/* to the webhook, one
+// newAPI defines the HTTP API: POST /pagerduty, the Slack app's POST
+// /slack/* and GET /oncall.ics to the webhook, one
 // auto-deployed $default stage with throttling and JSON access logs.
 func newAPI(stack awscdk.Stack, webhook awslambda.Function) awsapigatewayv2.HttpApi {
 	api := awsapigatewayv2.NewHttpApi(stack, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
@@ -454,8 +454,23 @@ func newAPI(stack awscdk.Stack, webhook awslambda.Function) awsapigatewayv2.Http
 			}}, jsii.Bool(false))
 		}
 	}
+	// The on-call calendar feed (ICAL_TOKEN in the secret; 404 without it).
+	for _, r := range *api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		Path:        jsii.String(feedRoutePath),
+		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_GET},
+		Integration: integration,
+	}) {
+		cdknag.NagSuppressions_AddResourceSuppressions(r.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
+			Id: jsii.String("AwsSolutions-APIG4"),
+			Reason: jsii.String("Calendar apps (Google Calendar, Outlook) subscribe to a URL and send no credentials. The function serves the feed " +
+				"only to a request carrying ?token= equal to ICAL_TOKEN from the secret (constant-time compare; 404 otherwise), and the access log omits the query."),
+		}}, jsii.Bool(false))
+	}
 	return api
 }
+
+// feedRoutePath is the on-call calendar feed (package oncallfeed).
+const feedRoutePath = "/oncall.ics"
 
 // slackRoutePaths are the Slack app's request URLs (interactivity, the
 // Events API, the slash command), served by the webhook function when

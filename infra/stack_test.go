@@ -297,8 +297,11 @@ func TestWebhookAPI(t *testing.T) {
 		equal(t, name+" route target", r.Properties["Target"], map[string]any{"Fn::Join": []any{"", []any{"integrations/", ref(integrationID)}}})
 		equal(t, name+" route authorization", r.Properties["AuthorizationType"], "NONE")
 	}
-	if n := len(s.ofType("AWS::ApiGatewayV2::Route")); n != 4 {
-		t.Errorf("%d routes, want 4: /pagerduty and the Slack app's three", n)
+	_, feed := s.one(t, "AWS::ApiGatewayV2::Route", "ApiGEToncallics")
+	equal(t, "feed route key", feed.Properties["RouteKey"], "GET /oncall.ics")
+	equal(t, "feed route target", feed.Properties["Target"], map[string]any{"Fn::Join": []any{"", []any{"integrations/", ref(integrationID)}}})
+	if n := len(s.ofType("AWS::ApiGatewayV2::Route")); n != 5 {
+		t.Errorf("%d routes, want 5: /pagerduty, the Slack app's three and the calendar feed", n)
 	}
 	equal(t, "route target", route.Properties["Target"], map[string]any{"Fn::Join": []any{"", []any{"integrations/", ref(integrationID)}}})
 	equal(t, "route authorization", route.Properties["AuthorizationType"], "NONE")

@@ -26,6 +26,7 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/config"
 	"github.com/pd2chat/pd2chat/shared/deliver"
+	"github.com/pd2chat/pd2chat/shared/oncallfeed"
 	"github.com/pd2chat/pd2chat/shared/relay"
 	"github.com/pd2chat/pd2chat/shared/slackapp"
 	"github.com/pd2chat/pd2chat/shared/wiring"
@@ -38,12 +39,16 @@ func main() {
 	defer stop()
 	getenv, err := wiring.Env(ctx, os.Getenv)
 	var (
-		h   *relay.Handler
-		app *slackapp.Handler
-		cfg config.Config
+		h    *relay.Handler
+		app  *slackapp.Handler
+		feed *oncallfeed.Handler
+		cfg  config.Config
 	)
 	if err == nil {
 		h, app, cfg, err = setup(ctx, getenv, inLambda, os.Stdout, log)
+	}
+	if err == nil {
+		feed, err = wiring.Feed(cfg, log)
 	}
 	if err != nil {
 		log.Error("webhook: cannot start", "error", err.Error())
@@ -52,7 +57,7 @@ func main() {
 		}
 		os.Exit(1)
 	}
-	mux := routes(h, app)
+	mux := routes(h, app, feed)
 	if inLambda {
 		algnhsa.ListenAndServe(mux, &algnhsa.Options{RequestType: algnhsa.RequestTypeAPIGatewayV2})
 		return
@@ -64,14 +69,18 @@ func main() {
 }
 
 // routes is the HTTP surface: POST /pagerduty (any other method gets 405
-// from the relay), GET /healthz, and the Slack app's POST /slack/interactions,
-// /slack/events and /slack/commands when app is not nil.
-func routes(h http.Handler, app *slackapp.Handler) *http.ServeMux {
+// from the relay), GET /healthz, the Slack app's POST /slack/interactions,
+// /slack/events and /slack/commands when app is not nil, and the on-call
+// calendar, GET /oncall.ics, when feed is not nil.
+func routes(h http.Handler, app *slackapp.Handler, feed *oncallfeed.Handler) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/pagerduty", h)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	if app != nil {
 		app.Register(mux)
+	}
+	if feed != nil {
+		feed.Register(mux)
 	}
 	return mux
 }

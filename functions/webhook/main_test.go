@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/pd2chat/pd2chat/shared/wiring"
 	"io"
 	"log/slog"
 	"net/http"
@@ -43,12 +44,18 @@ func TestSetupRefusesBrokenSettings(t *testing.T) {
 }
 
 func TestLocalRoutes(t *testing.T) {
-	getenv := func(k string) string { return map[string]string{"ROTATION_SOURCE": "csv:../../testdata/sheet"}[k] }
-	h, app, _, err := setup(t.Context(), getenv, false, io.Discard, slog.New(slog.DiscardHandler))
+	getenv := func(k string) string {
+		return map[string]string{"ROTATION_SOURCE": "csv:../../testdata/sheet", "ICAL_TOKEN": "0123456789abcdef"}[k]
+	}
+	h, app, cfg, err := setup(t.Context(), getenv, false, io.Discard, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(routes(h, app))
+	feed, err := wiring.Feed(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(routes(h, app, feed))
 	defer srv.Close()
 	for _, tc := range []struct {
 		method, path string
@@ -58,6 +65,9 @@ func TestLocalRoutes(t *testing.T) {
 		{"GET", "/pagerduty", 405},
 		{"POST", "/pagerduty", 400}, // empty body
 		{"POST", "/elsewhere", 404},
+		{"GET", "/oncall.ics?token=0123456789abcdef", 200},
+		{"GET", "/oncall.ics?token=guess", 404},
+		{"POST", "/oncall.ics?token=0123456789abcdef", 405},
 	} {
 		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, nil)
 		resp, err := http.DefaultClient.Do(req)

@@ -73,6 +73,10 @@ type Config struct {
 	Port           int
 	WebhookSecrets []Secret
 	V2Token        Secret
+	// ICalToken is the secret of the on-call calendar feed, GET
+	// /oncall.ics?token=… (ICAL_TOKEN, at least 16 characters; package
+	// oncallfeed); empty: the feed is not served.
+	ICalToken Secret
 
 	Rotation              RotationSource
 	RotationCacheTTL      time.Duration
@@ -238,6 +242,11 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 		c.WebhookSecrets = append(c.WebhookSecrets, Secret(s))
 	}
 	c.V2Token = Secret(strings.TrimSpace(getenv("PAGERDUTY_V2_TOKEN")))
+	c.ICalToken = Secret(strings.TrimSpace(getenv("ICAL_TOKEN")))
+	if t := c.ICalToken.Reveal(); t != "" && len(t) < 16 {
+		// The value is not echoed: it is a secret.
+		l.fail("ICAL_TOKEN", "is too short to be a secret: use 16 characters or more (openssl rand -hex 16)")
+	}
 
 	c.Rotation = l.rotation("ROTATION_SOURCE", inLambda)
 	c.RotationCacheTTL = l.duration("ROTATION_CACHE_TTL", DefaultRotationCacheTTL)

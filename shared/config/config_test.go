@@ -475,3 +475,13 @@ func TestPresenceSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestICalToken(t *testing.T) {
+	c, err := Load(env(map[string]string{"ICAL_TOKEN": " 0123456789abcdef "}), false)
+	if err != nil || c.ICalToken.Reveal() != "0123456789abcdef" {
+		t.Errorf("%v", err)
+	}
+	if _, err := Load(env(map[string]string{"ICAL_TOKEN": "short-secret"}), false); err == nil || !strings.Contains(err.Error(), "ICAL_TOKEN is too short") || strings.Contains(err.Error(), "short-secret") {
+		t.Errorf("a short token: %v", err)
+	}
+}

@@ -138,3 +138,8 @@ func matchPeople(cell string, members map[string]Member) (ms []Member, ok bool) 
 	}
 	return ms, true
 }
+
+// SameName reports whether a and b name the same person as the sheet's
+// names are matched: Unicode width, case, spaces and a leading '@' aside
+// ("田中 太郎" is "田中太郎", "ｔａｎａｋａ" is "Tanaka").
+func SameName(a, b string) bool { return nameKey(a) != "" && nameKey(a) == nameKey(b) }

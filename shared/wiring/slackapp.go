@@ -9,6 +9,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/config"
 	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/fanout"
+	"github.com/pd2chat/pd2chat/shared/oncallfeed"
 	"github.com/pd2chat/pd2chat/shared/presence"
 	"github.com/pd2chat/pd2chat/shared/queue"
 	"github.com/pd2chat/pd2chat/shared/rotation"
@@ -74,6 +75,21 @@ func alerts(cfg config.Config) deliver.AlertSource {
 		return nil
 	}
 	return alertdetails.New(cfg.PagerDutyAPIToken.Reveal(), cfg.PagerDutyAPIURL, HTTPClient())
+}
+
+// Feed is the on-call calendar feed of ICAL_TOKEN (package oncallfeed),
+// nil when ICAL_TOKEN is not set.
+func Feed(cfg config.Config, log *slog.Logger) (*oncallfeed.Handler, error) {
+	if cfg.ICalToken == "" {
+		return nil, nil
+	}
+	src, err := Rotation(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return oncallfeed.New(oncallfeed.Config{
+		Calendar: Calendar(cfg), Rotation: src, Token: cfg.ICalToken.Reveal(), Language: cfg.Language, Log: log,
+	}), nil
 }
 
 // Presence is the Slack on-call group and topics of SLACK_ONCALL_USERGROUP,

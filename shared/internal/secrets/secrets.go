@@ -24,6 +24,7 @@ var Keys = []string{
 	"SLACK_SIGNING_SECRET",
 	"TYPETALK_TOKEN",
 	"GOOGLE_CREDENTIALS_JSON",
+	"ICAL_TOKEN",
 }
 
 // API is the part of the Secrets Manager client used here.
