@@ -2,6 +2,7 @@ package rotation
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -110,5 +111,50 @@ func TestRosterMember(t *testing.T) {
 	var none *Roster
 	if _, ok := none.Member("Suzuki"); ok {
 		t.Error("a nil roster found a member")
+	}
+}
+
+// TestBackupsAndLeads: the rotation tab's backup column names each day's
+// backups (not on call), a week's backup covers the week, a backup who
+// matches no member is a problem; the members tab's role column makes
+// leads.
+func TestBackupsAndLeads(t *testing.T) {
+	r, problems := ParseTabs(Tabs{
+		Rotation: [][]string{
+			{"week", "担当1", "担当2", "バックアップ", "備考"},
+			{"2026-11-16", "Takahashi", "Tanaka", "Sato", ""},
+			{"2026-11-23", "Sato", "Suzuki", "Ito・Sato", "Sato is on call: not their own backup"},
+			{"2026-11-25", "Ito", "Suzuki", "Nobody"},
+		},
+		Members: [][]string{
+			{"name", "slack", "role"},
+			{"Takahashi", "U01TAKAHASH", ""},
+			{"Tanaka", "U01TANAKA01", "Lead, major"},
+			{"Sato", "U01SATO0001", ""},
+			{"Suzuki", "U01SUZUKI01", "リーダー"},
+			{"Ito", "U01ITO00001", "major"},
+		},
+	})
+	names := func(ms []Member) (out []string) {
+		for _, m := range ms {
+			out = append(out, m.Name)
+		}
+		return out
+	}
+	for d, want := range map[Date]string{
+		{2026, 11, 16}: "Sato", {2026, 11, 20}: "Sato", {2026, 11, 24}: "Ito", {2026, 11, 25}: "", {2026, 12, 1}: "",
+	} {
+		if got := strings.Join(names(r.Backups(d)), ","); got != want {
+			t.Errorf("Backups(%v) = %q, want %q", d, got, want)
+		}
+	}
+	if got := strings.Join(names(r.OnCall(Date{2026, 11, 16})), ","); got != "Takahashi,Tanaka" {
+		t.Errorf("the backup counted as on call: %s", got)
+	}
+	if got := strings.Join(names(r.Leads()), ","); got != "Tanaka,Suzuki" {
+		t.Errorf("Leads() = %s", got)
+	}
+	if len(problems) != 1 || !strings.Contains(problems[0].Error(), `backup "Nobody" matches no member`) {
+		t.Errorf("problems: %v", problems)
 	}
 }

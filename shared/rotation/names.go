@@ -1,6 +1,7 @@
 package rotation
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 
@@ -143,3 +144,16 @@ func matchPeople(cell string, members map[string]Member) (ms []Member, ok bool) 
 // names are matched: Unicode width, case, spaces and a leading '@' aside
 // ("田中 太郎" is "田中太郎", "ｔａｎａｋａ" is "Tanaka").
 func SameName(a, b string) bool { return nameKey(a) != "" && nameKey(a) == nameKey(b) }
+
+// roles reads a role cell: "Lead, major" is "lead,major".
+func roles(s string) string {
+	var out []string
+	for _, f := range strings.FieldsFunc(normalize(s), func(r rune) bool {
+		return r == ',' || r == '/' || r == '・' || r == '、' || r == ' ' || r == ';'
+	}) {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return strings.Join(out, ",")
+}

@@ -175,7 +175,7 @@ func ParseTabs(t Tabs) (*Roster, []error) {
 	for _, m := range r.members {
 		byKey[nameKey(m.Name)] = m
 	}
-	r.days, r.unmatched = p.rotation(t.Rotation, t.Today, byKey)
+	r.days, r.unmatched, r.backups = p.rotation(t.Rotation, t.Today, byKey)
 	r.holidays = p.holidays(t.Holidays, t.Today)
 	r.runbooks = p.runbooks(t.Runbooks)
 	problems := p.done()
@@ -407,10 +407,11 @@ const (
 	colTypetalk
 	colEmail
 	colPagerDuty
+	colRole
 	numCols
 )
 
-var columnNames = [numCols]string{"name", "slack", "typetalk", "email", "pagerduty"}
+var columnNames = [numCols]string{"name", "slack", "typetalk", "email", "pagerduty", "role"}
 
 // headerColumn recognises a members header cell: its headerKey, once
 // NFKC-normalised ("Ｎａｍｅ" is "name") and without a parenthesised
@@ -428,12 +429,14 @@ func headerColumn(s string) (int, bool) {
 		return colEmail, true
 	case "pagerduty", "pagerdutyname", "pagerdutyuser", "pd", "pagerdutyユーザー", "pagerduty名":
 		return colPagerDuty, true
+	case "role", "roles", "役割", "ロール", "役職":
+		return colRole, true
 	}
 	return 0, false
 }
 
 func (p *parser) members(rows [][]string) []Member {
-	cols := [numCols]int{0, 1, 2, 3, -1} // column index of each field; -1: absent (pagerduty: only by its header)
+	cols := [numCols]int{0, 1, 2, 3, -1, -1} // column index of each field; -1: absent (pagerduty, role: only by their header)
 	var out []Member
 	firstRow := make(map[string]int)
 	first := true
@@ -473,6 +476,9 @@ func (p *parser) members(rows [][]string) []Member {
 		if cols[colPagerDuty] >= 0 {
 			m.PagerDuty = clean(cell(row, cols[colPagerDuty]))
 		}
+		if cols[colRole] >= 0 {
+			m.Roles = roles(cell(row, cols[colRole]))
+		}
 		if m.Slack != "" && !ValidSlackUserID(m.Slack) {
 			p.report(MembersTab, i, cols[colSlack], "slack %q is not a Slack user ID (like U012AB3CD); %s is shown without a Slack mention", m.Slack, name)
 			m.Slack = ""
@@ -510,7 +516,7 @@ func titleRows(rows [][]string) int {
 // memberHeader recognises row as the members header and gives the column
 // of each field (-1 when absent).
 func (p *parser) memberHeader(i int, row []string) ([numCols]int, bool) {
-	cols := [numCols]int{-1, -1, -1, -1, -1}
+	cols := [numCols]int{-1, -1, -1, -1, -1, -1}
 	found := p.header(MembersTab, i, row, headerColumn, columnNames[:], cols[:])
 	return cols, found
 }

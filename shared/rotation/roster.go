@@ -15,6 +15,7 @@ import (
 type Roster struct {
 	members  []Member
 	days     map[Date][]Member
+	backups  map[Date][]Member // the rotation tab's backup column, per date
 	holidays map[Date]string // the holidays tab: date → name
 	runbooks []runbook       // the runbooks tab, in sheet order
 	problems []error
@@ -95,6 +96,30 @@ func (r *Roster) OnCall(d Date) []Member {
 		return nil
 	}
 	return slices.Clone(r.days[d])
+}
+
+// Backups is day d's backups (the rotation tab's backup column): not on
+// call, the escalation ladder's step after the pair; nil for none.
+func (r *Roster) Backups(d Date) []Member {
+	if r == nil {
+		return nil
+	}
+	return slices.Clone(r.backups[d])
+}
+
+// Leads is the members whose role (the members tab's role column) is
+// lead: the escalation ladder's step after the backups.
+func (r *Roster) Leads() []Member {
+	if r == nil {
+		return nil
+	}
+	var out []Member
+	for _, m := range r.members {
+		if m.HasRole(RoleLead) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // Members is the members tab, in sheet order.

@@ -7,6 +7,7 @@ package rotation
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -21,7 +22,25 @@ type Member struct {
 	// optional pagerduty column) when it differs from Name: the weekly
 	// digest shows their acknowledgements under Name.
 	PagerDuty string
+	// Roles is the members tab's optional role column, its roles
+	// lower-cased and joined by commas ("lead,major"): "lead" makes the
+	// member the escalation ladder's step after the backups (Roster.Leads).
+	// A string, so that a Member stays comparable.
+	Roles string `json:",omitempty"`
 }
+
+// HasRole reports whether m has role r ("lead"; リーダー counts as lead).
+func (m Member) HasRole(r string) bool {
+	for have := range strings.SplitSeq(m.Roles, ",") {
+		if have == r || (r == RoleLead && (have == "リーダー" || have == "リード" || have == "責任者")) {
+			return true
+		}
+	}
+	return false
+}
+
+// RoleLead is the members tab role of the escalation ladder's lead.
+const RoleLead = "lead"
 
 // Date is a calendar day, without time or zone.
 type Date struct {

@@ -57,6 +57,10 @@ var otherHeaders = map[string]bool{
 	"バックアップ": true, "予備": true, "エスカレーション": true,
 }
 
+// backupHeaders are the other columns that hold the day's backups: not
+// on call, the escalation ladder's step after the pair (Roster.Backups).
+var backupHeaders = map[string]bool{"backup": true, "backups": true, "escalation": true, "バックアップ": true, "予備": true, "エスカレーション": true}
+
 // columnKey is a header cell as the column rules read it: headerKey of its
 // NFKC form ("Ｐｒｉｍａｒｙ" is "primary"), without a parenthesised
 // comment ("当番（正）", "On-call (primary)") and a trailing number or '#'
@@ -94,6 +98,8 @@ type layout struct {
 	// other[j] is true for the columns known not to hold people (notes,
 	// backup); the rest that are not people are unknown (see unknown).
 	other []bool
+	// backup[j] is true for the backup columns (backupHeaders).
+	backup []bool
 	// emptyIsPeople: columns without a header hold people (no header
 	// names a people column).
 	emptyIsPeople bool
@@ -155,6 +161,7 @@ func findLayout(rows [][]string, today Date) layout {
 	row := rows[l.header]
 	l.people = make([]bool, len(row))
 	l.other = make([]bool, len(row))
+	l.backup = make([]bool, len(row))
 	named := false // a header cell names a people column
 	for j := 1; j < len(row); j++ {
 		switch k := columnKey(cell(row, j)); {
@@ -163,6 +170,7 @@ func findLayout(rows [][]string, today Date) layout {
 			l.people[j], named = true, true
 		case otherHeaders[k]:
 			l.other[j] = true
+			l.backup[j] = backupHeaders[k]
 		}
 	}
 	// Empty headers hold people only when no header names a people column
@@ -218,6 +226,7 @@ func (l *layout) isPeople(j int) bool {
 type day struct {
 	people    []Member
 	unmatched []string
+	backups   []Member // the backup columns' members (not on call)
 }
 
 // maxColumns bounds the columns of the rotation tab that are read: no
@@ -352,7 +361,7 @@ type spanRow struct {
 	day  day
 }
 
-func (p *parser) rotation(rows [][]string, today Date, members map[string]Member) (map[Date][]Member, map[Date][]string) {
+func (p *parser) rotation(rows [][]string, today Date, members map[string]Member) (onCall map[Date][]Member, unmatched map[Date][]string, backups map[Date][]Member) {
 	l := findLayout(rows, today)
 	// Problems come in the order of the cells, whatever pass finds them.
 	defer p.sortFrom(len(p.problems))
@@ -495,10 +504,15 @@ func (p *parser) rotation(rows [][]string, today Date, members map[string]Member
 		}
 	}
 
-	onCall := make(map[Date][]Member, len(days))
-	var unmatched map[Date][]string
+	onCall = make(map[Date][]Member, len(days))
 	for d, dy := range days {
 		onCall[d] = dy.people
+		if len(dy.backups) > 0 {
+			if backups == nil {
+				backups = make(map[Date][]Member)
+			}
+			backups[d] = dy.backups
+		}
 		if len(dy.unmatched) > 0 {
 			if unmatched == nil {
 				unmatched = make(map[Date][]string)
@@ -506,7 +520,7 @@ func (p *parser) rotation(rows [][]string, today Date, members map[string]Member
 			unmatched[d] = dy.unmatched
 		}
 	}
-	return onCall, unmatched
+	return onCall, unmatched, backups
 }
 
 // sortFrom sorts the problems found since the first n by row, then column.
@@ -580,6 +594,27 @@ func (p *parser) people(i int, row []string, l *layout, members map[string]Membe
 				}
 				seen[key] = j
 				out.people = append(out.people, m)
+			}
+		}
+	}
+	for j := 1; j < min(len(row), maxColumns, len(l.backup)); j++ {
+		if !l.backup[j] {
+			continue
+		}
+		for line := range strings.Lines(cell(row, j)) {
+			text := clean(line)
+			if text == "" || isPlaceholder(text) {
+				continue
+			}
+			ms, ok := matchPeople(line, members)
+			if !ok {
+				p.report(RotationTab, i, j, "backup %q matches no member of the %s tab: the escalation cannot mention them (add the person there, or fix the spelling)", text, MembersTab)
+				continue
+			}
+			for _, m := range ms {
+				if _, onCall := seen[nameKey(m.Name)]; !onCall && !slices.ContainsFunc(out.backups, func(b Member) bool { return b.Name == m.Name }) {
+					out.backups = append(out.backups, m)
+				}
 			}
 		}
 	}

@@ -78,5 +78,13 @@ func (r *Roster) withMembers(f func(Member) Member) *Roster {
 		}
 		out.days[d] = mapped
 	}
+	out.backups = make(map[Date][]Member, len(r.backups))
+	for d, ms := range r.backups {
+		mapped := make([]Member, len(ms))
+		for i, m := range ms {
+			mapped[i] = f(m)
+		}
+		out.backups[d] = mapped
+	}
 	return &out
 }
