@@ -16,8 +16,8 @@ type Roster struct {
 	members  []Member
 	days     map[Date][]Member
 	backups  map[Date][]Member // the rotation tab's backup column, per date
-	holidays map[Date]string // the holidays tab: date → name
-	runbooks []runbook       // the runbooks tab, in sheet order
+	holidays map[Date]string   // the holidays tab: date → name
+	runbooks []runbook         // the runbooks tab, in sheet order
 	problems []error
 
 	// unmatched is, per date, the rotation cells (or parts) that name no
