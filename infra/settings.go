@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pd2chat/pd2chat/shared/escalation"
 	"github.com/pd2chat/pd2chat/shared/locale"
 	"github.com/pd2chat/pd2chat/shared/routing"
 )
@@ -83,7 +84,7 @@ var settingKeys = []string{
 	"businessHours", "holidays", "buildDir", "heartbeatDays", "signatureFailures",
 	"slackAckReactions", "slackResolveReactions", "pagerdutySeats", "pagerdutyFromEmail",
 	"pagerdutyAckOnTake", "pagerdutyResolveFromChat", "mentionOn", "routes", "language",
-	"slackOncallUsergroup", "slackOncallUsergroupOffHours", "slackTopicChannels",
+	"slackOncallUsergroup", "slackOncallUsergroupOffHours", "slackTopicChannels", "escalation",
 }
 
 // passedSettings are the settings given to every function as is, by the
@@ -103,6 +104,7 @@ var passedSettings = map[string]string{
 	"slackOncallUsergroup":         "SLACK_ONCALL_USERGROUP",
 	"slackOncallUsergroupOffHours": "SLACK_ONCALL_USERGROUP_OFF_HOURS",
 	"slackTopicChannels":           "SLACK_TOPIC_CHANNELS",
+	"escalation":                   "ESCALATION",
 }
 
 // LoadSettings reads the settings through getContext (the app's
@@ -158,6 +160,10 @@ func LoadSettings(getContext func(key string) any) (Settings, error) {
 			}
 		case "mentionOn", "slackOncallUsergroup", "slackOncallUsergroupOffHours", "slackTopicChannels":
 			// the functions check them at start-up, naming the variable
+		case "escalation":
+			if _, err := escalation.Parse(v); err != nil {
+				r.fail(key, err.Error())
+			}
 		case "language":
 			if _, err := locale.Parse(v); err != nil {
 				r.fail(key, err.Error())

@@ -26,8 +26,8 @@ func (a *app) handleFollowup(ctx context.Context, at time.Time) (response, error
 	// The sheet's answer for today reaches the on-call group and topics
 	// within a minute of a change.
 	syncErr := a.syncPresence(ctx, at)
-	if a.cfg.AckReminderMax == 0 {
-		out.Skipped = "ACK_REMINDER_MAX is 0: follow-ups are off"
+	if !a.cfg.FollowsUp() {
+		out.Skipped = "ACK_REMINDER_MAX is 0 and ESCALATION is not set: follow-ups are off"
 		return out, syncErr
 	}
 	res, err := followup.Sweep(ctx, a.follow, at)

@@ -183,6 +183,8 @@ func wire(cfg config.Config, stdout io.Writer, log *slog.Logger, retry chat.Retr
 		Log:          log,
 		Outbox:       a.run.Outbox,
 		AckReaction:  ackReaction(cfg),
+		Ladder:       cfg.Escalation,
+		History:      store,
 	}
 	a.presence = wiring.Presence(cfg, cal, src, a.run.Destinations, a.run.Outbox, store, retry, log)
 	return a, nil

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pd2chat/pd2chat/shared/escalation"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/locale"
 	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
@@ -141,6 +142,10 @@ type Config struct {
 
 	AckReminderAfter time.Duration // ACK_REMINDER_AFTER
 	AckReminderMax   int           // ACK_REMINDER_MAX; 0: no follow-ups
+	// Escalation is the escalation ladder (ESCALATION; package
+	// escalation); nil: the follow-ups of ACK_REMINDER_AFTER and
+	// ACK_REMINDER_MAX. Set, it replaces them.
+	Escalation escalation.Ladder
 
 	Queue            DeliveryQueue // DELIVERY_QUEUE
 	SQSEndpoint      string        // SQS_ENDPOINT; "" → AWS's
@@ -324,6 +329,13 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 	c.Language = l.language("LANGUAGE")
 	c.AckReminderAfter = l.duration("ACK_REMINDER_AFTER", DefaultAckReminderAfter)
 	c.AckReminderMax = l.count("ACK_REMINDER_MAX", DefaultAckReminderMax, 0, 10)
+	if v := strings.TrimSpace(getenv("ESCALATION")); v != "" {
+		ladder, err := escalation.Parse(v)
+		if err != nil {
+			l.fail("ESCALATION", err.Error())
+		}
+		c.Escalation = ladder
+	}
 	if v := strings.TrimSpace(getenv("DYNAMODB_ENDPOINT")); v != "" {
 		c.DynamoDBEndpoint = l.url("DYNAMODB_ENDPOINT", "")
 	}
@@ -355,6 +367,10 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 func (c Config) WritesBack() bool {
 	return c.PagerDutyAPIToken != "" && c.PagerDutyFromEmail != ""
 }
+
+// FollowsUp reports whether unanswered incidents are followed up inside
+// business hours: an escalation ladder, or ACK_REMINDER_MAX above 0.
+func (c Config) FollowsUp() bool { return c.Escalation != nil || c.AckReminderMax > 0 }
 
 // AnswersInChat reports whether the people on call can answer in chat:
 // the Slack app's signing secret is set and an alert destination is a

@@ -485,3 +485,16 @@ func TestICalToken(t *testing.T) {
 		t.Errorf("a short token: %v", err)
 	}
 }
+
+func TestEscalation(t *testing.T) {
+	c, err := Load(env(map[string]string{"ESCALATION": "default", "ACK_REMINDER_MAX": "0"}), false)
+	if err != nil || len(c.Escalation) != 5 || !c.FollowsUp() {
+		t.Errorf("%v %v", c.Escalation, err)
+	}
+	if c, _ := Load(env(map[string]string{"ACK_REMINDER_MAX": "0"}), false); c.Escalation != nil || c.FollowsUp() {
+		t.Error("no ladder, no follow-ups")
+	}
+	if _, err := Load(env(map[string]string{"ESCALATION": "pair@0m, boss@10m"}), false); err == nil || !strings.Contains(err.Error(), `ESCALATION "boss@10m": "boss" is not a level`) {
+		t.Errorf("%v", err)
+	}
+}

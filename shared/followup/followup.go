@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
+	"github.com/pd2chat/pd2chat/shared/escalation"
 	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/message"
@@ -66,6 +67,17 @@ type Config struct {
 	// it": Slack follow-ups then ask for it or the button, not for
 	// PagerDuty.
 	AckReaction string
+	// Ladder, when set (ESCALATION), replaces After and Max: follow-up n
+	// is the ladder's n-th step after the alert (escalation.Ladder
+	// FollowUps), due that long after the trigger, mentioning its level's
+	// people: the day's pair, its backups (the rotation tab's backup
+	// column), the leads (the members tab's role column) or everyone in
+	// the channel. A level the sheet has nobody for asks the pair again
+	// and says so.
+	Ladder escalation.Ladder
+	// History, when set, records each ladder step posted (an
+	// incident.LadderStep event), for the weekly digest's escalations.
+	History state.History
 }
 
 // Result counts what a sweep did.
@@ -92,6 +104,10 @@ func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
 	if max <= 0 {
 		max = DefaultMax
 	}
+	steps := cfg.Ladder.FollowUps()
+	if cfg.Ladder != nil {
+		max = len(steps)
+	}
 	if !cfg.Calendar.With(nil).IsWorkingTime(now) {
 		return res, nil // no business hours today by the public calendar: the sheet cannot add any
 	}
@@ -110,7 +126,13 @@ func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
 			errs = append(errs, settle(ctx, cfg.Store, p.IncidentID))
 			continue
 		}
-		if now.Before(p.TriggeredAt.Add(time.Duration(n) * after)) {
+		due := p.TriggeredAt.Add(time.Duration(n) * after)
+		var step escalation.Step
+		if cfg.Ladder != nil {
+			step = steps[n-1]
+			due = p.TriggeredAt.Add(step.After)
+		}
+		if now.Before(due) {
 			continue
 		}
 		inc, found, err := cfg.Store.Incident(ctx, p.IncidentID)
@@ -152,6 +174,19 @@ func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
 			Tag:      message.Tag(p.Number), OnCall: people.OnCall(day), N: n, Max: max,
 			Waiting: now.Sub(p.TriggeredAt),
 		}
+		if cfg.Ladder != nil {
+			f.Level = string(step.Level)
+			var level []rotation.Member
+			switch step.Level {
+			case escalation.Backup:
+				level, f.Missing = people.Backups(day), true
+			case escalation.Lead:
+				level, f.Missing = people.Leads(), true
+			}
+			if len(level) > 0 {
+				f.OnCall, f.Missing = level, false
+			}
+		}
 		if found {
 			f.Incident.Number, f.Incident.Title, f.Incident.URL = inc.Number, inc.Title, inc.URL
 			f.Tag = message.Tag(inc.Number)
@@ -181,6 +216,14 @@ func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
 			errs = append(errs, fmt.Errorf("followup: record follow-up %d of %s: %w", n, p.IncidentID, err))
 		} else if ok && r.Posted+r.Queued > 0 {
 			res.Mentioned++
+		}
+		if ok && err == nil && cfg.Ladder != nil && cfg.History != nil {
+			// The digest counts the incidents that reached each level.
+			errs = append(errs, cfg.History.Append(ctx, state.HistoryEvent{
+				EventID: "escalation/" + p.IncidentID + "/" + strconv.Itoa(n), IncidentID: p.IncidentID,
+				Number: f.Incident.Number, Kind: incident.LadderStep, At: now, Agent: string(step.Level), Title: f.Incident.Title,
+				WorkingTime: true,
+			}))
 		}
 	}
 	log.Info("followup sweep", "waiting", res.Waiting, "mentioned", res.Mentioned, "settled", res.Settled,

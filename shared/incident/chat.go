@@ -14,6 +14,10 @@ const (
 	ResolvedInChat Kind = "pd2chat.resolved"
 	// NotedInChat: a note added in chat; Event.Note holds it.
 	NotedInChat Kind = "pd2chat.note"
+	// LadderStep: a step of the escalation ladder was posted (package
+	// escalation); HistoryEvent.Agent holds its level ("backup"). Only in
+	// the history, for the weekly digest.
+	LadderStep Kind = "pd2chat.escalation"
 )
 
 // FromChat reports whether k is a response made in chat.

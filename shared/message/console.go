@@ -27,6 +27,8 @@ func (console) mention(w *writer, _ *rotation.Member, name string) {
 	w.text(name, nameMax)
 }
 
+func (console) here() string { return "@here" }
+
 func (console) channel(w *writer, _ string) { w.raw(w.lang.T("channel.console")) }
 
 func (console) trimCut(s string) string { return s }

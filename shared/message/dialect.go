@@ -36,6 +36,9 @@ type dialect interface {
 	// mention writes one person: their handle in this chat, or else name
 	// (never empty), inert.
 	mention(w *writer, m *rotation.Member, name string)
+	// here is the chat's mention of everyone in the channel ("<!here>" on
+	// Slack); "" for a chat without one.
+	here() string
 	// channel names one of this chat's destinations, id, in a message that
 	// w writes, perhaps in another chat.
 	channel(w *writer, id string)

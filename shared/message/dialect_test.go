@@ -47,6 +47,7 @@ func (markdown) mention(w *writer, m *rotation.Member, name string) {
 	w.raw("@")
 	w.text(name, nameMax)
 }
+func (markdown) here() string                 { return "@channel" }
 func (markdown) channel(w *writer, id string) { w.raw("~"); w.text(id, nameMax) }
 func (markdown) trimCut(s string) string      { return s }
 

@@ -21,6 +21,16 @@ type Followup struct {
 	// for it or the button instead of a PagerDuty acknowledgement the
 	// people on call cannot make.
 	AckReaction string
+
+	// Level is the escalation ladder's step this follow-up is (package
+	// escalation: "pair", "backup", "lead", "here"); "": a follow-up of
+	// ACK_REMINDER_AFTER, which asks the pair again. The headline says
+	// whom it escalates to; "here" also mentions everyone in the channel
+	// where the chat can (Slack's <!here>).
+	Level string
+	// Missing: the sheet has nobody at Level today (no backup, no lead),
+	// and OnCall are the pair, asked again; the message says so.
+	Missing bool
 }
 
 // RenderFollowup renders f: who is asked again, about which incident, how
@@ -29,11 +39,17 @@ type Followup struct {
 func RenderFollowup(d Dialect, f Followup) string {
 	w := d.writer()
 	w.b.Grow(256 + len(f.Incident.Title) + 32*len(f.OnCall))
-	w.symbol(":bell:", "🔔")
-	if f.AckReaction != "" {
-		w.strong(w.lang.T("followup.nobody_on_it"))
-	} else {
-		w.strong(w.lang.T("followup.not_acknowledged"))
+	switch f.Level {
+	case "backup", "lead", "here":
+		w.symbol(":arrow_double_up:", "⏫")
+		w.strong(w.lang.T("followup.escalated_" + f.Level))
+	default:
+		w.symbol(":bell:", "🔔")
+		if f.AckReaction != "" {
+			w.strong(w.lang.T("followup.nobody_on_it"))
+		} else {
+			w.strong(w.lang.T("followup.not_acknowledged"))
+		}
 	}
 	if f.Waiting > 0 {
 		w.say("followup.after", "After", w.sub(func(v *writer) { v.duration(f.Waiting) }))
@@ -48,10 +64,17 @@ func RenderFollowup(d Dialect, f Followup) string {
 	} else {
 		w.say("followup.ask_pagerduty")
 	}
-	if f.Max > 0 {
+	switch {
+	case f.Max > 0 && f.Level != "":
+		w.say("followup.step", "N", f.N, "Max", f.Max)
+	case f.Max > 0:
 		w.say("followup.count", "N", f.N, "Max", f.Max)
 	}
+	if f.Missing && (f.Level == "backup" || f.Level == "lead") {
+		w.b.WriteByte('\n')
+		w.say("followup.missing_" + f.Level)
+	}
 	foot := w.b.Len()
-	w.footer(&Input{Tag: f.Tag, OnCall: f.OnCall, Mention: true})
+	w.footer(&Input{Tag: f.Tag, OnCall: f.OnCall, Mention: true, Here: f.Level == "here"})
 	return fit(w.b.String(), foot, w.chat)
 }

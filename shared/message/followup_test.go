@@ -38,3 +38,42 @@ func TestFollowupGolden(t *testing.T) {
 		t.Errorf("in-chat follow-up:\n%s", got)
 	}
 }
+
+// TestEscalationGolden: each step of the escalation ladder says whom it
+// escalates to and mentions them; "here" adds the chat's mention of the
+// whole channel (Slack's <!here>, none on Typetalk); a level the sheet
+// lacks says so while the pair is asked again.
+func TestEscalationGolden(t *testing.T) {
+	backups := []rotation.Member{{Name: "Sato", Slack: "U01SATO0001", Typetalk: "sato"}}
+	pair := []rotation.Member{{Name: "Takahashi", Slack: "U01TAKAHASH", Typetalk: "takahashi"}, {Name: "Watanabe", Typetalk: "watanabe"}}
+	for _, c := range []struct {
+		name    string
+		level   string
+		n       int
+		onCall  []rotation.Member
+		missing bool
+	}{
+		{"backup", "backup", 2, backups, false},
+		{"lead_missing", "lead", 3, pair, true},
+		{"here", "here", 4, pair, false},
+	} {
+		f := Followup{
+			Incident:    incident.Incident{ID: "Q1ABCDEF", Number: 1234, Title: "checkout-api: 5xx", URL: "https://acme.pagerduty.com/incidents/Q1ABCDEF"},
+			Tag:         "pd1234",
+			OnCall:      c.onCall,
+			N:           c.n,
+			Max:         4,
+			Waiting:     time.Duration(c.n) * 10 * time.Minute,
+			AckReaction: "eyes",
+			Level:       c.level,
+			Missing:     c.missing,
+		}
+		for _, d := range dialects {
+			got := RenderFollowup(d, f)
+			checkGolden(t, filepath.Join("testdata", "escalation", c.name+"."+d.String()+".golden"), got)
+			if d.Chat() == Slack && strings.Contains(got, "<!here>") != (c.level == "here") {
+				t.Errorf("%s %v: <!here> wrongly present or missing:\n%s", c.name, d, got)
+			}
+		}
+	}
+}

@@ -106,6 +106,11 @@ type Input struct {
 	// OnCall are the people on call at the event's instant.
 	OnCall []rotation.Member
 
+	// Here adds the chat's mention of everyone in the channel (Slack's
+	// <!here>) to the on-call line; a chat without one mentions OnCall
+	// alone. Only with Mention.
+	Here bool
+
 	// Mention is true inside business hours: the message then ends with a
 	// line mentioning OnCall. When false the message has no on-call line
 	// and is otherwise the same.
@@ -657,9 +662,17 @@ func (w *writer) footer(in *Input) {
 			}
 		}
 	}
-	if in.Mention && anyShown(in.OnCall) {
+	here := ""
+	if in.Mention && in.Here {
+		here = w.chat.here()
+	}
+	if in.Mention && (anyShown(in.OnCall) || here != "") {
 		w.b.WriteByte('\n')
 		w.raw(w.lang.T("footer.on_call"))
+		if here != "" {
+			w.b.WriteByte(' ')
+			w.raw(here)
+		}
 		for i := range in.OnCall {
 			w.member(&in.OnCall[i])
 		}

@@ -57,6 +57,8 @@ func (slack) mention(w *writer, m *rotation.Member, name string) {
 	w.text(name, nameMax)
 }
 
+func (slack) here() string { return "<!here>" }
+
 // channel is a channel link in a Slack message when id is a conversation
 // ID, otherwise in words.
 func (slack) channel(w *writer, id string) {

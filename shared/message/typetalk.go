@@ -54,6 +54,9 @@ func (typetalk) mention(w *writer, m *rotation.Member, name string) {
 	w.text(name, nameMax)
 }
 
+// here: Typetalk has no mention of everyone in a topic.
+func (typetalk) here() string { return "" }
+
 func (typetalk) channel(w *writer, id string) {
 	w.say("channel.typetalk", "ID", w.esc(id, nameMax))
 }
