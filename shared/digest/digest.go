@@ -44,6 +44,10 @@
 //     or not; RespondedOutside counts those outside business hours. Names are matched
 //     without regard to case or surrounding spaces; a person is shown with
 //     the name the rotation sheet gives (OnCall), else the agent's.
+//   - Escalations: per level of the escalation ladder, the incidents of
+//     the week with a step of that level (incident.LadderStep, its Agent the
+//     level), each incident once a level: an incident that reached the
+//     lead also counts for the backups.
 //   - Noisiest alerts: the fingerprints with the most incidents of the
 //     week, at most MaxAlerts, ties by fingerprint; incidents without a
 //     fingerprint are left out.
@@ -115,6 +119,11 @@ type Report struct {
 
 	// Noisiest are the fingerprints with the most incidents.
 	Noisiest []Alert
+
+	// Escalations counts, per level of the escalation ladder ("pair",
+	// "backup", "lead", "here": package escalation), the incidents of the
+	// week whose ladder reached it; nil without a ladder step.
+	Escalations map[string]int
 }
 
 // Stats summarises durations: how many, their median and 90th percentile
@@ -158,6 +167,7 @@ type story struct {
 	lastReopen  time.Time
 	mergedAt    time.Time // resolved by a merge into another incident
 	reopened    bool
+	levels      map[string]bool // escalation ladder levels reached (incident.LadderStep)
 }
 
 // Compute is the digest of the week [from, to) from events, which may
@@ -198,6 +208,11 @@ func Compute(events []incident.HistoryEvent, from, to time.Time, loc *time.Locat
 			}
 		case incident.Reopened:
 			s.lastReopen, s.reopened = e.At, true
+		case incident.LadderStep:
+			if s.levels == nil {
+				s.levels = map[string]bool{}
+			}
+			s.levels[e.Agent] = true
 		}
 	}
 
@@ -269,6 +284,12 @@ func Compute(events []incident.HistoryEvent, from, to time.Time, loc *time.Locat
 		}
 		if s.reopened {
 			r.Reopened++
+		}
+		for level := range s.levels {
+			if r.Escalations == nil {
+				r.Escalations = map[string]int{}
+			}
+			r.Escalations[level]++
 		}
 
 		seen := map[string]bool{}

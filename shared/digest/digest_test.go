@@ -387,3 +387,25 @@ func TestComputeMerge(t *testing.T) {
 		t.Errorf("report %+v", r)
 	}
 }
+
+// TestComputeEscalations: each incident counts once per level its ladder
+// reached; one triggered before the week does not count.
+func TestComputeEscalations(t *testing.T) {
+	var w week
+	w.trigger("P1", "db", "high", "fp-disk", "Mon16 10:00", in, "Sato")
+	w.then("P1", incident.LadderStep, "pair", "Mon16 10:10", in)
+	w.then("P1", incident.LadderStep, "backup", "Mon16 10:20", in)
+	w.then("P1", incident.LadderStep, "lead", "Mon16 10:30", in)
+	w.trigger("P2", "db", "high", "fp-disk", "Tue17 11:00", in, "Sato")
+	w.then("P2", incident.LadderStep, "pair", "Tue17 11:10", in)
+	w.then("P2", incident.LadderStep, "backup", "Tue17 11:20", in)
+	w.then("P2", incident.LadderStep, "backup", "Tue17 11:20", in) // recorded twice
+	from, to := digest.Week(rotation.Date{Year: 2026, Month: time.November, Day: 16}, tokyo)
+	r := digest.Compute(w.events, from, to, tokyo)
+	if want := map[string]int{"pair": 2, "backup": 2, "lead": 1}; !reflect.DeepEqual(r.Escalations, want) {
+		t.Errorf("escalations %v, want %v", r.Escalations, want)
+	}
+	if r.NoResponse != 2 {
+		t.Errorf("a ladder step is not a response: %+v", r)
+	}
+}

@@ -51,6 +51,7 @@ func RenderDigest(d Dialect, r digest.Report) string {
 			"Open", r.Unresolved, "Reopened", r.Reopened, "Merged", r.Merged)
 		w.digestServices(r.Services)
 	}
+	w.digestEscalations(r.Escalations)
 	w.digestPeople(r.People)
 	w.digestAlerts(r.Noisiest)
 	s := w.b.String()
@@ -124,6 +125,23 @@ func (w *writer) digestServices(services []digest.Service) {
 		}
 		w.say("digest.service_count", "N", s.Incidents, "Urgencies", w.digestUrgencies(s.High, s.Low, s.Incidents, "digest.high"))
 	}
+}
+
+// digestEscalations writes "Escalations: 3 to the backups, 1 to the lead"
+// in ladder order; nothing without a ladder step in the week. The pair's
+// own follow-ups are not escalations.
+func (w *writer) digestEscalations(levels map[string]int) {
+	var parts []string
+	for _, level := range []string{"backup", "lead", "here"} {
+		if n := levels[level]; n > 0 {
+			parts = append(parts, w.lang.N("digest.escalated_"+level, n))
+		}
+	}
+	if len(parts) == 0 {
+		return
+	}
+	w.b.WriteByte('\n')
+	w.say("digest.escalations", "Levels", strings.Join(parts, w.lang.T("list.separator")))
 }
 
 func (w *writer) digestPeople(people []digest.Person) {

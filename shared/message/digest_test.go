@@ -57,6 +57,8 @@ func digestCases() []struct {
 		NoResponse: 1, Unresolved: 1,
 		Noisiest: []digest.Alert{{Fingerprint: "a1b2c3", Incidents: 1}},
 	}
+	escalated := digestWeek()
+	escalated.Escalations = map[string]int{"pair": 6, "backup": 3, "lead": 1}
 	hostile := digestWeek()
 	hostile.Services = nil
 	for i := range 12 {
@@ -76,6 +78,7 @@ func digestCases() []struct {
 		{"acknowledgements_only", acksOnly},
 		{"one_incident", one},
 		{"hostile", hostile},
+		{"escalations", escalated},
 	}
 }
 
