@@ -800,6 +800,7 @@ func TestNag(t *testing.T) {
 		}
 	}
 	want := []string{
+		"AwsSolutions-APIG4 on ApiGEToncallics",
 		"AwsSolutions-APIG4 on ApiPOSTpagerduty",
 		"AwsSolutions-APIG4 on ApiPOSTslackcommands",
 		"AwsSolutions-APIG4 on ApiPOSTslackevents",
