@@ -158,3 +158,27 @@ func TestBackupsAndLeads(t *testing.T) {
 		t.Errorf("problems: %v", problems)
 	}
 }
+
+// TestChatColumns: the members tab's chatwork, googlechat and teams
+// columns give each chat's handle; a malformed one is a problem and the
+// member is named there instead.
+func TestChatColumns(t *testing.T) {
+	r, problems := Parse(nil, [][]string{
+		{"name", "email", "chatwork", "googlechat", "teams"},
+		{"田中", "tanaka@example.co.jp", "1234567", "users/112233445566", ""},
+		{"Sato", "sato@example.co.jp", "@sato", "sato@example.co.jp", "sato.k@example.co.jp"},
+	})
+	ms := r.Members()
+	if len(ms) != 2 || ms[0].Chatwork != "1234567" || ms[0].GoogleChat != "users/112233445566" || ms[0].TeamsID() != "tanaka@example.co.jp" ||
+		ms[1].Chatwork != "" || ms[1].GoogleChat != "" || ms[1].TeamsID() != "sato.k@example.co.jp" {
+		t.Errorf("%+v", ms)
+	}
+	if len(problems) != 2 || !strings.Contains(problems[0].Error(), "not a Chatwork account ID") || !strings.Contains(problems[1].Error(), "not a Google Chat user") {
+		t.Errorf("problems: %v", problems)
+	}
+	for s, want := range map[string]bool{"a@b.co": true, "a b@c.d": false, "<x>@y.z": false, "x@y": false, "x@y.z@w": false} {
+		if ValidTeamsUser(s) != want {
+			t.Errorf("ValidTeamsUser(%q) != %v", s, want)
+		}
+	}
+}

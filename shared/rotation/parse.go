@@ -408,10 +408,13 @@ const (
 	colEmail
 	colPagerDuty
 	colRole
+	colChatwork
+	colGoogleChat
+	colTeams
 	numCols
 )
 
-var columnNames = [numCols]string{"name", "slack", "typetalk", "email", "pagerduty", "role"}
+var columnNames = [numCols]string{"name", "slack", "typetalk", "email", "pagerduty", "role", "chatwork", "googlechat", "teams"}
 
 // headerColumn recognises a members header cell: its headerKey, once
 // NFKC-normalised ("Ｎａｍｅ" is "name") and without a parenthesised
@@ -431,12 +434,18 @@ func headerColumn(s string) (int, bool) {
 		return colPagerDuty, true
 	case "role", "roles", "役割", "ロール", "役職":
 		return colRole, true
+	case "chatwork", "chatworkid", "chatworkaccountid", "chatworkアカウントid":
+		return colChatwork, true
+	case "googlechat", "googlechatid", "googlechatuser", "gchat":
+		return colGoogleChat, true
+	case "teams", "msteams", "microsoftteams", "teamsupn", "teamsid":
+		return colTeams, true
 	}
 	return 0, false
 }
 
 func (p *parser) members(rows [][]string) []Member {
-	cols := [numCols]int{0, 1, 2, 3, -1, -1} // column index of each field; -1: absent (pagerduty, role: only by their header)
+	cols := [numCols]int{0, 1, 2, 3, -1, -1, -1, -1, -1} // column index of each field; -1: absent (pagerduty onwards: only by their header)
 	var out []Member
 	firstRow := make(map[string]int)
 	first := true
@@ -479,6 +488,24 @@ func (p *parser) members(rows [][]string) []Member {
 		if cols[colRole] >= 0 {
 			m.Roles = roles(cell(row, cols[colRole]))
 		}
+		if c := cols[colChatwork]; c >= 0 {
+			if m.Chatwork = clean(cell(row, c)); m.Chatwork != "" && !ValidChatworkAccount(m.Chatwork) {
+				p.report(MembersTab, i, c, "chatwork %q is not a Chatwork account ID (digits); %s is shown without a Chatwork mention", m.Chatwork, name)
+				m.Chatwork = ""
+			}
+		}
+		if c := cols[colGoogleChat]; c >= 0 {
+			if m.GoogleChat = clean(cell(row, c)); m.GoogleChat != "" && !ValidGoogleChatUser(m.GoogleChat) {
+				p.report(MembersTab, i, c, "googlechat %q is not a Google Chat user (users/ and digits); %s is named, not mentioned, in Google Chat", m.GoogleChat, name)
+				m.GoogleChat = ""
+			}
+		}
+		if c := cols[colTeams]; c >= 0 {
+			if m.Teams = clean(cell(row, c)); m.Teams != "" && !ValidTeamsUser(m.Teams) {
+				p.report(MembersTab, i, c, "teams %q is not a user principal name (name@domain); %s is named, not mentioned, in Teams", m.Teams, name)
+				m.Teams = ""
+			}
+		}
 		if m.Slack != "" && !ValidSlackUserID(m.Slack) {
 			p.report(MembersTab, i, cols[colSlack], "slack %q is not a Slack user ID (like U012AB3CD); %s is shown without a Slack mention", m.Slack, name)
 			m.Slack = ""
@@ -516,7 +543,7 @@ func titleRows(rows [][]string) int {
 // memberHeader recognises row as the members header and gives the column
 // of each field (-1 when absent).
 func (p *parser) memberHeader(i int, row []string) ([numCols]int, bool) {
-	cols := [numCols]int{-1, -1, -1, -1, -1, -1}
+	cols := [numCols]int{-1, -1, -1, -1, -1, -1, -1, -1, -1}
 	found := p.header(MembersTab, i, row, headerColumn, columnNames[:], cols[:])
 	return cols, found
 }
@@ -570,6 +597,51 @@ func ValidSlackUserID(s string) bool {
 // MaxTypetalkAccount is the longest Typetalk account name
 // ValidTypetalkAccount accepts.
 const MaxTypetalkAccount = 64
+
+// ValidChatworkAccount reports whether s is a Chatwork account ID: 1 to
+// 12 digits, without a leading zero.
+func ValidChatworkAccount(s string) bool {
+	if s == "" || len(s) > 12 || s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidGoogleChatUser reports whether s is a Google Chat user resource
+// name: "users/" and 1 to 32 digits.
+func ValidGoogleChatUser(s string) bool {
+	id, ok := strings.CutPrefix(s, "users/")
+	if !ok || id == "" || len(id) > 32 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < '0' || id[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidTeamsUser reports whether s can be a Microsoft Entra ID user
+// principal name: local@domain, printable ASCII without spaces, quotes,
+// angle brackets or commas, at most 113 characters (Entra ID's limit).
+func ValidTeamsUser(s string) bool {
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || domain == "" || len(s) > 113 || !strings.Contains(domain, ".") || strings.Contains(domain, "@") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f || strings.IndexByte(`"<>(),;:\[]`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
 
 // ValidTypetalkAccount reports whether s is a Typetalk account name that
 // "@s" mentions: ASCII letters, digits, '-', '_' and '.', starting with a

@@ -27,6 +27,24 @@ type Member struct {
 	// member the escalation ladder's step after the backups (Roster.Leads).
 	// A string, so that a Member stays comparable.
 	Roles string `json:",omitempty"`
+	// Chatwork is the member's Chatwork account ID (digits; the members
+	// tab's chatwork column), mentioned as [To:ID].
+	Chatwork string `json:",omitempty"`
+	// GoogleChat is the member's Google Chat user ("users/123456789"; the
+	// googlechat column), mentioned as <users/…>.
+	GoogleChat string `json:",omitempty"`
+	// Teams is the member's Microsoft Entra ID user principal name
+	// ("tanaka@example.co.jp"; the teams column; empty: Email), mentioned
+	// in a Teams card.
+	Teams string `json:",omitempty"`
+}
+
+// TeamsID is who m is in Teams: Teams, else Email; "" for neither.
+func (m Member) TeamsID() string {
+	if m.Teams != "" {
+		return m.Teams
+	}
+	return m.Email
 }
 
 // HasRole reports whether m has role r ("lead"; リーダー counts as lead).
