@@ -50,9 +50,11 @@ type dialect interface {
 
 // chats are the dialects by their Dialect.
 var chats = [...]dialect{
-	Console:  console{},
-	Slack:    slack{},
-	Typetalk: typetalk{},
+	Console:    console{},
+	Slack:      slack{},
+	Typetalk:   typetalk{},
+	Chatwork:   chatwork{},
+	GoogleChat: googleChat{},
 }
 
 // chat is the dialect that d names; the console for an unknown Dialect.

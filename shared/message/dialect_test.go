@@ -1,6 +1,8 @@
 package message
 
 import (
+	"github.com/pd2chat/pd2chat/shared/locale"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,5 +86,25 @@ func TestNewDialect(t *testing.T) {
 		"On-call manual: [" + manualURL + "](" + manualURL + ")"
 	if got != want {
 		t.Errorf("RenderReminder in Markdown =\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestNewChatsInert: outside text never makes a Chatwork tag or a Google
+// Chat mention or link, in any message.
+func TestNewChatsInert(t *testing.T) {
+	for _, c := range goldenCases() {
+		for _, d := range []Dialect{Chatwork, GoogleChat, Chatwork.In(locale.Japanese), GoogleChat.In(locale.Japanese)} {
+			got := Render(d, c.in)
+			// Only the footer's own mentions may be live.
+			body := got
+			if i := strings.LastIndex(got, "\n"+d.Language().T("footer.on_call")); i >= 0 {
+				body = got[:i]
+			}
+			for _, live := range map[Dialect][]string{Chatwork: {"[toall]", "[To:", "[/info]", "[info]"}, GoogleChat: {"<users/", "<!", "<http"}}[d.Chat()] {
+				if strings.Contains(body, live) {
+					t.Errorf("%s %v: live %q:\n%s", c.name, d, live, got)
+				}
+			}
+		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 // relay would give them after seeing its trigger.
 func TestFixtureGolden(t *testing.T) {
 	onCall := []rotation.Member{
-		{Name: "Takahashi", Slack: "U01TAKAHASH", Typetalk: "takahashi"},
+		{Name: "Takahashi", Slack: "U01TAKAHASH", Typetalk: "takahashi", Chatwork: "7654321", GoogleChat: "users/998877665544"},
 		{Name: "Watanabe", Typetalk: "watanabe"},
 	}
 	files, err := filepath.Glob("../../testdata/pagerduty/v*/*.json")

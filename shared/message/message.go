@@ -56,9 +56,11 @@ type Dialect int
 
 // The dialects, in English. An unknown Dialect renders as Console.
 const (
-	Console  Dialect = iota // plain text for a terminal or a log
-	Slack                   // Slack mrkdwn
-	Typetalk                // Typetalk plain text with @mentions and #hashtags
+	Console    Dialect = iota // plain text for a terminal or a log
+	Slack                     // Slack mrkdwn
+	Typetalk                  // Typetalk plain text with @mentions and #hashtags
+	Chatwork                  // Chatwork's message notation ([To:…], [info])
+	GoogleChat                // Google Chat's text formatting (*bold*, <users/…>)
 )
 
 // chatBits are the bits of a Dialect that name its chat; the bits above

@@ -17,15 +17,18 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // dialects are every chat in every language: the golden files are
 // <case>.<chat>[.<language>].golden.
-var dialects = []Dialect{Console, Slack, Typetalk,
-	Console.In(locale.Japanese), Slack.In(locale.Japanese), Typetalk.In(locale.Japanese)}
+var dialects = []Dialect{Console, Slack, Typetalk, Chatwork, GoogleChat,
+	Console.In(locale.Japanese), Slack.In(locale.Japanese), Typetalk.In(locale.Japanese),
+	Chatwork.In(locale.Japanese), GoogleChat.In(locale.Japanese)}
 
 // english are the chats in English, for the tests that look for words;
 // the Japanese words are spelled out by the golden files.
-var english = dialects[:3]
+var english = dialects[:5]
 
 var (
-	sato   = rotation.Member{Name: "Sato Taro", Slack: "U012AB3CD", Typetalk: "sato", Email: "sato@example.com"}
+	sato = rotation.Member{Name: "Sato Taro", Slack: "U012AB3CD", Typetalk: "sato", Email: "sato@example.com",
+		Chatwork: "1234567", GoogleChat: "users/112233445566"}
+	// Suzuki has no Chatwork or Google Chat handle: named there, not mentioned.
 	suzuki = rotation.Member{Name: "Suzuki Hanako", Slack: "U045EF6GH", Typetalk: "suzuki-h"}
 	pair   = []rotation.Member{sato, suzuki}
 )
@@ -238,7 +241,7 @@ func goldenCases() []goldenCase {
 		{"hostile_title", Input{
 			Event: event(incident.Triggered, func() incident.Incident {
 				inc := full()
-				inc.Title = "<!channel> & <https://evil|click> @all #prod"
+				inc.Title = "<!channel> & <https://evil|click> @all #prod [toall] [To:1]x [/info] <users/all>"
 				inc.Service.Name = "svc <@U999> &lt;b&gt;"
 				return inc
 			}(), func(ev *incident.Event) {
