@@ -87,6 +87,14 @@ var settingKeys = []string{
 	"slackOncallUsergroup", "slackOncallUsergroupOffHours", "slackTopicChannels", "escalation",
 }
 
+// userGroupRE is a Slack user group ID.
+var userGroupRE = regexp.MustCompile(`^S[A-Z0-9]{2,31}$`)
+
+// validChannel reports whether ch is a Slack conversation ID (C… or G…).
+func validChannel(ch string) bool {
+	return regexp.MustCompile(`^[CG][A-Z0-9]{2,31}$`).MatchString(ch)
+}
+
 // passedSettings are the settings given to every function as is, by the
 // environment variable each names (the functions check them again at
 // start-up, naming the variable).
@@ -158,8 +166,18 @@ func LoadSettings(getContext func(key string) any) (Settings, error) {
 			if v != "true" && v != "false" {
 				r.fail(key, fmt.Sprintf("%q is not true or false", v))
 			}
-		case "mentionOn", "slackOncallUsergroup", "slackOncallUsergroupOffHours", "slackTopicChannels":
-			// the functions check them at start-up, naming the variable
+		case "mentionOn": // the functions check it at start-up, naming MENTION_ON
+		case "slackOncallUsergroup", "slackOncallUsergroupOffHours":
+			// Checked here too: a typo would stop every function at start-up.
+			if !userGroupRE.MatchString(v) {
+				r.fail(key, fmt.Sprintf("%q is not a Slack user group ID (S0123ABC)", v))
+			}
+		case "slackTopicChannels":
+			for _, ch := range strings.Split(v, ",") {
+				if ch = strings.TrimSpace(ch); !validChannel(ch) {
+					r.fail(key, fmt.Sprintf("%q is not a Slack channel ID (C0123ABCD)", ch))
+				}
+			}
 		case "escalation":
 			if _, err := escalation.Parse(v); err != nil {
 				r.fail(key, err.Error())

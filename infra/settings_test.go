@@ -263,9 +263,9 @@ func TestPassedSettings(t *testing.T) {
 	}
 	_, err := LoadSettings(contextOf(map[string]any{"pd2chat": map[string]any{
 		"buildDir": fakeBuild(t), "pagerdutySeats": "yes", "slackResolveReactions": "White Check", "pagerdutyFromEmail": "bot",
-		"language": "jp", "escalation": "pair@0m, boss@5m",
+		"language": "jp", "escalation": "pair@0m, boss@5m", "slackOncallUsergroup": "@oncall", "slackTopicChannels": "C0OK1, #dev",
 	}}))
-	for _, key := range []string{"pd2chat.pagerdutySeats", "pd2chat.slackResolveReactions", "pd2chat.pagerdutyFromEmail", `pd2chat.language unknown language "jp"`, `pd2chat.escalation "boss@5m"`} {
+	for _, key := range []string{"pd2chat.pagerdutySeats", "pd2chat.slackResolveReactions", "pd2chat.pagerdutyFromEmail", `pd2chat.language unknown language "jp"`, `pd2chat.escalation "boss@5m"`, `pd2chat.slackOncallUsergroup "@oncall" is not a Slack user group ID`, `pd2chat.slackTopicChannels "#dev"`} {
 		if err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("%v: want a problem naming %s", err, key)
 		}

@@ -153,6 +153,30 @@ func (a *app) checkChats(ctx context.Context, skipped []unchecked) bool {
 			fmt.Fprintf(a.stdout, "  %-20s %v\n  %-20s %s\n", d.Name, err, "", l.T("check.chat_fix", "Fix", fallback.Fix(d.Name, err.Error())))
 		}
 	}
+	// The on-call group and topics are read as each sync reads them.
+	if a.presence.Enabled() && a.cfg.SlackBotToken != "" {
+		check := func(name string, err error) {
+			switch temporary, _ := chat.IsTemporary(err); {
+			case err == nil:
+				fmt.Fprintf(a.stdout, "  %-20s %s\n", name, l.T("check.chat_ok"))
+			case temporary:
+				fmt.Fprintf(a.stdout, "  %-20s %s\n", name, l.T("check.chat_later", "Err", err.Error()))
+			default:
+				ok = false
+				fmt.Fprintf(a.stdout, "  %-20s %v\n", name, err)
+			}
+		}
+		for _, g := range []string{a.presence.UserGroup, a.presence.OffHoursGroup} {
+			if g != "" {
+				_, err := a.presence.Slack.UserGroupMembers(ctx, g)
+				check("slack usergroup "+g, err)
+			}
+		}
+		for _, ch := range a.presence.TopicChannels {
+			_, err := a.presence.Slack.Topic(ctx, ch)
+			check("slack topic "+ch, err)
+		}
+	}
 	for _, s := range skipped {
 		fmt.Fprintf(a.stdout, "  %-20s %s\n", s.Name, l.T("check.chat_skipped", "Token", s.Token))
 	}

@@ -52,6 +52,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // Asia/Tokyo on provided.al2023, which has no zoneinfo
@@ -382,6 +383,9 @@ func local(ctx context.Context, args []string, e env) int {
 		return a.localFollowup(ctx, at.in(a.cfg.Location, a.cfg.Hours), e.stdout, e.stderr)
 	}
 	res, err := reminder.Run(ctx, a.run, kind, at.in(a.cfg.Location, a.cfg.Hours))
+	// As the scheduled run does: the on-call group and topics (printed,
+	// not set, with --dry-run).
+	err = errors.Join(err, a.syncPresence(ctx, at.in(a.cfg.Location, a.cfg.Hours)))
 	switch {
 	case err != nil:
 		fmt.Fprintln(e.stderr, err)
@@ -440,6 +444,31 @@ func (a *app) dryRun() {
 	a.follow.Destinations = follow
 	a.follow.Store = dryStore{a.follow.Store}
 	a.follow.Outbox = nil
+	a.follow.History = nil
+	// The on-call group and topics are read, and what would change is
+	// printed; the warning goes to the console.
+	if a.presence.Slack != nil {
+		a.presence.Slack = drySlack{Slack: a.presence.Slack, out: a.stdout}
+	}
+	a.presence.Warn = dests
+	a.presence.Outbox = fanout.Direct{}
+}
+
+// drySlack reads the user groups and topics and prints the changes it
+// is asked for instead of making them.
+type drySlack struct {
+	presence.Slack
+	out io.Writer
+}
+
+func (d drySlack) SetUserGroupMembers(_ context.Context, group string, users []string) error {
+	fmt.Fprintf(d.out, "--- dry run: Slack user group %s would be set to %s\n", group, strings.Join(users, " "))
+	return nil
+}
+
+func (d drySlack) SetTopic(_ context.Context, channel, topic string) error {
+	fmt.Fprintf(d.out, "--- dry run: the topic of Slack channel %s would be %q\n", channel, topic)
+	return nil
 }
 
 // dryStore is a follow-up store that reads and never writes: a dry run

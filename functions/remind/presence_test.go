@@ -78,3 +78,41 @@ func TestPresenceSchedule(t *testing.T) {
 		t.Errorf("a group Slack does not know: %v", err)
 	}
 }
+
+// TestPresenceDryRun: --dry-run reads the group and the topics and prints
+// what it would change, changing nothing; without it, a local morning run
+// sets them as the scheduled one does.
+func TestPresenceDryRun(t *testing.T) {
+	fake := newFakeChat(t)
+	fake.slack.SetGroup("S0ONCALL", "U0OLD00001")
+	vars := chatEnv(fake, "SLACK_ONCALL_USERGROUP", "S0ONCALL", "SLACK_TOPIC_CHANNELS", "C0ALERTS")
+	for _, kind := range []string{"followup", "morning"} {
+		res := runLocal(t, vars, "--kind", kind, "--at", "2026-11-20T11:00:00+09:00", "--dry-run")
+		if res.code != exitOK || !strings.Contains(res.stdout, "Slack user group S0ONCALL would be set to U01TAKAHASH U01TANAKA01") ||
+			!strings.Contains(res.stdout, `the topic of Slack channel C0ALERTS would be "On call: <@U01TAKAHASH> <@U01TANAKA01> (until 17:00)"`) {
+			t.Errorf("--kind %s --dry-run: exit %d\n%s%s", kind, res.code, res.stdout, res.stderr)
+		}
+	}
+	if n := len(fake.slack.Calls("usergroups.users.update")) + len(fake.slack.Calls("conversations.setTopic")); n != 0 {
+		t.Errorf("--dry-run changed Slack %d times", n)
+	}
+	if res := runLocal(t, vars, "--kind", "morning", "--at", "2026-11-20"); res.code != exitOK || !slices.Equal(fake.slack.Group("S0ONCALL"), []string{"U01TAKAHASH", "U01TANAKA01"}) {
+		t.Errorf("a local morning run: exit %d, group %v\n%s", res.code, fake.slack.Group("S0ONCALL"), res.stderr)
+	}
+}
+
+// TestCheckPresence: make oncall reads the on-call group and the topic
+// channels, and fails on a group Slack does not know.
+func TestCheckPresence(t *testing.T) {
+	fake := newFakeChat(t)
+	fake.slack.SetGroup("S0ONCALL", "U0OLD00001")
+	vars := chatEnv(fake, "SLACK_ONCALL_USERGROUP", "S0ONCALL", "SLACK_TOPIC_CHANNELS", "C0ALERTS")
+	res := runLocal(t, vars, "--check", "--at", "2026-11-20")
+	if !strings.Contains(res.stdout, "slack usergroup S0ONCALL ok") || !strings.Contains(res.stdout, "slack topic C0ALERTS") {
+		t.Errorf("exit %d\n%s", res.code, res.stdout)
+	}
+	vars["SLACK_ONCALL_USERGROUP"] = "S0MISSING"
+	if res := runLocal(t, vars, "--check", "--at", "2026-11-20"); res.code == exitOK || !strings.Contains(res.stdout, "no_such_subteam") {
+		t.Errorf("a missing group: exit %d\n%s", res.code, res.stdout)
+	}
+}

@@ -43,6 +43,11 @@ type Message struct {
 	// Empty: none.
 	Incident string
 
+	// Broadcast: a thread reply (ThreadTS) is also sent to the channel
+	// (Slack's reply_broadcast, "Also send to channel"): the escalation
+	// step that mentions everyone. Other chats ignore it.
+	Broadcast bool
+
 	// Actions are buttons under the text (Slack Block Kit; the other
 	// chats ignore them). Text stays the message's notification and
 	// accessibility fallback.

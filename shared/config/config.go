@@ -291,8 +291,13 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 	case c.SlackOffHoursGroup != "" && c.SlackOffHoursGroup == c.SlackOnCallGroup:
 		l.fail("SLACK_ONCALL_USERGROUP_OFF_HOURS", "is SLACK_ONCALL_USERGROUP itself")
 	}
-	if (c.SlackOnCallGroup != "" || len(c.SlackTopicChannels) > 0) && c.SlackBotToken == "" && !forCheck {
-		l.fail("SLACK_BOT_TOKEN", "is required by SLACK_ONCALL_USERGROUP and SLACK_TOPIC_CHANNELS")
+	if c.SlackBotToken == "" && !forCheck {
+		switch {
+		case c.SlackOnCallGroup != "":
+			l.fail("SLACK_BOT_TOKEN", "is required by SLACK_ONCALL_USERGROUP")
+		case len(c.SlackTopicChannels) > 0:
+			l.fail("SLACK_BOT_TOKEN", "is required by SLACK_TOPIC_CHANNELS")
+		}
 	}
 	c.PagerDutySeats = l.oneOf("PAGERDUTY_SEATS", "false", "true", "false") == "true"
 	c.PagerDutyAPIToken = Secret(strings.TrimSpace(getenv("PAGERDUTY_API_TOKEN")))

@@ -132,6 +132,14 @@ func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
 			step = steps[n-1]
 			due = p.TriggeredAt.Add(step.After)
 		}
+		if loc := cfg.Calendar.Location(); rotation.DateOf(p.TriggeredAt.In(loc)) != rotation.DateOf(now.In(loc)) {
+			// Triggered on an earlier day and never answered: its day's
+			// follow-ups are over (the morning reminder lists it as still
+			// open); a ladder must not run its every step the next morning.
+			res.Settled++
+			errs = append(errs, settle(ctx, cfg.Store, p.IncidentID))
+			continue
+		}
 		if now.Before(due) {
 			continue
 		}
@@ -218,10 +226,14 @@ func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
 			res.Mentioned++
 		}
 		if ok && err == nil && cfg.Ladder != nil && cfg.History != nil {
+			reached := string(step.Level)
+			if f.Missing {
+				reached = string(escalation.Pair) // nobody at that level: the pair was asked again
+			}
 			// The digest counts the incidents that reached each level.
 			errs = append(errs, cfg.History.Append(ctx, state.HistoryEvent{
 				EventID: "escalation/" + p.IncidentID + "/" + strconv.Itoa(n), IncidentID: p.IncidentID,
-				Number: f.Incident.Number, Kind: incident.LadderStep, At: now, Agent: string(step.Level), Title: f.Incident.Title,
+				Number: f.Incident.Number, Kind: incident.LadderStep, At: now, Agent: reached, Title: f.Incident.Title,
 				WorkingTime: true,
 			}))
 		}
@@ -253,7 +265,7 @@ func post(ctx context.Context, cfg Config, dests []fanout.Destination, f message
 		if d.Dialect.Chat() == message.Slack {
 			f.AckReaction = cfg.AckReaction
 		}
-		m := chat.Message{Text: message.RenderFollowup(d.Dialect, f)}
+		m := chat.Message{Text: message.RenderFollowup(d.Dialect, f), Incident: incidentID, Broadcast: f.Level == string(escalation.Here)}
 		if _, threaded := d.Poster.(chat.Threader); threaded {
 			m.ThreadTS = inc.Threads[d.Name]
 		}

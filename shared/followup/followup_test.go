@@ -231,7 +231,7 @@ func TestNoFollowUpOnACompanyDayOff(t *testing.T) {
 	e.sweep(t, "10:30")
 	e.sweep(t, "11:30")
 	if got := e.slack.got(); len(got) != 0 {
-		t.Errorf("followed up on a company day off: %q", got)
+		t.Errorf("followed up on a company day off: %+v", got)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pd2chat/pd2chat/shared/escalation"
 	"github.com/pd2chat/pd2chat/shared/incident"
@@ -146,5 +147,42 @@ func TestLadderConcurrentSweeps(t *testing.T) {
 	}
 	if n := len(e.slack.got()); n != 2 {
 		t.Errorf("%d Slack posts, want 2", n)
+	}
+}
+
+// TestLadderNotTheNextMorning: an incident triggered at 16:55 and never
+// answered is not followed up the next working day (the morning reminder
+// lists it as still open): no burst of every step at 10:00.
+func TestLadderNotTheNextMorning(t *testing.T) {
+	e := ladderEnv(t, true)
+	e.trigger(t, "16:55")
+	next := func(hhmm string) time.Time {
+		at, _ := time.ParseInLocation("2006-01-02 15:04", "2026-11-24 "+hhmm, e.tokyo)
+		return at
+	}
+	for _, hhmm := range []string{"10:00", "10:01", "10:02", "10:03", "10:30"} {
+		if _, err := Sweep(context.Background(), e.cfg, next(hhmm)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(e.slack.got()); n != 0 {
+		t.Errorf("%d follow-ups the next morning", n)
+	}
+	if waiting, _ := e.store.Waiting(context.Background()); len(waiting) != 0 {
+		t.Errorf("still followed: %+v", waiting)
+	}
+}
+
+// TestLadderHereIsBroadcast: the step that mentions everyone is also sent
+// to the channel (a thread reply alone notifies the thread's followers).
+func TestLadderHereIsBroadcast(t *testing.T) {
+	e := ladderEnv(t, true)
+	e.trigger(t, "11:15")
+	for _, hhmm := range []string{"11:25", "11:35", "11:45", "11:55"} {
+		e.sweep(t, hhmm)
+	}
+	posts := e.slack.got()
+	if len(posts) != 4 || posts[2].Broadcast || !posts[3].Broadcast || posts[3].ThreadTS == "" {
+		t.Errorf("broadcast: %+v", posts)
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 
 	ics "github.com/arran4/golang-ical"
 
@@ -194,7 +195,17 @@ func Build(cal *workday.Calendar, roster *rotation.Roster, now time.Time, member
 			ev.SetTimeTransparency(ics.TransparencyTransparent)
 		}
 	}
-	return []byte(c.Serialize())
+	return []byte(c.Serialize(ics.WithNewLineWindows)) // RFC 5545 §3.1: lines end in CRLF
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// oneLine is s on one line, without control characters (RFC 5545 TEXT
+// allows none but the escaped line break).
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -90,6 +90,9 @@ func TestFeed(t *testing.T) {
 	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/calendar") || rec.Header().Get("ETag") == "" {
 		t.Fatalf("%d %v", rec.Code, rec.Header())
 	}
+	if body := rec.Body.String(); strings.Count(body, "\r\n") == 0 || strings.Count(body, "\n") != strings.Count(body, "\r\n") {
+		t.Error("lines must end in CRLF (RFC 5545 §3.1)")
+	}
 	shifts := parse(t, rec.Body.String())
 	days := map[string][]string{}
 	for _, s := range shifts {

@@ -222,7 +222,8 @@ func Topic(l locale.Language, people []rotation.Member, until time.Duration) str
 		case rotation.ValidSlackUserID(m.Slack):
 			names = append(names, "<@"+m.Slack+">")
 		case strings.TrimSpace(m.Name) != "":
-			names = append(names, escape(oneLine(m.Name)))
+			// A '|' would split the topic where people's part begins.
+			names = append(names, escape(strings.ReplaceAll(oneLine(m.Name), "|", "｜")))
 		}
 	}
 	hm := fmt.Sprintf("%02d:%02d", int(until/time.Hour), int(until%time.Hour/time.Minute))

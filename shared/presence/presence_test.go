@@ -201,6 +201,11 @@ func TestTopic(t *testing.T) {
 	if got, want := presence.Topic(locale.English, people, 17*time.Hour), "On call: <@U01TAKAHASH> &lt;!channel&gt; &amp; co (until 17:00)"; got != want {
 		t.Errorf("%q, want %q", got, want)
 	}
+	// A '|' in a name does not split the topic where people's text begins.
+	piped := presence.Topic(locale.English, []rotation.Member{{Name: "A|B"}}, 17*time.Hour)
+	if got := presence.Compose(piped, presence.Compose(piped, "Deploys on Friday")); got != piped+" | Deploys on Friday" {
+		t.Errorf("a name with '|': %q", got)
+	}
 	if got, want := presence.Topic(locale.Japanese, people[:1], 18*time.Hour+30*time.Minute), "当番: <@U01TAKAHASH>（18:30まで）"; got != want {
 		t.Errorf("%q, want %q", got, want)
 	}

@@ -121,7 +121,7 @@ func TestRosterMember(t *testing.T) {
 func TestBackupsAndLeads(t *testing.T) {
 	r, problems := ParseTabs(Tabs{
 		Rotation: [][]string{
-			{"week", "担当1", "担当2", "バックアップ", "備考"},
+			{"week", "担当1", "担当2", "Backups", "備考"},
 			{"2026-11-16", "Takahashi", "Tanaka", "Sato", ""},
 			{"2026-11-23", "Sato", "Suzuki", "Ito・Sato", "Sato is on call: not their own backup"},
 			{"2026-11-25", "Ito", "Suzuki", "Nobody"},
@@ -132,7 +132,8 @@ func TestBackupsAndLeads(t *testing.T) {
 			{"Tanaka", "U01TANAKA01", "Lead, major"},
 			{"Sato", "U01SATO0001", ""},
 			{"Suzuki", "U01SUZUKI01", "リーダー"},
-			{"Ito", "U01ITO00001", "major"},
+			{"Ito", "U01ITO00001", "major, not lead"},
+			{"Watanabe", "", "Leader"},
 		},
 	})
 	names := func(ms []Member) (out []string) {
@@ -151,7 +152,7 @@ func TestBackupsAndLeads(t *testing.T) {
 	if got := strings.Join(names(r.OnCall(Date{2026, 11, 16})), ","); got != "Takahashi,Tanaka" {
 		t.Errorf("the backup counted as on call: %s", got)
 	}
-	if got := strings.Join(names(r.Leads()), ","); got != "Tanaka,Suzuki" {
+	if got := strings.Join(names(r.Leads()), ","); got != "Tanaka,Suzuki,Watanabe" {
 		t.Errorf("Leads() = %s", got)
 	}
 	if len(problems) != 1 || !strings.Contains(problems[0].Error(), `backup "Nobody" matches no member`) {

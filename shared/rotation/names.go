@@ -149,9 +149,9 @@ func SameName(a, b string) bool { return nameKey(a) != "" && nameKey(a) == nameK
 func roles(s string) string {
 	var out []string
 	for _, f := range strings.FieldsFunc(normalize(s), func(r rune) bool {
-		return r == ',' || r == '/' || r == '・' || r == '、' || r == ' ' || r == ';'
+		return r == ',' || r == '/' || r == '・' || r == '、' || r == ';'
 	}) {
-		if !slices.Contains(out, f) {
+		if f = strings.TrimSpace(f); f != "" && !slices.Contains(out, f) {
 			out = append(out, f)
 		}
 	}

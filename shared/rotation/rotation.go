@@ -50,7 +50,7 @@ func (m Member) TeamsID() string {
 // HasRole reports whether m has role r ("lead"; リーダー counts as lead).
 func (m Member) HasRole(r string) bool {
 	for have := range strings.SplitSeq(m.Roles, ",") {
-		if have == r || (r == RoleLead && (have == "リーダー" || have == "リード" || have == "責任者")) {
+		if have == r || (r == RoleLead && (have == "leader" || have == "リーダー" || have == "リード" || have == "責任者")) {
 			return true
 		}
 	}

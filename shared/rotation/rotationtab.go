@@ -52,14 +52,15 @@ var peopleHeaders = map[string]bool{
 // call). They are skipped without a word.
 var otherHeaders = map[string]bool{
 	"note": true, "notes": true, "memo": true, "comment": true, "comments": true, "remarks": true, "reason": true,
-	"backup": true, "escalation": true, "weekday": true, "dow": true,
+	"backup": true, "backups": true, "escalation": true, "weekday": true, "dow": true,
 	"備考": true, "メモ": true, "コメント": true, "理由": true, "補足": true, "連絡": true, "曜日": true, "曜": true,
-	"バックアップ": true, "予備": true, "エスカレーション": true,
+	"バックアップ": true, "予備": true, "エスカレーション": true, "バックアップ担当": true, "予備担当": true, "backupescalation": true,
 }
 
 // backupHeaders are the other columns that hold the day's backups: not
 // on call, the escalation ladder's step after the pair (Roster.Backups).
-var backupHeaders = map[string]bool{"backup": true, "backups": true, "escalation": true, "バックアップ": true, "予備": true, "エスカレーション": true}
+var backupHeaders = map[string]bool{"backup": true, "backups": true, "escalation": true, "バックアップ": true, "予備": true,
+	"エスカレーション": true, "バックアップ担当": true, "予備担当": true, "backupescalation": true}
 
 // columnKey is a header cell as the column rules read it: headerKey of its
 // NFKC form ("Ｐｒｉｍａｒｙ" is "primary"), without a parenthesised

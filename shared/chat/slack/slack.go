@@ -110,6 +110,9 @@ func (p *Poster) PostRef(ctx context.Context, m chat.Message) (string, error) {
 	opts := append(content(m, false), slackapi.MsgOptionDisableLinkUnfurl())
 	if m.ThreadTS != "" {
 		opts = append(opts, slackapi.MsgOptionTS(m.ThreadTS))
+		if m.Broadcast {
+			opts = append(opts, slackapi.MsgOptionBroadcast())
+		}
 	}
 	if m.Key != "" || m.Incident != "" {
 		payload := map[string]any{"key": m.Key}

@@ -286,7 +286,7 @@ func (s *Server) serveOwn(w http.ResponseWriter, r *http.Request) {
 		g, users := f.Get("usergroup"), strings.Split(f.Get("users"), ",")
 		s.mu.Lock()
 		_, ok := s.groups[g]
-		if ok {
+		if ok && f.Get("users") != "" {
 			s.groups[g] = users
 		}
 		s.mu.Unlock()
