@@ -201,6 +201,10 @@ func alertChannels(ds []config.Destination) []message.Channel {
 			c.Dialect = message.Slack
 		case "typetalk":
 			c.Dialect = message.Typetalk
+		case "chatwork":
+			c.Dialect = message.Chatwork
+		case "googlechat":
+			c.Dialect = message.GoogleChat
 		}
 		out = append(out, c)
 	}

@@ -5,6 +5,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -45,10 +46,11 @@ func redacted(s Secret) string {
 	return "<secret>"
 }
 
-// Destination is one chat target: "slack:C0123", "typetalk:42" or "console".
+// Destination is one chat target: "slack:C0123", "typetalk:42",
+// "chatwork:123456", "googlechat:NAME" or "console".
 type Destination struct {
-	Kind   string // "slack", "typetalk" or "console"
-	Target string // channel ID or topic ID; empty for console
+	Kind   string // "slack", "typetalk", "chatwork", "googlechat" or "console"
+	Target string // channel ID, topic ID, room ID, webhook name; empty for console
 }
 
 // String gives the destination back as it is written in the settings.
@@ -121,6 +123,15 @@ type Config struct {
 	PagerDutyResolveFromChat bool
 	TypetalkToken            Secret
 	TypetalkAPIURL           string
+	// ChatworkToken is the Chatwork API token (CHATWORK_TOKEN), sent as
+	// X-ChatWorkToken; ChatworkAPIURL the API base with /v2
+	// (CHATWORK_API_URL).
+	ChatworkToken  Secret
+	ChatworkAPIURL string
+	// GoogleChatWebhooks are the Google Chat incoming webhooks by the name
+	// googlechat:NAME destinations use (GOOGLECHAT_WEBHOOKS, a JSON object
+	// of name → URL; the URLs carry their key and token: secrets).
+	GoogleChatWebhooks map[string]Secret
 
 	OncallManualURL string
 	SecretsARN      string
@@ -195,6 +206,7 @@ const (
 	DefaultDestinations     = "console"
 	DefaultSlackAPIURL      = "https://slack.com/api/"
 	DefaultTypetalkAPIURL   = "https://typetalk.com"
+	DefaultChatworkAPIURL   = "https://api.chatwork.com/v2"
 	DefaultDeliveryRetryFor = time.Hour
 	DefaultPagerDutyAPIURL  = "https://api.pagerduty.com"
 	DefaultAckReactions     = "eyes"
@@ -233,6 +245,10 @@ func (c Config) MissingToken(d Destination) string {
 		return "SLACK_BOT_TOKEN"
 	case d.Kind == "typetalk" && c.TypetalkToken == "":
 		return "TYPETALK_TOKEN"
+	case d.Kind == "chatwork" && c.ChatworkToken == "":
+		return "CHATWORK_TOKEN"
+	case d.Kind == "googlechat" && c.GoogleChatWebhooks[d.Target] == "":
+		return "GOOGLECHAT_WEBHOOKS"
 	}
 	return ""
 }
@@ -314,13 +330,20 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 		l.fail("PAGERDUTY_FROM_EMAIL", "and PAGERDUTY_API_TOKEN are required by PAGERDUTY_ACK_ON_TAKE and PAGERDUTY_RESOLVE_FROM_CHAT")
 	}
 	c.TypetalkToken = Secret(strings.TrimSpace(getenv("TYPETALK_TOKEN")))
+	c.ChatworkToken = Secret(strings.TrimSpace(getenv("CHATWORK_TOKEN")))
+	c.ChatworkAPIURL = l.url("CHATWORK_API_URL", DefaultChatworkAPIURL)
+	c.GoogleChatWebhooks = l.webhooks("GOOGLECHAT_WEBHOOKS", inLambda, "https://chat.googleapis.com/")
 	c.TypetalkAPIURL = l.url("TYPETALK_API_URL", DefaultTypetalkAPIURL)
 	if t := c.SlackBotToken.Reveal(); t != "" && !strings.HasPrefix(t, "xoxb-") {
 		// The value is not echoed: it is a secret.
 		l.fail("SLACK_BOT_TOKEN", "is not a bot token (xoxb-…): a user token (xoxp-), an app-level token (xapp-) or an incoming-webhook URL cannot post as the app")
 	}
 	for _, d := range append(append([]Destination(nil), c.AlertDestinations...), c.ReminderDestinations...) {
-		if name := c.MissingToken(d); name != "" && !forCheck {
+		switch name := c.MissingToken(d); {
+		case name == "" || forCheck:
+		case d.Kind == "googlechat" && len(c.GoogleChatWebhooks) > 0:
+			l.fail(name, fmt.Sprintf("has no webhook named %q (destination %s)", d.Target, d))
+		default:
 			l.fail(name, "is required for destination "+d.String())
 		}
 	}
@@ -429,6 +452,41 @@ func (l *loader) slackID(name, prefix, what string) string {
 		return ""
 	}
 	return v
+}
+
+// webhookNameRE is a webhook's name in GOOGLECHAT_WEBHOOKS or
+// TEAMS_WEBHOOKS, as a destination names it.
+var webhookNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// webhooks reads a JSON object of webhook name → URL (a secret: errors
+// name the webhook, never quote its URL). In Lambda each URL must start
+// with prefix (the chat's own host, over HTTPS); elsewhere any http(s)
+// URL is taken, for local fakes.
+func (l *loader) webhooks(name string, inLambda bool, prefix string) map[string]Secret {
+	v := strings.TrimSpace(l.getenv(name))
+	if v == "" {
+		return nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal([]byte(v), &m); err != nil {
+		l.fail(name, `is not a JSON object of name → webhook URL ({"oncall": "https://…"})`)
+		return nil
+	}
+	out := make(map[string]Secret, len(m))
+	for k, u := range m {
+		u = strings.TrimSpace(u)
+		parsed, err := url.Parse(u)
+		switch {
+		case !webhookNameRE.MatchString(k):
+			l.fail(name, fmt.Sprintf("name %q: use letters, digits, - and _ (at most 64)", k))
+		case err != nil || (parsed.Scheme != "https" && parsed.Scheme != "http") || parsed.Host == "":
+			l.fail(name, fmt.Sprintf("%q is not a webhook URL", k))
+		case inLambda && !strings.HasPrefix(u, prefix):
+			l.fail(name, fmt.Sprintf("%q is not a webhook URL of %s", k, prefix))
+		}
+		out[k] = Secret(u)
+	}
+	return out
 }
 
 // language reads a language setting (locale.Parse); unset: English.
@@ -740,12 +798,18 @@ func parseDestination(item string) (Destination, error) {
 	case d.Kind == "console" && d.Target == "":
 	case d.Kind == "slack" && validID(d.Target):
 	case d.Kind == "typetalk" && validTopic(d.Target):
+	case d.Kind == "chatwork" && validTopic(d.Target):
+	case d.Kind == "googlechat" && webhookNameRE.MatchString(d.Target):
 	case d.Kind == "slack":
 		return d, fmt.Errorf("%q: a Slack destination is slack:CHANNEL_ID (e.g. slack:C0123ABCD)", item)
 	case d.Kind == "typetalk":
 		return d, fmt.Errorf("%q: a Typetalk destination is typetalk:TOPIC_ID (a number)", item)
+	case d.Kind == "chatwork":
+		return d, fmt.Errorf("%q: a Chatwork destination is chatwork:ROOM_ID (the number after rid in the room's URL)", item)
+	case d.Kind == "googlechat":
+		return d, fmt.Errorf("%q: a Google Chat destination is googlechat:NAME, a name of GOOGLECHAT_WEBHOOKS (letters, digits, - and _)", item)
 	default:
-		return d, fmt.Errorf("%q: unknown destination (slack:CHANNEL_ID, typetalk:TOPIC_ID or console)", item)
+		return d, fmt.Errorf("%q: unknown destination (slack:CHANNEL_ID, typetalk:TOPIC_ID, chatwork:ROOM_ID, googlechat:NAME or console)", item)
 	}
 	return d, nil
 }

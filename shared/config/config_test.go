@@ -498,3 +498,37 @@ func TestEscalation(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+func TestNewChatDestinations(t *testing.T) {
+	hooks := `{"oncall": "https://chat.googleapis.com/v1/spaces/AAAA/messages?key=k&token=t"}`
+	c, err := Load(env(map[string]string{"ALERT_DESTINATIONS": "chatwork:123456, googlechat:oncall", "CHATWORK_TOKEN": "cw",
+		"GOOGLECHAT_WEBHOOKS": hooks}), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.AlertDestinations) != 2 || c.AlertDestinations[1] != (Destination{Kind: "googlechat", Target: "oncall"}) ||
+		c.GoogleChatWebhooks["oncall"].Reveal() == "" || c.ChatworkAPIURL != DefaultChatworkAPIURL {
+		t.Errorf("%+v", c)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"ALERT_DESTINATIONS": "chatwork:abc"}, "a Chatwork destination is chatwork:ROOM_ID"},
+		{map[string]string{"ALERT_DESTINATIONS": "chatwork:1"}, "CHATWORK_TOKEN is required for destination chatwork:1"},
+		{map[string]string{"ALERT_DESTINATIONS": "googlechat:dev", "GOOGLECHAT_WEBHOOKS": hooks}, `GOOGLECHAT_WEBHOOKS has no webhook named "dev"`},
+		{map[string]string{"ALERT_DESTINATIONS": "googlechat:oncall"}, "GOOGLECHAT_WEBHOOKS is required for destination googlechat:oncall"},
+		{map[string]string{"GOOGLECHAT_WEBHOOKS": "https://chat.googleapis.com/x"}, "GOOGLECHAT_WEBHOOKS is not a JSON object"},
+		{map[string]string{"GOOGLECHAT_WEBHOOKS": `{"a b": "https://x"}`}, `name "a b"`},
+		{map[string]string{"GOOGLECHAT_WEBHOOKS": `{"x": "ftp://secret-host/k"}`}, `"x" is not a webhook URL`},
+	} {
+		_, err := Load(env(tc.env), false)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "secret-host") {
+			t.Errorf("%v: %v, want %q", tc.env, err, tc.want)
+		}
+	}
+	if _, err := Load(env(map[string]string{"GOOGLECHAT_WEBHOOKS": `{"x": "http://127.0.0.1:8080/v1/spaces/A/messages?key=k&token=t"}`}), true); err == nil ||
+		!strings.Contains(err.Error(), `"x" is not a webhook URL of https://chat.googleapis.com/`) || strings.Contains(err.Error(), "token=t") {
+		t.Errorf("a local URL in Lambda: %v", err)
+	}
+}

@@ -24,7 +24,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
+	"github.com/pd2chat/pd2chat/shared/chat/chatwork"
 	"github.com/pd2chat/pd2chat/shared/chat/console"
+	"github.com/pd2chat/pd2chat/shared/chat/googlechat"
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
 	"github.com/pd2chat/pd2chat/shared/chat/typetalk"
 	"github.com/pd2chat/pd2chat/shared/config"
@@ -60,6 +62,14 @@ func Destinations(cfg config.Config, ds []config.Destination, client *http.Clien
 		case "typetalk":
 			out = append(out, fanout.Destination{Name: d.String(), Dialect: message.Typetalk.In(cfg.Language), Poster: typetalk.New(typetalk.Options{
 				Token: cfg.TypetalkToken.Reveal(), BaseURL: cfg.TypetalkAPIURL, TopicID: d.Target, HTTPClient: client,
+			})})
+		case "chatwork":
+			out = append(out, fanout.Destination{Name: d.String(), Dialect: message.Chatwork.In(cfg.Language), Poster: chatwork.New(chatwork.Options{
+				Token: cfg.ChatworkToken.Reveal(), APIURL: cfg.ChatworkAPIURL, RoomID: d.Target, HTTPClient: client,
+			})})
+		case "googlechat":
+			out = append(out, fanout.Destination{Name: d.String(), Dialect: message.GoogleChat.In(cfg.Language), Poster: googlechat.New(googlechat.Options{
+				Name: d.Target, URL: cfg.GoogleChatWebhooks[d.Target].Reveal(), HTTPClient: client,
 			})})
 		default:
 			out = append(out, fanout.Destination{Name: d.String(), Dialect: message.Console.In(cfg.Language), Poster: console.New(stdout, d.String())})

@@ -25,6 +25,9 @@ var Keys = []string{
 	"TYPETALK_TOKEN",
 	"GOOGLE_CREDENTIALS_JSON",
 	"ICAL_TOKEN",
+	"CHATWORK_TOKEN",
+	"GOOGLECHAT_WEBHOOKS",
+	"TEAMS_WEBHOOKS",
 }
 
 // API is the part of the Secrets Manager client used here.

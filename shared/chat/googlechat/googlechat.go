@@ -1,0 +1,160 @@
+// Package googlechat posts rendered messages to one Google Chat space
+// through an incoming webhook
+// (https://developers.google.com/workspace/chat/quickstart/webhooks): a
+// JSON POST {"text": …, "thread": {"threadKey": INCIDENT}} to the
+// webhook's URL with messageReplyOption=REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD,
+// so that every message about one incident lands in one thread, which its
+// first message starts, as on Slack. Messages without an incident (the
+// reminders, the digest) start their own.
+//
+// The webhook URL carries its key and token: it is a secret, never
+// printed (errors name the space's name in GOOGLECHAT_WEBHOOKS). Errors
+// are classified for chat.Send: 429 (about one message per second per
+// space) and 5xx are temporary, other 4xx final.
+package googlechat
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/pd2chat/pd2chat/shared/chat"
+)
+
+// MaxLength is the longest text Google Chat takes, in characters.
+const MaxLength = 4096
+
+// ReplyOption is how a message with a thread key is posted: into the
+// key's thread, or as a new one when there is none yet.
+const ReplyOption = "REPLY_MESSAGE_FALLBACK_TO_NEW_THREAD"
+
+// Options configure a Poster.
+type Options struct {
+	// Name is the webhook's name in GOOGLECHAT_WEBHOOKS ("oncall"): what
+	// logs and errors show.
+	Name string
+	// URL is the webhook's URL (a secret).
+	URL string
+	// HTTPClient carries the requests; nil means a new http.Client.
+	HTTPClient *http.Client
+	// Now reads the clock for an HTTP-date Retry-After; nil: time.Now.
+	Now func() time.Time
+}
+
+// Poster posts to one Google Chat space. It is safe for concurrent use.
+type Poster struct {
+	name, url string
+	client    *http.Client
+	now       func() time.Time
+}
+
+var (
+	_ chat.Poster  = (*Poster)(nil)
+	_ chat.Checker = (*Poster)(nil)
+)
+
+// New returns a Poster for o's webhook. It does not call Google Chat.
+func New(o Options) *Poster {
+	p := &Poster{name: o.Name, url: o.URL, client: o.HTTPClient, now: o.Now}
+	if p.client == nil {
+		p.client = &http.Client{}
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	return p
+}
+
+// String names the destination for logs: "googlechat:oncall".
+func (p *Poster) String() string { return "googlechat:" + p.name }
+
+type body struct {
+	Text   string  `json:"text"`
+	Thread *thread `json:"thread,omitempty"`
+}
+
+type thread struct {
+	ThreadKey string `json:"threadKey"`
+}
+
+// Post posts m.Text once, in the thread of m.Incident when it is set.
+func (p *Poster) Post(ctx context.Context, m chat.Message) error {
+	if n := utf8.RuneCountInString(m.Text); n > MaxLength {
+		return p.wrap(fmt.Errorf("message is %d characters, Google Chat takes at most %d", n, MaxLength))
+	}
+	target, err := url.Parse(p.url)
+	if err != nil || p.url == "" {
+		return p.wrap(errors.New("the webhook URL is not a URL"))
+	}
+	b := body{Text: m.Text}
+	if m.Incident != "" {
+		b.Thread = &thread{ThreadKey: m.Incident}
+		q := target.Query()
+		q.Set("messageReplyOption", ReplyOption)
+		target.RawQuery = q.Encode()
+	}
+	payload, err := json.Marshal(b)
+	if err != nil {
+		return p.wrap(err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target.String(), bytes.NewReader(payload))
+	if err != nil {
+		return p.wrap(errors.New("the webhook URL is not a URL"))
+	}
+	req.Header.Set("Content-Type", "application/json; charset=UTF-8")
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return p.wrap(chat.TransportError(err))
+	}
+	defer resp.Body.Close()
+	text, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return nil
+	}
+	return p.wrap(chat.StatusError(resp.StatusCode, chat.ParseRetryAfter(resp.Header.Get("Retry-After"), p.now()), reason(text)))
+}
+
+// Check verifies what can be without posting: an incoming webhook has no
+// read method, so only its URL's shape (Google's host, a space, the key
+// and token) is checked.
+func (p *Poster) Check(context.Context) error {
+	u, err := url.Parse(p.url)
+	switch {
+	case err != nil || u.Host == "":
+		return p.wrap(errors.New("the webhook URL is not a URL"))
+	case u.Host == "chat.googleapis.com" && (!strings.HasPrefix(u.Path, "/v1/spaces/") || u.Query().Get("key") == "" || u.Query().Get("token") == ""):
+		return p.wrap(errors.New("the webhook URL is not a space's incoming webhook (https://chat.googleapis.com/v1/spaces/…/messages?key=…&token=…)"))
+	}
+	return nil
+}
+
+// wrap names the webhook and scrubs its URL, key and token from the text
+// (a transport error's URL loses its query).
+func (p *Poster) wrap(err error) error {
+	secrets := []string{p.url}
+	if u, perr := url.Parse(p.url); perr == nil {
+		secrets = append(secrets, u.RawQuery, u.Query().Get("key"), u.Query().Get("token"))
+	}
+	return chat.Redact(fmt.Errorf("googlechat: post to %s: %w", p.name, err), secrets...)
+}
+
+// reason is an excerpt of Google's answer on one line; nil for none.
+func reason(body []byte) error {
+	text := strings.Join(strings.FieldsFunc(string(body), unicode.IsSpace), " ")
+	if text == "" {
+		return nil
+	}
+	if r := []rune(text); len(r) > 200 {
+		text = string(r[:200]) + "…"
+	}
+	return errors.New(text)
+}
