@@ -7,6 +7,14 @@
 // first message starts, as on Slack. Messages without an incident (the
 // reminders, the digest) start their own.
 //
+// Each message with a Key (chat.Message.Key, "EVENT_ID/DESTINATION") is
+// created with a request ID and a client-assigned message ID derived from
+// it (MessageID; spaces.messages.create's requestId and messageId): Chat
+// answers a repeated request ID with the message it created, and refuses
+// a second message with the same message ID (409 ALREADY_EXISTS), which
+// Post takes as done; so a retry after a lost answer or a crash never
+// posts twice.
+//
 // The webhook URL carries its key and token: it is a secret, never
 // printed (errors name the space's name in GOOGLECHAT_WEBHOOKS). Errors
 // are classified for chat.Send: 429 (about one message per second per
@@ -16,6 +24,8 @@ package googlechat
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -96,12 +106,16 @@ func (p *Poster) Post(ctx context.Context, m chat.Message) error {
 		return p.wrap(errors.New("the webhook URL is not a URL"))
 	}
 	b := body{Text: m.Text}
+	q := target.Query()
 	if m.Incident != "" {
 		b.Thread = &thread{ThreadKey: m.Incident}
-		q := target.Query()
 		q.Set("messageReplyOption", ReplyOption)
-		target.RawQuery = q.Encode()
 	}
+	if m.Key != "" {
+		q.Set("messageId", MessageID(m.Key))
+		q.Set("requestId", MessageID(m.Key))
+	}
+	target.RawQuery = q.Encode()
 	payload, err := json.Marshal(b)
 	if err != nil {
 		return p.wrap(err)
@@ -120,7 +134,18 @@ func (p *Poster) Post(ctx context.Context, m chat.Message) error {
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
+	if resp.StatusCode == http.StatusConflict && m.Key != "" {
+		return nil // ALREADY_EXISTS: this message ID was posted before
+	}
 	return p.wrap(chat.StatusError(resp.StatusCode, chat.ParseRetryAfter(resp.Header.Get("Retry-After"), p.now()), reason(text)))
+}
+
+// MessageID is the client-assigned message ID of the post with key:
+// "client-" and 40 hex digits of its SHA-256, within Chat's rules
+// (lower-case letters, digits and hyphens, at most 63 characters).
+func MessageID(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "client-" + hex.EncodeToString(sum[:20])
 }
 
 // Check verifies what can be without posting: an incoming webhook has no

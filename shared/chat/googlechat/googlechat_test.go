@@ -35,6 +35,18 @@ func TestThreads(t *testing.T) {
 	if err := p.Check(context.Background()); err != nil {
 		t.Errorf("Check: %v", err)
 	}
+
+	// A retry of a message that went out (its answer lost) is not posted
+	// again: the same message ID is ALREADY_EXISTS, which counts as done.
+	keyed := chat.Message{Text: "📝 *Note*", Incident: "Q1ABCDEF", Key: "ev9/googlechat:oncall"}
+	for range 2 {
+		if err := p.Post(context.Background(), keyed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(f.Posts()); n != 5 || f.Posts()[4].MessageID != googlechat.MessageID("ev9/googlechat:oncall") {
+		t.Errorf("%d posts: %+v", n, f.Posts())
+	}
 }
 
 // TestFaults: 429 and 5xx are temporary (with Retry-After), other 4xx

@@ -20,6 +20,7 @@ import (
 type Message struct {
 	Space, Text, ThreadKey, ReplyOption string
 	Thread                              string // the thread it landed in: "spaces/X/threads/N"
+	MessageID                           string // the client-assigned ID (?messageId=), if any
 }
 
 // Server is the fake.
@@ -30,12 +31,13 @@ type Server struct {
 	mu      sync.Mutex
 	posts   []Message
 	threads map[string]string // space + key → thread name
+	ids     map[string]bool   // space + client message ID
 	fail    []func(w http.ResponseWriter) bool
 }
 
 // New starts a fake; it stops when the test ends.
 func New(tb interface{ Cleanup(func()) }) *Server {
-	s := &Server{Key: "fake-key", Token: "fake-token", threads: map[string]string{}}
+	s := &Server{Key: "fake-key", Token: "fake-token", threads: map[string]string{}, ids: map[string]bool{}}
 	s.Server = httptest.NewServer(s)
 	tb.Cleanup(s.Close)
 	return s
@@ -106,8 +108,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"error":{"code":400,"message":"Invalid JSON payload"}}`))
 		return
 	}
-	m := Message{Space: space, Text: b.Text, ReplyOption: q.Get("messageReplyOption")}
+	m := Message{Space: space, Text: b.Text, ReplyOption: q.Get("messageReplyOption"), MessageID: q.Get("messageId")}
 	s.mu.Lock()
+	if m.MessageID != "" {
+		if s.ids[space+"/"+m.MessageID] {
+			s.mu.Unlock()
+			w.WriteHeader(http.StatusConflict)
+			_, _ = w.Write([]byte(`{"error":{"code":409,"message":"Message with this ID already exists.","status":"ALREADY_EXISTS"}}`))
+			return
+		}
+		s.ids[space+"/"+m.MessageID] = true
+	}
 	n := len(s.posts) + 1
 	m.Thread = "spaces/" + space + "/threads/t" + strconv.Itoa(n)
 	if b.Thread != nil && b.Thread.ThreadKey != "" {
