@@ -32,9 +32,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/pd2chat/pd2chat/shared/chat/googlechat"
 	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/queue"
 	"github.com/pd2chat/pd2chat/shared/state/dynamodb"
+	"github.com/pd2chat/pd2chat/shared/testkit/fakegooglechat"
 	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
 	"github.com/pd2chat/pd2chat/shared/testkit/testserver"
 )
@@ -91,6 +93,7 @@ func TestChaos(t *testing.T) {
 		slackToken = "xoxb-chaos-test-token"
 		slackDest  = "slack:C0ALERTS"
 		deadDest   = "typetalk:777"
+		gchatDest  = "googlechat:chaos" // a second live chat, without a look-up: its request IDs keep it exactly once
 		visibility = 5 * time.Second
 		outage     = 10 * time.Second
 	)
@@ -124,13 +127,17 @@ func TestChaos(t *testing.T) {
 	slack := fakeslack.New(t)
 	faults := injectSlackFaults(slack)
 	deadTypetalk := closedPort(t)
+	gchat := fakegooglechat.New(t)
+	// Google Chat fails now and then too: a 500, a 429, another 500.
+	gchat.Fail(fakegooglechat.Status(500), fakegooglechat.Status(429, "Retry-After", "1"), fakegooglechat.Status(503))
 	webhookPort := freeTCPPort(t)
 
 	env := []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + binDir,
 		"AWS_REGION=ap-northeast-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_EC2_METADATA_DISABLED=true",
-		"ALERT_DESTINATIONS=" + slackDest + "," + deadDest,
+		"ALERT_DESTINATIONS=" + slackDest + "," + deadDest + "," + gchatDest,
+		`GOOGLECHAT_WEBHOOKS={"chaos": "` + gchat.WebhookURL("CHAOS") + `"}`,
 		"SLACK_BOT_TOKEN=" + slackToken, "SLACK_API_URL=" + slack.APIURL(),
 		"TYPETALK_TOKEN=chaos-typetalk-token", "TYPETALK_API_URL=http://" + deadTypetalk,
 		"ROTATION_SOURCE=csv:../../testdata/sheet",
@@ -405,6 +412,49 @@ func TestChaos(t *testing.T) {
 	}
 	if len(misthreaded) > 0 {
 		t.Errorf("%d post(s) outside their incident's thread: %s", len(misthreaded), brief(misthreaded))
+	}
+
+	// Google Chat, the second live chat: every event exactly once (by its
+	// request's message ID), each incident in one thread, in order.
+	gposts := gchat.Posts()
+	gByID := map[string]int{}
+	gThreads := map[string]map[string]bool{}
+	for _, p := range gposts {
+		gByID[p.MessageID]++
+	}
+	var glost, gdups []string
+	for _, inc := range plan.incidents {
+		gThreads[inc.id] = map[string]bool{}
+	}
+	for _, ev := range plan.events {
+		switch c := gByID[googlechat.MessageID(ev.id+"/"+gchatDest)]; {
+		case c == 0:
+			glost = append(glost, ev.id)
+		case c > 1:
+			gdups = append(gdups, fmt.Sprintf("%s ×%d", ev.id, c))
+		}
+	}
+	for _, p := range gposts {
+		if p.ThreadKey != "" && gThreads[p.ThreadKey] != nil {
+			gThreads[p.ThreadKey][p.Thread] = true
+		}
+	}
+	var gsplit []string
+	for id, threads := range gThreads {
+		if len(threads) > 1 {
+			gsplit = append(gsplit, fmt.Sprintf("%s (%d threads)", id, len(threads)))
+		}
+	}
+	sort.Strings(glost)
+	sort.Strings(gsplit)
+	if len(glost) > 0 {
+		t.Errorf("%d event(s) never posted to Google Chat: %s", len(glost), brief(glost))
+	}
+	if len(gdups) > 0 {
+		t.Errorf("%d event(s) posted to Google Chat more than once: %s", len(gdups), brief(gdups))
+	}
+	if len(gsplit) > 0 {
+		t.Errorf("%d incident(s) split over Google Chat threads: %s", len(gsplit), brief(gsplit))
 	}
 
 	// The dead chat's messages, all in the dead-letter queue with a reason
