@@ -267,6 +267,9 @@ func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out O
 		return Outcome{Verdict: Done, Reason: p.skip}
 	}
 	m := chat.Message{Text: p.text, ThreadTS: p.parent, Key: job.Key + "/" + d.Name}
+	if job.Event != nil {
+		m.Incident = job.Event.Incident.ID // a chat that groups by incident (Google Chat's thread key)
+	}
 	if p.inc != nil {
 		m.Incident = p.inc.ID
 		if p.parent == "" {
