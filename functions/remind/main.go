@@ -205,6 +205,8 @@ func alertChannels(ds []config.Destination) []message.Channel {
 			c.Dialect = message.Chatwork
 		case "googlechat":
 			c.Dialect = message.GoogleChat
+		case "teams":
+			c.Dialect = message.Teams
 		}
 		out = append(out, c)
 	}

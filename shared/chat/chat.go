@@ -48,11 +48,25 @@ type Message struct {
 	// step that mentions everyone. Other chats ignore it.
 	Broadcast bool
 
+	// Facts and Links are what a chat with cards (Teams) shows beside the
+	// text: the incident's service, urgency and priority, and buttons to
+	// its pages (message.Card). Other chats ignore them: their text holds
+	// the same.
+	Facts []Fact
+	Links []Link
+
 	// Actions are buttons under the text (Slack Block Kit; the other
 	// chats ignore them). Text stays the message's notification and
 	// accessibility fallback.
 	Actions []Action
 }
+
+// Fact is one fact of a card: "Service", "checkout-api" (the value is
+// text made inert for the chat).
+type Fact struct{ Title, Value string }
+
+// Link is a card's button to a page.
+type Link struct{ Title, URL string }
 
 // The action IDs of the buttons on an incident's thread parent on Slack
 // (the Slack app's interactivity sends them back, with the incident ID as

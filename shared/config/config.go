@@ -47,9 +47,9 @@ func redacted(s Secret) string {
 }
 
 // Destination is one chat target: "slack:C0123", "typetalk:42",
-// "chatwork:123456", "googlechat:NAME" or "console".
+// "chatwork:123456", "googlechat:NAME", "teams:NAME" or "console".
 type Destination struct {
-	Kind   string // "slack", "typetalk", "chatwork", "googlechat" or "console"
+	Kind   string // "slack", "typetalk", "chatwork", "googlechat", "teams" or "console"
 	Target string // channel ID, topic ID, room ID, webhook name; empty for console
 }
 
@@ -132,6 +132,10 @@ type Config struct {
 	// googlechat:NAME destinations use (GOOGLECHAT_WEBHOOKS, a JSON object
 	// of name → URL; the URLs carry their key and token: secrets).
 	GoogleChatWebhooks map[string]Secret
+	// TeamsWebhooks are the Teams Workflows webhooks by the name teams:NAME
+	// destinations use (TEAMS_WEBHOOKS, a JSON object of name → the
+	// workflow trigger's HTTP POST URL, signed: secrets).
+	TeamsWebhooks map[string]Secret
 
 	OncallManualURL string
 	SecretsARN      string
@@ -249,6 +253,8 @@ func (c Config) MissingToken(d Destination) string {
 		return "CHATWORK_TOKEN"
 	case d.Kind == "googlechat" && c.GoogleChatWebhooks[d.Target] == "":
 		return "GOOGLECHAT_WEBHOOKS"
+	case d.Kind == "teams" && c.TeamsWebhooks[d.Target] == "":
+		return "TEAMS_WEBHOOKS"
 	}
 	return ""
 }
@@ -333,6 +339,7 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 	c.ChatworkToken = Secret(strings.TrimSpace(getenv("CHATWORK_TOKEN")))
 	c.ChatworkAPIURL = l.url("CHATWORK_API_URL", DefaultChatworkAPIURL)
 	c.GoogleChatWebhooks = l.webhooks("GOOGLECHAT_WEBHOOKS", inLambda, "https://chat.googleapis.com/")
+	c.TeamsWebhooks = l.webhooks("TEAMS_WEBHOOKS", inLambda, "https://")
 	c.TypetalkAPIURL = l.url("TYPETALK_API_URL", DefaultTypetalkAPIURL)
 	if t := c.SlackBotToken.Reveal(); t != "" && !strings.HasPrefix(t, "xoxb-") {
 		// The value is not echoed: it is a secret.
@@ -341,7 +348,7 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 	for _, d := range append(append([]Destination(nil), c.AlertDestinations...), c.ReminderDestinations...) {
 		switch name := c.MissingToken(d); {
 		case name == "" || forCheck:
-		case d.Kind == "googlechat" && len(c.GoogleChatWebhooks) > 0:
+		case d.Kind == "googlechat" && len(c.GoogleChatWebhooks) > 0, d.Kind == "teams" && len(c.TeamsWebhooks) > 0:
 			l.fail(name, fmt.Sprintf("has no webhook named %q (destination %s)", d.Target, d))
 		default:
 			l.fail(name, "is required for destination "+d.String())
@@ -800,6 +807,7 @@ func parseDestination(item string) (Destination, error) {
 	case d.Kind == "typetalk" && validTopic(d.Target):
 	case d.Kind == "chatwork" && validTopic(d.Target):
 	case d.Kind == "googlechat" && webhookNameRE.MatchString(d.Target):
+	case d.Kind == "teams" && webhookNameRE.MatchString(d.Target):
 	case d.Kind == "slack":
 		return d, fmt.Errorf("%q: a Slack destination is slack:CHANNEL_ID (e.g. slack:C0123ABCD)", item)
 	case d.Kind == "typetalk":
@@ -808,8 +816,10 @@ func parseDestination(item string) (Destination, error) {
 		return d, fmt.Errorf("%q: a Chatwork destination is chatwork:ROOM_ID (the number after rid in the room's URL)", item)
 	case d.Kind == "googlechat":
 		return d, fmt.Errorf("%q: a Google Chat destination is googlechat:NAME, a name of GOOGLECHAT_WEBHOOKS (letters, digits, - and _)", item)
+	case d.Kind == "teams":
+		return d, fmt.Errorf("%q: a Teams destination is teams:NAME, a name of TEAMS_WEBHOOKS (letters, digits, - and _)", item)
 	default:
-		return d, fmt.Errorf("%q: unknown destination (slack:CHANNEL_ID, typetalk:TOPIC_ID, chatwork:ROOM_ID, googlechat:NAME or console)", item)
+		return d, fmt.Errorf("%q: unknown destination (slack:CHANNEL_ID, typetalk:TOPIC_ID, chatwork:ROOM_ID, googlechat:NAME, teams:NAME or console)", item)
 	}
 	return d, nil
 }

@@ -121,7 +121,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 		"TIMEZONE":              "Mars/Olympus",
 		"BUSINESS_HOURS":        "Mon-Fri 10:00-25:00",
 		"HOLIDAYS":              "fr",
-		"ALERT_DESTINATIONS":    "slack:#general,teams:1",
+		"ALERT_DESTINATIONS":    "slack:#general,hipchat:1",
 		"REMINDER_DESTINATIONS": "typetalk:abc,console,console",
 		"SLACK_API_URL":         "not a url",
 		"SQS_ENDPOINT":          "localhost:9324",
@@ -136,7 +136,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}
 	}
-	if !strings.Contains(err.Error(), `"teams:1"`) || !strings.Contains(err.Error(), "listed twice") {
+	if !strings.Contains(err.Error(), `"hipchat:1"`) || !strings.Contains(err.Error(), "listed twice") {
 		t.Errorf("error should say which item is wrong:\n%v", err)
 	}
 }
@@ -530,5 +530,24 @@ func TestNewChatDestinations(t *testing.T) {
 	if _, err := Load(env(map[string]string{"GOOGLECHAT_WEBHOOKS": `{"x": "http://127.0.0.1:8080/v1/spaces/A/messages?key=k&token=t"}`}), true); err == nil ||
 		!strings.Contains(err.Error(), `"x" is not a webhook URL of https://chat.googleapis.com/`) || strings.Contains(err.Error(), "token=t") {
 		t.Errorf("a local URL in Lambda: %v", err)
+	}
+}
+
+func TestTeamsDestination(t *testing.T) {
+	hooks := `{"alerts": "https://prod-01.japaneast.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sig=s3cr3t"}`
+	c, err := Load(env(map[string]string{"ALERT_DESTINATIONS": "teams:alerts", "TEAMS_WEBHOOKS": hooks}), true)
+	if c.TeamsWebhooks["alerts"] == "" || (err != nil && strings.Contains(err.Error(), "TEAMS")) {
+		t.Errorf("%v %v", c.TeamsWebhooks, err)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"ALERT_DESTINATIONS": "teams:dev", "TEAMS_WEBHOOKS": hooks}, `TEAMS_WEBHOOKS has no webhook named "dev"`},
+		{map[string]string{"ALERT_DESTINATIONS": "teams:a/b"}, "a Teams destination is teams:NAME"},
+	} {
+		if _, err := Load(env(tc.env), false); err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("%v: %v", tc.env, err)
+		}
 	}
 }

@@ -270,6 +270,12 @@ func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out O
 	if job.Event != nil {
 		m.Incident = job.Event.Incident.ID // a chat that groups by incident (Google Chat's thread key)
 	}
+	for _, f := range p.facts {
+		m.Facts = append(m.Facts, chat.Fact{Title: f.Title, Value: f.Value})
+	}
+	for _, l := range p.links {
+		m.Links = append(m.Links, chat.Link{Title: l.Title, URL: l.URL})
+	}
 	if p.inc != nil {
 		m.Incident = p.inc.ID
 		if p.parent == "" {
@@ -348,6 +354,10 @@ type prepared struct {
 	post      bool            // claimed: post it (false: posted before)
 	lookFirst bool            // the claim was taken over from a holder that died: it may have posted
 	text      string          // rendered for the destination
+	// facts and links are what a chat with cards shows beside text
+	// (message.Card); nil for the others.
+	facts []message.Fact
+	links []message.Link
 	parent    string          // thread parent to reply under ("" for a new thread or none)
 	ev        *incident.Event // the event, to record after the post
 	base      state.Incident  // the incident as read before the post
@@ -484,6 +494,7 @@ func (h *Handler) prepareEvent(ctx context.Context, job Job, d fanout.Destinatio
 		}
 	}
 	p.text = message.Render(d.Dialect, in)
+	p.facts, p.links = message.Card(d.Dialect, in)
 	stored := job.Event
 	if trigger {
 		// What this first message shows to look into the incident is kept

@@ -63,3 +63,5 @@ func (chatwork) trimCut(s string) string {
 	}
 	return s
 }
+
+func (chatwork) card() bool { return false }

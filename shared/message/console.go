@@ -32,3 +32,5 @@ func (console) here() string { return "@here" }
 func (console) channel(w *writer, _ string) { w.raw(w.lang.T("channel.console")) }
 
 func (console) trimCut(s string) string { return s }
+
+func (console) card() bool { return false }

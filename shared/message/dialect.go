@@ -36,6 +36,10 @@ type dialect interface {
 	// mention writes one person: their handle in this chat, or else name
 	// (never empty), inert.
 	mention(w *writer, m *rotation.Member, name string)
+	// card reports whether the chat's poster shows an alert's facts and
+	// its incident's link in a card of its own (Facts), so that the text
+	// leaves them out.
+	card() bool
 	// here is the chat's mention of everyone in the channel ("<!here>" on
 	// Slack); "" for a chat without one.
 	here() string
@@ -55,6 +59,7 @@ var chats = [...]dialect{
 	Typetalk:   typetalk{},
 	Chatwork:   chatwork{},
 	GoogleChat: googleChat{},
+	Teams:      teams{},
 }
 
 // chat is the dialect that d names; the console for an unknown Dialect.

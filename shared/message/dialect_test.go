@@ -49,6 +49,7 @@ func (markdown) mention(w *writer, m *rotation.Member, name string) {
 	w.raw("@")
 	w.text(name, nameMax)
 }
+func (markdown) card() bool                   { return false }
 func (markdown) here() string                 { return "@channel" }
 func (markdown) channel(w *writer, id string) { w.raw("~"); w.text(id, nameMax) }
 func (markdown) trimCut(s string) string      { return s }

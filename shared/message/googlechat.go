@@ -61,3 +61,5 @@ func (googleChat) trimCut(s string) string {
 	}
 	return s
 }
+
+func (googleChat) card() bool { return false }

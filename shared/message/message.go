@@ -61,6 +61,7 @@ const (
 	Typetalk                  // Typetalk plain text with @mentions and #hashtags
 	Chatwork                  // Chatwork's message notation ([To:…], [info])
 	GoogleChat                // Google Chat's text formatting (*bold*, <users/…>)
+	Teams                     // the markdown of a Microsoft Teams Adaptive Card's text, with <at> mentions
 )
 
 // chatBits are the bits of a Dialect that name its chat; the bits above
@@ -181,8 +182,10 @@ func render(w writer, in Input) string {
 		}
 		w.seen(in.Seen, at)
 	}
-	w.facts(&ev.Incident)
-	w.url(&ev.Incident)
+	if !w.chat.card() { // a card shows them as its facts and its button (Facts)
+		w.facts(&ev.Incident)
+		w.url(&ev.Incident)
+	}
 	w.details(ev)
 	if ev.Kind == incident.Triggered {
 		w.alert(ev)
@@ -795,4 +798,42 @@ func (w *writer) alert(ev *incident.Event) {
 		w.b.WriteByte('\n')
 		w.chat.link(w, l.URL, cmp.Or(strings.TrimSpace(l.Label), w.lang.T("alert.link")))
 	}
+}
+
+// Fact is one fact a card shows beside its text: "Service", "checkout-api".
+type Fact struct{ Title, Value string }
+
+// Link is a card's button to a page.
+type Link struct{ Title, URL string }
+
+// Card is what the poster of a chat with cards (Teams) shows beside the
+// text of in's message in dialect d: the incident's service, urgency and
+// priority, in d's language, the values made inert for d, and buttons to
+// the incident and the alert's source page when their URLs are safe to
+// link. Nil facts and links for other chats, whose text holds them.
+func Card(d Dialect, in Input) (facts []Fact, links []Link) {
+	c := d.chat()
+	if !c.card() {
+		return nil, nil
+	}
+	w := d.writer()
+	inc := &in.Event.Incident
+	for _, f := range []struct{ id, value string }{
+		{"card.service", inc.Service.Name}, {"card.urgency", inc.Urgency}, {"card.priority", inc.Priority},
+	} {
+		if strings.TrimSpace(f.value) != "" {
+			facts = append(facts, Fact{Title: w.lang.T(f.id), Value: w.esc(f.value, fieldMax)})
+		}
+	}
+	if linkable(inc.URL) {
+		links = append(links, Link{Title: w.lang.T("card.open"), URL: inc.URL})
+	}
+	if s := in.Event.Source; s != nil && linkable(s.URL) && in.Event.Kind == incident.Triggered {
+		label := w.lang.T("alert.view")
+		if l := strings.TrimSpace(s.Label); l != "" {
+			label = w.lang.T("alert.view_in", "Source", l)
+		}
+		links = append(links, Link{Title: label, URL: s.URL})
+	}
+	return facts, links
 }

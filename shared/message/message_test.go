@@ -17,17 +17,17 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // dialects are every chat in every language: the golden files are
 // <case>.<chat>[.<language>].golden.
-var dialects = []Dialect{Console, Slack, Typetalk, Chatwork, GoogleChat,
+var dialects = []Dialect{Console, Slack, Typetalk, Chatwork, GoogleChat, Teams,
 	Console.In(locale.Japanese), Slack.In(locale.Japanese), Typetalk.In(locale.Japanese),
-	Chatwork.In(locale.Japanese), GoogleChat.In(locale.Japanese)}
+	Chatwork.In(locale.Japanese), GoogleChat.In(locale.Japanese), Teams.In(locale.Japanese)}
 
 // english are the chats in English, for the tests that look for words;
 // the Japanese words are spelled out by the golden files.
-var english = dialects[:5]
+var english = dialects[:6]
 
 var (
 	sato = rotation.Member{Name: "Sato Taro", Slack: "U012AB3CD", Typetalk: "sato", Email: "sato@example.com",
-		Chatwork: "1234567", GoogleChat: "users/112233445566"}
+		Chatwork: "1234567", GoogleChat: "users/112233445566", Teams: "sato.taro@example.co.jp"}
 	// Suzuki has no Chatwork or Google Chat handle: named there, not mentioned.
 	suzuki = rotation.Member{Name: "Suzuki Hanako", Slack: "U045EF6GH", Typetalk: "suzuki-h"}
 	pair   = []rotation.Member{sato, suzuki}

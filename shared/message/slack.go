@@ -96,3 +96,5 @@ func channelID(id string) bool {
 	}
 	return true
 }
+
+func (slack) card() bool { return false }

@@ -120,6 +120,7 @@ func TestTriageAddsLines(t *testing.T) {
 			Typetalk:   "Disk full: free space safely — https://wiki.example.com/runbooks/disk#free-space",
 			Chatwork:   "Disk full: free space safely — https://wiki.example.com/runbooks/disk#free-space",
 			GoogleChat: "Disk full: free space safely — https://wiki.example.com/runbooks/disk#free-space",
+			Teams:      "[Disk full: free space safely](https://wiki.example.com/runbooks/disk#free-space)",
 		}[d], "", 1)
 		if without != plain {
 			t.Errorf("%v: without its two lines, the message differs:\n%s\n---\n%s", d, without, plain)

@@ -84,3 +84,5 @@ func (typetalk) trimCut(s string) string {
 	}
 	return s
 }
+
+func (typetalk) card() bool { return false }

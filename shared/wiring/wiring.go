@@ -27,6 +27,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/chat/chatwork"
 	"github.com/pd2chat/pd2chat/shared/chat/console"
 	"github.com/pd2chat/pd2chat/shared/chat/googlechat"
+	"github.com/pd2chat/pd2chat/shared/chat/teams"
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
 	"github.com/pd2chat/pd2chat/shared/chat/typetalk"
 	"github.com/pd2chat/pd2chat/shared/config"
@@ -70,6 +71,10 @@ func Destinations(cfg config.Config, ds []config.Destination, client *http.Clien
 		case "googlechat":
 			out = append(out, fanout.Destination{Name: d.String(), Dialect: message.GoogleChat.In(cfg.Language), Poster: googlechat.New(googlechat.Options{
 				Name: d.Target, URL: cfg.GoogleChatWebhooks[d.Target].Reveal(), HTTPClient: client,
+			})})
+		case "teams":
+			out = append(out, fanout.Destination{Name: d.String(), Dialect: message.Teams.In(cfg.Language), Poster: teams.New(teams.Options{
+				Name: d.Target, URL: cfg.TeamsWebhooks[d.Target].Reveal(), HTTPClient: client,
 			})})
 		default:
 			out = append(out, fanout.Destination{Name: d.String(), Dialect: message.Console.In(cfg.Language), Poster: console.New(stdout, d.String())})

@@ -1,0 +1,207 @@
+// Package teams posts rendered messages to a Microsoft Teams channel
+// through a Workflows webhook: the Power Automate flow "Post to a channel
+// when a webhook request is received"
+// (https://support.microsoft.com/en-us/office/create-incoming-webhooks-with-workflows-for-microsoft-teams-8ae491c7-0394-4861-ba59-055e33f75498),
+// which replaced the retired Office 365 connectors. The body is a message
+// with one Adaptive Card (schema 1.4,
+// https://learn.microsoft.com/en-us/adaptive-cards/):
+//
+//   - the text's first line as the title (bold), its other lines as text
+//     blocks;
+//   - the incident's facts (service, urgency, priority) as a FactSet, and
+//     its pages as Action.OpenUrl buttons (chat.Message.Facts, Links);
+//   - real mentions: the renderer writes <at id="UPN">Name</at> (package
+//     message, dialect Teams), which becomes <at>Name</at> in the text and
+//     an entry of msteams.entities
+//     (https://learn.microsoft.com/en-us/microsoftteams/platform/task-modules-and-cards/cards/cards-format#mention-support-within-adaptive-cards).
+//
+// Workflows cannot reply in a thread: each card carries the incident's
+// tag, and a follow-up card names the incident it follows. 202 Accepted
+// is success (the flow posts the card itself); 429 and 5xx are
+// temporary, other 4xx final. The webhook's URL holds its signature
+// (sig=): a secret, never printed.
+package teams
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/pd2chat/pd2chat/shared/chat"
+)
+
+// MaxLength is the longest text posted, in characters (the renderer's
+// limit, 6,000, leaves room for the card under Teams' 28 KB).
+const MaxLength = 6500
+
+// Options configure a Poster.
+type Options struct {
+	// Name is the webhook's name in TEAMS_WEBHOOKS: what logs show.
+	Name string
+	// URL is the Workflows webhook's URL (a secret).
+	URL string
+	// HTTPClient carries the requests; nil means a new http.Client.
+	HTTPClient *http.Client
+	// Now reads the clock for an HTTP-date Retry-After; nil: time.Now.
+	Now func() time.Time
+}
+
+// Poster posts cards to one Teams channel. It is safe for concurrent use.
+type Poster struct {
+	name, url string
+	client    *http.Client
+	now       func() time.Time
+}
+
+var (
+	_ chat.Poster  = (*Poster)(nil)
+	_ chat.Checker = (*Poster)(nil)
+)
+
+// New returns a Poster for o's webhook. It does not call Teams.
+func New(o Options) *Poster {
+	p := &Poster{name: o.Name, url: o.URL, client: o.HTTPClient, now: o.Now}
+	if p.client == nil {
+		p.client = &http.Client{}
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	return p
+}
+
+// String names the destination for logs: "teams:oncall".
+func (p *Poster) String() string { return "teams:" + p.name }
+
+// Post posts m as one card.
+func (p *Poster) Post(ctx context.Context, m chat.Message) error {
+	if n := utf8.RuneCountInString(m.Text); n > MaxLength {
+		return p.wrap(fmt.Errorf("message is %d characters, at most %d are posted", n, MaxLength))
+	}
+	payload, err := json.Marshal(Card(m))
+	if err != nil {
+		return p.wrap(err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(payload))
+	if err != nil {
+		return p.wrap(errors.New("the webhook URL is not a URL"))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return p.wrap(chat.TransportError(err))
+	}
+	defer resp.Body.Close()
+	text, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return nil
+	}
+	return p.wrap(chat.StatusError(resp.StatusCode, chat.ParseRetryAfter(resp.Header.Get("Retry-After"), p.now()), reason(text)))
+}
+
+// Check verifies what can be without posting (a Workflows webhook has no
+// read method): an https URL that carries its signature.
+func (p *Poster) Check(context.Context) error {
+	u, err := url.Parse(p.url)
+	switch {
+	case err != nil || u.Host == "":
+		return p.wrap(errors.New("the webhook URL is not a URL"))
+	case u.Scheme == "https" && u.Query().Get("sig") == "":
+		return p.wrap(errors.New("the webhook URL has no sig= signature: copy the whole HTTP POST URL of the workflow's trigger"))
+	}
+	return nil
+}
+
+// wrap names the webhook and scrubs its URL and signature from the text.
+func (p *Poster) wrap(err error) error {
+	secrets := []string{p.url}
+	if u, perr := url.Parse(p.url); perr == nil {
+		secrets = append(secrets, u.RawQuery, u.Query().Get("sig"))
+	}
+	return chat.Redact(fmt.Errorf("teams: post to %s: %w", p.name, err), secrets...)
+}
+
+func reason(body []byte) error {
+	text := strings.Join(strings.FieldsFunc(string(body), unicode.IsSpace), " ")
+	if text == "" {
+		return nil
+	}
+	if r := []rune(text); len(r) > 200 {
+		text = string(r[:200]) + "…"
+	}
+	return errors.New(text)
+}
+
+// mentionRE is a mention as the renderer writes it: <at id="UPN">Name</at>.
+// Outside text cannot write one (a zero-width space follows its '<').
+var mentionRE = regexp.MustCompile(`<at id="([^"<>\s]+)">([^<]*)</at>`)
+
+// Card is the Workflows webhook's body for m: a message with one Adaptive
+// Card (see the package documentation).
+func Card(m chat.Message) map[string]any {
+	var entities []any
+	seen := map[string]bool{}
+	text := mentionRE.ReplaceAllStringFunc(m.Text, func(s string) string {
+		sub := mentionRE.FindStringSubmatch(s)
+		at := "<at>" + sub[2] + "</at>"
+		if !seen[at+sub[1]] {
+			seen[at+sub[1]] = true
+			entities = append(entities, map[string]any{
+				"type": "mention", "text": at, "mentioned": map[string]string{"id": sub[1], "name": sub[2]},
+			})
+		}
+		return at
+	})
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	body := []any{map[string]any{"type": "TextBlock", "text": lines[0], "weight": "Bolder", "size": "Medium", "wrap": true}}
+	if len(m.Facts) > 0 {
+		var facts []any
+		for _, f := range m.Facts {
+			facts = append(facts, map[string]string{"title": f.Title, "value": f.Value})
+		}
+		body = append(body, map[string]any{"type": "FactSet", "facts": facts})
+	}
+	for _, l := range lines[1:] {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		// One block a line: a TextBlock's markdown does not keep single
+		// line breaks.
+		body = append(body, map[string]any{"type": "TextBlock", "text": l, "wrap": true, "spacing": "None"})
+	}
+	content := map[string]any{
+		"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+		"type":    "AdaptiveCard",
+		"version": "1.4",
+		"body":    body,
+		"msteams": map[string]any{"width": "Full"},
+	}
+	if len(entities) > 0 {
+		content["msteams"] = map[string]any{"width": "Full", "entities": entities}
+	}
+	if len(m.Links) > 0 {
+		var actions []any
+		for _, l := range m.Links {
+			actions = append(actions, map[string]string{"type": "Action.OpenUrl", "title": l.Title, "url": l.URL})
+		}
+		content["actions"] = actions
+	}
+	return map[string]any{
+		"type": "message",
+		"attachments": []any{map[string]any{
+			"contentType": "application/vnd.microsoft.card.adaptive",
+			"contentUrl":  nil,
+			"content":     content,
+		}},
+	}
+}
