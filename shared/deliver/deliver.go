@@ -351,17 +351,17 @@ var errInFlight = errors.New("another attempt holds the claim on this post (its 
 
 // prepared is what the store and the rotation said before a post.
 type prepared struct {
-	post      bool            // claimed: post it (false: posted before)
-	lookFirst bool            // the claim was taken over from a holder that died: it may have posted
-	text      string          // rendered for the destination
+	post      bool   // claimed: post it (false: posted before)
+	lookFirst bool   // the claim was taken over from a holder that died: it may have posted
+	text      string // rendered for the destination
 	// facts and links are what a chat with cards shows beside text
 	// (message.Card); nil for the others.
-	facts []message.Fact
-	links []message.Link
-	parent    string          // thread parent to reply under ("" for a new thread or none)
-	ev        *incident.Event // the event, to record after the post
-	base      state.Incident  // the incident as read before the post
-	inc       *state.Incident // the incident with the event, for the parent's edit and the new thread
+	facts  []message.Fact
+	links  []message.Link
+	parent string          // thread parent to reply under ("" for a new thread or none)
+	ev     *incident.Event // the event, to record after the post
+	base   state.Incident  // the incident as read before the post
+	inc    *state.Incident // the incident with the event, for the parent's edit and the new thread
 	// unmentioned says why an alert due to mention the on-call people
 	// mentions nobody (see unmentioned); "" otherwise.
 	unmentioned string
