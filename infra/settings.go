@@ -208,7 +208,7 @@ func LoadSettings(getContext func(key string) any) (Settings, error) {
 		}
 		routes, errs := routing.Parse(s.Routes, func(d string) (string, error) {
 			if !validDestination(d) {
-				return d, fmt.Errorf("%q is not a destination (slack:CHANNEL_ID, typetalk:TOPIC_ID or console)", d)
+				return d, fmt.Errorf("%q is not a destination (slack:CHANNEL_ID, typetalk:TOPIC_ID, chatwork:ROOM_ID, googlechat:NAME, teams:NAME or console)", d)
 			}
 			return d, nil
 		})
@@ -345,7 +345,7 @@ func (r *reader) destinations(key string) []string {
 			continue
 		}
 		if !validDestination(item) {
-			r.fail(key, fmt.Sprintf("%q is not a destination (slack:CHANNEL_ID, typetalk:TOPIC_ID or console)", item))
+			r.fail(key, fmt.Sprintf("%q is not a destination (slack:CHANNEL_ID, typetalk:TOPIC_ID, chatwork:ROOM_ID, googlechat:NAME, teams:NAME or console)", item))
 			continue
 		}
 		if slices.Contains(out, item) {
@@ -355,7 +355,7 @@ func (r *reader) destinations(key string) []string {
 		out = append(out, item)
 	}
 	if len(out) == 0 && r.values[key] == "" {
-		r.fail(key, "is required: a comma list of slack:CHANNEL_ID, typetalk:TOPIC_ID or console")
+		r.fail(key, "is required: a comma list of slack:CHANNEL_ID, typetalk:TOPIC_ID, chatwork:ROOM_ID, googlechat:NAME, teams:NAME or console")
 	}
 	return out
 }
@@ -367,11 +367,17 @@ func validDestination(item string) bool {
 	case kind == "console" && target == "":
 	case kind == "slack" && slackIDRE.MatchString(target):
 	case kind == "typetalk" && validTopic(target):
+	case kind == "chatwork" && validTopic(target):
+	case (kind == "googlechat" || kind == "teams") && webhookNameRE.MatchString(target):
 	default:
 		return false
 	}
 	return true
 }
+
+// webhookNameRE is the name of a webhook in GOOGLECHAT_WEBHOOKS or
+// TEAMS_WEBHOOKS (in the secret), as a destination names it.
+var webhookNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 func validTopic(s string) bool {
 	n, err := strconv.ParseUint(s, 10, 64)

@@ -320,3 +320,14 @@ func TestRoutesSetting(t *testing.T) {
 		t.Error("deliver may not send the routed events on (EnqueueDeliveries)")
 	}
 }
+
+// TestNewChatDestinationsAtSynth: Chatwork, Google Chat and Teams
+// destinations pass synth; a malformed one is refused there.
+func TestNewChatDestinationsAtSynth(t *testing.T) {
+	for item, ok := range map[string]bool{"chatwork:123456": true, "googlechat:oncall": true, "teams:alerts-jp": true,
+		"chatwork:abc": false, "teams:a b": false, "googlechat:": false} {
+		if validDestination(item) != ok {
+			t.Errorf("validDestination(%q) != %v", item, ok)
+		}
+	}
+}
