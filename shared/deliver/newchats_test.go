@@ -6,12 +6,14 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/chat/chatwork"
 	"github.com/pd2chat/pd2chat/shared/chat/googlechat"
+	"github.com/pd2chat/pd2chat/shared/chat/teams"
 	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/testkit/fakechatwork"
 	"github.com/pd2chat/pd2chat/shared/testkit/fakegooglechat"
+	"github.com/pd2chat/pd2chat/shared/testkit/faketeams"
 )
 
 // TestChatworkAndGoogleChat: an incident's trigger and acknowledgement
@@ -48,5 +50,38 @@ func TestChatworkAndGoogleChat(t *testing.T) {
 	if len(gposts) != 2 || gposts[0].ThreadKey != "Q1" || gposts[1].Thread != gposts[0].Thread ||
 		!strings.HasPrefix(gposts[0].Text, "🚨 *Triggered* — #1002") || gposts[0].MessageID == "" {
 		t.Errorf("Google Chat: %+v", gposts)
+	}
+}
+
+// TestTeams: the trigger reaches Teams as a card whose facts and button
+// come from the incident, and whose text has neither the facts line nor
+// the bare URL.
+func TestTeams(t *testing.T) {
+	tf := faketeams.New(t)
+	r := newRig(t, func(c *deliver.Config) {
+		c.MentionOn = incident.DefaultMentionOn
+		c.Destinations = append(c.Destinations, fanout.Destination{Name: "teams:alerts", Dialect: message.Teams,
+			Poster: teams.New(teams.Options{Name: "alerts", URL: tf.WebhookURL("alerts"), HTTPClient: tf.Client()})})
+	})
+	trigger := event("T1", incident.Triggered, "Q1", 0)
+	trigger.Event.Incident.URL = "https://acme.pagerduty.com/incidents/Q1"
+	trigger.Event.Incident.Urgency = "high"
+	trigger.Destination = "teams:alerts"
+	r.send(t, trigger)
+	r.run(t, 1)
+	cards := tf.Cards()
+	if len(cards) != 1 {
+		t.Fatalf("%d cards", len(cards))
+	}
+	c := cards[0]
+	if c.Facts["Service"] != "checkout-api" || c.Facts["Urgency"] != "high" || len(c.Actions) != 1 ||
+		c.Actions[0] != "Open in PagerDuty → https://acme.pagerduty.com/incidents/Q1" ||
+		c.Texts[0] != "🚨 **Triggered** — [#1002 checkout-api: 5xx on Q1](https://acme.pagerduty.com/incidents/Q1)" {
+		t.Errorf("%+v", c)
+	}
+	for _, line := range c.Texts {
+		if strings.HasPrefix(line, "Service:") || line == "https://acme.pagerduty.com/incidents/Q1" {
+			t.Errorf("the text repeats the card's facts: %q", line)
+		}
 	}
 }
