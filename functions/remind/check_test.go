@@ -13,6 +13,7 @@ import (
 
 	"github.com/mattn/go-runewidth"
 
+	"github.com/pd2chat/pd2chat/shared/testkit/fakechatwork"
 	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
 )
 
@@ -286,5 +287,32 @@ func TestLanguageJapanese(t *testing.T) {
 	}
 	if res := runLocal(t, map[string]string{"LANGUAGE": "jp"}, "--check"); res.code == exitOK || !strings.Contains(res.stderr, "LANGUAGE") {
 		t.Errorf("LANGUAGE=jp: exit %d\n%s", res.code, res.stderr)
+	}
+}
+
+// TestCheckNewChats: make oncall checks a Chatwork room without posting
+// (a room its account is not in fails the check) and the shape of the
+// Google Chat and Teams webhook URLs.
+func TestCheckNewChats(t *testing.T) {
+	cw := fakechatwork.New(t, "cw-token")
+	cw.Room("555")
+	vars := map[string]string{
+		"ROTATION_SOURCE": "csv:../../testdata/sheet", "ALERT_DESTINATIONS": "chatwork:555,googlechat:oncall,teams:alerts",
+		"CHATWORK_TOKEN": "cw-token", "CHATWORK_API_URL": cw.APIURL(),
+		"GOOGLECHAT_WEBHOOKS": `{"oncall": "https://chat.googleapis.com/v1/spaces/AAAA/messages?key=k&token=t"}`,
+		"TEAMS_WEBHOOKS":      `{"alerts": "https://prod-01.japaneast.logic.azure.com:443/workflows/x/triggers/manual/paths/invoke?sig=s"}`,
+	}
+	res := runLocal(t, vars, "--check", "--at", "2026-11-20")
+	for _, want := range []string{"chatwork:555         ok", "googlechat:oncall    ok", "teams:alerts         ok"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	if len(cw.Posts()) != 0 {
+		t.Error("the check posted")
+	}
+	vars["ALERT_DESTINATIONS"] = "chatwork:666"
+	if res := runLocal(t, vars, "--check", "--at", "2026-11-20"); res.code == exitOK || !strings.Contains(res.stdout, "HTTP 404") || !strings.Contains(res.stdout, "add the account to the room") {
+		t.Errorf("a room it is not in: exit %d\n%s", res.code, res.stdout)
 	}
 }

@@ -55,6 +55,14 @@ func Fix(dest, reason string) string {
 		return "The channel " + target + " is archived: unarchive it or change the settings, then redrive."
 	case kind == "slack" && has("invalid_auth", "token_revoked", "account_inactive", "not_authed"):
 		return "The Slack token was refused: reinstall the app and put the new bot token (xoxb-…) in SLACK_BOT_TOKEN (the secret), then redrive."
+	case kind == "chatwork" && has("HTTP 401"):
+		return "Chatwork refused the API token: issue a new one (Service integration → API token) and put it in CHATWORK_TOKEN (the secret), then redrive."
+	case kind == "chatwork" && has("HTTP 403", "HTTP 404"):
+		return "Chatwork room " + target + " does not exist or pd2chat's account is not in it: add the account to the room, or fix the room ID in the settings, then redrive."
+	case kind == "googlechat" && has("HTTP 401", "HTTP 403", "HTTP 404"):
+		return "Google Chat refused the webhook " + target + " (deleted, or the space gone): add a new webhook in the space and put its URL in GOOGLECHAT_WEBHOOKS (the secret), then redrive."
+	case kind == "teams" && has("HTTP 401", "HTTP 403", "HTTP 404"):
+		return "Teams refused the workflow " + target + " (turned off, deleted, or its owner gone): recreate the workflow \"Post to a channel when a webhook request is received\" and put its URL in TEAMS_WEBHOOKS (the secret), then redrive."
 	case has("missing_scope"):
 		return "The Slack app lacks a scope (named in the reason): add it from infra/slack-app-manifest.yaml, reinstall the app, then redrive."
 	case has("DELIVERY_RETRY_FOR"):

@@ -41,6 +41,16 @@ func TestFix(t *testing.T) {
 			t.Errorf("Fix(%q) = %q, want %q in it", reason, got, want)
 		}
 	}
+	for _, c := range []struct{ dest, reason, want string }{
+		{"chatwork:1", "chatwork: post to room 1: HTTP 401 Unauthorized", "CHATWORK_TOKEN"},
+		{"chatwork:1", "chatwork: post to room 1: HTTP 404 Not Found", "add the account to the room"},
+		{"googlechat:oncall", "googlechat: post to oncall: HTTP 404 Not Found", "GOOGLECHAT_WEBHOOKS"},
+		{"teams:alerts", "teams: post to alerts: HTTP 401 Unauthorized", "TEAMS_WEBHOOKS"},
+	} {
+		if got := fallback.Fix(c.dest, c.reason); !strings.Contains(got, c.want) {
+			t.Errorf("Fix(%s, %q) = %q, want %q in it", c.dest, c.reason, got, c.want)
+		}
+	}
 }
 
 // TestSNS publishes through the real SNS client to fauxqs, whose topic

@@ -2,6 +2,7 @@ package message
 
 import (
 	"github.com/pd2chat/pd2chat/shared/locale"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -90,18 +91,26 @@ func TestNewDialect(t *testing.T) {
 	}
 }
 
+// ourLink is the incident's link the renderer makes on Teams.
+var ourLink = regexp.MustCompile(`\]\(https://example\.pagerduty\.com/incidents/[A-Z0-9]+\)`)
+
 // TestNewChatsInert: outside text never makes a Chatwork tag or a Google
 // Chat mention or link, in any message.
 func TestNewChatsInert(t *testing.T) {
 	for _, c := range goldenCases() {
-		for _, d := range []Dialect{Chatwork, GoogleChat, Chatwork.In(locale.Japanese), GoogleChat.In(locale.Japanese)} {
+		for _, d := range []Dialect{Chatwork, GoogleChat, Teams, Chatwork.In(locale.Japanese), GoogleChat.In(locale.Japanese), Teams.In(locale.Japanese)} {
 			got := Render(d, c.in)
 			// Only the footer's own mentions may be live.
 			body := got
 			if i := strings.LastIndex(got, "\n"+d.Language().T("footer.on_call")); i >= 0 {
 				body = got[:i]
 			}
-			for _, live := range map[Dialect][]string{Chatwork: {"[toall]", "[To:", "[/info]", "[info]"}, GoogleChat: {"<users/", "<!", "<http"}}[d.Chat()] {
+			if d.Chat() == Teams {
+				// Teams: the only link is the incident's, the only tag ours.
+				body = ourLink.ReplaceAllString(body, "")
+			}
+			for _, live := range map[Dialect][]string{Chatwork: {"[toall]", "[To:", "[/info]", "[info]"}, GoogleChat: {"<users/", "<!", "<http"},
+				Teams: {"<at", "](", "<!", "<http"}}[d.Chat()] {
 				if strings.Contains(body, live) {
 					t.Errorf("%s %v: live %q:\n%s", c.name, d, live, got)
 				}
