@@ -338,6 +338,9 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 	c.TypetalkToken = Secret(strings.TrimSpace(getenv("TYPETALK_TOKEN")))
 	c.ChatworkToken = Secret(strings.TrimSpace(getenv("CHATWORK_TOKEN")))
 	c.ChatworkAPIURL = l.url("CHATWORK_API_URL", DefaultChatworkAPIURL)
+	if inLambda && !strings.HasPrefix(c.ChatworkAPIURL, "https://") {
+		l.fail("CHATWORK_API_URL", "must be https in Lambda: the API token goes with every request")
+	}
 	c.GoogleChatWebhooks = l.webhooks("GOOGLECHAT_WEBHOOKS", inLambda, "https://chat.googleapis.com/")
 	c.TeamsWebhooks = l.webhooks("TEAMS_WEBHOOKS", inLambda, "https://")
 	c.TypetalkAPIURL = l.url("TYPETALK_API_URL", DefaultTypetalkAPIURL)
@@ -485,7 +488,8 @@ func (l *loader) webhooks(name string, inLambda bool, prefix string) map[string]
 		parsed, err := url.Parse(u)
 		switch {
 		case !webhookNameRE.MatchString(k):
-			l.fail(name, fmt.Sprintf("name %q: use letters, digits, - and _ (at most 64)", k))
+			// Not quoted: a name and its URL swapped would print the URL.
+			l.fail(name, "has a name that is not letters, digits, - and _ (at most 64): the object maps names to webhook URLs")
 		case err != nil || (parsed.Scheme != "https" && parsed.Scheme != "http") || parsed.Host == "":
 			l.fail(name, fmt.Sprintf("%q is not a webhook URL", k))
 		case inLambda && !strings.HasPrefix(u, prefix):

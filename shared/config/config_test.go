@@ -519,7 +519,7 @@ func TestNewChatDestinations(t *testing.T) {
 		{map[string]string{"ALERT_DESTINATIONS": "googlechat:dev", "GOOGLECHAT_WEBHOOKS": hooks}, `GOOGLECHAT_WEBHOOKS has no webhook named "dev"`},
 		{map[string]string{"ALERT_DESTINATIONS": "googlechat:oncall"}, "GOOGLECHAT_WEBHOOKS is required for destination googlechat:oncall"},
 		{map[string]string{"GOOGLECHAT_WEBHOOKS": "https://chat.googleapis.com/x"}, "GOOGLECHAT_WEBHOOKS is not a JSON object"},
-		{map[string]string{"GOOGLECHAT_WEBHOOKS": `{"a b": "https://x"}`}, `name "a b"`},
+		{map[string]string{"GOOGLECHAT_WEBHOOKS": `{"https://chat.googleapis.com/v1/spaces/A/messages?key=secret-host": "oncall"}`}, "has a name that is not letters"},
 		{map[string]string{"GOOGLECHAT_WEBHOOKS": `{"x": "ftp://secret-host/k"}`}, `"x" is not a webhook URL`},
 	} {
 		_, err := Load(env(tc.env), false)

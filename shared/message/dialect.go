@@ -98,7 +98,7 @@ func plainLink(w *writer, url, label string) {
 		w.text(label, fieldMax)
 		w.raw(" — ")
 	}
-	w.raw(url)
+	w.raw(linkURL(url))
 }
 
 // escapeList is the replacements of some characters.

@@ -1,6 +1,7 @@
 package message
 
 import (
+	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/locale"
 	"regexp"
 	"strings"
@@ -115,6 +116,27 @@ func TestNewChatsInert(t *testing.T) {
 					t.Errorf("%s %v: live %q:\n%s", c.name, d, live, got)
 				}
 			}
+		}
+	}
+}
+
+// TestURLsCannotMakeMarkup: brackets and parentheses in an alert's or a
+// runbook's URL (which the alert's sender chooses) are percent-encoded,
+// so they cannot make a Chatwork tag or end a Teams link early.
+func TestURLsCannotMakeMarkup(t *testing.T) {
+	ev := triggered()
+	ev.Source = &incident.Link{Label: "Grafana", URL: "https://grafana.example/d/x?[toall]"}
+	ev.Links = []incident.Link{{Label: "logs", URL: "https://logs.example/q=[/info][To:999]"}, {URL: "https://app.datadoghq.com/a)[click](https://evil.example/x"}}
+	in := Input{Event: ev, Tag: "pd1234", Runbooks: []rotation.Runbook{{URL: "https://wiki.example/x[toall](y)", Note: "rb"}}}
+	for _, d := range []Dialect{Chatwork, Teams, GoogleChat, Slack} {
+		got := Render(d, in)
+		for _, bad := range []string{"[toall]", "[/info]", "[To:999]", "](https://evil", "[click]"} {
+			if strings.Contains(got, bad) {
+				t.Errorf("%v: %q in:\n%s", d, bad, got)
+			}
+		}
+		if !strings.Contains(got, "https://grafana.example/d/x?%5Btoall%5D") {
+			t.Errorf("%v: the URL is not kept, encoded:\n%s", d, got)
 		}
 	}
 }

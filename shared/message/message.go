@@ -542,7 +542,7 @@ func (w *writer) shortRef(inc *incident.Incident) {
 func (w *writer) url(inc *incident.Incident) {
 	if !w.linked && linkable(inc.URL) {
 		w.b.WriteByte('\n')
-		w.b.WriteString(inc.URL)
+		w.b.WriteString(linkURL(inc.URL))
 	}
 }
 

@@ -30,7 +30,7 @@ func (slack) emoji(code, char string) string { return code }
 
 func (slack) openLink(w *writer, url string) bool {
 	w.b.WriteByte('<')
-	w.text(url, 0) // validated; escapes & as &amp;
+	w.text(linkURL(url), 0) // validated; escapes & as &amp;
 	w.b.WriteByte('|')
 	return true
 }
@@ -39,7 +39,7 @@ func (slack) closeLink(w *writer, _ string) { w.b.WriteByte('>') }
 
 func (slack) link(w *writer, url, label string) {
 	w.b.WriteByte('<')
-	w.text(url, 0) // validated; escapes & as &amp;
+	w.text(linkURL(url), 0) // validated; escapes & as &amp;
 	if label != "" {
 		w.b.WriteByte('|')
 		w.text(label, fieldMax)

@@ -43,19 +43,19 @@ func (teams) openLink(w *writer, url string) bool {
 
 func (teams) closeLink(w *writer, url string) {
 	w.raw("](")
-	w.raw(url) // linkable: no spaces, no parentheses issue for http(s) URLs of ours
+	w.raw(linkURL(url)) // linkable, and without brackets or parentheses: it cannot end the link early
 	w.b.WriteByte(')')
 }
 
 func (teams) link(w *writer, url, label string) {
 	if label == "" {
-		w.raw(url)
+		w.raw(linkURL(url))
 		return
 	}
 	w.b.WriteByte('[')
 	w.text(label, fieldMax)
 	w.raw("](")
-	w.raw(url)
+	w.raw(linkURL(url))
 	w.b.WriteByte(')')
 }
 
@@ -66,7 +66,9 @@ func (teams) mention(w *writer, m *rotation.Member, name string) {
 		w.raw(`<at id="`)
 		w.raw(id)
 		w.raw(`">`)
-		w.text(name, nameMax)
+		// The poster reads the name up to the next '<': the name's own
+		// angle brackets and quotes become their full-width forms.
+		w.text(strings.NewReplacer("<", "＜", ">", "＞", `"`, "＂").Replace(name), nameMax)
 		w.raw("</at>")
 		return
 	}

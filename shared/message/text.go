@@ -141,6 +141,14 @@ func linkable(u string) bool {
 	return true
 }
 
+// linkURL is a linkable URL as a message writes it: its brackets and
+// parentheses percent-encoded (%5B %5D %28 %29), which servers read the
+// same, so that no chat's markup around a link (Chatwork's [tags],
+// Teams' [label](url)) can end early or start inside it.
+func linkURL(u string) string { return urlBrackets.Replace(u) }
+
+var urlBrackets = strings.NewReplacer("[", "%5B", "]", "%5D", "(", "%28", ")", "%29")
+
 // units is the length of s in UTF-16 code units: its length for Slack and
 // Typetalk, and never less than its number of characters.
 func units(s string) int {

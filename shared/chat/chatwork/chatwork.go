@@ -79,6 +79,12 @@ func New(o Options) *Poster {
 	if p.client == nil {
 		p.client = &http.Client{}
 	}
+	// A redirect is an answer, not a place to go: Go would resend the
+	// token or the body to whatever host it names, or turn the POST into
+	// a GET whose 200 would pass for a post.
+	c := *p.client
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	p.client = &c
 	if p.now == nil {
 		p.now = time.Now
 	}

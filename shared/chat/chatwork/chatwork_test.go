@@ -3,6 +3,7 @@ package chatwork_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -85,5 +86,22 @@ func TestBox(t *testing.T) {
 		if got := chatwork.Box(in); got != want {
 			t.Errorf("Box(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestRedirectIsNotFollowed: a redirect from the API is a failure; the
+// token is not sent to the host it names.
+func TestRedirectIsNotFollowed(t *testing.T) {
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("followed the redirect, with token %q", r.Header.Get("X-ChatWorkToken"))
+	}))
+	defer other.Close()
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer redirect.Close()
+	p := chatwork.New(chatwork.Options{Token: token, APIURL: redirect.URL + "/v2", RoomID: "1", HTTPClient: redirect.Client()})
+	if err := p.Post(context.Background(), chat.Message{Text: "x"}); err == nil || !strings.Contains(err.Error(), "307") {
+		t.Errorf("a redirect: %v", err)
 	}
 }

@@ -78,6 +78,12 @@ func New(o Options) *Poster {
 	if p.client == nil {
 		p.client = &http.Client{}
 	}
+	// A redirect is an answer, not a place to go: Go would resend the
+	// token or the body to whatever host it names, or turn the POST into
+	// a GET whose 200 would pass for a post.
+	c := *p.client
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	p.client = &c
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -167,7 +173,11 @@ func (p *Poster) Check(context.Context) error {
 func (p *Poster) wrap(err error) error {
 	secrets := []string{p.url}
 	if u, perr := url.Parse(p.url); perr == nil {
-		secrets = append(secrets, u.RawQuery, u.Query().Get("key"), u.Query().Get("token"))
+		secrets = append(secrets, u.RawQuery)
+		for _, v := range []string{u.Query().Get("key"), u.Query().Get("token")} {
+			// As written, and as a re-encoded query writes it (%3D for '=').
+			secrets = append(secrets, v, url.QueryEscape(v))
+		}
 	}
 	return chat.Redact(fmt.Errorf("googlechat: post to %s: %w", p.name, err), secrets...)
 }

@@ -3,6 +3,7 @@ package googlechat_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -83,5 +84,20 @@ func TestFaults(t *testing.T) {
 	}
 	if err := googlechat.New(googlechat.Options{Name: "x", URL: "https://chat.googleapis.com/v1/spaces/A/messages"}).Check(context.Background()); err == nil {
 		t.Error("a webhook URL without key and token passed the check")
+	}
+}
+
+// TestEncodedTokenRedacted: an answer that echoes the request's URL, where
+// the token is percent-encoded, does not reveal it.
+func TestEncodedTokenRedacted(t *testing.T) {
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte("bad request to " + r.URL.String()))
+	}))
+	defer echo.Close()
+	p := googlechat.New(googlechat.Options{Name: "oncall", URL: echo.URL + "/v1/spaces/A/messages?key=K3Y&token=T0K%3D%3D", HTTPClient: echo.Client()})
+	err := p.Post(context.Background(), chat.Message{Text: "x", Key: "k"})
+	if err == nil || strings.Contains(err.Error(), "T0K") || strings.Contains(err.Error(), "K3Y") {
+		t.Errorf("%v", err)
 	}
 }

@@ -40,6 +40,10 @@ import (
 	"github.com/pd2chat/pd2chat/shared/chat"
 )
 
+// MaxPayload is the largest card posted, in bytes: Teams refuses a
+// message over about 28 KB.
+const MaxPayload = 27 << 10
+
 // MaxLength is the longest text posted, in characters (the renderer's
 // limit, 6,000, leaves room for the card under Teams' 28 KB).
 const MaxLength = 6500
@@ -74,6 +78,12 @@ func New(o Options) *Poster {
 	if p.client == nil {
 		p.client = &http.Client{}
 	}
+	// A redirect is an answer, not a place to go: Go would resend the
+	// token or the body to whatever host it names, or turn the POST into
+	// a GET whose 200 would pass for a post.
+	c := *p.client
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	p.client = &c
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -88,9 +98,17 @@ func (p *Poster) Post(ctx context.Context, m chat.Message) error {
 	if n := utf8.RuneCountInString(m.Text); n > MaxLength {
 		return p.wrap(fmt.Errorf("message is %d characters, at most %d are posted", n, MaxLength))
 	}
-	payload, err := json.Marshal(Card(m))
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // & < > as themselves: six bytes each otherwise
+	if err := enc.Encode(Card(m)); err != nil {
 		return p.wrap(err)
+	}
+	payload := buf.Bytes()
+	if len(payload) > MaxPayload {
+		// Workflows answers 202 before the flow posts, and a card over the
+		// limit would fail there, unseen: refuse it here, for good.
+		return p.wrap(fmt.Errorf("the card is %d bytes, Teams takes at most about %d", len(payload), MaxPayload))
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(payload))
 	if err != nil {
@@ -171,13 +189,16 @@ func Card(m chat.Message) map[string]any {
 		}
 		body = append(body, map[string]any{"type": "FactSet", "facts": facts})
 	}
+	var rest []string
 	for _, l := range lines[1:] {
-		if strings.TrimSpace(l) == "" {
-			continue
+		if strings.TrimSpace(l) != "" {
+			rest = append(rest, l)
 		}
-		// One block a line: a TextBlock's markdown does not keep single
-		// line breaks.
-		body = append(body, map[string]any{"type": "TextBlock", "text": l, "wrap": true, "spacing": "None"})
+	}
+	if len(rest) > 0 {
+		// One block, its lines as paragraphs: a TextBlock's markdown does
+		// not keep single line breaks.
+		body = append(body, map[string]any{"type": "TextBlock", "text": strings.Join(rest, "\n\n"), "wrap": true})
 	}
 	content := map[string]any{
 		"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",

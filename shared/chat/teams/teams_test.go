@@ -31,7 +31,7 @@ func TestCard(t *testing.T) {
 	}
 	c := cards[0]
 	if c.Version != "1.4" || c.Texts[0] != "🚨 **Triggered** — [#1234 checkout-api: 5xx](https://acme.pagerduty.com/incidents/Q1)" ||
-		c.Texts[3] != "On call: <at>Sato Taro</at> Suzuki" || c.Mentions["<at>Sato Taro</at>"] != "sato.taro@example.co.jp" ||
+		c.Texts[1] != "Assigned to: Taro Yamada\n\n#pd1234\n\nOn call: <at>Sato Taro</at> Suzuki" || c.Mentions["<at>Sato Taro</at>"] != "sato.taro@example.co.jp" ||
 		c.Facts["Service"] != "checkout-api" || c.Actions[0] != "Open in PagerDuty → https://acme.pagerduty.com/incidents/Q1" {
 		t.Errorf("%+v", c)
 	}
@@ -67,5 +67,24 @@ func TestFaults(t *testing.T) {
 	}
 	if err := teams.New(teams.Options{Name: "x", URL: "https://prod.westus.logic.azure.com/workflows/1/triggers/manual/paths/invoke"}).Check(context.Background()); err == nil {
 		t.Error("a URL without its signature passed the check")
+	}
+}
+
+// TestCardSize: the card's JSON keeps & < > as they are, a text at the
+// renderer's limit fits, and a card too big for Teams is refused, not
+// posted to fail unseen in the flow.
+func TestCardSize(t *testing.T) {
+	f := faketeams.New(t)
+	p := teams.New(teams.Options{Name: "oncall", URL: f.WebhookURL("alerts"), HTTPClient: f.Client()})
+	for _, text := range []string{"head\n" + strings.Repeat("&", 6000), "head\n" + strings.Repeat("x\n", 3000), "head\n" + strings.Repeat("あ", 6000)} {
+		if err := p.Post(context.Background(), chat.Message{Text: text}); err != nil {
+			t.Errorf("%d characters: %v", len(text), err)
+		}
+	}
+	huge := chat.Message{Text: "head", Facts: []chat.Fact{{Title: "x", Value: strings.Repeat("あ", 10000)}}}
+	if err := p.Post(context.Background(), huge); err == nil || !strings.Contains(err.Error(), "bytes") {
+		t.Errorf("a huge card: %v", err)
+	} else if temp, _ := chat.IsTemporary(err); temp {
+		t.Error("a huge card is not a temporary failure")
 	}
 }
