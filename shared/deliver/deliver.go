@@ -72,6 +72,8 @@ type Store interface {
 	Incident(ctx context.Context, id string) (state.Incident, bool, error)
 	RecordOver(ctx context.Context, base state.Incident, ev incident.Event) (state.Incident, error)
 	SetThread(ctx context.Context, id, dest, ref string) (string, error)
+	IndexNumber(ctx context.Context, n int, id string) error
+	IncidentID(ctx context.Context, n int) (string, bool, error)
 	RecordSighting(ctx context.Context, fingerprint, eventID string, at time.Time) (state.Sighting, error)
 	Append(ctx context.Context, e incident.HistoryEvent) error
 	Await(ctx context.Context, p state.Pending) error
@@ -876,8 +878,18 @@ func (h *Handler) recordIncident(ctx context.Context, p prepared) error {
 	if p.ev == nil {
 		return nil
 	}
-	_, err := h.cfg.State.RecordOver(context.WithoutCancel(ctx), p.base, *p.ev)
-	return err
+	ctx = context.WithoutCancel(ctx)
+	if _, err := h.cfg.State.RecordOver(ctx, p.base, *p.ev); err != nil {
+		return err
+	}
+	if n := p.ev.Incident.Number; n > 0 && p.base.Number == 0 {
+		// The first event that tells the number: /notify finds the
+		// incident by it. A failure only leaves jobs unmatched: logged.
+		if err := h.cfg.State.IndexNumber(ctx, n, p.ev.Incident.ID); err != nil {
+			h.cfg.Log.Warn("incident number not indexed", "incident_id", p.ev.Incident.ID, "number", n, "error", err.Error())
+		}
+	}
+	return nil
 }
 
 // editParent edits the thread parent to show the incident's state. It is

@@ -18,6 +18,28 @@ const (
 	// escalation); HistoryEvent.Agent holds its level ("backup"). Only in
 	// the history, for the weekly digest.
 	LadderStep Kind = "pd2chat.escalation"
+	// JobReported: an operations job (a CI job restarting a server, taking
+	// a heap dump…) reported its start or end to /notify; Event.Job holds
+	// it, Event.Agent who ran it.
+	JobReported Kind = "pd2chat.job"
+)
+
+// Job is an operations job as /notify reports it.
+type Job struct {
+	Name   string // "restart app-3"
+	Status string // JobStarted, JobSucceeded or JobFailed
+	URL    string // the job's page (CI run); "" for none
+	// Unknown is the incident number the report named when pd2chat does
+	// not know that incident: the report goes to the on-call channel and
+	// says so. 0 otherwise.
+	Unknown int `json:",omitempty"`
+}
+
+// The statuses of a Job.
+const (
+	JobStarted   = "started"
+	JobSucceeded = "succeeded"
+	JobFailed    = "failed"
 )
 
 // FromChat reports whether k is a response made in chat.

@@ -78,6 +78,8 @@ type Event struct {
 	Note      string   // annotated: the note; responder.replied: the reply; status update: the message
 	Assignees []string // triggered/reassigned/escalated/delegated: who it is assigned to now
 	Responder string   // responder.added / responder.replied: who was asked / who replied
+	// Job is the operations job a JobReported event reports.
+	Job *Job `json:",omitempty"`
 	// ResponderPolicy: the responder asked (responder.added) is an
 	// escalation policy, a team, not a person.
 	ResponderPolicy bool   `json:",omitempty"`

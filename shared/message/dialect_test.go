@@ -92,8 +92,8 @@ func TestNewDialect(t *testing.T) {
 	}
 }
 
-// ourLink is the incident's link the renderer makes on Teams.
-var ourLink = regexp.MustCompile(`\]\(https://example\.pagerduty\.com/incidents/[A-Z0-9]+\)`)
+// ourLink is a link the renderer makes on Teams: the incident's, a job's.
+var ourLink = regexp.MustCompile(`\]\((https://example\.pagerduty\.com/incidents/[A-Z0-9]+|https://ci\.example\.com/job/restart/42/)\)`)
 
 // TestNewChatsInert: outside text never makes a Chatwork tag or a Google
 // Chat mention or link, in any message.

@@ -191,6 +191,16 @@ func render(w writer, in Input) string {
 		w.alert(ev)
 		w.runbooks(in.Runbooks)
 	}
+	if j := ev.Job; ev.Kind == incident.JobReported && j != nil {
+		if linkable(j.URL) {
+			w.b.WriteByte('\n')
+			w.chat.link(&w, j.URL, w.lang.T("job.view"))
+		}
+		if j.Unknown > 0 {
+			w.b.WriteByte('\n')
+			w.say("job.unknown_incident", "Number", j.Unknown)
+		}
+	}
 
 	foot := w.b.Len()
 	w.footer(&in)
@@ -248,7 +258,9 @@ func (w *writer) headline(ev *incident.Event, elapsed time.Duration) {
 		w.say("headline.ref", "Ref", w.sub(func(v *writer) { v.ref(inc) }))
 		return
 	}
-	w.emoji(ev.Kind)
+	if ev.Kind != incident.JobReported { // its emoji says how the job went
+		w.emoji(ev.Kind)
+	}
 	switch ev.Kind {
 	case incident.Reassigned:
 		w.strong(w.lang.T("kind.reassigned"))
@@ -309,6 +321,11 @@ func (w *writer) headline(ev *incident.Event, elapsed time.Duration) {
 		w.by("", elapsed)
 	case incident.WorkflowStarted, incident.WorkflowCompleted:
 		w.strong(w.lang.T(kindID(ev.Kind)))
+	case incident.JobReported:
+		w.jobHeadline(ev)
+		if inc.ID == "" && inc.Number == 0 {
+			return // a job of no incident, or of one pd2chat does not know
+		}
 	default:
 		id := kindID(ev.Kind)
 		if id == "kind.event" {
@@ -328,6 +345,30 @@ func (w *writer) headline(ev *incident.Event, elapsed time.Duration) {
 		}
 	}
 	w.say("headline.ref", "Ref", w.sub(func(v *writer) { v.ref(inc) }))
+}
+
+// jobHeadline writes a job report's words: "Job started: restart app-3
+// (by jenkins)", its emoji by status.
+func (w *writer) jobHeadline(ev *incident.Event) {
+	j := ev.Job
+	if j == nil {
+		j = &incident.Job{}
+	}
+	switch j.Status {
+	case incident.JobSucceeded:
+		w.symbol(":white_check_mark:", "✅")
+	case incident.JobFailed:
+		w.symbol(":x:", "❌")
+	default:
+		w.symbol(":arrow_forward:", "▶️")
+	}
+	status := j.Status
+	if status != incident.JobSucceeded && status != incident.JobFailed {
+		status = incident.JobStarted
+	}
+	w.strong(w.lang.T("job." + status))
+	w.say("headline.colon", "Value", w.esc(j.Name, fieldMax))
+	w.by(ev.Agent, 0)
 }
 
 // kindID is the catalog ID of the headline's word for kind k:

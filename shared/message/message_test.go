@@ -238,6 +238,20 @@ func goldenCases() []goldenCase {
 			}),
 			Tag: "pd1234", OnCall: pair, Mention: true,
 		}},
+		{"job_started", Input{
+			Event: event(incident.JobReported, full(), func(ev *incident.Event) {
+				ev.Agent = "jenkins"
+				ev.Job = &incident.Job{Name: "restart app-3", Status: incident.JobStarted, URL: "https://ci.example.com/job/restart/42/"}
+			}), Tag: "pd1234"}},
+		{"job_failed_no_incident", Input{
+			Event: event(incident.JobReported, incident.Incident{}, func(ev *incident.Event) {
+				ev.Job = &incident.Job{Name: "heap dump <!channel> @all", Status: incident.JobFailed}
+			})}},
+		{"job_unknown_incident", Input{
+			Event: event(incident.JobReported, incident.Incident{}, func(ev *incident.Event) {
+				ev.Agent = "github-actions"
+				ev.Job = &incident.Job{Name: "detach app-2 from the load balancer", Status: incident.JobSucceeded, Unknown: 9999}
+			})}},
 		{"hostile_title", Input{
 			Event: event(incident.Triggered, func() incident.Incident {
 				inc := full()

@@ -26,9 +26,21 @@ import (
 type Store interface {
 	Deliveries
 	Incidents
+	Numbers
 	Alerts
 	History
 	Followups
+}
+
+// Numbers finds an incident by the number people know it by (#1234, as
+// PagerDuty shows it): what an operations job reporting to /notify names.
+type Numbers interface {
+	// IndexNumber records that incident id has number n, kept as long as
+	// incidents are (IncidentTTL); the first id given for n stays. n <= 0
+	// or an empty id records nothing.
+	IndexNumber(ctx context.Context, n int, id string) error
+	// IncidentID is the id of incident number n, and false when unknown.
+	IncidentID(ctx context.Context, n int) (string, bool, error)
 }
 
 // ClaimResult says what Claim found.

@@ -734,3 +734,56 @@ func classify(ctx context.Context, err error) error {
 	}
 	return err
 }
+
+// numberKey is the item that maps incident number n to its id.
+func numberKey(n int) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		PartitionKey: &types.AttributeValueMemberS{Value: "number#" + strconv.Itoa(n)},
+		SortKey:      &types.AttributeValueMemberS{Value: "meta"},
+	}
+}
+
+// IndexNumber implements state.Numbers: one conditional PutItem of the
+// item number#N → id (the first id stays).
+func (d *Store) IndexNumber(ctx context.Context, n int, id string) error {
+	if n <= 0 || id == "" {
+		return nil
+	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
+	item := numberKey(n)
+	item["id"] = str(id)
+	item[TTLAttribute] = num(d.now().Add(state.IncidentTTL).Unix())
+	_, err := d.client.PutItem(ctx, &awsdynamodb.PutItemInput{
+		TableName:                aws.String(d.table),
+		Item:                     item,
+		ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
+		ExpressionAttributeNames: map[string]string{"#pk": PartitionKey},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &ccf) {
+		return fmt.Errorf("state: index number %d: %w", n, classify(ctx, err))
+	}
+	return nil
+}
+
+// IncidentID implements state.Numbers.
+func (d *Store) IncidentID(ctx context.Context, n int) (string, bool, error) {
+	if n <= 0 {
+		return "", false, nil
+	}
+	ctx, cancel := d.bound(ctx)
+	defer cancel()
+	out, err := d.client.GetItem(ctx, &awsdynamodb.GetItemInput{TableName: aws.String(d.table), Key: numberKey(n), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return "", false, fmt.Errorf("state: read number %d: %w", n, classify(ctx, err))
+	}
+	if out.Item == nil {
+		return "", false, nil
+	}
+	id, _ := out.Item["id"].(*types.AttributeValueMemberS)
+	if id == nil || id.Value == "" {
+		return "", false, nil
+	}
+	return id.Value, true, nil
+}

@@ -295,3 +295,24 @@ func (m *Store) expireIncidents(now time.Time) {
 		delete(m.incidents, mi.inc.ID)
 	}
 }
+
+// IndexNumber implements state.Numbers: the incidents kept in memory
+// hold their numbers already.
+func (m *Store) IndexNumber(context.Context, int, string) error { return nil }
+
+// IncidentID implements state.Numbers: the first incident kept with
+// number n.
+func (m *Store) IncidentID(_ context.Context, n int) (string, bool, error) {
+	if n <= 0 {
+		return "", false, nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.expireIncidents(m.now())
+	for e := m.byUpdate.Front(); e != nil; e = e.Next() {
+		if inc := e.Value.(*memIncident).inc; inc.Number == n {
+			return inc.ID, true, nil
+		}
+	}
+	return "", false, nil
+}

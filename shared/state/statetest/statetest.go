@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("concurrent incident writes", func(t *testing.T) { testConcurrentIncidentWrites(t, newStore) })
 	t.Run("bad arguments", func(t *testing.T) { testBadArguments(t, newStore) })
 	t.Run("triage", func(t *testing.T) { testTriage(t, newStore) })
+	t.Run("numbers", func(t *testing.T) { testNumbers(t, newStore) })
 
 	// Alerts, History and Followups: alerts.go, history.go, followups.go.
 	t.Run("alerts", func(t *testing.T) { testAlerts(t, newStore) })
@@ -83,4 +84,34 @@ func FullTrigger() incident.Event {
 		Priority: "P1", Service: incident.Service{ID: "S1", Name: "db"}, URL: "https://acme.pagerduty.com/incidents/Q1",
 	}
 	return ev
+}
+
+// testNumbers: an incident is found by its number once recorded with it
+// and indexed; the first id indexed for a number stays.
+func testNumbers(t *testing.T, newStore NewStore) {
+	ctx := t.Context()
+	s := newStore(t, NewClock().Now)
+	if _, ok, err := s.IncidentID(ctx, 1234); err != nil || ok {
+		t.Fatalf("an unknown number: %v %v", ok, err)
+	}
+	ev := incident.Event{ID: "e1", Kind: incident.Triggered, OccurredAt: T0, Incident: incident.Incident{ID: "Q1ABC", Number: 1234, Title: "t"}}
+	if _, err := s.Record(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"Q1ABC", "Q9OTHER"} {
+		if err := s.IndexNumber(ctx, 1234, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if id, ok, err := s.IncidentID(ctx, 1234); err != nil || !ok || id != "Q1ABC" {
+		t.Errorf("IncidentID(1234) = %q, %v, %v", id, ok, err)
+	}
+	for _, n := range []int{0, -1, 999} {
+		if _, ok, err := s.IncidentID(ctx, n); err != nil || ok {
+			t.Errorf("IncidentID(%d): %v %v", n, ok, err)
+		}
+	}
+	if err := s.IndexNumber(ctx, 0, "Q1"); err != nil {
+		t.Error(err)
+	}
 }
