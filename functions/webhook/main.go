@@ -26,6 +26,7 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/config"
 	"github.com/pd2chat/pd2chat/shared/deliver"
+	"github.com/pd2chat/pd2chat/shared/notify"
 	"github.com/pd2chat/pd2chat/shared/oncallfeed"
 	"github.com/pd2chat/pd2chat/shared/relay"
 	"github.com/pd2chat/pd2chat/shared/slackapp"
@@ -39,16 +40,11 @@ func main() {
 	defer stop()
 	getenv, err := wiring.Env(ctx, os.Getenv)
 	var (
-		h    *relay.Handler
-		app  *slackapp.Handler
-		feed *oncallfeed.Handler
-		cfg  config.Config
+		hs  handlers
+		cfg config.Config
 	)
 	if err == nil {
-		h, app, cfg, err = setup(ctx, getenv, inLambda, os.Stdout, log)
-	}
-	if err == nil {
-		feed, err = wiring.Feed(cfg, log)
+		hs, cfg, err = setup(ctx, getenv, inLambda, os.Stdout, log)
 	}
 	if err != nil {
 		log.Error("webhook: cannot start", "error", err.Error())
@@ -57,7 +53,7 @@ func main() {
 		}
 		os.Exit(1)
 	}
-	mux := routes(h, app, feed)
+	mux := routes(hs)
 	if inLambda {
 		algnhsa.ListenAndServe(mux, &algnhsa.Options{RequestType: algnhsa.RequestTypeAPIGatewayV2})
 		return
@@ -68,46 +64,57 @@ func main() {
 	}
 }
 
+// handlers are the webhook's HTTP handlers; those not configured are nil.
+type handlers struct {
+	relay  *relay.Handler      // POST /pagerduty
+	app    *slackapp.Handler   // the Slack app's /slack/* (SLACK_SIGNING_SECRET)
+	feed   *oncallfeed.Handler // GET /oncall.ics (ICAL_TOKEN)
+	notify *notify.Handler     // POST /notify (NOTIFY_SECRET)
+}
+
 // routes is the HTTP surface: POST /pagerduty (any other method gets 405
 // from the relay), GET /healthz, the Slack app's POST /slack/interactions,
-// /slack/events and /slack/commands when app is not nil, and the on-call
-// calendar, GET /oncall.ics, when feed is not nil.
-func routes(h http.Handler, app *slackapp.Handler, feed *oncallfeed.Handler) *http.ServeMux {
+// /slack/events and /slack/commands, the on-call calendar GET /oncall.ics
+// and the operations job reports POST /notify when they are configured.
+func routes(hs handlers) *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.Handle("/pagerduty", h)
+	mux.Handle("/pagerduty", hs.relay)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
-	if app != nil {
-		app.Register(mux)
+	if hs.app != nil {
+		hs.app.Register(mux)
 	}
-	if feed != nil {
-		feed.Register(mux)
+	if hs.feed != nil {
+		hs.feed.Register(mux)
+	}
+	if hs.notify != nil {
+		hs.notify.Register(mux)
 	}
 	return mux
 }
 
 // setup reads the settings and wires the relay; with the in-memory queue
 // it also starts the deliver code, which runs until ctx ends.
-func setup(ctx context.Context, getenv func(string) string, inLambda bool, stdout io.Writer, log *slog.Logger) (*relay.Handler, *slackapp.Handler, config.Config, error) {
+func setup(ctx context.Context, getenv func(string) string, inLambda bool, stdout io.Writer, log *slog.Logger) (handlers, config.Config, error) {
 	cfg, err := config.Load(getenv, inLambda)
 	if err = errors.Join(err, cfg.CheckWebhook()); err != nil {
-		return nil, nil, cfg, err
+		return handlers{}, cfg, err
 	}
 	q, err := wiring.Queue(ctx, cfg)
 	if err != nil {
-		return nil, nil, cfg, err
+		return handlers{}, cfg, err
 	}
 	app, err := wiring.SlackApp(cfg, q, log)
 	if err != nil {
-		return nil, nil, cfg, err
+		return handlers{}, cfg, err
 	}
 	if cfg.Queue.Kind == "memory" {
 		store, err := wiring.State(ctx, cfg)
 		if err != nil {
-			return nil, nil, cfg, err
+			return handlers{}, cfg, err
 		}
 		d, err := wiring.Deliver(ctx, cfg, store, q, stdout, log)
 		if err != nil {
-			return nil, nil, cfg, err
+			return handlers{}, cfg, err
 		}
 		log.Warn("DELIVERY_QUEUE=memory: deliveries are posted from this process and lost if it dies (use sqs:URL for durability)")
 		go func() { _ = deliver.Poll(ctx, q, d, time.Second) }()
@@ -140,8 +147,12 @@ func setup(ctx context.Context, getenv func(string) string, inLambda bool, stdou
 		"destinations", fmt.Sprint(cfg.AlertDestinations), "timezone", cfg.Location.String(),
 		"business_hours", cfg.Hours.String(), "holidays", cfg.Holidays, "v2", cfg.V2Token != "",
 		"state", cfg.State.String(), "queue", cfg.Queue.String(), "slack_app", app != nil,
-		"language", cfg.Language.String())
-	return h, app, cfg, nil
+		"language", cfg.Language.String(), "calendar_feed", cfg.ICalToken != "", "notify", len(cfg.NotifySecrets) > 0)
+	feed, err := wiring.Feed(cfg, log)
+	if err != nil {
+		return handlers{}, cfg, err
+	}
+	return handlers{relay: h, app: app, feed: feed, notify: wiring.Notify(cfg, q, log)}, cfg, nil
 }
 
 // serve runs the local HTTP server until ctx ends (SIGINT or SIGTERM).

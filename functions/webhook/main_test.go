@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/pd2chat/pd2chat/shared/wiring"
 	"io"
 	"log/slog"
 	"net/http"
@@ -24,7 +23,7 @@ func TestSetupRefusesBrokenSettings(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, _, err := setup(t.Context(), func(k string) string { return tc.env[k] }, tc.inLambda, io.Discard, slog.New(slog.DiscardHandler))
+			_, _, err := setup(t.Context(), func(k string) string { return tc.env[k] }, tc.inLambda, io.Discard, slog.New(slog.DiscardHandler))
 			if tc.want == nil {
 				if err != nil {
 					t.Fatalf("setup refused good settings: %v", err)
@@ -47,15 +46,11 @@ func TestLocalRoutes(t *testing.T) {
 	getenv := func(k string) string {
 		return map[string]string{"ROTATION_SOURCE": "csv:../../testdata/sheet", "ICAL_TOKEN": "0123456789abcdef"}[k]
 	}
-	h, app, cfg, err := setup(t.Context(), getenv, false, io.Discard, slog.New(slog.DiscardHandler))
+	hs, _, err := setup(t.Context(), getenv, false, io.Discard, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	feed, err := wiring.Feed(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(routes(h, app, feed))
+	srv := httptest.NewServer(routes(hs))
 	defer srv.Close()
 	for _, tc := range []struct {
 		method, path string

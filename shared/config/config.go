@@ -80,6 +80,10 @@ type Config struct {
 	// /oncall.ics?token=… (ICAL_TOKEN, at least 16 characters; package
 	// oncallfeed); empty: the feed is not served.
 	ICalToken Secret
+	// NotifySecrets sign the operations job reports to /notify
+	// (NOTIFY_SECRET, comma-separated for rotation; package notify);
+	// none: /notify is not served.
+	NotifySecrets []Secret
 
 	Rotation              RotationSource
 	RotationCacheTTL      time.Duration
@@ -270,6 +274,13 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 	}
 	c.V2Token = Secret(strings.TrimSpace(getenv("PAGERDUTY_V2_TOKEN")))
 	c.ICalToken = Secret(strings.TrimSpace(getenv("ICAL_TOKEN")))
+	for _, s := range l.list("NOTIFY_SECRET") {
+		if len(s) < 16 {
+			l.fail("NOTIFY_SECRET", "holds a secret shorter than 16 characters: use openssl rand -hex 32")
+			continue
+		}
+		c.NotifySecrets = append(c.NotifySecrets, Secret(s))
+	}
 	if t := c.ICalToken.Reveal(); t != "" && len(t) < 16 {
 		// The value is not echoed: it is a secret.
 		l.fail("ICAL_TOKEN", "is too short to be a secret: use 16 characters or more (openssl rand -hex 16)")

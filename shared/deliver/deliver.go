@@ -116,9 +116,13 @@ type Config struct {
 	// routed (its incident's rule, or the first match) and sent on, with
 	// the rule's options, to its destinations through Requeue. Rotations
 	// are the rotation sources of the rules' tabs (rotation=TAB).
-	Routes    []routing.Route
-	Requeue   queue.Sender
-	Rotations map[string]rotation.Source
+	Routes  []routing.Route
+	Requeue queue.Sender
+	// AlertDestinations and OnCallDestinations name the destinations of
+	// ALERT_DESTINATIONS and REMINDER_DESTINATIONS: where a job report
+	// (NotifyDestination) goes, for an incident and for none.
+	AlertDestinations, OnCallDestinations []string
+	Rotations                             map[string]rotation.Source
 	// Alerts reads an incident's first alert (its details and links) for
 	// its trigger (PAGERDUTY_API_TOKEN). Nil: only what the webhook
 	// carried. AlertTimeout bounds the read; zero: DefaultAlertTimeout.
@@ -234,6 +238,8 @@ func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out O
 		return h.writeBack(ctx, r, job)
 	case RouteDestination:
 		return h.route(ctx, r, job)
+	case NotifyDestination:
+		return h.notify(ctx, r, job)
 	}
 	d, ok := h.dests[job.Destination]
 	if !ok {

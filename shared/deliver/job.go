@@ -115,7 +115,8 @@ func (j Job) check() error {
 	switch {
 	case j.Destination == "" || j.Key == "" || (j.Event == nil) == (j.Text == ""):
 		return fmt.Errorf("%w: needs a destination, a key, and an event or a text", ErrMalformed)
-	case j.Event != nil && (j.Event.Kind == "" || j.Event.Incident.ID == ""):
+	case j.Event != nil && (j.Event.Kind == "" || j.Event.Incident.ID == "" && j.Event.Kind != incident.JobReported):
+		// A job report may name no incident (or one pd2chat does not know).
 		return fmt.Errorf("%w: the event has no kind or no incident id", ErrMalformed)
 	}
 	return nil

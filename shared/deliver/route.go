@@ -8,6 +8,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/queue"
 	"github.com/pd2chat/pd2chat/shared/routing"
+	"github.com/pd2chat/pd2chat/shared/state"
 )
 
 // RouteDestination is the queue destination of the events to route
@@ -99,5 +100,63 @@ func (h *Handler) routeText(ctx context.Context, r queue.Received, job Job) Outc
 	if err := h.cfg.Requeue.Send(ctx, msgs...); err != nil {
 		return h.retry(r, "delivery queue: "+err.Error())
 	}
+	return Outcome{Verdict: Done}
+}
+
+// NotifyDestination is the queue destination of the operations job
+// reports (/notify, package notify): the deliver step finds the incident
+// the report names and sends it on to that incident's destinations, or to
+// the on-call channel when it names none or one pd2chat does not know.
+const NotifyDestination = "notify"
+
+// notify sends a job report on: to its incident's destinations (its
+// route's, else the alert destinations), where it is posted in the
+// incident's thread; or, without an incident pd2chat knows, to the
+// on-call destinations, saying so. The messages keep the report's key.
+func (h *Handler) notify(ctx context.Context, r queue.Received, job Job) Outcome {
+	if job.Event == nil || job.Event.Job == nil || h.cfg.Requeue == nil {
+		return Outcome{Verdict: DeadLetter, Reason: "a job report without its job, or no queue to send it on"}
+	}
+	ev := *job.Event
+	dests := h.cfg.OnCallDestinations
+	if n := ev.Incident.Number; n > 0 {
+		id, found, err := h.cfg.State.IncidentID(ctx, n)
+		var inc state.Incident
+		if err == nil && found {
+			inc, found, err = h.cfg.State.Incident(ctx, id)
+		}
+		switch {
+		case err != nil && storeDown(err):
+			return h.retry(r, "state store: "+err.Error())
+		case err != nil:
+			return Outcome{Verdict: DeadLetter, Reason: "state store refused it: " + err.Error()}
+		case found:
+			ev.Incident = incident.Incident{ID: inc.ID, Number: inc.Number, Title: inc.Title, URL: inc.URL,
+				Service: incident.Service{Name: inc.Service}, Urgency: inc.Urgency, Priority: inc.Priority}
+			dests = h.cfg.AlertDestinations
+			if rt, ok := routing.ByText(h.cfg.Routes, inc.Route); ok {
+				dests = rt.Destinations
+			}
+		default:
+			j := *ev.Job
+			j.Unknown = n
+			ev.Job, ev.Incident = &j, incident.Incident{}
+		}
+	}
+	var msgs []queue.Message
+	for _, dest := range dests {
+		m, err := Job{Destination: dest, Key: job.Key, ReceivedAt: job.ReceivedAt, Event: &ev}.Message()
+		if err != nil {
+			return Outcome{Verdict: DeadLetter, Reason: err.Error()}
+		}
+		msgs = append(msgs, m)
+	}
+	if len(msgs) == 0 {
+		return Outcome{Verdict: DeadLetter, Reason: "no destination for the job report (ALERT_DESTINATIONS, REMINDER_DESTINATIONS)"}
+	}
+	if err := h.cfg.Requeue.Send(ctx, msgs...); err != nil {
+		return h.retry(r, "delivery queue: "+err.Error())
+	}
+	h.cfg.Log.Info("job report sent on", "key", job.Key, "incident_id", ev.Incident.ID, "destinations", dests)
 	return Outcome{Verdict: Done}
 }

@@ -596,6 +596,10 @@ func (passStore) Incident(context.Context, string) (state.Incident, bool, error)
 	return state.Incident{}, false, nil
 }
 func (passStore) SetThread(_ context.Context, _, _, ref string) (string, error) { return ref, nil }
+func (passStore) IndexNumber(context.Context, int, string) error                { return nil }
+func (passStore) IncidentID(context.Context, int) (string, bool, error) {
+	return "", false, nil
+}
 func (passStore) RecordSighting(context.Context, string, string, time.Time) (state.Sighting, error) {
 	return state.Sighting{}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/config"
 	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/fanout"
+	"github.com/pd2chat/pd2chat/shared/notify"
 	"github.com/pd2chat/pd2chat/shared/oncallfeed"
 	"github.com/pd2chat/pd2chat/shared/presence"
 	"github.com/pd2chat/pd2chat/shared/queue"
@@ -75,6 +76,16 @@ func alerts(cfg config.Config) deliver.AlertSource {
 		return nil
 	}
 	return alertdetails.New(cfg.PagerDutyAPIToken.Reveal(), cfg.PagerDutyAPIURL, HTTPClient())
+}
+
+// Notify is the operations job reports' endpoint of NOTIFY_SECRET
+// (package notify), queuing on q; nil when NOTIFY_SECRET is not set.
+func Notify(cfg config.Config, q queue.Sender, log *slog.Logger) *notify.Handler {
+	var secrets []string
+	for _, s := range cfg.NotifySecrets {
+		secrets = append(secrets, s.Reveal())
+	}
+	return notify.New(notify.Config{Secrets: secrets, Queue: q, Log: log})
 }
 
 // Feed is the on-call calendar feed of ICAL_TOKEN (package oncallfeed),

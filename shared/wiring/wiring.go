@@ -281,20 +281,22 @@ func Deliver(ctx context.Context, cfg config.Config, store state.Store, requeue 
 	}
 	wg.Wait()
 	return deliver.New(deliver.Config{
-		Destinations: dests,
-		Calendar:     Calendar(cfg),
-		Rotation:     src,
-		State:        store,
-		Log:          log,
-		RetryFor:     cfg.DeliveryRetryFor,
-		Fallback:     notifier,
-		Interactive:  cfg.AnswersInChat(),
-		MentionOn:    cfg.MentionOn,
-		Alerts:       alerts(cfg),
-		Routes:       cfg.Routes,
-		Requeue:      requeue,
-		Rotations:    rotations,
-		WriteBack:    writeBack(cfg),
+		Destinations:       dests,
+		Calendar:           Calendar(cfg),
+		Rotation:           src,
+		State:              store,
+		Log:                log,
+		RetryFor:           cfg.DeliveryRetryFor,
+		Fallback:           notifier,
+		Interactive:        cfg.AnswersInChat(),
+		MentionOn:          cfg.MentionOn,
+		Alerts:             alerts(cfg),
+		Routes:             cfg.Routes,
+		Requeue:            requeue,
+		Rotations:          rotations,
+		AlertDestinations:  names(cfg.AlertDestinations),
+		OnCallDestinations: names(cfg.ReminderDestinations),
+		WriteBack:          writeBack(cfg),
 	}), nil
 }
 
@@ -381,4 +383,13 @@ func dynamoClient(ctx context.Context, cfg config.Config) (*awsdynamodb.Client, 
 			o.BaseEndpoint = &cfg.DynamoDBEndpoint
 		}
 	}), nil
+}
+
+// names are the destinations as the queue names them ("slack:C0123").
+func names(ds []config.Destination) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.String()
+	}
+	return out
 }
