@@ -466,8 +466,24 @@ func newAPI(stack awscdk.Stack, webhook awslambda.Function) awsapigatewayv2.Http
 				"only to a request carrying ?token= equal to ICAL_TOKEN from the secret (constant-time compare; 404 otherwise), and the access log omits the query."),
 		}}, jsii.Bool(false))
 	}
+	// Operations jobs' reports (NOTIFY_SECRET in the secret; 401/403 without
+	// a good signature).
+	for _, r := range *api.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		Path:        jsii.String(notifyRoutePath),
+		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
+		Integration: integration,
+	}) {
+		cdknag.NagSuppressions_AddResourceSuppressions(r.Node().DefaultChild(), &[]*cdknag.NagPackSuppression{{
+			Id: jsii.String("AwsSolutions-APIG4"),
+			Reason: jsii.String("CI jobs report to /notify with an HMAC-SHA256 X-Pd2chat-Signature of the body under NOTIFY_SECRET from the secret, " +
+				"verified by the function in constant time (401 without a signature, 403 with a wrong one), as PagerDuty's deliveries are."),
+		}}, jsii.Bool(false))
+	}
 	return api
 }
+
+// notifyRoutePath takes the operations jobs' reports (package notify).
+const notifyRoutePath = "/notify"
 
 // feedRoutePath is the on-call calendar feed (package oncallfeed).
 const feedRoutePath = "/oncall.ics"

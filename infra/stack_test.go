@@ -300,8 +300,10 @@ func TestWebhookAPI(t *testing.T) {
 	_, feed := s.one(t, "AWS::ApiGatewayV2::Route", "ApiGEToncallics")
 	equal(t, "feed route key", feed.Properties["RouteKey"], "GET /oncall.ics")
 	equal(t, "feed route target", feed.Properties["Target"], map[string]any{"Fn::Join": []any{"", []any{"integrations/", ref(integrationID)}}})
-	if n := len(s.ofType("AWS::ApiGatewayV2::Route")); n != 5 {
-		t.Errorf("%d routes, want 5: /pagerduty, the Slack app's three and the calendar feed", n)
+	_, notify := s.one(t, "AWS::ApiGatewayV2::Route", "ApiPOSTnotify")
+	equal(t, "notify route key", notify.Properties["RouteKey"], "POST /notify")
+	if n := len(s.ofType("AWS::ApiGatewayV2::Route")); n != 6 {
+		t.Errorf("%d routes, want 6: /pagerduty, the Slack app's three, the calendar feed and /notify", n)
 	}
 	equal(t, "route target", route.Properties["Target"], map[string]any{"Fn::Join": []any{"", []any{"integrations/", ref(integrationID)}}})
 	equal(t, "route authorization", route.Properties["AuthorizationType"], "NONE")
@@ -801,6 +803,7 @@ func TestNag(t *testing.T) {
 	}
 	want := []string{
 		"AwsSolutions-APIG4 on ApiGEToncallics",
+		"AwsSolutions-APIG4 on ApiPOSTnotify",
 		"AwsSolutions-APIG4 on ApiPOSTpagerduty",
 		"AwsSolutions-APIG4 on ApiPOSTslackcommands",
 		"AwsSolutions-APIG4 on ApiPOSTslackevents",
