@@ -18,8 +18,9 @@ type App struct {
 	client *slackapi.Client
 	token  string
 
-	mu    sync.Mutex
-	botID string // pd2chat's own bot ID (auth.test), once known
+	mu     sync.Mutex
+	botID  string // pd2chat's own bot ID (auth.test), once known
+	botUID string // and its user ID
 }
 
 // NewApp returns an App with o's token, API URL and HTTP client (o.Channel
@@ -78,12 +79,33 @@ func (a *App) bot(ctx context.Context) (string, error) {
 	if a.botID != "" {
 		return a.botID, nil
 	}
+	if err := a.authTest(ctx); err != nil {
+		return "", err
+	}
+	return a.botID, nil
+}
+
+// botUser is pd2chat's own bot user ID (auth.test, asked once).
+func (a *App) botUser(ctx context.Context) (string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.botUID != "" {
+		return a.botUID, nil
+	}
+	if err := a.authTest(ctx); err != nil {
+		return "", err
+	}
+	return a.botUID, nil
+}
+
+// authTest fills botID and botUser; a.mu is held.
+func (a *App) authTest(ctx context.Context) error {
 	resp, err := a.client.AuthTestContext(ctx)
 	if err != nil {
-		return "", chat.Redact(fmt.Errorf("slack: auth.test: %w", classify(err)), a.token)
+		return chat.Redact(fmt.Errorf("slack: auth.test: %w", classify(err)), a.token)
 	}
-	a.botID = resp.BotID
-	return a.botID, nil
+	a.botID, a.botUID = resp.BotID, resp.UserID
+	return nil
 }
 
 // OpenView opens a modal for the user whose interaction carried triggerID

@@ -64,6 +64,7 @@ type Server struct {
 	users      func(email string) string
 	groups     map[string][]string // user group → member IDs
 	topics     map[string]string   // channel → topic
+	channels   []Channel           // created by conversations.create
 	seq        int
 	// inProcess: no socket; Client calls ServeHTTP in process.
 	inProcess bool
@@ -263,6 +264,44 @@ func (s *Server) serveOwn(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"ok": true, "channel": map[string]any{
 			"id": ch, "is_member": true, "is_archived": false, "topic": map[string]any{"value": topic},
 		}})
+	case "/api/conversations.create":
+		name := f.Get("name")
+		s.mu.Lock()
+		taken := false
+		for _, c := range s.channels {
+			taken = taken || c.Name == name
+		}
+		var id string
+		if !taken {
+			id = "CMAJ" + strconv.Itoa(len(s.channels)+1)
+			s.channels = append(s.channels, Channel{ID: id, Name: name, Creator: "U0BOT"})
+		}
+		s.mu.Unlock()
+		if taken {
+			writeJSON(w, map[string]any{"ok": false, "error": "name_taken"})
+			return
+		}
+		writeJSON(w, map[string]any{"ok": true, "channel": map[string]any{"id": id, "name": name, "creator": "U0BOT", "is_channel": true}})
+	case "/api/conversations.list":
+		s.mu.Lock()
+		var list []map[string]any
+		for _, c := range s.channels {
+			list = append(list, map[string]any{"id": c.ID, "name": c.Name, "creator": c.Creator, "is_archived": c.Archived})
+		}
+		s.mu.Unlock()
+		writeJSON(w, map[string]any{"ok": true, "channels": list, "response_metadata": map[string]string{"next_cursor": ""}})
+	case "/api/conversations.invite":
+		s.edit(f.Get("channel"), func(c *Channel) { c.Invited = append(c.Invited, strings.Split(f.Get("users"), ",")...) })
+		writeJSON(w, map[string]any{"ok": true, "channel": map[string]any{"id": f.Get("channel")}})
+	case "/api/bookmarks.add":
+		s.edit(f.Get("channel_id"), func(c *Channel) { c.Bookmarks = append(c.Bookmarks, f.Get("title")+" → "+f.Get("link")) })
+		writeJSON(w, map[string]any{"ok": true, "bookmark": map[string]any{"id": "Bk1", "title": f.Get("title"), "link": f.Get("link")}})
+	case "/api/pins.add":
+		s.edit(f.Get("channel"), func(c *Channel) { c.Pins = append(c.Pins, f.Get("timestamp")) })
+		writeJSON(w, map[string]any{"ok": true})
+	case "/api/conversations.archive":
+		s.edit(f.Get("channel"), func(c *Channel) { c.Archived = true })
+		writeJSON(w, map[string]any{"ok": true})
 	case "/api/conversations.setTopic":
 		ch, topic := f.Get("channel"), f.Get("topic")
 		s.mu.Lock()
@@ -317,6 +356,41 @@ func metadataKey(raw string) string {
 
 func writeJSON(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Channel is a channel created through conversations.create, with what
+// was done to it.
+type Channel struct {
+	ID, Name, Creator string
+	Invited           []string
+	Bookmarks         []string // "title → link"
+	Pins              []string // message timestamps
+	Archived          bool
+}
+
+// edit changes created channel id, if any.
+func (s *Server) edit(id string, f func(*Channel)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.channels {
+		if s.channels[i].ID == id {
+			f(&s.channels[i])
+		}
+	}
+}
+
+// Channels are the channels created, in order.
+func (s *Server) Channels() []Channel {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Channel(nil), s.channels...)
+}
+
+// AddChannel makes a channel exist, as someone else created it.
+func (s *Server) AddChannel(id, name, creator string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.channels = append(s.channels, Channel{ID: id, Name: name, Creator: creator})
 }
 
 // SetGroup creates user group id with members (usergroups.users.list

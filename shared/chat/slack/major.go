@@ -1,0 +1,123 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/pd2chat/pd2chat/shared/chat"
+)
+
+// ErrNameTaken is CreateChannel's answer when a channel has the name.
+var ErrNameTaken = errors.New("slack: name_taken")
+
+// CreateChannel creates a public channel named name
+// (conversations.create, bot scope channels:manage) and returns its ID;
+// ErrNameTaken when the name is in use.
+func (a *App) CreateChannel(ctx context.Context, name string) (string, error) {
+	ch, err := a.client.CreateConversationContext(ctx, slackapi.CreateConversationParams{ChannelName: name})
+	if err != nil {
+		var apiErr slackapi.SlackErrorResponse
+		if errors.As(err, &apiErr) && apiErr.Err == "name_taken" {
+			return "", ErrNameTaken
+		}
+		return "", chat.Redact(fmt.Errorf("slack: conversations.create %s: %w", name, classify(err)), a.token)
+	}
+	return ch.ID, nil
+}
+
+// OwnChannel is the ID of the public channel named name that pd2chat's
+// bot created (conversations.list, bot scope channels:read; at most 20
+// pages of 1,000), and whether there is one: a channel it created before
+// a crash, found again instead of made twice.
+func (a *App) OwnChannel(ctx context.Context, name string) (string, bool, error) {
+	me, err := a.botUser(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	params := &slackapi.GetConversationsParameters{Types: []string{"public_channel"}, Limit: 1000, ExcludeArchived: true}
+	for range 20 {
+		chans, next, err := a.client.GetConversationsContext(ctx, params)
+		if err != nil {
+			return "", false, chat.Redact(fmt.Errorf("slack: conversations.list: %w", classify(err)), a.token)
+		}
+		for _, c := range chans {
+			if c.Name == name {
+				return c.ID, c.Creator == me, nil
+			}
+		}
+		if next == "" {
+			break
+		}
+		params.Cursor = next
+	}
+	return "", false, nil
+}
+
+// Invite adds users to channel (conversations.invite, bot scope
+// channels:manage); people already there are no error.
+func (a *App) Invite(ctx context.Context, channel string, users []string) error {
+	if len(users) == 0 {
+		return nil
+	}
+	if _, err := a.client.InviteUsersToConversationContext(ctx, channel, users...); err != nil {
+		var apiErr slackapi.SlackErrorResponse
+		if errors.As(err, &apiErr) && (apiErr.Err == "already_in_channel" || apiErr.Err == "cant_invite_self") {
+			return nil
+		}
+		return chat.Redact(fmt.Errorf("slack: conversations.invite %s: %w", channel, classify(err)), a.token)
+	}
+	return nil
+}
+
+// Bookmark adds a link to channel's bookmarks bar (bookmarks.add, bot
+// scope bookmarks:write).
+func (a *App) Bookmark(ctx context.Context, channel, title, link string) error {
+	if _, err := a.client.AddBookmarkContext(ctx, channel, slackapi.AddBookmarkParameters{Title: title, Type: "link", Link: link}); err != nil {
+		return chat.Redact(fmt.Errorf("slack: bookmarks.add %s: %w", channel, classify(err)), a.token)
+	}
+	return nil
+}
+
+// Say posts text in channel, in the thread of thread when it is not empty
+// (chat.postMessage), and returns the message's ts. The text is posted as
+// is (rendered and escaped by package message).
+func (a *App) Say(ctx context.Context, channel, thread, text string) (string, error) {
+	opts := []slackapi.MsgOption{slackapi.MsgOptionText(text, false)}
+	if thread != "" {
+		opts = append(opts, slackapi.MsgOptionTS(thread))
+	}
+	_, ts, err := a.client.PostMessageContext(ctx, channel, opts...)
+	if err != nil {
+		return "", chat.Redact(fmt.Errorf("slack: post to %s: %w", channel, classify(err)), a.token)
+	}
+	return ts, nil
+}
+
+// Pin pins message ts in channel (pins.add, bot scope pins:write).
+func (a *App) Pin(ctx context.Context, channel, ts string) error {
+	if err := a.client.AddPinContext(ctx, channel, slackapi.ItemRef{Channel: channel, Timestamp: ts}); err != nil {
+		var apiErr slackapi.SlackErrorResponse
+		if errors.As(err, &apiErr) && apiErr.Err == "already_pinned" {
+			return nil
+		}
+		return chat.Redact(fmt.Errorf("slack: pins.add %s: %w", channel, classify(err)), a.token)
+	}
+	return nil
+}
+
+// Archive archives channel (conversations.archive, bot scope
+// channels:manage); an archived one is no error.
+func (a *App) Archive(ctx context.Context, channel string) error {
+	if err := a.client.ArchiveConversationContext(ctx, channel); err != nil {
+		var apiErr slackapi.SlackErrorResponse
+		if errors.As(err, &apiErr) && strings.Contains(apiErr.Err, "already_archived") {
+			return nil
+		}
+		return chat.Redact(fmt.Errorf("slack: conversations.archive %s: %w", channel, classify(err)), a.token)
+	}
+	return nil
+}

@@ -1,0 +1,342 @@
+// Package major gives a major incident its own Slack channel, the way
+// teams that run incidents with the Incident Commander model (PagerDuty's
+// incident response guide) do it by hand: when an incident is triggered
+// with, or raised to, a priority of MAJOR_PRIORITIES (default P1, P2),
+// pd2chat creates #inc-<number>-<slug of the title>, invites the on-call
+// pair, whoever answered in chat and the members whose role includes
+// "major", sets the channel's topic and bookmarks to the incident (and
+// the meeting's link, MAJOR_MEETING_URL), and posts the channel in the
+// alert's thread and in MAJOR_ANNOUNCE_CHANNEL, where the rest of the
+// company watches. From then on the incident's status updates and the
+// operations jobs reported for it (/notify) are posted in the channel too.
+//
+// It runs in the deliver step, on the delivery queue's "major"
+// destination, which gets every event of the incident in order (one
+// group per incident). A redelivered event, or two at once, make one
+// channel: the channel is recorded with the incident (the store's first
+// writer wins) and a channel pd2chat's own bot created before a crash is
+// found again by its name instead of made twice.
+package major
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/pd2chat/pd2chat/shared/chat/slack"
+	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/locale"
+	"github.com/pd2chat/pd2chat/shared/message"
+	"github.com/pd2chat/pd2chat/shared/rotation"
+	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/workday"
+)
+
+// Slack is what a major incident asks of Slack; slack.App is one.
+type Slack interface {
+	CreateChannel(ctx context.Context, name string) (string, error)
+	OwnChannel(ctx context.Context, name string) (id string, ours bool, err error)
+	Invite(ctx context.Context, channel string, users []string) error
+	SetTopic(ctx context.Context, channel, topic string) error
+	Bookmark(ctx context.Context, channel, title, link string) error
+	Say(ctx context.Context, channel, thread, text string) (string, error)
+}
+
+// Store is what it asks of the state store.
+type Store interface {
+	Incident(ctx context.Context, id string) (state.Incident, bool, error)
+	SetThread(ctx context.Context, id, dest, ref string) (string, error)
+}
+
+// Thread keys of the incident record (state.Incident.Threads) that hold
+// its major channel and whether the channel was set up.
+const (
+	ChannelKey = "major"
+	SetUpKey   = "major:setup"
+)
+
+// DefaultPriorities are MAJOR_PRIORITIES' default.
+var DefaultPriorities = []string{"P1", "P2"}
+
+// Config wires Handle.
+type Config struct {
+	Slack Slack
+	Store Store
+	// Priorities make an incident major (MAJOR_PRIORITIES).
+	Priorities []string
+	// AlertDestination is the Slack alert destination ("slack:C0123")
+	// whose thread of the incident gets the channel's link.
+	AlertDestination string
+	// Announce is the channel told of every major incident
+	// (MAJOR_ANNOUNCE_CHANNEL); "" for none.
+	Announce string
+	// MeetingURL is the conference bridge's link (MAJOR_MEETING_URL); ""
+	// for none.
+	MeetingURL string
+	Calendar   *workday.Calendar
+	Rotation   rotation.Source
+	Language   locale.Language
+	Log        *slog.Logger
+	Now        func() time.Time
+}
+
+// Enabled reports whether major incidents get channels.
+func (c Config) Enabled() bool { return c.Slack != nil && c.Store != nil }
+
+// Handle takes one event of an incident: it makes the incident major when
+// the event raises it to a major priority, and posts in its channel what
+// belongs there. An error is the store's or Slack's, classified as they
+// classify them (chat.IsTemporary, state.ErrUnavailable).
+func (c Config) Handle(ctx context.Context, ev incident.Event) error {
+	if ev.Incident.ID == "" {
+		return nil
+	}
+	inc, _, err := c.Store.Incident(ctx, ev.Incident.ID)
+	if err != nil {
+		return err
+	}
+	ch := inc.Threads[ChannelKey]
+	if ch == "" && c.raises(ev, inc) {
+		if ch, err = c.open(ctx, ev, inc); err != nil {
+			return err
+		}
+		inc, _, _ = c.Store.Incident(ctx, ev.Incident.ID)
+	}
+	if ch == "" {
+		return nil
+	}
+	if inc.Threads[SetUpKey] == "" {
+		if err := c.setUp(ctx, ch, ev, inc); err != nil {
+			return err
+		}
+	}
+	return c.relay(ctx, ch, ev, inc)
+}
+
+// raises reports whether ev makes its incident major: a trigger, a
+// reopening or a priority change to one of Priorities.
+func (c Config) raises(ev incident.Event, inc state.Incident) bool {
+	switch ev.Kind {
+	case incident.Triggered, incident.PriorityUpdated, incident.Reopened:
+	default:
+		return false
+	}
+	p := strings.TrimSpace(ev.Incident.Priority)
+	if p == "" && ev.Kind != incident.PriorityUpdated {
+		p = inc.Priority
+	}
+	return p != "" && slices.ContainsFunc(c.Priorities, func(q string) bool { return strings.EqualFold(q, p) })
+}
+
+// open creates the incident's channel, or finds the one created before,
+// and records it; the channel recorded first wins.
+func (c Config) open(ctx context.Context, ev incident.Event, inc state.Incident) (string, error) {
+	number := cmpInt(ev.Incident.Number, inc.Number)
+	title := cmpStr(ev.Incident.Title, inc.Title)
+	base := ChannelName(number, title, ev.Incident.ID)
+	var id string
+	for i := 1; i <= 5 && id == ""; i++ {
+		name := base
+		if i > 1 {
+			name = base + "-" + strconv.Itoa(i)
+		}
+		got, err := c.Slack.CreateChannel(ctx, name)
+		switch {
+		case err == nil:
+			id = got
+		case errors.Is(err, slack.ErrNameTaken):
+			own, ours, ferr := c.Slack.OwnChannel(ctx, name)
+			if ferr != nil {
+				return "", ferr
+			}
+			if ours {
+				id = own // made before a crash, or by a concurrent run
+			}
+		default:
+			return "", err
+		}
+	}
+	if id == "" {
+		return "", fmt.Errorf("major: no free channel name for %s (%s and 4 more are taken)", ev.Incident.ID, base)
+	}
+	stored, err := c.Store.SetThread(ctx, ev.Incident.ID, ChannelKey, id)
+	if err != nil {
+		return "", err
+	}
+	if stored != id {
+		c.log().Warn("major: another run recorded the incident's channel first", "incident_id", ev.Incident.ID, "kept", stored, "spare", id)
+	}
+	return stored, nil
+}
+
+// setUp invites the people, sets the topic and bookmarks, and tells the
+// alert's thread and the announcement channel; then it records that it
+// did (a failure before that runs it again: invites and the topic are
+// idempotent, a bookmark or a post may repeat).
+func (c Config) setUp(ctx context.Context, ch string, ev incident.Event, inc state.Incident) error {
+	l := c.Language
+	number, title, url := cmpInt(ev.Incident.Number, inc.Number), cmpStr(ev.Incident.Title, inc.Title), cmpStr(ev.Incident.URL, inc.URL)
+	if err := c.Slack.Invite(ctx, ch, c.people(ctx, inc)); err != nil {
+		return err
+	}
+	topic := l.T("major.topic", "Number", number, "Title", oneLine(title, 120), "URL", url)
+	if c.MeetingURL != "" {
+		topic += " | " + l.T("major.bridge") + ": " + c.MeetingURL
+	}
+	if err := c.Slack.SetTopic(ctx, ch, clip(topic, 250)); err != nil {
+		return err
+	}
+	for _, b := range []struct{ title, link string }{{"PagerDuty #" + strconv.Itoa(number), url}, {l.T("major.bridge"), c.MeetingURL}} {
+		if strings.HasPrefix(b.link, "https://") || strings.HasPrefix(b.link, "http://") {
+			if err := c.Slack.Bookmark(ctx, ch, b.title, b.link); err != nil {
+				return err
+			}
+		}
+	}
+	ref := message.Render(message.Slack.In(l), message.Input{Event: incident.Event{Kind: ev.Kind, Incident: incident.Incident{
+		ID: ev.Incident.ID, Number: number, Title: title, URL: url, Priority: cmpStr(ev.Incident.Priority, inc.Priority)}}})
+	if _, err := c.Slack.Say(ctx, ch, "", l.T("major.welcome", "Incident", firstLine(ref))); err != nil {
+		return err
+	}
+	link := l.T("major.announce", "Channel", "<#"+ch+">", "Incident", firstLine(ref))
+	if thread := inc.Threads[c.AlertDestination]; thread != "" {
+		if _, err := c.Slack.Say(ctx, strings.TrimPrefix(c.AlertDestination, "slack:"), thread, link); err != nil {
+			return err
+		}
+	}
+	if c.Announce != "" {
+		if _, err := c.Slack.Say(ctx, c.Announce, "", link); err != nil {
+			return err
+		}
+	}
+	_, err := c.Store.SetThread(ctx, ev.Incident.ID, SetUpKey, "done")
+	return err
+}
+
+// relay posts in the channel what belongs there: status updates, notes,
+// job reports, the resolution.
+func (c Config) relay(ctx context.Context, ch string, ev incident.Event, inc state.Incident) error {
+	switch ev.Kind {
+	case incident.StatusUpdatePublished, incident.Annotated, incident.NotedInChat, incident.JobReported,
+		incident.Acknowledged, incident.Taken, incident.Escalated, incident.Resolved, incident.ResolvedInChat, incident.PriorityUpdated:
+	default:
+		return nil
+	}
+	ev.Incident.Number = cmpInt(ev.Incident.Number, inc.Number)
+	ev.Incident.Title = cmpStr(ev.Incident.Title, inc.Title)
+	ev.Incident.URL = cmpStr(ev.Incident.URL, inc.URL)
+	_, err := c.Slack.Say(ctx, ch, "", message.Render(message.Slack.In(c.Language), message.Input{Event: ev, Tag: message.Tag(ev.Incident.Number)}))
+	return err
+}
+
+// people are the Slack users invited: the day's on-call people, the
+// members whose role includes "major", and the members who answered in
+// chat (steps Taken, by their sheet names).
+func (c Config) people(ctx context.Context, inc state.Incident) []string {
+	if c.Rotation == nil {
+		return nil
+	}
+	roster, err := c.Rotation.Roster(ctx)
+	if err != nil {
+		c.log().Warn("major: the sheet cannot be read; nobody invited from it", "error", err.Error())
+		return nil
+	}
+	var ids []string
+	add := func(m rotation.Member) {
+		if rotation.ValidSlackUserID(m.Slack) && !slices.Contains(ids, m.Slack) {
+			ids = append(ids, m.Slack)
+		}
+	}
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
+	}
+	loc := time.UTC
+	if c.Calendar != nil {
+		loc = c.Calendar.Location()
+	}
+	for _, m := range roster.OnCall(rotation.DateOf(now().In(loc))) {
+		add(m)
+	}
+	for _, m := range roster.Members() {
+		if m.HasRole("major") {
+			add(m)
+		}
+	}
+	for _, st := range inc.Steps {
+		if st.Kind == incident.Taken {
+			if m, ok := roster.Member(st.Agent); ok {
+				add(m)
+			}
+		}
+	}
+	return ids
+}
+
+func (c Config) log() *slog.Logger {
+	if c.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return c.Log
+}
+
+// ChannelName is the major channel's name: "inc-<number>-<slug>", the
+// slug the title's ASCII letters and digits in lower case, joined by "-"
+// (a Japanese title has none: "inc-1234"), within Slack's 80 characters
+// less room for a suffix; without a number, the incident's id.
+func ChannelName(number int, title, id string) string {
+	name := "inc-" + strconv.Itoa(number)
+	if number <= 0 {
+		name = "inc-" + strings.ToLower(id)
+	}
+	var words []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(title), func(r rune) bool {
+		return r > unicode.MaxASCII || !(unicode.IsLetter(r) || unicode.IsDigit(r))
+	}) {
+		words = append(words, w)
+	}
+	slug := strings.Join(words, "-")
+	if slug != "" {
+		name += "-" + slug
+	}
+	if len(name) > 70 {
+		name = strings.TrimRight(name[:70], "-")
+	}
+	return name
+}
+
+func cmpInt(a, b int) int {
+	if a != 0 {
+		return a
+	}
+	return b
+}
+
+func cmpStr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func oneLine(s string, max int) string {
+	return clip(strings.Join(strings.Fields(strings.NewReplacer("<", "‹", ">", "›", "&", "＆").Replace(s)), " "), max)
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,172 @@
+package major_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pd2chat/pd2chat/shared/chat/slack"
+	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/major"
+	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
+	"github.com/pd2chat/pd2chat/shared/state/memory"
+	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
+	"github.com/pd2chat/pd2chat/shared/workday"
+)
+
+var tokyo, _ = time.LoadLocation("Asia/Tokyo")
+
+type rig struct {
+	slack *fakeslack.Server
+	store *memory.Store
+	cfg   major.Config
+}
+
+func newRig(t *testing.T) *rig {
+	fake := fakeslack.New(t)
+	store := memory.New()
+	hours, _ := workday.ParseHours("Mon-Fri 10:00-17:00")
+	return &rig{slack: fake, store: store, cfg: major.Config{
+		Slack: slack.NewApp(slack.Options{Token: "xoxb-t", APIURL: fake.APIURL(), HTTPClient: fake.Client()}),
+		Store: store, Priorities: major.DefaultPriorities, AlertDestination: "slack:C0ALERTS", Announce: "C0ANNOUNCE",
+		MeetingURL: "https://meet.example.com/inc", Calendar: workday.New(tokyo, hours, workday.JP()),
+		Rotation: csvfile.New("../../testdata/sheet"), Now: func() time.Time { return time.Date(2026, 11, 20, 11, 0, 0, 0, tokyo) },
+	}}
+}
+
+func (r *rig) event(t *testing.T, kind incident.Kind, priority string) incident.Event {
+	ev := incident.Event{ID: "e-" + string(kind) + priority, Kind: kind, OccurredAt: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC),
+		Incident: incident.Incident{ID: "Q1ABC", Number: 1234, Title: "Checkout API: 5xx rate above 5%", Priority: priority,
+			URL: "https://acme.pagerduty.com/incidents/Q1ABC"}}
+	if _, err := r.store.Record(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+// TestP1TriggerOpensOneChannel: a P1 trigger makes one channel, however
+// often it is delivered, and sets it up: invites, topic, bookmarks, the
+// alert's thread and the announcement channel told.
+func TestP1TriggerOpensOneChannel(t *testing.T) {
+	r := newRig(t)
+	if _, err := r.store.SetThread(context.Background(), "Q1ABC", "slack:C0ALERTS", "1763604900.000100"); err != nil {
+		t.Fatal(err)
+	}
+	ev := r.event(t, incident.Triggered, "P1")
+	var wg sync.WaitGroup
+	for range 3 { // a redelivery, and two at once
+		wg.Go(func() {
+			if err := r.cfg.Handle(context.Background(), ev); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	chans := r.slack.Channels()
+	if len(chans) != 1 || chans[0].Name != "inc-1234-checkout-api-5xx-rate-above-5" {
+		t.Fatalf("channels %+v", chans)
+	}
+	c := chans[0]
+	if !strings.Contains(strings.Join(c.Invited, ","), "U01TAKAHASH") || !strings.Contains(strings.Join(c.Invited, ","), "U01TANAKA01") {
+		t.Errorf("invited %v", c.Invited)
+	}
+	if !strings.Contains(strings.Join(c.Bookmarks, "|"), "PagerDuty #1234 → https://acme.pagerduty.com/incidents/Q1ABC") ||
+		!strings.Contains(strings.Join(c.Bookmarks, "|"), "Bridge → https://meet.example.com/inc") {
+		t.Errorf("bookmarks %v", c.Bookmarks)
+	}
+	if got := r.slack.Topic(c.ID); !strings.HasPrefix(got, "Major incident 1234: Checkout API: 5xx rate above 5%") {
+		t.Errorf("topic %q", got)
+	}
+	var inThread, announced bool
+	for _, p := range r.slack.Posts() {
+		if p.Channel == "C0ALERTS" && p.ThreadTS == "1763604900.000100" && strings.Contains(p.Text, "<#"+c.ID+">") {
+			inThread = true
+		}
+		if p.Channel == "C0ANNOUNCE" && strings.Contains(p.Text, "<#"+c.ID+">") {
+			announced = true
+		}
+	}
+	if !inThread || !announced {
+		t.Errorf("thread %v, announcement %v: %+v", inThread, announced, r.slack.Posts())
+	}
+}
+
+// TestPriorityRaise: a P3 trigger makes no channel; raising it to P2 does;
+// then a status update is posted in the channel.
+func TestPriorityRaise(t *testing.T) {
+	r := newRig(t)
+	for _, ev := range []incident.Event{r.event(t, incident.Triggered, "P3"), r.event(t, incident.Annotated, "")} {
+		if err := r.cfg.Handle(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(r.slack.Channels()); n != 0 {
+		t.Fatalf("%d channels for a P3", n)
+	}
+	raise := r.event(t, incident.PriorityUpdated, "P2")
+	status := r.event(t, incident.StatusUpdatePublished, "")
+	status.Note = "Rolled back the release; error rate falling."
+	for _, ev := range []incident.Event{raise, raise, status} {
+		if err := r.cfg.Handle(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	chans := r.slack.Channels()
+	if len(chans) != 1 {
+		t.Fatalf("%d channels", len(chans))
+	}
+	found := false
+	for _, p := range r.slack.Posts() {
+		found = found || (p.Channel == chans[0].ID && strings.Contains(p.Text, "Rolled back the release"))
+	}
+	if !found {
+		t.Errorf("the status update is not in the channel: %+v", r.slack.Posts())
+	}
+}
+
+// TestNameTaken: a name someone else's channel has gets a suffix; the
+// bot's own channel of that name (made before a crash) is taken back.
+func TestNameTaken(t *testing.T) {
+	r := newRig(t)
+	r.slack.AddChannel("COTHER", "inc-1234-checkout-api-5xx-rate-above-5", "U0SOMEONE")
+	if err := r.cfg.Handle(context.Background(), r.event(t, incident.Triggered, "P1")); err != nil {
+		t.Fatal(err)
+	}
+	chans := r.slack.Channels()
+	if len(chans) != 2 || chans[1].Name != "inc-1234-checkout-api-5xx-rate-above-5-2" {
+		t.Errorf("%+v", chans)
+	}
+
+	r2 := newRig(t)
+	r2.slack.AddChannel("CMINE", "inc-1234-checkout-api-5xx-rate-above-5", "U0BOT")
+	if err := r2.cfg.Handle(context.Background(), r2.event(t, incident.Triggered, "P1")); err != nil {
+		t.Fatal(err)
+	}
+	if chans := r2.slack.Channels(); len(chans) != 1 {
+		t.Errorf("its own channel was not taken back: %+v", chans)
+	}
+	inc, _, _ := r2.store.Incident(context.Background(), "Q1ABC")
+	if inc.Threads[major.ChannelKey] != "CMINE" {
+		t.Errorf("recorded %q", inc.Threads[major.ChannelKey])
+	}
+}
+
+func TestChannelName(t *testing.T) {
+	for _, c := range []struct {
+		n     int
+		title string
+		want  string
+	}{
+		{1234, "Checkout API: 5xx rate above 5%", "inc-1234-checkout-api-5xx-rate-above-5"},
+		{9, "決済APIの障害", "inc-9-api"},
+		{9, "データベース停止", "inc-9"},
+		{0, "x", "inc-q1abc-x"},
+		{1, strings.Repeat("long ", 40), "inc-1-" + strings.TrimRight(strings.Repeat("long-", 13), "-")[:64]},
+	} {
+		if got := major.ChannelName(c.n, c.title, "Q1ABC"); got != c.want || len(got) > 70 {
+			t.Errorf("ChannelName(%d, %q) = %q, want %q", c.n, c.title, got, c.want)
+		}
+	}
+}
