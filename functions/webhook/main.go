@@ -135,6 +135,11 @@ func setup(ctx context.Context, getenv func(string) string, inLambda bool, stdou
 		// incident's rule: a note carries no service to match).
 		dests = []string{deliver.RouteDestination}
 	}
+	if cfg.MajorChannels {
+		// Every event also to the major incident channels, in its
+		// incident's order (package major).
+		dests = append(dests, deliver.MajorDestination)
+	}
 	h := relay.New(relay.Config{
 		Secrets:      secrets,
 		V2Token:      cfg.V2Token.Reveal(),

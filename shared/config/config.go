@@ -161,6 +161,15 @@ type Config struct {
 
 	AckReminderAfter time.Duration // ACK_REMINDER_AFTER
 	AckReminderMax   int           // ACK_REMINDER_MAX; 0: no follow-ups
+	// MajorChannels turns on major incident channels (MAJOR_CHANNELS=true;
+	// package major): MajorPriorities (MAJOR_PRIORITIES, default P1,P2)
+	// make an incident major; MajorAnnounce is the channel told
+	// (MAJOR_ANNOUNCE_CHANNEL), MajorMeetingURL the bridge
+	// (MAJOR_MEETING_URL).
+	MajorChannels   bool
+	MajorPriorities []string
+	MajorAnnounce   string
+	MajorMeetingURL string
 	// Escalation is the escalation ladder (ESCALATION; package
 	// escalation); nil: the follow-ups of ACK_REMINDER_AFTER and
 	// ACK_REMINDER_MAX. Set, it replaces them.
@@ -324,6 +333,14 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 	case c.SlackOffHoursGroup != "" && c.SlackOffHoursGroup == c.SlackOnCallGroup:
 		l.fail("SLACK_ONCALL_USERGROUP_OFF_HOURS", "is SLACK_ONCALL_USERGROUP itself")
 	}
+	if c.MajorChannels && !forCheck {
+		switch {
+		case c.SlackBotToken == "":
+			l.fail("SLACK_BOT_TOKEN", "is required by MAJOR_CHANNELS")
+		case !slices.ContainsFunc(c.AlertDestinations, func(d Destination) bool { return d.Kind == "slack" }):
+			l.fail("MAJOR_CHANNELS", "needs a Slack alert destination: the major incident's channel is linked from its thread there")
+		}
+	}
 	if c.SlackBotToken == "" && !forCheck {
 		switch {
 		case c.SlackOnCallGroup != "":
@@ -376,6 +393,18 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 	c.State = l.state("STATE_STORE", inLambda)
 	c.MentionOn = l.kinds("MENTION_ON", incident.DefaultMentionOn)
 	c.Language = l.language("LANGUAGE")
+	c.MajorChannels = l.oneOf("MAJOR_CHANNELS", "false", "true", "false") == "true"
+	c.MajorPriorities = l.list("MAJOR_PRIORITIES")
+	if len(c.MajorPriorities) == 0 {
+		c.MajorPriorities = []string{"P1", "P2"}
+	}
+	c.MajorAnnounce = strings.TrimSpace(getenv("MAJOR_ANNOUNCE_CHANNEL"))
+	if c.MajorAnnounce != "" && (!slackIDRE.MatchString(c.MajorAnnounce) || (c.MajorAnnounce[0] != 'C' && c.MajorAnnounce[0] != 'G')) {
+		l.fail("MAJOR_ANNOUNCE_CHANNEL", fmt.Sprintf("%q is not a Slack channel ID (C0123ABCD)", c.MajorAnnounce))
+	}
+	if v := strings.TrimSpace(getenv("MAJOR_MEETING_URL")); v != "" {
+		c.MajorMeetingURL = l.url("MAJOR_MEETING_URL", "")
+	}
 	c.AckReminderAfter = l.duration("ACK_REMINDER_AFTER", DefaultAckReminderAfter)
 	c.AckReminderMax = l.count("ACK_REMINDER_MAX", DefaultAckReminderMax, 0, 10)
 	if v := strings.TrimSpace(getenv("ESCALATION")); v != "" {

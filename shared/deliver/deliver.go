@@ -122,6 +122,11 @@ type Config struct {
 	// ALERT_DESTINATIONS and REMINDER_DESTINATIONS: where a job report
 	// (NotifyDestination) goes, for an incident and for none.
 	AlertDestinations, OnCallDestinations []string
+	// Major, when set (MAJOR_CHANNELS), takes every event sent to
+	// MajorDestination: a major incident's own channel (package major).
+	Major interface {
+		Handle(ctx context.Context, ev incident.Event) error
+	}
 	Rotations                             map[string]rotation.Source
 	// Alerts reads an incident's first alert (its details and links) for
 	// its trigger (PAGERDUTY_API_TOKEN). Nil: only what the webhook
@@ -240,6 +245,8 @@ func (h *Handler) deliver(ctx context.Context, r queue.Received, job Job) (out O
 		return h.route(ctx, r, job)
 	case NotifyDestination:
 		return h.notify(ctx, r, job)
+	case MajorDestination:
+		return h.major(ctx, r, job)
 	}
 	d, ok := h.dests[job.Destination]
 	if !ok {

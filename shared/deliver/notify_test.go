@@ -8,6 +8,7 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
 	"github.com/pd2chat/pd2chat/shared/fanout"
+	"github.com/pd2chat/pd2chat/shared/major"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/queue"
 	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
@@ -65,5 +66,41 @@ func TestJobReports(t *testing.T) {
 	}
 	if got := byKey["N3"]; !strings.HasPrefix(got, "C0ONCALL: :arrow_forward: *Job started*: rotate logs by jenkins") || strings.Contains(got, "not known") {
 		t.Errorf("the report of no incident: %q", got)
+	}
+}
+
+// TestMajorThroughTheQueue: a P1 trigger sent to the alert channel and to
+// the major destination (as the webhook sends it) gets its channel, linked
+// from the alert's thread, once; a redelivery changes nothing.
+func TestMajorThroughTheQueue(t *testing.T) {
+	loc, _ := time.LoadLocation("Asia/Tokyo")
+	hours, _ := workday.ParseHours("Mon-Fri 10:00-17:00")
+	r := &rig{slack: fakeslack.New(t), q: queue.NewMemory(), store: memory.New(), logs: &testlog.Buffer{}}
+	app := slack.NewApp(slack.Options{Token: "xoxb-t", APIURL: r.slack.APIURL(), HTTPClient: r.slack.Client()})
+	r.h = deliver.New(deliver.Config{
+		Destinations: []fanout.Destination{{Name: dest, Dialect: message.Slack,
+			Poster: slack.New(slack.Options{Token: "xoxb-t", APIURL: r.slack.APIURL(), Channel: "C0ALERTS", HTTPClient: r.slack.Client()})}},
+		Calendar: workday.New(loc, hours, workday.JP()), State: r.store, Rotation: csvfile.New("../../testdata/sheet"),
+		Requeue: r.q, Log: slog.New(slog.NewJSONHandler(r.logs, nil)), MentionOn: incident.DefaultMentionOn,
+		Major: major.Config{Slack: app, Store: r.store, Priorities: major.DefaultPriorities, AlertDestination: dest,
+			Rotation: csvfile.New("../../testdata/sheet"), Calendar: workday.New(loc, hours, workday.JP()), Now: func() time.Time { return friday }},
+		AttemptTimeout: 300 * time.Millisecond, Lease: 200 * time.Millisecond, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond,
+	})
+	trigger := event("T1", incident.Triggered, "Q1", 0)
+	trigger.Event.Incident.Priority = "P1"
+	toMajor := trigger
+	toMajor.Destination = deliver.MajorDestination
+	r.send(t, toMajor, trigger, toMajor)
+	r.run(t, 1)
+	chans := r.slack.Channels()
+	if len(chans) != 1 || !strings.HasPrefix(chans[0].Name, "inc-1002-checkout-api-5xx-on-q1") {
+		t.Fatalf("channels: %+v", chans)
+	}
+	linked := false
+	for _, p := range r.slack.Posts() {
+		linked = linked || (p.Channel == "C0ALERTS" && p.ThreadTS != "" && strings.Contains(p.Text, "<#"+chans[0].ID+">"))
+	}
+	if !linked {
+		t.Errorf("the channel is not linked from the alert's thread: %+v", r.slack.Posts())
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/queue"
 	"github.com/pd2chat/pd2chat/shared/routing"
@@ -151,6 +152,14 @@ func (h *Handler) notify(ctx context.Context, r queue.Received, job Job) Outcome
 		}
 		msgs = append(msgs, m)
 	}
+	if h.cfg.Major != nil && ev.Incident.ID != "" {
+		// A major incident's channel shows the jobs run for it too.
+		m, err := Job{Destination: MajorDestination, Key: job.Key, ReceivedAt: job.ReceivedAt, Event: &ev}.Message()
+		if err != nil {
+			return Outcome{Verdict: DeadLetter, Reason: err.Error()}
+		}
+		msgs = append(msgs, m)
+	}
 	if len(msgs) == 0 {
 		return Outcome{Verdict: DeadLetter, Reason: "no destination for the job report (ALERT_DESTINATIONS, REMINDER_DESTINATIONS)"}
 	}
@@ -159,4 +168,29 @@ func (h *Handler) notify(ctx context.Context, r queue.Received, job Job) Outcome
 	}
 	h.cfg.Log.Info("job report sent on", "key", job.Key, "incident_id", ev.Incident.ID, "destinations", dests)
 	return Outcome{Verdict: Done}
+}
+
+// MajorDestination is the queue destination of the events a major
+// incident's channel follows (MAJOR_CHANNELS, package major): the webhook
+// sends every event there too, in its incident's group.
+const MajorDestination = "major"
+
+// major hands an event to the major incident channels: a failure the
+// store or Slack may get over is retried; any other is dead-lettered, so
+// that a person hears of it.
+func (h *Handler) major(ctx context.Context, r queue.Received, job Job) Outcome {
+	switch {
+	case job.Event == nil:
+		return Outcome{Verdict: Done, Reason: "not an incident's event (a test event): nothing for a major channel"}
+	case h.cfg.Major == nil:
+		return Outcome{Verdict: DeadLetter, Reason: "an event for the major incident channels was queued but MAJOR_CHANNELS is not set here"}
+	}
+	err := h.cfg.Major.Handle(ctx, *job.Event)
+	if err == nil {
+		return Outcome{Verdict: Done}
+	}
+	if temporary, _ := chat.IsTemporary(err); temporary || storeDown(err) {
+		return h.retry(r, "major incident channel: "+err.Error())
+	}
+	return Outcome{Verdict: DeadLetter, Reason: "major incident channel: " + err.Error()}
 }

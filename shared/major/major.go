@@ -29,6 +29,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/locale"
@@ -112,6 +113,11 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 		return nil
 	}
 	if inc.Threads[SetUpKey] == "" {
+		if c.AlertDestination != "" && inc.Threads[c.AlertDestination] == "" && c.now().Sub(ev.OccurredAt) < threadWait {
+			// The alert's own message (another queue group) is not posted
+			// yet: wait for its thread, to link the channel from it.
+			return chat.Temporary(errors.New("major: the alert's thread is not posted yet"), 2*time.Second)
+		}
 		if err := c.setUp(ctx, ch, ev, inc); err != nil {
 			return err
 		}
@@ -253,15 +259,11 @@ func (c Config) people(ctx context.Context, inc state.Incident) []string {
 			ids = append(ids, m.Slack)
 		}
 	}
-	now := time.Now
-	if c.Now != nil {
-		now = c.Now
-	}
 	loc := time.UTC
 	if c.Calendar != nil {
 		loc = c.Calendar.Location()
 	}
-	for _, m := range roster.OnCall(rotation.DateOf(now().In(loc))) {
+	for _, m := range roster.OnCall(rotation.DateOf(c.now().In(loc))) {
 		add(m)
 	}
 	for _, m := range roster.Members() {
@@ -277,6 +279,17 @@ func (c Config) people(ctx context.Context, inc state.Incident) []string {
 		}
 	}
 	return ids
+}
+
+// threadWait is how long after its event a new channel waits for the
+// alert's thread to link from; later, it is set up without that link.
+const threadWait = 2 * time.Minute
+
+func (c Config) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
 }
 
 func (c Config) log() *slog.Logger {

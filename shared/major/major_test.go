@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/major"
@@ -27,6 +28,9 @@ type rig struct {
 func newRig(t *testing.T) *rig {
 	fake := fakeslack.New(t)
 	store := memory.New()
+	if _, err := store.SetThread(context.Background(), "Q1ABC", "slack:C0ALERTS", "1763604900.000100"); err != nil {
+		t.Fatal(err)
+	}
 	hours, _ := workday.ParseHours("Mon-Fri 10:00-17:00")
 	return &rig{slack: fake, store: store, cfg: major.Config{
 		Slack: slack.NewApp(slack.Options{Token: "xoxb-t", APIURL: fake.APIURL(), HTTPClient: fake.Client()}),
@@ -51,9 +55,6 @@ func (r *rig) event(t *testing.T, kind incident.Kind, priority string) incident.
 // alert's thread and the announcement channel told.
 func TestP1TriggerOpensOneChannel(t *testing.T) {
 	r := newRig(t)
-	if _, err := r.store.SetThread(context.Background(), "Q1ABC", "slack:C0ALERTS", "1763604900.000100"); err != nil {
-		t.Fatal(err)
-	}
 	ev := r.event(t, incident.Triggered, "P1")
 	var wg sync.WaitGroup
 	for range 3 { // a redelivery, and two at once
@@ -168,5 +169,29 @@ func TestChannelName(t *testing.T) {
 		if got := major.ChannelName(c.n, c.title, "Q1ABC"); got != c.want || len(got) > 70 {
 			t.Errorf("ChannelName(%d, %q) = %q, want %q", c.n, c.title, got, c.want)
 		}
+	}
+}
+
+// TestWaitsForTheAlertThread: a channel made before the alert's own
+// message is posted waits (a temporary error) to link from its thread.
+func TestWaitsForTheAlertThread(t *testing.T) {
+	r := newRig(t)
+	ev := r.event(t, incident.Triggered, "P1")
+	ev.Incident.ID = "Q2NEW"
+	if _, err := r.store.Record(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	err := r.cfg.Handle(context.Background(), ev)
+	if temp, _ := chat.IsTemporary(err); !temp {
+		t.Fatalf("want a temporary error, got %v", err)
+	}
+	if _, err := r.store.SetThread(context.Background(), "Q2NEW", "slack:C0ALERTS", "1763604999.000100"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.cfg.Handle(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(r.slack.Channels()); n != 1 {
+		t.Errorf("%d channels", n)
 	}
 }

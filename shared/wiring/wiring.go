@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/major"
 	"io"
 	"log/slog"
 	"net/http"
@@ -296,6 +298,7 @@ func Deliver(ctx context.Context, cfg config.Config, store state.Store, requeue 
 		Rotations:          rotations,
 		AlertDestinations:  names(cfg.AlertDestinations),
 		OnCallDestinations: names(cfg.ReminderDestinations),
+		Major:              majorChannels(cfg, src, store),
 		WriteBack:          writeBack(cfg),
 	}), nil
 }
@@ -392,4 +395,32 @@ func names(ds []config.Destination) []string {
 		out[i] = d.String()
 	}
 	return out
+}
+
+// majorChannels is the major incident channels of MAJOR_CHANNELS (package
+// major), or nil when off: as an interface, nil is no handler at all.
+func majorChannels(cfg config.Config, src rotation.Source, store state.Store) interface {
+	Handle(ctx context.Context, ev incident.Event) error
+} {
+	if !cfg.MajorChannels {
+		return nil
+	}
+	var alert string
+	for _, d := range cfg.AlertDestinations {
+		if d.Kind == "slack" {
+			alert = d.String()
+			break
+		}
+	}
+	return major.Config{
+		Slack:            slack.NewApp(slack.Options{Token: cfg.SlackBotToken.Reveal(), APIURL: cfg.SlackAPIURL, HTTPClient: HTTPClient()}),
+		Store:            store,
+		Priorities:       cfg.MajorPriorities,
+		AlertDestination: alert,
+		Announce:         cfg.MajorAnnounce,
+		MeetingURL:       cfg.MajorMeetingURL,
+		Calendar:         Calendar(cfg),
+		Rotation:         src,
+		Language:         cfg.Language,
+	}
 }
