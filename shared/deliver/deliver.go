@@ -127,7 +127,7 @@ type Config struct {
 	Major interface {
 		Handle(ctx context.Context, ev incident.Event) error
 	}
-	Rotations                             map[string]rotation.Source
+	Rotations map[string]rotation.Source
 	// Alerts reads an incident's first alert (its details and links) for
 	// its trigger (PAGERDUTY_API_TOKEN). Nil: only what the webhook
 	// carried. AlertTimeout bounds the read; zero: DefaultAlertTimeout.
