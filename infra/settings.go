@@ -85,6 +85,7 @@ var settingKeys = []string{
 	"slackAckReactions", "slackResolveReactions", "pagerdutySeats", "pagerdutyFromEmail",
 	"pagerdutyAckOnTake", "pagerdutyResolveFromChat", "mentionOn", "routes", "language",
 	"slackOncallUsergroup", "slackOncallUsergroupOffHours", "slackTopicChannels", "escalation",
+	"majorChannels", "majorPriorities", "majorAnnounceChannel", "majorMeetingUrl",
 }
 
 // userGroupRE is a Slack user group ID.
@@ -113,6 +114,10 @@ var passedSettings = map[string]string{
 	"slackOncallUsergroupOffHours": "SLACK_ONCALL_USERGROUP_OFF_HOURS",
 	"slackTopicChannels":           "SLACK_TOPIC_CHANNELS",
 	"escalation":                   "ESCALATION",
+	"majorChannels":                "MAJOR_CHANNELS",
+	"majorPriorities":              "MAJOR_PRIORITIES",
+	"majorAnnounceChannel":         "MAJOR_ANNOUNCE_CHANNEL",
+	"majorMeetingUrl":              "MAJOR_MEETING_URL",
 }
 
 // LoadSettings reads the settings through getContext (the app's
@@ -162,7 +167,7 @@ func LoadSettings(getContext func(key string) any) (Settings, error) {
 			continue
 		}
 		switch key {
-		case "pagerdutySeats", "pagerdutyAckOnTake", "pagerdutyResolveFromChat":
+		case "pagerdutySeats", "pagerdutyAckOnTake", "pagerdutyResolveFromChat", "majorChannels":
 			if v != "true" && v != "false" {
 				r.fail(key, fmt.Sprintf("%q is not true or false", v))
 			}
@@ -171,6 +176,15 @@ func LoadSettings(getContext func(key string) any) (Settings, error) {
 			// Checked here too: a typo would stop every function at start-up.
 			if !userGroupRE.MatchString(v) {
 				r.fail(key, fmt.Sprintf("%q is not a Slack user group ID (S0123ABC)", v))
+			}
+		case "majorPriorities": // the functions check it at start-up
+		case "majorAnnounceChannel":
+			if !validChannel(v) {
+				r.fail(key, fmt.Sprintf("%q is not a Slack channel ID (C0123ABCD)", v))
+			}
+		case "majorMeetingUrl":
+			if !strings.HasPrefix(v, "https://") {
+				r.fail(key, fmt.Sprintf("%q is not an https URL", v))
 			}
 		case "slackTopicChannels":
 			for _, ch := range strings.Split(v, ",") {

@@ -333,14 +333,6 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 	case c.SlackOffHoursGroup != "" && c.SlackOffHoursGroup == c.SlackOnCallGroup:
 		l.fail("SLACK_ONCALL_USERGROUP_OFF_HOURS", "is SLACK_ONCALL_USERGROUP itself")
 	}
-	if c.MajorChannels && !forCheck {
-		switch {
-		case c.SlackBotToken == "":
-			l.fail("SLACK_BOT_TOKEN", "is required by MAJOR_CHANNELS")
-		case !slices.ContainsFunc(c.AlertDestinations, func(d Destination) bool { return d.Kind == "slack" }):
-			l.fail("MAJOR_CHANNELS", "needs a Slack alert destination: the major incident's channel is linked from its thread there")
-		}
-	}
 	if c.SlackBotToken == "" && !forCheck {
 		switch {
 		case c.SlackOnCallGroup != "":
@@ -404,6 +396,14 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 	}
 	if v := strings.TrimSpace(getenv("MAJOR_MEETING_URL")); v != "" {
 		c.MajorMeetingURL = l.url("MAJOR_MEETING_URL", "")
+	}
+	if c.MajorChannels && !forCheck {
+		switch {
+		case c.SlackBotToken == "":
+			l.fail("SLACK_BOT_TOKEN", "is required by MAJOR_CHANNELS")
+		case !slices.ContainsFunc(c.AlertDestinations, func(d Destination) bool { return d.Kind == "slack" }):
+			l.fail("MAJOR_CHANNELS", "needs a Slack alert destination: the major incident's channel is linked from its thread there")
+		}
 	}
 	c.AckReminderAfter = l.duration("ACK_REMINDER_AFTER", DefaultAckReminderAfter)
 	c.AckReminderMax = l.count("ACK_REMINDER_MAX", DefaultAckReminderMax, 0, 10)

@@ -551,3 +551,24 @@ func TestTeamsDestination(t *testing.T) {
 		}
 	}
 }
+
+func TestMajorSettings(t *testing.T) {
+	c, err := Load(env(map[string]string{"MAJOR_CHANNELS": "true", "SLACK_BOT_TOKEN": "xoxb-1", "ALERT_DESTINATIONS": "slack:C0ALERTS",
+		"MAJOR_ANNOUNCE_CHANNEL": "C0ANNOUNCE", "MAJOR_MEETING_URL": "https://meet.example.com/x"}), false)
+	if err != nil || !c.MajorChannels || !slices.Equal(c.MajorPriorities, []string{"P1", "P2"}) || c.MajorAnnounce != "C0ANNOUNCE" {
+		t.Errorf("%+v %v", c, err)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"MAJOR_CHANNELS": "true"}, "SLACK_BOT_TOKEN is required by MAJOR_CHANNELS"},
+		{map[string]string{"MAJOR_CHANNELS": "true", "SLACK_BOT_TOKEN": "xoxb-1", "ALERT_DESTINATIONS": "typetalk:1", "TYPETALK_TOKEN": "t"}, "MAJOR_CHANNELS needs a Slack alert destination"},
+		{map[string]string{"MAJOR_ANNOUNCE_CHANNEL": "#general"}, `MAJOR_ANNOUNCE_CHANNEL "#general" is not a Slack channel ID`},
+		{map[string]string{"MAJOR_CHANNELS": "yes"}, "MAJOR_CHANNELS"},
+	} {
+		if _, err := Load(env(tc.env), false); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.env, err, tc.want)
+		}
+	}
+}
