@@ -308,12 +308,9 @@ func ChannelName(number int, title, id string) string {
 	if number <= 0 {
 		name = "inc-" + strings.ToLower(id)
 	}
-	var words []string
-	for _, w := range strings.FieldsFunc(strings.ToLower(title), func(r rune) bool {
+	words := strings.FieldsFunc(strings.ToLower(title), func(r rune) bool {
 		return r > unicode.MaxASCII || !(unicode.IsLetter(r) || unicode.IsDigit(r))
-	}) {
-		words = append(words, w)
-	}
+	})
 	slug := strings.Join(words, "-")
 	if slug != "" {
 		name += "-" + slug
