@@ -170,6 +170,9 @@ type Config struct {
 	MajorPriorities []string
 	MajorAnnounce   string
 	MajorMeetingURL string
+	// PostmortemURL is the postmortem template a major incident's closing
+	// message links (POSTMORTEM_TEMPLATE_URL).
+	PostmortemURL string
 	// Escalation is the escalation ladder (ESCALATION; package
 	// escalation); nil: the follow-ups of ACK_REMINDER_AFTER and
 	// ACK_REMINDER_MAX. Set, it replaces them.
@@ -396,6 +399,9 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 	}
 	if v := strings.TrimSpace(getenv("MAJOR_MEETING_URL")); v != "" {
 		c.MajorMeetingURL = l.url("MAJOR_MEETING_URL", "")
+	}
+	if v := strings.TrimSpace(getenv("POSTMORTEM_TEMPLATE_URL")); v != "" {
+		c.PostmortemURL = l.url("POSTMORTEM_TEMPLATE_URL", "")
 	}
 	if c.MajorChannels && !forCheck {
 		switch {

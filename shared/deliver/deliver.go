@@ -737,6 +737,9 @@ func (h *Handler) remember(ctx context.Context, ev incident.Event, key string, a
 		Urgency: ev.Incident.Urgency, Title: ev.Incident.Title, Fingerprint: fp, WorkingTime: working,
 		Merged: ev.MergedInto != nil, URL: ev.Incident.URL,
 	}
+	if j := ev.Job; j != nil {
+		he.Detail = j.Name + ": " + j.Status
+	}
 	for _, m := range in.OnCall {
 		he.OnCall = append(he.OnCall, m.Name)
 	}

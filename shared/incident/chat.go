@@ -22,6 +22,12 @@ const (
 	// a heap dump…) reported its start or end to /notify; Event.Job holds
 	// it, Event.Agent who ran it.
 	JobReported Kind = "pd2chat.job"
+	// MajorDeclared: the incident got its own channel (package major).
+	MajorDeclared Kind = "pd2chat.major"
+	// RoleTaken: someone took an incident role in its major channel;
+	// HistoryEvent.Detail holds the role (commander, sme, communications,
+	// scribe).
+	RoleTaken Kind = "pd2chat.role"
 )
 
 // Job is an operations job as /notify reports it.

@@ -150,6 +150,9 @@ type HistoryEvent struct {
 	OnCall      []string // names of the people on call at At (business hours only)
 	WorkingTime bool     // At was inside business hours on a working day
 	Merged      bool     // a resolution by a merge into another incident (not a resolution by anyone)
+	// Detail is what a timeline shows beside the kind: a job's name and
+	// status ("restart app-3: started"), a role taken ("commander").
+	Detail string `json:",omitempty"`
 }
 
 // Step is one status-changing event in an incident's story (triggered,

@@ -47,6 +47,8 @@ type Slack interface {
 	SetTopic(ctx context.Context, channel, topic string) error
 	Bookmark(ctx context.Context, channel, title, link string) error
 	Say(ctx context.Context, channel, thread, text string) (string, error)
+	Pin(ctx context.Context, channel, ts string) error
+	Edit(ctx context.Context, channel, ts, text string) error
 }
 
 // Store is what it asks of the state store.
@@ -58,8 +60,10 @@ type Store interface {
 // Thread keys of the incident record (state.Incident.Threads) that hold
 // its major channel and whether the channel was set up.
 const (
-	ChannelKey = "major"
-	SetUpKey   = "major:setup"
+	ChannelKey  = "major"
+	SetUpKey    = "major:setup"
+	TimelineKey = "major:timeline" // the pinned timeline's message ts
+	ClosedKey   = "major:closed"   // when the closing message was posted (RFC 3339)
 )
 
 // DefaultPriorities are MAJOR_PRIORITIES' default.
@@ -80,11 +84,17 @@ type Config struct {
 	// MeetingURL is the conference bridge's link (MAJOR_MEETING_URL); ""
 	// for none.
 	MeetingURL string
-	Calendar   *workday.Calendar
-	Rotation   rotation.Source
-	Language   locale.Language
-	Log        *slog.Logger
-	Now        func() time.Time
+	// PostmortemURL links the postmortem template in the closing message
+	// (POSTMORTEM_TEMPLATE_URL); "" for none.
+	PostmortemURL string
+	// History is the incident history the timeline is read from (and
+	// where the channel's opening is recorded); nil: no timeline.
+	History  state.History
+	Calendar *workday.Calendar
+	Rotation rotation.Source
+	Language locale.Language
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // Enabled reports whether major incidents get channels.
@@ -122,8 +132,170 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 			return err
 		}
 	}
-	return c.relay(ctx, ch, ev, inc)
+	if err := c.relay(ctx, ch, ev, inc); err != nil {
+		return err
+	}
+	evs, err := c.timeline(ctx, ch, ev, inc)
+	if err != nil {
+		return err
+	}
+	if ev.Kind.Closes() && inc.Threads[ClosedKey] == "" {
+		return c.close(ctx, ch, ev, inc, evs)
+	}
+	return nil
 }
+
+// events are the incident's events in the history, ev among them (its
+// own record may not be written yet), oldest first.
+func (c Config) events(ctx context.Context, ev incident.Event, inc state.Incident) ([]incident.HistoryEvent, error) {
+	if c.History == nil {
+		return nil, nil
+	}
+	start := ev.OccurredAt
+	for _, st := range inc.Steps {
+		if st.Kind == incident.Triggered && st.At.Before(start) {
+			start = st.At
+		}
+	}
+	if start.IsZero() || c.now().Sub(start) > 30*24*time.Hour {
+		start = c.now().Add(-30 * 24 * time.Hour)
+	}
+	all, err := c.History.Between(ctx, start.Add(-time.Minute), c.now().Add(time.Minute))
+	if err != nil {
+		return nil, err
+	}
+	var out []incident.HistoryEvent
+	seen := false
+	for _, e := range all {
+		if e.IncidentID == ev.Incident.ID {
+			out = append(out, e)
+			seen = seen || e.EventID == ev.ID
+		}
+	}
+	if !seen && ev.ID != "" && !ev.OccurredAt.IsZero() {
+		he := incident.HistoryEvent{EventID: ev.ID, IncidentID: ev.Incident.ID, Kind: ev.Kind, At: ev.OccurredAt, Agent: ev.Agent}
+		if j := ev.Job; j != nil {
+			he.Detail = j.Name + ": " + j.Status
+		}
+		out = append(out, he)
+	}
+	slices.SortStableFunc(out, func(a, b incident.HistoryEvent) int { return a.At.Compare(b.At) })
+	return out, nil
+}
+
+// maxTimeline bounds the pinned timeline's lines (the latest are kept).
+const maxTimeline = 40
+
+// timeline keeps the channel's pinned timeline up to date: posted and
+// pinned the first time (its message recorded with the incident), edited
+// after.
+func (c Config) timeline(ctx context.Context, ch string, ev incident.Event, inc state.Incident) ([]incident.HistoryEvent, error) {
+	evs, err := c.events(ctx, ev, inc)
+	if err != nil || c.History == nil {
+		return evs, err
+	}
+	text := c.timelineText(evs, maxTimeline, false)
+	if ts := inc.Threads[TimelineKey]; ts != "" {
+		return evs, c.Slack.Edit(ctx, ch, ts, text)
+	}
+	ts, err := c.Slack.Say(ctx, ch, "", text)
+	if err != nil {
+		return evs, err
+	}
+	if err := c.Slack.Pin(ctx, ch, ts); err != nil {
+		return evs, err
+	}
+	stored, err := c.Store.SetThread(ctx, ev.Incident.ID, TimelineKey, ts)
+	if err == nil && stored != ts {
+		err = c.Slack.Edit(ctx, ch, stored, text)
+	}
+	return evs, err
+}
+
+// timelineText is the timeline's text: a title and a line an event, the
+// last max; in a code block (Markdown to paste in a postmortem) when
+// block.
+func (c Config) timelineText(evs []incident.HistoryEvent, max int, block bool) string {
+	loc := time.UTC
+	if c.Calendar != nil {
+		loc = c.Calendar.Location()
+	}
+	d := message.Slack.In(c.Language)
+	var b strings.Builder
+	if !block {
+		b.WriteString("*" + c.Language.T("timeline.title") + "*\n")
+	} else {
+		b.WriteString("```\n")
+	}
+	if len(evs) > max {
+		b.WriteString("…\n")
+		evs = evs[len(evs)-max:]
+	}
+	for _, e := range evs {
+		b.WriteString(message.TimelineLine(d, e, loc))
+		b.WriteByte('\n')
+	}
+	if block {
+		b.WriteString("```")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// close posts the closing message: the durations, the people and their
+// roles, the timeline to paste in a postmortem, the template's link; and
+// records that it did (the archive sweep counts from then).
+func (c Config) close(ctx context.Context, ch string, ev incident.Event, inc state.Incident, evs []incident.HistoryEvent) error {
+	l := c.Language
+	var trigger, respond time.Time
+	var people []string
+	roles := map[string]string{}
+	for _, e := range evs {
+		switch {
+		case e.Kind == incident.Triggered && trigger.IsZero():
+			trigger = e.At
+		case e.Kind.Responded() && respond.IsZero() && !trigger.IsZero() && e.Kind != incident.Resolved:
+			respond = e.At
+		case e.Kind == incident.RoleTaken:
+			roles[e.Detail] = e.Agent
+		}
+		if e.Agent != "" && !slices.Contains(people, e.Agent) && e.Kind != incident.JobReported {
+			people = append(people, e.Agent)
+		}
+	}
+	var b strings.Builder
+	b.WriteString(l.T("major.closed"))
+	if !trigger.IsZero() {
+		end := ev.OccurredAt
+		if end.IsZero() {
+			end = c.now()
+		}
+		b.WriteString("\n" + l.T("major.resolve_after", "After", message.DurationIn(l, end.Sub(trigger))))
+		if !respond.IsZero() {
+			b.WriteString("\n" + l.T("major.respond_after", "After", message.DurationIn(l, respond.Sub(trigger))))
+		}
+	}
+	if len(people) > 0 {
+		b.WriteString("\n" + l.T("major.people", "Names", oneLine(strings.Join(people, l.T("list.separator")), 500)))
+	}
+	for _, r := range Roles {
+		if name := roles[r]; name != "" {
+			b.WriteString("\n" + l.T("role."+r) + ": " + oneLine(name, 100))
+		}
+	}
+	b.WriteString("\n" + c.timelineText(evs, 200, true))
+	if c.PostmortemURL != "" {
+		b.WriteString("\n" + l.T("major.postmortem", "URL", c.PostmortemURL))
+	}
+	if _, err := c.Slack.Say(ctx, ch, "", clip(b.String(), 3900)); err != nil {
+		return err
+	}
+	_, err := c.Store.SetThread(ctx, ev.Incident.ID, ClosedKey, c.now().UTC().Format(time.RFC3339))
+	return err
+}
+
+// Roles are the incident roles of the Incident Commander model, in the
+// order the roles message lists them.
+var Roles = []string{"commander", "sme", "communications", "scribe"}
 
 // raises reports whether ev makes its incident major: a trigger, a
 // reopening or a priority change to one of Priorities.
@@ -177,6 +349,13 @@ func (c Config) open(ctx context.Context, ev incident.Event, inc state.Incident)
 	}
 	if stored != id {
 		c.log().Warn("major: another run recorded the incident's channel first", "incident_id", ev.Incident.ID, "kept", stored, "spare", id)
+	}
+	if c.History != nil {
+		opened := incident.HistoryEvent{EventID: "major/" + ev.Incident.ID, IncidentID: ev.Incident.ID, Number: number,
+			Kind: incident.MajorDeclared, At: c.now(), Title: title}
+		if err := c.History.Append(ctx, opened); err != nil {
+			return stored, err
+		}
 	}
 	return stored, nil
 }

@@ -2,6 +2,10 @@ package major_test
 
 import (
 	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -193,5 +197,82 @@ func TestWaitsForTheAlertThread(t *testing.T) {
 	}
 	if n := len(r.slack.Channels()); n != 1 {
 		t.Errorf("%d channels", n)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// TestLifecycle: a P1 incident's channel keeps a pinned timeline, edited
+// as events come (the history's, and the event at hand), and closes with
+// the durations, the people and the timeline to paste in a postmortem.
+func TestLifecycle(t *testing.T) {
+	r := newRig(t)
+	r.cfg.History = r.store
+	r.cfg.PostmortemURL = "https://wiki.example.com/postmortem-template"
+	clock := time.Date(2026, 11, 20, 11, 15, 0, 0, tokyo)
+	r.cfg.Now = func() time.Time { return clock }
+	ctx := context.Background()
+	step := func(kind incident.Kind, min int, agent string, edit func(*incident.Event)) {
+		t.Helper()
+		clock = time.Date(2026, 11, 20, 11, 15+min, 0, 0, tokyo)
+		ev := incident.Event{ID: "e" + strconv.Itoa(min), Kind: kind, OccurredAt: clock, Agent: agent,
+			Incident: incident.Incident{ID: "Q1ABC", Number: 1234, Title: "Checkout API: 5xx rate above 5%", URL: "https://acme.pagerduty.com/incidents/Q1ABC"}}
+		if kind == incident.Triggered {
+			ev.Incident.Priority = "P1"
+		}
+		if edit != nil {
+			edit(&ev)
+		}
+		if _, err := r.store.Record(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+		he := incident.HistoryEvent{EventID: ev.ID, IncidentID: "Q1ABC", Number: 1234, Kind: kind, At: clock, Agent: agent}
+		if ev.Job != nil {
+			he.Detail = ev.Job.Name + ": " + ev.Job.Status
+		}
+		if err := r.store.Append(ctx, he); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.cfg.Handle(ctx, ev); err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+	}
+	step(incident.Triggered, 0, "", nil)
+	step(incident.Taken, 3, "Tanaka", nil)
+	step(incident.JobReported, 10, "jenkins", func(ev *incident.Event) { ev.Job = &incident.Job{Name: "restart app-3", Status: "started"} })
+	step(incident.JobReported, 14, "jenkins", func(ev *incident.Event) { ev.Job = &incident.Job{Name: "restart app-3", Status: "succeeded"} })
+	step(incident.StatusUpdatePublished, 20, "Sato", func(ev *incident.Event) { ev.Note = "Error rate back to normal." })
+	step(incident.Resolved, 85, "Sato", nil)
+	step(incident.Resolved, 85, "Sato", nil) // redelivered: one closing message
+
+	c := r.slack.Channels()[0]
+	if len(c.Pins) != 1 {
+		t.Errorf("pins %v", c.Pins)
+	}
+	var closing []string
+	for _, p := range r.slack.Posts() {
+		if p.Channel == c.ID && strings.HasPrefix(p.Text, "✅ Resolved. What happened") {
+			closing = append(closing, p.Text)
+		}
+	}
+	if len(closing) != 1 {
+		t.Fatalf("%d closing messages", len(closing))
+	}
+	golden := filepath.Join("testdata", "lifecycle.golden")
+	if *update {
+		_ = os.MkdirAll("testdata", 0o755)
+		if err := os.WriteFile(golden, []byte(closing[0]+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if closing[0]+"\n" != string(want) {
+		t.Errorf("closing message:\n%s\nwant\n%s", closing[0], want)
+	}
+	if n := len(r.slack.Calls("chat.update")); n < 4 {
+		t.Errorf("the pinned timeline was edited %d times", n)
 	}
 }

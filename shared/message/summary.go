@@ -179,3 +179,31 @@ func (w *writer) takers(steps []Step, start time.Time, loc *time.Location) {
 		w.stepTime(st.At.In(loc), since)
 	}
 }
+
+// TimelineLine is one line of a major incident's timeline in dialect d:
+// "11:19 Acknowledged by Tanaka", "11:25 Job: restart app-3: started
+// (jenkins)", the time in loc, outside text made inert.
+func TimelineLine(d Dialect, e incident.HistoryEvent, loc *time.Location) string {
+	w := d.writer()
+	w.raw(e.At.In(loc).Format("15:04"))
+	w.b.WriteByte(' ')
+	switch e.Kind {
+	case incident.JobReported:
+		w.raw(w.lang.T("timeline.job"))
+		w.say("headline.colon", "Value", w.esc(e.Detail, fieldMax))
+		w.by(e.Agent, 0)
+	case incident.MajorDeclared:
+		w.raw(w.lang.T("timeline.major"))
+		w.by(e.Agent, 0)
+	case incident.RoleTaken:
+		w.say("timeline.role", "Role", w.esc(w.lang.T("role."+e.Detail), nameMax), "Name", w.esc(e.Agent, nameMax))
+	case incident.StatusUpdatePublished, incident.Annotated, incident.NotedInChat, incident.ResponderAdded, incident.PriorityUpdated:
+		w.raw(w.lang.T(map[incident.Kind]string{incident.StatusUpdatePublished: "kind.status_update", incident.Annotated: "kind.note",
+			incident.NotedInChat: "kind.note", incident.ResponderAdded: "kind.responder_added", incident.PriorityUpdated: "timeline.priority"}[e.Kind]))
+		w.by(e.Agent, 0)
+	default:
+		w.raw(w.lang.T(stepID(e.Kind)))
+		w.by(e.Agent, 0)
+	}
+	return w.b.String()
+}

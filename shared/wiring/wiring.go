@@ -415,6 +415,8 @@ func majorChannels(cfg config.Config, src rotation.Source, store state.Store) in
 	return major.Config{
 		Slack:            slack.NewApp(slack.Options{Token: cfg.SlackBotToken.Reveal(), APIURL: cfg.SlackAPIURL, HTTPClient: HTTPClient()}),
 		Store:            store,
+		History:          store,
+		PostmortemURL:    cfg.PostmortemURL,
 		Priorities:       cfg.MajorPriorities,
 		AlertDestination: alert,
 		Announce:         cfg.MajorAnnounce,

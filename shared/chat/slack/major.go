@@ -121,3 +121,11 @@ func (a *App) Archive(ctx context.Context, channel string) error {
 	}
 	return nil
 }
+
+// Edit replaces the text of message ts in channel (chat.update).
+func (a *App) Edit(ctx context.Context, channel, ts, text string) error {
+	if _, _, _, err := a.client.UpdateMessageContext(ctx, channel, ts, slackapi.MsgOptionText(text, false)); err != nil {
+		return chat.Redact(fmt.Errorf("slack: chat.update %s: %w", channel, classify(err)), a.token)
+	}
+	return nil
+}

@@ -78,6 +78,7 @@ type historyItem struct {
 	WorkingTime bool     `dynamodbav:"working_time,omitempty"`
 	Merged      bool     `dynamodbav:"merged,omitempty"`
 	URL         string   `dynamodbav:"url,omitempty"`
+	Detail      string   `dynamodbav:"detail,omitempty"`
 	ExpiresAt   int64    `dynamodbav:"expires_at"`
 }
 
@@ -101,7 +102,7 @@ func (d *Store) Append(ctx context.Context, e state.HistoryEvent) error {
 		EventID: e.EventID, IncidentID: e.IncidentID, Number: e.Number, Kind: string(e.Kind),
 		At: at.Format(time.RFC3339Nano), Agent: e.Agent, ServiceID: e.ServiceID, Service: e.Service,
 		Urgency: e.Urgency, Title: e.Title, Fingerprint: e.Fingerprint, OnCall: e.OnCall,
-		WorkingTime: e.WorkingTime, Merged: e.Merged, URL: e.URL, ExpiresAt: at.Add(state.HistoryTTL).Unix(),
+		WorkingTime: e.WorkingTime, Merged: e.Merged, URL: e.URL, Detail: e.Detail, ExpiresAt: at.Add(state.HistoryTTL).Unix(),
 	})
 	if err != nil {
 		return fmt.Errorf("state: append %s: encode: %w", name, err)
@@ -189,6 +190,6 @@ func decodeHistory(item map[string]types.AttributeValue) (state.HistoryEvent, er
 	return state.HistoryEvent{
 		EventID: it.EventID, IncidentID: it.IncidentID, Number: it.Number, Kind: incident.Kind(it.Kind),
 		At: at, Agent: it.Agent, ServiceID: it.ServiceID, Service: it.Service, Urgency: it.Urgency,
-		Title: it.Title, Fingerprint: it.Fingerprint, OnCall: it.OnCall, WorkingTime: it.WorkingTime, Merged: it.Merged, URL: it.URL,
+		Title: it.Title, Fingerprint: it.Fingerprint, OnCall: it.OnCall, WorkingTime: it.WorkingTime, Merged: it.Merged, URL: it.URL, Detail: it.Detail,
 	}, nil
 }

@@ -26,7 +26,7 @@ func HistoryEvent(id string, kind incident.Kind, at time.Time) state.HistoryEven
 	return state.HistoryEvent{
 		EventID: id, IncidentID: "Q1", Number: 42, Kind: kind, At: at, Agent: "Ann",
 		ServiceID: "S1", Service: "db", Urgency: "high", Title: "Disk full <!here>",
-		Fingerprint: "fp-disk", OnCall: []string{"Ito", "Watanabe"}, WorkingTime: true,
+		Fingerprint: "fp-disk", OnCall: []string{"Ito", "Watanabe"}, WorkingTime: true, Detail: "restart app-3: started",
 	}
 }
 
@@ -44,7 +44,7 @@ func equalHistory(a, b state.HistoryEvent) bool {
 	return a.EventID == b.EventID && a.IncidentID == b.IncidentID && a.Number == b.Number &&
 		a.Kind == b.Kind && a.At.Equal(b.At) && a.Agent == b.Agent && a.ServiceID == b.ServiceID &&
 		a.Service == b.Service && a.Urgency == b.Urgency && a.Title == b.Title &&
-		a.Fingerprint == b.Fingerprint && slices.Equal(a.OnCall, b.OnCall) && a.WorkingTime == b.WorkingTime
+		a.Fingerprint == b.Fingerprint && slices.Equal(a.OnCall, b.OnCall) && a.WorkingTime == b.WorkingTime && a.Detail == b.Detail
 }
 
 // RunHistory is the part of Run on History alone, for a store whose reads
