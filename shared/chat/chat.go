@@ -75,6 +75,9 @@ const (
 	ActionTake    = "pd2chat_take"    // I'm on it
 	ActionResolve = "pd2chat_resolve" // Resolved
 	ActionNote    = "pd2chat_note"    // Add note (opens a modal)
+	// ActionRolePrefix starts the action ID of a major incident channel's
+	// role button: "pd2chat_role_commander" (package major's Roles).
+	ActionRolePrefix = "pd2chat_role_"
 )
 
 // Action is a button under a message: ID says what pressing it does (the

@@ -49,6 +49,8 @@ type Slack interface {
 	Say(ctx context.Context, channel, thread, text string) (string, error)
 	Pin(ctx context.Context, channel, ts string) error
 	Edit(ctx context.Context, channel, ts, text string) error
+	SayActions(ctx context.Context, channel, text string, actions []chat.Action) (string, error)
+	EditActions(ctx context.Context, channel, ts, text string, actions []chat.Action) error
 }
 
 // Store is what it asks of the state store.
@@ -63,6 +65,7 @@ const (
 	ChannelKey  = "major"
 	SetUpKey    = "major:setup"
 	TimelineKey = "major:timeline" // the pinned timeline's message ts
+	RolesKey    = "major:roles"    // the pinned roles message's ts
 	ClosedKey   = "major:closed"   // when the closing message was posted (RFC 3339)
 )
 
@@ -132,12 +135,22 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 			return err
 		}
 	}
+	if ev.Kind == incident.RoleTaken {
+		if err := c.takeRole(ctx, ch, ev); err != nil {
+			return err
+		}
+	}
 	if err := c.relay(ctx, ch, ev, inc); err != nil {
 		return err
 	}
 	evs, err := c.timeline(ctx, ch, ev, inc)
 	if err != nil {
 		return err
+	}
+	if ev.Kind == incident.RoleTaken {
+		if err := c.showRoles(ctx, ch, ev, inc, evs); err != nil {
+			return err
+		}
 	}
 	if ev.Kind.Closes() && inc.Threads[ClosedKey] == "" {
 		return c.close(ctx, ch, ev, inc, evs)
@@ -400,8 +413,86 @@ func (c Config) setUp(ctx context.Context, ch string, ev incident.Event, inc sta
 			return err
 		}
 	}
+	if inc.Threads[RolesKey] == "" {
+		ts, err := c.Slack.SayActions(ctx, ch, c.rolesText(nil), roleButtons(ev.Incident.ID, l))
+		if err != nil {
+			return err
+		}
+		if err := c.Slack.Pin(ctx, ch, ts); err != nil {
+			return err
+		}
+		if _, err := c.Store.SetThread(ctx, ev.Incident.ID, RolesKey, ts); err != nil {
+			return err
+		}
+	}
 	_, err := c.Store.SetThread(ctx, ev.Incident.ID, SetUpKey, "done")
 	return err
+}
+
+// roleButtons are a Take button a role.
+func roleButtons(incidentID string, l locale.Language) []chat.Action {
+	out := make([]chat.Action, len(Roles))
+	for i, r := range Roles {
+		out[i] = chat.Action{ID: chat.ActionRolePrefix + r, Label: l.T("major.take", "Role", l.T("role."+r)), Value: incidentID}
+	}
+	return out
+}
+
+// rolesText is the roles message: each role with its one-line
+// responsibility and who holds it.
+func (c Config) rolesText(holders map[string]string) string {
+	l := c.Language
+	var b strings.Builder
+	b.WriteString("*" + l.T("major.roles_title") + "*")
+	for _, r := range Roles {
+		who := l.T("major.role_open")
+		if name := holders[r]; name != "" {
+			who = oneLine(name, 100)
+		}
+		b.WriteString("\n• *" + l.T("role."+r) + "*: " + who + " — " + l.T("major.duty_"+r))
+	}
+	return b.String()
+}
+
+// takeRole records that ev.Agent took the role ev.Note in the history.
+func (c Config) takeRole(ctx context.Context, ch string, ev incident.Event) error {
+	if !slices.Contains(Roles, ev.Note) {
+		return nil
+	}
+	if c.History == nil {
+		return nil
+	}
+	return c.History.Append(ctx, incident.HistoryEvent{EventID: ev.ID, IncidentID: ev.Incident.ID, Kind: incident.RoleTaken,
+		At: cmpTime(ev.OccurredAt, c.now()), Agent: ev.Agent, Detail: ev.Note})
+}
+
+// showRoles edits the roles message and the topic to who holds each role
+// now (the latest taker).
+func (c Config) showRoles(ctx context.Context, ch string, ev incident.Event, inc state.Incident, evs []incident.HistoryEvent) error {
+	holders := map[string]string{}
+	for _, e := range evs {
+		if e.Kind == incident.RoleTaken {
+			holders[e.Detail] = e.Agent
+		}
+	}
+	if ts := inc.Threads[RolesKey]; ts != "" {
+		if err := c.Slack.EditActions(ctx, ch, ts, c.rolesText(holders), roleButtons(ev.Incident.ID, c.Language)); err != nil {
+			return err
+		}
+	}
+	l := c.Language
+	topic := l.T("major.topic", "Number", inc.Number, "Title", oneLine(inc.Title, 80), "URL", inc.URL)
+	if name := holders["commander"]; name != "" {
+		topic += " | " + l.T("role.commander") + ": " + oneLine(name, 40)
+	}
+	return c.Slack.SetTopic(ctx, ch, clip(topic, 250))
+}
+
+func cmpTime(a, b time.Time) time.Time {
+	if !a.IsZero() {
+		return a
+	}
+	return b
 }
 
 // relay posts in the channel what belongs there: status updates, notes,

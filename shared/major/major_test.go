@@ -246,7 +246,7 @@ func TestLifecycle(t *testing.T) {
 	step(incident.Resolved, 85, "Sato", nil) // redelivered: one closing message
 
 	c := r.slack.Channels()[0]
-	if len(c.Pins) != 1 {
+	if len(c.Pins) != 2 { // the roles and the timeline
 		t.Errorf("pins %v", c.Pins)
 	}
 	var closing []string
@@ -274,5 +274,46 @@ func TestLifecycle(t *testing.T) {
 	}
 	if n := len(r.slack.Calls("chat.update")); n < 4 {
 		t.Errorf("the pinned timeline was edited %d times", n)
+	}
+}
+
+// TestRoles: the channel has a pinned roles message with a Take button a
+// role; taking one shows the holder there and the commander in the topic,
+// and the timeline and closing message name them.
+func TestRoles(t *testing.T) {
+	r := newRig(t)
+	r.cfg.History = r.store
+	ctx := context.Background()
+	if err := r.cfg.Handle(ctx, r.event(t, incident.Triggered, "P1")); err != nil {
+		t.Fatal(err)
+	}
+	c := r.slack.Channels()[0]
+	var roles *fakeslack.Post
+	for _, p := range r.slack.Posts() {
+		if p.Channel == c.ID && strings.HasPrefix(p.Text, "*Roles*") {
+			p := p
+			roles = &p
+		}
+	}
+	if roles == nil || !strings.Contains(roles.Blocks, chat.ActionRolePrefix+"commander") || !strings.Contains(roles.Blocks, "Take: Scribe") ||
+		!strings.Contains(roles.Text, "*Incident commander*: open") {
+		t.Fatalf("roles message %+v", roles)
+	}
+	take := incident.Event{ID: "slack/U1/1/role", Kind: incident.RoleTaken, OccurredAt: r.cfg.Now(), Agent: "Tanaka", Note: "commander",
+		Incident: incident.Incident{ID: "Q1ABC"}}
+	for range 2 {
+		if err := r.cfg.Handle(ctx, take); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var edited bool
+	for _, u := range r.slack.Updates() {
+		edited = edited || (u.TS == roles.TS && strings.Contains(u.Text, "*Incident commander*: Tanaka"))
+	}
+	if !edited {
+		t.Errorf("the roles message does not name the commander: %+v", r.slack.Updates())
+	}
+	if got := r.slack.Topic(c.ID); !strings.Contains(got, "Incident commander: Tanaka") {
+		t.Errorf("topic %q", got)
 	}
 }

@@ -45,6 +45,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/locale"
+	"github.com/pd2chat/pd2chat/shared/major"
 	"github.com/pd2chat/pd2chat/shared/queue"
 	"github.com/pd2chat/pd2chat/shared/rotation"
 	"github.com/pd2chat/pd2chat/shared/workday"
@@ -212,6 +213,9 @@ type response struct {
 	name     string // Slack user name, when the payload has it
 	note     string
 	at       time.Time
+	// dests, when set, are where it goes instead of the channel's chat
+	// (and the write-back).
+	dests []string
 }
 
 // enqueue records r on the delivery queue: 200 when it took it, 503
@@ -224,6 +228,9 @@ func (h *Handler) enqueue(ctx context.Context, w http.ResponseWriter, r response
 	dests := []string{"slack:" + r.channel}
 	if h.cfg.WriteBack {
 		dests = append(dests, deliver.WriteBackDestination)
+	}
+	if r.dests != nil {
+		dests = r.dests
 	}
 	var msgs []queue.Message
 	var err error
@@ -305,9 +312,22 @@ func (h *Handler) interaction(w http.ResponseWriter, r *http.Request, body []byt
 func (h *Handler) press(w http.ResponseWriter, ctx context.Context, cb slackapi.InteractionCallback) {
 	for _, a := range cb.ActionCallback.BlockActions {
 		kind, ok := map[string]incident.Kind{ActionTake: incident.Taken, ActionResolve: incident.ResolvedInChat}[a.ActionID]
+		role, isRole := strings.CutPrefix(a.ActionID, chat.ActionRolePrefix)
 		switch {
 		case a.ActionID == ActionNote && incident.ValidID(a.Value):
 			h.openNote(w, ctx, cb, a.Value)
+			return
+		case isRole && incident.ValidID(a.Value) && slices.Contains(major.Roles, role):
+			// A role button of a major incident's channel: to that
+			// channel's handler, in the incident's order.
+			at := cmpTime(slackTime(a.ActionTs), h.cfg.Now())
+			if h.enqueue(ctx, w, response{
+				kind: incident.RoleTaken, key: "slack/" + cb.User.ID + "/" + a.ActionTs + "/" + a.ActionID,
+				channel: cb.Channel.ID, incident: a.Value, user: cb.User.ID, name: cb.User.Name, note: role, at: at,
+				dests: []string{deliver.MajorDestination},
+			}) {
+				w.WriteHeader(http.StatusOK)
+			}
 			return
 		case !ok:
 			continue
@@ -485,4 +505,11 @@ func slackTime(ts string) time.Time {
 		us = 0
 	}
 	return time.Unix(s, us*1000)
+}
+
+func cmpTime(a, b time.Time) time.Time {
+	if !a.IsZero() {
+		return a
+	}
+	return b
 }

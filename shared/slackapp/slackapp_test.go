@@ -512,3 +512,27 @@ func (e *env) mustThread(t *testing.T) string {
 	parent, _ := e.thread(t)
 	return parent
 }
+
+// TestRoleButton: a role button of a major incident's channel (any
+// channel: not an alert channel) goes to the major destination, with the
+// role; an unknown role is not ours.
+func TestRoleButton(t *testing.T) {
+	e := newEnv(t)
+	form := "application/x-www-form-urlencoded"
+	cb := press("U01TANAKA01", "tanaka.s", chat.ActionRolePrefix+"commander", "Q1ABC", "1763605100.000001")
+	cb.Channel.ID = "CMAJ1"
+	if rec := e.do(t, "/slack/interactions", form, interaction(t, cb)); rec.Code != http.StatusOK {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	jobs := e.jobs(t)
+	if len(jobs) != 1 || jobs[0].Destination != deliver.MajorDestination || jobs[0].Event.Kind != incident.RoleTaken ||
+		jobs[0].Event.Note != "commander" || jobs[0].Event.Agent != "Tanaka" || jobs[0].Event.Incident.ID != "Q1ABC" {
+		t.Errorf("%+v", jobs)
+	}
+	bad := press("U01TANAKA01", "tanaka.s", chat.ActionRolePrefix+"king", "Q1ABC", "1763605100.000002")
+	bad.Channel.ID = "CMAJ1"
+	e.do(t, "/slack/interactions", form, interaction(t, bad))
+	if jobs := e.jobs(t); len(jobs) != 0 {
+		t.Errorf("an unknown role was queued: %+v", jobs)
+	}
+}

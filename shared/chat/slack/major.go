@@ -129,3 +129,21 @@ func (a *App) Edit(ctx context.Context, channel, ts, text string) error {
 	}
 	return nil
 }
+
+// SayActions posts text with buttons in channel (chat.postMessage with
+// blocks, as an alert's thread parent) and returns its ts.
+func (a *App) SayActions(ctx context.Context, channel, text string, actions []chat.Action) (string, error) {
+	_, ts, err := a.client.PostMessageContext(ctx, channel, content(chat.Message{Text: text, Actions: actions}, false)...)
+	if err != nil {
+		return "", chat.Redact(fmt.Errorf("slack: post to %s: %w", channel, classify(err)), a.token)
+	}
+	return ts, nil
+}
+
+// EditActions replaces message ts's text and buttons (chat.update).
+func (a *App) EditActions(ctx context.Context, channel, ts, text string, actions []chat.Action) error {
+	if _, _, _, err := a.client.UpdateMessageContext(ctx, channel, ts, content(chat.Message{Text: text, Actions: actions}, true)...); err != nil {
+		return chat.Redact(fmt.Errorf("slack: chat.update %s: %w", channel, classify(err)), a.token)
+	}
+	return nil
+}
