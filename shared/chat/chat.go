@@ -78,6 +78,8 @@ const (
 	// ActionRolePrefix starts the action ID of a major incident channel's
 	// role button: "pd2chat_role_commander" (package major's Roles).
 	ActionRolePrefix = "pd2chat_role_"
+	// ActionDeclare declares the incident major: it gets its own channel.
+	ActionDeclare = "pd2chat_declare_major"
 )
 
 // Action is a button under a message: ID says what pressing it does (the

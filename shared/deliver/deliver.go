@@ -1085,8 +1085,16 @@ func (h *Handler) actions(d fanout.Destination, inc state.Incident) []chat.Actio
 	if !h.cfg.Interactive || d.Dialect.Chat() != message.Slack || inc.ID == "" {
 		return nil
 	}
-	return ResponseActions(inc, d.Dialect.Language())
+	actions := ResponseActions(inc, d.Dialect.Language())
+	if h.cfg.Major != nil && !inc.Closed() && inc.Threads[majorChannelKey] == "" {
+		actions = append(actions, chat.Action{ID: chat.ActionDeclare, Label: d.Dialect.Language().T("button.declare"), Value: inc.ID, Style: "danger"})
+	}
+	return actions
 }
+
+// majorChannelKey is the incident record's thread key of its major
+// channel (package major's ChannelKey).
+const majorChannelKey = "major"
 
 // ephemeral is a chat that can show a message to one person only (Slack's
 // chat.postEphemeral).

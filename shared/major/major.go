@@ -311,9 +311,12 @@ func (c Config) close(ctx context.Context, ch string, ev incident.Event, inc sta
 var Roles = []string{"commander", "sme", "communications", "scribe"}
 
 // raises reports whether ev makes its incident major: a trigger, a
-// reopening or a priority change to one of Priorities.
+// reopening or a priority change to one of Priorities, or someone
+// declaring it major in chat.
 func (c Config) raises(ev incident.Event, inc state.Incident) bool {
 	switch ev.Kind {
+	case incident.MajorDeclared:
+		return true // Declare major incident, pressed in chat
 	case incident.Triggered, incident.PriorityUpdated, incident.Reopened:
 	default:
 		return false

@@ -317,3 +317,23 @@ func TestRoles(t *testing.T) {
 		t.Errorf("topic %q", got)
 	}
 }
+
+// TestDeclared: "Declare major incident" pressed on a P3 incident's
+// thread makes its channel.
+func TestDeclared(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	if err := r.cfg.Handle(ctx, r.event(t, incident.Triggered, "P3")); err != nil {
+		t.Fatal(err)
+	}
+	declare := incident.Event{ID: "slack/U1/2/declare", Kind: incident.MajorDeclared, OccurredAt: r.cfg.Now(), Agent: "Tanaka",
+		Incident: incident.Incident{ID: "Q1ABC"}}
+	for range 2 {
+		if err := r.cfg.Handle(ctx, declare); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(r.slack.Channels()); n != 1 {
+		t.Errorf("%d channels", n)
+	}
+}

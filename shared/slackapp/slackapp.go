@@ -317,6 +317,16 @@ func (h *Handler) press(w http.ResponseWriter, ctx context.Context, cb slackapi.
 		case a.ActionID == ActionNote && incident.ValidID(a.Value):
 			h.openNote(w, ctx, cb, a.Value)
 			return
+		case a.ActionID == chat.ActionDeclare && incident.ValidID(a.Value) && h.watched(cb.Channel.ID):
+			at := cmpTime(slackTime(a.ActionTs), h.cfg.Now())
+			if h.enqueue(ctx, w, response{
+				kind: incident.MajorDeclared, key: "slack/" + cb.User.ID + "/" + a.ActionTs + "/" + a.ActionID,
+				channel: cb.Channel.ID, incident: a.Value, user: cb.User.ID, name: cb.User.Name, at: at,
+				dests: []string{deliver.MajorDestination},
+			}) {
+				w.WriteHeader(http.StatusOK)
+			}
+			return
 		case isRole && incident.ValidID(a.Value) && slices.Contains(major.Roles, role):
 			// A role button of a major incident's channel: to that
 			// channel's handler, in the incident's order.

@@ -536,3 +536,17 @@ func TestRoleButton(t *testing.T) {
 		t.Errorf("an unknown role was queued: %+v", jobs)
 	}
 }
+
+// TestDeclareButton: Declare major incident, pressed in an alert channel,
+// goes to the major destination.
+func TestDeclareButton(t *testing.T) {
+	e := newEnv(t)
+	cb := press("U01TANAKA01", "tanaka.s", chat.ActionDeclare, "Q1ABC", "1763605200.000001")
+	if rec := e.do(t, "/slack/interactions", "application/x-www-form-urlencoded", interaction(t, cb)); rec.Code != http.StatusOK {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	jobs := e.jobs(t)
+	if len(jobs) != 1 || jobs[0].Destination != deliver.MajorDestination || jobs[0].Event.Kind != incident.MajorDeclared || jobs[0].Event.Agent != "Tanaka" {
+		t.Errorf("%+v", jobs)
+	}
+}
