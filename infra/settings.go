@@ -85,7 +85,7 @@ var settingKeys = []string{
 	"slackAckReactions", "slackResolveReactions", "pagerdutySeats", "pagerdutyFromEmail",
 	"pagerdutyAckOnTake", "pagerdutyResolveFromChat", "mentionOn", "routes", "language",
 	"slackOncallUsergroup", "slackOncallUsergroupOffHours", "slackTopicChannels", "escalation",
-	"majorChannels", "majorPriorities", "majorAnnounceChannel", "majorMeetingUrl",
+	"majorChannels", "majorPriorities", "majorAnnounceChannel", "majorMeetingUrl", "majorArchiveAfter", "postmortemTemplateUrl",
 }
 
 // userGroupRE is a Slack user group ID.
@@ -118,6 +118,8 @@ var passedSettings = map[string]string{
 	"majorPriorities":              "MAJOR_PRIORITIES",
 	"majorAnnounceChannel":         "MAJOR_ANNOUNCE_CHANNEL",
 	"majorMeetingUrl":              "MAJOR_MEETING_URL",
+	"majorArchiveAfter":            "MAJOR_ARCHIVE_AFTER",
+	"postmortemTemplateUrl":        "POSTMORTEM_TEMPLATE_URL",
 }
 
 // LoadSettings reads the settings through getContext (the app's
@@ -177,12 +179,12 @@ func LoadSettings(getContext func(key string) any) (Settings, error) {
 			if !userGroupRE.MatchString(v) {
 				r.fail(key, fmt.Sprintf("%q is not a Slack user group ID (S0123ABC)", v))
 			}
-		case "majorPriorities": // the functions check it at start-up
+		case "majorPriorities", "majorArchiveAfter": // the functions check them at start-up
 		case "majorAnnounceChannel":
 			if !validChannel(v) {
 				r.fail(key, fmt.Sprintf("%q is not a Slack channel ID (C0123ABCD)", v))
 			}
-		case "majorMeetingUrl":
+		case "majorMeetingUrl", "postmortemTemplateUrl":
 			if !strings.HasPrefix(v, "https://") {
 				r.fail(key, fmt.Sprintf("%q is not an https URL", v))
 			}

@@ -65,6 +65,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/followup"
+	"github.com/pd2chat/pd2chat/shared/major"
 	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/presence"
 	"github.com/pd2chat/pd2chat/shared/reminder"
@@ -120,8 +121,11 @@ type app struct {
 	// presence); not Enabled without SLACK_ONCALL_USERGROUP or
 	// SLACK_TOPIC_CHANNELS.
 	presence presence.Config
-	log      *slog.Logger
-	stdout   io.Writer
+	// major archives the closed major incidents' channels (the 10:00
+	// run); zero when MAJOR_CHANNELS is off.
+	major  major.Config
+	log    *slog.Logger
+	stdout io.Writer
 }
 
 // setup reads the settings and wires the reminder.
@@ -188,6 +192,9 @@ func wire(cfg config.Config, stdout io.Writer, log *slog.Logger, retry chat.Retr
 		History:      store,
 	}
 	a.presence = wiring.Presence(cfg, cal, src, a.run.Destinations, a.run.Outbox, store, retry, log)
+	if cfg.MajorChannels {
+		a.major = wiring.Major(cfg, src, store)
+	}
 	return a, nil
 }
 
@@ -280,6 +287,16 @@ func (a *app) handle(ctx context.Context, raw json.RawMessage) (response, error)
 	// The on-call group and topics take the day's people at the start of
 	// business hours, and the off-hours group at their end.
 	err = errors.Join(err, a.syncPresence(ctx, at))
+	if kind == reminder.Morning && a.major.Enabled() {
+		// Once a day, the channels of major incidents closed a while ago.
+		n, aerr := major.ArchiveSweep(ctx, a.major, at)
+		if aerr != nil {
+			a.log.Error("major incident channels not all archived", "error", aerr.Error())
+		} else if n > 0 {
+			a.log.Info("major incident channels archived", "archived", n)
+		}
+		err = errors.Join(err, aerr)
+	}
 	out := response{
 		Kind: string(kind), At: at.Format(time.RFC3339), Skipped: res.Skip, Empty: res.Empty(),
 		Posted: res.Posted, AlreadyPosted: res.AlreadyPosted, Failed: res.Failed, Temporary: res.Temporary,

@@ -173,6 +173,10 @@ type Config struct {
 	// PostmortemURL is the postmortem template a major incident's closing
 	// message links (POSTMORTEM_TEMPLATE_URL).
 	PostmortemURL string
+	// MajorArchiveAfter is how long after its closing message a major
+	// incident's channel is archived (MAJOR_ARCHIVE_AFTER: 7d, 36h; 0
+	// keeps it).
+	MajorArchiveAfter time.Duration
 	// Escalation is the escalation ladder (ESCALATION; package
 	// escalation); nil: the follow-ups of ACK_REMINDER_AFTER and
 	// ACK_REMINDER_MAX. Set, it replaces them.
@@ -399,6 +403,23 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 	}
 	if v := strings.TrimSpace(getenv("MAJOR_MEETING_URL")); v != "" {
 		c.MajorMeetingURL = l.url("MAJOR_MEETING_URL", "")
+	}
+	c.MajorArchiveAfter = 7 * 24 * time.Hour
+	if v := strings.TrimSpace(getenv("MAJOR_ARCHIVE_AFTER")); v != "" {
+		d, err := time.ParseDuration(v)
+		if days, ok := strings.CutSuffix(v, "d"); ok {
+			var n int
+			n, err = strconv.Atoi(days)
+			d = time.Duration(n) * 24 * time.Hour
+		}
+		switch {
+		case v == "0":
+			c.MajorArchiveAfter = 0
+		case err != nil || d < time.Hour || d > 365*24*time.Hour:
+			l.fail("MAJOR_ARCHIVE_AFTER", fmt.Sprintf("%q is not 0 (keep) or a duration from 1h to 365d (7d, 36h)", v))
+		default:
+			c.MajorArchiveAfter = d
+		}
 	}
 	if v := strings.TrimSpace(getenv("POSTMORTEM_TEMPLATE_URL")); v != "" {
 		c.PostmortemURL = l.url("POSTMORTEM_TEMPLATE_URL", "")

@@ -572,3 +572,15 @@ func TestMajorSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestMajorArchiveAfter(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": 7 * 24 * time.Hour, "0": 0, "3d": 3 * 24 * time.Hour, "36h": 36 * time.Hour} {
+		c, err := Load(env(map[string]string{"MAJOR_ARCHIVE_AFTER": v}), false)
+		if err != nil || c.MajorArchiveAfter != want {
+			t.Errorf("%q: %v %v", v, c.MajorArchiveAfter, err)
+		}
+	}
+	if _, err := Load(env(map[string]string{"MAJOR_ARCHIVE_AFTER": "soon"}), false); err == nil || !strings.Contains(err.Error(), "MAJOR_ARCHIVE_AFTER") {
+		t.Errorf("%v", err)
+	}
+}

@@ -51,6 +51,7 @@ type Slack interface {
 	Edit(ctx context.Context, channel, ts, text string) error
 	SayActions(ctx context.Context, channel, text string, actions []chat.Action) (string, error)
 	EditActions(ctx context.Context, channel, ts, text string, actions []chat.Action) error
+	Archive(ctx context.Context, channel string) error
 }
 
 // Store is what it asks of the state store.
@@ -67,6 +68,7 @@ const (
 	TimelineKey = "major:timeline" // the pinned timeline's message ts
 	RolesKey    = "major:roles"    // the pinned roles message's ts
 	ClosedKey   = "major:closed"   // when the closing message was posted (RFC 3339)
+	ArchivedKey = "major:archived" // when the channel was archived (RFC 3339)
 )
 
 // DefaultPriorities are MAJOR_PRIORITIES' default.
@@ -90,6 +92,10 @@ type Config struct {
 	// PostmortemURL links the postmortem template in the closing message
 	// (POSTMORTEM_TEMPLATE_URL); "" for none.
 	PostmortemURL string
+	// ArchiveAfter is how long after its closing message a channel is
+	// archived by ArchiveSweep (MAJOR_ARCHIVE_AFTER, default 7 days); 0
+	// keeps it.
+	ArchiveAfter time.Duration
 	// History is the incident history the timeline is read from (and
 	// where the channel's opening is recorded); nil: no timeline.
 	History  state.History
@@ -622,4 +628,54 @@ func clip(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// DefaultArchiveAfter is MAJOR_ARCHIVE_AFTER's default.
+const DefaultArchiveAfter = 7 * 24 * time.Hour
+
+// archiveLookBack is how far back ArchiveSweep looks for the channels
+// opened (their MajorDeclared events in the history).
+const archiveLookBack = 60 * 24 * time.Hour
+
+// ArchiveSweep archives the channels of the major incidents closed at
+// least ArchiveAfter before now (and opened within the last 60 days), and
+// reports how many it archived. Run once a day (the 10:00 reminder run);
+// idempotent: an archived channel is recorded and not archived again.
+func ArchiveSweep(ctx context.Context, c Config, now time.Time) (int, error) {
+	if c.ArchiveAfter <= 0 || c.History == nil {
+		return 0, nil
+	}
+	evs, err := c.History.Between(ctx, now.Add(-archiveLookBack), now)
+	if err != nil {
+		return 0, err
+	}
+	archived := 0
+	var errs []error
+	seen := map[string]bool{}
+	for _, e := range evs {
+		if e.Kind != incident.MajorDeclared || seen[e.IncidentID] {
+			continue
+		}
+		seen[e.IncidentID] = true
+		inc, found, err := c.Store.Incident(ctx, e.IncidentID)
+		if err != nil || !found {
+			errs = append(errs, err)
+			continue
+		}
+		ch, closed := inc.Threads[ChannelKey], inc.Threads[ClosedKey]
+		at, perr := time.Parse(time.RFC3339, closed)
+		if ch == "" || closed == "" || perr != nil || inc.Threads[ArchivedKey] != "" || now.Before(at.Add(c.ArchiveAfter)) {
+			continue
+		}
+		if err := c.Slack.Archive(ctx, ch); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if _, err := c.Store.SetThread(ctx, e.IncidentID, ArchivedKey, now.UTC().Format(time.RFC3339)); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		archived++
+	}
+	return archived, errors.Join(errs...)
 }

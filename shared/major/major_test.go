@@ -337,3 +337,32 @@ func TestDeclared(t *testing.T) {
 		t.Errorf("%d channels", n)
 	}
 }
+
+// TestArchiveSweep: a closed major incident's channel is archived
+// ArchiveAfter after its closing message, once; an open one is not.
+func TestArchiveSweep(t *testing.T) {
+	r := newRig(t)
+	r.cfg.History = r.store
+	r.cfg.ArchiveAfter = major.DefaultArchiveAfter
+	ctx := context.Background()
+	if err := r.cfg.Handle(ctx, r.event(t, incident.Triggered, "P1")); err != nil {
+		t.Fatal(err)
+	}
+	noon := time.Date(2026, 11, 20, 12, 0, 0, 0, tokyo)
+	if n, err := major.ArchiveSweep(ctx, r.cfg, noon.Add(30*24*time.Hour)); err != nil || n != 0 {
+		t.Errorf("an open incident's channel: %d archived, %v", n, err)
+	}
+	resolved := r.event(t, incident.Resolved, "")
+	if err := r.cfg.Handle(ctx, resolved); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := major.ArchiveSweep(ctx, r.cfg, r.cfg.Now().Add(6*24*time.Hour)); n != 0 {
+		t.Errorf("archived after 6 days")
+	}
+	for range 2 {
+		major.ArchiveSweep(ctx, r.cfg, r.cfg.Now().Add(8*24*time.Hour))
+	}
+	if c := r.slack.Channels()[0]; !c.Archived || len(r.slack.Calls("conversations.archive")) != 1 {
+		t.Errorf("archived %v, %d calls", c.Archived, len(r.slack.Calls("conversations.archive")))
+	}
+}

@@ -405,6 +405,12 @@ func majorChannels(cfg config.Config, src rotation.Source, store state.Store) in
 	if !cfg.MajorChannels {
 		return nil
 	}
+	return Major(cfg, src, store)
+}
+
+// Major is the major incident channels' configuration of MAJOR_CHANNELS
+// and the settings beside it (package major).
+func Major(cfg config.Config, src rotation.Source, store state.Store) major.Config {
 	var alert string
 	for _, d := range cfg.AlertDestinations {
 		if d.Kind == "slack" {
@@ -417,6 +423,7 @@ func majorChannels(cfg config.Config, src rotation.Source, store state.Store) in
 		Store:            store,
 		History:          store,
 		PostmortemURL:    cfg.PostmortemURL,
+		ArchiveAfter:     cfg.MajorArchiveAfter,
 		Priorities:       cfg.MajorPriorities,
 		AlertDestination: alert,
 		Announce:         cfg.MajorAnnounce,
