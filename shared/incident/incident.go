@@ -78,6 +78,9 @@ type Event struct {
 	Note      string   // annotated: the note; responder.replied: the reply; status update: the message
 	Assignees []string // triggered/reassigned/escalated/delegated: who it is assigned to now
 	Responder string   // responder.added / responder.replied: who was asked / who replied
+	// Bridge is the conference bridge's link a conference_bridge.updated
+	// event sets (an http(s) URL); "" otherwise.
+	Bridge string `json:",omitempty"`
 	// Job is the operations job a JobReported event reports.
 	Job *Job `json:",omitempty"`
 	// ResponderPolicy: the responder asked (responder.added) is an

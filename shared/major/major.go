@@ -146,6 +146,15 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 			return err
 		}
 	}
+	if ev.Kind == incident.ConferenceBridgeUpdate && ev.Bridge != "" {
+		// PagerDuty's bridge: bookmarked and said in the channel.
+		if err := c.Slack.Bookmark(ctx, ch, c.Language.T("major.bridge"), ev.Bridge); err != nil {
+			return err
+		}
+		if _, err := c.Slack.Say(ctx, ch, "", "📞 "+c.Language.T("major.bridge")+": "+ev.Bridge); err != nil {
+			return err
+		}
+	}
 	if err := c.relay(ctx, ch, ev, inc); err != nil {
 		return err
 	}

@@ -366,3 +366,22 @@ func TestArchiveSweep(t *testing.T) {
 		t.Errorf("archived %v, %d calls", c.Archived, len(r.slack.Calls("conversations.archive")))
 	}
 }
+
+// TestBridge: PagerDuty's conference bridge, set after the channel
+// opened, is bookmarked and said there.
+func TestBridge(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	if err := r.cfg.Handle(ctx, r.event(t, incident.Triggered, "P1")); err != nil {
+		t.Fatal(err)
+	}
+	bridge := r.event(t, incident.ConferenceBridgeUpdate, "")
+	bridge.Bridge = "https://meet.example.com/war-room"
+	if err := r.cfg.Handle(ctx, bridge); err != nil {
+		t.Fatal(err)
+	}
+	c := r.slack.Channels()[0]
+	if !strings.Contains(strings.Join(c.Bookmarks, "|"), "Bridge → https://meet.example.com/war-room") {
+		t.Errorf("bookmarks %v", c.Bookmarks)
+	}
+}

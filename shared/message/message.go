@@ -191,6 +191,10 @@ func render(w writer, in Input) string {
 		w.alert(ev)
 		w.runbooks(in.Runbooks)
 	}
+	if ev.Kind == incident.ConferenceBridgeUpdate && linkable(ev.Bridge) {
+		w.b.WriteByte('\n')
+		w.chat.link(&w, ev.Bridge, w.lang.T("major.join_bridge"))
+	}
 	if j := ev.Job; ev.Kind == incident.JobReported && j != nil {
 		if linkable(j.URL) {
 			w.b.WriteByte('\n')

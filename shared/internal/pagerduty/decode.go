@@ -143,6 +143,8 @@ type v3Data struct {
 	Content  string       `json:"content"` // incident_note
 	User     *ref         `json:"user"`    // incident_responder
 	Message  string       `json:"message"` // incident_responder, incident_status_update
+	// ConferenceURL is an incident_conference_bridge's link.
+	ConferenceURL string `json:"conference_url"`
 }
 
 type incidentRef struct {
@@ -254,6 +256,10 @@ func decodeV3(e *v3Event, typeErr *json.UnmarshalTypeError) (Delivery, error) {
 		ev.Note = data.Content
 	case incident.StatusUpdatePublished:
 		ev.Note = data.Message
+	case incident.ConferenceBridgeUpdate:
+		if u := strings.TrimSpace(data.ConferenceURL); len(u) <= 2048 && (strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")) {
+			ev.Bridge = u
+		}
 	case incident.ResponderAdded:
 		ev.Responder = responder(data)
 		ev.ResponderPolicy = data.User.summary() == "" && data.EscalationPolicy.summary() != ""

@@ -81,7 +81,7 @@ func TestDecodeV3Fixtures(t *testing.T) {
 			Note: "Could you look at the orders DB? p99 latency tripled since 11:10."}},
 		{"incident.conference_bridge.updated.json", incident.Event{
 			ID: "01JD5K9E4F5G6H7J8K9M0N1P2Q", Kind: incident.ConferenceBridgeUpdate, OccurredAt: at("2026-11-20T02:23:00Z"),
-			Agent: "Taro Yamada", Incident: refTo(incTitle)}},
+			Agent: "Taro Yamada", Incident: refTo(incTitle), Bridge: "https://meet.example.com/checkout-war-room"}},
 		{"incident.priority_updated.json", incident.Event{
 			ID: "01JD5KAF5G6H7J8K9M0N1P2Q3R", Kind: incident.PriorityUpdated, OccurredAt: at("2026-11-20T02:24:10Z"),
 			Agent: "Taro Yamada", Incident: full("acknowledged", "P1", checkout)}},
