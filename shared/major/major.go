@@ -23,11 +23,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
@@ -67,8 +69,13 @@ const (
 	SetUpKey    = "major:setup"
 	TimelineKey = "major:timeline" // the pinned timeline's message ts
 	RolesKey    = "major:roles"    // the pinned roles message's ts
-	ClosedKey   = "major:closed"   // when the closing message was posted (RFC 3339)
-	ArchivedKey = "major:archived" // when the channel was archived (RFC 3339)
+	// Steps of the setup, recorded once done.
+	BookmarksKey = "major:bookmarks"
+	WelcomeKey   = "major:welcome"
+	LinkedKey    = "major:linked"
+	AnnouncedKey = "major:announced"
+	ClosedKey    = "major:closed"   // when the closing message was posted (RFC 3339)
+	ArchivedKey  = "major:archived" // when the channel was archived (RFC 3339)
 )
 
 // DefaultPriorities are MAJOR_PRIORITIES' default.
@@ -117,12 +124,15 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 	if ev.Incident.ID == "" {
 		return nil
 	}
-	inc, _, err := c.Store.Incident(ctx, ev.Incident.ID)
+	inc, found, err := c.Store.Incident(ctx, ev.Incident.ID)
 	if err != nil {
 		return err
 	}
+	if inc.Threads[ArchivedKey] != "" {
+		return nil // its channel is archived: a late event goes nowhere
+	}
 	ch := inc.Threads[ChannelKey]
-	if ch == "" && c.raises(ev, inc) {
+	if ch == "" && c.raises(ev, inc) && (ev.Kind != incident.MajorDeclared || found && !inc.Closed()) {
 		if ch, err = c.open(ctx, ev, inc); err != nil {
 			return err
 		}
@@ -132,7 +142,7 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 		return nil
 	}
 	if inc.Threads[SetUpKey] == "" {
-		if c.AlertDestination != "" && inc.Threads[c.AlertDestination] == "" && c.now().Sub(ev.OccurredAt) < threadWait {
+		if alertThread(inc, c.AlertDestination) == "" && c.now().Sub(ev.OccurredAt) < threadWait {
 			// The alert's own message (another queue group) is not posted
 			// yet: wait for its thread, to link the channel from it.
 			return chat.Temporary(errors.New("major: the alert's thread is not posted yet"), 2*time.Second)
@@ -156,11 +166,11 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 		}
 	}
 	if err := c.relay(ctx, ch, ev, inc); err != nil {
-		return err
+		return archived(err)
 	}
 	evs, err := c.timeline(ctx, ch, ev, inc)
 	if err != nil {
-		return err
+		return archived(err)
 	}
 	if ev.Kind == incident.RoleTaken {
 		if err := c.showRoles(ctx, ch, ev, inc, evs); err != nil {
@@ -222,7 +232,7 @@ func (c Config) timeline(ctx context.Context, ch string, ev incident.Event, inc 
 	if err != nil || c.History == nil {
 		return evs, err
 	}
-	text := c.timelineText(evs, maxTimeline, false)
+	text := c.timelineText(evs, maxTimeline, false, maxText)
 	if ts := inc.Threads[TimelineKey]; ts != "" {
 		return evs, c.Slack.Edit(ctx, ch, ts, text)
 	}
@@ -240,10 +250,14 @@ func (c Config) timeline(ctx context.Context, ch string, ev incident.Event, inc 
 	return evs, err
 }
 
+// maxText is the longest message posted in the channel, in characters
+// (Slack shows 4,000 at most before "Show more").
+const maxText = 3900
+
 // timelineText is the timeline's text: a title and a line an event, the
-// last max; in a code block (Markdown to paste in a postmortem) when
-// block.
-func (c Config) timelineText(evs []incident.HistoryEvent, max int, block bool) string {
+// last max, and fewer when longer than room characters (the oldest go);
+// in a code block (Markdown to paste in a postmortem) when block.
+func (c Config) timelineText(evs []incident.HistoryEvent, max int, block bool, room int) string {
 	loc := time.UTC
 	if c.Calendar != nil {
 		loc = c.Calendar.Location()
@@ -255,12 +269,28 @@ func (c Config) timelineText(evs []incident.HistoryEvent, max int, block bool) s
 	} else {
 		b.WriteString("```\n")
 	}
-	if len(evs) > max {
-		b.WriteString("…\n")
+	cut := len(evs) > max
+	if cut {
 		evs = evs[len(evs)-max:]
 	}
-	for _, e := range evs {
-		b.WriteString(message.TimelineLine(d, e, loc))
+	lines := make([]string, len(evs))
+	size := b.Len() + 8
+	for i, e := range evs {
+		lines[i] = message.TimelineLine(d, e, loc)
+		if block {
+			lines[i] = strings.ReplaceAll(lines[i], "`", "'") // cannot close the block
+		}
+		size += utf8.RuneCountInString(lines[i]) + 1
+	}
+	for len(lines) > 1 && size > room {
+		size -= utf8.RuneCountInString(lines[0]) + 1
+		lines, cut = lines[1:], true
+	}
+	if cut {
+		b.WriteString("…\n")
+	}
+	for _, line := range lines {
+		b.WriteString(clip(line, room))
 		b.WriteByte('\n')
 	}
 	if block {
@@ -310,12 +340,15 @@ func (c Config) close(ctx context.Context, ch string, ev incident.Event, inc sta
 			b.WriteString("\n" + l.T("role."+r) + ": " + oneLine(name, 100))
 		}
 	}
-	b.WriteString("\n" + c.timelineText(evs, 200, true))
+	tail := ""
 	if c.PostmortemURL != "" {
-		b.WriteString("\n" + l.T("major.postmortem", "URL", c.PostmortemURL))
+		tail = "\n" + l.T("major.postmortem", "URL", c.PostmortemURL)
 	}
-	if _, err := c.Slack.Say(ctx, ch, "", clip(b.String(), 3900)); err != nil {
-		return err
+	head := clip(b.String(), maxText/2)
+	room := maxText - utf8.RuneCountInString(head) - utf8.RuneCountInString(tail) - 1
+	text := head + "\n" + c.timelineText(evs, 200, true, room) + tail
+	if _, err := c.Slack.Say(ctx, ch, "", text); err != nil {
+		return archived(err)
 	}
 	_, err := c.Store.SetThread(ctx, ev.Incident.ID, ClosedKey, c.now().UTC().Format(time.RFC3339))
 	return err
@@ -374,6 +407,16 @@ func (c Config) open(ctx context.Context, ev incident.Event, inc state.Incident)
 	if id == "" {
 		return "", fmt.Errorf("major: no free channel name for %s (%s and 4 more are taken)", ev.Incident.ID, base)
 	}
+	if c.History != nil {
+		// Before the channel is recorded: the archive sweep finds the
+		// channels by this event, and a retry after a failure here opens
+		// (finds) the channel again and writes it again.
+		opened := incident.HistoryEvent{EventID: "major/" + ev.Incident.ID, IncidentID: ev.Incident.ID, Number: number,
+			Kind: incident.MajorDeclared, At: c.now(), Title: title, Agent: agentOf(ev)}
+		if err := c.History.Append(ctx, opened); err != nil {
+			return "", err
+		}
+	}
 	stored, err := c.Store.SetThread(ctx, ev.Incident.ID, ChannelKey, id)
 	if err != nil {
 		return "", err
@@ -381,53 +424,51 @@ func (c Config) open(ctx context.Context, ev incident.Event, inc state.Incident)
 	if stored != id {
 		c.log().Warn("major: another run recorded the incident's channel first", "incident_id", ev.Incident.ID, "kept", stored, "spare", id)
 	}
-	if c.History != nil {
-		opened := incident.HistoryEvent{EventID: "major/" + ev.Incident.ID, IncidentID: ev.Incident.ID, Number: number,
-			Kind: incident.MajorDeclared, At: c.now(), Title: title}
-		if err := c.History.Append(ctx, opened); err != nil {
-			return stored, err
-		}
-	}
 	return stored, nil
 }
 
-// setUp invites the people, sets the topic and bookmarks, and tells the
-// alert's thread and the announcement channel; then it records that it
-// did (a failure before that runs it again: invites and the topic are
-// idempotent, a bookmark or a post may repeat).
+// setUp invites the people, sets the topic and bookmarks, tells the
+// alert's thread and the announcement channel, posts and pins the roles
+// message; each post is recorded once done, so a retry after a failure
+// does not post it again (invites and the topic are idempotent, a
+// bookmark may repeat). Then it records that the setup is done.
 func (c Config) setUp(ctx context.Context, ch string, ev incident.Event, inc state.Incident) error {
 	l := c.Language
 	number, title, url := cmpInt(ev.Incident.Number, inc.Number), cmpStr(ev.Incident.Title, inc.Title), cmpStr(ev.Incident.URL, inc.URL)
 	if err := c.Slack.Invite(ctx, ch, c.people(ctx, inc)); err != nil {
 		return err
 	}
-	topic := l.T("major.topic", "Number", number, "Title", oneLine(title, 120), "URL", url)
-	if c.MeetingURL != "" {
-		topic += " | " + l.T("major.bridge") + ": " + c.MeetingURL
-	}
-	if err := c.Slack.SetTopic(ctx, ch, clip(topic, 250)); err != nil {
+	if err := c.Slack.SetTopic(ctx, ch, c.topic(number, title, url, "")); err != nil {
 		return err
 	}
-	for _, b := range []struct{ title, link string }{{"PagerDuty #" + strconv.Itoa(number), url}, {l.T("major.bridge"), c.MeetingURL}} {
-		if strings.HasPrefix(b.link, "https://") || strings.HasPrefix(b.link, "http://") {
-			if err := c.Slack.Bookmark(ctx, ch, b.title, b.link); err != nil {
-				return err
+	if inc.Threads[BookmarksKey] == "" {
+		for _, b := range []struct{ title, link string }{{"PagerDuty #" + strconv.Itoa(number), url}, {l.T("major.bridge"), c.MeetingURL}} {
+			if strings.HasPrefix(b.link, "https://") || strings.HasPrefix(b.link, "http://") {
+				if err := c.Slack.Bookmark(ctx, ch, b.title, b.link); err != nil {
+					return err
+				}
 			}
+		}
+		if err := c.mark(ctx, ev.Incident.ID, BookmarksKey); err != nil {
+			return err
 		}
 	}
 	ref := message.Render(message.Slack.In(l), message.Input{Event: incident.Event{Kind: ev.Kind, Incident: incident.Incident{
 		ID: ev.Incident.ID, Number: number, Title: title, URL: url, Priority: cmpStr(ev.Incident.Priority, inc.Priority)}}})
-	if _, err := c.Slack.Say(ctx, ch, "", l.T("major.welcome", "Incident", firstLine(ref))); err != nil {
-		return err
-	}
 	link := l.T("major.announce", "Channel", "<#"+ch+">", "Incident", firstLine(ref))
-	if thread := inc.Threads[c.AlertDestination]; thread != "" {
-		if _, err := c.Slack.Say(ctx, strings.TrimPrefix(c.AlertDestination, "slack:"), thread, link); err != nil {
+	alert := alertThread(inc, c.AlertDestination)
+	for _, p := range []struct{ key, channel, thread, text string }{
+		{WelcomeKey, ch, "", l.T("major.welcome", "Incident", firstLine(ref))},
+		{LinkedKey, strings.TrimPrefix(alert, "slack:"), inc.Threads[alert], link},
+		{AnnouncedKey, c.Announce, "", link},
+	} {
+		if p.channel == "" || (p.key == LinkedKey && p.thread == "") || inc.Threads[p.key] != "" {
+			continue
+		}
+		if _, err := c.Slack.Say(ctx, p.channel, p.thread, p.text); err != nil {
 			return err
 		}
-	}
-	if c.Announce != "" {
-		if _, err := c.Slack.Say(ctx, c.Announce, "", link); err != nil {
+		if err := c.mark(ctx, ev.Incident.ID, p.key); err != nil {
 			return err
 		}
 	}
@@ -436,15 +477,72 @@ func (c Config) setUp(ctx context.Context, ch string, ev incident.Event, inc sta
 		if err != nil {
 			return err
 		}
-		if err := c.Slack.Pin(ctx, ch, ts); err != nil {
-			return err
-		}
 		if _, err := c.Store.SetThread(ctx, ev.Incident.ID, RolesKey, ts); err != nil {
 			return err
 		}
+		if err := c.Slack.Pin(ctx, ch, ts); err != nil {
+			return err
+		}
 	}
-	_, err := c.Store.SetThread(ctx, ev.Incident.ID, SetUpKey, "done")
+	return c.mark(ctx, ev.Incident.ID, SetUpKey)
+}
+
+// mark records that a step of the setup was done.
+func (c Config) mark(ctx context.Context, id, key string) error {
+	_, err := c.Store.SetThread(ctx, id, key, "done")
 	return err
+}
+
+// topic is the channel's topic: the incident, its link, the commander
+// when there is one, the bridge; within Slack's 250 characters, the
+// incident's title cut first.
+func (c Config) topic(number int, title, url, commander string) string {
+	l := c.Language
+	tail := ""
+	if commander != "" {
+		tail += " | " + l.T("role.commander") + ": " + oneLine(commander, 40)
+	}
+	if c.MeetingURL != "" && len(c.MeetingURL) < 120 {
+		tail += " | " + l.T("major.bridge") + ": " + c.MeetingURL
+	}
+	for _, max := range []int{120, 60, 20} {
+		if t := l.T("major.topic", "Number", number, "Title", oneLine(title, max), "URL", url) + tail; utf8.RuneCountInString(t) <= 250 {
+			return t
+		}
+	}
+	return clip(l.T("major.topic", "Number", number, "Title", "", "URL", url)+tail, 250)
+}
+
+// alertThread is the Slack destination where the incident's alert has its
+// thread: preferred, else any ("slack:C…") — with ROUTES, its route's;
+// "" while none is posted.
+func alertThread(inc state.Incident, preferred string) string {
+	if preferred != "" && inc.Threads[preferred] != "" {
+		return preferred
+	}
+	for _, k := range slices.Sorted(maps.Keys(inc.Threads)) {
+		if strings.HasPrefix(k, "slack:") {
+			return k
+		}
+	}
+	return ""
+}
+
+// archived is nil for Slack's answer that the channel is archived (a
+// person archived it, or the sweep did): nothing more goes there.
+func archived(err error) error {
+	if err != nil && strings.Contains(err.Error(), "is_archived") {
+		return nil
+	}
+	return err
+}
+
+// agentOf is who made ev, for the timeline ("" for PagerDuty's own).
+func agentOf(ev incident.Event) string {
+	if ev.Kind == incident.MajorDeclared {
+		return ev.Agent
+	}
+	return ""
 }
 
 // roleButtons are a Take button a role.
@@ -498,12 +596,7 @@ func (c Config) showRoles(ctx context.Context, ch string, ev incident.Event, inc
 			return err
 		}
 	}
-	l := c.Language
-	topic := l.T("major.topic", "Number", inc.Number, "Title", oneLine(inc.Title, 80), "URL", inc.URL)
-	if name := holders["commander"]; name != "" {
-		topic += " | " + l.T("role.commander") + ": " + oneLine(name, 40)
-	}
-	return c.Slack.SetTopic(ctx, ch, clip(topic, 250))
+	return c.Slack.SetTopic(ctx, ch, c.topic(inc.Number, inc.Title, inc.URL, holders["commander"]))
 }
 
 func cmpTime(a, b time.Time) time.Time {
@@ -676,8 +769,8 @@ func ArchiveSweep(ctx context.Context, c Config, now time.Time) (int, error) {
 		if ch == "" || closed == "" || perr != nil || inc.Threads[ArchivedKey] != "" || now.Before(at.Add(c.ArchiveAfter)) {
 			continue
 		}
-		if err := c.Slack.Archive(ctx, ch); err != nil {
-			errs = append(errs, err)
+		if err := c.Slack.Archive(ctx, ch); err != nil && !strings.Contains(err.Error(), "channel_not_found") {
+			errs = append(errs, err) // a channel deleted by hand is as good as archived
 			continue
 		}
 		if _, err := c.Store.SetThread(ctx, e.IncidentID, ArchivedKey, now.UTC().Format(time.RFC3339)); err != nil {

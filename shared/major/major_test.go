@@ -385,3 +385,64 @@ func TestBridge(t *testing.T) {
 		t.Errorf("bookmarks %v", c.Bookmarks)
 	}
 }
+
+// TestReviewCases: a late event for an archived channel goes nowhere (no
+// error: no page); a Declare on a resolved incident opens nothing; with
+// routes the link goes to whichever Slack channel has the alert's thread;
+// a long closing message keeps its end.
+func TestReviewCases(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	r.cfg.History = r.store
+	r.cfg.ArchiveAfter = time.Hour
+	r.cfg.PostmortemURL = "https://wiki.example.com/pm"
+	if err := r.cfg.Handle(ctx, r.event(t, incident.Triggered, "P1")); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 80 {
+		job := r.event(t, incident.JobReported, "")
+		job.ID = "job" + strconv.Itoa(i)
+		job.Job = &incident.Job{Name: strings.Repeat("restart app-"+strconv.Itoa(i)+" ", 4) + "```", Status: "succeeded"}
+		if err := r.store.Append(ctx, incident.HistoryEvent{EventID: job.ID, IncidentID: "Q1ABC", Kind: incident.JobReported, At: r.cfg.Now(), Detail: job.Job.Name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.cfg.Handle(ctx, r.event(t, incident.Resolved, "")); err != nil {
+		t.Fatal(err)
+	}
+	var closing string
+	for _, p := range r.slack.Posts() {
+		if strings.HasPrefix(p.Text, "✅ Resolved. What happened") {
+			closing = p.Text
+		}
+	}
+	if len([]rune(closing)) > 3900 || !strings.HasSuffix(closing, "Postmortem template: https://wiki.example.com/pm") || strings.Count(closing, "```") != 2 {
+		t.Errorf("closing message of %d characters:\n%s", len([]rune(closing)), closing)
+	}
+	major.ArchiveSweep(ctx, r.cfg, r.cfg.Now().Add(2*time.Hour))
+	if err := r.cfg.Handle(ctx, r.event(t, incident.Annotated, "")); err != nil {
+		t.Errorf("a late note for an archived channel: %v", err)
+	}
+
+	closed := newRig(t)
+	if err := closed.cfg.Handle(ctx, closed.event(t, incident.Resolved, "")); err != nil {
+		t.Fatal(err)
+	}
+	declare := incident.Event{ID: "d1", Kind: incident.MajorDeclared, OccurredAt: closed.cfg.Now(), Incident: incident.Incident{ID: "Q1ABC"}}
+	if err := closed.cfg.Handle(ctx, declare); err != nil || len(closed.slack.Channels()) != 0 {
+		t.Errorf("a Declare on a resolved incident: %v, %d channels", err, len(closed.slack.Channels()))
+	}
+
+	routed := newRig(t)
+	routed.cfg.AlertDestination = "slack:C0OTHER"
+	if err := routed.cfg.Handle(ctx, routed.event(t, incident.Triggered, "P1")); err != nil {
+		t.Fatalf("the alert's thread is in another Slack channel: %v", err)
+	}
+	linked := false
+	for _, p := range routed.slack.Posts() {
+		linked = linked || (p.Channel == "C0ALERTS" && p.ThreadTS != "")
+	}
+	if !linked {
+		t.Error("no link in the alert's thread of its route")
+	}
+}
