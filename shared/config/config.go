@@ -174,8 +174,8 @@ type Config struct {
 	// message links (POSTMORTEM_TEMPLATE_URL).
 	PostmortemURL string
 	// MajorArchiveAfter is how long after its closing message a major
-	// incident's channel is archived (MAJOR_ARCHIVE_AFTER: 7d, 36h; 0
-	// keeps it).
+	// incident's channel is archived (MAJOR_ARCHIVE_AFTER: 7d, 36h; 1h to
+	// 25d, as the incident's record lives 30 days; 0 keeps it).
 	MajorArchiveAfter time.Duration
 	// Escalation is the escalation ladder (ESCALATION; package
 	// escalation); nil: the follow-ups of ACK_REMINDER_AFTER and
@@ -405,6 +405,7 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 		c.MajorMeetingURL = l.url("MAJOR_MEETING_URL", "")
 	}
 	c.MajorArchiveAfter = 7 * 24 * time.Hour
+	const maxArchiveAfter = 25 * 24 * time.Hour
 	if v := strings.TrimSpace(getenv("MAJOR_ARCHIVE_AFTER")); v != "" {
 		d, err := time.ParseDuration(v)
 		if days, ok := strings.CutSuffix(v, "d"); ok {
@@ -415,8 +416,11 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 		switch {
 		case v == "0":
 			c.MajorArchiveAfter = 0
-		case err != nil || d < time.Hour || d > 365*24*time.Hour:
-			l.fail("MAJOR_ARCHIVE_AFTER", fmt.Sprintf("%q is not 0 (keep) or a duration from 1h to 365d (7d, 36h)", v))
+		case err != nil || d < time.Hour || d > maxArchiveAfter:
+			// The incident's record (which knows the channel) lives 30 days
+			// after its last write (state.IncidentTTL): a longer wait would
+			// find nothing to archive.
+			l.fail("MAJOR_ARCHIVE_AFTER", fmt.Sprintf("%q is not 0 (keep) or a duration from 1h to 25d (7d, 36h); an incident's record is kept 30 days, so a channel cannot be archived later than that", v))
 		default:
 			c.MajorArchiveAfter = d
 		}

@@ -580,7 +580,12 @@ func TestMajorArchiveAfter(t *testing.T) {
 			t.Errorf("%q: %v %v", v, c.MajorArchiveAfter, err)
 		}
 	}
-	if _, err := Load(env(map[string]string{"MAJOR_ARCHIVE_AFTER": "soon"}), false); err == nil || !strings.Contains(err.Error(), "MAJOR_ARCHIVE_AFTER") {
-		t.Errorf("%v", err)
+	for _, v := range []string{"soon", "30m", "30d", "-1d"} {
+		if _, err := Load(env(map[string]string{"MAJOR_ARCHIVE_AFTER": v}), false); err == nil || !strings.Contains(err.Error(), "MAJOR_ARCHIVE_AFTER") {
+			t.Errorf("%q: %v", v, err)
+		}
+	}
+	if c, err := Load(env(map[string]string{"MAJOR_ARCHIVE_AFTER": "25d"}), false); err != nil || c.MajorArchiveAfter != 25*24*time.Hour {
+		t.Errorf("25d: %v %v", c.MajorArchiveAfter, err)
 	}
 }

@@ -191,12 +191,12 @@ func render(w writer, in Input) string {
 		w.alert(ev)
 		w.runbooks(in.Runbooks)
 	}
-	if ev.Kind == incident.ConferenceBridgeUpdate && linkable(ev.Bridge) {
+	if ev.Kind == incident.ConferenceBridgeUpdate && Linkable(ev.Bridge) {
 		w.b.WriteByte('\n')
 		w.chat.link(&w, ev.Bridge, w.lang.T("major.join_bridge"))
 	}
 	if j := ev.Job; ev.Kind == incident.JobReported && j != nil {
-		if linkable(j.URL) {
+		if Linkable(j.URL) {
 			w.b.WriteByte('\n')
 			w.chat.link(&w, j.URL, w.lang.T("job.view"))
 		}
@@ -548,7 +548,7 @@ func (w *writer) names(names []string) {
 // ref writes the incident's number and title, linked to the incident when
 // its URL is safe to link and the chat has labelled links (see url).
 func (w *writer) ref(inc *incident.Incident) {
-	w.linked = linkable(inc.URL) && w.chat.openLink(w, inc.URL)
+	w.linked = Linkable(inc.URL) && w.chat.openLink(w, inc.URL)
 	if inc.Number > 0 {
 		w.text("#", 0) // not a hashtag: inert like outside text
 		w.int(inc.Number)
@@ -570,7 +570,7 @@ func (w *writer) ref(inc *incident.Incident) {
 // shortRef writes "#9502", linked to the incident when its URL is safe, or
 // "incident ID" without a number.
 func (w *writer) shortRef(inc *incident.Incident) {
-	linked := linkable(inc.URL) && w.chat.openLink(w, inc.URL)
+	linked := Linkable(inc.URL) && w.chat.openLink(w, inc.URL)
 	if inc.Number > 0 {
 		w.text("#", 0)
 		w.int(inc.Number)
@@ -585,7 +585,7 @@ func (w *writer) shortRef(inc *incident.Incident) {
 // url writes the incident's URL on its own line when it is safe to link and
 // ref did not make the title a link to it.
 func (w *writer) url(inc *incident.Incident) {
-	if !w.linked && linkable(inc.URL) {
+	if !w.linked && Linkable(inc.URL) {
 		w.b.WriteByte('\n')
 		w.b.WriteString(linkURL(inc.URL))
 	}
@@ -691,7 +691,7 @@ func (w *writer) runbooks(rbs []rotation.Runbook) {
 			return
 		}
 		rb := &rbs[i]
-		if !linkable(rb.URL) {
+		if !Linkable(rb.URL) {
 			continue
 		}
 		shown++
@@ -815,7 +815,7 @@ const (
 //	host: db-1
 //	lag_seconds: 42
 func (w *writer) alert(ev *incident.Event) {
-	if s := ev.Source; s != nil && linkable(s.URL) {
+	if s := ev.Source; s != nil && Linkable(s.URL) {
 		label := w.lang.T("alert.view_in", "Source", strings.TrimSpace(s.Label))
 		if strings.TrimSpace(s.Label) == "" {
 			label = w.lang.T("alert.view")
@@ -836,7 +836,7 @@ func (w *writer) alert(ev *incident.Event) {
 	}
 	shown := 0
 	for _, l := range ev.Links {
-		if shown == maxAlertLinks || !linkable(l.URL) {
+		if shown == maxAlertLinks || !Linkable(l.URL) {
 			continue
 		}
 		shown++
@@ -870,10 +870,10 @@ func Card(d Dialect, in Input) (facts []Fact, links []Link) {
 			facts = append(facts, Fact{Title: w.lang.T(f.id), Value: w.esc(f.value, fieldMax)})
 		}
 	}
-	if linkable(inc.URL) {
+	if Linkable(inc.URL) {
 		links = append(links, Link{Title: w.lang.T("card.open"), URL: inc.URL})
 	}
-	if s := in.Event.Source; s != nil && linkable(s.URL) && in.Event.Kind == incident.Triggered {
+	if s := in.Event.Source; s != nil && Linkable(s.URL) && in.Event.Kind == incident.Triggered {
 		label := w.lang.T("alert.view")
 		if l := strings.TrimSpace(s.Label); l != "" {
 			label = w.lang.T("alert.view_in", "Source", l)

@@ -326,7 +326,7 @@ func (w *writer) manual(url string) {
 	}
 	w.b.WriteByte('\n')
 	w.say("reminder.manual", "Link", w.sub(func(v *writer) {
-		if linkable(url) {
+		if Linkable(url) {
 			v.chat.link(v, url, "")
 		} else {
 			v.text(url, fieldMax)

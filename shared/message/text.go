@@ -114,10 +114,10 @@ func (w *writer) inert(s string, max int, newline string) {
 	w.b.WriteString(s[start:])
 }
 
-// linkable reports whether u may be shown as the incident's link: an
+// Linkable reports whether u may be shown as the incident's link: an
 // absolute http(s) URL of printable ASCII without the characters that
 // would end a Slack link (<, >, |), quotes, backslashes or user info (@).
-func linkable(u string) bool {
+func Linkable(u string) bool {
 	var rest string
 	switch {
 	case len(u) > 8 && strings.EqualFold(u[:8], "https://"):

@@ -129,8 +129,8 @@ func TestLinkable(t *testing.T) {
 		{"https://例え.jp/", false},
 		{"https://example.com/\"onmouseover", false},
 	} {
-		if got := linkable(c.url); got != c.want {
-			t.Errorf("linkable(%q) = %v, want %v", c.url, got, c.want)
+		if got := Linkable(c.url); got != c.want {
+			t.Errorf("Linkable(%q) = %v, want %v", c.url, got, c.want)
 		}
 	}
 	// The link Slack gets: & in the URL is escaped as Slack asks.

@@ -47,6 +47,7 @@ import (
 	"github.com/pd2chat/pd2chat/shared/deliver"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/internal/pagerduty"
+	"github.com/pd2chat/pd2chat/shared/message"
 	"github.com/pd2chat/pd2chat/shared/queue"
 )
 
@@ -181,8 +182,10 @@ func Parse(body []byte) (Report, error) {
 		return rep, errors.New(`"by" is longer than 100 characters`)
 	}
 	if rep.URL != "" {
-		if u, err := url.Parse(rep.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(rep.URL) > 2048 {
-			return rep, errors.New(`"url" must be an http(s) URL`)
+		// The link every chat can show: without it the message would
+		// silently drop the URL the caller sent.
+		if u, err := url.Parse(rep.URL); err != nil || u.Host == "" || !message.Linkable(rep.URL) {
+			return rep, errors.New(`"url" must be an absolute http(s) URL of at most 2,048 printable ASCII characters, without spaces, quotes, backslashes, <, >, | or user info (@); percent-encode the others`)
 		}
 	}
 	return rep, nil

@@ -76,6 +76,10 @@ func TestNotify(t *testing.T) {
 		{`{"job": "x", "status": "done"}`, []string{sign(`{"job": "x", "status": "done"}`, secret)}, http.StatusBadRequest, `"status" must be`},
 		{`{"jobb": "x", "status": "started"}`, []string{sign(`{"jobb": "x", "status": "started"}`, secret)}, http.StatusBadRequest, `unknown field "jobb"`},
 		{`{"job": "x", "status": "started", "url": "javascript:alert(1)"}`, []string{sign(`{"job": "x", "status": "started", "url": "javascript:alert(1)"}`, secret)}, http.StatusBadRequest, `"url"`},
+		{`{"job": "x", "status": "started", "url": "https://ci.example.com/a|b"}`, []string{sign(`{"job": "x", "status": "started", "url": "https://ci.example.com/a|b"}`, secret)}, http.StatusBadRequest, `"url"`},
+		{`{"job": "x", "status": "started", "url": "https://ci.example.com/<x>"}`, []string{sign(`{"job": "x", "status": "started", "url": "https://ci.example.com/<x>"}`, secret)}, http.StatusBadRequest, `"url"`},
+		{`{"job": "x", "status": "started", "url": "https://user@ci.example.com/"}`, []string{sign(`{"job": "x", "status": "started", "url": "https://user@ci.example.com/"}`, secret)}, http.StatusBadRequest, `"url"`},
+		{`{"job": "x", "status": "started", "url": "https://ci.example.com/a b"}`, []string{sign(`{"job": "x", "status": "started", "url": "https://ci.example.com/a b"}`, secret)}, http.StatusBadRequest, `"url"`},
 		{`{"job": "x", "status": "started", "incident": -3}`, []string{sign(`{"job": "x", "status": "started", "incident": -3}`, secret)}, http.StatusBadRequest, `"incident"`},
 	} {
 		if rec := post(h, c.body, c.sig...); rec.Code != c.code || !strings.Contains(rec.Body.String(), c.want) || strings.Contains(rec.Body.String(), secret) {
