@@ -203,14 +203,22 @@ func (c Config) events(ctx context.Context, ev incident.Event, inc state.Inciden
 		return nil, err
 	}
 	var out []incident.HistoryEvent
-	seen := false
+	seen, declared := false, false
 	for _, e := range all {
 		if e.IncidentID == ev.Incident.ID {
-			out = append(out, e)
 			seen = seen || e.EventID == ev.ID
+			if e.Kind == incident.MajorDeclared {
+				// The button's press and the channel's opening are one
+				// moment of the story: the first says it.
+				if declared {
+					continue
+				}
+				declared = true
+			}
+			out = append(out, e)
 		}
 	}
-	if !seen && ev.ID != "" && !ev.OccurredAt.IsZero() {
+	if !seen && ev.ID != "" && !ev.OccurredAt.IsZero() && (ev.Kind != incident.MajorDeclared || !declared) {
 		he := incident.HistoryEvent{EventID: ev.ID, IncidentID: ev.Incident.ID, Kind: ev.Kind, At: ev.OccurredAt, Agent: ev.Agent}
 		if j := ev.Job; j != nil {
 			he.Detail = j.Name + ": " + j.Status

@@ -338,6 +338,31 @@ func TestDeclared(t *testing.T) {
 	}
 }
 
+// TestDeclaredTimeline: the press and the channel's opening are one line
+// of the timeline, with who pressed.
+func TestDeclaredTimeline(t *testing.T) {
+	r := newRig(t)
+	r.cfg.History = r.store
+	ctx := context.Background()
+	if err := r.cfg.Handle(ctx, r.event(t, incident.Triggered, "P3")); err != nil {
+		t.Fatal(err)
+	}
+	declare := incident.Event{ID: "slack/U1/2/declare", Kind: incident.MajorDeclared, OccurredAt: r.cfg.Now(), Agent: "Tanaka",
+		Incident: incident.Incident{ID: "Q1ABC"}}
+	if err := r.cfg.Handle(ctx, declare); err != nil {
+		t.Fatal(err)
+	}
+	var timeline string
+	for _, p := range append(r.slack.Posts(), r.slack.Updates()...) {
+		if strings.Contains(p.Text, "Major incident channel opened") {
+			timeline = p.Text
+		}
+	}
+	if n := strings.Count(timeline, "Major incident channel opened"); n != 1 || !strings.Contains(timeline, "Tanaka") {
+		t.Errorf("%d lines of the opening in the timeline, want 1 by Tanaka:\n%s", n, timeline)
+	}
+}
+
 // TestArchiveSweep: a closed major incident's channel is archived
 // ArchiveAfter after its closing message, once; an open one is not.
 func TestArchiveSweep(t *testing.T) {
