@@ -1,7 +1,8 @@
 // Package chat is the contract between pd2chat and the chats it posts to,
 // and the one place that decides whether a failed post is worth another try.
-// The subpackages (slack, typetalk, console) only move bytes: they never
-// import the renderer or the rotation.
+// The subpackages (slack, teams, googlechat, chatwork, typetalk, console)
+// only move bytes, the webhook ones through Exchange: they never import the
+// renderer or the rotation.
 //
 // A poster makes exactly one attempt per Post and reports a failure that a
 // later attempt may fix as a *TemporaryError (see Temporary, StatusError and

@@ -30,7 +30,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
@@ -76,15 +75,7 @@ func New(o Options) *Poster {
 	if p.api == "" {
 		p.api = DefaultAPIURL
 	}
-	if p.client == nil {
-		p.client = &http.Client{}
-	}
-	// A redirect is an answer, not a place to go: Go would resend the
-	// token or the body to whatever host it names, or turn the POST into
-	// a GET whose 200 would pass for a post.
-	c := *p.client
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	p.client = &c
+	p.client = chat.NoRedirects(p.client)
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -124,16 +115,10 @@ func (p *Poster) do(ctx context.Context, op, method, path string, body io.Reader
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("X-ChatWorkToken", p.token)
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return p.wrap(op, chat.TransportError(err))
+	if _, err := chat.Exchange(p.client, req, p.retryAfter); err != nil {
+		return p.wrap(op, err)
 	}
-	defer resp.Body.Close()
-	text, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return nil
-	}
-	return p.wrap(op, chat.StatusError(resp.StatusCode, p.retryAfter(resp.Header), reason(text)))
+	return nil
 }
 
 // retryAfter is how long a 429 asks to wait: Retry-After, or until
@@ -153,19 +138,6 @@ func (p *Poster) retryAfter(h http.Header) time.Duration {
 // wrap names the room and scrubs the token from the text.
 func (p *Poster) wrap(op string, err error) error {
 	return chat.Redact(fmt.Errorf("chatwork: %s room %s: %w", op, p.room, err), p.token)
-}
-
-// reason is an excerpt of Chatwork's answer ({"errors": ["…"]}) on one
-// line; nil for none.
-func reason(body []byte) error {
-	text := strings.Join(strings.FieldsFunc(string(body), unicode.IsSpace), " ")
-	if text == "" {
-		return nil
-	}
-	if r := []rune(text); len(r) > 200 {
-		text = string(r[:200]) + "…"
-	}
-	return errors.New(text)
 }
 
 // Box lays a rendered message out for Chatwork: its lines that mention

@@ -29,12 +29,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
@@ -74,16 +72,7 @@ var (
 
 // New returns a Poster for o's webhook. It does not call Google Chat.
 func New(o Options) *Poster {
-	p := &Poster{name: o.Name, url: o.URL, client: o.HTTPClient, now: o.Now}
-	if p.client == nil {
-		p.client = &http.Client{}
-	}
-	// A redirect is an answer, not a place to go: Go would resend the
-	// token or the body to whatever host it names, or turn the POST into
-	// a GET whose 200 would pass for a post.
-	c := *p.client
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	p.client = &c
+	p := &Poster{name: o.Name, url: o.URL, client: chat.NoRedirects(o.HTTPClient), now: o.Now}
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -131,19 +120,14 @@ func (p *Poster) Post(ctx context.Context, m chat.Message) error {
 		return p.wrap(errors.New("the webhook URL is not a URL"))
 	}
 	req.Header.Set("Content-Type", "application/json; charset=UTF-8")
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return p.wrap(chat.TransportError(err))
-	}
-	defer resp.Body.Close()
-	text, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+	status, err := chat.Exchange(p.client, req, chat.RetryAfter(p.now))
+	switch {
+	case err == nil:
 		return nil
-	}
-	if resp.StatusCode == http.StatusConflict && m.Key != "" {
+	case status == http.StatusConflict && m.Key != "":
 		return nil // ALREADY_EXISTS: this message ID was posted before
 	}
-	return p.wrap(chat.StatusError(resp.StatusCode, chat.ParseRetryAfter(resp.Header.Get("Retry-After"), p.now()), reason(text)))
+	return p.wrap(err)
 }
 
 // MessageID is the client-assigned message ID of the post with key:
@@ -180,16 +164,4 @@ func (p *Poster) wrap(err error) error {
 		}
 	}
 	return chat.Redact(fmt.Errorf("googlechat: post to %s: %w", p.name, err), secrets...)
-}
-
-// reason is an excerpt of Google's answer on one line; nil for none.
-func reason(body []byte) error {
-	text := strings.Join(strings.FieldsFunc(string(body), unicode.IsSpace), " ")
-	if text == "" {
-		return nil
-	}
-	if r := []rune(text); len(r) > 200 {
-		text = string(r[:200]) + "…"
-	}
-	return errors.New(text)
 }

@@ -28,13 +28,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
@@ -74,16 +72,7 @@ var (
 
 // New returns a Poster for o's webhook. It does not call Teams.
 func New(o Options) *Poster {
-	p := &Poster{name: o.Name, url: o.URL, client: o.HTTPClient, now: o.Now}
-	if p.client == nil {
-		p.client = &http.Client{}
-	}
-	// A redirect is an answer, not a place to go: Go would resend the
-	// token or the body to whatever host it names, or turn the POST into
-	// a GET whose 200 would pass for a post.
-	c := *p.client
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	p.client = &c
+	p := &Poster{name: o.Name, url: o.URL, client: chat.NoRedirects(o.HTTPClient), now: o.Now}
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -115,16 +104,10 @@ func (p *Poster) Post(ctx context.Context, m chat.Message) error {
 		return p.wrap(errors.New("the webhook URL is not a URL"))
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return p.wrap(chat.TransportError(err))
+	if _, err := chat.Exchange(p.client, req, chat.RetryAfter(p.now)); err != nil {
+		return p.wrap(err)
 	}
-	defer resp.Body.Close()
-	text, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return nil
-	}
-	return p.wrap(chat.StatusError(resp.StatusCode, chat.ParseRetryAfter(resp.Header.Get("Retry-After"), p.now()), reason(text)))
+	return nil
 }
 
 // Check verifies what can be without posting (a Workflows webhook has no
@@ -147,17 +130,6 @@ func (p *Poster) wrap(err error) error {
 		secrets = append(secrets, u.RawQuery, u.Query().Get("sig"))
 	}
 	return chat.Redact(fmt.Errorf("teams: post to %s: %w", p.name, err), secrets...)
-}
-
-func reason(body []byte) error {
-	text := strings.Join(strings.FieldsFunc(string(body), unicode.IsSpace), " ")
-	if text == "" {
-		return nil
-	}
-	if r := []rune(text); len(r) > 200 {
-		text = string(r[:200]) + "…"
-	}
-	return errors.New(text)
 }
 
 // mentionRE is a mention as the renderer writes it: <at id="UPN">Name</at>.

@@ -12,12 +12,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
@@ -68,11 +66,8 @@ func New(o Options) *Poster {
 		endpoint: strings.TrimRight(base, "/") + "/api/v1/topics/" + url.PathEscape(o.TopicID),
 		topic:    o.TopicID,
 		token:    o.Token,
-		client:   o.HTTPClient,
+		client:   chat.NoRedirects(o.HTTPClient),
 		now:      o.Now,
-	}
-	if p.client == nil {
-		p.client = &http.Client{}
 	}
 	if p.now == nil {
 		p.now = time.Now
@@ -105,41 +100,16 @@ func (p *Poster) Post(ctx context.Context, m chat.Message) error {
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("X-Typetalk-Token", p.token)
 
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return p.wrap(chat.TransportError(err))
-	}
-	defer resp.Body.Close()
 	// The answer's JSON (the topic and the new post) is not needed; an error
-	// answer's body says why, so keep an excerpt of it.
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return nil
+	// answer's body says why (chat.Reason).
+	if _, err := chat.Exchange(p.client, req, chat.RetryAfter(p.now)); err != nil {
+		return p.wrap(err)
 	}
-	retryAfter := chat.ParseRetryAfter(resp.Header.Get("Retry-After"), p.now())
-	return p.wrap(chat.StatusError(resp.StatusCode, retryAfter, reason(body, resp.Header)))
+	return nil
 }
 
 // wrap names the topic and scrubs the token (and any URL's query and user
 // info) from the text.
 func (p *Poster) wrap(err error) error {
 	return chat.Redact(fmt.Errorf("typetalk: post to topic %s: %w", p.topic, err), p.token)
-}
-
-// reason is what the server said about a failure: an excerpt of the body on
-// one line, or the WWW-Authenticate challenge (e.g. invalid_token); nil when
-// it said nothing.
-func reason(body []byte, h http.Header) error {
-	text := strings.Join(strings.FieldsFunc(string(body), unicode.IsSpace), " ")
-	if text == "" {
-		text = h.Get("WWW-Authenticate")
-	}
-	if text == "" {
-		return nil
-	}
-	const maxRunes = 200
-	if utf8.RuneCountInString(text) > maxRunes {
-		text = string([]rune(text)[:maxRunes]) + "…"
-	}
-	return errors.New(text)
 }
