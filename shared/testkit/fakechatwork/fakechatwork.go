@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/pd2chat/pd2chat/shared/testkit/faults"
 )
 
 // Message is one posted message.
@@ -25,12 +27,12 @@ type Message struct {
 // Server is the fake.
 type Server struct {
 	*httptest.Server
-	Token string
+	faults.Script // Fail: the next requests' answers
+	Token         string
 
 	mu    sync.Mutex
 	rooms map[string]bool
 	posts []Message
-	fail  []func(w http.ResponseWriter) bool
 }
 
 // New starts a fake that takes token; it stops when the test ends.
@@ -51,24 +53,9 @@ func (s *Server) Room(id string) {
 	s.mu.Unlock()
 }
 
-// Fail answers the next requests with fs in turn (each returns true when
-// it answered); then the fake answers itself again.
-func (s *Server) Fail(fs ...func(w http.ResponseWriter) bool) {
-	s.mu.Lock()
-	s.fail = append(s.fail, fs...)
-	s.mu.Unlock()
-}
-
 // Status is a failure answering code, with headers h (name, value…).
 func Status(code int, h ...string) func(w http.ResponseWriter) bool {
-	return func(w http.ResponseWriter) bool {
-		for i := 0; i+1 < len(h); i += 2 {
-			w.Header().Set(h[i], h[i+1])
-		}
-		w.WriteHeader(code)
-		_, _ = w.Write([]byte(`{"errors":["fake failure"]}`))
-		return true
-	}
+	return faults.Status(code, `{"errors":["fake failure"]}`, h...)
 }
 
 // Posts is every message posted, in order.
@@ -79,16 +66,10 @@ func (s *Server) Posts() []Message {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	var f func(http.ResponseWriter) bool
-	if len(s.fail) > 0 {
-		f, s.fail = s.fail[0], s.fail[1:]
-	}
-	s.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	if f != nil && f(w) {
+	if s.Answered(w) {
 		return
 	}
+	w.Header().Set("Content-Type", "application/json")
 	if r.Header.Get("X-ChatWorkToken") != s.Token {
 		w.WriteHeader(http.StatusUnauthorized)
 		_, _ = w.Write([]byte(`{"errors":["Invalid API token"]}`))

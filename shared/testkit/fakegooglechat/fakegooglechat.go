@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/pd2chat/pd2chat/shared/testkit/faults"
 )
 
 // Message is one posted message.
@@ -26,13 +28,13 @@ type Message struct {
 // Server is the fake.
 type Server struct {
 	*httptest.Server
-	Key, Token string
+	faults.Script // Fail: the next requests' answers
+	Key, Token    string
 
 	mu      sync.Mutex
 	posts   []Message
 	threads map[string]string // space + key → thread name
 	ids     map[string]bool   // space + client message ID
-	fail    []func(w http.ResponseWriter) bool
 }
 
 // New starts a fake; it stops when the test ends.
@@ -48,23 +50,9 @@ func (s *Server) WebhookURL(space string) string {
 	return s.URL + "/v1/spaces/" + space + "/messages?key=" + s.Key + "&token=" + s.Token
 }
 
-// Fail answers the next requests with fs in turn.
-func (s *Server) Fail(fs ...func(w http.ResponseWriter) bool) {
-	s.mu.Lock()
-	s.fail = append(s.fail, fs...)
-	s.mu.Unlock()
-}
-
 // Status is a failure answering code, with headers h (name, value…).
 func Status(code int, h ...string) func(w http.ResponseWriter) bool {
-	return func(w http.ResponseWriter) bool {
-		for i := 0; i+1 < len(h); i += 2 {
-			w.Header().Set(h[i], h[i+1])
-		}
-		w.WriteHeader(code)
-		_, _ = w.Write([]byte(`{"error":{"code":` + strconv.Itoa(code) + `,"message":"fake failure"}}`))
-		return true
-	}
+	return faults.Status(code, `{"error":{"code":`+strconv.Itoa(code)+`,"message":"fake failure"}}`, h...)
 }
 
 // Posts is every message posted, in order.
@@ -75,16 +63,10 @@ func (s *Server) Posts() []Message {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	var f func(http.ResponseWriter) bool
-	if len(s.fail) > 0 {
-		f, s.fail = s.fail[0], s.fail[1:]
-	}
-	s.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	if f != nil && f(w) {
+	if s.Answered(w) {
 		return
 	}
+	w.Header().Set("Content-Type", "application/json")
 	q := r.URL.Query()
 	rest, ok := strings.CutPrefix(r.URL.Path, "/v1/spaces/")
 	space, tail, _ := strings.Cut(rest, "/")

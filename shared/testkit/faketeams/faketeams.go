@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/pd2chat/pd2chat/shared/testkit/faults"
 )
 
 // Card is one posted card.
@@ -29,11 +31,11 @@ type Card struct {
 // Server is the fake.
 type Server struct {
 	*httptest.Server
-	Sig string
+	faults.Script // Fail: the next requests' answers
+	Sig           string
 
 	mu    sync.Mutex
 	cards []Card
-	fail  []func(w http.ResponseWriter) bool
 }
 
 // New starts a fake; it stops when the test ends.
@@ -49,23 +51,9 @@ func (s *Server) WebhookURL(flow string) string {
 	return s.URL + "/workflows/" + flow + "/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=" + s.Sig
 }
 
-// Fail answers the next requests with fs in turn.
-func (s *Server) Fail(fs ...func(w http.ResponseWriter) bool) {
-	s.mu.Lock()
-	s.fail = append(s.fail, fs...)
-	s.mu.Unlock()
-}
-
 // Status is a failure answering code, with headers h (name, value…).
 func Status(code int, h ...string) func(w http.ResponseWriter) bool {
-	return func(w http.ResponseWriter) bool {
-		for i := 0; i+1 < len(h); i += 2 {
-			w.Header().Set(h[i], h[i+1])
-		}
-		w.WriteHeader(code)
-		_, _ = w.Write([]byte(`{"error":{"code":"` + strconv.Itoa(code) + `","message":"fake failure"}}`))
-		return true
-	}
+	return faults.Status(code, `{"error":{"code":"`+strconv.Itoa(code)+`","message":"fake failure"}}`, h...)
 }
 
 // Cards is every card posted, in order.
@@ -78,13 +66,7 @@ func (s *Server) Cards() []Card {
 var atRE = regexp.MustCompile(`<at>[^<]*</at>`)
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	var f func(http.ResponseWriter) bool
-	if len(s.fail) > 0 {
-		f, s.fail = s.fail[0], s.fail[1:]
-	}
-	s.mu.Unlock()
-	if f != nil && f(w) {
+	if s.Answered(w) {
 		return
 	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/workflows/")
