@@ -132,7 +132,8 @@ func (a *app) checkChats(ctx context.Context, skipped []unchecked) bool {
 	seen := map[string]bool{}
 	l := a.cfg.Language
 	_, _ = io.WriteString(a.stdout, "\n"+l.T("check.chats")+"\n")
-	for _, d := range append(append([]fanout.Destination(nil), a.follow.Destinations...), a.run.Destinations...) {
+	all := append(append([]fanout.Destination(nil), a.follow.Destinations...), a.run.Destinations...)
+	for _, d := range wiring.Checked(a.cfg, all, wiring.HTTPClient(), a.stdout) {
 		if seen[d.Name] {
 			continue
 		}

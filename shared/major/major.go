@@ -141,13 +141,18 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 	if ch == "" {
 		return nil
 	}
+	// late is a post outside the channel that failed for good: said after
+	// the channel is whole, so that the event dead-letters (and pages)
+	// without leaving the channel without its roles or timeline.
+	var late error
 	if inc.Threads[SetUpKey] == "" {
 		if alertThread(inc, c.AlertDestination) == "" && c.now().Sub(ev.OccurredAt) < threadWait {
 			// The alert's own message (another queue group) is not posted
 			// yet: wait for its thread, to link the channel from it.
 			return chat.Temporary(errors.New("major: the alert's thread is not posted yet"), 2*time.Second)
 		}
-		if err := c.setUp(ctx, ch, ev, inc); err != nil {
+		var err error
+		if late, err = c.setUp(ctx, ch, ev, inc); err != nil {
 			return err
 		}
 	}
@@ -178,9 +183,11 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 		}
 	}
 	if ev.Kind.Closes() && inc.Threads[ClosedKey] == "" {
-		return c.close(ctx, ch, ev, inc, evs)
+		if err := c.close(ctx, ch, ev, inc, evs); err != nil {
+			return err
+		}
 	}
-	return nil
+	return late
 }
 
 // events are the incident's events in the history, ev among them (its
@@ -440,25 +447,32 @@ func (c Config) open(ctx context.Context, ev incident.Event, inc state.Incident)
 // message; each post is recorded once done, so a retry after a failure
 // does not post it again (invites and the topic are idempotent, a
 // bookmark may repeat). Then it records that the setup is done.
-func (c Config) setUp(ctx context.Context, ch string, ev incident.Event, inc state.Incident) error {
+//
+// A post outside the channel (the link in the alert's thread, the
+// announcement) that fails for good (the bot not in the announcement
+// channel, say) does not stop the setup: it is recorded as failed, logged,
+// and returned as late, for the caller to return once the event is handled
+// (the event then dead-letters, which pages). err is any other failure:
+// the setup is not recorded as done, and a retry goes on from there.
+func (c Config) setUp(ctx context.Context, ch string, ev incident.Event, inc state.Incident) (late, err error) {
 	l := c.Language
 	number, title, url := cmpInt(ev.Incident.Number, inc.Number), cmpStr(ev.Incident.Title, inc.Title), cmpStr(ev.Incident.URL, inc.URL)
 	if err := c.Slack.Invite(ctx, ch, c.people(ctx, inc)); err != nil {
-		return err
+		return nil, err
 	}
 	if err := c.Slack.SetTopic(ctx, ch, c.topic(number, title, url, "")); err != nil {
-		return err
+		return nil, err
 	}
 	if inc.Threads[BookmarksKey] == "" {
 		for _, b := range []struct{ title, link string }{{"PagerDuty #" + strconv.Itoa(number), url}, {l.T("major.bridge"), c.MeetingURL}} {
 			if strings.HasPrefix(b.link, "https://") || strings.HasPrefix(b.link, "http://") {
 				if err := c.Slack.Bookmark(ctx, ch, b.title, b.link); err != nil {
-					return err
+					return nil, err
 				}
 			}
 		}
 		if err := c.mark(ctx, ev.Incident.ID, BookmarksKey); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	ref := message.Render(message.Slack.In(l), message.Input{Event: incident.Event{Kind: ev.Kind, Incident: incident.Incident{
@@ -473,26 +487,32 @@ func (c Config) setUp(ctx context.Context, ch string, ev incident.Event, inc sta
 		if p.channel == "" || (p.key == LinkedKey && p.thread == "") || inc.Threads[p.key] != "" {
 			continue
 		}
+		outcome := "done"
 		if _, err := c.Slack.Say(ctx, p.channel, p.thread, p.text); err != nil {
-			return err
+			if temporary, _ := chat.IsTemporary(err); temporary || p.channel == ch {
+				return nil, err
+			}
+			c.log().Error("major: a post outside the incident's channel failed for good; the channel is set up without it",
+				"incident_id", ev.Incident.ID, "channel", p.channel, "error", err.Error())
+			late, outcome = errors.Join(late, fmt.Errorf("major: %w", err)), "failed"
 		}
-		if err := c.mark(ctx, ev.Incident.ID, p.key); err != nil {
-			return err
+		if _, err := c.Store.SetThread(ctx, ev.Incident.ID, p.key, outcome); err != nil {
+			return nil, err
 		}
 	}
 	if inc.Threads[RolesKey] == "" {
 		ts, err := c.Slack.SayActions(ctx, ch, c.rolesText(nil), roleButtons(ev.Incident.ID, l))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if _, err := c.Store.SetThread(ctx, ev.Incident.ID, RolesKey, ts); err != nil {
-			return err
+			return nil, err
 		}
 		if err := c.Slack.Pin(ctx, ch, ts); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return c.mark(ctx, ev.Incident.ID, SetUpKey)
+	return late, c.mark(ctx, ev.Incident.ID, SetUpKey)
 }
 
 // mark records that a step of the setup was done.
@@ -656,7 +676,7 @@ func (c Config) people(ctx context.Context, inc state.Incident) []string {
 		add(m)
 	}
 	for _, m := range roster.Members() {
-		if m.HasRole("major") {
+		if m.HasRole(rotation.RoleMajor) {
 			add(m)
 		}
 	}

@@ -3,6 +3,8 @@ package major_test
 import (
 	"context"
 	"flag"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -408,6 +410,46 @@ func TestBridge(t *testing.T) {
 	c := r.slack.Channels()[0]
 	if !strings.Contains(strings.Join(c.Bookmarks, "|"), "Bridge → https://meet.example.com/war-room") {
 		t.Errorf("bookmarks %v", c.Bookmarks)
+	}
+}
+
+// TestAnnouncementFails: the bot not in MAJOR_ANNOUNCE_CHANNEL does not
+// leave the channel without its roles: the channel is set up whole, and
+// the event fails for good naming the reason (it dead-letters: a page);
+// the next event goes through, and the announcement is not tried again.
+func TestAnnouncementFails(t *testing.T) {
+	r := newRig(t)
+	r.cfg.History = r.store
+	r.slack.SetBefore(func(w http.ResponseWriter, req *http.Request) bool {
+		if strings.HasSuffix(req.URL.Path, "/chat.postMessage") && req.FormValue("channel") == "C0ANNOUNCE" {
+			_, _ = io.WriteString(w, `{"ok":false,"error":"not_in_channel"}`)
+			return true
+		}
+		return false
+	})
+	ctx := context.Background()
+	err := r.cfg.Handle(ctx, r.event(t, incident.Triggered, "P1"))
+	if temporary, _ := chat.IsTemporary(err); err == nil || temporary || !strings.Contains(err.Error(), "not_in_channel") {
+		t.Fatalf("the trigger: %v (temporary %v), want a final not_in_channel", err, temporary)
+	}
+	c := r.slack.Channels()
+	if len(c) != 1 || len(c[0].Pins) != 2 {
+		t.Fatalf("channels %+v: want one, with the roles and the timeline pinned", c)
+	}
+	if err := r.cfg.Handle(ctx, r.event(t, incident.Acknowledged, "")); err != nil {
+		t.Errorf("the next event: %v", err)
+	}
+	if n := len(r.slack.Calls("chat.postMessage")); n == 0 {
+		t.Fatal("nothing posted")
+	}
+	tries := 0
+	for _, req := range r.slack.Calls("chat.postMessage") {
+		if req.Form.Get("channel") == "C0ANNOUNCE" {
+			tries++
+		}
+	}
+	if tries != 1 {
+		t.Errorf("the announcement was tried %d times, want 1", tries)
 	}
 }
 

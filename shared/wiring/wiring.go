@@ -52,6 +52,21 @@ import (
 // its own context deadline; this timeout is the backstop.
 func HTTPClient() *http.Client { return &http.Client{Timeout: 5 * time.Second} }
 
+// Checked are the chats to check at start-up and by remind --check: the
+// destinations ds, and the Slack channel a major incident is announced in
+// (MAJOR_ANNOUNCE_CHANNEL), which the bot must be a member of like any
+// alert channel. Only checked: announcements are not posted to it here.
+func Checked(cfg config.Config, ds []fanout.Destination, client *http.Client, stdout io.Writer) []fanout.Destination {
+	if !cfg.MajorChannels || cfg.MajorAnnounce == "" || cfg.SlackBotToken == "" {
+		return ds
+	}
+	announce := config.Destination{Kind: "slack", Target: cfg.MajorAnnounce}
+	if slices.ContainsFunc(ds, func(d fanout.Destination) bool { return d.Name == announce.String() }) {
+		return ds
+	}
+	return append(slices.Clip(ds), Destinations(cfg, []config.Destination{announce}, client, stdout)...)
+}
+
 // Destinations builds one poster per destination. console posters write to
 // stdout.
 func Destinations(cfg config.Config, ds []config.Destination, client *http.Client, stdout io.Writer) []fanout.Destination {
@@ -270,7 +285,7 @@ func Deliver(ctx context.Context, cfg config.Config, store state.Store, requeue 
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	var wg sync.WaitGroup
-	wg.Go(func() { CheckDestinations(pctx, dests, notifier, log) })
+	wg.Go(func() { CheckDestinations(pctx, Checked(cfg, dests, HTTPClient(), stdout), notifier, log) })
 	if _, err := src.Roster(pctx); err != nil {
 		log.Warn("could not read the rotation at start-up; the first alerts may go out without mentions (follow-ups mention later)", "error", err.Error())
 	}

@@ -5,10 +5,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
+	"github.com/pd2chat/pd2chat/shared/config"
 	"github.com/pd2chat/pd2chat/shared/fallback"
 	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/message"
@@ -38,5 +40,33 @@ func TestCheckDestinations(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "/invite @pd2chat") || strings.Contains(logs.String(), "C0FINE") {
 		t.Errorf("logs:\n%s", logs.String())
+	}
+}
+
+// TestCheckedAnnounceChannel: with major incidents on, the announcement
+// channel is checked like an alert channel (once, even when it is one);
+// without them, or without Slack's token, it is not.
+func TestCheckedAnnounceChannel(t *testing.T) {
+	alerts := []fanout.Destination{{Name: "slack:C0ALERTS"}}
+	cfg := config.Config{MajorChannels: true, MajorAnnounce: "C0ANNOUNCE", SlackBotToken: "xoxb-t"}
+	names := func(ds []fanout.Destination) (out []string) {
+		for _, d := range ds {
+			out = append(out, d.Name)
+		}
+		return out
+	}
+	if got := names(Checked(cfg, alerts, HTTPClient(), io.Discard)); !slices.Equal(got, []string{"slack:C0ALERTS", "slack:C0ANNOUNCE"}) {
+		t.Errorf("checked %v", got)
+	}
+	if len(alerts) != 1 {
+		t.Errorf("the destinations changed: %v", names(alerts))
+	}
+	cfg.MajorAnnounce = "C0ALERTS"
+	if got := names(Checked(cfg, alerts, HTTPClient(), io.Discard)); len(got) != 1 {
+		t.Errorf("the alert channel twice: %v", got)
+	}
+	cfg.MajorAnnounce, cfg.MajorChannels = "C0ANNOUNCE", false
+	if got := names(Checked(cfg, alerts, HTTPClient(), io.Discard)); len(got) != 1 {
+		t.Errorf("major incidents off: %v", got)
 	}
 }
