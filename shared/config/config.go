@@ -434,6 +434,10 @@ func load(getenv func(string) string, inLambda, forCheck bool) (Config, error) {
 			l.fail("SLACK_BOT_TOKEN", "is required by MAJOR_CHANNELS")
 		case !slices.ContainsFunc(c.AlertDestinations, func(d Destination) bool { return d.Kind == "slack" }):
 			l.fail("MAJOR_CHANNELS", "needs a Slack alert destination: the major incident's channel is linked from its thread there")
+		case c.SlackSigningSecret == "":
+			// Without it /slack/* is not served: the roles' Take buttons
+			// would fail and Declare major incident would not show.
+			l.fail("SLACK_SIGNING_SECRET", "is required by MAJOR_CHANNELS: the roles' Take buttons and the Declare major incident button are answered on /slack/interactions")
 		}
 	}
 	c.AckReminderAfter = l.duration("ACK_REMINDER_AFTER", DefaultAckReminderAfter)

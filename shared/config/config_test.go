@@ -554,7 +554,7 @@ func TestTeamsDestination(t *testing.T) {
 
 func TestMajorSettings(t *testing.T) {
 	c, err := Load(env(map[string]string{"MAJOR_CHANNELS": "true", "SLACK_BOT_TOKEN": "xoxb-1", "ALERT_DESTINATIONS": "slack:C0ALERTS",
-		"MAJOR_ANNOUNCE_CHANNEL": "C0ANNOUNCE", "MAJOR_MEETING_URL": "https://meet.example.com/x"}), false)
+		"SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99yyyzzz85a5", "MAJOR_ANNOUNCE_CHANNEL": "C0ANNOUNCE", "MAJOR_MEETING_URL": "https://meet.example.com/x"}), false)
 	if err != nil || !c.MajorChannels || !slices.Equal(c.MajorPriorities, []string{"P1", "P2"}) || c.MajorAnnounce != "C0ANNOUNCE" {
 		t.Errorf("%+v %v", c, err)
 	}
@@ -564,6 +564,7 @@ func TestMajorSettings(t *testing.T) {
 	}{
 		{map[string]string{"MAJOR_CHANNELS": "true"}, "SLACK_BOT_TOKEN is required by MAJOR_CHANNELS"},
 		{map[string]string{"MAJOR_CHANNELS": "true", "SLACK_BOT_TOKEN": "xoxb-1", "ALERT_DESTINATIONS": "typetalk:1", "TYPETALK_TOKEN": "t"}, "MAJOR_CHANNELS needs a Slack alert destination"},
+		{map[string]string{"MAJOR_CHANNELS": "true", "SLACK_BOT_TOKEN": "xoxb-1", "ALERT_DESTINATIONS": "slack:C0ALERTS"}, "SLACK_SIGNING_SECRET is required by MAJOR_CHANNELS"},
 		{map[string]string{"MAJOR_ANNOUNCE_CHANNEL": "#general"}, `MAJOR_ANNOUNCE_CHANNEL "#general" is not a Slack channel ID`},
 		{map[string]string{"MAJOR_CHANNELS": "yes"}, "MAJOR_CHANNELS"},
 	} {
