@@ -183,3 +183,26 @@ func TestChatColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestHasRole: the roles pd2chat knows, in English or Japanese, among
+// others in one cell; nothing else counts.
+func TestHasRole(t *testing.T) {
+	for _, tc := range []struct {
+		cell string
+		role string
+		want bool
+	}{
+		{"Lead, major", RoleLead, true},
+		{"Lead, major", RoleMajor, true},
+		{"リーダー", RoleLead, true},
+		{"重大インシデント・DBA", RoleMajor, true},
+		{"DBA", RoleMajor, false},
+		{"majority", RoleMajor, false},
+		{"", RoleLead, false},
+	} {
+		m := Member{Roles: roles(tc.cell)}
+		if got := m.HasRole(tc.role); got != tc.want {
+			t.Errorf("%q has %s: %v, want %v", tc.cell, tc.role, got, tc.want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ package rotation
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -47,18 +48,32 @@ func (m Member) TeamsID() string {
 	return m.Email
 }
 
-// HasRole reports whether m has role r ("lead"; リーダー counts as lead).
+// HasRole reports whether m has role r (RoleLead or RoleMajor; each has its
+// Japanese names too: リーダー counts as lead, 重大インシデント as major).
 func (m Member) HasRole(r string) bool {
 	for have := range strings.SplitSeq(m.Roles, ",") {
-		if have == r || (r == RoleLead && (have == "leader" || have == "リーダー" || have == "リード" || have == "責任者")) {
+		if have == r || slices.Contains(roleNames[r], have) {
 			return true
 		}
 	}
 	return false
 }
 
-// RoleLead is the members tab role of the escalation ladder's lead.
-const RoleLead = "lead"
+// The members tab roles pd2chat knows (other roles are kept and mean
+// nothing to it).
+const (
+	// RoleLead is the escalation ladder's lead.
+	RoleLead = "lead"
+	// RoleMajor is invited to every major incident's channel (package
+	// major).
+	RoleMajor = "major"
+)
+
+// roleNames are the other names a role is written with in the sheet.
+var roleNames = map[string][]string{
+	RoleLead:  {"leader", "リーダー", "リード", "責任者"},
+	RoleMajor: {"重大インシデント", "重大", "メジャー"},
+}
 
 // Date is a calendar day, without time or zone.
 type Date struct {
