@@ -24,7 +24,7 @@
 // typo does not pass unseen.
 //
 // Answers: 202 when the report is queued, 400 for a malformed body (with
-// the reason), 401 without a signature, 403 with a wrong one, 413 over 64
+// the reason), 401 without a v1= signature, 403 with a wrong one, 413 over 64
 // KiB, 405 for another method, 503 when the queue cannot take it.
 package notify
 
@@ -116,7 +116,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch err := pagerduty.Verify(body, r.Header.Values(SignatureHeader), h.cfg.Secrets); {
 	case errors.Is(err, pagerduty.ErrNoSignature):
-		http.Error(w, "no "+SignatureHeader+": v1=HMAC-SHA256 of the body, hex (see the README, Operations jobs)", http.StatusUnauthorized)
+		http.Error(w, "no v1= signature in "+SignatureHeader+" (want v1=<HMAC-SHA256 of the body under NOTIFY_SECRET, hex>; see the README, Operations jobs)", http.StatusUnauthorized)
 		return
 	case errors.Is(err, pagerduty.ErrMalformed):
 		http.Error(w, "empty body", http.StatusBadRequest)
