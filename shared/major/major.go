@@ -48,10 +48,11 @@ type Slack interface {
 	Invite(ctx context.Context, channel string, users []string) error
 	SetTopic(ctx context.Context, channel, topic string) error
 	Bookmark(ctx context.Context, channel, title, link string) error
-	Say(ctx context.Context, channel, thread, text string) (string, error)
+	// SayOnce posts m, or with lookUp first looks for a post carrying
+	// m.Key in the channel and returns its ts (slack.App.SayOnce).
+	SayOnce(ctx context.Context, channel string, m chat.Message, lookUp bool) (string, error)
 	Pin(ctx context.Context, channel, ts string) error
 	Edit(ctx context.Context, channel, ts, text string) error
-	SayActions(ctx context.Context, channel, text string, actions []chat.Action) (string, error)
 	EditActions(ctx context.Context, channel, ts, text string, actions []chat.Action) error
 	Archive(ctx context.Context, channel string) error
 }
@@ -120,6 +121,13 @@ func (c Config) Enabled() bool { return c.Slack != nil && c.Store != nil }
 // the event raises it to a major priority, and posts in its channel what
 // belongs there. An error is the store's or Slack's, classified as they
 // classify them (chat.IsTemporary, state.ErrUnavailable).
+//
+// What the channel can do without (the invitations, the topic, the
+// bookmarks, the link in the alert's thread, the announcement, the pins,
+// the timeline's edit) does not stop the rest when it fails for good: it
+// is logged, and the event then fails with the reason (it dead-letters,
+// which pages) once everything else is done. Each post is recorded once
+// done, so that a retry or a redelivery does not post it again.
 func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 	if ev.Incident.ID == "" {
 		return nil
@@ -128,22 +136,23 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 	if err != nil {
 		return err
 	}
+	inc.ID = ev.Incident.ID // for once, before the incident is recorded
 	if inc.Threads[ArchivedKey] != "" {
 		return nil // its channel is archived: a late event goes nowhere
 	}
 	ch := inc.Threads[ChannelKey]
-	if ch == "" && c.raises(ev, inc) && (ev.Kind != incident.MajorDeclared || found && !inc.Closed()) {
+	// A resolved incident is not made major (a priority set for the
+	// review, a Declare on an old thread); one never seen is not resolved.
+	if ch == "" && c.raises(ev, inc) && !(found && inc.Closed()) && (found || ev.Kind != incident.MajorDeclared) {
 		if ch, err = c.open(ctx, ev, inc); err != nil {
 			return err
 		}
 		inc, _, _ = c.Store.Incident(ctx, ev.Incident.ID)
+		inc.ID = ev.Incident.ID
 	}
 	if ch == "" {
 		return nil
 	}
-	// late is a post outside the channel that failed for good: said after
-	// the channel is whole, so that the event dead-letters (and pages)
-	// without leaving the channel without its roles or timeline.
 	var late error
 	if inc.Threads[SetUpKey] == "" {
 		if alertThread(inc, c.AlertDestination) == "" && c.now().Sub(ev.OccurredAt) < threadWait {
@@ -151,29 +160,25 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 			// yet: wait for its thread, to link the channel from it.
 			return chat.Temporary(errors.New("major: the alert's thread is not posted yet"), 2*time.Second)
 		}
-		var err error
-		if late, err = c.setUp(ctx, ch, ev, inc); err != nil {
+		if err := c.setUp(ctx, ch, ev, inc, &late); err != nil {
 			return err
 		}
+	}
+	if err := c.tell(ctx, ch, ev, inc, &late); err != nil {
+		return err
 	}
 	if ev.Kind == incident.RoleTaken {
 		if err := c.takeRole(ctx, ch, ev); err != nil {
 			return err
 		}
 	}
-	if ev.Kind == incident.ConferenceBridgeUpdate && ev.Bridge != "" {
-		// PagerDuty's bridge: bookmarked and said in the channel.
-		if err := c.Slack.Bookmark(ctx, ch, c.Language.T("major.bridge"), ev.Bridge); err != nil {
-			return err
-		}
-		if _, err := c.Slack.Say(ctx, ch, "", "📞 "+c.Language.T("major.bridge")+": "+ev.Bridge); err != nil {
-			return err
-		}
+	if err := c.bridge(ctx, ch, ev, inc, &late); err != nil {
+		return err
 	}
-	if err := c.relay(ctx, ch, ev, inc); err != nil {
+	if err := c.relay(ctx, ch, ev, inc, doneKey(ev)); err != nil {
 		return archived(err)
 	}
-	evs, err := c.timeline(ctx, ch, ev, inc)
+	evs, err := c.timeline(ctx, ch, ev, inc, &late)
 	if err != nil {
 		return archived(err)
 	}
@@ -182,12 +187,87 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 			return err
 		}
 	}
-	if ev.Kind.Closes() && inc.Threads[ClosedKey] == "" {
-		if err := c.close(ctx, ch, ev, inc, evs); err != nil {
+	if key := closedKey(inc); ev.Kind.Closes() && inc.Threads[key] == "" {
+		if err := c.close(ctx, ch, ev, inc, evs, key); err != nil {
 			return err
 		}
 	}
 	return late
+}
+
+// doneKey records ev's own post in the channel (its relay; a bridge's is
+// doneKey:bridge).
+func doneKey(ev incident.Event) string { return "major:event:" + ev.ID }
+
+// closedKey is where the closing message of the incident's current
+// opening is recorded: ClosedKey for the first, then ClosedKey:N for its
+// Nth opening (a reopened incident closes again).
+func closedKey(inc state.Incident) string {
+	opens := 0
+	for _, st := range inc.Steps {
+		if st.Kind == incident.Triggered || st.Kind == incident.Reopened {
+			opens++
+		}
+	}
+	if opens <= 1 {
+		return ClosedKey
+	}
+	return ClosedKey + ":" + strconv.Itoa(opens)
+}
+
+// optional takes the outcome of a step the channel can do without: a
+// failure Slack or the store may get over is returned (the event is
+// retried); any other is logged and added to late, and the step counts
+// as done.
+func (c Config) optional(late *error, id, what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if temporary, _ := chat.IsTemporary(err); temporary || errors.Is(err, state.ErrUnavailable) {
+		return err
+	}
+	c.log().Error("major: a step failed for good; the channel goes on without it", "incident_id", id, "step", what, "error", err.Error())
+	*late = errors.Join(*late, fmt.Errorf("major: %s: %w", what, err))
+	return nil
+}
+
+// bridge bookmarks PagerDuty's conference bridge and says it in the
+// channel, when ev sets one a chat can link.
+func (c Config) bridge(ctx context.Context, ch string, ev incident.Event, inc state.Incident, late *error) error {
+	if ev.Kind != incident.ConferenceBridgeUpdate || ev.Bridge == "" {
+		return nil
+	}
+	if !message.Linkable(ev.Bridge) {
+		c.log().Warn("major: the conference bridge is not a link Slack can show; left out", "incident_id", ev.Incident.ID)
+		return nil
+	}
+	if err := c.optional(late, ev.Incident.ID, "bookmark the bridge", c.Slack.Bookmark(ctx, ch, c.Language.T("major.bridge"), ev.Bridge)); err != nil {
+		return err
+	}
+	_, err := c.once(ctx, inc, doneKey(ev)+":bridge", ch, chat.Message{Text: "📞 " + c.Language.T("major.bridge") + ": " + ev.Bridge})
+	return err
+}
+
+// once posts m in channel one time for the incident, and records the
+// post's ts under key. The attempt is recorded first (key:try), so that a
+// retry after a lost answer or a crash looks the post up in Slack by its
+// key (in the message's metadata) before posting it again.
+func (c Config) once(ctx context.Context, inc state.Incident, key, channel string, m chat.Message) (string, error) {
+	if ts := inc.Threads[key]; ts != "" {
+		return ts, nil
+	}
+	tried := inc.Threads[key+":try"] != ""
+	if !tried {
+		if err := c.mark(ctx, inc.ID, key+":try"); err != nil {
+			return "", err
+		}
+	}
+	m.Key = "major/" + inc.ID + "/" + key
+	ts, err := c.Slack.SayOnce(ctx, channel, m, tried)
+	if err != nil {
+		return "", err
+	}
+	return c.Store.SetThread(ctx, inc.ID, key, ts)
 }
 
 // events are the incident's events in the history, ev among them (its
@@ -242,27 +322,47 @@ const maxTimeline = 40
 // timeline keeps the channel's pinned timeline up to date: posted and
 // pinned the first time (its message recorded with the incident), edited
 // after.
-func (c Config) timeline(ctx context.Context, ch string, ev incident.Event, inc state.Incident) ([]incident.HistoryEvent, error) {
+func (c Config) timeline(ctx context.Context, ch string, ev incident.Event, inc state.Incident, late *error) ([]incident.HistoryEvent, error) {
 	evs, err := c.events(ctx, ev, inc)
 	if err != nil || c.History == nil {
 		return evs, err
 	}
 	text := c.timelineText(evs, maxTimeline, false, maxText)
-	if ts := inc.Threads[TimelineKey]; ts != "" {
-		return evs, c.Slack.Edit(ctx, ch, ts, text)
+	ts := inc.Threads[TimelineKey]
+	switch {
+	case inc.Threads[timelineGone] != "":
+		return evs, nil
+	case ts != "":
+		err := c.Slack.Edit(ctx, ch, ts, text)
+		if err != nil && (strings.Contains(err.Error(), "message_not_found") || strings.Contains(err.Error(), "cant_update_message")) {
+			// Deleted by hand: someone chose not to have it; said once.
+			c.log().Warn("major: the pinned timeline was deleted; it is not updated any more", "incident_id", ev.Incident.ID, "channel", ch)
+			return evs, c.mark(ctx, ev.Incident.ID, timelineGone)
+		}
+		if err := c.optional(late, ev.Incident.ID, "update the timeline", err); err != nil {
+			return evs, err
+		}
+	default:
+		if ts, err = c.once(ctx, inc, TimelineKey, ch, chat.Message{Text: text}); err != nil {
+			return evs, err
+		}
 	}
-	ts, err := c.Slack.Say(ctx, ch, "", text)
-	if err != nil {
-		return evs, err
+	return evs, c.pin(ctx, ch, ev.Incident.ID, ts, TimelineKey+":pinned", inc, late)
+}
+
+// timelineGone records that the pinned timeline was deleted by hand.
+const timelineGone = TimelineKey + ":gone"
+
+// pin pins message ts once (recorded under key); a refusal (the pins:write
+// scope missing) is not worth the event.
+func (c Config) pin(ctx context.Context, ch, id, ts, key string, inc state.Incident, late *error) error {
+	if inc.Threads[key] != "" {
+		return nil
 	}
-	if err := c.Slack.Pin(ctx, ch, ts); err != nil {
-		return evs, err
+	if err := c.optional(late, id, "pin a message", c.Slack.Pin(ctx, ch, ts)); err != nil {
+		return err
 	}
-	stored, err := c.Store.SetThread(ctx, ev.Incident.ID, TimelineKey, ts)
-	if err == nil && stored != ts {
-		err = c.Slack.Edit(ctx, ch, stored, text)
-	}
-	return evs, err
+	return c.mark(ctx, id, key)
 }
 
 // maxText is the longest message posted in the channel, in characters
@@ -316,8 +416,8 @@ func (c Config) timelineText(evs []incident.HistoryEvent, max int, block bool, r
 
 // close posts the closing message: the durations, the people and their
 // roles, the timeline to paste in a postmortem, the template's link; and
-// records that it did (the archive sweep counts from then).
-func (c Config) close(ctx context.Context, ch string, ev incident.Event, inc state.Incident, evs []incident.HistoryEvent) error {
+// records under key that it did, and when.
+func (c Config) close(ctx context.Context, ch string, ev incident.Event, inc state.Incident, evs []incident.HistoryEvent, key string) error {
 	l := c.Language
 	var trigger, respond time.Time
 	var people []string
@@ -362,10 +462,10 @@ func (c Config) close(ctx context.Context, ch string, ev incident.Event, inc sta
 	head := clip(b.String(), maxText/2)
 	room := maxText - utf8.RuneCountInString(head) - utf8.RuneCountInString(tail) - 1
 	text := head + "\n" + c.timelineText(evs, 200, true, room) + tail
-	if _, err := c.Slack.Say(ctx, ch, "", text); err != nil {
+	if _, err := c.once(ctx, inc, key+":message", ch, chat.Message{Text: text}); err != nil {
 		return archived(err)
 	}
-	_, err := c.Store.SetThread(ctx, ev.Incident.ID, ClosedKey, c.now().UTC().Format(time.RFC3339))
+	_, err := c.Store.SetThread(ctx, ev.Incident.ID, key, c.now().UTC().Format(time.RFC3339))
 	return err
 }
 
@@ -442,77 +542,81 @@ func (c Config) open(ctx context.Context, ev incident.Event, inc state.Incident)
 	return stored, nil
 }
 
-// setUp invites the people, sets the topic and bookmarks, tells the
-// alert's thread and the announcement channel, posts and pins the roles
-// message; each post is recorded once done, so a retry after a failure
-// does not post it again (invites and the topic are idempotent, a
-// bookmark may repeat). Then it records that the setup is done.
-//
-// A post outside the channel (the link in the alert's thread, the
-// announcement) that fails for good (the bot not in the announcement
-// channel, say) does not stop the setup: it is recorded as failed, logged,
-// and returned as late, for the caller to return once the event is handled
-// (the event then dead-letters, which pages). err is any other failure:
-// the setup is not recorded as done, and a retry goes on from there.
-func (c Config) setUp(ctx context.Context, ch string, ev incident.Event, inc state.Incident) (late, err error) {
+// setUp invites the people, sets the topic and bookmarks, welcomes, posts
+// and pins the roles message, then records that the setup is done. Each
+// post is recorded once done, so a retry after a failure does not post it
+// again (invitations and the topic are idempotent). The invitations, the
+// topic, the bookmarks and the pin are optional (see Config.optional).
+func (c Config) setUp(ctx context.Context, ch string, ev incident.Event, inc state.Incident, late *error) error {
 	l := c.Language
+	id := ev.Incident.ID
 	number, title, url := cmpInt(ev.Incident.Number, inc.Number), cmpStr(ev.Incident.Title, inc.Title), cmpStr(ev.Incident.URL, inc.URL)
-	if err := c.Slack.Invite(ctx, ch, c.people(ctx, inc)); err != nil {
-		return nil, err
+	if err := c.optional(late, id, "invite the people", c.Slack.Invite(ctx, ch, c.people(ctx, inc))); err != nil {
+		return err
 	}
-	if err := c.Slack.SetTopic(ctx, ch, c.topic(number, title, url, "")); err != nil {
-		return nil, err
+	if err := c.optional(late, id, "set the topic", c.Slack.SetTopic(ctx, ch, c.topic(number, title, url, ""))); err != nil {
+		return err
 	}
 	if inc.Threads[BookmarksKey] == "" {
 		for _, b := range []struct{ title, link string }{{"PagerDuty #" + strconv.Itoa(number), url}, {l.T("major.bridge"), c.MeetingURL}} {
-			if strings.HasPrefix(b.link, "https://") || strings.HasPrefix(b.link, "http://") {
-				if err := c.Slack.Bookmark(ctx, ch, b.title, b.link); err != nil {
-					return nil, err
+			if message.Linkable(b.link) {
+				if err := c.optional(late, id, "bookmark "+b.title, c.Slack.Bookmark(ctx, ch, b.title, b.link)); err != nil {
+					return err
 				}
 			}
 		}
-		if err := c.mark(ctx, ev.Incident.ID, BookmarksKey); err != nil {
-			return nil, err
+		if err := c.mark(ctx, id, BookmarksKey); err != nil {
+			return err
 		}
 	}
-	ref := message.Render(message.Slack.In(l), message.Input{Event: incident.Event{Kind: ev.Kind, Incident: incident.Incident{
-		ID: ev.Incident.ID, Number: number, Title: title, URL: url, Priority: cmpStr(ev.Incident.Priority, inc.Priority)}}})
-	link := l.T("major.announce", "Channel", "<#"+ch+">", "Incident", firstLine(ref))
+	if _, err := c.once(ctx, inc, WelcomeKey, ch, chat.Message{Text: l.T("major.welcome", "Incident", firstLine(c.reference(ev, inc)))}); err != nil {
+		return err
+	}
+	ts, err := c.once(ctx, inc, RolesKey, ch, chat.Message{Text: c.rolesText(nil), Actions: roleButtons(id, l)})
+	if err != nil {
+		return err
+	}
+	if err := c.pin(ctx, ch, id, ts, RolesKey+":pinned", inc, late); err != nil {
+		return err
+	}
+	return c.mark(ctx, id, SetUpKey)
+}
+
+// reference is the incident as its alert's first line shows it.
+func (c Config) reference(ev incident.Event, inc state.Incident) string {
+	return message.Render(message.Slack.In(c.Language), message.Input{Event: incident.Event{Kind: ev.Kind, Incident: incident.Incident{
+		ID: ev.Incident.ID, Number: cmpInt(ev.Incident.Number, inc.Number), Title: cmpStr(ev.Incident.Title, inc.Title),
+		URL: cmpStr(ev.Incident.URL, inc.URL), Priority: cmpStr(ev.Incident.Priority, inc.Priority)}}})
+}
+
+// tell posts the channel's link outside it, once each: in the alert's
+// thread (as soon as there is one: it may come after the setup) and in
+// the announcement channel. Both are optional (see Config.optional): the
+// bot not invited to the announcement channel, say.
+func (c Config) tell(ctx context.Context, ch string, ev incident.Event, inc state.Incident, late *error) error {
 	alert := alertThread(inc, c.AlertDestination)
-	for _, p := range []struct{ key, channel, thread, text string }{
-		{WelcomeKey, ch, "", l.T("major.welcome", "Incident", firstLine(ref))},
-		{LinkedKey, strings.TrimPrefix(alert, "slack:"), inc.Threads[alert], link},
-		{AnnouncedKey, c.Announce, "", link},
+	var link string
+	for _, p := range []struct{ key, channel, thread string }{
+		{LinkedKey, strings.TrimPrefix(alert, "slack:"), inc.Threads[alert]},
+		{AnnouncedKey, c.Announce, ""},
 	} {
 		if p.channel == "" || (p.key == LinkedKey && p.thread == "") || inc.Threads[p.key] != "" {
 			continue
 		}
-		outcome := "done"
-		if _, err := c.Slack.Say(ctx, p.channel, p.thread, p.text); err != nil {
-			if temporary, _ := chat.IsTemporary(err); temporary || p.channel == ch {
-				return nil, err
-			}
-			c.log().Error("major: a post outside the incident's channel failed for good; the channel is set up without it",
-				"incident_id", ev.Incident.ID, "channel", p.channel, "error", err.Error())
-			late, outcome = errors.Join(late, fmt.Errorf("major: %w", err)), "failed"
+		if link == "" {
+			link = c.Language.T("major.announce", "Channel", "<#"+ch+">", "Incident", firstLine(c.reference(ev, inc)))
 		}
-		if _, err := c.Store.SetThread(ctx, ev.Incident.ID, p.key, outcome); err != nil {
-			return nil, err
+		_, err := c.once(ctx, inc, p.key, p.channel, chat.Message{Text: link, ThreadTS: p.thread})
+		if err := c.optional(late, ev.Incident.ID, "post the channel's link in "+p.channel, err); err != nil {
+			return err
 		}
-	}
-	if inc.Threads[RolesKey] == "" {
-		ts, err := c.Slack.SayActions(ctx, ch, c.rolesText(nil), roleButtons(ev.Incident.ID, l))
 		if err != nil {
-			return nil, err
-		}
-		if _, err := c.Store.SetThread(ctx, ev.Incident.ID, RolesKey, ts); err != nil {
-			return nil, err
-		}
-		if err := c.Slack.Pin(ctx, ch, ts); err != nil {
-			return nil, err
+			if err := c.mark(ctx, ev.Incident.ID, p.key); err != nil { // failed for good: not tried again
+				return err
+			}
 		}
 	}
-	return late, c.mark(ctx, ev.Incident.ID, SetUpKey)
+	return nil
 }
 
 // mark records that a step of the setup was done.
@@ -636,17 +740,18 @@ func cmpTime(a, b time.Time) time.Time {
 
 // relay posts in the channel what belongs there: status updates, notes,
 // job reports, the resolution.
-func (c Config) relay(ctx context.Context, ch string, ev incident.Event, inc state.Incident) error {
+func (c Config) relay(ctx context.Context, ch string, ev incident.Event, inc state.Incident, key string) error {
 	switch ev.Kind {
 	case incident.StatusUpdatePublished, incident.Annotated, incident.NotedInChat, incident.JobReported,
-		incident.Acknowledged, incident.Taken, incident.Escalated, incident.Resolved, incident.ResolvedInChat, incident.PriorityUpdated:
+		incident.Acknowledged, incident.Taken, incident.Escalated, incident.Resolved, incident.ResolvedInChat, incident.PriorityUpdated,
+		incident.Reopened:
 	default:
 		return nil
 	}
 	ev.Incident.Number = cmpInt(ev.Incident.Number, inc.Number)
 	ev.Incident.Title = cmpStr(ev.Incident.Title, inc.Title)
 	ev.Incident.URL = cmpStr(ev.Incident.URL, inc.URL)
-	_, err := c.Slack.Say(ctx, ch, "", message.Render(message.Slack.In(c.Language), message.Input{Event: ev, Tag: message.Tag(ev.Incident.Number)}))
+	_, err := c.once(ctx, inc, key, ch, chat.Message{Text: message.Render(message.Slack.In(c.Language), message.Input{Event: ev, Tag: message.Tag(ev.Incident.Number)})})
 	return err
 }
 
@@ -792,16 +897,29 @@ func ArchiveSweep(ctx context.Context, c Config, now time.Time) (int, error) {
 			errs = append(errs, err)
 			continue
 		}
-		ch, closed := inc.Threads[ChannelKey], inc.Threads[ClosedKey]
+		// Counted from the closing message of the incident's latest
+		// opening: a reopened incident is not archived while open.
+		ch, closed := inc.Threads[ChannelKey], inc.Threads[closedKey(inc)]
 		at, perr := time.Parse(time.RFC3339, closed)
-		if ch == "" || closed == "" || perr != nil || inc.Threads[ArchivedKey] != "" || now.Before(at.Add(c.ArchiveAfter)) {
+		if ch == "" || closed == "" || perr != nil || !inc.Closed() || inc.Threads[ArchivedKey] != "" || now.Before(at.Add(c.ArchiveAfter)) {
 			continue
 		}
-		if err := c.Slack.Archive(ctx, ch); err != nil && !strings.Contains(err.Error(), "channel_not_found") {
-			errs = append(errs, err) // a channel deleted by hand is as good as archived
-			continue
+		mark := now.UTC().Format(time.RFC3339)
+		if err := c.Slack.Archive(ctx, ch); err != nil {
+			switch {
+			case strings.Contains(err.Error(), "channel_not_found"):
+				// Deleted by hand: as good as archived.
+			case strings.Contains(err.Error(), "not_in_channel"):
+				// The bot was removed from it: it cannot archive it, now
+				// or on any later day; said once, not every morning.
+				c.log().Warn("major: the bot is not in the incident's channel any more; it is left unarchived", "incident_id", e.IncidentID, "channel", ch)
+				mark = "not_in_channel"
+			default:
+				errs = append(errs, err)
+				continue
+			}
 		}
-		if _, err := c.Store.SetThread(ctx, e.IncidentID, ArchivedKey, now.UTC().Format(time.RFC3339)); err != nil {
+		if _, err := c.Store.SetThread(ctx, e.IncidentID, ArchivedKey, mark); err != nil {
 			errs = append(errs, err)
 			continue
 		}

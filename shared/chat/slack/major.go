@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	slackapi "github.com/slack-go/slack"
 
@@ -58,11 +60,35 @@ func (a *App) OwnChannel(ctx context.Context, name string) (string, bool, error)
 }
 
 // Invite adds users to channel (conversations.invite, bot scope
-// channels:manage); people already there are no error.
+// channels:manage); people already there are no error. A user Slack
+// refuses does not keep the others out: they are invited one by one, and
+// the error names the ones refused.
 func (a *App) Invite(ctx context.Context, channel string, users []string) error {
 	if len(users) == 0 {
 		return nil
 	}
+	err := a.invite(ctx, channel, users)
+	if temporary, _ := chat.IsTemporary(err); err == nil || temporary || len(users) == 1 {
+		return err
+	}
+	// One user Slack refuses (a guest, a deactivated account, an ID from
+	// another workspace) fails the whole call: invite the others one by
+	// one, and say who could not be.
+	var errs []error
+	for _, u := range users {
+		if err := a.invite(ctx, channel, []string{u}); err != nil {
+			if temporary, _ := chat.IsTemporary(err); temporary {
+				return err
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", u, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// invite is one conversations.invite call; already being there is no
+// error.
+func (a *App) invite(ctx context.Context, channel string, users []string) error {
 	if _, err := a.client.InviteUsersToConversationContext(ctx, channel, users...); err != nil {
 		var apiErr slackapi.SlackErrorResponse
 		if errors.As(err, &apiErr) && (apiErr.Err == "already_in_channel" || apiErr.Err == "cant_invite_self") {
@@ -74,8 +100,16 @@ func (a *App) Invite(ctx context.Context, channel string, users []string) error 
 }
 
 // Bookmark adds a link to channel's bookmarks bar (bookmarks.add, bot
-// scope bookmarks:write).
+// scope bookmarks:write), unless a bookmark there has that link already
+// (bookmarks.list): a retry does not add it twice.
 func (a *App) Bookmark(ctx context.Context, channel, title, link string) error {
+	have, err := a.client.ListBookmarksContext(ctx, channel)
+	if err != nil {
+		return chat.Redact(fmt.Errorf("slack: bookmarks.list %s: %w", channel, classify(err)), a.token)
+	}
+	if slices.ContainsFunc(have, func(b slackapi.Bookmark) bool { return b.Link == link }) {
+		return nil
+	}
 	if _, err := a.client.AddBookmarkContext(ctx, channel, slackapi.AddBookmarkParameters{Title: title, Type: "link", Link: link}); err != nil {
 		return chat.Redact(fmt.Errorf("slack: bookmarks.add %s: %w", channel, classify(err)), a.token)
 	}
@@ -95,6 +129,23 @@ func (a *App) Say(ctx context.Context, channel, thread, text string) (string, er
 		return "", chat.Redact(fmt.Errorf("slack: post to %s: %w", channel, classify(err)), a.token)
 	}
 	return ts, nil
+}
+
+// SayOnce posts m in channel (in m.ThreadTS's thread when set, with m.Key
+// in its metadata and m.Actions as buttons) and returns its ts. With
+// lookUp, for a post an earlier attempt may have made (its answer lost, a
+// crash), it first looks for a message carrying m.Key there (see
+// Poster.Find: scopes channels:history, groups:history) and returns that
+// one's ts instead of posting again.
+func (a *App) SayOnce(ctx context.Context, channel string, m chat.Message, lookUp bool) (string, error) {
+	p := &Poster{client: a.client, channel: channel, token: a.token}
+	if lookUp && m.Key != "" {
+		ts, found, err := p.Find(ctx, m, time.Time{})
+		if err != nil || found {
+			return ts, err
+		}
+	}
+	return p.PostRef(ctx, m)
 }
 
 // Pin pins message ts in channel (pins.add, bot scope pins:write).

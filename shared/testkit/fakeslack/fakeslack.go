@@ -296,6 +296,19 @@ func (s *Server) serveOwn(w http.ResponseWriter, r *http.Request) {
 	case "/api/bookmarks.add":
 		s.edit(f.Get("channel_id"), func(c *Channel) { c.Bookmarks = append(c.Bookmarks, f.Get("title")+" → "+f.Get("link")) })
 		writeJSON(w, map[string]any{"ok": true, "bookmark": map[string]any{"id": "Bk1", "title": f.Get("title"), "link": f.Get("link")}})
+	case "/api/bookmarks.list":
+		var list []map[string]any
+		s.mu.Lock()
+		for _, c := range s.channels {
+			if c.ID == f.Get("channel_id") {
+				for _, b := range c.Bookmarks {
+					title, link, _ := strings.Cut(b, " → ")
+					list = append(list, map[string]any{"id": "Bk1", "channel_id": c.ID, "title": title, "link": link, "type": "link"})
+				}
+			}
+		}
+		s.mu.Unlock()
+		writeJSON(w, map[string]any{"ok": true, "bookmarks": list})
 	case "/api/pins.add":
 		s.edit(f.Get("channel"), func(c *Channel) { c.Pins = append(c.Pins, f.Get("timestamp")) })
 		writeJSON(w, map[string]any{"ok": true})

@@ -1,0 +1,461 @@
+package major_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/pd2chat/pd2chat/shared/chat"
+	"github.com/pd2chat/pd2chat/shared/incident"
+	"github.com/pd2chat/pd2chat/shared/internal/pagerduty"
+	"github.com/pd2chat/pd2chat/shared/major"
+	"github.com/pd2chat/pd2chat/shared/state"
+	"github.com/pd2chat/pd2chat/shared/testkit/fakeslack"
+)
+
+// The faults a major incident's channel meets in production (found by
+// trying to break it): retries and redeliveries, lost answers and crashes
+// between steps, refusals Slack gives for good, hand edits in the channel,
+// hostile text. Each says what must happen.
+
+// countIn counts the posts in ch that contain sub.
+func countIn(r *rig, ch, sub string) int {
+	n := 0
+	for _, p := range r.slack.Posts() {
+		if p.Channel == ch && strings.Contains(p.Text, sub) {
+			n++
+		}
+	}
+	return n
+}
+
+// closings counts the closing messages posted.
+func closings(r *rig) int {
+	n := 0
+	for _, p := range r.slack.Posts() {
+		if strings.HasPrefix(p.Text, "✅ Resolved. What happened") {
+			n++
+		}
+	}
+	return n
+}
+
+// handle records and handles an event of each kind in turn (priority
+// for the first).
+func (r *rig) handle(t *testing.T, priority string, kinds ...incident.Kind) {
+	t.Helper()
+	for i, k := range kinds {
+		p := ""
+		if i == 0 {
+			p = priority
+		}
+		if err := r.cfg.Handle(context.Background(), r.event(t, k, p)); err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+	}
+}
+
+// final fails the test unless err is a final error saying want.
+func final(t *testing.T, err error, want string) {
+	t.Helper()
+	if temporary, _ := chat.IsTemporary(err); err == nil || temporary || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v (temporary %v), want a final one saying %q", err, temporary, want)
+	}
+}
+
+// TestRetryDoesNotRepost: the timeline's edit rate limited after the
+// status update was relayed: the queue's retry does not relay it again;
+// nor does a plain redelivery (PagerDuty's retry after the queue's
+// deduplication window, a redrive) of a status update or a bridge.
+func TestRetryDoesNotRepost(t *testing.T) {
+	r := newRig(t)
+	r.cfg.History = r.store
+	ctx := context.Background()
+	if err := r.cfg.Handle(ctx, r.event(t, incident.Triggered, "P1")); err != nil {
+		t.Fatal(err)
+	}
+	ch := r.slack.Channels()[0].ID
+	st := r.event(t, incident.StatusUpdatePublished, "")
+	st.Note = "Rolled back the release."
+	r.slack.Answer("chat.update", fakeslack.Status(429, "Retry-After", "1"), nil)
+	if err := r.cfg.Handle(ctx, st); err == nil {
+		t.Fatal("the rate-limited edit was not retried")
+	} else if temporary, _ := chat.IsTemporary(err); !temporary {
+		t.Fatalf("a rate limit is final: %v", err)
+	}
+	br := r.event(t, incident.ConferenceBridgeUpdate, "")
+	br.Bridge = "https://meet.example.com/war"
+	for range 2 {
+		for _, ev := range []incident.Event{st, br} {
+			if err := r.cfg.Handle(ctx, ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := countIn(r, ch, "Rolled back the release"); n != 1 {
+		t.Errorf("the status update posted %d times in the channel", n)
+	}
+	if n := countIn(r, ch, "meet.example.com/war"); n != 1 {
+		t.Errorf("the bridge said %d times", n)
+	}
+	if bm := r.slack.Channels()[0].Bookmarks; strings.Count(strings.Join(bm, "|"), "meet.example.com/war") != 1 {
+		t.Errorf("bookmarks %v", bm)
+	}
+}
+
+// TestAnswerLost: the announcement went out but Slack's answer was lost
+// (a 503 after posting): the retry finds it and does not announce twice.
+func TestAnswerLost(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	lost := false
+	r.slack.SetAfterPost(func(w http.ResponseWriter, req *http.Request) bool {
+		if req.PostForm.Get("channel") == "C0ANNOUNCE" && !lost {
+			lost = true
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return true
+		}
+		return false
+	})
+	ev := r.event(t, incident.Triggered, "P1")
+	if err := r.cfg.Handle(ctx, ev); err == nil {
+		t.Fatal("a 503 was taken for a post")
+	}
+	if err := r.cfg.Handle(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	if n := countIn(r, "C0ANNOUNCE", "<#"); n != 1 {
+		t.Errorf("announced %d times", n)
+	}
+}
+
+// flakyStore fails the first write of one thread key, as a crash right
+// after the Slack call before it would.
+type flakyStore struct {
+	major.Store
+	failKey string
+	failed  bool
+}
+
+func (f *flakyStore) SetThread(ctx context.Context, id, dest, ref string) (string, error) {
+	if dest == f.failKey && !f.failed {
+		f.failed = true
+		return "", state.ErrUnavailable
+	}
+	return f.Store.SetThread(ctx, id, dest, ref)
+}
+
+// TestCrashBetweenSteps: a failure between any Slack call of the setup
+// and its record leaves, after the retry, one channel, one of each post
+// and each bookmark.
+func TestCrashBetweenSteps(t *testing.T) {
+	for _, key := range []string{major.ChannelKey, major.BookmarksKey, major.WelcomeKey, major.LinkedKey, major.AnnouncedKey, major.RolesKey, major.SetUpKey, major.TimelineKey} {
+		r := newRig(t)
+		r.cfg.History = r.store
+		r.cfg.Store = &flakyStore{Store: r.store, failKey: key}
+		ctx := context.Background()
+		ev := r.event(t, incident.Triggered, "P1")
+		if err := r.cfg.Handle(ctx, ev); !errors.Is(err, state.ErrUnavailable) {
+			t.Errorf("%s: %v, want the store's failure", key, err)
+		}
+		if err := r.cfg.Handle(ctx, ev); err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		counts := map[string]int{}
+		for _, p := range r.slack.Posts() {
+			counts[p.Channel+": "+string([]rune(p.Text)[:8])]++
+		}
+		for post, n := range counts {
+			if n > 1 {
+				t.Errorf("%s: %q posted %d times", key, post, n)
+			}
+		}
+		if c := r.slack.Channels(); len(c) != 1 || len(c[0].Bookmarks) != 2 || len(c[0].Pins) != 2 {
+			t.Errorf("%s: channels %+v", key, c)
+		}
+	}
+}
+
+// TestRefusedForGood: what the channel can do without, refused for good
+// (one invitee Slack will not invite, the topic's scope missing, pins
+// refused), does not stop the rest: the other people are invited, the
+// link and the announcement go out, the roles and the timeline are posted
+// once; the event fails naming the reason (it dead-letters: a page), and
+// the next events go through.
+func TestRefusedForGood(t *testing.T) {
+	for _, tc := range []struct {
+		method, answer string
+	}{
+		{"conversations.setTopic", "missing_scope"},
+		{"pins.add", "missing_scope"},
+	} {
+		t.Run(tc.method, func(t *testing.T) {
+			r := newRig(t)
+			r.cfg.History = r.store
+			r.slack.Answer(tc.method, fakeslack.Error(tc.answer))
+			ctx := context.Background()
+			final(t, r.cfg.Handle(ctx, r.event(t, incident.Triggered, "P1")), tc.answer)
+			for i := range 3 {
+				ev := r.event(t, incident.Annotated, "")
+				ev.ID = "note" + strconv.Itoa(i)
+				if err := r.cfg.Handle(ctx, ev); err != nil {
+					t.Errorf("event %d after the setup: %v", i, err)
+				}
+			}
+			ch := r.slack.Channels()[0].ID
+			if countIn(r, "C0ANNOUNCE", "<#") != 1 || countIn(r, "C0ALERTS", "<#") != 1 {
+				t.Errorf("the link: %d in the announcement channel, %d in the alert's thread", countIn(r, "C0ANNOUNCE", "<#"), countIn(r, "C0ALERTS", "<#"))
+			}
+			if countIn(r, ch, "*Timeline*") != 1 || countIn(r, ch, "*Roles*") != 1 {
+				t.Errorf("%d timelines, %d roles messages", countIn(r, ch, "*Timeline*"), countIn(r, ch, "*Roles*"))
+			}
+		})
+	}
+	t.Run("one invitee refused", func(t *testing.T) {
+		r := newRig(t)
+		r.slack.SetBefore(func(w http.ResponseWriter, req *http.Request) bool {
+			if req.URL.Path == "/api/conversations.invite" && strings.Contains(req.FormValue("users"), "U01TANAKA01") {
+				fakeslack.Error("user_is_restricted")(w, req)
+				return true
+			}
+			return false
+		})
+		ctx := context.Background()
+		err := r.cfg.Handle(ctx, r.event(t, incident.Triggered, "P1"))
+		final(t, err, "user_is_restricted")
+		if err != nil && !strings.Contains(err.Error(), "U01TANAKA01") {
+			t.Errorf("the error does not name who: %v", err)
+		}
+		if c := r.slack.Channels()[0]; !strings.Contains(strings.Join(c.Invited, ","), "U01TAKAHASH") {
+			t.Errorf("the others were not invited: %v", c.Invited)
+		}
+		if countIn(r, "C0ANNOUNCE", "<#") != 1 {
+			t.Error("no announcement")
+		}
+	})
+}
+
+// TestLinkWhenTheThreadComesLate: handled after the wait for the alert's
+// thread (a late webhook, a backlog), the setup goes on without the link;
+// the link goes into the thread with the next event once it is there.
+func TestLinkWhenTheThreadComesLate(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	ev := r.event(t, incident.Triggered, "P1")
+	ev.Incident.ID = "Q2NEW"
+	ev.OccurredAt = r.cfg.Now().Add(-3 * time.Minute)
+	if _, err := r.store.Record(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.cfg.Handle(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.store.SetThread(ctx, "Q2NEW", "slack:C0ALERTS", "1763604999.000100"); err != nil {
+		t.Fatal(err)
+	}
+	st := r.event(t, incident.StatusUpdatePublished, "")
+	st.Incident.ID, st.ID = "Q2NEW", "st"
+	if err := r.cfg.Handle(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	if n := countIn(r, "C0ALERTS", "<#"); n != 1 {
+		t.Errorf("the alert's thread got the channel's link %d times", n)
+	}
+}
+
+// TestResolvedIsNotMadeMajor: a priority set to P1 after the resolution
+// (for the review) opens no channel and announces nothing.
+func TestResolvedIsNotMadeMajor(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	r.handle(t, "P3", incident.Triggered, incident.Resolved)
+	if err := r.cfg.Handle(ctx, r.event(t, incident.PriorityUpdated, "P1")); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(r.slack.Channels()); n != 0 {
+		t.Errorf("%d channels, %d announcements", n, countIn(r, "C0ANNOUNCE", "<#"))
+	}
+}
+
+// TestReopened: a reopened incident's channel is told, is not archived
+// while open, and gets a second closing message when resolved again.
+func TestReopened(t *testing.T) {
+	r := newRig(t)
+	r.cfg.History = r.store
+	r.cfg.ArchiveAfter = major.DefaultArchiveAfter
+	ctx := context.Background()
+	clock := r.cfg.Now()
+	r.cfg.Now = func() time.Time { return clock }
+	r.handle(t, "P1", incident.Triggered, incident.Resolved)
+	clock = clock.Add(8 * 24 * time.Hour)
+	reopened := r.event(t, incident.Reopened, "")
+	reopened.OccurredAt = clock
+	if _, err := r.store.Record(ctx, reopened); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.cfg.Handle(ctx, reopened); err != nil {
+		t.Fatal(err)
+	}
+	ch := r.slack.Channels()[0].ID
+	if countIn(r, ch, "Reopened") == 0 {
+		t.Error("the channel was not told of the reopening")
+	}
+	if n, err := major.ArchiveSweep(ctx, r.cfg, clock.Add(time.Hour)); n != 0 || err != nil || r.slack.Channels()[0].Archived {
+		t.Errorf("the open incident's channel archived: %d, %v", n, err)
+	}
+	again := r.event(t, incident.Resolved, "")
+	again.ID, again.OccurredAt = "resolved-again", clock.Add(2*time.Hour)
+	if _, err := r.store.Record(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // and a redelivery
+		if err := r.cfg.Handle(ctx, again); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := closings(r); n != 2 {
+		t.Errorf("%d closing messages for two resolutions", n)
+	}
+	if n, _ := major.ArchiveSweep(ctx, r.cfg, clock.Add(6*24*time.Hour)); n != 0 {
+		t.Error("archived 6 days after the second closing message")
+	}
+	if n, _ := major.ArchiveSweep(ctx, r.cfg, clock.Add(8*24*time.Hour)); n != 1 {
+		t.Error("not archived 8 days after the second closing message")
+	}
+}
+
+// TestTimelineDeleted: the pinned timeline deleted by hand is not updated
+// any more, and nothing else suffers: the events go through, and the
+// resolution gets its closing message.
+func TestTimelineDeleted(t *testing.T) {
+	r := newRig(t)
+	r.cfg.History = r.store
+	ctx := context.Background()
+	if err := r.cfg.Handle(ctx, r.event(t, incident.Triggered, "P1")); err != nil {
+		t.Fatal(err)
+	}
+	r.slack.Answer("chat.update", fakeslack.Error("message_not_found"))
+	for i := range 3 {
+		ev := r.event(t, incident.StatusUpdatePublished, "")
+		ev.ID, ev.Note = "s"+strconv.Itoa(i), "update "+strconv.Itoa(i)
+		if err := r.cfg.Handle(ctx, ev); err != nil {
+			t.Errorf("event %d: %v", i, err)
+		}
+	}
+	if err := r.cfg.Handle(ctx, r.event(t, incident.Resolved, "")); err != nil {
+		t.Fatal(err)
+	}
+	if closings(r) != 1 {
+		t.Error("no closing message")
+	}
+	if n := len(r.slack.Calls("chat.update")); n != 1 {
+		t.Errorf("%d edits of the deleted timeline, want 1", n)
+	}
+}
+
+// TestSweepBotRemoved: the bot removed from a closed incident's channel
+// cannot archive it: the sweep says so once, and does not fail the
+// morning run day after day.
+func TestSweepBotRemoved(t *testing.T) {
+	r := newRig(t)
+	r.cfg.History = r.store
+	r.cfg.ArchiveAfter = major.DefaultArchiveAfter
+	ctx := context.Background()
+	r.handle(t, "P1", incident.Triggered, incident.Resolved)
+	r.slack.Answer("conversations.archive", fakeslack.Error("not_in_channel"))
+	for d := 8; d < 28; d++ {
+		if _, err := major.ArchiveSweep(ctx, r.cfg, r.cfg.Now().Add(time.Duration(d)*24*time.Hour)); err != nil {
+			t.Errorf("day %d: %v", d, err)
+		}
+	}
+	if n := len(r.slack.Calls("conversations.archive")); n != 1 {
+		t.Errorf("%d archive calls, want 1", n)
+	}
+}
+
+// TestHostileText: PagerDuty's and chat's text cannot mention everyone,
+// mention a person, or inject a link anywhere pd2chat writes in Slack
+// (posts, edits, topic, bookmarks), and stays within Slack's sizes; a
+// conference bridge carrying markup is not posted at all.
+func TestHostileText(t *testing.T) {
+	ctx := context.Background()
+	bad := []string{"<!channel>", "<!here>", "<@U01TANAKA01>", "<https://evil"}
+	check := func(t *testing.T, r *rig) {
+		t.Helper()
+		c := r.slack.Channels()[0]
+		for _, p := range append(r.slack.Posts(), r.slack.Updates()...) {
+			for _, b := range bad {
+				if strings.Contains(p.Text, b) {
+					t.Errorf("%s in %s: %.200q", b, p.Channel, p.Text)
+				}
+			}
+			if n := utf8.RuneCountInString(p.Text); n > 4000 {
+				t.Errorf("a post of %d characters in %s", n, p.Channel)
+			}
+		}
+		if tp := r.slack.Topic(c.ID); utf8.RuneCountInString(tp) > 250 || strings.Contains(tp, "<!") {
+			t.Errorf("topic %q", tp)
+		}
+		for _, b := range c.Bookmarks {
+			if utf8.RuneCountInString(b) > 300 || strings.Contains(b, "<") {
+				t.Errorf("bookmark %q", b)
+			}
+		}
+		if len(c.Name) > 80 {
+			t.Errorf("channel name of %d bytes", len(c.Name))
+		}
+	}
+	for _, title := range []string{
+		"<!channel> <!here> <@U01TANAKA01> `code` *bold* <https://evil.example|click> &amp; ```",
+		strings.Repeat("決済障害", 5000),
+		strings.Repeat("a", 200000),
+		"\u202e\u200b\n\n\n",
+	} {
+		r := newRig(t)
+		r.cfg.History = r.store
+		r.cfg.PostmortemURL = "https://wiki.example.com/pm"
+		ev := r.event(t, incident.Triggered, "P1")
+		ev.Incident.Title = title
+		ev.Agent = "<!channel> agent"
+		if _, err := r.store.Record(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+		job := r.event(t, incident.JobReported, "")
+		job.ID, job.Agent = "job1", "<!here>"
+		job.Job = &incident.Job{Name: "<!channel> ``` restart", Status: "started", URL: "https://ci.example.com/x"}
+		take := incident.Event{ID: "role1", Kind: incident.RoleTaken, OccurredAt: r.cfg.Now(), Agent: "<!channel>*x*", Note: "commander", Incident: incident.Incident{ID: "Q1ABC"}}
+		for _, e := range []incident.Event{ev, job, take} {
+			if err := r.cfg.Handle(ctx, e); err != nil {
+				t.Fatalf("%.10q: %v", title, err)
+			}
+		}
+		r.handle(t, "", incident.Resolved)
+		check(t, r)
+	}
+	t.Run("conference bridge", func(t *testing.T) {
+		body, err := os.ReadFile("testdata/bridge_hostile.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := pagerduty.Decode(body)
+		if err != nil || len(d.Events) == 0 {
+			t.Fatalf("decode: %v", err)
+		}
+		ev := d.Events[0]
+		ev.Incident.ID = "Q1ABC"
+		r := newRig(t)
+		if err := r.cfg.Handle(ctx, r.event(t, incident.Triggered, "P1")); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.cfg.Handle(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+		check(t, r)
+	})
+}
