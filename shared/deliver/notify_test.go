@@ -1,11 +1,14 @@
 package deliver_test
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
 	"github.com/pd2chat/pd2chat/shared/fanout"
 	"github.com/pd2chat/pd2chat/shared/major"
@@ -102,5 +105,26 @@ func TestMajorThroughTheQueue(t *testing.T) {
 	}
 	if !linked {
 		t.Errorf("the channel is not linked from the alert's thread: %+v", r.slack.Posts())
+	}
+}
+
+// stubMajor answers every event with err.
+type stubMajor struct{ err error }
+
+func (s stubMajor) Handle(context.Context, incident.Event) error { return s.err }
+
+// TestMajorRetryAfter: Slack's Retry-After on a major channel's rate limit
+// is waited for, not the queue's shorter backoff.
+func TestMajorRetryAfter(t *testing.T) {
+	h := deliver.New(deliver.Config{Major: stubMajor{chat.Temporary(errors.New("slack: conversations.create: ratelimited"), 30*time.Second)}})
+	j := event("T1", incident.Triggered, "Q1", 0)
+	j.Destination = deliver.MajorDestination
+	m, err := j.Message()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := h.Handle(context.Background(), []queue.Received{{ID: "1", Body: m.Body, Group: m.Group, ReceiveCount: 1, SentAt: time.Now()}})
+	if out[0].Verdict != deliver.Retry || out[0].Delay < 30*time.Second {
+		t.Errorf("verdict %v, delay %v; want a retry after Slack's 30s", out[0].Verdict, out[0].Delay)
 	}
 }

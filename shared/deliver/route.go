@@ -189,8 +189,10 @@ func (h *Handler) major(ctx context.Context, r queue.Received, job Job) Outcome 
 	if err == nil {
 		return Outcome{Verdict: Done}
 	}
-	if temporary, _ := chat.IsTemporary(err); temporary || storeDown(err) {
-		return h.retry(r, "major incident channel: "+err.Error())
+	if temporary, after := chat.IsTemporary(err); temporary || storeDown(err) {
+		out := h.retry(r, "major incident channel: "+err.Error())
+		out.Delay = max(out.Delay, after) // Slack's Retry-After wins when longer
+		return out
 	}
 	return Outcome{Verdict: DeadLetter, Reason: "major incident channel: " + err.Error()}
 }

@@ -165,8 +165,10 @@ func Parse(body []byte) (Report, error) {
 	if err := dec.Decode(&rep); err != nil {
 		return rep, fmt.Errorf("not a report: %v (want {\"incident\": 1234, \"job\": \"…\", \"status\": \"started|succeeded|failed\", \"url\": \"…\", \"by\": \"…\"})", err)
 	}
-	if dec.More() {
-		return rep, errors.New("not a report: more than one JSON value")
+	// Anything after the object but spaces (another value, a stray "}")
+	// is refused: dec.More misses a closing delimiter.
+	if _, err := dec.Token(); err != io.EOF {
+		return rep, errors.New("not a report: something follows the JSON object")
 	}
 	rep.Job, rep.By, rep.URL = strings.TrimSpace(rep.Job), strings.TrimSpace(rep.By), strings.TrimSpace(rep.URL)
 	switch {

@@ -81,6 +81,9 @@ func TestNotify(t *testing.T) {
 		{`{"job": "x", "status": "started", "url": "https://user@ci.example.com/"}`, []string{sign(`{"job": "x", "status": "started", "url": "https://user@ci.example.com/"}`, secret)}, http.StatusBadRequest, `"url"`},
 		{`{"job": "x", "status": "started", "url": "https://ci.example.com/a b"}`, []string{sign(`{"job": "x", "status": "started", "url": "https://ci.example.com/a b"}`, secret)}, http.StatusBadRequest, `"url"`},
 		{`{"job": "x", "status": "started", "incident": -3}`, []string{sign(`{"job": "x", "status": "started", "incident": -3}`, secret)}, http.StatusBadRequest, `"incident"`},
+		{`{"job": "x", "status": "started"}}`, []string{sign(`{"job": "x", "status": "started"}}`, secret)}, http.StatusBadRequest, "follows the JSON object"},
+		{`{"job": "x", "status": "started"} {}`, []string{sign(`{"job": "x", "status": "started"} {}`, secret)}, http.StatusBadRequest, "follows the JSON object"},
+		{`{"job": "x", "status": "started"}]`, []string{sign(`{"job": "x", "status": "started"}]`, secret)}, http.StatusBadRequest, "follows the JSON object"},
 	} {
 		if rec := post(h, c.body, c.sig...); rec.Code != c.code || !strings.Contains(rec.Body.String(), c.want) || strings.Contains(rec.Body.String(), secret) {
 			t.Errorf("%s %v: %d %q, want %d %q", c.body, c.sig, rec.Code, rec.Body, c.code, c.want)
