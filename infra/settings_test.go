@@ -232,7 +232,7 @@ func TestSlackManifest(t *testing.T) {
 		}
 	}
 	if want := []string{"channels:history", "channels:read", "chat:write", "commands", "groups:history", "groups:read", "reactions:read",
-		"usergroups:read", "usergroups:write", "channels:write.topic", "groups:write.topic", "channels:manage", "bookmarks:write", "pins:write", "users:read", "users:read.email"}; !reflect.DeepEqual(scopes, want) {
+		"usergroups:read", "usergroups:write", "channels:write.topic", "groups:write.topic", "channels:manage", "bookmarks:write", "bookmarks:read", "pins:write", "users:read", "users:read.email"}; !reflect.DeepEqual(scopes, want) {
 		t.Errorf("bot scopes %v, want %v", scopes, want)
 	}
 	// The app's request URLs are the routes the stack serves.

@@ -101,10 +101,11 @@ func (a *App) invite(ctx context.Context, channel string, users []string) error 
 
 // Bookmark adds a link to channel's bookmarks bar (bookmarks.add, bot
 // scope bookmarks:write), unless a bookmark there has that link already
-// (bookmarks.list): a retry does not add it twice.
+// (bookmarks.list, bookmarks:read): a retry does not add it twice. An app
+// installed without bookmarks:read adds it without looking.
 func (a *App) Bookmark(ctx context.Context, channel, title, link string) error {
 	have, err := a.client.ListBookmarksContext(ctx, channel)
-	if err != nil {
+	if err != nil && err.Error() != "missing_scope" {
 		return chat.Redact(fmt.Errorf("slack: bookmarks.list %s: %w", channel, classify(err)), a.token)
 	}
 	if slices.ContainsFunc(have, func(b slackapi.Bookmark) bool { return b.Link == link }) {
