@@ -193,7 +193,7 @@ func wire(cfg config.Config, stdout io.Writer, log *slog.Logger, retry chat.Retr
 	}
 	a.presence = wiring.Presence(cfg, cal, src, a.run.Destinations, a.run.Outbox, store, retry, log)
 	if cfg.MajorChannels {
-		a.major = wiring.Major(cfg, src, store)
+		a.major = wiring.Major(cfg, src, store, log)
 	}
 	return a, nil
 }

@@ -61,11 +61,21 @@ func (r *rig) handle(t *testing.T, priority string, kinds ...incident.Kind) {
 	}
 }
 
-// final fails the test unless err is a final error saying want.
-func final(t *testing.T, err error, want string) {
+// paged fails the test unless err is nil and n pages were sent, each for
+// destination, saying want.
+func paged(t *testing.T, r *rig, err error, n int, destination, want string) {
 	t.Helper()
-	if temporary, _ := chat.IsTemporary(err); err == nil || temporary || !strings.Contains(err.Error(), want) {
-		t.Errorf("error %v (temporary %v), want a final one saying %q", err, temporary, want)
+	if err != nil {
+		t.Errorf("the event failed: %v", err)
+	}
+	pages := r.pages.Pages()
+	if len(pages) != n {
+		t.Errorf("%d pages, want %d: %+v", len(pages), n, pages)
+	}
+	for _, p := range pages {
+		if p.Destination != destination || !strings.Contains(p.Reason, want) || p.Event == nil {
+			t.Errorf("page %+v, want one for %s saying %q", p, destination, want)
+		}
 	}
 }
 
@@ -183,24 +193,35 @@ func TestCrashBetweenSteps(t *testing.T) {
 }
 
 // TestRefusedForGood: what the channel can do without, refused for good
-// (one invitee Slack will not invite, the topic's scope missing, pins
-// refused), does not stop the rest: the other people are invited, the
-// link and the announcement go out, the roles and the timeline are posted
-// once; the event fails naming the reason (it dead-letters: a page), and
-// the next events go through.
+// (the bot not in the announcement channel, one invitee Slack will not
+// invite, the topic's scope missing, pins refused), does not stop the
+// rest: the other people are invited, the link and the announcement go
+// out, the roles and the timeline are posted once; it pages once, at
+// once, with the reason, and the next events go through without trying
+// it again.
 func TestRefusedForGood(t *testing.T) {
 	for _, tc := range []struct {
-		method, answer string
+		name, method, channel, answer, destination string
+		pages                                      int // one a step: the roles and the timeline are two pins
 	}{
-		{"conversations.setTopic", "missing_scope"},
-		{"pins.add", "missing_scope"},
+		{"announcement channel", "chat.postMessage", "C0ANNOUNCE", "not_in_channel", "slack:C0ANNOUNCE", 1},
+		{"topic", "conversations.setTopic", "", "missing_scope", "slack:CMAJ1", 1},
+		{"pins", "pins.add", "", "missing_scope", "slack:CMAJ1", 2},
+		{"one invitee", "conversations.invite", "", "user_is_restricted", "slack:CMAJ1", 1},
 	} {
-		t.Run(tc.method, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t)
 			r.cfg.History = r.store
-			r.slack.Answer(tc.method, fakeslack.Error(tc.answer))
+			r.slack.SetBefore(func(w http.ResponseWriter, req *http.Request) bool {
+				if req.URL.Path != "/api/"+tc.method || (tc.channel != "" && req.FormValue("channel") != tc.channel) ||
+					(tc.method == "conversations.invite" && !strings.Contains(req.FormValue("users"), "U01TANAKA01")) {
+					return false
+				}
+				fakeslack.Error(tc.answer)(w, req)
+				return true
+			})
 			ctx := context.Background()
-			final(t, r.cfg.Handle(ctx, r.event(t, incident.Triggered, "P1")), tc.answer)
+			paged(t, r, r.cfg.Handle(ctx, r.event(t, incident.Triggered, "P1")), tc.pages, tc.destination, tc.answer)
 			for i := range 3 {
 				ev := r.event(t, incident.Annotated, "")
 				ev.ID = "note" + strconv.Itoa(i)
@@ -208,37 +229,38 @@ func TestRefusedForGood(t *testing.T) {
 					t.Errorf("event %d after the setup: %v", i, err)
 				}
 			}
-			ch := r.slack.Channels()[0].ID
-			if countIn(r, "C0ANNOUNCE", "<#") != 1 || countIn(r, "C0ALERTS", "<#") != 1 {
+			if n := len(r.pages.Pages()); n != tc.pages {
+				t.Errorf("%d pages after the next events, want %d", n, tc.pages)
+			}
+			ch := r.slack.Channels()[0]
+			if tc.channel == "" && countIn(r, "C0ANNOUNCE", "<#") != 1 || countIn(r, "C0ALERTS", "<#") != 1 {
 				t.Errorf("the link: %d in the announcement channel, %d in the alert's thread", countIn(r, "C0ANNOUNCE", "<#"), countIn(r, "C0ALERTS", "<#"))
 			}
-			if countIn(r, ch, "*Timeline*") != 1 || countIn(r, ch, "*Roles*") != 1 {
-				t.Errorf("%d timelines, %d roles messages", countIn(r, ch, "*Timeline*"), countIn(r, ch, "*Roles*"))
+			if countIn(r, ch.ID, "*Timeline*") != 1 || countIn(r, ch.ID, "*Roles*") != 1 {
+				t.Errorf("%d timelines, %d roles messages", countIn(r, ch.ID, "*Timeline*"), countIn(r, ch.ID, "*Roles*"))
+			}
+			if tc.method != "pins.add" && len(ch.Pins) != 2 {
+				t.Errorf("pins %v", ch.Pins)
+			}
+			if tc.method == "conversations.invite" {
+				if p := r.pages.Pages(); len(p) == 1 && !strings.Contains(p[0].Reason, "U01TANAKA01") {
+					t.Errorf("the page does not name who: %s", p[0].Reason)
+				}
+				if !strings.Contains(strings.Join(ch.Invited, ","), "U01TAKAHASH") {
+					t.Errorf("the others were not invited: %v", ch.Invited)
+				}
+			}
+			tries := 0
+			for _, req := range r.slack.Calls(tc.method) {
+				if tc.channel == "" || req.Form.Get("channel") == tc.channel {
+					tries++
+				}
+			}
+			if tc.method != "conversations.invite" && tries != tc.pages {
+				t.Errorf("%s tried %d times, want %d", tc.method, tries, tc.pages)
 			}
 		})
 	}
-	t.Run("one invitee refused", func(t *testing.T) {
-		r := newRig(t)
-		r.slack.SetBefore(func(w http.ResponseWriter, req *http.Request) bool {
-			if req.URL.Path == "/api/conversations.invite" && strings.Contains(req.FormValue("users"), "U01TANAKA01") {
-				fakeslack.Error("user_is_restricted")(w, req)
-				return true
-			}
-			return false
-		})
-		ctx := context.Background()
-		err := r.cfg.Handle(ctx, r.event(t, incident.Triggered, "P1"))
-		final(t, err, "user_is_restricted")
-		if err != nil && !strings.Contains(err.Error(), "U01TANAKA01") {
-			t.Errorf("the error does not name who: %v", err)
-		}
-		if c := r.slack.Channels()[0]; !strings.Contains(strings.Join(c.Invited, ","), "U01TAKAHASH") {
-			t.Errorf("the others were not invited: %v", c.Invited)
-		}
-		if countIn(r, "C0ANNOUNCE", "<#") != 1 {
-			t.Error("no announcement")
-		}
-	})
 }
 
 // TestLinkWhenTheThreadComesLate: handled after the wait for the alert's

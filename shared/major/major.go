@@ -33,6 +33,7 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
+	"github.com/pd2chat/pd2chat/shared/fallback"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/locale"
 	"github.com/pd2chat/pd2chat/shared/message"
@@ -111,6 +112,10 @@ type Config struct {
 	Rotation rotation.Source
 	Language locale.Language
 	Log      *slog.Logger
+	// Fallback pages when a step of the channel is refused for good (the
+	// bot not in the announcement channel, say); nil: the "undeliverable"
+	// log line alone.
+	Fallback fallback.Notifier
 	Now      func() time.Time
 }
 
@@ -153,18 +158,17 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 	if ch == "" {
 		return nil
 	}
-	var late error
 	if inc.Threads[SetUpKey] == "" {
 		if alertThread(inc, c.AlertDestination) == "" && c.now().Sub(ev.OccurredAt) < threadWait {
 			// The alert's own message (another queue group) is not posted
 			// yet: wait for its thread, to link the channel from it.
 			return chat.Temporary(errors.New("major: the alert's thread is not posted yet"), 2*time.Second)
 		}
-		if err := c.setUp(ctx, ch, ev, inc, &late); err != nil {
+		if err := c.setUp(ctx, ch, ev, inc); err != nil {
 			return err
 		}
 	}
-	if err := c.tell(ctx, ch, ev, inc, &late); err != nil {
+	if err := c.tell(ctx, ch, ev, inc); err != nil {
 		return err
 	}
 	if ev.Kind == incident.RoleTaken {
@@ -172,13 +176,13 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 			return err
 		}
 	}
-	if err := c.bridge(ctx, ch, ev, inc, &late); err != nil {
+	if err := c.bridge(ctx, ch, ev, inc); err != nil {
 		return err
 	}
 	if err := c.relay(ctx, ch, ev, inc, doneKey(ev)); err != nil {
 		return archived(err)
 	}
-	evs, err := c.timeline(ctx, ch, ev, inc, &late)
+	evs, err := c.timeline(ctx, ch, ev, inc)
 	if err != nil {
 		return archived(err)
 	}
@@ -192,7 +196,7 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 			return err
 		}
 	}
-	return late
+	return nil
 }
 
 // doneKey records ev's own post in the channel (its relay; a bridge's is
@@ -215,25 +219,42 @@ func closedKey(inc state.Incident) string {
 	return ClosedKey + ":" + strconv.Itoa(opens)
 }
 
-// optional takes the outcome of a step the channel can do without: a
-// failure Slack or the store may get over is returned (the event is
-// retried); any other is logged and added to late, and the step counts
-// as done.
-func (c Config) optional(late *error, id, what string, err error) error {
+// optional takes the outcome of a step the channel can do without, in
+// channel: a failure Slack or the store may get over is returned (the
+// event is retried); any other pages at once (an "undeliverable" error
+// line, which raises the dead-letter alarm, and the fallback page with
+// the reason and the fix), and the step counts as done, so that it pages
+// once and the rest of the channel goes on.
+func (c Config) optional(ctx context.Context, ev incident.Event, channel, what string, err error) error {
 	if err == nil {
 		return nil
 	}
 	if temporary, _ := chat.IsTemporary(err); temporary || errors.Is(err, state.ErrUnavailable) {
 		return err
 	}
-	c.log().Error("major: a step failed for good; the channel goes on without it", "incident_id", id, "step", what, "error", err.Error())
-	*late = errors.Join(*late, fmt.Errorf("major: %s: %w", what, err))
+	reason := "major incident channel: " + what + ": " + err.Error()
+	c.log().Error("undeliverable", "destination", "slack:"+channel, "incident_id", ev.Incident.ID, "incident", ev.Incident.Number, "reason", reason)
+	if c.Fallback != nil {
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if nerr := c.Fallback.Notify(pctx, fallback.Undeliverable{Destination: "slack:" + channel, Reason: reason, Key: ev.ID, Event: &ev, Location: c.location()}); nerr != nil {
+			c.log().Error("fallback notification failed (the undeliverable alarm still fires)", "incident_id", ev.Incident.ID, "error", nerr.Error())
+		}
+	}
 	return nil
+}
+
+// location is TIMEZONE, for the times shown; UTC without a calendar.
+func (c Config) location() *time.Location {
+	if c.Calendar != nil {
+		return c.Calendar.Location()
+	}
+	return time.UTC
 }
 
 // bridge bookmarks PagerDuty's conference bridge and says it in the
 // channel, when ev sets one a chat can link.
-func (c Config) bridge(ctx context.Context, ch string, ev incident.Event, inc state.Incident, late *error) error {
+func (c Config) bridge(ctx context.Context, ch string, ev incident.Event, inc state.Incident) error {
 	if ev.Kind != incident.ConferenceBridgeUpdate || ev.Bridge == "" {
 		return nil
 	}
@@ -241,7 +262,7 @@ func (c Config) bridge(ctx context.Context, ch string, ev incident.Event, inc st
 		c.log().Warn("major: the conference bridge is not a link Slack can show; left out", "incident_id", ev.Incident.ID)
 		return nil
 	}
-	if err := c.optional(late, ev.Incident.ID, "bookmark the bridge", c.Slack.Bookmark(ctx, ch, c.Language.T("major.bridge"), ev.Bridge)); err != nil {
+	if err := c.optional(ctx, ev, ch, "bookmark the bridge", c.Slack.Bookmark(ctx, ch, c.Language.T("major.bridge"), ev.Bridge)); err != nil {
 		return err
 	}
 	_, err := c.once(ctx, inc, doneKey(ev)+":bridge", ch, chat.Message{Text: "📞 " + c.Language.T("major.bridge") + ": " + ev.Bridge})
@@ -322,7 +343,7 @@ const maxTimeline = 40
 // timeline keeps the channel's pinned timeline up to date: posted and
 // pinned the first time (its message recorded with the incident), edited
 // after.
-func (c Config) timeline(ctx context.Context, ch string, ev incident.Event, inc state.Incident, late *error) ([]incident.HistoryEvent, error) {
+func (c Config) timeline(ctx context.Context, ch string, ev incident.Event, inc state.Incident) ([]incident.HistoryEvent, error) {
 	evs, err := c.events(ctx, ev, inc)
 	if err != nil || c.History == nil {
 		return evs, err
@@ -339,7 +360,7 @@ func (c Config) timeline(ctx context.Context, ch string, ev incident.Event, inc 
 			c.log().Warn("major: the pinned timeline was deleted; it is not updated any more", "incident_id", ev.Incident.ID, "channel", ch)
 			return evs, c.mark(ctx, ev.Incident.ID, timelineGone)
 		}
-		if err := c.optional(late, ev.Incident.ID, "update the timeline", err); err != nil {
+		if err := c.optional(ctx, ev, ch, "update the timeline", err); err != nil {
 			return evs, err
 		}
 	default:
@@ -347,7 +368,7 @@ func (c Config) timeline(ctx context.Context, ch string, ev incident.Event, inc 
 			return evs, err
 		}
 	}
-	return evs, c.pin(ctx, ch, ev.Incident.ID, ts, TimelineKey+":pinned", inc, late)
+	return evs, c.pin(ctx, ch, ev, ts, TimelineKey+":pinned", inc)
 }
 
 // timelineGone records that the pinned timeline was deleted by hand.
@@ -355,14 +376,14 @@ const timelineGone = TimelineKey + ":gone"
 
 // pin pins message ts once (recorded under key); a refusal (the pins:write
 // scope missing) is not worth the event.
-func (c Config) pin(ctx context.Context, ch, id, ts, key string, inc state.Incident, late *error) error {
+func (c Config) pin(ctx context.Context, ch string, ev incident.Event, ts, key string, inc state.Incident) error {
 	if inc.Threads[key] != "" {
 		return nil
 	}
-	if err := c.optional(late, id, "pin a message", c.Slack.Pin(ctx, ch, ts)); err != nil {
+	if err := c.optional(ctx, ev, ch, "pin a message", c.Slack.Pin(ctx, ch, ts)); err != nil {
 		return err
 	}
-	return c.mark(ctx, id, key)
+	return c.mark(ctx, ev.Incident.ID, key)
 }
 
 // maxText is the longest message posted in the channel, in characters
@@ -547,20 +568,20 @@ func (c Config) open(ctx context.Context, ev incident.Event, inc state.Incident)
 // post is recorded once done, so a retry after a failure does not post it
 // again (invitations and the topic are idempotent). The invitations, the
 // topic, the bookmarks and the pin are optional (see Config.optional).
-func (c Config) setUp(ctx context.Context, ch string, ev incident.Event, inc state.Incident, late *error) error {
+func (c Config) setUp(ctx context.Context, ch string, ev incident.Event, inc state.Incident) error {
 	l := c.Language
 	id := ev.Incident.ID
 	number, title, url := cmpInt(ev.Incident.Number, inc.Number), cmpStr(ev.Incident.Title, inc.Title), cmpStr(ev.Incident.URL, inc.URL)
-	if err := c.optional(late, id, "invite the people", c.Slack.Invite(ctx, ch, c.people(ctx, inc))); err != nil {
+	if err := c.optional(ctx, ev, ch, "invite the people", c.Slack.Invite(ctx, ch, c.people(ctx, inc))); err != nil {
 		return err
 	}
-	if err := c.optional(late, id, "set the topic", c.Slack.SetTopic(ctx, ch, c.topic(number, title, url, ""))); err != nil {
+	if err := c.optional(ctx, ev, ch, "set the topic", c.Slack.SetTopic(ctx, ch, c.topic(number, title, url, ""))); err != nil {
 		return err
 	}
 	if inc.Threads[BookmarksKey] == "" {
 		for _, b := range []struct{ title, link string }{{"PagerDuty #" + strconv.Itoa(number), url}, {l.T("major.bridge"), c.MeetingURL}} {
 			if message.Linkable(b.link) {
-				if err := c.optional(late, id, "bookmark "+b.title, c.Slack.Bookmark(ctx, ch, b.title, b.link)); err != nil {
+				if err := c.optional(ctx, ev, ch, "bookmark "+b.title, c.Slack.Bookmark(ctx, ch, b.title, b.link)); err != nil {
 					return err
 				}
 			}
@@ -576,7 +597,7 @@ func (c Config) setUp(ctx context.Context, ch string, ev incident.Event, inc sta
 	if err != nil {
 		return err
 	}
-	if err := c.pin(ctx, ch, id, ts, RolesKey+":pinned", inc, late); err != nil {
+	if err := c.pin(ctx, ch, ev, ts, RolesKey+":pinned", inc); err != nil {
 		return err
 	}
 	return c.mark(ctx, id, SetUpKey)
@@ -593,7 +614,7 @@ func (c Config) reference(ev incident.Event, inc state.Incident) string {
 // thread (as soon as there is one: it may come after the setup) and in
 // the announcement channel. Both are optional (see Config.optional): the
 // bot not invited to the announcement channel, say.
-func (c Config) tell(ctx context.Context, ch string, ev incident.Event, inc state.Incident, late *error) error {
+func (c Config) tell(ctx context.Context, ch string, ev incident.Event, inc state.Incident) error {
 	alert := alertThread(inc, c.AlertDestination)
 	var link string
 	for _, p := range []struct{ key, channel, thread string }{
@@ -607,7 +628,7 @@ func (c Config) tell(ctx context.Context, ch string, ev incident.Event, inc stat
 			link = c.Language.T("major.announce", "Channel", "<#"+ch+">", "Incident", firstLine(c.reference(ev, inc)))
 		}
 		_, err := c.once(ctx, inc, p.key, p.channel, chat.Message{Text: link, ThreadTS: p.thread})
-		if err := c.optional(late, ev.Incident.ID, "post the channel's link in "+p.channel, err); err != nil {
+		if err := c.optional(ctx, ev, p.channel, "post the channel's link", err); err != nil {
 			return err
 		}
 		if err != nil {

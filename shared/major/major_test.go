@@ -3,8 +3,6 @@ package major_test
 import (
 	"context"
 	"flag"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/chat/slack"
+	"github.com/pd2chat/pd2chat/shared/fallback"
 	"github.com/pd2chat/pd2chat/shared/incident"
 	"github.com/pd2chat/pd2chat/shared/major"
 	"github.com/pd2chat/pd2chat/shared/rotation/csvfile"
@@ -27,6 +26,7 @@ var tokyo, _ = time.LoadLocation("Asia/Tokyo")
 
 type rig struct {
 	slack *fakeslack.Server
+	pages *fallback.Memory
 	store *memory.Store
 	cfg   major.Config
 }
@@ -38,9 +38,11 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	hours, _ := workday.ParseHours("Mon-Fri 10:00-17:00")
-	return &rig{slack: fake, store: store, cfg: major.Config{
-		Slack: slack.NewApp(slack.Options{Token: "xoxb-t", APIURL: fake.APIURL(), HTTPClient: fake.Client()}),
-		Store: store, Priorities: major.DefaultPriorities, AlertDestination: "slack:C0ALERTS", Announce: "C0ANNOUNCE",
+	pages := &fallback.Memory{}
+	return &rig{slack: fake, pages: pages, store: store, cfg: major.Config{
+		Fallback: pages,
+		Slack:    slack.NewApp(slack.Options{Token: "xoxb-t", APIURL: fake.APIURL(), HTTPClient: fake.Client()}),
+		Store:    store, Priorities: major.DefaultPriorities, AlertDestination: "slack:C0ALERTS", Announce: "C0ANNOUNCE",
 		MeetingURL: "https://meet.example.com/inc", Calendar: workday.New(tokyo, hours, workday.JP()),
 		Rotation: csvfile.New("../../testdata/sheet"), Now: func() time.Time { return time.Date(2026, 11, 20, 11, 0, 0, 0, tokyo) },
 	}}
@@ -410,46 +412,6 @@ func TestBridge(t *testing.T) {
 	c := r.slack.Channels()[0]
 	if !strings.Contains(strings.Join(c.Bookmarks, "|"), "Bridge → https://meet.example.com/war-room") {
 		t.Errorf("bookmarks %v", c.Bookmarks)
-	}
-}
-
-// TestAnnouncementFails: the bot not in MAJOR_ANNOUNCE_CHANNEL does not
-// leave the channel without its roles: the channel is set up whole, and
-// the event fails for good naming the reason (it dead-letters: a page);
-// the next event goes through, and the announcement is not tried again.
-func TestAnnouncementFails(t *testing.T) {
-	r := newRig(t)
-	r.cfg.History = r.store
-	r.slack.SetBefore(func(w http.ResponseWriter, req *http.Request) bool {
-		if strings.HasSuffix(req.URL.Path, "/chat.postMessage") && req.FormValue("channel") == "C0ANNOUNCE" {
-			_, _ = io.WriteString(w, `{"ok":false,"error":"not_in_channel"}`)
-			return true
-		}
-		return false
-	})
-	ctx := context.Background()
-	err := r.cfg.Handle(ctx, r.event(t, incident.Triggered, "P1"))
-	if temporary, _ := chat.IsTemporary(err); err == nil || temporary || !strings.Contains(err.Error(), "not_in_channel") {
-		t.Fatalf("the trigger: %v (temporary %v), want a final not_in_channel", err, temporary)
-	}
-	c := r.slack.Channels()
-	if len(c) != 1 || len(c[0].Pins) != 2 {
-		t.Fatalf("channels %+v: want one, with the roles and the timeline pinned", c)
-	}
-	if err := r.cfg.Handle(ctx, r.event(t, incident.Acknowledged, "")); err != nil {
-		t.Errorf("the next event: %v", err)
-	}
-	if n := len(r.slack.Calls("chat.postMessage")); n == 0 {
-		t.Fatal("nothing posted")
-	}
-	tries := 0
-	for _, req := range r.slack.Calls("chat.postMessage") {
-		if req.Form.Get("channel") == "C0ANNOUNCE" {
-			tries++
-		}
-	}
-	if tries != 1 {
-		t.Errorf("the announcement was tried %d times, want 1", tries)
 	}
 }
 

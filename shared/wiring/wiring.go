@@ -313,7 +313,7 @@ func Deliver(ctx context.Context, cfg config.Config, store state.Store, requeue 
 		Rotations:          rotations,
 		AlertDestinations:  names(cfg.AlertDestinations),
 		OnCallDestinations: names(cfg.ReminderDestinations),
-		Major:              majorChannels(cfg, src, store),
+		Major:              majorChannels(cfg, src, store, log, notifier),
 		WriteBack:          writeBack(cfg),
 	}), nil
 }
@@ -414,18 +414,20 @@ func names(ds []config.Destination) []string {
 
 // majorChannels is the major incident channels of MAJOR_CHANNELS (package
 // major), or nil when off: as an interface, nil is no handler at all.
-func majorChannels(cfg config.Config, src rotation.Source, store state.Store) interface {
+func majorChannels(cfg config.Config, src rotation.Source, store state.Store, log *slog.Logger, notifier fallback.Notifier) interface {
 	Handle(ctx context.Context, ev incident.Event) error
 } {
 	if !cfg.MajorChannels {
 		return nil
 	}
-	return Major(cfg, src, store)
+	c := Major(cfg, src, store, log)
+	c.Fallback = notifier
+	return c
 }
 
 // Major is the major incident channels' configuration of MAJOR_CHANNELS
 // and the settings beside it (package major).
-func Major(cfg config.Config, src rotation.Source, store state.Store) major.Config {
+func Major(cfg config.Config, src rotation.Source, store state.Store, log *slog.Logger) major.Config {
 	var alert string
 	for _, d := range cfg.AlertDestinations {
 		if d.Kind == "slack" {
@@ -446,5 +448,6 @@ func Major(cfg config.Config, src rotation.Source, store state.Store) major.Conf
 		Calendar:         Calendar(cfg),
 		Rotation:         src,
 		Language:         cfg.Language,
+		Log:              log,
 	}
 }
