@@ -2,8 +2,6 @@ package deliver
 
 import (
 	"context"
-	"maps"
-	"slices"
 
 	"github.com/pd2chat/pd2chat/shared/chat"
 	"github.com/pd2chat/pd2chat/shared/incident"
@@ -46,10 +44,10 @@ func (h *Handler) route(ctx context.Context, r queue.Received, job Job) Outcome 
 			inc.Service.Name, inc.Urgency, inc.Priority = stored.Service, stored.Urgency, stored.Priority
 		}
 		rt, _ = routing.Match(h.cfg.Routes, inc)
-		if stored.Route != "" && len(stored.Threads) > 0 {
+		if where := stored.Destinations(); stored.Route != "" && len(where) > 0 {
 			// The rules changed under an open incident: it stays where it
 			// is (its threads), with the options of the rule it matches now.
-			rt.Destinations = slices.Sorted(maps.Keys(stored.Threads))
+			rt.Destinations = where
 		}
 		if !reference || stored.Route != "" {
 			// The incident's route is decided now, before its messages are

@@ -133,3 +133,44 @@ func TestRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestRouteKeepsToChats: a major incident's record keeps the channel's
+// records beside its threads ("major", "major:…"); when the ROUTES rules
+// change under the incident, its next event goes to its chat threads
+// only, not to those records as if they were destinations.
+func TestRouteKeepsToChats(t *testing.T) {
+	ctx := t.Context()
+	loc, _ := time.LoadLocation("Asia/Tokyo")
+	hours, _ := workday.ParseHours("Mon-Fri 10:00-17:00")
+	r := &rig{slack: fakeslack.New(t), q: queue.NewMemory(), store: memory.New(), logs: &testlog.Buffer{}}
+	dests := []fanout.Destination{{Name: "slack:C000", Dialect: message.Slack,
+		Poster: slack.New(slack.Options{Token: "xoxb-t", APIURL: r.slack.APIURL(), Channel: "C000", HTTPClient: r.slack.Client()})}}
+	// recorded under an older rule that is gone now
+	if _, err := r.store.Record(ctx, incident.Event{ID: "x", Kind: incident.Triggered, OccurredAt: time.Now(), Route: "service=old -> slack:C000",
+		Incident: incident.Incident{ID: "QPAY", Number: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"slack:C000": "1763604900.000100", "major": "CMAJ1", "major:setup": "done",
+		"major:event:e1": "1763604900.000200", "major:event:e1:try": "done"} {
+		if _, err := r.store.SetThread(ctx, "QPAY", k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	routes, _ := routing.Parse("* -> slack:C000", func(d string) (string, error) { return d, nil })
+	r.h = deliver.New(deliver.Config{
+		Destinations: dests, Calendar: workday.New(loc, hours, workday.JP()), State: r.store,
+		Rotation: csvfile.New(t.TempDir()), Routes: routes, Requeue: r.q, Log: slog.New(slog.NewJSONHandler(r.logs, nil)),
+		AttemptTimeout: 300 * time.Millisecond, Lease: 200 * time.Millisecond, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond,
+	})
+	note := event("n2", incident.Annotated, "QPAY", 4)
+	note.Event.Incident = incident.Incident{ID: "QPAY"}
+	note.Destination = deliver.RouteDestination
+	r.send(t, note)
+	r.run(t, 1)
+	if s := r.logs.String(); strings.Contains(s, "major") || strings.Contains(s, "undeliverable") {
+		t.Errorf("the incident's major records were taken for destinations:\n%s", s)
+	}
+	if n := len(r.slack.Posts()); n != 1 {
+		t.Errorf("%d posts, want the note in its thread", n)
+	}
+}

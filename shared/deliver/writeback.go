@@ -45,7 +45,7 @@ func (h *Handler) writeBack(ctx context.Context, r queue.Received, job Job) Outc
 		return h.retry(r, "state store: "+err.Error())
 	case err != nil:
 		return Outcome{Verdict: DeadLetter, Reason: "state store refused it: " + err.Error()}
-	case !found || len(inc.Threads) == 0:
+	case !found || len(inc.Destinations()) == 0:
 		return Outcome{Verdict: Done, Reason: "incident unknown to pd2chat: not written to PagerDuty"}
 	}
 	claim, err := h.cfg.State.Claim(ctx, job.Key, dest, h.cfg.Lease)

@@ -203,7 +203,7 @@ func Sweep(ctx context.Context, cfg Config, now time.Time) (Result, error) {
 		switch {
 		case routed:
 			dests = slices.DeleteFunc(slices.Clone(dests), func(d fanout.Destination) bool { return !slices.Contains(route.Destinations, d.Name) })
-		case p.Route != "" && len(inc.Threads) > 0:
+		case p.Route != "" && len(inc.Destinations()) > 0:
 			// Its rule is gone (ROUTES changed): where the incident is.
 			dests = slices.DeleteFunc(slices.Clone(dests), func(d fanout.Destination) bool { _, ok := inc.Threads[d.Name]; return !ok })
 		}

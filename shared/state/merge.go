@@ -3,6 +3,7 @@ package state
 import (
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/pd2chat/pd2chat/shared/incident"
@@ -36,6 +37,20 @@ func (i Incident) Responded() bool {
 		}
 	}
 	return false
+}
+
+// Destinations are the chat destinations the incident has a thread in
+// ("slack:C0123"), sorted: the keys of Threads, less the records package
+// major keeps there ("major" and "major:…", its channel and its steps).
+func (i Incident) Destinations() []string {
+	var out []string
+	for k := range i.Threads {
+		if k != "major" && !strings.HasPrefix(k, "major:") {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Closed reports whether the incident's latest opening or closing step is
