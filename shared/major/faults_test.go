@@ -481,3 +481,180 @@ func TestHostileText(t *testing.T) {
 		check(t, r)
 	})
 }
+
+// at is an event of kind for the rig's incident, not recorded in the
+// store: another queue group records the steps, and may be behind.
+func at(kind incident.Kind, id string, after time.Duration) incident.Event {
+	base := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
+	return incident.Event{ID: id, Kind: kind, OccurredAt: base.Add(after), Incident: incident.Incident{ID: "Q1ABC", Number: 1234}}
+}
+
+// TestOpeningsInOrder: the channel counts the incident's openings from the
+// events it handles, in order, not from the steps another queue group
+// records (which may lag behind, lack the trigger, or keep only the
+// latest 50): a reopened incident closes again, and is archived after
+// that; a resolution it saw keeps a late priority raise from opening a
+// channel.
+func TestOpeningsInOrder(t *testing.T) {
+	ctx := context.Background()
+	resolveAgain := func(t *testing.T, r *rig, record bool) {
+		t.Helper()
+		for _, ev := range []incident.Event{at(incident.Reopened, "reopened", 3*time.Hour), at(incident.Resolved, "resolved-again", 4*time.Hour)} {
+			if record {
+				if _, err := r.store.Record(ctx, ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := r.cfg.Handle(ctx, ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := closings(r); n != 2 {
+			t.Errorf("%d closing messages for two resolutions", n)
+		}
+	}
+	t.Run("no trigger step", func(t *testing.T) {
+		r := newRig(t)
+		r.cfg.History = r.store
+		r.handle(t, "P1", incident.PriorityUpdated, incident.Resolved)
+		resolveAgain(t, r, true)
+	})
+	t.Run("more steps than are kept", func(t *testing.T) {
+		r := newRig(t)
+		r.cfg.History = r.store
+		r.handle(t, "P1", incident.Triggered)
+		for i := range state.MaxSteps {
+			if _, err := r.store.Record(ctx, at(incident.Escalated, "escalated"+strconv.Itoa(i), time.Duration(i+1)*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r.handle(t, "", incident.Resolved)
+		resolveAgain(t, r, true)
+	})
+	t.Run("steps not recorded yet", func(t *testing.T) {
+		r := newRig(t)
+		r.cfg.History = r.store
+		r.cfg.ArchiveAfter = major.DefaultArchiveAfter
+		r.handle(t, "P1", incident.Triggered, incident.Resolved)
+		resolveAgain(t, r, false)
+		if n, err := major.ArchiveSweep(ctx, r.cfg, r.cfg.Now().Add(8*24*time.Hour)); n != 1 {
+			t.Errorf("not archived 8 days after: %d, %v", n, err)
+		}
+	})
+	t.Run("resolution not recorded yet", func(t *testing.T) {
+		r := newRig(t)
+		r.handle(t, "P3", incident.Triggered)
+		raised := at(incident.PriorityUpdated, "raised", 11*time.Minute)
+		raised.Incident.Priority = "P1"
+		for _, ev := range []incident.Event{at(incident.Resolved, "resolved", 10*time.Minute), raised} {
+			if err := r.cfg.Handle(ctx, ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := len(r.slack.Channels()); n != 0 {
+			t.Errorf("a resolved incident got %d channels", n)
+		}
+	})
+	t.Run("the event says resolved", func(t *testing.T) {
+		r := newRig(t)
+		raised := r.event(t, incident.PriorityUpdated, "P1")
+		raised.Incident.Status = "resolved"
+		if err := r.cfg.Handle(ctx, raised); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(r.slack.Channels()); n != 0 {
+			t.Errorf("a resolved incident got %d channels", n)
+		}
+	})
+}
+
+// TestRolesRefused: a role taken while Slack refuses the topic for good,
+// or after the roles message was deleted by hand: the role is recorded
+// and shown where it can be; the refusal pages once, not once a press.
+func TestRolesRefused(t *testing.T) {
+	ctx := context.Background()
+	take := func(i int, role string) incident.Event {
+		return incident.Event{ID: "take" + strconv.Itoa(i), Kind: incident.RoleTaken, OccurredAt: time.Date(2026, 11, 20, 1, 59, i, 0, time.UTC),
+			Agent: "Sato", Note: role, Incident: incident.Incident{ID: "Q1ABC"}}
+	}
+	t.Run("topic", func(t *testing.T) {
+		r := newRig(t)
+		r.cfg.History = r.store
+		r.slack.Answer("conversations.setTopic", fakeslack.Error("missing_scope"))
+		r.handle(t, "P1", incident.Triggered)
+		for i, role := range []string{"commander", "scribe", "sme"} {
+			if err := r.cfg.Handle(ctx, take(i, role)); err != nil {
+				t.Errorf("take %s: %v", role, err)
+			}
+		}
+		if n := len(r.pages.Pages()); n != 1 {
+			t.Errorf("%d pages, want 1", n)
+		}
+	})
+	t.Run("roles message deleted", func(t *testing.T) {
+		r := newRig(t)
+		r.cfg.History = r.store
+		r.handle(t, "P1", incident.Triggered)
+		inc, _, _ := r.store.Incident(ctx, "Q1ABC")
+		roles := inc.Threads[major.RolesKey]
+		r.slack.SetBefore(func(w http.ResponseWriter, req *http.Request) bool {
+			if req.URL.Path == "/api/chat.update" && req.FormValue("ts") == roles {
+				fakeslack.Error("message_not_found")(w, req)
+				return true
+			}
+			return false
+		})
+		for i, role := range []string{"commander", "scribe"} {
+			if err := r.cfg.Handle(ctx, take(i, role)); err != nil {
+				t.Errorf("take %s: %v", role, err)
+			}
+		}
+		if topic := r.slack.Topic(r.slack.Channels()[0].ID); !strings.Contains(topic, "Sato") {
+			t.Errorf("the topic does not name the commander: %q", topic)
+		}
+		if n := len(r.pages.Pages()); n != 1 {
+			t.Errorf("%d pages, want 1", n)
+		}
+	})
+}
+
+// failingRead fails the nth read of an incident (0 is the first).
+type failingRead struct {
+	major.Store
+	n, reads int
+}
+
+func (f *failingRead) Incident(ctx context.Context, id string) (state.Incident, bool, error) {
+	f.reads++
+	if f.reads-1 == f.n {
+		return state.Incident{}, false, state.ErrUnavailable
+	}
+	return f.Store.Incident(ctx, id)
+}
+
+// TestRereadFails: the store failing to read the incident back after its
+// channel was made fails the event for a retry, which sets the channel up
+// with the people who answered in chat.
+func TestRereadFails(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	r.handle(t, "P3", incident.Triggered)
+	taken := r.event(t, incident.Taken, "")
+	taken.Agent = "Ito"
+	if _, err := r.store.Record(ctx, taken); err != nil {
+		t.Fatal(err)
+	}
+	store := r.cfg.Store
+	r.cfg.Store = &failingRead{Store: store, n: 1}
+	raised := r.event(t, incident.PriorityUpdated, "P1")
+	if err := r.cfg.Handle(ctx, raised); !errors.Is(err, state.ErrUnavailable) {
+		t.Fatalf("%v, want the store's failure", err)
+	}
+	r.cfg.Store = store
+	if err := r.cfg.Handle(ctx, raised); err != nil {
+		t.Fatal(err)
+	}
+	if c := r.slack.Channels(); len(c) != 1 || !strings.Contains(strings.Join(c[0].Invited, ","), "U01ITO00001") {
+		t.Errorf("channels %+v: want one, Ito invited", c)
+	}
+}

@@ -146,13 +146,31 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 		return nil // its channel is archived: a late event goes nowhere
 	}
 	ch := inc.Threads[ChannelKey]
+	// The incident's openings and resolutions as this handler sees them,
+	// in the incident's order (the steps another queue group records may
+	// lag behind, or keep only the latest): a reopening starts a new
+	// opening, which its own closing message ends.
+	switch {
+	case ev.Kind == incident.Reopened:
+		if _, err := c.Store.SetThread(ctx, ev.Incident.ID, openedPrefix+ev.ID, ev.OccurredAt.UTC().Format(time.RFC3339Nano)); err != nil {
+			return err
+		}
+	case ev.Kind.Closes():
+		if _, err := c.Store.SetThread(ctx, ev.Incident.ID, resolvedKey+opening(inc), ev.OccurredAt.UTC().Format(time.RFC3339)); err != nil {
+			return err
+		}
+	}
 	// A resolved incident is not made major (a priority set for the
 	// review, a Declare on an old thread); one never seen is not resolved.
-	if ch == "" && c.raises(ev, inc) && !(found && inc.Closed()) && (found || ev.Kind != incident.MajorDeclared) {
+	resolved := ev.Kind != incident.Reopened &&
+		(inc.Threads[resolvedKey+opening(inc)] != "" || found && inc.Closed() || ev.Incident.Status == "resolved")
+	if ch == "" && c.raises(ev, inc) && !resolved && (found || ev.Kind != incident.MajorDeclared) {
 		if ch, err = c.open(ctx, ev, inc); err != nil {
 			return err
 		}
-		inc, _, _ = c.Store.Incident(ctx, ev.Incident.ID)
+		if inc, _, err = c.Store.Incident(ctx, ev.Incident.ID); err != nil {
+			return err // the channel is recorded: the retry sets it up
+		}
 		inc.ID = ev.Incident.ID
 	}
 	if ch == "" {
@@ -203,21 +221,33 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 // doneKey:bridge).
 func doneKey(ev incident.Event) string { return "major:event:" + ev.ID }
 
-// closedKey is where the closing message of the incident's current
-// opening is recorded: ClosedKey for the first, then ClosedKey:N for its
-// Nth opening (a reopened incident closes again).
-func closedKey(inc state.Incident) string {
-	opens := 0
-	for _, st := range inc.Steps {
-		if st.Kind == incident.Triggered || st.Kind == incident.Reopened {
-			opens++
+// Records of the incident's openings as Handle saw them: each reopening
+// (the event ID after openedPrefix, its instant as the value), and the
+// resolution of an opening (resolvedKey and the opening's suffix).
+const (
+	openedPrefix = "major:opened:"
+	resolvedKey  = "major:resolved"
+)
+
+// opening names the incident's current opening: "" for the first,
+// ":<event ID>" for the one its latest reopening began.
+func opening(inc state.Incident) string {
+	latest, at := "", ""
+	for k, v := range inc.Threads {
+		if id, ok := strings.CutPrefix(k, openedPrefix); ok && (v > at || v == at && id > latest) {
+			latest, at = id, v
 		}
 	}
-	if opens <= 1 {
-		return ClosedKey
+	if latest == "" {
+		return ""
 	}
-	return ClosedKey + ":" + strconv.Itoa(opens)
+	return ":" + latest
 }
+
+// closedKey is where the closing message of the incident's current
+// opening is recorded, with when it was posted: a reopened incident
+// closes again.
+func closedKey(inc state.Incident) string { return ClosedKey + opening(inc) }
 
 // optional takes the outcome of a step the channel can do without, in
 // channel: a failure Slack or the store may get over is returned (the
@@ -575,7 +605,9 @@ func (c Config) setUp(ctx context.Context, ch string, ev incident.Event, inc sta
 	if err := c.optional(ctx, ev, ch, "invite the people", c.Slack.Invite(ctx, ch, c.people(ctx, inc))); err != nil {
 		return err
 	}
-	if err := c.optional(ctx, ev, ch, "set the topic", c.Slack.SetTopic(ctx, ch, c.topic(number, title, url, ""))); err != nil {
+	if err := c.refusable(ctx, ev, inc, ch, topicKey, "set the topic", func() error {
+		return c.Slack.SetTopic(ctx, ch, c.topic(number, title, url, ""))
+	}); err != nil {
 		return err
 	}
 	if inc.Threads[BookmarksKey] == "" {
@@ -745,11 +777,37 @@ func (c Config) showRoles(ctx context.Context, ch string, ev incident.Event, inc
 		}
 	}
 	if ts := inc.Threads[RolesKey]; ts != "" {
-		if err := c.Slack.EditActions(ctx, ch, ts, c.rolesText(holders), roleButtons(ev.Incident.ID, c.Language)); err != nil {
+		if err := c.refusable(ctx, ev, inc, ch, RolesKey+":edit", "show the roles", func() error {
+			return c.Slack.EditActions(ctx, ch, ts, c.rolesText(holders), roleButtons(ev.Incident.ID, c.Language))
+		}); err != nil {
 			return err
 		}
 	}
-	return c.Slack.SetTopic(ctx, ch, c.topic(inc.Number, inc.Title, inc.URL, holders["commander"]))
+	return c.refusable(ctx, ev, inc, ch, topicKey, "set the topic", func() error {
+		return c.Slack.SetTopic(ctx, ch, c.topic(inc.Number, inc.Title, inc.URL, holders["commander"]))
+	})
+}
+
+// topicKey records the channel's topic as a step (see refusable).
+const topicKey = "major:topic"
+
+// refusable runs step, which the channel can do without and which later
+// events do again (the topic, the roles message's edit), unless Slack
+// refused it for good before: a refusal pages once (see optional) and is
+// recorded under key:refused, so that the next events skip the step.
+func (c Config) refusable(ctx context.Context, ev incident.Event, inc state.Incident, ch, key, what string, step func() error) error {
+	if inc.Threads[key+":refused"] != "" {
+		return nil
+	}
+	err := step()
+	if err == nil {
+		return nil
+	}
+	if temporary, _ := chat.IsTemporary(err); temporary || errors.Is(err, state.ErrUnavailable) {
+		return err
+	}
+	_ = c.optional(ctx, ev, ch, what, err) // pages
+	return c.mark(ctx, ev.Incident.ID, key+":refused")
 }
 
 func cmpTime(a, b time.Time) time.Time {
@@ -922,7 +980,7 @@ func ArchiveSweep(ctx context.Context, c Config, now time.Time) (int, error) {
 		// opening: a reopened incident is not archived while open.
 		ch, closed := inc.Threads[ChannelKey], inc.Threads[closedKey(inc)]
 		at, perr := time.Parse(time.RFC3339, closed)
-		if ch == "" || closed == "" || perr != nil || !inc.Closed() || inc.Threads[ArchivedKey] != "" || now.Before(at.Add(c.ArchiveAfter)) {
+		if ch == "" || closed == "" || perr != nil || inc.Threads[ArchivedKey] != "" || now.Before(at.Add(c.ArchiveAfter)) {
 			continue
 		}
 		mark := now.UTC().Format(time.RFC3339)
