@@ -555,6 +555,20 @@ func TestOpeningsInOrder(t *testing.T) {
 			t.Errorf("a resolved incident got %d channels", n)
 		}
 	})
+	t.Run("reopening not recorded yet", func(t *testing.T) {
+		r := newRig(t)
+		r.handle(t, "P3", incident.Triggered, incident.Resolved)
+		raised := at(incident.PriorityUpdated, "raised", 2*time.Hour)
+		raised.Incident.Priority = "P1"
+		for _, ev := range []incident.Event{at(incident.Reopened, "reopened", time.Hour), raised} {
+			if err := r.cfg.Handle(ctx, ev); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := len(r.slack.Channels()); n != 1 {
+			t.Errorf("a reopened incident raised to P1 got %d channels", n)
+		}
+	})
 	t.Run("the event says resolved", func(t *testing.T) {
 		r := newRig(t)
 		raised := r.event(t, incident.PriorityUpdated, "P1")

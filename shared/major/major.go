@@ -129,10 +129,10 @@ func (c Config) Enabled() bool { return c.Slack != nil && c.Store != nil }
 //
 // What the channel can do without (the invitations, the topic, the
 // bookmarks, the link in the alert's thread, the announcement, the pins,
-// the timeline's edit) does not stop the rest when it fails for good: it
-// is logged, and the event then fails with the reason (it dead-letters,
-// which pages) once everything else is done. Each post is recorded once
-// done, so that a retry or a redelivery does not post it again.
+// the timeline's edit) does not stop the rest when Slack refuses it for
+// good: it pages at once, once (see optional), and the event goes on.
+// Each post is made once (see once): a retry or a redelivery does not
+// post it again.
 func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 	if ev.Incident.ID == "" {
 		return nil
@@ -162,8 +162,11 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 	}
 	// A resolved incident is not made major (a priority set for the
 	// review, a Declare on an old thread); one never seen is not resolved.
+	// Once a reopening was seen here, this handler's own record decides:
+	// the stored steps may not have the reopening yet.
+	op := opening(inc)
 	resolved := ev.Kind != incident.Reopened &&
-		(inc.Threads[resolvedKey+opening(inc)] != "" || found && inc.Closed() || ev.Incident.Status == "resolved")
+		(inc.Threads[resolvedKey+op] != "" || op == "" && found && inc.Closed() || ev.Incident.Status == "resolved")
 	if ch == "" && c.raises(ev, inc) && !resolved && (found || ev.Kind != incident.MajorDeclared) {
 		if ch, err = c.open(ctx, ev, inc); err != nil {
 			return err
