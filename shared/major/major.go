@@ -255,7 +255,7 @@ func closedKey(inc state.Incident) string { return ClosedKey + opening(inc) }
 // optional takes the outcome of a step the channel can do without, in
 // channel: a failure Slack or the store may get over is returned (the
 // event is retried); any other pages at once (an "undeliverable" error
-// line, which raises the dead-letter alarm, and the fallback page with
+// line, which raises the UndeliverableAlarm, and the fallback page with
 // the reason and the fix), and the step counts as done, so that it pages
 // once and the rest of the channel goes on.
 func (c Config) optional(ctx context.Context, ev incident.Event, channel, what string, err error) error {
@@ -598,9 +598,9 @@ func (c Config) open(ctx context.Context, ev incident.Event, inc state.Incident)
 
 // setUp invites the people, sets the topic and bookmarks, welcomes, posts
 // and pins the roles message, then records that the setup is done. Each
-// post is recorded once done, so a retry after a failure does not post it
-// again (invitations and the topic are idempotent). The invitations, the
-// topic, the bookmarks and the pin are optional (see Config.optional).
+// post is made once (see once; invitations and the topic are idempotent,
+// bookmarks looked up). The invitations, the topic, the bookmarks and the
+// pin are optional (see Config.optional).
 func (c Config) setUp(ctx context.Context, ch string, ev incident.Event, inc state.Incident) error {
 	l := c.Language
 	id := ev.Incident.ID
