@@ -134,6 +134,27 @@ func (c Config) Enabled() bool { return c.Slack != nil && c.Store != nil }
 // Each post is made once (see once): a retry or a redelivery does not
 // post it again.
 func (c Config) Handle(ctx context.Context, ev incident.Event) error {
+	err := c.handle(ctx, ev)
+	if gone(err) {
+		// Archived (or deleted) in Slack by a person: nothing more goes
+		// there, and later events skip it.
+		c.log().Warn("major: the incident's channel was archived or deleted in Slack; nothing more is posted there", "incident_id", ev.Incident.ID)
+		_, err = c.Store.SetThread(ctx, ev.Incident.ID, ArchivedKey, "in Slack")
+	}
+	return err
+}
+
+// gone reports whether err is Slack's answer that the channel is archived
+// or deleted.
+func gone(err error) bool {
+	if err == nil {
+		return false
+	}
+	text := err.Error()
+	return strings.Contains(text, "is_archived") || strings.Contains(text, "channel_not_found")
+}
+
+func (c Config) handle(ctx context.Context, ev incident.Event) error {
 	if ev.Incident.ID == "" {
 		return nil
 	}
@@ -150,13 +171,22 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 	// in the incident's order (the steps another queue group records may
 	// lag behind, or keep only the latest): a reopening starts a new
 	// opening, which its own closing message ends.
+	closing := "" // for a resolution: the opening it ends
 	switch {
 	case ev.Kind == incident.Reopened:
-		if _, err := c.Store.SetThread(ctx, ev.Incident.ID, openedPrefix+ev.ID, ev.OccurredAt.UTC().Format(time.RFC3339Nano)); err != nil {
+		// Numbered in the order handled; a redelivery keeps its number.
+		if _, err := c.Store.SetThread(ctx, ev.Incident.ID, openedPrefix+ev.ID, fmt.Sprintf("%06d", openings(inc)+1)); err != nil {
 			return err
 		}
 	case ev.Kind.Closes():
-		if _, err := c.Store.SetThread(ctx, ev.Incident.ID, resolvedKey+opening(inc), ev.OccurredAt.UTC().Format(time.RFC3339)); err != nil {
+		// The opening it ends is the one current when it was first
+		// handled: a resolution redelivered after a reopening does not
+		// end the new opening.
+		if closing, err = c.Store.SetThread(ctx, ev.Incident.ID, resolutionPrefix+ev.ID, "o"+opening(inc)); err != nil {
+			return err
+		}
+		closing = strings.TrimPrefix(closing, "o")
+		if _, err := c.Store.SetThread(ctx, ev.Incident.ID, resolvedKey+closing, ev.OccurredAt.UTC().Format(time.RFC3339)); err != nil {
 			return err
 		}
 	}
@@ -201,18 +231,18 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 		return err
 	}
 	if err := c.relay(ctx, ch, ev, inc, doneKey(ev)); err != nil {
-		return archived(err)
+		return err
 	}
 	evs, err := c.timeline(ctx, ch, ev, inc)
 	if err != nil {
-		return archived(err)
+		return err
 	}
 	if ev.Kind == incident.RoleTaken {
 		if err := c.showRoles(ctx, ch, ev, inc, evs); err != nil {
 			return err
 		}
 	}
-	if key := closedKey(inc); ev.Kind.Closes() && inc.Threads[key] == "" {
+	if key := ClosedKey + closing; ev.Kind.Closes() && inc.Threads[key] == "" {
 		if err := c.close(ctx, ch, ev, inc, evs, key); err != nil {
 			return err
 		}
@@ -225,20 +255,34 @@ func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 func doneKey(ev incident.Event) string { return "major:event:" + ev.ID }
 
 // Records of the incident's openings as Handle saw them: each reopening
-// (the event ID after openedPrefix, its instant as the value), and the
-// resolution of an opening (resolvedKey and the opening's suffix).
+// (the event ID after openedPrefix, its number in the order handled as
+// the value), each resolution (the event ID after resolutionPrefix, the
+// opening it ended as the value) and the resolution of an opening
+// (resolvedKey and the opening's suffix).
 const (
-	openedPrefix = "major:opened:"
-	resolvedKey  = "major:resolved"
+	openedPrefix     = "major:opened:"
+	resolutionPrefix = "major:resolution:"
+	resolvedKey      = "major:resolved"
 )
+
+// openings counts the reopenings recorded.
+func openings(inc state.Incident) int {
+	n := 0
+	for k := range inc.Threads {
+		if strings.HasPrefix(k, openedPrefix) {
+			n++
+		}
+	}
+	return n
+}
 
 // opening names the incident's current opening: "" for the first,
 // ":<event ID>" for the one its latest reopening began.
 func opening(inc state.Incident) string {
-	latest, at := "", ""
+	latest, number := "", ""
 	for k, v := range inc.Threads {
-		if id, ok := strings.CutPrefix(k, openedPrefix); ok && (v > at || v == at && id > latest) {
-			latest, at = id, v
+		if id, ok := strings.CutPrefix(k, openedPrefix); ok && v > number {
+			latest, number = id, v
 		}
 	}
 	if latest == "" {
@@ -253,28 +297,39 @@ func opening(inc state.Incident) string {
 func closedKey(inc state.Incident) string { return ClosedKey + opening(inc) }
 
 // optional takes the outcome of a step the channel can do without, in
-// channel: a failure Slack or the store may get over is returned (the
-// event is retried); any other pages at once (an "undeliverable" error
-// line, which raises the UndeliverableAlarm, and the fallback page with
-// the reason and the fix), and the step counts as done, so that it pages
-// once and the rest of the channel goes on.
+// the incident's channel: a failure Slack or the store may get over, or
+// the channel archived or deleted (see Handle), is returned; any other
+// pages (see page) and the step counts as done, so that the rest of the
+// channel goes on.
 func (c Config) optional(ctx context.Context, ev incident.Event, channel, what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if temporary, _ := chat.IsTemporary(err); temporary || errors.Is(err, state.ErrUnavailable) {
+	if err == nil || gone(err) || retryable(err) {
 		return err
 	}
+	c.page(ctx, ev, channel, what, err)
+	return nil
+}
+
+// retryable reports whether a later try may succeed: Slack's temporary
+// failures, the store's outages.
+func retryable(err error) bool {
+	temporary, _ := chat.IsTemporary(err)
+	return temporary || errors.Is(err, state.ErrUnavailable)
+}
+
+// page says at once that a step in channel was refused for good: an
+// "undeliverable" error line, which raises the UndeliverableAlarm, and
+// the fallback page with the reason and the fix.
+func (c Config) page(ctx context.Context, ev incident.Event, channel, what string, err error) {
 	reason := "major incident channel: " + what + ": " + err.Error()
 	c.log().Error("undeliverable", "destination", "slack:"+channel, "incident_id", ev.Incident.ID, "incident", ev.Incident.Number, "reason", reason)
-	if c.Fallback != nil {
-		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if nerr := c.Fallback.Notify(pctx, fallback.Undeliverable{Destination: "slack:" + channel, Reason: reason, Key: ev.ID, Event: &ev, Location: c.location()}); nerr != nil {
-			c.log().Error("fallback notification failed (the undeliverable alarm still fires)", "incident_id", ev.Incident.ID, "error", nerr.Error())
-		}
+	if c.Fallback == nil {
+		return
 	}
-	return nil
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if nerr := c.Fallback.Notify(pctx, fallback.Undeliverable{Destination: "slack:" + channel, Reason: reason, Key: ev.ID, Event: &ev, Location: c.location()}); nerr != nil {
+		c.log().Error("fallback notification failed (the undeliverable alarm still fires)", "incident_id", ev.Incident.ID, "error", nerr.Error())
+	}
 }
 
 // location is TIMEZONE, for the times shown; UTC without a calendar.
@@ -295,7 +350,9 @@ func (c Config) bridge(ctx context.Context, ch string, ev incident.Event, inc st
 		c.log().Warn("major: the conference bridge is not a link Slack can show; left out", "incident_id", ev.Incident.ID)
 		return nil
 	}
-	if err := c.optional(ctx, ev, ch, "bookmark the bridge", c.Slack.Bookmark(ctx, ch, c.Language.T("major.bridge"), ev.Bridge)); err != nil {
+	if err := c.refusable(ctx, ev, inc, ch, doneKey(ev)+":bookmark", "bookmark the bridge", func() error {
+		return c.Slack.Bookmark(ctx, ch, c.Language.T("major.bridge"), ev.Bridge)
+	}); err != nil {
 		return err
 	}
 	_, err := c.once(ctx, inc, doneKey(ev)+":bridge", ch, chat.Message{Text: "📞 " + c.Language.T("major.bridge") + ": " + ev.Bridge})
@@ -387,13 +444,16 @@ func (c Config) timeline(ctx context.Context, ch string, ev incident.Event, inc 
 	case inc.Threads[timelineGone] != "":
 		return evs, nil
 	case ts != "":
-		err := c.Slack.Edit(ctx, ch, ts, text)
-		if err != nil && (strings.Contains(err.Error(), "message_not_found") || strings.Contains(err.Error(), "cant_update_message")) {
-			// Deleted by hand: someone chose not to have it; said once.
-			c.log().Warn("major: the pinned timeline was deleted; it is not updated any more", "incident_id", ev.Incident.ID, "channel", ch)
-			return evs, c.mark(ctx, ev.Incident.ID, timelineGone)
-		}
-		if err := c.optional(ctx, ev, ch, "update the timeline", err); err != nil {
+		err := c.refusable(ctx, ev, inc, ch, TimelineKey+":edit", "update the timeline", func() error {
+			err := c.Slack.Edit(ctx, ch, ts, text)
+			if err != nil && (strings.Contains(err.Error(), "message_not_found") || strings.Contains(err.Error(), "cant_update_message")) {
+				// Deleted by hand: someone chose not to have it; said once.
+				c.log().Warn("major: the pinned timeline was deleted; it is not updated any more", "incident_id", ev.Incident.ID, "channel", ch)
+				return c.mark(ctx, ev.Incident.ID, timelineGone)
+			}
+			return err
+		})
+		if err != nil {
 			return evs, err
 		}
 	default:
@@ -517,7 +577,7 @@ func (c Config) close(ctx context.Context, ch string, ev incident.Event, inc sta
 	room := maxText - utf8.RuneCountInString(head) - utf8.RuneCountInString(tail) - 1
 	text := head + "\n" + c.timelineText(evs, 200, true, room) + tail
 	if _, err := c.once(ctx, inc, key+":message", ch, chat.Message{Text: text}); err != nil {
-		return archived(err)
+		return err
 	}
 	_, err := c.Store.SetThread(ctx, ev.Incident.ID, key, c.now().UTC().Format(time.RFC3339))
 	return err
@@ -605,7 +665,9 @@ func (c Config) setUp(ctx context.Context, ch string, ev incident.Event, inc sta
 	l := c.Language
 	id := ev.Incident.ID
 	number, title, url := cmpInt(ev.Incident.Number, inc.Number), cmpStr(ev.Incident.Title, inc.Title), cmpStr(ev.Incident.URL, inc.URL)
-	if err := c.optional(ctx, ev, ch, "invite the people", c.Slack.Invite(ctx, ch, c.people(ctx, inc))); err != nil {
+	if err := c.refusable(ctx, ev, inc, ch, "major:invite", "invite the people", func() error {
+		return c.Slack.Invite(ctx, ch, c.people(ctx, inc))
+	}); err != nil {
 		return err
 	}
 	if err := c.refusable(ctx, ev, inc, ch, topicKey, "set the topic", func() error {
@@ -616,7 +678,9 @@ func (c Config) setUp(ctx context.Context, ch string, ev incident.Event, inc sta
 	if inc.Threads[BookmarksKey] == "" {
 		for _, b := range []struct{ title, link string }{{"PagerDuty #" + strconv.Itoa(number), url}, {l.T("major.bridge"), c.MeetingURL}} {
 			if message.Linkable(b.link) {
-				if err := c.optional(ctx, ev, ch, "bookmark "+b.title, c.Slack.Bookmark(ctx, ch, b.title, b.link)); err != nil {
+				if err := c.refusable(ctx, ev, inc, ch, BookmarksKey+":"+b.link, "bookmark "+b.title, func() error {
+					return c.Slack.Bookmark(ctx, ch, b.title, b.link)
+				}); err != nil {
 					return err
 				}
 			}
@@ -662,12 +726,14 @@ func (c Config) tell(ctx context.Context, ch string, ev incident.Event, inc stat
 		if link == "" {
 			link = c.Language.T("major.announce", "Channel", "<#"+ch+">", "Incident", firstLine(c.reference(ev, inc)))
 		}
-		_, err := c.once(ctx, inc, p.key, p.channel, chat.Message{Text: link, ThreadTS: p.thread})
-		if err := c.optional(ctx, ev, p.channel, "post the channel's link", err); err != nil {
-			return err
-		}
-		if err != nil {
-			if err := c.mark(ctx, ev.Incident.ID, p.key); err != nil { // failed for good: not tried again
+		// Outside the incident's channel: that channel archived is a
+		// refusal like another.
+		if _, err := c.once(ctx, inc, p.key, p.channel, chat.Message{Text: link, ThreadTS: p.thread}); err != nil {
+			if retryable(err) {
+				return err
+			}
+			c.page(ctx, ev, p.channel, "post the channel's link", err)
+			if err := c.mark(ctx, ev.Incident.ID, p.key); err != nil { // not tried again
 				return err
 			}
 		}
@@ -714,15 +780,6 @@ func alertThread(inc state.Incident, preferred string) string {
 		}
 	}
 	return ""
-}
-
-// archived is nil for Slack's answer that the channel is archived (a
-// person archived it, or the sweep did): nothing more goes there.
-func archived(err error) error {
-	if err != nil && strings.Contains(err.Error(), "is_archived") {
-		return nil
-	}
-	return err
 }
 
 // agentOf is who made ev, for the timeline ("" for PagerDuty's own).
@@ -803,13 +860,10 @@ func (c Config) refusable(ctx context.Context, ev incident.Event, inc state.Inci
 		return nil
 	}
 	err := step()
-	if err == nil {
-		return nil
-	}
-	if temporary, _ := chat.IsTemporary(err); temporary || errors.Is(err, state.ErrUnavailable) {
+	if err == nil || gone(err) || retryable(err) {
 		return err
 	}
-	_ = c.optional(ctx, ev, ch, what, err) // pages
+	c.page(ctx, ev, ch, what, err)
 	return c.mark(ctx, ev.Incident.ID, key+":refused")
 }
 
