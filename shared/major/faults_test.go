@@ -672,3 +672,30 @@ func TestRereadFails(t *testing.T) {
 		t.Errorf("channels %+v: want one, Ito invited", c)
 	}
 }
+
+// TestAnsweredInChat: responses made in chat reach the channel: the one
+// who takes the incident is invited and the channel is told; a resolution
+// in chat posts the closing message, once, however PagerDuty's own
+// resolution follows.
+func TestAnsweredInChat(t *testing.T) {
+	r := newRig(t)
+	r.cfg.History = r.store
+	ctx := context.Background()
+	r.handle(t, "P1", incident.Triggered)
+	ch := r.slack.Channels()[0].ID
+	taken := r.event(t, incident.Taken, "")
+	taken.Agent, taken.ChatUser = "Ito", "U01ITO00001"
+	if err := r.cfg.Handle(ctx, taken); err != nil {
+		t.Fatal(err)
+	}
+	if c := r.slack.Channels()[0]; !strings.Contains(strings.Join(c.Invited, ","), "U01ITO00001") {
+		t.Errorf("the responder was not invited: %v", c.Invited)
+	}
+	if countIn(r, ch, "Ito") == 0 {
+		t.Error("the channel was not told who took it")
+	}
+	r.handle(t, "", incident.ResolvedInChat, incident.Resolved)
+	if n := closings(r); n != 1 {
+		t.Errorf("%d closing messages", n)
+	}
+}

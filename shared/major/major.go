@@ -222,6 +222,14 @@ func (c Config) handle(ctx context.Context, ev incident.Event) error {
 	if err := c.tell(ctx, ch, ev, inc); err != nil {
 		return err
 	}
+	if ev.Kind == incident.Taken && rotation.ValidSlackUserID(ev.ChatUser) {
+		// Someone took the incident in chat after the channel opened.
+		if err := c.refusable(ctx, ev, inc, ch, "major:invite:"+ev.ChatUser, "invite "+ev.ChatUser, func() error {
+			return c.Slack.Invite(ctx, ch, []string{ev.ChatUser})
+		}); err != nil {
+			return err
+		}
+	}
 	if ev.Kind == incident.RoleTaken {
 		if err := c.takeRole(ctx, ch, ev); err != nil {
 			return err

@@ -107,6 +107,11 @@ type Config struct {
 	// (deliver.WriteBackDestination; PAGERDUTY_API_TOKEN), in the
 	// incident's own group.
 	WriteBack bool
+	// Major also queues each response for the major incident channels
+	// (deliver.MajorDestination; MAJOR_CHANNELS), in the incident's own
+	// group: a response in chat shows in the channel and its timeline, a
+	// responder is invited, a resolution closes it.
+	Major bool
 	// Language is what the answers and the note form are written in
 	// (LANGUAGE).
 	Language locale.Language
@@ -228,6 +233,9 @@ func (h *Handler) enqueue(ctx context.Context, w http.ResponseWriter, r response
 	dests := []string{"slack:" + r.channel}
 	if h.cfg.WriteBack {
 		dests = append(dests, deliver.WriteBackDestination)
+	}
+	if h.cfg.Major {
+		dests = append(dests, deliver.MajorDestination)
 	}
 	if r.dests != nil {
 		dests = r.dests

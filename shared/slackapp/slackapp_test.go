@@ -415,6 +415,28 @@ func TestWriteBackQueued(t *testing.T) {
 	}
 }
 
+// TestMajorQueued: with major incident channels on, a response in chat is
+// queued for them too, in the incident's group there, so that the channel
+// shows it, invites the responder, and closes on a resolution.
+func TestMajorQueued(t *testing.T) {
+	e := newEnv(t, func(c *slackapp.Config) { c.Major = true })
+	take := interaction(t, press("U01TANAKA01", "tanaka.s", slackapp.ActionTake, "Q1ABC", "1763604960.123456"))
+	if rec := e.do(t, "/slack/interactions", "application/x-www-form-urlencoded", take); rec.Code != http.StatusOK {
+		t.Fatalf("take: %d %s", rec.Code, rec.Body)
+	}
+	got, err := e.q.Receive(context.Background(), 10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups := map[string]bool{}
+	for _, r := range got {
+		groups[r.Group] = true
+	}
+	if len(got) != 2 || !groups["slack:"+channel+"/Q1ABC"] || !groups[deliver.MajorDestination+"/Q1ABC"] {
+		t.Errorf("queued %+v, want one message for the channel and one for the major channels", got)
+	}
+}
+
 // blockingSource is a sheet that never answers in time (a cold read).
 type blockingSource struct{}
 

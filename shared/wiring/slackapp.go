@@ -53,6 +53,7 @@ func SlackApp(cfg config.Config, q queue.Sender, log *slog.Logger) (*slackapp.Ha
 		AckReactions:     cfg.SlackAckReactions,
 		ResolveReactions: cfg.SlackResolveReactions,
 		WriteBack:        cfg.WritesBack(),
+		Major:            cfg.MajorChannels,
 		Log:              log,
 	})
 }
