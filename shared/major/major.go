@@ -163,6 +163,11 @@ func (c Config) handle(ctx context.Context, ev incident.Event) error {
 		return err
 	}
 	inc.ID = ev.Incident.ID // for once, before the incident is recorded
+	// A response in chat carries only the incident's ID: what is known of
+	// it names it in the posts and the pages.
+	ev.Incident.Number = cmpInt(ev.Incident.Number, inc.Number)
+	ev.Incident.Title = cmpStr(ev.Incident.Title, inc.Title)
+	ev.Incident.URL = cmpStr(ev.Incident.URL, inc.URL)
 	if inc.Threads[ArchivedKey] != "" {
 		return nil // its channel is archived: a late event goes nowhere
 	}
@@ -335,7 +340,7 @@ func (c Config) page(ctx context.Context, ev incident.Event, channel, what strin
 	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if nerr := c.Fallback.Notify(pctx, fallback.Undeliverable{Destination: "slack:" + channel, Reason: reason, Key: ev.ID, Event: &ev, Location: c.location()}); nerr != nil {
+	if nerr := c.Fallback.Notify(pctx, fallback.Undeliverable{Destination: "slack:" + channel, Reason: reason, Key: ev.ID, Attempts: 1, Event: &ev, Location: c.location()}); nerr != nil {
 		c.log().Error("fallback notification failed (the undeliverable alarm still fires)", "incident_id", ev.Incident.ID, "error", nerr.Error())
 	}
 }
