@@ -31,6 +31,10 @@ type Undeliverable struct {
 	Text        string          // a reminder's text
 	OnCall      []string        // who the sheet has on call at the event's instant, when known
 	Location    *time.Location  // TIMEZONE, for the instant shown; nil: UTC
+	// Step, when set, is what pd2chat could not do around an event it
+	// handled otherwise (a major incident channel's step: "set the
+	// topic"): nothing was dead-lettered, so there is nothing to redrive.
+	Step string
 }
 
 // Fix says what a person should do about reason at dest, from the error
@@ -73,8 +77,42 @@ func Fix(dest, reason string) string {
 	return "Read the reason, fix the cause, then redrive the dead-letter queue (README: Redrive)."
 }
 
+// StepFix says what a person should do about a step refused for good
+// (Undeliverable.Step) at dest, from the error codes Slack documents for
+// the methods the major incident channels use (conversations.invite,
+// .setTopic, bookmarks.add, pins.add, chat.postMessage).
+func StepFix(dest, reason string) string {
+	kind, target, _ := strings.Cut(dest, ":")
+	has := func(codes ...string) bool {
+		for _, c := range codes {
+			if strings.Contains(reason, c) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case kind == "slack" && has("not_in_channel"):
+		return "Invite the bot to the channel " + target + " (/invite @pd2chat)."
+	case kind == "slack" && has("channel_not_found"):
+		return "Check the channel ID " + target + " (MAJOR_ANNOUNCE_CHANNEL, or the alert channel); a private channel needs the bot invited."
+	case kind == "slack" && has("is_archived"):
+		return "The channel " + target + " is archived: unarchive it, or change MAJOR_ANNOUNCE_CHANNEL."
+	case has("missing_scope"):
+		return "The Slack app lacks a scope (named in the reason): add it from infra/slack-app-manifest.yaml and reinstall the app."
+	case has("user_is_restricted", "user_is_ultra_restricted", "user_not_found", "user_disabled", "cant_invite", "invalid_users"):
+		return "Slack will not invite the person named in the reason (a guest, a deactivated account, an ID from another workspace): invite them by hand, and check their slack column in the sheet's members tab."
+	case has("invalid_auth", "token_revoked", "account_inactive", "not_authed"):
+		return "The Slack token was refused: reinstall the app and put the new bot token (xoxb-…) in SLACK_BOT_TOKEN (the secret)."
+	}
+	return "Read the reason and fix the cause; the incident's channel went on without this step."
+}
+
 // Text is the notification's subject and body.
 func Text(u Undeliverable) (subject, body string) {
+	if u.Step != "" {
+		return stepText(u)
+	}
 	var b strings.Builder
 	what := "A message"
 	if ev := u.Event; ev != nil {
@@ -103,6 +141,26 @@ func Text(u Undeliverable) (subject, body string) {
 		fmt.Fprintf(&b, "The message\n%s\n", u.Text)
 	}
 	fmt.Fprintf(&b, "\nEvent %s, tried %d time(s). Other destinations are unaffected.\n", u.Key, u.Attempts)
+	return subject, b.String()
+}
+
+// stepText is Text for a step refused for good (Undeliverable.Step).
+func stepText(u Undeliverable) (subject, body string) {
+	var b strings.Builder
+	what := "an event"
+	if ev := u.Event; ev != nil {
+		what = fmt.Sprintf("incident #%d %s", ev.Incident.Number, ev.Incident.Title)
+		if ev.Incident.Number == 0 {
+			what = "incident " + ev.Incident.ID
+		}
+	}
+	subject = cut("pd2chat: could not "+u.Step+" in "+u.Destination+": "+what, 99)
+	fmt.Fprintf(&b, "pd2chat could not %s in %s, for %s; the rest went on.\n\n", u.Step, u.Destination, what)
+	fmt.Fprintf(&b, "Why: %s\nFix: %s\n\n", u.Reason, StepFix(u.Destination, u.Reason))
+	if ev := u.Event; ev != nil && ev.Incident.URL != "" {
+		fmt.Fprintf(&b, "The incident: %s\n", ev.Incident.URL)
+	}
+	fmt.Fprintf(&b, "Event %s. Nothing was dead-lettered: there is nothing to redrive.\n", u.Key)
 	return subject, b.String()
 }
 

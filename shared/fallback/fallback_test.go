@@ -103,3 +103,32 @@ func TestConsole(t *testing.T) {
 		t.Errorf("console:\n%s", out.String())
 	}
 }
+
+// TestStepText: a step refused for good around a handled event (a major
+// incident channel's) says what could not be done, where, why and the
+// fix for that step, and that nothing waits in the dead-letter queue.
+func TestStepText(t *testing.T) {
+	ev := &incident.Event{ID: "E1", Kind: incident.Taken, Incident: incident.Incident{ID: "Q1", Number: 1234, Title: "checkout-api: 5xx",
+		URL: "https://acme.pagerduty.com/incidents/Q1"}}
+	for _, tc := range []struct {
+		step, dest, reason, fix string
+	}{
+		{"post the channel's link", "slack:C0ANNOUNCE", "slack: post to C0ANNOUNCE: not_in_channel", "Invite the bot to the channel C0ANNOUNCE"},
+		{"post the channel's link", "slack:C0ANNOUNCE", "slack: post to C0ANNOUNCE: channel_not_found", "MAJOR_ANNOUNCE_CHANNEL"},
+		{"set the topic", "slack:CMAJ1", "slack: conversations.setTopic CMAJ1: missing_scope", "infra/slack-app-manifest.yaml"},
+		{"invite U09GUEST", "slack:CMAJ1", "U09GUEST: slack: conversations.invite CMAJ1: user_is_restricted", "invite them by hand"},
+	} {
+		subject, body := fallback.Text(fallback.Undeliverable{Destination: tc.dest, Reason: tc.reason, Key: ev.ID, Attempts: 1, Event: ev, Step: tc.step})
+		if !strings.Contains(subject, "could not "+tc.step+" in "+tc.dest) || !strings.Contains(subject, "#1234") || len(subject) >= 100 {
+			t.Errorf("subject %q", subject)
+		}
+		for _, want := range []string{tc.reason, tc.fix, "nothing to redrive", ev.Incident.URL} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: the body lacks %q:\n%s", tc.step, want, body)
+			}
+		}
+		if strings.Contains(body, "then redrive") || strings.Contains(body, "Service:") {
+			t.Errorf("%s: an alert's wording:\n%s", tc.step, body)
+		}
+	}
+}

@@ -699,3 +699,69 @@ func TestAnsweredInChat(t *testing.T) {
 		t.Errorf("%d closing messages", n)
 	}
 }
+
+// TestBotRemoved: the bot removed from the incident's channel: one page
+// saying so, then later events skip the channel (no page, no failure
+// each); the other chats are not its business.
+func TestBotRemoved(t *testing.T) {
+	r := newRig(t)
+	r.cfg.History = r.store
+	ctx := context.Background()
+	r.handle(t, "P1", incident.Triggered)
+	ch := r.slack.Channels()[0].ID
+	r.slack.SetBefore(func(w http.ResponseWriter, req *http.Request) bool {
+		if req.FormValue("channel") == ch {
+			fakeslack.Error("not_in_channel")(w, req)
+			return true
+		}
+		return false
+	})
+	for i, kind := range []incident.Kind{incident.Annotated, incident.Acknowledged, incident.Resolved} {
+		ev := r.event(t, kind, "")
+		ev.ID = "after" + strconv.Itoa(i)
+		if err := r.cfg.Handle(ctx, ev); err != nil {
+			t.Errorf("%s: %v", kind, err)
+		}
+	}
+	if p := r.pages.Pages(); len(p) != 1 || p[0].Destination != "slack:"+ch || !strings.Contains(p[0].Reason, "not_in_channel") {
+		t.Errorf("pages %+v, want one for the channel", p)
+	}
+}
+
+// TestTakenInChatTwiceOrLate: "I'm on it" by the same person twice, or
+// after the resolution, is not posted in the channel again (the alert
+// channel skips them too).
+func TestTakenInChatTwiceOrLate(t *testing.T) {
+	r := newRig(t)
+	r.cfg.History = r.store
+	r.handle(t, "P1", incident.Triggered)
+	ch := r.slack.Channels()[0].ID
+	take := func(id string) incident.Event {
+		ev := r.event(t, incident.Taken, "")
+		ev.ID, ev.Agent, ev.ChatUser = id, "Ito", "U01ITO00001"
+		return ev
+	}
+	hb(t, r, take("take1"), take("take2"))
+	if n := countIn(r, ch, "Ito"); n != 1 {
+		t.Errorf("taken twice: %d posts", n)
+	}
+	r.handle(t, "", incident.Resolved)
+	hb(t, r, take("take3"))
+	if n := countIn(r, ch, "Ito"); n != 1 {
+		t.Errorf("taken after the resolution: %d posts", n)
+	}
+}
+
+// TestChatOnUnknownIncident: a response in chat to an incident pd2chat
+// does not know records nothing and posts nothing.
+func TestChatOnUnknownIncident(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	ev := incident.Event{ID: "slack/U1/1763604960.1/resolve", Kind: incident.ResolvedInChat, OccurredAt: r.cfg.Now(), Incident: incident.Incident{ID: "QUNKNOWN"}}
+	if err := r.cfg.Handle(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	if _, found, _ := r.store.Incident(ctx, "QUNKNOWN"); found || len(r.slack.Requests()) != 0 {
+		t.Errorf("recorded %v, %d Slack calls", found, len(r.slack.Requests()))
+	}
+}

@@ -76,8 +76,11 @@ const (
 	WelcomeKey   = "major:welcome"
 	LinkedKey    = "major:linked"
 	AnnouncedKey = "major:announced"
-	ClosedKey    = "major:closed"   // when the closing message was posted (RFC 3339)
-	ArchivedKey  = "major:archived" // when the channel was archived (RFC 3339)
+	ClosedKey    = "major:closed" // when the closing message was posted (RFC 3339)
+	// ArchivedKey: when the sweep archived the channel (RFC 3339), or why
+	// nothing more goes there ("in Slack": archived or deleted by a
+	// person; "not_in_channel": the bot removed from it).
+	ArchivedKey = "major:archived"
 )
 
 // DefaultPriorities are MAJOR_PRIORITIES' default.
@@ -130,28 +133,41 @@ func (c Config) Enabled() bool { return c.Slack != nil && c.Store != nil }
 // What the channel can do without (the invitations, the topic, the
 // bookmarks, the link in the alert's thread, the announcement, the pins,
 // the timeline's edit) does not stop the rest when Slack refuses it for
-// good: it pages at once, once (see optional), and the event goes on.
+// good: it pages at once, once (see page and refusable), and the event goes on.
 // Each post is made once (see once): a retry or a redelivery does not
 // post it again.
 func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 	err := c.handle(ctx, ev)
-	if gone(err) {
+	switch {
+	case gone(err):
 		// Archived (or deleted) in Slack by a person: nothing more goes
 		// there, and later events skip it.
 		c.log().Warn("major: the incident's channel was archived or deleted in Slack; nothing more is posted there", "incident_id", ev.Incident.ID)
 		_, err = c.Store.SetThread(ctx, ev.Incident.ID, ArchivedKey, "in Slack")
+	case removed(err):
+		// The bot was removed from the channel: said once, then later
+		// events skip it (rather than each failing and paging).
+		ch := ""
+		if inc, _, rerr := c.Store.Incident(ctx, ev.Incident.ID); rerr == nil {
+			ch = inc.Threads[ChannelKey]
+		}
+		c.page(ctx, ev, ch, "post in the incident's channel (nothing more is posted there)", err)
+		_, err = c.Store.SetThread(ctx, ev.Incident.ID, ArchivedKey, "not_in_channel")
 	}
 	return err
 }
 
 // gone reports whether err is Slack's answer that the channel is archived
-// or deleted.
+// or deleted. Only errors about the incident's channel reach Handle: a
+// post elsewhere (the link, the announcement) handles its own.
 func gone(err error) bool {
-	if err == nil {
-		return false
-	}
-	text := err.Error()
-	return strings.Contains(text, "is_archived") || strings.Contains(text, "channel_not_found")
+	return err != nil && (strings.Contains(err.Error(), "is_archived") || strings.Contains(err.Error(), "channel_not_found"))
+}
+
+// removed reports whether err is Slack's answer that the bot is not in
+// the channel any more.
+func removed(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "not_in_channel")
 }
 
 func (c Config) handle(ctx context.Context, ev incident.Event) error {
@@ -178,6 +194,10 @@ func (c Config) handle(ctx context.Context, ev incident.Event) error {
 	// opening, which its own closing message ends.
 	closing := "" // for a resolution: the opening it ends
 	switch {
+	case !found && ev.Kind.FromChat():
+		// A response in chat to an incident pd2chat does not know (or
+		// no longer): nothing to record, nothing to post.
+		return nil
 	case ev.Kind == incident.Reopened:
 		// Numbered in the order handled; a redelivery keeps its number.
 		if _, err := c.Store.SetThread(ctx, ev.Incident.ID, openedPrefix+ev.ID, fmt.Sprintf("%06d", openings(inc)+1)); err != nil {
@@ -227,12 +247,23 @@ func (c Config) handle(ctx context.Context, ev incident.Event) error {
 	if err := c.tell(ctx, ch, ev, inc); err != nil {
 		return err
 	}
-	if ev.Kind == incident.Taken && rotation.ValidSlackUserID(ev.ChatUser) {
-		// Someone took the incident in chat after the channel opened.
-		if err := c.refusable(ctx, ev, inc, ch, "major:invite:"+ev.ChatUser, "invite "+ev.ChatUser, func() error {
-			return c.Slack.Invite(ctx, ch, []string{ev.ChatUser})
-		}); err != nil {
+	if ev.Kind == incident.Taken {
+		// "I'm on it" in chat, as the alert channel takes it: not after
+		// the resolution, and once a person an opening.
+		op := opening(inc)
+		if inc.Threads[resolvedKey+op] != "" {
+			return nil
+		}
+		first, err := c.Store.SetThread(ctx, ev.Incident.ID, "major:taken"+op+":"+ev.Agent, ev.ID)
+		if err != nil || first != ev.ID {
 			return err
+		}
+		if rotation.ValidSlackUserID(ev.ChatUser) {
+			if err := c.refusable(ctx, ev, inc, ch, "major:invite:"+ev.ChatUser, "invite "+ev.ChatUser, func() error {
+				return c.Slack.Invite(ctx, ch, []string{ev.ChatUser})
+			}); err != nil {
+				return err
+			}
 		}
 	}
 	if ev.Kind == incident.RoleTaken {
@@ -315,7 +346,7 @@ func closedKey(inc state.Incident) string { return ClosedKey + opening(inc) }
 // pages (see page) and the step counts as done, so that the rest of the
 // channel goes on.
 func (c Config) optional(ctx context.Context, ev incident.Event, channel, what string, err error) error {
-	if err == nil || gone(err) || retryable(err) {
+	if err == nil || gone(err) || removed(err) || retryable(err) {
 		return err
 	}
 	c.page(ctx, ev, channel, what, err)
@@ -340,7 +371,7 @@ func (c Config) page(ctx context.Context, ev incident.Event, channel, what strin
 	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if nerr := c.Fallback.Notify(pctx, fallback.Undeliverable{Destination: "slack:" + channel, Reason: reason, Key: ev.ID, Attempts: 1, Event: &ev, Location: c.location()}); nerr != nil {
+	if nerr := c.Fallback.Notify(pctx, fallback.Undeliverable{Destination: "slack:" + channel, Reason: reason, Key: ev.ID, Attempts: 1, Event: &ev, Location: c.location(), Step: what}); nerr != nil {
 		c.log().Error("fallback notification failed (the undeliverable alarm still fires)", "incident_id", ev.Incident.ID, "error", nerr.Error())
 	}
 }
@@ -621,8 +652,7 @@ func (c Config) raises(ev incident.Event, inc state.Incident) bool {
 // open creates the incident's channel, or finds the one created before,
 // and records it; the channel recorded first wins.
 func (c Config) open(ctx context.Context, ev incident.Event, inc state.Incident) (string, error) {
-	number := cmpInt(ev.Incident.Number, inc.Number)
-	title := cmpStr(ev.Incident.Title, inc.Title)
+	number, title := ev.Incident.Number, ev.Incident.Title
 	base := ChannelName(number, title, ev.Incident.ID)
 	var id string
 	for i := 1; i <= 5 && id == ""; i++ {
@@ -673,11 +703,11 @@ func (c Config) open(ctx context.Context, ev incident.Event, inc state.Incident)
 // and pins the roles message, then records that the setup is done. Each
 // post is made once (see once; invitations and the topic are idempotent,
 // bookmarks looked up). The invitations, the topic, the bookmarks and the
-// pin are optional (see Config.optional).
+// pin are refusable (see Config.refusable).
 func (c Config) setUp(ctx context.Context, ch string, ev incident.Event, inc state.Incident) error {
 	l := c.Language
 	id := ev.Incident.ID
-	number, title, url := cmpInt(ev.Incident.Number, inc.Number), cmpStr(ev.Incident.Title, inc.Title), cmpStr(ev.Incident.URL, inc.URL)
+	number, title, url := ev.Incident.Number, ev.Incident.Title, ev.Incident.URL
 	if err := c.refusable(ctx, ev, inc, ch, "major:invite", "invite the people", func() error {
 		return c.Slack.Invite(ctx, ch, c.people(ctx, inc))
 	}); err != nil {
@@ -724,7 +754,7 @@ func (c Config) reference(ev incident.Event, inc state.Incident) string {
 
 // tell posts the channel's link outside it, once each: in the alert's
 // thread (as soon as there is one: it may come after the setup) and in
-// the announcement channel. Both are optional (see Config.optional): the
+// the announcement channel. Both page when refused for good (see Config.page): the
 // bot not invited to the announcement channel, say.
 func (c Config) tell(ctx context.Context, ch string, ev incident.Event, inc state.Incident) error {
 	alert := alertThread(inc, c.AlertDestination)
@@ -866,14 +896,14 @@ const topicKey = "major:topic"
 
 // refusable runs step, which the channel can do without and which later
 // events do again (the topic, the roles message's edit), unless Slack
-// refused it for good before: a refusal pages once (see optional) and is
+// refused it for good before: a refusal pages once (see page) and is
 // recorded under key:refused, so that the next events skip the step.
 func (c Config) refusable(ctx context.Context, ev incident.Event, inc state.Incident, ch, key, what string, step func() error) error {
 	if inc.Threads[key+":refused"] != "" {
 		return nil
 	}
 	err := step()
-	if err == nil || gone(err) || retryable(err) {
+	if err == nil || gone(err) || removed(err) || retryable(err) {
 		return err
 	}
 	c.page(ctx, ev, ch, what, err)
@@ -897,9 +927,6 @@ func (c Config) relay(ctx context.Context, ch string, ev incident.Event, inc sta
 	default:
 		return nil
 	}
-	ev.Incident.Number = cmpInt(ev.Incident.Number, inc.Number)
-	ev.Incident.Title = cmpStr(ev.Incident.Title, inc.Title)
-	ev.Incident.URL = cmpStr(ev.Incident.URL, inc.URL)
 	_, err := c.once(ctx, inc, key, ch, chat.Message{Text: message.Render(message.Slack.In(c.Language), message.Input{Event: ev, Tag: message.Tag(ev.Incident.Number)})})
 	return err
 }
