@@ -133,9 +133,10 @@ func (c Config) Enabled() bool { return c.Slack != nil && c.Store != nil }
 // What the channel can do without (the invitations, the topic, the
 // bookmarks, the link in the alert's thread, the announcement, the pins,
 // the timeline's edit) does not stop the rest when Slack refuses it for
-// good: it pages at once, once (see page and refusable), and the event goes on.
-// Each post is made once (see once): a retry or a redelivery does not
-// post it again.
+// good: it pages at once, once (see page and refusable), and the event
+// goes on. Each post is made once (see once): a retry or a redelivery
+// does not post it again. The channel archived, deleted or left by the
+// bot in Slack stops later events there (the bot's removal pages once).
 func (c Config) Handle(ctx context.Context, ev incident.Event) error {
 	err := c.handle(ctx, ev)
 	switch {
