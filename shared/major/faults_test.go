@@ -765,3 +765,22 @@ func TestChatOnUnknownIncident(t *testing.T) {
 		t.Errorf("recorded %v, %d Slack calls", found, len(r.slack.Requests()))
 	}
 }
+
+// TestBookmarksRefused: bookmarks refused for good (bookmarks:write
+// missing) page once for the setup's two and every later bridge.
+func TestBookmarksRefused(t *testing.T) {
+	r := newRig(t)
+	r.slack.Answer("bookmarks.add", fakeslack.Error("missing_scope"))
+	r.handle(t, "P1", incident.Triggered)
+	for i := range 2 {
+		br := r.event(t, incident.ConferenceBridgeUpdate, "")
+		br.ID, br.Bridge = "bridge"+strconv.Itoa(i), "https://meet.example.com/war-"+strconv.Itoa(i)
+		hb(t, r, br)
+	}
+	if p := r.pages.Pages(); len(p) != 1 || !strings.Contains(p[0].Reason, "missing_scope") {
+		t.Errorf("pages %+v, want one", p)
+	}
+	if n := countIn(r, r.slack.Channels()[0].ID, "meet.example.com/war-"); n != 2 {
+		t.Errorf("the bridges were said %d times, want 2", n)
+	}
+}

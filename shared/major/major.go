@@ -395,7 +395,7 @@ func (c Config) bridge(ctx context.Context, ch string, ev incident.Event, inc st
 		c.log().Warn("major: the conference bridge is not a link Slack can show; left out", "incident_id", ev.Incident.ID)
 		return nil
 	}
-	if err := c.refusable(ctx, ev, inc, ch, doneKey(ev)+":bookmark", "bookmark the bridge", func() error {
+	if err := c.refusable(ctx, ev, inc, ch, bookmarkKey, "bookmark the bridge", func() error {
 		return c.Slack.Bookmark(ctx, ch, c.Language.T("major.bridge"), ev.Bridge)
 	}); err != nil {
 		return err
@@ -721,12 +721,19 @@ func (c Config) setUp(ctx context.Context, ch string, ev incident.Event, inc sta
 	}
 	if inc.Threads[BookmarksKey] == "" {
 		for _, b := range []struct{ title, link string }{{"PagerDuty #" + strconv.Itoa(number), url}, {l.T("major.bridge"), c.MeetingURL}} {
-			if message.Linkable(b.link) {
-				if err := c.refusable(ctx, ev, inc, ch, BookmarksKey+":"+b.link, "bookmark "+b.title, func() error {
-					return c.Slack.Bookmark(ctx, ch, b.title, b.link)
-				}); err != nil {
-					return err
-				}
+			if !message.Linkable(b.link) {
+				continue
+			}
+			refused := false
+			if err := c.refusable(ctx, ev, inc, ch, bookmarkKey, "bookmark "+b.title, func() error {
+				err := c.Slack.Bookmark(ctx, ch, b.title, b.link)
+				refused = err != nil && !gone(err) && !removed(err) && !retryable(err)
+				return err
+			}); err != nil {
+				return err
+			}
+			if refused {
+				break // one refusal, one page: the next would be refused alike
 			}
 		}
 		if err := c.mark(ctx, id, BookmarksKey); err != nil {
@@ -892,8 +899,13 @@ func (c Config) showRoles(ctx context.Context, ch string, ev incident.Event, inc
 	})
 }
 
-// topicKey records the channel's topic as a step (see refusable).
-const topicKey = "major:topic"
+// topicKey and bookmarkKey record the channel's topic and its bookmarks
+// as steps (see refusable): a bookmark refused for good (the scope
+// missing) pages once for them all.
+const (
+	topicKey    = "major:topic"
+	bookmarkKey = "major:bookmark"
+)
 
 // refusable runs step, which the channel can do without and which later
 // events do again (the topic, the roles message's edit), unless Slack
