@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -42,14 +43,7 @@ type Undeliverable struct {
 // (https://api.slack.com/methods/chat.postMessage#errors).
 func Fix(dest, reason string) string {
 	kind, target, _ := strings.Cut(dest, ":")
-	has := func(codes ...string) bool {
-		for _, c := range codes {
-			if strings.Contains(reason, c) {
-				return true
-			}
-		}
-		return false
-	}
+	has := func(codes ...string) bool { return says(reason, codes...) }
 	switch {
 	case kind == "slack" && has("not_in_channel"):
 		return "Invite the bot to the channel " + target + ": /invite @pd2chat, then redrive the dead-letter queue."
@@ -77,20 +71,18 @@ func Fix(dest, reason string) string {
 	return "Read the reason, fix the cause, then redrive the dead-letter queue (README: Redrive)."
 }
 
+// says reports whether reason holds one of the error codes.
+func says(reason string, codes ...string) bool {
+	return slices.ContainsFunc(codes, func(c string) bool { return strings.Contains(reason, c) })
+}
+
 // StepFix says what a person should do about a step refused for good
 // (Undeliverable.Step) at dest, from the error codes Slack documents for
 // the methods the major incident channels use (conversations.invite,
 // .setTopic, bookmarks.add, pins.add, chat.postMessage).
 func StepFix(dest, reason string) string {
 	kind, target, _ := strings.Cut(dest, ":")
-	has := func(codes ...string) bool {
-		for _, c := range codes {
-			if strings.Contains(reason, c) {
-				return true
-			}
-		}
-		return false
-	}
+	has := func(codes ...string) bool { return says(reason, codes...) }
 	switch {
 	case kind == "slack" && has("not_in_channel"):
 		return "Invite the bot to the channel " + target + " (/invite @pd2chat)."

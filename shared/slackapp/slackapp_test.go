@@ -394,46 +394,34 @@ func TestOnCallCommand(t *testing.T) {
 	}
 }
 
-// TestWriteBackQueued: with the PagerDuty write-back on, a response is
-// queued for PagerDuty too, in its own group for the incident.
-func TestWriteBackQueued(t *testing.T) {
-	e := newEnv(t, func(c *slackapp.Config) { c.WriteBack = true })
-	take := interaction(t, press("U01TANAKA01", "tanaka.s", slackapp.ActionTake, "Q1ABC", "1763604960.123456"))
-	if rec := e.do(t, "/slack/interactions", "application/x-www-form-urlencoded", take); rec.Code != http.StatusOK {
-		t.Fatalf("take: %d %s", rec.Code, rec.Body)
-	}
-	got, err := e.q.Receive(context.Background(), 10, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	groups := map[string]bool{}
-	for _, r := range got {
-		groups[r.Group] = true
-	}
-	if len(got) != 2 || !groups["slack:"+channel+"/Q1ABC"] || !groups[deliver.WriteBackDestination+"/Q1ABC"] {
-		t.Errorf("queued %+v, want one message for the channel and one for PagerDuty", got)
-	}
-}
-
-// TestMajorQueued: with major incident channels on, a response in chat is
-// queued for them too, in the incident's group there, so that the channel
-// shows it, invites the responder, and closes on a resolution.
-func TestMajorQueued(t *testing.T) {
-	e := newEnv(t, func(c *slackapp.Config) { c.Major = true })
-	take := interaction(t, press("U01TANAKA01", "tanaka.s", slackapp.ActionTake, "Q1ABC", "1763604960.123456"))
-	if rec := e.do(t, "/slack/interactions", "application/x-www-form-urlencoded", take); rec.Code != http.StatusOK {
-		t.Fatalf("take: %d %s", rec.Code, rec.Body)
-	}
-	got, err := e.q.Receive(context.Background(), 10, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	groups := map[string]bool{}
-	for _, r := range got {
-		groups[r.Group] = true
-	}
-	if len(got) != 2 || !groups["slack:"+channel+"/Q1ABC"] || !groups[deliver.MajorDestination+"/Q1ABC"] {
-		t.Errorf("queued %+v, want one message for the channel and one for the major channels", got)
+// TestAlsoQueued: with the PagerDuty write-back on, or the major incident
+// channels, a response is queued there too, in the incident's own group
+// there (so that the major channel shows it, invites the responder and
+// closes on a resolution).
+func TestAlsoQueued(t *testing.T) {
+	for _, tc := range []struct {
+		dest string
+		set  func(c *slackapp.Config)
+	}{
+		{deliver.WriteBackDestination, func(c *slackapp.Config) { c.WriteBack = true }},
+		{deliver.MajorDestination, func(c *slackapp.Config) { c.Major = true }},
+	} {
+		e := newEnv(t, tc.set)
+		take := interaction(t, press("U01TANAKA01", "tanaka.s", slackapp.ActionTake, "Q1ABC", "1763604960.123456"))
+		if rec := e.do(t, "/slack/interactions", "application/x-www-form-urlencoded", take); rec.Code != http.StatusOK {
+			t.Fatalf("take: %d %s", rec.Code, rec.Body)
+		}
+		got, err := e.q.Receive(context.Background(), 10, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		groups := map[string]bool{}
+		for _, r := range got {
+			groups[r.Group] = true
+		}
+		if len(got) != 2 || !groups["slack:"+channel+"/Q1ABC"] || !groups[tc.dest+"/Q1ABC"] {
+			t.Errorf("queued %+v, want one message for the channel and one for %s", got, tc.dest)
+		}
 	}
 }
 
